@@ -1,0 +1,180 @@
+/**
+ * Configuration from the environment and the providers file, validated once at
+ * start-up. A bad value stops the process with one line per problem naming the
+ * variable (or the providers file entry) and what is expected; secret values are
+ * never echoed back.
+ */
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'))
+  }
+}
+
+const SLACK_ID = /^[A-Z][A-Z0-9]{2,}$/
+
+const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string({ error: 'required: the bot token (xoxb-...)' }).startsWith('xox', 'expected a Slack bot token (xoxb-...)'),
+    SLACK_SIGNING_SECRET: z.string().min(1, 'expected the app\'s signing secret').optional(),
+    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'expected an app-level token (xapp-...) for Socket Mode').optional(),
+    SLACK_API_URL: z.url({ error: 'expected a URL such as https://slack.com/api/' }).default('https://slack.com/api/'),
+    ALERT_CHANNEL_ID: z
+      .string({ error: 'required: the channel ID alerts are posted to (C0123456789)' })
+      .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a channel ID like C0123456789, not a channel name'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://...').default('redis://127.0.0.1:6379'),
+    PORT: z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535).default(3000),
+    ALERT_INGEST_TOKEN: z
+      .string({ error: 'required: the bearer token detectors send to POST /alerts' })
+      .min(16, 'expected at least 16 characters: it guards POST /alerts'),
+    PROVIDERS_FILE: z.string({ error: 'required: path to the YAML list of integrations' }).min(1),
+    ACTORS: z
+      .string({ error: 'required: comma-separated Slack user IDs allowed to act (U0123,U0456)' })
+      .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
+      .pipe(
+        z
+          .array(z.string().regex(SLACK_ID, 'expected Slack user IDs like U0123ABCD'))
+          .min(1, 'expected at least one Slack user ID'),
+      ),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'required over HTTP (set SLACK_APP_TOKEN instead to use Socket Mode)',
+      })
+    }
+  })
+
+/** `${ENV_NAME}`: how the providers file names a secret without holding it. */
+const SECRET_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/
+
+function secretReference(env: Record<string, string | undefined>) {
+  return z.string().transform((value, ctx) => {
+    const name = SECRET_REFERENCE.exec(value.trim())?.[1]
+    if (!name) {
+      ctx.addIssue({ code: 'custom', message: 'expected a ${ENV_NAME} reference: secrets are never written inline' })
+      return z.NEVER
+    }
+    const secret = env[name]
+    if (!secret) {
+      ctx.addIssue({ code: 'custom', message: `refers to \${${name}}, which is not set in the environment` })
+      return z.NEVER
+    }
+    return secret
+  })
+}
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+
+function integrationSchemas(env: Record<string, string | undefined>) {
+  const common = {
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected a short id of lowercase letters, digits and dashes'),
+    displayName: z.string().min(1).max(60),
+    adminConsoleUrl: httpUrl.optional(),
+  }
+  const scim = z.object({
+    ...common,
+    type: z.literal('scim'),
+    baseUrl: httpUrl,
+    token: secretReference(env),
+  })
+  return z.discriminatedUnion('type', [scim])
+}
+
+export type IntegrationConfig = z.infer<ReturnType<typeof integrationSchemas>>
+export type ScimIntegration = Extract<IntegrationConfig, { type: 'scim' }>
+
+export interface Config {
+  slack: {
+    botToken: string
+    signingSecret?: string
+    appToken?: string
+    apiUrl: string
+  }
+  alertChannelId: string
+  redisUrl: string
+  port: number
+  alertIngestToken: string
+  actors: ReadonlySet<string>
+  integrations: IntegrationConfig[]
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
+  workerConcurrency: number
+}
+
+type Env = Record<string, string | undefined>
+
+export function loadConfig(env: Env = process.env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
+  const parsed = envSchema.safeParse(withoutBlanks(env))
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
+  const e = parsed.data
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+      ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+    },
+    alertChannelId: e.ALERT_CHANNEL_ID,
+    redisUrl: e.REDIS_URL,
+    port: e.PORT,
+    alertIngestToken: e.ALERT_INGEST_TOKEN,
+    actors: new Set(e.ACTORS),
+    integrations: loadIntegrations(e.PROVIDERS_FILE, env, readFile),
+    logLevel: e.LOG_LEVEL,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+  }
+}
+
+/** An empty variable means "not set": `FOO=` in a .env file should fall back to the default. */
+function withoutBlanks(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''))
+}
+
+function loadIntegrations(path: string, env: Env, readFile: (path: string) => string): IntegrationConfig[] {
+  let text: string
+  try {
+    text = readFile(path)
+  } catch (error) {
+    throw new ConfigError([`PROVIDERS_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`])
+  }
+  let document: unknown
+  try {
+    document = parseYaml(text)
+  } catch (error) {
+    throw new ConfigError([`PROVIDERS_FILE: ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`])
+  }
+  const list = z.array(z.unknown(), { error: 'expected a YAML list of integrations' }).safeParse(document ?? [])
+  if (!list.success) throw new ConfigError([`PROVIDERS_FILE: ${path}: expected a YAML list of integrations`])
+
+  const schema = integrationSchemas(env)
+  const problems: string[] = []
+  const integrations: IntegrationConfig[] = []
+  list.data.forEach((entry, index) => {
+    const label = `PROVIDERS_FILE ${path} entry ${index + 1}${idOf(entry)}`
+    const result = schema.safeParse(entry)
+    if (!result.success) {
+      for (const issue of result.error.issues) problems.push(`${label}: ${issue.path.join('.') || 'type'}: ${issue.message}`)
+      return
+    }
+    if (integrations.some((other) => other.id === result.data.id)) {
+      problems.push(`${label}: id "${result.data.id}" is used twice`)
+      return
+    }
+    integrations.push(result.data)
+  })
+  if (problems.length > 0) throw new ConfigError(problems)
+  return integrations
+}
+
+function idOf(entry: unknown): string {
+  const id = typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined
+  return typeof id === 'string' ? ` (${id})` : ''
+}

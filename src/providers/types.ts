@@ -1,0 +1,86 @@
+/**
+ * The contract every service adapter implements. Adapters know nothing of Slack:
+ * they find accounts, say what an action would do, and do it, reporting typed
+ * outcomes and throwing `ProviderError` (see problems.ts) when the service fails.
+ */
+import type { Problem } from './problems.js'
+
+export type Action = 'delete' | 'suspend' | 'restore' | 'cancel-delete'
+
+/** The actions an alert offers as buttons, in the order they are shown. */
+export const ALERT_ACTIONS = ['delete', 'suspend'] as const satisfies readonly Action[]
+export type AlertAction = (typeof ALERT_ACTIONS)[number]
+
+export type AccountStatus = 'active' | 'suspended' | 'pending' | 'unknown'
+
+export interface Account {
+  /** The service's own id for the account (SCIM `id`, Atlassian account_id, ...). */
+  id: string
+  email: string
+  displayName?: string
+  status: AccountStatus
+  /** Roles as the service names them; absent when the service does not report roles. */
+  roles?: string[]
+}
+
+export type Health =
+  | { ok: true; detail?: string }
+  | { ok: false; problem: Problem }
+
+/** Something that stops the action; the modal shows it instead of a submit button. */
+export interface Blocker {
+  problem: Problem
+}
+
+/**
+ * What the confirmation modal shows before anyone commits: the account as the
+ * service sees it now, what the action will do, what to watch out for, and what stops it.
+ */
+export type Preflight =
+  | {
+      kind: 'ready'
+      account: Account
+      /** What will happen, in the order it happens ("the account is deleted", "API keys are revoked"). */
+      consequences: string[]
+      /** What the actor should know but does not stop the action. */
+      warnings: string[]
+      /** Whether the action can be undone later from the bot or the service. */
+      reversible: boolean
+    }
+  | { kind: 'blocked'; account?: Account; blockers: Blocker[] }
+  /** The account no longer exists: nothing left to do. */
+  | { kind: 'gone' }
+
+/** Answers the actor gave in the modal (new owner, what to do with API keys). Empty for SCIM. */
+export type Choices = Readonly<Record<string, string>>
+
+export type Outcome =
+  | { kind: 'done' }
+  /** The account was already in the requested state (already deleted, already suspended). */
+  | { kind: 'already-done'; detail: string }
+  | { kind: 'scheduled'; until: string; cancellable: boolean }
+  | { kind: 'pending'; task: TaskRef }
+  | { kind: 'failed'; problem: Problem }
+
+export interface TaskRef {
+  id: string
+  /** When to ask again, in milliseconds. */
+  pollAfterMs: number
+}
+
+export interface Provider {
+  readonly id: string
+  readonly displayName: string
+  readonly type: string
+  readonly capabilities: ReadonlySet<Action>
+  /** Actions whose effect can be undone afterwards (suspend is; an immediate delete is not). */
+  readonly reversible: ReadonlySet<Action>
+  /** The service's admin console, linked from replies that send the user there. */
+  readonly adminConsoleUrl?: string
+
+  checkConnection(): Promise<Health>
+  findAccount(email: string): Promise<Account | null>
+  preflight(account: Account, action: Action): Promise<Preflight>
+  execute(account: Account, action: Action, choices: Choices): Promise<Outcome>
+  poll?(task: TaskRef): Promise<Outcome>
+}
