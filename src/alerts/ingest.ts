@@ -1,0 +1,99 @@
+/**
+ * POST /alerts: where detectors report accounts that should not exist. Checks the
+ * bearer token, the size and the shape, stores the alert (deduplicated by
+ * dedupKey) and queues its Slack message. Every refusal says why; nothing is
+ * stored unless the alert is accepted whole.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { BodyTooLargeError, readBody, sendJson } from '../http.js'
+import type { JobQueues } from '../jobs/queues.js'
+import type { Logger } from '../logger.js'
+import type { ProviderRegistry } from '../providers/registry.js'
+import type { AlertStore } from '../store/alerts.js'
+import type { AuditLog } from '../store/audit.js'
+import { alertReportSchema } from './schema.js'
+
+export const MAX_ALERT_BYTES = 64 * 1024
+
+export interface IngestDeps {
+  ingestToken: string
+  alerts: AlertStore
+  audit: AuditLog
+  queues: JobQueues
+  providers: ProviderRegistry
+  logger: Logger
+  now?: () => Date
+}
+
+export function createIngestRoute(deps: IngestDeps) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      await ingest(deps, req, res)
+    } catch (error) {
+      deps.logger.error({ err: error }, 'alert ingest failed')
+      if (!res.headersSent) sendJson(res, 503, { error: 'The alert store is unavailable; the alert was not accepted. Retry shortly.' })
+    }
+  }
+}
+
+async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!hasToken(req.headers.authorization, deps.ingestToken)) {
+    res.setHeader('www-authenticate', 'Bearer')
+    return sendJson(res, 401, { error: 'Missing or wrong bearer token: send Authorization: Bearer <ALERT_INGEST_TOKEN>.' })
+  }
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    return sendJson(res, 415, { error: 'Send the alert as JSON with Content-Type: application/json.' })
+  }
+  let text: string
+  try {
+    text = await readBody(req, MAX_ALERT_BYTES)
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error
+    res.setHeader('connection', 'close')
+    return sendJson(res, 413, { error: `An alert is at most ${MAX_ALERT_BYTES} bytes.` })
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return sendJson(res, 400, { error: 'The body is not valid JSON.' })
+  }
+  const parsed = alertReportSchema.safeParse(body)
+  if (!parsed.success) {
+    return sendJson(res, 400, {
+      error: 'The alert is not valid.',
+      issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    })
+  }
+  const report = parsed.data
+  const provider = deps.providers.get(report.integration)
+  if (!provider) {
+    return sendJson(res, 404, { error: `Unknown integration "${report.integration}".`, integrations: deps.providers.ids() })
+  }
+
+  const created = await deps.alerts.create(report, provider.displayName, (deps.now ?? (() => new Date()))())
+  if (created.status === 'duplicate') {
+    return sendJson(res, 202, { alertId: created.alertId, status: 'duplicate' })
+  }
+  const { alert } = created
+  try {
+    await deps.queues.enqueuePostAlert(alert.id)
+  } catch (error) {
+    await deps.alerts.discard(alert).catch(() => undefined)
+    throw error
+  }
+  await deps.audit
+    .append({ event: 'alert-received', alertId: alert.id, integration: alert.integration, email: alert.email, detail: alert.reason })
+    .catch((error: unknown) => deps.logger.warn({ err: error, alertId: alert.id }, 'audit append failed'))
+  deps.logger.info({ alertId: alert.id, integration: alert.integration }, 'alert accepted')
+  sendJson(res, 202, { alertId: alert.id, status: 'posted' })
+}
+
+/** Constant-time comparison of the bearer token (hashing first makes the lengths equal). */
+function hasToken(header: string | undefined, expected: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '')
+  if (!match?.[1]) return false
+  const digest = (value: string) => createHash('sha256').update(value).digest()
+  return timingSafeEqual(digest(match[1].trim()), digest(expected))
+}

@@ -1,0 +1,68 @@
+/**
+ * Builds the Bolt app: HTTP (POST /slack/events, signed requests) or Socket Mode
+ * when an app-level token is configured, with the bot's own routes on the same
+ * port: POST /alerts for detectors, GET /healthz and GET /readyz.
+ */
+import type { ServerResponse } from 'node:http'
+import { App, LogLevel, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt'
+import type { RetryOptions } from '@slack/web-api'
+import type { Redis } from 'ioredis'
+import { createIngestRoute, type IngestDeps } from './alerts/ingest.js'
+import type { Config } from './config.js'
+import type { HandlerDeps } from './handlers/deps.js'
+import { registerHandlers } from './handlers/index.js'
+import { sendJson } from './http.js'
+import type { Logger } from './logger.js'
+import { isReady } from './store/redis.js'
+
+export interface AppDeps extends HandlerDeps, IngestDeps {
+  redis: Redis
+  slackRetry: RetryOptions
+}
+
+export function createSlackApp(config: Config, deps: AppDeps): App {
+  const customRoutes: CustomRoute[] = [
+    { path: '/alerts', method: ['POST'], handler: createIngestRoute(deps) },
+    { path: '/healthz', method: ['GET'], handler: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    { path: '/readyz', method: ['GET'], handler: (_req, res) => void readiness(deps.redis, res) },
+  ]
+  const common = {
+    token: config.slack.botToken,
+    logger: boltLogger(deps.logger),
+    clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: deps.slackRetry },
+    customRoutes,
+  }
+  const app = config.slack.appToken
+    ? new App({ ...common, appToken: config.slack.appToken, socketMode: true, installerOptions: { port: config.port } })
+    : new App({ ...common, signingSecret: config.slack.signingSecret ?? '', port: config.port })
+
+  app.error(async (error) => {
+    deps.logger.error({ err: error }, 'unhandled error in a Slack listener')
+  })
+  registerHandlers(app, { ...deps, alertChannelId: config.alertChannelId })
+  return app
+}
+
+async function readiness(redis: Redis, res: ServerResponse): Promise<void> {
+  const ready = await isReady(redis)
+  sendJson(res, ready ? 200 : 503, ready ? { status: 'ready' } : { status: 'not ready', redis: 'unreachable' })
+}
+
+/** Bolt logs through pino, so its lines are structured and redacted like ours. */
+function boltLogger(logger: Logger): BoltLogger {
+  const child = logger.child({ component: 'bolt' })
+  const write = (level: 'debug' | 'info' | 'warn' | 'error') => (...messages: unknown[]) => {
+    const [first, ...rest] = messages
+    if (first instanceof Error) child[level]({ err: first }, rest.map(String).join(' '))
+    else child[level](messages.map((message) => (typeof message === 'string' ? message : JSON.stringify(message))).join(' '))
+  }
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  }
+}

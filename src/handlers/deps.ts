@@ -1,0 +1,22 @@
+/** What Slack handlers need; passed in so tests and replicas wire the same handlers to real or local parts. */
+import type { JobQueues } from '../jobs/queues.js'
+import type { Logger } from '../logger.js'
+import type { ProviderRegistry } from '../providers/registry.js'
+import type { AlertStore } from '../store/alerts.js'
+import type { AuditLog } from '../store/audit.js'
+
+export interface HandlerDeps {
+  alerts: AlertStore
+  audit: AuditLog
+  queues: JobQueues
+  providers: ProviderRegistry
+  actors: ReadonlySet<string>
+  logger: Logger
+  /** How long the confirmation modal waits for the service before showing a timeout. */
+  preflightTimeoutMs: number
+  now?: () => Date
+}
+
+export function isActor(deps: Pick<HandlerDeps, 'actors'>, userId: string): boolean {
+  return deps.actors.has(userId)
+}

@@ -1,0 +1,75 @@
+/**
+ * Delete / Suspend on an alert, or Retry in its thread: ack, authorize, open a
+ * loading modal at once (the trigger_id lives 3 s), then ask the provider what the
+ * action would do and turn the modal into the confirmation.
+ */
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
+import { acceptsRequest, type Alert } from '../alerts/alert.js'
+import { REQUEST_ACTION_PATTERN, type ModalContext } from '../constants.js'
+import { toProblem, ProviderError } from '../providers/problems.js'
+import { preflightFor } from '../providers/run.js'
+import type { AlertAction, Preflight } from '../providers/types.js'
+import { busyModal, confirmModal, loadingModal, notAuthorizedText, problemModal } from '../views/modals.js'
+import { isActor, type HandlerDeps } from './deps.js'
+
+type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
+
+export function requestAction(deps: HandlerDeps) {
+  return async ({ ack, body, action, client }: Args): Promise<void> => {
+    await ack()
+    const kind = REQUEST_ACTION_PATTERN.exec(action.action_id)?.[1] as AlertAction | undefined
+    const alertId = action.value ?? ''
+    const actor = body.user.id
+    const log = deps.logger.child({ alertId, action: kind, actor })
+    if (!kind) return
+
+    const alert = await deps.alerts.get(alertId)
+    if (!isActor(deps, actor)) {
+      log.warn('refused: actor not in ACTORS')
+      await deps.audit.append({ event: 'action-refused', alertId, actor, action: kind, detail: 'not an authorized actor', ...(alert ? { integration: alert.integration, email: alert.email } : {}) })
+      const channel = body.channel?.id ?? body.container?.channel_id
+      if (channel) await client.chat.postEphemeral({ channel, user: actor, text: notAuthorizedText(kind) })
+      return
+    }
+    if (!alert) {
+      log.warn('alert not found')
+      const channel = body.channel?.id
+      if (channel) await client.chat.postEphemeral({ channel, user: actor, text: 'This alert is no longer stored (it expired or was removed), so nothing can be done from it.' })
+      return
+    }
+
+    const context: ModalContext = { alertId, action: kind }
+    const opened = await client.views.open({ trigger_id: body.trigger_id, view: loadingModal(context, alert) })
+    const viewId = opened.view?.id
+    if (!viewId) throw new Error('views.open answered without a view id')
+
+    const view = acceptsRequest(alert.state) ? await confirmationView(deps, context, alert) : busyModal(context, alert)
+    await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view })
+  }
+}
+
+async function confirmationView(deps: HandlerDeps, context: ModalContext, alert: Alert) {
+  const provider = deps.providers.get(alert.integration)
+  const summary = deps.providers.summary(alert.integration)
+  if (!provider) {
+    return problemModal(context, alert, { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` }, summary)
+  }
+  try {
+    const preflight = await withTimeout(preflightFor(provider, alert.email, context.action), deps.preflightTimeoutMs, provider.displayName)
+    return confirmModal(context, alert, preflight, summary)
+  } catch (error) {
+    deps.logger.warn({ err: error, alertId: alert.id, action: context.action }, 'preflight failed')
+    return problemModal(context, alert, toProblem(error), summary)
+  }
+}
+
+function withTimeout(work: Promise<Preflight>, ms: number, service: string): Promise<Preflight> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProviderError({ kind: 'transient', detail: `${service} did not answer within ${Math.round(ms / 1000)} s` })),
+      ms,
+    )
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}

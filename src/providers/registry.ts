@@ -1,0 +1,52 @@
+/**
+ * Builds one adapter per configured integration. Adding a service is one case here
+ * and one adapter file.
+ */
+import type { IntegrationConfig } from '../config.js'
+import { createScimProvider } from './scim.js'
+import type { Action, Provider } from './types.js'
+
+export interface ProviderOptions {
+  timeoutMs?: number
+}
+
+export interface IntegrationSummary {
+  capabilities: ReadonlySet<Action>
+  adminConsoleUrl?: string
+}
+
+export class ProviderRegistry {
+  private readonly byId: ReadonlyMap<string, Provider>
+
+  constructor(providers: Provider[]) {
+    this.byId = new Map(providers.map((provider) => [provider.id, provider]))
+  }
+
+  static fromConfig(integrations: IntegrationConfig[], options: ProviderOptions = {}): ProviderRegistry {
+    return new ProviderRegistry(integrations.map((integration) => createProvider(integration, options)))
+  }
+
+  get(id: string): Provider | undefined {
+    return this.byId.get(id)
+  }
+
+  /** What views need to know of an integration; one no longer configured offers no action. */
+  summary(id: string): IntegrationSummary {
+    const provider = this.byId.get(id)
+    return {
+      capabilities: provider?.capabilities ?? new Set(),
+      ...(provider?.adminConsoleUrl ? { adminConsoleUrl: provider.adminConsoleUrl } : {}),
+    }
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()]
+  }
+}
+
+function createProvider(integration: IntegrationConfig, options: ProviderOptions): Provider {
+  switch (integration.type) {
+    case 'scim':
+      return createScimProvider(integration, options)
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Redis connections. The store's connection fails fast when Redis is down (a
+ * request gets a clear 503 instead of hanging); BullMQ workers get their own
+ * connection with the settings BullMQ requires for blocking commands.
+ */
+import { Redis, type RedisOptions } from 'ioredis'
+
+export const KEY_PREFIX = 'dpb:'
+
+export function connectStore(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    // Keep reconnecting in the background: readiness reports the outage meanwhile.
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    ...options,
+  })
+}
+
+/** BullMQ workers block on Redis and must never give up a command (maxRetriesPerRequest: null). */
+export function connectWorker(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2_000) })
+}
+
+export async function isReady(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
+  if (redis.status !== 'ready') return false
+  const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref())
+  const ping = redis.ping().then(
+    (answer) => answer === 'PONG',
+    () => false,
+  )
+  return Promise.race([ping, timeout])
+}
