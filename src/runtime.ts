@@ -69,6 +69,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     actors: config.actors,
     ingestToken: config.alertIngestToken,
     preflightTimeoutMs: options.preflightTimeoutMs ?? 8_000,
+    announcer: new WebClient(config.slack.botToken, {
+      slackApiUrl: config.slack.apiUrl,
+      timeout: 3_000,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    }),
     slackRetry,
   })
 

@@ -45,7 +45,18 @@ export function confirmAction(deps: HandlerDeps) {
     await ack()
 
     const { request } = claim
-    let queued = true
+    const alert = await deps.alerts.get(context.alertId)
+    const summary = deps.providers.summary(alert?.integration ?? '')
+    // "In progress" goes out before the job is queued, so the worker's result always lands after it and is
+    // never overwritten by it. The announcer gives up within seconds: a slow Slack must not hold the action back.
+    if (alert?.message) {
+      const { channel, ts } = alert.message
+      await Promise.all([
+        deps.announcer.chat.postMessage({ channel, thread_ts: ts, ...inProgressReply(alert, request) }),
+        deps.announcer.chat.update({ channel, ts, ...alertMessage(alert, summary) }),
+      ]).catch((error: unknown) => log.warn({ err: error }, 'could not announce the action in Slack; running it anyway'))
+    }
+
     try {
       await deps.queues.enqueueAction({ alertId: context.alertId, action: context.action, attempt: request.attempt })
       log.info({ attempt: request.attempt }, 'action queued')
@@ -53,18 +64,14 @@ export function confirmAction(deps: HandlerDeps) {
     } catch (error) {
       // Nothing ran: record the attempt as failed so the alert offers Retry instead of hanging "in progress".
       log.error({ err: error }, 'could not queue the action')
-      queued = false
       const problem = { kind: 'transient', detail: 'the job queue was unavailable, so nothing was done' } as const
-      await deps.alerts.settle(context.alertId, request.attempt, { kind: 'failed', request, problem, at: new Date().toISOString() })
+      const failed = { kind: 'failed', request, problem, at: new Date().toISOString() } as const
+      await deps.alerts.settle(context.alertId, request.attempt, failed)
+      if (!alert?.message) return
+      const { channel, ts } = alert.message
+      await client.chat.postMessage({ channel, thread_ts: ts, ...outcomeReply(alert, request, { kind: 'failed', problem }, summary) })
+      await client.chat.update({ channel, ts, ...alertMessage({ ...alert, state: failed }, summary) })
     }
-
-    const alert = await deps.alerts.get(context.alertId)
-    if (!alert?.message) return
-    const { channel, ts } = alert.message
-    const summary = deps.providers.summary(alert.integration)
-    const reply = queued || alert.state.kind !== 'failed' ? inProgressReply(alert, request) : outcomeReply(alert, request, { kind: 'failed', problem: alert.state.problem }, summary)
-    await client.chat.postMessage({ channel, thread_ts: ts, ...reply })
-    await client.chat.update({ channel, ts, ...alertMessage(alert, summary) })
   }
 }
 

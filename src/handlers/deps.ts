@@ -1,4 +1,5 @@
 /** What Slack handlers need; passed in so tests and replicas wire the same handlers to real or local parts. */
+import type { WebClient } from '@slack/web-api'
 import type { JobQueues } from '../jobs/queues.js'
 import type { Logger } from '../logger.js'
 import type { ProviderRegistry } from '../providers/registry.js'
@@ -11,6 +12,8 @@ export interface HandlerDeps {
   queues: JobQueues
   providers: ProviderRegistry
   actors: ReadonlySet<string>
+  /** A Slack client that fails fast (short timeout, no retries) for status posts that must not delay work. */
+  announcer: WebClient
   logger: Logger
   /** How long the confirmation modal waits for the service before showing a timeout. */
   preflightTimeoutMs: number

@@ -1,0 +1,251 @@
+/**
+ * The HTTP client every adapter uses: one base URL, fixed headers (auth), a
+ * deadline per call, JSON in and out, and every failure turned into a typed
+ * `ProviderError` so adapters only deal with the answers they expect.
+ */
+import { Agent, request } from 'undici'
+import type { Problem } from './problems.js'
+import { ProviderError } from './problems.js'
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export type QueryValue = string | number | boolean | undefined
+
+export interface HttpClientOptions {
+  /** May carry a path (https://host/scim/v2): request paths are appended to it. */
+  baseUrl: string
+  /** Sent with every request (Authorization, Accept). Values of secret-looking headers are redacted from errors. */
+  headers?: Record<string, string>
+  /** Deadline for one whole call (connect, headers and body). */
+  timeoutMs?: number
+  /** Reads the service's error body (parsed JSON, or the raw text) into a one-line detail. */
+  describeError?: (status: number, body: unknown) => string | undefined
+}
+
+export interface HttpRequest {
+  method: HttpMethod
+  /** Relative to the base URL, e.g. `/Users/123`. */
+  path: string
+  query?: Record<string, QueryValue>
+  /** Serialised as JSON; `contentType` defaults to application/json. */
+  json?: unknown
+  /** A raw body, sent as is. */
+  body?: string | Uint8Array
+  contentType?: string
+  headers?: Record<string, string>
+  /** How to read a 2xx body: JSON (the default; unreadable JSON is an error) or text. */
+  expect?: 'json' | 'text'
+}
+
+export interface HttpResponse<T> {
+  status: number
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>
+  /** Undefined when the service answered without a body (204, empty 200). */
+  body: T | undefined
+}
+
+export interface HttpClient {
+  send<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>
+  /** Closes the client's connections; later sends fail. */
+  close(): Promise<void>
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000
+const MAX_DETAIL = 300
+const SECRET_HEADER = /authorization|token|secret|key|cookie|auth|password/i
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const baseHeaders = options.headers ?? {}
+  // One agent per client: its own keep-alive pool, closed with the client.
+  const agent = new Agent({ connect: { timeout: timeoutMs } })
+  const secrets = secretValues(baseHeaders)
+
+  async function send<T>(req: HttpRequest): Promise<HttpResponse<T>> {
+    const url = joinUrl(options.baseUrl, req.path, req.query)
+    const redact = (text: string) => redactSecrets(text, [...secrets, ...secretValues(req.headers ?? {})])
+    const signal = AbortSignal.timeout(timeoutMs)
+    let status: number
+    let headers: Record<string, string>
+    let text: string
+    try {
+      const res = await request(url, {
+        dispatcher: agent,
+        method: req.method,
+        headers: mergeHeaders(baseHeaders, contentTypeHeader(req), req.headers ?? {}),
+        body: requestBody(req),
+        signal,
+      })
+      status = res.statusCode
+      headers = flattenHeaders(res.headers)
+      text = await res.body.text()
+    } catch (error) {
+      throw networkError(error, signal.aborted, timeoutMs, req, redact)
+    }
+    if (status >= 200 && status < 300) return success<T>(status, headers, text, req)
+    const detail = errorDetail(status, text, options.describeError, redact)
+    throw new ProviderError(problemForStatus(status, headers, detail))
+  }
+
+  return { send, close: () => agent.close() }
+}
+
+/** Appends `path` to the base URL's own path (new URL(path, base) would drop it). */
+export function joinUrl(baseUrl: string, path: string, query?: Record<string, QueryValue>): string {
+  const base = baseUrl.replace(/\/+$/, '')
+  const suffix = path === '' ? '' : path.startsWith('/') ? path : `/${path}`
+  const search = Object.entries(query ?? {})
+    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
+    // encodeURIComponent, not URLSearchParams: a space must travel as %20, since not every server reads '+' as one.
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
+    .join('&')
+  return search ? `${base}${suffix}?${search}` : `${base}${suffix}`
+}
+
+/**
+ * Retry-After as milliseconds: delta-seconds ("7") or an HTTP-date. Undefined when
+ * absent or unreadable; a date in the past means "now" (0).
+ */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  const trimmed = value?.trim()
+  if (!trimmed) return undefined
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
+  // Every HTTP-date form starts with the day name; Date.parse alone would read "-5" as a year.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+/** The Problem for a non-2xx status, with the detail the service gave (if any). */
+export function problemForStatus(status: number, headers: Record<string, string>, detail: string | undefined): Problem {
+  const fallback = `HTTP ${status}`
+  if (status === 401) return { kind: 'credentials', status, ...optional(detail) }
+  if (status === 403) return { kind: 'permission', status, ...optional(detail) }
+  if (status === 404) return { kind: 'not-found', ...optional(detail) }
+  if (status === 409 || status === 412) return { kind: 'conflict', detail: detail ?? fallback }
+  if (status === 429) return { kind: 'rate-limited', retryAfterMs: parseRetryAfter(headers['retry-after']) }
+  // 501 means the service does not implement the call: retrying cannot help, unlike other 5xx.
+  if (status === 501) return { kind: 'rejected', status, detail: detail ?? 'the service does not implement this request' }
+  if (status >= 500) return { kind: 'transient', status, detail: detail ?? fallback }
+  if (status >= 300 && status < 400) return { kind: 'rejected', status, detail: `unexpected redirect (${fallback})` }
+  return { kind: 'rejected', status, detail: detail ?? fallback }
+}
+
+function optional(detail: string | undefined): { detail?: string } {
+  return detail === undefined ? {} : { detail }
+}
+
+function contentTypeHeader(req: HttpRequest): Record<string, string> {
+  if (req.contentType) return { 'content-type': req.contentType }
+  return req.json !== undefined ? { 'content-type': 'application/json' } : {}
+}
+
+/** Later sets win, whatever the case of the names (Content-Type vs content-type). */
+function mergeHeaders(...sets: Record<string, string>[]): Record<string, string> {
+  const merged: Record<string, string> = {}
+  for (const set of sets) for (const [name, value] of Object.entries(set)) merged[name.toLowerCase()] = value
+  return merged
+}
+
+function requestBody(req: HttpRequest): string | Uint8Array | undefined {
+  return req.json !== undefined ? JSON.stringify(req.json) : req.body
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return flat
+}
+
+function success<T>(status: number, headers: Record<string, string>, text: string, req: HttpRequest): HttpResponse<T> {
+  if (text.trim() === '' || req.method === 'HEAD') return { status, headers, body: undefined }
+  if (req.expect === 'text') return { status, headers, body: text as T }
+  const parsed = parseJson(text)
+  if (!parsed.ok) {
+    throw new ProviderError({ kind: 'rejected', status, detail: `the service answered ${req.method} ${req.path} with a body that is not JSON` })
+  }
+  return { status, headers, body: parsed.value as T }
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown }
+  } catch {
+    return { ok: false }
+  }
+}
+
+function errorDetail(
+  status: number,
+  text: string,
+  describe: HttpClientOptions['describeError'],
+  redact: (text: string) => string,
+): string | undefined {
+  const parsed = parseJson(text)
+  const body = parsed.ok ? parsed.value : text
+  const detail = describe?.(status, body) ?? genericDetail(body)
+  return detail === undefined || detail.trim() === '' ? undefined : truncate(redact(oneLine(detail)))
+}
+
+/** The usual places services put a message, for adapters without their own describeError. */
+function genericDetail(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.trim().startsWith('<') ? undefined : body
+  if (typeof body !== 'object' || body === null) return undefined
+  const record = body as Record<string, unknown>
+  for (const key of ['detail', 'message', 'error_description', 'errorMessage', 'error', 'title']) {
+    const value = record[key]
+    if (typeof value === 'string') return value
+    if (typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string') {
+      return (value as { message: string }).message
+    }
+  }
+  return undefined
+}
+
+function networkError(
+  error: unknown,
+  timedOut: boolean,
+  timeoutMs: number,
+  req: HttpRequest,
+  redact: (text: string) => string,
+): ProviderError {
+  if (timedOut) {
+    return new ProviderError({ kind: 'transient', detail: `no answer to ${req.method} ${req.path} within ${timeoutMs} ms` }, { cause: error })
+  }
+  const reason = error instanceof Error ? describeNetworkFailure(error) : String(error)
+  return new ProviderError({ kind: 'transient', detail: truncate(redact(`could not reach the service: ${reason}`)) }, { cause: error })
+}
+
+/** undici wraps socket errors: the code (ECONNREFUSED, ENOTFOUND) is the useful part. */
+function describeNetworkFailure(error: Error): string {
+  const cause = error.cause instanceof Error ? error.cause : undefined
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? (error as NodeJS.ErrnoException).code
+  return code ? `${code} (${cause?.message ?? error.message})` : error.message
+}
+
+function secretValues(headers: Record<string, string>): string[] {
+  const values: string[] = []
+  for (const [name, value] of Object.entries(headers)) {
+    if (!SECRET_HEADER.test(name) || value.length < 4) continue
+    values.push(value)
+    // "Bearer abc": the credential alone may be echoed back too.
+    const credential = /^\S+\s+(\S{4,})$/.exec(value)?.[1]
+    if (credential) values.push(credential)
+  }
+  return values
+}
+
+function redactSecrets(text: string, secrets: string[]): string {
+  return secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text)
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_DETAIL ? text : `${text.slice(0, MAX_DETAIL - 1)}…`
+}

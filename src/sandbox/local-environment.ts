@@ -1,0 +1,186 @@
+/**
+ * The whole bot on one machine with no Slack workspace: a Redis (started here
+ * unless one is given), the Slack stand-in, a SCIM sandbox holding a few users, and
+ * the real bot configured exactly as a user would configure it (environment
+ * variables and a providers file). Plus the moves a person makes in Slack: click a
+ * button, submit a modal, read the thread. The demo, the benchmark and the
+ * end-to-end tests all drive the bot through this.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { RetryOptions } from '@slack/web-api'
+import { loadConfig, type Config } from '../config.js'
+import { requestActionId } from '../constants.js'
+import type { RetryPolicy } from '../jobs/queues.js'
+import { createLogger, type Logger } from '../logger.js'
+import type { AlertAction } from '../providers/types.js'
+import { startRuntime, type Runtime } from '../runtime.js'
+import { startRedisServer, type RedisServerHandle } from './redis-server.js'
+import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
+import {
+  SANDBOX,
+  blockActionsPayload,
+  interactionBody,
+  postToSlackApp,
+  slashCommandBody,
+  viewSubmissionPayload,
+  type SandboxUser,
+  type SlackAppResponse,
+} from './slack-signing.js'
+import { startSlackStandIn, type SlackStandIn, type StoredMessage, type StoredView } from './slack-stand-in.js'
+
+export const LOCAL = {
+  botToken: 'xoxb-local-sandbox-token',
+  signingSecret: 'local-sandbox-signing-secret',
+  ingestToken: 'local-sandbox-ingest-token',
+  scimToken: 'local-sandbox-scim-token',
+  integrationId: 'acme-scim',
+  integrationName: 'Acme HR (SCIM)',
+  actor: SANDBOX.userId,
+  outsider: 'U0OUTSIDER1',
+  channel: SANDBOX.channelId,
+} as const
+
+export interface LocalEnvironmentOptions {
+  /** Reuse this Redis instead of starting one. */
+  redisUrl?: string
+  users?: SeedUser[]
+  logger?: Logger
+  retry?: RetryPolicy
+  slackRetry?: RetryOptions
+  /** Start the bot's workers in the bot process (default true). */
+  workers?: boolean
+  providerTimeoutMs?: number
+  postsPerSecondPerChannel?: number
+}
+
+export interface LocalEnvironment {
+  bot: Runtime
+  config: Config
+  slack: SlackStandIn
+  scim: ScimSandbox
+  redisUrl: string
+  /** POST /alerts as a detector would. */
+  postAlert(body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>
+  /** The alert's message in the channel, once the bot has posted it. */
+  alertMessage(alertId: string): Promise<StoredMessage>
+  /** A signed button click on the alert (or a Retry in its thread). */
+  click(message: StoredMessage, action: AlertAction, user?: SandboxUser): Promise<SlackAppResponse>
+  /** The modal after `views.update` filled it in, for the click made after `since` calls. */
+  confirmation(since: number): Promise<StoredView>
+  submit(view: StoredView, user?: SandboxUser): Promise<SlackAppResponse>
+  command(text: string, user?: SandboxUser): Promise<SlackAppResponse>
+  /** The thread reply whose text matches, once posted. */
+  threadReply(message: StoredMessage, text: RegExp, timeoutMs?: number): Promise<StoredMessage>
+  stop(): Promise<void>
+}
+
+export async function startLocalEnvironment(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
+  const redis: RedisServerHandle | undefined = options.redisUrl ? undefined : await startRedisServer()
+  const redisUrl = options.redisUrl ?? redis!.url
+  const slack = await startSlackStandIn({
+    botToken: LOCAL.botToken,
+    users: { [LOCAL.actor]: { email: 'sandbox.admin@example.com', name: 'sandbox.admin' } },
+    ...(options.postsPerSecondPerChannel ? { postsPerSecondPerChannel: options.postsPerSecondPerChannel } : {}),
+  })
+  const scim = await startScimSandbox({ token: LOCAL.scimToken, users: options.users ?? DEMO_USERS })
+
+  const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
+  const providersFile = join(directory, 'providers.yml')
+  writeFileSync(
+    providersFile,
+    [
+      `- id: ${LOCAL.integrationId}`,
+      '  type: scim',
+      `  displayName: ${LOCAL.integrationName}`,
+      `  baseUrl: ${scim.url}`,
+      '  token: ${ACME_SCIM_TOKEN}',
+      '  adminConsoleUrl: https://acme.example/admin/users',
+      '',
+    ].join('\n'),
+  )
+  const config: Config = {
+    ...loadConfig({
+      SLACK_BOT_TOKEN: LOCAL.botToken,
+      SLACK_SIGNING_SECRET: LOCAL.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      ALERT_CHANNEL_ID: LOCAL.channel,
+      REDIS_URL: redisUrl,
+      ALERT_INGEST_TOKEN: LOCAL.ingestToken,
+      PROVIDERS_FILE: providersFile,
+      ACTORS: LOCAL.actor,
+      ACME_SCIM_TOKEN: LOCAL.scimToken,
+      LOG_LEVEL: 'silent',
+    }),
+    port: 0,
+  }
+  const bot = await startRuntime(config, {
+    logger: options.logger ?? createLogger('silent'),
+    host: '127.0.0.1',
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.slackRetry ? { slackRetry: options.slackRetry } : {}),
+    ...(options.workers === false ? { workers: false } : {}),
+    ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
+  })
+  const events = `${bot.url}/slack/events`
+
+  return {
+    bot,
+    config,
+    slack,
+    scim,
+    redisUrl,
+    async postAlert(body, token = LOCAL.ingestToken) {
+      const response = await fetch(`${bot.url}/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      })
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+    },
+    async alertMessage(alertId) {
+      const call = await slack.waitFor('chat.postMessage', (c) => !c.args.thread_ts && JSON.stringify(c.args.blocks ?? []).includes(alertId))
+      const ts = (call.response as { ts: string }).ts
+      return slack.message(LOCAL.channel, ts)!
+    },
+    click(message, action, user = { id: LOCAL.actor }) {
+      const isReply = message.thread_ts !== undefined && message.thread_ts !== message.ts
+      // A top-level alert is clicked as it is now (after chat.update), a thread reply as posted.
+      const target = isReply ? message : (slack.message(LOCAL.channel, message.ts) ?? message)
+      const payload = blockActionsPayload({
+        message: target,
+        channel: LOCAL.channel,
+        actionId: requestActionId(action),
+        user,
+        responseUrlBase: slack.responseUrlBase,
+      })
+      return postToSlackApp(events, LOCAL.signingSecret, interactionBody(payload))
+    },
+    async confirmation(since) {
+      const call = await slack.waitFor('views.update', (c) => slack.calls.indexOf(c) >= since)
+      return slack.view(String(call.args.view_id))!
+    },
+    submit(view, user = { id: LOCAL.actor }) {
+      return postToSlackApp(events, LOCAL.signingSecret, interactionBody(viewSubmissionPayload({ view, user })))
+    },
+    command(text, user = { id: LOCAL.actor }) {
+      return postToSlackApp(
+        events,
+        LOCAL.signingSecret,
+        slashCommandBody({ command: '/deprovision', text, user_id: user.id, user_name: user.username ?? user.id }),
+      )
+    },
+    async threadReply(message, text, timeoutMs = 10_000) {
+      const call = await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === message.ts && text.test(String(c.args.text)), timeoutMs)
+      const ts = (call.response as { ts: string }).ts
+      const parent = slack.messages(LOCAL.channel).find((m) => m.ts === message.ts)
+      return parent!.replies.find((reply) => reply.ts === ts)!
+    },
+    async stop() {
+      await bot.stop()
+      await Promise.all([slack.stop(), scim.stop()])
+      await redis?.stop()
+    },
+  }
+}

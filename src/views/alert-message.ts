@@ -1,0 +1,164 @@
+/**
+ * The account alert as posted (chat.postMessage) and as updated (chat.update):
+ * what was found, about whom, in which service, how severe, when; then either the
+ * Delete/Suspend buttons (while the alert accepts a request) or a line saying
+ * where the action stands.
+ */
+import { acceptsRequest, type Alert, type AlertState, type Severity } from '../alerts/alert.js'
+import { requestActionId } from '../constants.js'
+import { ALERT_ACTIONS, type Action, type AlertAction } from '../providers/types.js'
+import { actions, blockId, button, context, fieldsSection, header, section, type Button, type KnownBlock, type SlackMessage } from './blocks.js'
+import { explainProblem, type ProblemContext } from './problem.js'
+import { capitalize, clip, inline, mention, plainSafe, slackDate, truncate, withoutPeriod, words } from './text.js'
+
+export interface AlertIntegration {
+  capabilities: ReadonlySet<Action>
+  adminConsoleUrl?: string
+}
+
+/** Budgets for untrusted text in the alert (escaped characters). */
+export const ALERT_TEXT = {
+  reason: 1500,
+  reasonInFallback: 300,
+  name: 200,
+  email: 256,
+  accountId: 200,
+  service: 120,
+  detail: 600,
+} as const
+
+const SEVERITY: Readonly<Record<Severity, { emoji: string; label: string }>> = {
+  low: { emoji: '⚪', label: 'Low' },
+  medium: { emoji: '🟡', label: 'Medium' },
+  high: { emoji: '🟠', label: 'High' },
+  critical: { emoji: '🔴', label: 'Critical' },
+}
+
+export function alertMessage(alert: Alert, integration: AlertIntegration): SlackMessage {
+  const id = (part: string): string => blockId('alert', alert.id, stateVersion(alert.state), part)
+  const severity = SEVERITY[alert.severity]
+  const service = inline(alert.integrationName, ALERT_TEXT.service)
+  const email = inline(alert.email, ALERT_TEXT.email)
+  const reason = clip(alert.reason.trim(), ALERT_TEXT.reason) || '_No reason given._'
+
+  const accountLines = [alert.name ? `*${inline(alert.name, ALERT_TEXT.name)}*` : '', email].filter(Boolean)
+  const fields = [
+    `*Account*\n${accountLines.join('\n')}`,
+    `*Service*\n${service}`,
+    `*Severity*\n${severity.emoji} ${severity.label}`,
+    `*Detected*\n${slackDate(alert.createdAt)}`,
+  ]
+  if (alert.accountId) fields.push(`*Account ID in ${service}*\n${inline(alert.accountId, ALERT_TEXT.accountId)}`)
+
+  const blocks: KnownBlock[] = [
+    header(id('header'), `${severity.emoji} ${severity.label} account alert`),
+    section(id('reason'), `*What was found*\n${reason}`),
+    fieldsSection(id('account'), fields),
+  ]
+
+  const status = statusLine(alert, integration)
+  if (status) blocks.push(section(id('status'), status))
+
+  if (acceptsRequest(alert.state)) {
+    const offered = offeredActions(integration.capabilities)
+    if (!offered.includes('delete')) {
+      const e = explainProblem({ kind: 'unsupported', action: 'delete' }, problemContext(alert, integration, 'delete'))
+      blocks.push(section(id('unsupported'), `${e.headline} ${e.nextStep}`))
+    }
+    if (offered.length > 0) blocks.push(actions(id('actions'), offered.map((action) => actionButton(alert, action))))
+  }
+
+  blocks.push(context(id('footer'), [`Alert ID: ${inline(alert.id, 100)}`]))
+
+  return { text: fallbackText(alert, integration), blocks }
+}
+
+/** The alert actions the integration can do, in button order (Delete first). */
+export function offeredActions(capabilities: ReadonlySet<Action>): AlertAction[] {
+  return ALERT_ACTIONS.filter((action) => capabilities.has(action))
+}
+
+/**
+ * A short key for the alert's state and attempt. It is part of every block_id, so
+ * each update of the message carries new block_ids (as Slack asks) while the same
+ * alert in the same state always renders the same ids.
+ */
+export function stateVersion(state: AlertState): string {
+  if (state.kind === 'open') return 'open'
+  return `${state.kind}-${state.request.action}-${state.request.attempt}`
+}
+
+function actionButton(alert: Alert, action: AlertAction): Button {
+  const w = words(action)
+  return button({
+    text: w.verb,
+    actionId: requestActionId(action),
+    value: alert.id,
+    ...(action === 'delete' ? { style: 'danger' as const } : {}),
+    label: `${w.verb} ${plainSafe(alert.email)} ${w.preposition} ${plainSafe(alert.integrationName)}`,
+  })
+}
+
+/** Where the action stands, or undefined while nothing was requested. */
+function statusLine(alert: Alert, integration: AlertIntegration): string | undefined {
+  const state = alert.state
+  switch (state.kind) {
+    case 'open':
+      return undefined
+    case 'in-progress': {
+      const w = words(state.request.action)
+      return `⏳ *${w.progressive}…* requested by ${mention(state.request.actor)}, ${slackDate(state.request.at)}.`
+    }
+    case 'done': {
+      const w = words(state.request.action)
+      if (state.alreadyDone !== undefined) {
+        const detail = inline(state.alreadyDone, ALERT_TEXT.detail)
+        return `✅ *Already ${w.past}:* ${detail || `the account was already ${w.past}`}. Requested by ${mention(state.request.actor)}, ${slackDate(state.at)}.`
+      }
+      return `✅ *${capitalize(w.past)}* by ${mention(state.request.actor)}, ${slackDate(state.at)}.`
+    }
+    case 'scheduled': {
+      const w = words(state.request.action)
+      return `🗓 *${w.noun} scheduled:* final on ${slackDate(state.until)}. Requested by ${mention(state.request.actor)}.`
+    }
+    case 'failed': {
+      const w = words(state.request.action)
+      const e = explainProblem(state.problem, problemContext(alert, integration, state.request.action))
+      return `⚠️ *${w.verb} failed:* ${withoutPeriod(e.headline)}. Details in the thread.`
+    }
+  }
+}
+
+/** The notification / screen-reader text: who, where, and where the action stands. */
+function fallbackText(alert: Alert, integration: AlertIntegration): string {
+  const severity = SEVERITY[alert.severity]
+  const who = inline(alert.email, ALERT_TEXT.email)
+  const service = inline(alert.integrationName, ALERT_TEXT.service)
+  const reason = inline(alert.reason, ALERT_TEXT.reasonInFallback)
+  const lead = `${severity.emoji} ${severity.label} account alert: ${who} in ${service}${reason ? `: ${reason}` : ''}`
+  const state = alert.state
+  let status = ''
+  switch (state.kind) {
+    case 'open':
+      break
+    case 'in-progress':
+      status = `${words(state.request.action).progressive}… (in progress)`
+      break
+    case 'done':
+      status = state.alreadyDone !== undefined ? `Already ${words(state.request.action).past}.` : `${capitalize(words(state.request.action).past)}.`
+      break
+    case 'scheduled':
+      status = `${words(state.request.action).noun} scheduled.`
+      break
+    case 'failed': {
+      const e = explainProblem(state.problem, problemContext(alert, integration, state.request.action))
+      status = `${words(state.request.action).verb} failed: ${withoutPeriod(e.headline)}.`
+      break
+    }
+  }
+  return truncate(status ? `${lead} — ${status}` : lead, 3000)
+}
+
+function problemContext(alert: Alert, integration: AlertIntegration, action: AlertAction): ProblemContext {
+  return { serviceName: alert.integrationName, action, adminConsoleUrl: integration.adminConsoleUrl }
+}

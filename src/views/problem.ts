@@ -1,0 +1,156 @@
+/**
+ * One actionable explanation per Problem kind (DESIGN.md, "Errors are typed"):
+ * what happened, why, and the next step, and whether a Retry can succeed once
+ * that step is done. Used by the thread reply, the alert's failed state line, and
+ * the confirmation modal's blockers.
+ */
+import type { Problem } from '../providers/problems.js'
+import type { AlertAction } from '../providers/types.js'
+import { blockId, section, type KnownBlock } from './blocks.js'
+import { capitalize, inline, link, oneLine, truncate, words } from './text.js'
+
+export interface ProblemContext {
+  /** The integration's display name ("Atlassian"). */
+  serviceName: string
+  action: AlertAction
+  adminConsoleUrl?: string
+}
+
+/**
+ * Every string is mrkdwn, safe to place in a text object as is: the parts that
+ * came from a service or a detector are escaped and cut to size.
+ */
+export interface Explanation {
+  /** What happened, one sentence. */
+  headline: string
+  /** Why, in the service's own words where it gave any. */
+  why: string
+  /** What the reader does now. */
+  nextStep: string
+  /** Whether a Retry can succeed once the next step is done. */
+  retryable: boolean
+}
+
+/** Service-supplied details are cut to this many characters (escaped). */
+const DETAIL_MAX = 600
+/** Names (integration owner, service) are cut to this many characters. */
+const NAME_MAX = 120
+
+export function explainProblem(problem: Problem, ctx: ProblemContext): Explanation {
+  const service = inline(ctx.serviceName, NAME_MAX)
+  const w = words(ctx.action)
+  const consoleLink = link(ctx.adminConsoleUrl, `the ${truncate(oneLine(ctx.serviceName), NAME_MAX)} admin console`)
+
+  switch (problem.kind) {
+    case 'unsupported': {
+      const action = inline(problem.action, 40) || w.lower
+      return {
+        headline: `The ${action} function is not yet supported.`,
+        why: `${service} offers no way to ${action} accounts through its API, so the bot cannot do it for you.`,
+        nextStep: `${capitalize(action)} the account by hand in ${consoleLink}.`,
+        retryable: false,
+      }
+    }
+    case 'api-prohibited':
+      return {
+        headline: `${service} does not allow this account to be ${w.past} through its API.`,
+        why: `${service} said: ${detail(problem.detail)}`,
+        nextStep: `${w.verb} it by hand in ${consoleLink} instead.`,
+        retryable: false,
+      }
+    case 'integration-owner': {
+      const owner = inline(problem.owner, NAME_MAX) || 'this account'
+      return {
+        headline: `This account owns the bot's ${service} integration.`,
+        why: `The bot connects to ${service} with credentials linked by *${owner}*. ${w.progressive} this account would cut the bot off from ${service}.`,
+        nextStep: `Ask another ${service} admin to re-link the integration with their own credentials first, then ${w.lower} this account.`,
+        retryable: false,
+      }
+    }
+    case 'last-admin':
+      return {
+        headline: `This is the last admin account in ${service}.`,
+        why: `${w.progressive} it would leave ${service} without any admin, so the bot stopped before calling ${service}.`,
+        nextStep: `Invite another admin in ${consoleLink}, let the integration re-sync, then try again.`,
+        retryable: true,
+      }
+    case 'credentials':
+      return {
+        headline: 'The registered credentials are incorrect or have expired.',
+        why: `${service} rejected the bot's key (HTTP ${problem.status})${suffix(problem.detail)}`,
+        nextStep: `Re-integrate ${service} with a key that has the admin permissions to ${w.lower} users, then try again.`,
+        retryable: true,
+      }
+    case 'permission':
+      return {
+        headline: `The bot's role in ${service} cannot ${w.lower} this account.`,
+        why: `${service} refused with HTTP ${problem.status}${suffix(problem.detail)} The bot's key is valid, but its role may not do this; on many services only an owner may ${w.lower} admins.`,
+        nextStep: `Ask someone whose ${service} role may ${w.lower} this account to do it in ${consoleLink}, or give the integration's key that role and try again.`,
+        retryable: true,
+      }
+    case 'not-found':
+      return {
+        headline: `The account no longer exists in ${service}.`,
+        why: `${service} has no such account${suffix(problem.detail)} It was most likely removed already.`,
+        nextStep: 'Nothing to do: the bot treats this as done.',
+        retryable: false,
+      }
+    case 'rate-limited':
+      return {
+        headline: `${service} kept rate-limiting the bot.`,
+        why:
+          problem.retryAfterMs === undefined
+            ? `The bot waited and retried, but ${service} answered every attempt with "too many requests" (HTTP 429).`
+            : `The bot waited and retried, but ${service} answered every attempt with "too many requests" (HTTP 429), last asking to wait ${Math.ceil(problem.retryAfterMs / 1000)} s.`,
+        nextStep: 'Try again in a few minutes.',
+        retryable: true,
+      }
+    case 'transient':
+      return {
+        headline: `${service} did not answer or failed.`,
+        why: `${problem.status ? `HTTP ${problem.status}: ` : ''}${detail(problem.detail)} The bot retried with backoff before giving up.`,
+        nextStep: `Try again. If it keeps failing, check whether ${service} is having an outage.`,
+        retryable: true,
+      }
+    case 'conflict':
+      return {
+        headline: `Something in ${service} must be resolved before this account can be ${w.past}.`,
+        why: `${service} said: ${detail(problem.detail)}`,
+        nextStep: `Resolve that in ${consoleLink}, then try again.`,
+        retryable: true,
+      }
+    case 'rejected':
+      return {
+        headline: `${service} refused the request.`,
+        why: `${service} said${problem.status ? ` (HTTP ${problem.status})` : ''}: ${detail(problem.detail)}`,
+        nextStep: `Check the account in ${consoleLink} and ${w.lower} it there if it still needs to go.`,
+        retryable: false,
+      }
+  }
+}
+
+export interface ProblemBlocksOptions {
+  /** Prefix for the block ids, so several problems (modal blockers) can share one view. */
+  blockIdPrefix: string
+}
+
+/** The explanation as blocks: the headline and why, then the next step. */
+export function problemBlocks(problem: Problem, ctx: ProblemContext, options: ProblemBlocksOptions): KnownBlock[] {
+  const e = explainProblem(problem, ctx)
+  return [
+    section(blockId(options.blockIdPrefix, 'what'), `*${e.headline}*\n${e.why}`),
+    section(blockId(options.blockIdPrefix, 'next'), `*Next step:* ${e.nextStep}`),
+  ]
+}
+
+/** A service-supplied detail, escaped and cut, as a sentence. */
+function detail(text: string): string {
+  const clipped = inline(text, DETAIL_MAX)
+  if (!clipped) return 'no details given.'
+  return /[.!?…]$/.test(clipped) ? clipped : `${clipped}.`
+}
+
+/** An optional detail after a status: ": detail." or just ".". */
+function suffix(text: string | undefined): string {
+  return text && text.trim() ? `: ${detail(text)}` : '.'
+}

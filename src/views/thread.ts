@@ -1,0 +1,121 @@
+/**
+ * Replies in the alert's thread: one when an action starts, one with its outcome.
+ * A failure says what happened, why and what to do next, with a Retry button when
+ * a retry can succeed once that is done.
+ */
+import type { Alert, Request } from '../alerts/alert.js'
+import { requestActionId } from '../constants.js'
+import type { Problem } from '../providers/problems.js'
+import type { Outcome } from '../providers/types.js'
+import { actions, blockId, button, context, section, type KnownBlock, type SlackMessage } from './blocks.js'
+import { explainProblem, problemBlocks, type ProblemContext } from './problem.js'
+import { duration, inline, link, mention, oneLine, plainSafe, slackDate, truncate, withoutPeriod, words } from './text.js'
+
+type ThreadAlert = Pick<Alert, 'id' | 'email' | 'integrationName'>
+
+export interface ThreadIntegration {
+  adminConsoleUrl?: string
+}
+
+const EMAIL_MAX = 256
+const SERVICE_MAX = 120
+const DETAIL_MAX = 600
+
+export function inProgressReply(alert: ThreadAlert, request: Request): SlackMessage {
+  const w = words(request.action)
+  const { email, service } = names(alert)
+  const line = `⏳ ${w.progressive} ${email} in ${service}, requested by ${mention(request.actor)}.`
+  return {
+    text: line,
+    blocks: [
+      section(id(alert, request, 'progress'), `⏳ *${w.progressive} ${email} in ${service}*, requested by ${mention(request.actor)}.`),
+      context(id(alert, request, 'progress:note'), ['The result will be posted in this thread.']),
+    ],
+  }
+}
+
+export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outcome, integration: ThreadIntegration): SlackMessage {
+  const w = words(request.action)
+  const { email, service } = names(alert)
+  const by = `Requested by ${mention(request.actor)}.`
+  const part = (name: string): string => id(alert, request, `${outcome.kind}:${name}`)
+
+  switch (outcome.kind) {
+    case 'done': {
+      const line = `✅ ${email} was ${w.past} ${w.preposition} ${service}.`
+      return { text: line, blocks: [section(part('result'), `✅ *${email} was ${w.past} ${w.preposition} ${service}.* ${by}`)] }
+    }
+    case 'already-done': {
+      const detail = withoutPeriod(inline(outcome.detail, DETAIL_MAX)) || `${email} was already ${w.past}`
+      const line = `✅ Already ${w.past}: ${detail}. Nothing else to do.`
+      return { text: line, blocks: [section(part('result'), `✅ *Already ${w.past}:* ${detail}. Nothing else to do. ${by}`)] }
+    }
+    case 'scheduled': {
+      const noun = w.noun.toLowerCase()
+      const consoleLink = link(integration.adminConsoleUrl, `the ${truncate(oneLine(alert.integrationName), SERVICE_MAX)} admin console`)
+      const cancel = outcome.cancellable
+        ? `Until then the ${noun} can be cancelled in ${consoleLink}.`
+        : `It cannot be cancelled.`
+      const line = `🗓 ${email} is scheduled for ${noun} ${w.preposition} ${service}: final on ${slackDate(outcome.until)}.`
+      return {
+        text: line,
+        blocks: [
+          section(part('result'), `🗓 *${email} is scheduled for ${noun} ${w.preposition} ${service}:* final on ${slackDate(outcome.until)}. ${by}`),
+          context(part('note'), [cancel]),
+        ],
+      }
+    }
+    case 'pending': {
+      const line = `⏳ ${service} is still ${w.progressive.toLowerCase()} ${email}.`
+      return {
+        text: line,
+        blocks: [
+          section(
+            part('result'),
+            `⏳ *${service} is still ${w.progressive.toLowerCase()} ${email}.* It accepted the request and is working on it. ${by}`,
+          ),
+          context(part('note'), [`The bot checks again in ${duration(outcome.task.pollAfterMs)} and posts the result here.`]),
+        ],
+      }
+    }
+    case 'failed':
+      return failedReply(alert, request, outcome.problem, integration)
+  }
+}
+
+function failedReply(alert: ThreadAlert, request: Request, problem: Problem, integration: ThreadIntegration): SlackMessage {
+  const w = words(request.action)
+  const { email, service } = names(alert)
+  const ctx: ProblemContext = { serviceName: alert.integrationName, action: request.action, adminConsoleUrl: integration.adminConsoleUrl }
+  const e = explainProblem(problem, ctx)
+  const attempt = request.attempt > 1 ? ` (attempt ${request.attempt})` : ''
+  const part = (name: string): string => id(alert, request, `failed:${name}`)
+
+  const blocks: KnownBlock[] = [
+    section(part('intro'), `⚠️ *${w.verb} failed* for ${email} in ${service}${attempt}. Requested by ${mention(request.actor)}.`),
+    ...problemBlocks(problem, ctx, { blockIdPrefix: part('problem') }),
+  ]
+  if (e.retryable) {
+    blocks.push(
+      actions(part('actions'), [
+        button({
+          text: 'Retry',
+          actionId: requestActionId(request.action),
+          value: alert.id,
+          style: 'primary',
+          label: `Retry: ${w.lower} ${plainSafe(alert.email)} ${w.preposition} ${plainSafe(alert.integrationName)}`,
+        }),
+      ]),
+    )
+  }
+  return { text: `⚠️ ${w.verb} failed for ${email} in ${service}: ${withoutPeriod(e.headline)}.`, blocks }
+}
+
+function names(alert: ThreadAlert): { email: string; service: string } {
+  return { email: inline(alert.email, EMAIL_MAX), service: inline(alert.integrationName, SERVICE_MAX) }
+}
+
+/** Block ids unique per reply: the alert, the attempt and what the block says. */
+function id(alert: ThreadAlert, request: Request, part: string): string {
+  return blockId('thread', alert.id, request.action, request.attempt, part)
+}
