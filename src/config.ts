@@ -43,15 +43,6 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   })
-  .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'required over HTTP (set SLACK_APP_TOKEN instead to use Socket Mode)',
-      })
-    }
-  })
 
 /** `${ENV_NAME}`: how the providers file names a secret without holding it. */
 const SECRET_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/
@@ -112,8 +103,15 @@ export interface Config {
 type Env = Record<string, string | undefined>
 
 export function loadConfig(env: Env = process.env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
-  const parsed = envSchema.safeParse(withoutBlanks(env))
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
+  const present = withoutBlanks(env)
+  const parsed = envSchema.safeParse(present)
+  // Checked apart from the schema so it is reported together with every other problem.
+  const needsSecret = !present.SLACK_APP_TOKEN && !present.SLACK_SIGNING_SECRET
+  if (!parsed.success || needsSecret) {
+    const problems = (parsed.error?.issues ?? []).map((issue) => `${String(issue.path[0])}: ${issue.message}`)
+    if (needsSecret) problems.push('SLACK_SIGNING_SECRET: required over HTTP (set SLACK_APP_TOKEN instead to use Socket Mode)')
+    throw new ConfigError(problems)
+  }
   const e = parsed.data
   return {
     slack: {
