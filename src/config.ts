@@ -77,11 +77,66 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     baseUrl: httpUrl,
     token: secretReference(env),
   })
-  return z.discriminatedUnion('type', [scim])
+  const atlassian = z.object({
+    ...common,
+    type: z.literal('atlassian'),
+    orgId: z.string().min(1),
+    /** An organization admin API key (admin.atlassian.com > Settings > API keys). */
+    apiKey: secretReference(env),
+    /** Leave out to use the organization's only directory (looked up once). */
+    directoryId: z.string().min(1).optional(),
+    baseUrl: httpUrl.default('https://api.atlassian.com'),
+  })
+  const treasureData = z
+    .object({
+      ...common,
+      type: z.literal('treasure-data'),
+      region: z.enum(TREASURE_DATA_REGIONS).optional(),
+      baseUrl: httpUrl.optional(),
+      /** A master API key of the account owner or an administrator. */
+      apiKey: secretReference(env),
+    })
+    .refine((entry) => entry.region !== undefined || entry.baseUrl !== undefined, {
+      message: `expected a region (${TREASURE_DATA_REGIONS.join(', ')}) or a baseUrl`,
+      path: ['region'],
+    })
+  const qlik = z.object({
+    ...common,
+    type: z.literal('qlik'),
+    /** https://<tenant>.<region>.qlikcloud.com, also the API base. */
+    tenantUrl: httpUrl,
+    /** A tenant admin's API key. */
+    apiKey: secretReference(env),
+  })
+  const alibabaCloudSso = z.object({
+    ...common,
+    type: z.literal('alibaba-cloudsso'),
+    region: z.string().regex(/^[a-z]{2}-[a-z]+(-\d+)?$/, 'expected a region id such as cn-shanghai or ap-southeast-1'),
+    directoryId: z.string().min(1),
+    accessKeyId: secretReference(env),
+    accessKeySecret: secretReference(env),
+    /** Leave out for cloudsso.<region>.aliyuncs.com; tests point it at a local server. */
+    endpoint: httpUrl.optional(),
+  })
+  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso])
+}
+
+/** Treasure Data's API regions and their hosts. */
+export const TREASURE_DATA_REGIONS = ['US', 'Tokyo', 'EU01', 'AP02', 'AP03'] as const
+export const TREASURE_DATA_HOSTS: Record<(typeof TREASURE_DATA_REGIONS)[number], string> = {
+  US: 'https://api.treasuredata.com',
+  Tokyo: 'https://api.treasuredata.co.jp',
+  EU01: 'https://api.eu01.treasuredata.com',
+  AP02: 'https://api.ap02.treasuredata.com',
+  AP03: 'https://api.ap03.treasuredata.com',
 }
 
 export type IntegrationConfig = z.infer<ReturnType<typeof integrationSchemas>>
 export type ScimIntegration = Extract<IntegrationConfig, { type: 'scim' }>
+export type AtlassianIntegration = Extract<IntegrationConfig, { type: 'atlassian' }>
+export type TreasureDataIntegration = Extract<IntegrationConfig, { type: 'treasure-data' }>
+export type QlikIntegration = Extract<IntegrationConfig, { type: 'qlik' }>
+export type AlibabaCloudSsoIntegration = Extract<IntegrationConfig, { type: 'alibaba-cloudsso' }>
 
 export interface Config {
   slack: {

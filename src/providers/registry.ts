@@ -4,11 +4,7 @@
  */
 import type { IntegrationConfig } from '../config.js'
 import { createScimProvider } from './scim.js'
-import type { Action, Provider } from './types.js'
-
-export interface ProviderOptions {
-  timeoutMs?: number
-}
+import type { Action, Provider, ProviderOptions } from './types.js'
 
 export interface IntegrationSummary {
   capabilities: ReadonlySet<Action>
@@ -48,5 +44,7 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
   switch (integration.type) {
     case 'scim':
       return createScimProvider(integration, options)
+    default:
+      throw new Error(`integration type "${integration.type}" has no adapter yet`)
   }
 }

@@ -46,26 +46,60 @@ export type Preflight =
       warnings: string[]
       /** Whether the action can be undone later from the bot or the service. */
       reversible: boolean
+      /** Choices the actor must make before confirming; answers reach `execute` as `Choices[question.id]`. */
+      questions?: Question[]
     }
   | { kind: 'blocked'; account?: Account; blockers: Blocker[] }
   /** The account no longer exists: nothing left to do. */
   | { kind: 'gone' }
 
+/**
+ * A choice the modal asks for: a fixed list (`options`), or a searchable one whose
+ * options come from `Provider.suggest` as the actor types (a new owner among the tenant's users).
+ */
+export interface Question {
+  /** The key of the answer in `Choices`; letters, digits, dashes. */
+  id: string
+  label: string
+  hint?: string
+  options?: Option[]
+  searchable?: boolean
+  /** The preselected answer (an option's value). */
+  initial?: Option
+  optional?: boolean
+}
+
+export interface Option {
+  value: string
+  label: string
+}
+
 /** Answers the actor gave in the modal (new owner, what to do with API keys). Empty for SCIM. */
 export type Choices = Readonly<Record<string, string>>
 
 export type Outcome =
-  | { kind: 'done' }
+  /** `detail` says what was done beyond the action itself ("the pending invitation was deleted"). */
+  | { kind: 'done'; detail?: string }
   /** The account was already in the requested state (already deleted, already suspended). */
   | { kind: 'already-done'; detail: string }
   | { kind: 'scheduled'; until: string; cancellable: boolean }
-  | { kind: 'pending'; task: TaskRef }
+  /** Still running at the service: the worker polls `task` after `task.pollAfterMs`. */
+  | { kind: 'pending'; task: TaskRef; progress?: Progress }
   | { kind: 'failed'; problem: Problem }
 
 export interface TaskRef {
   id: string
   /** When to ask again, in milliseconds. */
   pollAfterMs: number
+  /** What the adapter needs to carry on (remaining steps, ids); JSON only, stored with the job. */
+  state?: Readonly<Record<string, unknown>>
+}
+
+/** How far a multi-step action has come ("3 of 5 access assignments removed"). */
+export interface Progress {
+  done: number
+  total: number
+  label: string
 }
 
 export interface Provider {
@@ -82,5 +116,16 @@ export interface Provider {
   findAccount(email: string): Promise<Account | null>
   preflight(account: Account, action: Action): Promise<Preflight>
   execute(account: Account, action: Action, choices: Choices): Promise<Outcome>
+  /** Asks again about a `pending` outcome's task; needed by adapters that return `pending`. */
   poll?(task: TaskRef): Promise<Outcome>
+  /** Options for a searchable question, matching what the actor typed (at most 100). */
+  suggest?(account: Account, questionId: string, query: string): Promise<Option[]>
+}
+
+/** What every adapter factory receives besides its integration's configuration. */
+export interface ProviderOptions {
+  /** Per-request time limit in milliseconds. */
+  timeoutMs?: number
+  /** The clock, so scheduled dates can be tested. */
+  now?: () => Date
 }
