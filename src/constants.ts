@@ -2,13 +2,13 @@
  * Every Slack action and callback id in one place, so views (which emit them) and
  * handlers (which listen for them) cannot drift apart.
  */
-import type { AlertAction } from './providers/types.js'
+import type { Action } from './providers/types.js'
 
 /** Delete/Suspend on an alert, and Retry in its thread: each opens the confirmation modal. Value: the alert id. */
-export function requestActionId(action: AlertAction): string {
+export function requestActionId(action: Action): string {
   return `alert_action:${action}`
 }
-export const REQUEST_ACTION_PATTERN = /^alert_action:(delete|suspend)$/
+export const REQUEST_ACTION_PATTERN = /^alert_action:(delete|suspend|restore|cancel-delete)$/
 
 /** The confirmation modal; its private_metadata is `ModalContext` as JSON. */
 export const CONFIRM_CALLBACK_ID = 'confirm_action'
@@ -16,5 +16,11 @@ export const CONFIRM_CALLBACK_ID = 'confirm_action'
 /** What the confirmation modal carries between opening and submit (kept well under 3,000 characters). */
 export interface ModalContext {
   alertId: string
-  action: AlertAction
+  action: Action
+  /** The service's id of the account the preflight found, for searchable questions. */
+  accountId?: string
 }
+
+/** A question in the confirmation modal is an input block `question:<id>` holding one select `answer`. */
+export const QUESTION_BLOCK_PREFIX = 'question:'
+export const ANSWER_ACTION_ID = 'answer'

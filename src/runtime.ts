@@ -11,6 +11,8 @@ import type { ConnectionOptions } from 'bullmq'
 import { createSlackApp } from './app.js'
 import type { Config } from './config.js'
 import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
+import type { JobContext } from './jobs/context.js'
+import { TimerStore } from './jobs/timers.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
 import { createLogger, type Logger } from './logger.js'
 import { ProviderRegistry } from './providers/registry.js'
@@ -27,6 +29,10 @@ export interface RuntimeOptions {
   slackRetry?: RetryOptions
   providerTimeoutMs?: number
   preflightTimeoutMs?: number
+  /** How long stop() waits for running jobs before handing them back (default 20 s). */
+  stopGraceMs?: number
+  /** The bot's clock (scheduled deletions, timers); tests move it forward. */
+  now?: () => Date
   /** Listen on this host (default all interfaces); tests use 127.0.0.1 and port 0. */
   host?: string
 }
@@ -34,10 +40,25 @@ export interface RuntimeOptions {
 export interface Runtime {
   /** Base URL of the HTTP server (Bolt's endpoint is `${url}/slack/events`). */
   url: string
+  /** Releases the timers due by the bot's clock now (the periodic sweep does this every minute). */
+  sweepTimers(): Promise<number>
   stop(): Promise<void>
 }
 
 const SLACK_RETRY: RetryOptions = { retries: 5, factor: 3, minTimeout: 1_000, maxTimeout: 60_000, randomize: true }
+
+/** Whether `work` finished within `ms` (it keeps running either way). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  const finished = work.then(
+    () => true,
+    () => true,
+  )
+  return Promise.race([finished, deadline]).finally(() => clearTimeout(timer))
+}
 
 /** Starts the HTTP receiver and returns the port it got (port 0 picks a free one). */
 async function listen(app: App, port: number, host: string | undefined): Promise<number> {
@@ -56,8 +77,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const slackRetry = options.slackRetry ?? SLACK_RETRY
   const alerts = new AlertStore(redis)
   const audit = new AuditLog(redis)
-  const queues = new JobQueues(redis as unknown as ConnectionOptions, retry)
-  const providers = ProviderRegistry.fromConfig(config.integrations, { timeoutMs: options.providerTimeoutMs ?? 15_000 })
+  const queues = new JobQueues(redis as unknown as ConnectionOptions, retry, (error) => logger.warn({ err: error }, 'queue connection problem'))
+  const timers = new TimerStore(redis)
+  const now = options.now ?? (() => new Date())
+  const providers = ProviderRegistry.fromConfig(config.integrations, { timeoutMs: options.providerTimeoutMs ?? 15_000, now })
 
   const app = createSlackApp(config, {
     redis,
@@ -69,6 +92,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     actors: config.actors,
     ingestToken: config.alertIngestToken,
     preflightTimeoutMs: options.preflightTimeoutMs ?? 8_000,
+    now,
     announcer: new WebClient(config.slack.botToken, {
       slackApiUrl: config.slack.apiUrl,
       timeout: 3_000,
@@ -78,20 +102,22 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     slackRetry,
   })
 
+  const jobs: JobContext = {
+    alerts,
+    audit,
+    timers,
+    queues,
+    providers,
+    slack: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: slackRetry }),
+    alertChannelId: config.alertChannelId,
+    logger,
+    retry,
+    now,
+  }
   let workers: Workers | undefined
   if (options.workers !== false) {
-    const slack = new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: slackRetry })
-    workers = startWorkers({
-      connection: workerRedis as unknown as ConnectionOptions,
-      alerts,
-      audit,
-      providers,
-      slack,
-      alertChannelId: config.alertChannelId,
-      logger,
-      retry,
-      concurrency: config.workerConcurrency,
-    })
+    workers = startWorkers(jobs, workerRedis as unknown as ConnectionOptions, config.workerConcurrency)
+    await queues.scheduleTimerSweep()
   }
 
   const port = config.slack.appToken ? (await app.start(), config.port) : await listen(app, config.port, options.host)
@@ -99,10 +125,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    sweepTimers: () => timers.releaseDue(now(), queues.timers),
     async stop() {
       await app.stop()
-      await workers?.close()
-      await queues.close()
+      // Let running jobs finish, but not forever (Redis may be gone): then hand them back.
+      if (workers && !(await within(workers.close(), options.stopGraceMs ?? 20_000))) await within(workers.close(true), 2_000)
+      await within(queues.close(), 2_000)
       redis.disconnect()
       workerRedis.disconnect()
     },

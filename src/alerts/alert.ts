@@ -3,7 +3,7 @@
  * worker runs, then resolved (done, already done, scheduled) or failed (and open
  * to a retry). Pure types and transitions; storage is in store/alerts.ts.
  */
-import type { AlertAction } from '../providers/types.js'
+import { ACTIONS, type Action } from '../providers/types.js'
 import type { Problem } from '../providers/problems.js'
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical'
@@ -27,7 +27,7 @@ export interface MessageRef {
 
 /** Who asked for an action and which attempt it is (a Retry is a new attempt). */
 export interface Request {
-  action: AlertAction
+  action: Action
   actor: string
   attempt: number
   at: string
@@ -36,7 +36,7 @@ export interface Request {
 export type AlertState =
   | { kind: 'open' }
   | { kind: 'in-progress'; request: Request }
-  | { kind: 'done'; request: Request; alreadyDone?: string; at: string }
+  | { kind: 'done'; request: Request; alreadyDone?: string; detail?: string; at: string }
   | { kind: 'scheduled'; request: Request; until: string; at: string }
   | { kind: 'failed'; request: Request; problem: Problem; at: string }
 
@@ -47,9 +47,41 @@ export interface Alert extends AlertReport {
   integrationName: string
   message?: MessageRef
   state: AlertState
+  /** Bumped by every state change; a claim succeeds only on the version it was decided on. */
+  version: number
 }
 
-/** States from which a new action may be requested. */
-export function acceptsRequest(state: AlertState): boolean {
-  return state.kind === 'open' || state.kind === 'failed'
+/**
+ * What may be requested next, given where the alert stands and what the service
+ * can do: an open alert offers Delete and Suspend; a suspended account can be
+ * reactivated (or deleted); a scheduled deletion can be cancelled; a failed
+ * action can be tried again. Buttons and claims both follow this one rule.
+ */
+export function availableActions(state: AlertState, capabilities: ReadonlySet<Action>): Action[] {
+  const offer = (...actions: Action[]) => ACTIONS.filter((action) => actions.includes(action) && capabilities.has(action))
+  switch (state.kind) {
+    case 'open':
+      return offer('delete', 'suspend')
+    case 'in-progress':
+      return []
+    case 'failed':
+      return offer('delete', 'suspend', state.request.action)
+    case 'scheduled':
+      return offer('cancel-delete')
+    case 'done':
+      switch (state.request.action) {
+        case 'delete':
+          return []
+        case 'suspend':
+          return offer('restore', 'delete')
+        case 'restore':
+        case 'cancel-delete':
+          return offer('delete', 'suspend')
+      }
+  }
+}
+
+/** Whether anything at all may be requested (the modal shows "busy" otherwise). */
+export function acceptsRequest(state: AlertState, capabilities: ReadonlySet<Action>, action: Action): boolean {
+  return availableActions(state, capabilities).includes(action)
 }

@@ -8,7 +8,7 @@ import { acceptsRequest, type Alert } from '../alerts/alert.js'
 import { REQUEST_ACTION_PATTERN, type ModalContext } from '../constants.js'
 import { toProblem, ProviderError } from '../providers/problems.js'
 import { preflightFor } from '../providers/run.js'
-import type { AlertAction, Preflight } from '../providers/types.js'
+import type { Action, Preflight } from '../providers/types.js'
 import { busyModal, confirmModal, loadingModal, notAuthorizedText, problemModal } from '../views/modals.js'
 import { isActor, type HandlerDeps } from './deps.js'
 
@@ -17,7 +17,7 @@ type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddleware
 export function requestAction(deps: HandlerDeps) {
   return async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack()
-    const kind = REQUEST_ACTION_PATTERN.exec(action.action_id)?.[1] as AlertAction | undefined
+    const kind = REQUEST_ACTION_PATTERN.exec(action.action_id)?.[1] as Action | undefined
     const alertId = action.value ?? ''
     const actor = body.user.id
     const log = deps.logger.child({ alertId, action: kind, actor })
@@ -43,7 +43,8 @@ export function requestAction(deps: HandlerDeps) {
     const viewId = opened.view?.id
     if (!viewId) throw new Error('views.open answered without a view id')
 
-    const view = acceptsRequest(alert.state) ? await confirmationView(deps, context, alert) : busyModal(context, alert)
+    const capabilities = deps.providers.summary(alert.integration).capabilities
+    const view = acceptsRequest(alert.state, capabilities, kind) ? await confirmationView(deps, context, alert) : busyModal(context, alert)
     await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view })
   }
 }
@@ -56,14 +57,15 @@ async function confirmationView(deps: HandlerDeps, context: ModalContext, alert:
   }
   try {
     const preflight = await withTimeout(preflightFor(provider, alert.email, context.action), deps.preflightTimeoutMs, provider.displayName)
-    return confirmModal(context, alert, preflight, summary)
+    const account = preflight.kind === 'gone' ? undefined : preflight.account
+    return confirmModal(account ? { ...context, accountId: account.id } : context, alert, preflight, summary)
   } catch (error) {
     deps.logger.warn({ err: error, alertId: alert.id, action: context.action }, 'preflight failed')
     return problemModal(context, alert, toProblem(error), summary)
   }
 }
 
-function withTimeout(work: Promise<Preflight>, ms: number, service: string): Promise<Preflight> {
+export function withTimeout<T>(work: Promise<T>, ms: number, service: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -1,15 +1,21 @@
 /**
  * The durable background work, as BullMQ queues: posting alert messages (one at a
- * time, so a burst keeps its order and respects Slack's per-channel limit) and
- * running provider actions. Job ids make enqueueing idempotent.
+ * time, so a burst keeps its order and respects Slack's per-channel limit),
+ * running provider actions, and timers (scheduled-deletion reminders and ends,
+ * plus the sweep that releases them). Job ids make enqueueing idempotent.
  */
-import { Queue, type ConnectionOptions } from 'bullmq'
-import type { AlertAction } from '../providers/types.js'
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq'
+import type { Action, Choices, TaskRef } from '../providers/types.js'
 import { KEY_PREFIX } from '../store/redis.js'
+import type { Timer } from './timers.js'
 
 export const QUEUE_PREFIX = `${KEY_PREFIX}bull`
 export const POST_ALERT_QUEUE = 'post-alert'
 export const ACTION_QUEUE = 'provider-action'
+export const TIMER_QUEUE = 'timers'
+
+/** How often due timers are looked for. */
+export const SWEEP_EVERY_MS = 60_000
 
 export interface PostAlertJob {
   alertId: string
@@ -17,9 +23,15 @@ export interface PostAlertJob {
 
 export interface ActionJob {
   alertId: string
-  action: AlertAction
+  action: Action
   attempt: number
+  /** The actor's answers to the modal's questions. */
+  choices: Choices
+  /** A `pending` task the job polls instead of acting again. */
+  task?: TaskRef
 }
+
+export type TimerJob = Timer | { kind: 'sweep' }
 
 export interface RetryPolicy {
   /** Tries per job, the first included. */
@@ -31,38 +43,45 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, maxDelayMs: 120_000 }
 
-const KEEP = { removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 }, removeOnFail: { age: 30 * 24 * 3600 } }
-
 export class JobQueues {
   readonly postAlert: Queue<PostAlertJob>
   readonly actions: Queue<ActionJob>
+  readonly timers: Queue<TimerJob>
 
-  constructor(
-    connection: ConnectionOptions,
-    private readonly retry: RetryPolicy = DEFAULT_RETRY,
-  ) {
-    this.postAlert = new Queue<PostAlertJob>(POST_ALERT_QUEUE, { connection, prefix: QUEUE_PREFIX })
-    this.actions = new Queue<ActionJob>(ACTION_QUEUE, { connection, prefix: QUEUE_PREFIX })
+  /** `onError` hears connection problems (an unheard 'error' event would crash the process). */
+  constructor(connection: ConnectionOptions, retry: RetryPolicy = DEFAULT_RETRY, onError: (error: Error) => void = () => undefined) {
+    const defaultJobOptions: DefaultJobOptions = {
+      attempts: retry.attempts,
+      backoff: { type: 'honour-retry-after' },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    }
+    const options = { connection, prefix: QUEUE_PREFIX, defaultJobOptions }
+    this.postAlert = new Queue<PostAlertJob>(POST_ALERT_QUEUE, options)
+    this.actions = new Queue<ActionJob>(ACTION_QUEUE, options)
+    this.timers = new Queue<TimerJob>(TIMER_QUEUE, options)
+    for (const queue of [this.postAlert, this.actions, this.timers]) queue.on('error', onError)
   }
 
   async enqueuePostAlert(alertId: string): Promise<void> {
-    await this.postAlert.add('post', { alertId }, { jobId: `post.${alertId}`, ...this.jobOptions() })
+    await this.postAlert.add('post', { alertId }, { jobId: `post.${alertId}` })
   }
 
   /** One job per (alert, action, attempt): a repeated add with the same id is a no-op in BullMQ. */
   async enqueueAction(job: ActionJob): Promise<void> {
-    await this.actions.add(job.action, job, { jobId: actionJobId(job), ...this.jobOptions() })
+    await this.actions.add(job.action, job, { jobId: actionJobId(job) })
+  }
+
+  /** The periodic sweep of due timers; one schedule shared by every replica. */
+  async scheduleTimerSweep(): Promise<void> {
+    await this.timers.upsertJobScheduler('sweep-timers', { every: SWEEP_EVERY_MS }, { name: 'sweep', data: { kind: 'sweep' } })
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.postAlert.close(), this.actions.close()])
-  }
-
-  private jobOptions() {
-    return { attempts: this.retry.attempts, backoff: { type: 'honour-retry-after' }, ...KEEP }
+    await Promise.all([this.postAlert.close(), this.actions.close(), this.timers.close()])
   }
 }
 
-export function actionJobId(job: ActionJob): string {
+export function actionJobId(job: Pick<ActionJob, 'alertId' | 'action' | 'attempt'>): string {
   return `${job.alertId}.${job.action}.${job.attempt}`
 }

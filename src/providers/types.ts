@@ -5,11 +5,11 @@
  */
 import type { Problem } from './problems.js'
 
-export type Action = 'delete' | 'suspend' | 'restore' | 'cancel-delete'
-
-/** The actions an alert offers as buttons, in the order they are shown. */
-export const ALERT_ACTIONS = ['delete', 'suspend'] as const satisfies readonly Action[]
-export type AlertAction = (typeof ALERT_ACTIONS)[number]
+/** Every action an alert can offer, in the order its buttons are shown. */
+export const ACTIONS = ['delete', 'suspend', 'restore', 'cancel-delete'] as const
+export type Action = (typeof ACTIONS)[number]
+/** @deprecated use Action; kept until the demo script moves over. */
+export type AlertAction = Action
 
 export type AccountStatus = 'active' | 'suspended' | 'pending' | 'unknown'
 

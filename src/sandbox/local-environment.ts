@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../config.js'
 import { requestActionId } from '../constants.js'
 import type { RetryPolicy } from '../jobs/queues.js'
 import { createLogger, type Logger } from '../logger.js'
-import type { AlertAction } from '../providers/types.js'
+import type { Action } from '../providers/types.js'
 import { startRuntime, type Runtime } from '../runtime.js'
 import { startRedisServer, type RedisServerHandle } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
@@ -66,7 +66,7 @@ export interface LocalEnvironment {
   /** The alert's message in the channel, once the bot has posted it. */
   alertMessage(alertId: string): Promise<StoredMessage>
   /** A signed button click on the alert (or a Retry in its thread). */
-  click(message: StoredMessage, action: AlertAction, user?: SandboxUser): Promise<SlackAppResponse>
+  click(message: StoredMessage, action: Action, user?: SandboxUser): Promise<SlackAppResponse>
   /** The modal after `views.update` filled it in, for the click made after `since` calls. */
   confirmation(since: number): Promise<StoredView>
   submit(view: StoredView, user?: SandboxUser): Promise<SlackAppResponse>
@@ -118,6 +118,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
   const bot = await startRuntime(config, {
     logger: options.logger ?? createLogger('silent'),
     host: '127.0.0.1',
+    stopGraceMs: 2_000,
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.slackRetry ? { slackRetry: options.slackRetry } : {}),
     ...(options.workers === false ? { workers: false } : {}),

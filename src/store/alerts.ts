@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { Alert, AlertReport, AlertState, MessageRef, Request } from '../alerts/alert.js'
-import type { AlertAction } from '../providers/types.js'
+import { acceptsRequest, type Alert, type AlertReport, type AlertState, type MessageRef, type Request } from '../alerts/alert.js'
+import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
 
 /** How long a dedupKey keeps matching, and how long a closed alert stays actionable. */
@@ -23,29 +23,34 @@ if KEYS[2] ~= '' then
   if existing then return {'duplicate', existing} end
   redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[4])
 end
-redis.call('HSET', KEYS[1], 'data', ARGV[2], 'state', ARGV[3], 'stateKind', 'open', 'attempts', 0)
+redis.call('HSET', KEYS[1], 'data', ARGV[2], 'state', ARGV[3], 'stateKind', 'open', 'attempts', 0, 'version', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return {'created', ARGV[1]}
 `
 
-/** KEYS: alert, ARGV: action, actor, at. Only an open or failed alert may be claimed; a claim is a new attempt. */
+/**
+ * KEYS: alert, ARGV: action, actor, at, version. Succeeds only if nothing changed the alert since the caller
+ * read it at `version` and decided the action is allowed: two claims can never both win.
+ */
 const CLAIM = `
 local kind = redis.call('HGET', KEYS[1], 'stateKind')
 if not kind then return {'missing'} end
-if kind ~= 'open' and kind ~= 'failed' then return {'refused', redis.call('HGET', KEYS[1], 'state')} end
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[4] then return {'refused', redis.call('HGET', KEYS[1], 'state')} end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 local state = cjson.encode({kind = 'in-progress', request = {action = ARGV[1], actor = ARGV[2], attempt = attempt, at = ARGV[3]}})
 redis.call('HSET', KEYS[1], 'state', state, 'stateKind', 'in-progress')
+redis.call('HINCRBY', KEYS[1], 'version', 1)
 return {'claimed', state}
 `
 
-/** KEYS: alert, ARGV: attempt, new state, new kind. Moves an attempt's in-progress state on, once. */
+/** KEYS: alert, ARGV: attempt, expected kind, new state, new kind. Moves an attempt on from one state, once. */
 const SETTLE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 local current = cjson.decode(state)
-if current.kind ~= 'in-progress' or tostring(current.request.attempt) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'stateKind', ARGV[3])
+if current.kind ~= ARGV[2] or tostring(current.request.attempt) ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[3], 'stateKind', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
 `
 
@@ -55,7 +60,7 @@ export type ClaimResult =
   | { status: 'refused'; state: AlertState }
   | { status: 'missing' }
 
-type StoredData = Omit<Alert, 'state'>
+type StoredData = Omit<Alert, 'state' | 'version'>
 
 export class AlertStore {
   constructor(private readonly redis: Redis) {}
@@ -75,14 +80,14 @@ export class AlertStore {
       JSON.stringify(state),
       RETENTION_SECONDS,
     )) as [string, string]
-    return status === 'duplicate' ? { status: 'duplicate', alertId } : { status: 'created', alert: { ...data, state } }
+    return status === 'duplicate' ? { status: 'duplicate', alertId } : { status: 'created', alert: { ...data, state, version: 0 } }
   }
 
   async get(id: string): Promise<Alert | null> {
     if (!isAlertId(id)) return null
-    const [data, state] = await this.redis.hmget(alertKey(id), 'data', 'state')
+    const [data, state, version] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version')
     if (!data || !state) return null
-    return { ...(JSON.parse(data) as StoredData), state: JSON.parse(state) as AlertState }
+    return { ...(JSON.parse(data) as StoredData), state: JSON.parse(state) as AlertState, version: Number(version ?? 0) }
   }
 
   /** Undo a create whose posting could not be queued, so the detector's retry is not taken for a duplicate. */
@@ -95,25 +100,34 @@ export class AlertStore {
   async setMessage(id: string, message: MessageRef): Promise<void> {
     const alert = await this.get(id)
     if (!alert) return
-    const { state: _state, ...data } = alert
+    const { state: _state, version: _version, ...data } = alert
     await this.redis.hset(alertKey(id), 'data', JSON.stringify({ ...data, message }))
   }
 
-  async claim(id: string, action: AlertAction, actor: string, now: Date): Promise<ClaimResult> {
-    if (!isAlertId(id)) return { status: 'missing' }
-    const [status, state] = (await this.redis.eval(CLAIM, 1, alertKey(id), action, actor, now.toISOString())) as [
-      string,
-      string | undefined,
-    ]
+  /**
+   * Claims `alert` (as read, at its version) for `action` by `actor`: a new attempt, in progress.
+   * Refused when the action is not available in the alert's state or the alert changed meanwhile.
+   */
+  async claim(alert: Alert, action: Action, actor: string, capabilities: ReadonlySet<Action>, now: Date): Promise<ClaimResult> {
+    if (!acceptsRequest(alert.state, capabilities, action)) return { status: 'refused', state: alert.state }
+    const [status, state] = (await this.redis.eval(
+      CLAIM,
+      1,
+      alertKey(alert.id),
+      action,
+      actor,
+      now.toISOString(),
+      String(alert.version),
+    )) as [string, string | undefined]
     if (status === 'missing' || !state) return { status: 'missing' }
     const parsed = JSON.parse(state) as AlertState
     if (status === 'refused' || parsed.kind !== 'in-progress') return { status: 'refused', state: parsed }
     return { status: 'claimed', request: parsed.request }
   }
 
-  /** Moves attempt `attempt` from in-progress to `next`; false if that attempt was already settled. */
-  async settle(id: string, attempt: number, next: AlertState): Promise<boolean> {
-    const changed = await this.redis.eval(SETTLE, 1, alertKey(id), String(attempt), JSON.stringify(next), next.kind)
+  /** Moves attempt `attempt` on from a state of kind `from` (in progress, or scheduled) to `next`; false if it already moved. */
+  async settle(id: string, attempt: number, next: AlertState, from: AlertState['kind'] = 'in-progress'): Promise<boolean> {
+    const changed = await this.redis.eval(SETTLE, 1, alertKey(id), String(attempt), from, JSON.stringify(next), next.kind)
     return changed === 1
   }
 
@@ -124,6 +138,15 @@ export class AlertStore {
 
   async markReported(id: string, attempt: number): Promise<void> {
     await this.redis.hset(alertKey(id), 'reportedAttempt', attempt)
+  }
+
+  /** The ts of the thread message that shows an attempt's progress, once posted. */
+  async progressMessage(id: string, attempt: number): Promise<string | null> {
+    return this.redis.hget(alertKey(id), `progress:${attempt}`)
+  }
+
+  async setProgressMessage(id: string, attempt: number, ts: string): Promise<void> {
+    await this.redis.hset(alertKey(id), `progress:${attempt}`, ts)
   }
 }
 

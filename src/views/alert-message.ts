@@ -4,9 +4,9 @@
  * Delete/Suspend buttons (while the alert accepts a request) or a line saying
  * where the action stands.
  */
-import { acceptsRequest, type Alert, type AlertState, type Severity } from '../alerts/alert.js'
+import { availableActions, type Alert, type AlertState, type Severity } from '../alerts/alert.js'
 import { requestActionId } from '../constants.js'
-import { ALERT_ACTIONS, type Action, type AlertAction } from '../providers/types.js'
+import type { Action } from '../providers/types.js'
 import { actions, blockId, button, context, fieldsSection, header, section, type Button, type KnownBlock, type SlackMessage } from './blocks.js'
 import { explainProblem, type ProblemContext } from './problem.js'
 import { capitalize, clip, inline, mention, plainSafe, slackDate, truncate, withoutPeriod, words } from './text.js'
@@ -59,9 +59,9 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
   const status = statusLine(alert, integration)
   if (status) blocks.push(section(id('status'), status))
 
-  if (acceptsRequest(alert.state)) {
-    const offered = offeredActions(integration.capabilities)
-    if (!offered.includes('delete')) {
+  const offered = availableActions(alert.state, integration.capabilities)
+  if (alert.state.kind === 'open' || offered.length > 0) {
+    if (alert.state.kind === 'open' && !integration.capabilities.has('delete')) {
       const e = explainProblem({ kind: 'unsupported', action: 'delete' }, problemContext(alert, integration, 'delete'))
       blocks.push(section(id('unsupported'), `${e.headline} ${e.nextStep}`))
     }
@@ -71,11 +71,6 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
   blocks.push(context(id('footer'), [`Alert ID: ${inline(alert.id, 100)}`]))
 
   return { text: fallbackText(alert, integration), blocks }
-}
-
-/** The alert actions the integration can do, in button order (Delete first). */
-export function offeredActions(capabilities: ReadonlySet<Action>): AlertAction[] {
-  return ALERT_ACTIONS.filter((action) => capabilities.has(action))
 }
 
 /**
@@ -88,7 +83,7 @@ export function stateVersion(state: AlertState): string {
   return `${state.kind}-${state.request.action}-${state.request.attempt}`
 }
 
-function actionButton(alert: Alert, action: AlertAction): Button {
+function actionButton(alert: Alert, action: Action): Button {
   const w = words(action)
   return button({
     text: w.verb,
@@ -159,6 +154,6 @@ function fallbackText(alert: Alert, integration: AlertIntegration): string {
   return truncate(status ? `${lead} — ${status}` : lead, 3000)
 }
 
-function problemContext(alert: Alert, integration: AlertIntegration, action: AlertAction): ProblemContext {
+function problemContext(alert: Alert, integration: AlertIntegration, action: Action): ProblemContext {
   return { serviceName: alert.integrationName, action, adminConsoleUrl: integration.adminConsoleUrl }
 }

@@ -5,7 +5,7 @@
  * producing a payload Slack would reject.
  */
 import type { types } from '@slack/bolt'
-import { truncate } from './text.js'
+import { plainSafe, truncate } from './text.js'
 
 export type KnownBlock = types.KnownBlock
 export type ModalView = types.ModalView
@@ -17,6 +17,8 @@ export type ContextBlock = types.ContextBlock
 export type ActionsBlock = types.ActionsBlock
 export type HeaderBlock = types.HeaderBlock
 export type DividerBlock = types.DividerBlock
+export type InputBlock = types.InputBlock
+export type PlainTextOption = types.PlainTextOption
 
 /** A message body for chat.postMessage / chat.update: the fallback text and the blocks. */
 export interface SlackMessage {
@@ -42,6 +44,8 @@ export const LIMITS = {
   modalTitle: 24,
   modalButton: 24,
   privateMetadata: 3000,
+  optionText: 75,
+  inputLabel: 2000,
   /** Not a Slack limit: the size we keep notification text to, far under the 40,000 Slack truncates at. */
   fallbackText: 3000,
 } as const
@@ -127,4 +131,38 @@ function fnv1a(text: string): string {
     hash = Math.imul(hash, 0x01000193)
   }
   return (hash >>> 0).toString(16).padStart(8, '0')
+}
+
+/** Slack's limit on an option's value; an option's text is limited like a button's (75). */
+const OPTION_VALUE_MAX = 150
+
+export function option(value: string, label: string): PlainTextOption {
+  return { value: value.slice(0, OPTION_VALUE_MAX), text: plain(plainSafe(label), LIMITS.optionText) }
+}
+
+export interface SelectSpec {
+  blockId: string
+  actionId: string
+  label: string
+  hint?: string
+  optional?: boolean
+  /** A fixed list, or undefined for a searchable select whose options the app serves. */
+  options?: readonly PlainTextOption[]
+  initial?: PlainTextOption
+}
+
+/** An input block holding one select: static when the options are known, external (searchable) otherwise. */
+export function selectInput(spec: SelectSpec): InputBlock {
+  const initial = spec.initial ? { initial_option: spec.initial } : {}
+  const element = spec.options
+    ? { type: 'static_select' as const, action_id: spec.actionId, options: spec.options.slice(0, 100), ...initial }
+    : { type: 'external_select' as const, action_id: spec.actionId, min_query_length: 0, ...initial }
+  return {
+    type: 'input',
+    block_id: spec.blockId,
+    label: plain(plainSafe(spec.label), LIMITS.inputLabel),
+    element,
+    ...(spec.hint ? { hint: plain(plainSafe(spec.hint), LIMITS.inputLabel) } : {}),
+    ...(spec.optional ? { optional: true } : {}),
+  }
 }

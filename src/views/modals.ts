@@ -7,10 +7,10 @@
  * CONFIRM_CALLBACK_ID; every view carries the ModalContext as private_metadata.
  */
 import type { Alert } from '../alerts/alert.js'
-import { CONFIRM_CALLBACK_ID, type ModalContext } from '../constants.js'
+import { ANSWER_ACTION_ID, CONFIRM_CALLBACK_ID, QUESTION_BLOCK_PREFIX, type ModalContext } from '../constants.js'
 import type { Problem } from '../providers/problems.js'
-import type { Account, AccountStatus, AlertAction, Preflight } from '../providers/types.js'
-import { blockId, context, divider, fieldsSection, LIMITS, plain, section, type KnownBlock, type ModalView } from './blocks.js'
+import type { Account, AccountStatus, Action, Option, Preflight, Question } from '../providers/types.js'
+import { blockId, context, divider, fieldsSection, LIMITS, option, plain, section, selectInput, type InputBlock, type KnownBlock, type ModalView } from './blocks.js'
 import { problemBlocks, type ProblemContext } from './problem.js'
 import { clip, inline, link, mention, oneLine, slackDate, truncate, words } from './text.js'
 
@@ -146,7 +146,7 @@ export function noticeModal(title: string, text: string): ModalView {
 }
 
 /** The ephemeral refusal for a user who is not in ACTORS. */
-export function notAuthorizedText(action: AlertAction, userId?: string): string {
+export function notAuthorizedText(action: Action, userId?: string): string {
   const id = userId ? ` (\`${inline(userId, 32)}\`)` : ''
   return `🔒 You are not allowed to ${words(action).lower} accounts with this bot. Ask a member of the security team or an admin to add your Slack user ID${id} to ACTORS.`
 }
@@ -165,12 +165,13 @@ function readyModal(ctx: ModalContext, alert: AlertRef, preflight: Extract<Prefl
     section('confirm:consequences', `*What will happen*\n${bulletList(consequences, '•')}`),
   ]
   if (warnings.length > 0) blocks.push(section('confirm:warnings', `*Watch out*\n${bulletList(warnings, '⚠️')}`))
+  for (const question of preflight.questions ?? []) blocks.push(questionInput(question))
   blocks.push(
     section(
       'confirm:undo',
       preflight.reversible ? `↩️ *This can be undone:* the account can be restored later.` : `🛑 *This cannot be undone.*`,
     ),
-    context('confirm:note', [`The bot ${w.lower}s it in the background and posts the result in the alert’s thread.`]),
+    context('confirm:note', ['The bot does this in the background and posts the result in the alert’s thread.']),
   )
 
   return baseModal(ctx, {
@@ -178,6 +179,20 @@ function readyModal(ctx: ModalContext, alert: AlertRef, preflight: Extract<Prefl
     submit: w.verb,
     close: 'Cancel',
     callbackId: CONFIRM_CALLBACK_ID,
+  })
+}
+
+/** A question the adapter asks, as an input the actor must answer before confirming (Slack enforces required ones). */
+function questionInput(question: Question): InputBlock {
+  const toOption = ({ value, label }: Option) => option(value, label)
+  return selectInput({
+    blockId: `${QUESTION_BLOCK_PREFIX}${question.id}`,
+    actionId: ANSWER_ACTION_ID,
+    label: question.label,
+    ...(question.hint ? { hint: question.hint } : {}),
+    ...(question.optional ? { optional: true } : {}),
+    ...(question.options && !question.searchable ? { options: question.options.map(toOption) } : {}),
+    ...(question.initial ? { initial: toOption(question.initial) } : {}),
   })
 }
 
@@ -261,7 +276,7 @@ function bulletList(items: readonly string[], bullet: string): string {
   return lines.join('\n')
 }
 
-function problemContext(alert: AlertRef, action: AlertAction, integration: ModalIntegration): ProblemContext {
+function problemContext(alert: AlertRef, action: Action, integration: ModalIntegration): ProblemContext {
   return { serviceName: alert.integrationName, action, adminConsoleUrl: integration.adminConsoleUrl }
 }
 
@@ -276,7 +291,7 @@ interface ModalSpec {
 function baseModal(ctx: ModalContext, spec: ModalSpec): ModalView {
   const view: ModalView = {
     type: 'modal',
-    title: plain(spec.title ?? `${words(ctx.action).verb} account`, LIMITS.modalTitle),
+    title: plain(spec.title ?? words(ctx.action).title, LIMITS.modalTitle),
     close: plain(spec.close, LIMITS.modalButton),
     private_metadata: modalMetadata(ctx),
     blocks: spec.blocks.slice(0, LIMITS.modalBlocks),
@@ -288,5 +303,6 @@ function baseModal(ctx: ModalContext, spec: ModalSpec): ModalView {
 
 /** The ModalContext as private_metadata: only its own fields, never anything else. */
 export function modalMetadata(ctx: ModalContext): string {
-  return JSON.stringify({ alertId: ctx.alertId, action: ctx.action } satisfies ModalContext)
+  const { alertId, action, accountId } = ctx
+  return JSON.stringify({ alertId, action, ...(accountId ? { accountId } : {}) } satisfies ModalContext)
 }

@@ -5,14 +5,14 @@
  * the confirmation modal's blockers.
  */
 import type { Problem } from '../providers/problems.js'
-import type { AlertAction } from '../providers/types.js'
+import type { Action } from '../providers/types.js'
 import { blockId, section, type KnownBlock } from './blocks.js'
 import { capitalize, inline, link, oneLine, truncate, words } from './text.js'
 
 export interface ProblemContext {
   /** The integration's display name ("Atlassian"). */
   serviceName: string
-  action: AlertAction
+  action: Action
   adminConsoleUrl?: string
 }
 

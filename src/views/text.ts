@@ -8,7 +8,7 @@
  * `escapeMrkdwn` (or `clip`, which escapes and truncates) before it is placed in
  * mrkdwn, so it cannot turn into a mention (`<!channel>`) or a disguised link.
  */
-import type { AlertAction } from '../providers/types.js'
+import type { Action } from '../providers/types.js'
 
 const ELLIPSIS = '…'
 
@@ -125,6 +125,8 @@ export function link(url: string | undefined, label: string): string {
 
 /** The words for one action, so every view says the same thing. */
 export interface ActionWords {
+  /** The modal title (at most 24 characters): "Delete account". */
+  title: string
   /** Button and title word: "Delete". */
   verb: string
   /** Mid-sentence: "delete". */
@@ -139,12 +141,15 @@ export interface ActionWords {
   preposition: 'from' | 'in'
 }
 
-export const ACTION_WORDS: Readonly<Record<AlertAction, ActionWords>> = {
-  delete: { verb: 'Delete', lower: 'delete', past: 'deleted', progressive: 'Deleting', noun: 'Deletion', preposition: 'from' },
-  suspend: { verb: 'Suspend', lower: 'suspend', past: 'suspended', progressive: 'Suspending', noun: 'Suspension', preposition: 'in' },
+export const ACTION_WORDS: Readonly<Record<Action, ActionWords>> = {
+  delete: { verb: 'Delete', title: 'Delete account', lower: 'delete', past: 'deleted', progressive: 'Deleting', noun: 'Deletion', preposition: 'from' },
+  suspend: { verb: 'Suspend', title: 'Suspend account', lower: 'suspend', past: 'suspended', progressive: 'Suspending', noun: 'Suspension', preposition: 'in' },
+  restore: { verb: 'Reactivate', title: 'Reactivate account', lower: 'reactivate', past: 'reactivated', progressive: 'Reactivating', noun: 'Reactivation', preposition: 'in' },
+  // Cancelling a scheduled deletion gives the account back: "restored" reads right in every sentence.
+  'cancel-delete': { verb: 'Cancel deletion', title: 'Cancel deletion', lower: 'cancel the deletion of', past: 'restored', progressive: 'Cancelling the deletion of', noun: 'Cancellation of the deletion', preposition: 'in' },
 }
 
-export function words(action: AlertAction): ActionWords {
+export function words(action: Action): ActionWords {
   return ACTION_WORDS[action]
 }
 

@@ -6,10 +6,10 @@
 import type { Alert, Request } from '../alerts/alert.js'
 import { requestActionId } from '../constants.js'
 import type { Problem } from '../providers/problems.js'
-import type { Outcome } from '../providers/types.js'
+import type { Outcome, Progress } from '../providers/types.js'
 import { actions, blockId, button, context, section, type KnownBlock, type SlackMessage } from './blocks.js'
 import { explainProblem, problemBlocks, type ProblemContext } from './problem.js'
-import { duration, inline, link, mention, oneLine, plainSafe, slackDate, truncate, withoutPeriod, words } from './text.js'
+import { capitalize, duration, inline, mention, plainSafe, slackDate, withoutPeriod, words } from './text.js'
 
 type ThreadAlert = Pick<Alert, 'id' | 'email' | 'integrationName'>
 
@@ -42,8 +42,9 @@ export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outc
 
   switch (outcome.kind) {
     case 'done': {
-      const line = `✅ ${email} was ${w.past} ${w.preposition} ${service}.`
-      return { text: line, blocks: [section(part('result'), `✅ *${email} was ${w.past} ${w.preposition} ${service}.* ${by}`)] }
+      const detail = outcome.detail ? ` ${capitalize(withoutPeriod(inline(outcome.detail, DETAIL_MAX)))}.` : ''
+      const line = `✅ ${email} was ${w.past} ${w.preposition} ${service}.${detail}`
+      return { text: line, blocks: [section(part('result'), `✅ *${email} was ${w.past} ${w.preposition} ${service}.*${detail} ${by}`)] }
     }
     case 'already-done': {
       const detail = withoutPeriod(inline(outcome.detail, DETAIL_MAX)) || `${email} was already ${w.past}`
@@ -52,9 +53,8 @@ export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outc
     }
     case 'scheduled': {
       const noun = w.noun.toLowerCase()
-      const consoleLink = link(integration.adminConsoleUrl, `the ${truncate(oneLine(alert.integrationName), SERVICE_MAX)} admin console`)
       const cancel = outcome.cancellable
-        ? `Until then the ${noun} can be cancelled in ${consoleLink}.`
+        ? `Until then it can be cancelled with *Cancel deletion* on the alert; the bot reminds this thread ${REMINDER_DAYS} days before it becomes final.`
         : `It cannot be cancelled.`
       const line = `🗓 ${email} is scheduled for ${noun} ${w.preposition} ${service}: final on ${slackDate(outcome.until)}.`
       return {
@@ -66,6 +66,7 @@ export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outc
       }
     }
     case 'pending': {
+      if (outcome.progress) return progressReply(alert, request, outcome.progress)
       const line = `⏳ ${service} is still ${w.progressive.toLowerCase()} ${email}.`
       return {
         text: line,
@@ -81,6 +82,50 @@ export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outc
     case 'failed':
       return failedReply(alert, request, outcome.problem, integration)
   }
+}
+
+/** Days before a scheduled deletion becomes final that the thread is reminded. */
+export const REMINDER_DAYS = 4
+
+/** One message per attempt, edited in place as a multi-step action advances ("3 of 5 access assignments removed"). */
+export function progressReply(alert: ThreadAlert, request: Request, progress: Progress): SlackMessage {
+  const w = words(request.action)
+  const { email, service } = names(alert)
+  const label = inline(progress.label, DETAIL_MAX)
+  const line = `⏳ ${w.progressive} ${email} in ${service}: ${progress.done} of ${progress.total} ${label}.`
+  return {
+    text: line,
+    blocks: [
+      section(id(alert, request, 'progress:steps'), `⏳ *${w.progressive} ${email} in ${service}:* ${progress.done} of ${progress.total} ${label}.`),
+      context(id(alert, request, 'progress:steps:note'), ['This message is updated as the service works; the result follows in this thread.']),
+    ],
+  }
+}
+
+/** Sent REMINDER_DAYS before a scheduled deletion becomes final, with the button that cancels it. */
+export function deletionReminderReply(alert: ThreadAlert, request: Request, until: string): SlackMessage {
+  const { email, service } = names(alert)
+  const line = `⏰ The deletion of ${email} in ${service} becomes final on ${slackDate(until)}.`
+  return {
+    text: line,
+    blocks: [
+      section(id(alert, request, 'reminder'), `⏰ *The deletion of ${email} in ${service} becomes final on ${slackDate(until)}.* If it was a mistake, cancel it before then.`),
+      actions(id(alert, request, 'reminder:actions'), [
+        button({
+          text: words('cancel-delete').verb,
+          actionId: requestActionId('cancel-delete'),
+          value: alert.id,
+          label: `Cancel the deletion of ${plainSafe(alert.email)} in ${plainSafe(alert.integrationName)}`,
+        }),
+      ]),
+    ],
+  }
+}
+
+export function deletionFinalReply(alert: ThreadAlert, request: Request): SlackMessage {
+  const { email, service } = names(alert)
+  const line = `🗑 The deletion of ${email} in ${service} is final: it can no longer be cancelled.`
+  return { text: line, blocks: [section(id(alert, request, 'final'), `🗑 *The deletion of ${email} in ${service} is final.* It can no longer be cancelled.`)] }
 }
 
 function failedReply(alert: ThreadAlert, request: Request, problem: Problem, integration: ThreadIntegration): SlackMessage {

@@ -23,6 +23,7 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
     severity: 'high',
     createdAt: '2024-05-01T11:00:00.000Z',
     state: { kind: 'open' },
+    version: 0,
     ...overrides,
   }
 }

@@ -3,7 +3,7 @@ import { requestActionId } from '../../src/constants.js'
 import type { Outcome } from '../../src/providers/types.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
 import { messageViolations } from '../../src/views/limits.js'
-import { inProgressReply, outcomeReply } from '../../src/views/thread.js'
+import { deletionFinalReply, deletionReminderReply, inProgressReply, outcomeReply, progressReply } from '../../src/views/thread.js'
 import {
   ALL_OUTCOMES,
   allText,
@@ -77,9 +77,29 @@ describe('outcomeReply', () => {
   it('scheduled: when it becomes final, and whether it can be cancelled', () => {
     const reply = outcomeReply(alert, REQUEST, OUTCOMES.scheduled, integration)
     expect(allText(reply.blocks)).toContain('scheduled for deletion from Atlassian:* final on <!date^1715774400^{date_short_pretty} {time}|2024-05-15T12:00:00Z>')
-    expect(allText(reply.blocks)).toContain(`Until then the deletion can be cancelled in <${CONSOLE_URL}|the Atlassian admin console>.`)
+    expect(allText(reply.blocks)).toContain('Until then it can be cancelled with *Cancel deletion* on the alert; the bot reminds this thread 4 days before it becomes final.')
     const final = outcomeReply(alert, REQUEST, { kind: 'scheduled', until: '2024-05-15T12:00:00.000Z', cancellable: false }, integration)
     expect(allText(final.blocks)).toContain('It cannot be cancelled.')
+  })
+
+  it('done: adds what the service did beyond the action', () => {
+    expect(outcomeReply(alert, REQUEST, { kind: 'done', detail: 'their 2 API keys were deleted with them' }, integration).text).toBe(
+      '✅ ann.retired@corp.example was deleted from Atlassian. Their 2 API keys were deleted with them.',
+    )
+  })
+
+  it('progress: one line of how far a multi-step action has come, within Slack limits', () => {
+    const reply = progressReply(alert, REQUEST, { done: 3, total: 5, label: 'access assignments removed' })
+    expect(reply.text).toBe('⏳ Deleting ann.retired@corp.example in Atlassian: 3 of 5 access assignments removed.')
+    expect(messageViolations(reply)).toEqual([])
+  })
+
+  it('reminds the thread before a scheduled deletion becomes final, with a Cancel deletion button', () => {
+    const reply = deletionReminderReply(alert, REQUEST, '2024-05-15T12:00:00.000Z')
+    expect(reply.text).toContain('becomes final on <!date^1715774400')
+    expect(JSON.stringify(reply.blocks)).toContain('"action_id":"alert_action:cancel-delete"')
+    expect(messageViolations(reply)).toEqual([])
+    expect(messageViolations(deletionFinalReply(alert, REQUEST))).toEqual([])
   })
 
   it('pending: the service is still working, the bot checks again', () => {

@@ -1,0 +1,21 @@
+/** What every background job needs; one object built by the runtime. */
+import type { WebClient } from '@slack/web-api'
+import type { Logger } from '../logger.js'
+import type { ProviderRegistry } from '../providers/registry.js'
+import type { AlertStore } from '../store/alerts.js'
+import type { AuditLog } from '../store/audit.js'
+import type { JobQueues, RetryPolicy } from './queues.js'
+import type { TimerStore } from './timers.js'
+
+export interface JobContext {
+  alerts: AlertStore
+  audit: AuditLog
+  timers: TimerStore
+  queues: JobQueues
+  providers: ProviderRegistry
+  slack: WebClient
+  alertChannelId: string
+  logger: Logger
+  retry: RetryPolicy
+  now: () => Date
+}

@@ -1,0 +1,17 @@
+/** Posts an accepted alert to the alert channel, once, and remembers where it went. */
+import type { Job } from 'bullmq'
+import { alertMessage } from '../views/alert-message.js'
+import type { JobContext } from './context.js'
+import type { PostAlertJob } from './queues.js'
+
+export async function postAlert(ctx: JobContext, job: Job<PostAlertJob>): Promise<void> {
+  const alert = await ctx.alerts.get(job.data.alertId)
+  if (!alert || alert.message) return
+  const posted = await ctx.slack.chat.postMessage({
+    channel: ctx.alertChannelId,
+    ...alertMessage(alert, ctx.providers.summary(alert.integration)),
+  })
+  if (!posted.ts || !posted.channel) throw new Error('chat.postMessage answered without channel and ts')
+  await ctx.alerts.setMessage(alert.id, { channel: posted.channel, ts: posted.ts })
+  ctx.logger.info({ alertId: alert.id, integration: alert.integration, channel: posted.channel, ts: posted.ts }, 'alert posted')
+}

@@ -1,0 +1,120 @@
+/**
+ * Runs one confirmed action: asks the provider (or polls its pending task), retries
+ * what a retry can fix, records the result once per attempt, arms the timers of a
+ * scheduled deletion, then reports. A re-run of the same job (a crash, a Slack
+ * failure while reporting) finds the attempt settled and only reports.
+ */
+import { DelayedError, type Job } from 'bullmq'
+import type { Alert, AlertState, Request } from '../alerts/alert.js'
+import { describeProblem, isRetryable, toProblem, type Problem } from '../providers/problems.js'
+import { executeFor } from '../providers/run.js'
+import type { Outcome } from '../providers/types.js'
+import { REMINDER_DAYS } from '../views/thread.js'
+import type { JobContext } from './context.js'
+import type { ActionJob } from './queues.js'
+import { reportOnce, reportProgress } from './report.js'
+
+const DAY_MS = 24 * 3600 * 1000
+
+/** Thrown to have BullMQ try again later; carries how long the service asked us to wait. */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError'
+  constructor(readonly problem: Problem) {
+    super(describeProblem(problem))
+  }
+}
+
+export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: string): Promise<void> {
+  const { alertId, action, attempt } = job.data
+  const log = ctx.logger.child({ alertId, action, attempt, jobId: job.id })
+  const alert = await ctx.alerts.get(alertId)
+  if (!alert) {
+    log.warn('alert no longer exists; nothing to run')
+    return
+  }
+
+  if (alert.state.kind === 'in-progress' && alert.state.request.attempt === attempt) {
+    const request = alert.state.request
+    const outcome = await actOrPoll(ctx, alert, job.data)
+    if (outcome.kind === 'pending') {
+      await job.updateData({ ...job.data, task: outcome.task })
+      if (outcome.progress) {
+        await reportProgress(ctx, alert, request, outcome.progress).catch((error: unknown) => log.warn({ err: error }, 'could not show progress'))
+      }
+      log.info({ task: outcome.task.id, pollAfterMs: outcome.task.pollAfterMs }, 'pending at the service; polling later')
+      await job.moveToDelayed(Date.now() + outcome.task.pollAfterMs, token)
+      throw new DelayedError()
+    }
+    if (outcome.kind === 'failed' && isRetryable(outcome.problem) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      log.info({ problem: outcome.problem }, 'retryable failure; will try again')
+      throw new RetryLaterError(outcome.problem)
+    }
+    const next = settledState(request, outcome, ctx.now())
+    if (await ctx.alerts.settle(alertId, attempt, next)) await recordSettlement(ctx, alert, request, outcome, next)
+    log.info({ outcome: outcome.kind }, 'action settled')
+  }
+  await reportOnce(ctx, alertId, attempt)
+}
+
+async function actOrPoll(ctx: JobContext, alert: Alert, job: ActionJob): Promise<Outcome> {
+  const provider = ctx.providers.get(alert.integration)
+  if (!provider) return { kind: 'failed', problem: { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` } }
+  if (!job.task) return executeFor(provider, alert.email, job.action, job.choices)
+  if (!provider.poll) return { kind: 'failed', problem: { kind: 'rejected', detail: `${provider.displayName} cannot be asked about its task` } }
+  try {
+    return await provider.poll(job.task)
+  } catch (error) {
+    return { kind: 'failed', problem: toProblem(error) }
+  }
+}
+
+export function settledState(request: Request, outcome: Exclude<Outcome, { kind: 'pending' }>, now: Date): AlertState {
+  const at = now.toISOString()
+  switch (outcome.kind) {
+    case 'done':
+      return { kind: 'done', request, at, ...(outcome.detail ? { detail: outcome.detail } : {}) }
+    case 'already-done':
+      return { kind: 'done', request, alreadyDone: outcome.detail, at }
+    case 'scheduled':
+      return { kind: 'scheduled', request, until: outcome.until, at }
+    case 'failed':
+      return { kind: 'failed', request, problem: outcome.problem, at }
+  }
+}
+
+/** The audit entry, and the timers a scheduled deletion needs (or no longer needs). */
+async function recordSettlement(ctx: JobContext, alert: Alert, request: Request, outcome: Outcome, next: AlertState): Promise<void> {
+  await ctx.audit.append({
+    event: outcome.kind === 'failed' ? 'action-failed' : 'action-completed',
+    alertId: alert.id,
+    actor: request.actor,
+    action: request.action,
+    integration: alert.integration,
+    email: alert.email,
+    outcome: outcome.kind,
+    detail: detailOf(outcome),
+  })
+  if (next.kind === 'scheduled') {
+    const until = new Date(next.until)
+    const timer = { alertId: alert.id, attempt: request.attempt }
+    const remindAt = new Date(until.getTime() - REMINDER_DAYS * DAY_MS)
+    if (remindAt > ctx.now()) await ctx.timers.schedule({ kind: 'deletion-reminder', ...timer }, remindAt)
+    await ctx.timers.schedule({ kind: 'deletion-final', ...timer }, until)
+  }
+  if (request.action === 'cancel-delete' && next.kind === 'done') await ctx.timers.cancelFor(alert.id)
+}
+
+function detailOf(outcome: Outcome): string | undefined {
+  switch (outcome.kind) {
+    case 'failed':
+      return describeProblem(outcome.problem)
+    case 'already-done':
+      return outcome.detail
+    case 'done':
+      return outcome.detail
+    case 'scheduled':
+      return `final on ${outcome.until}`
+    case 'pending':
+      return undefined
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Timer jobs: the sweep that releases due timers, the reminder before a scheduled
+ * deletion becomes final, and the end of the grace period. A timer whose alert
+ * moved on (the deletion was cancelled, or retried) does nothing.
+ */
+import type { Job } from 'bullmq'
+import type { AlertState } from '../alerts/alert.js'
+import { deletionFinalReply, deletionReminderReply } from '../views/thread.js'
+import type { JobContext } from './context.js'
+import type { TimerJob } from './queues.js'
+import { updateAlert } from './report.js'
+
+export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<void> {
+  const timer = job.data
+  if (timer.kind === 'sweep') {
+    const released = await ctx.timers.releaseDue(ctx.now(), ctx.queues.timers)
+    if (released > 0) ctx.logger.info({ released }, 'due timers released')
+    return
+  }
+  const alert = await ctx.alerts.get(timer.alertId)
+  const log = ctx.logger.child({ alertId: timer.alertId, timer: timer.kind, attempt: timer.attempt })
+  if (!alert?.message) return
+  const { channel, ts } = alert.message
+  const scheduled = alert.state.kind === 'scheduled' && alert.state.request.attempt === timer.attempt ? alert.state : undefined
+
+  if (timer.kind === 'deletion-reminder') {
+    if (!scheduled) return log.info('reminder skipped: the deletion is no longer scheduled')
+    await ctx.slack.chat.postMessage({ channel, thread_ts: ts, ...deletionReminderReply(alert, scheduled.request, scheduled.until) })
+    log.info('deletion reminder posted')
+    return
+  }
+
+  if (!scheduled) return log.info('final step skipped: the deletion is no longer scheduled')
+  const final: AlertState = { kind: 'done', request: scheduled.request, detail: 'the deletion is final', at: ctx.now().toISOString() }
+  if (!(await ctx.alerts.settle(alert.id, timer.attempt, final, 'scheduled'))) return
+  await ctx.audit.append({
+    event: 'action-completed',
+    alertId: alert.id,
+    actor: scheduled.request.actor,
+    action: 'delete',
+    integration: alert.integration,
+    email: alert.email,
+    outcome: 'done',
+    detail: 'the scheduled deletion became final',
+  })
+  await ctx.slack.chat.postMessage({ channel, thread_ts: ts, ...deletionFinalReply(alert, scheduled.request) })
+  await updateAlert(ctx, { ...alert, state: final })
+  log.info('scheduled deletion recorded as final')
+}

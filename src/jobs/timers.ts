@@ -1,0 +1,67 @@
+/**
+ * Durable timers for scheduled deletions: a reminder some days before the end, and
+ * the end itself. Timers are members of a Redis sorted set scored by when they are
+ * due, swept every minute (and on demand) against the bot's clock; each due timer
+ * becomes a BullMQ job with a fixed id, so it survives restarts, runs on any
+ * replica and runs once.
+ */
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { KEY_PREFIX } from '../store/redis.js'
+
+export const TIMERS_KEY = `${KEY_PREFIX}timers`
+
+export interface Timer {
+  kind: 'deletion-reminder' | 'deletion-final'
+  alertId: string
+  attempt: number
+}
+
+/** Lua: take every due member off the set atomically, so two sweepers never both get one. */
+const TAKE_DUE = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 500)
+if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+return due
+`
+
+export class TimerStore {
+  constructor(private readonly redis: Redis) {}
+
+  async schedule(timer: Timer, due: Date): Promise<void> {
+    await this.redis.zadd(TIMERS_KEY, due.getTime(), JSON.stringify(timer))
+  }
+
+  /** Forgets every timer of an alert (its deletion was cancelled). */
+  async cancelFor(alertId: string): Promise<void> {
+    const members = await this.redis.zrange(TIMERS_KEY, 0, -1)
+    const mine = members.filter((member) => (JSON.parse(member) as Timer).alertId === alertId)
+    if (mine.length > 0) await this.redis.zrem(TIMERS_KEY, ...mine)
+  }
+
+  async pending(): Promise<Array<{ timer: Timer; due: Date }>> {
+    const flat = await this.redis.zrange(TIMERS_KEY, 0, -1, 'WITHSCORES')
+    const result: Array<{ timer: Timer; due: Date }> = []
+    for (let i = 0; i + 1 < flat.length; i += 2) result.push({ timer: JSON.parse(flat[i]!) as Timer, due: new Date(Number(flat[i + 1])) })
+    return result
+  }
+
+  /**
+   * Moves the timers due at `now` into `queue` as jobs. If adding fails, they go back into the set,
+   * so a Redis hiccup delays a timer instead of losing it.
+   */
+  async releaseDue(now: Date, queue: Queue<Timer | { kind: 'sweep' }>): Promise<number> {
+    const due = (await this.redis.eval(TAKE_DUE, 1, TIMERS_KEY, now.getTime())) as string[]
+    const timers = due.map((member) => JSON.parse(member) as Timer)
+    try {
+      await queue.addBulk(timers.map((timer) => ({ name: timer.kind, data: timer, opts: { jobId: timerJobId(timer) } })))
+    } catch (error) {
+      await Promise.all(timers.map((timer) => this.schedule(timer, now)))
+      throw error
+    }
+    return timers.length
+  }
+}
+
+export function timerJobId(timer: Timer): string {
+  return `${timer.kind}.${timer.alertId}.${timer.attempt}`
+}
