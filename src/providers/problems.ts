@@ -14,8 +14,8 @@ export type Problem =
   | { kind: 'last-admin' }
   /** 401: the key or token is wrong, revoked or expired. */
   | { kind: 'credentials'; status: number; detail?: string }
-  /** 403: the bot's credentials are valid but not allowed to do this. */
-  | { kind: 'permission'; status: number; detail?: string }
+  /** 403, or the bot's own role check: the credentials are valid but not allowed to do this. No status when decided before any call. */
+  | { kind: 'permission'; status?: number; detail?: string }
   /** The account does not exist (any more). Treated as done where the goal was its removal. */
   | { kind: 'not-found'; detail?: string }
   /** 429: too many requests; `retryAfterMs` when the service said how long to wait. */
@@ -61,7 +61,7 @@ export function describeProblem(problem: Problem): string {
     case 'credentials':
       return `credentials rejected (HTTP ${problem.status})${suffix(problem.detail)}`
     case 'permission':
-      return `permission denied (HTTP ${problem.status})${suffix(problem.detail)}`
+      return `permission denied${problem.status ? ` (HTTP ${problem.status})` : ''}${suffix(problem.detail)}`
     case 'not-found':
       return `account not found${suffix(problem.detail)}`
     case 'rate-limited':

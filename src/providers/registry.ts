@@ -4,6 +4,7 @@
  */
 import type { IntegrationConfig } from '../config.js'
 import { createScimProvider } from './scim.js'
+import { createTreasureDataProvider } from './treasure-data.js'
 import type { Action, Provider, ProviderOptions } from './types.js'
 
 export interface IntegrationSummary {
@@ -44,6 +45,8 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
   switch (integration.type) {
     case 'scim':
       return createScimProvider(integration, options)
+    case 'treasure-data':
+      return createTreasureDataProvider(integration, options)
     default:
       throw new Error(`integration type "${integration.type}" has no adapter yet`)
   }

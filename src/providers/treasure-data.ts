@@ -156,8 +156,8 @@ export function deletionBlockers(caller: TdUser, target: TdUser): Blocker[] {
 }
 
 function refusal(detail: string): Blocker {
-  // 403 is what Treasure Data answers for a refused call; here the bot refuses before calling.
-  return { problem: { kind: 'permission', status: 403, detail } }
+  // No status: the bot refuses from the roles before any call, so no HTTP answer is quoted.
+  return { problem: { kind: 'permission', detail } }
 }
 
 function sameUser(a: TdUser, b: TdUser): boolean {
@@ -175,7 +175,6 @@ async function checkConnection(ctx: Context): Promise<Health> {
         ok: false,
         problem: {
           kind: 'permission',
-          status: 403,
           detail: `the API key belongs to ${caller.email}, a restricted user, who cannot delete anyone; link a master API key of the account owner or an administrator`,
         },
       }

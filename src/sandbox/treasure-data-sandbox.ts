@@ -455,7 +455,7 @@ export const DEMO_USERS: TreasureDataSeedUser[] = [
 async function main(): Promise<void> {
   const sandbox = await startTreasureDataSandbox({
     users: DEMO_USERS,
-    port: Number(process.env.TD_SANDBOX_PORT || 4020),
+    port: Number(process.env.TD_SANDBOX_PORT || 4030),
     host: process.env.TD_SANDBOX_HOST || '127.0.0.1',
     log: (line) => console.log(line),
   })

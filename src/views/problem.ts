@@ -84,7 +84,10 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
     case 'permission':
       return {
         headline: `The bot's role in ${service} cannot ${w.lower} this account.`,
-        why: `${service} refused with HTTP ${problem.status}${suffix(problem.detail)} The bot's key is valid, but its role may not do this; on many services only an owner may ${w.lower} admins.`,
+        why:
+          problem.status === undefined
+            ? `${detail(problem.detail ?? '')} The bot checked the roles before calling ${service}, so nothing was changed.`
+            : `${service} refused with HTTP ${problem.status}${suffix(problem.detail)} The bot's key is valid, but its role may not do this; on many services only an owner may ${w.lower} admins.`,
         nextStep: `Ask someone whose ${service} role may ${w.lower} this account to do it in ${consoleLink}, or give the integration's key that role and try again.`,
         retryable: true,
       }

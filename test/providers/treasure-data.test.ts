@@ -271,7 +271,6 @@ describe('Treasure Data provider: preflight of a delete', () => {
       {
         problem: {
           kind: 'permission',
-          status: 403,
           detail: expect.stringMatching(/^only the account owner can delete an administrator, and the bot's API key belongs to adam\.admin@acme\.example, an administrator\./),
         },
       },
@@ -516,7 +515,7 @@ describe('Treasure Data provider: checkConnection', () => {
   it('reports a restricted user\'s key as a permission problem: it cannot delete anyone', async () => {
     expect(await asRestricted.checkConnection()).toEqual({
       ok: false,
-      problem: { kind: 'permission', status: 403, detail: expect.stringMatching(/robot@acme\.example, a restricted user, who cannot delete anyone/) },
+      problem: { kind: 'permission', detail: expect.stringMatching(/robot@acme\.example, a restricted user, who cannot delete anyone/) },
     })
   })
 
