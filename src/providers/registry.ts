@@ -3,6 +3,7 @@
  * and one adapter file.
  */
 import type { IntegrationConfig } from '../config.js'
+import { createAtlassianProvider } from './atlassian.js'
 import { createScimProvider } from './scim.js'
 import { createTreasureDataProvider } from './treasure-data.js'
 import type { Action, Provider, ProviderOptions } from './types.js'
@@ -45,6 +46,8 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
   switch (integration.type) {
     case 'scim':
       return createScimProvider(integration, options)
+    case 'atlassian':
+      return createAtlassianProvider(integration, options)
     case 'treasure-data':
       return createTreasureDataProvider(integration, options)
     default:

@@ -8,8 +8,6 @@ import type { Problem } from './problems.js'
 /** Every action an alert can offer, in the order its buttons are shown. */
 export const ACTIONS = ['delete', 'suspend', 'restore', 'cancel-delete'] as const
 export type Action = (typeof ACTIONS)[number]
-/** @deprecated use Action; kept until the demo script moves over. */
-export type AlertAction = Action
 
 export type AccountStatus = 'active' | 'suspended' | 'pending' | 'unknown'
 

@@ -6,9 +6,10 @@
  * button, submit a modal, read the thread. The demo, the benchmark and the
  * end-to-end tests all drive the bot through this.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stringify as stringifyYaml } from 'yaml'
 import type { RetryOptions } from '@slack/web-api'
 import { loadConfig, type Config } from '../config.js'
 import { requestActionId } from '../constants.js'
@@ -16,7 +17,8 @@ import type { RetryPolicy } from '../jobs/queues.js'
 import { createLogger, type Logger } from '../logger.js'
 import type { Action } from '../providers/types.js'
 import { startRuntime, type Runtime } from '../runtime.js'
-import { startRedisServer, type RedisServerHandle } from './redis-server.js'
+import { DEMO_ACCOUNTS as ATLASSIAN_DEMO_ACCOUNTS, startAtlassianSandbox, type AtlassianSandbox, type SeedAccount } from './atlassian-sandbox.js'
+import { startRedisServer } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
 import {
   SANDBOX,
@@ -28,6 +30,7 @@ import {
   type SandboxUser,
   type SlackAppResponse,
 } from './slack-signing.js'
+import { DEMO_USERS as TD_DEMO_USERS, startTreasureDataSandbox, type TreasureDataSandbox, type TreasureDataSeedUser } from './treasure-data-sandbox.js'
 import { startSlackStandIn, type SlackStandIn, type StoredMessage, type StoredView } from './slack-stand-in.js'
 
 export const LOCAL = {
@@ -37,6 +40,9 @@ export const LOCAL = {
   scimToken: 'local-sandbox-scim-token',
   integrationId: 'acme-scim',
   integrationName: 'Acme HR (SCIM)',
+  treasureDataId: 'acme-td',
+  atlassianId: 'acme-atlassian',
+  atlassianKey: 'local-sandbox-atlassian-api-key',
   actor: SANDBOX.userId,
   outsider: 'U0OUTSIDER1',
   channel: SANDBOX.channelId,
@@ -53,6 +59,17 @@ export interface LocalEnvironmentOptions {
   workers?: boolean
   providerTimeoutMs?: number
   postsPerSecondPerChannel?: number
+  /** Also run a Treasure Data sandbox as integration LOCAL.treasureDataId, the bot using `keyOf`'s key (default the owner's). */
+  treasureData?: { users?: TreasureDataSeedUser[]; keyOf?: string }
+  /** Also run an Atlassian organization sandbox as integration LOCAL.atlassianId. */
+  atlassian?: { accounts?: SeedAccount[] }
+  /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
+  now?: () => Date
+}
+
+interface IntegrationEntry {
+  entry: Record<string, string>
+  secrets: Record<string, string>
 }
 
 export interface LocalEnvironment {
@@ -60,6 +77,8 @@ export interface LocalEnvironment {
   config: Config
   slack: SlackStandIn
   scim: ScimSandbox
+  treasureData?: TreasureDataSandbox
+  atlassian?: AtlassianSandbox
   redisUrl: string
   /** POST /alerts as a detector would. */
   postAlert(body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>
@@ -77,61 +96,110 @@ export interface LocalEnvironment {
 }
 
 export async function startLocalEnvironment(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
-  const redis: RedisServerHandle | undefined = options.redisUrl ? undefined : await startRedisServer()
-  const redisUrl = options.redisUrl ?? redis!.url
-  const slack = await startSlackStandIn({
-    botToken: LOCAL.botToken,
-    users: { [LOCAL.actor]: { email: 'sandbox.admin@example.com', name: 'sandbox.admin' } },
-    ...(options.postsPerSecondPerChannel ? { postsPerSecondPerChannel: options.postsPerSecondPerChannel } : {}),
-  })
-  const scim = await startScimSandbox({ token: LOCAL.scimToken, users: options.users ?? DEMO_USERS })
-
-  const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
-  const providersFile = join(directory, 'providers.yml')
-  writeFileSync(
-    providersFile,
-    [
-      `- id: ${LOCAL.integrationId}`,
-      '  type: scim',
-      `  displayName: ${LOCAL.integrationName}`,
-      `  baseUrl: ${scim.url}`,
-      '  token: ${ACME_SCIM_TOKEN}',
-      '  adminConsoleUrl: https://acme.example/admin/users',
-      '',
-    ].join('\n'),
-  )
-  const config: Config = {
-    ...loadConfig({
-      SLACK_BOT_TOKEN: LOCAL.botToken,
-      SLACK_SIGNING_SECRET: LOCAL.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      ALERT_CHANNEL_ID: LOCAL.channel,
-      REDIS_URL: redisUrl,
-      ALERT_INGEST_TOKEN: LOCAL.ingestToken,
-      PROVIDERS_FILE: providersFile,
-      ACTORS: LOCAL.actor,
-      ACME_SCIM_TOKEN: LOCAL.scimToken,
-      LOG_LEVEL: 'silent',
-    }),
-    port: 0,
+  // Everything started so far, stopped in reverse order on stop() or when a later start fails.
+  const started: Array<() => Promise<void> | void> = []
+  const stopAll = async () => {
+    for (const stop of started.reverse().splice(0)) await Promise.resolve(stop()).catch(() => undefined)
   }
-  const bot = await startRuntime(config, {
-    logger: options.logger ?? createLogger('silent'),
-    host: '127.0.0.1',
-    stopGraceMs: 2_000,
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.slackRetry ? { slackRetry: options.slackRetry } : {}),
-    ...(options.workers === false ? { workers: false } : {}),
-    ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
-  })
+  const track = <T extends { stop(): Promise<void> }>(service: T): T => {
+    started.push(() => service.stop())
+    return service
+  }
+  try {
+    const redisUrl = options.redisUrl ?? track(await startRedisServer()).url
+    const slack = track(
+      await startSlackStandIn({
+        botToken: LOCAL.botToken,
+        users: { [LOCAL.actor]: { email: 'sandbox.admin@example.com', name: 'sandbox.admin' } },
+        ...(options.postsPerSecondPerChannel ? { postsPerSecondPerChannel: options.postsPerSecondPerChannel } : {}),
+      }),
+    )
+    const scim = track(await startScimSandbox({ token: LOCAL.scimToken, users: options.users ?? DEMO_USERS }))
+    const integrations: IntegrationEntry[] = [
+      {
+        entry: {
+          id: LOCAL.integrationId,
+          type: 'scim',
+          displayName: LOCAL.integrationName,
+          baseUrl: scim.url,
+          token: '${ACME_SCIM_TOKEN}',
+          adminConsoleUrl: 'https://acme.example/admin/users',
+        },
+        secrets: { ACME_SCIM_TOKEN: LOCAL.scimToken },
+      },
+    ]
+
+    let treasureData: TreasureDataSandbox | undefined
+    if (options.treasureData) {
+      treasureData = track(await startTreasureDataSandbox({ users: options.treasureData.users ?? TD_DEMO_USERS }))
+      integrations.push({
+        entry: { id: LOCAL.treasureDataId, type: 'treasure-data', displayName: 'Treasure Data', baseUrl: treasureData.url, apiKey: '${TD_API_KEY}' },
+        secrets: { TD_API_KEY: treasureData.apiKeyOf(options.treasureData.keyOf ?? TD_DEMO_USERS[0]!.email) },
+      })
+    }
+    let atlassian: AtlassianSandbox | undefined
+    if (options.atlassian) {
+      atlassian = track(
+        await startAtlassianSandbox({
+          apiKey: LOCAL.atlassianKey,
+          accounts: options.atlassian.accounts ?? ATLASSIAN_DEMO_ACCOUNTS,
+          ...(options.now ? { now: options.now } : {}),
+        }),
+      )
+      integrations.push({
+        entry: { id: LOCAL.atlassianId, type: 'atlassian', displayName: 'Atlassian', orgId: atlassian.orgId, baseUrl: atlassian.url, apiKey: '${ATLASSIAN_API_KEY}' },
+        secrets: { ATLASSIAN_API_KEY: LOCAL.atlassianKey },
+      })
+    }
+
+    const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
+    started.push(() => rmSync(directory, { recursive: true, force: true }))
+    const providersFile = join(directory, 'providers.yml')
+    writeFileSync(providersFile, stringifyYaml(integrations.map((integration) => integration.entry)))
+    const secrets = Object.assign({}, ...integrations.map((integration) => integration.secrets)) as Record<string, string>
+
+    const config: Config = {
+      ...loadConfig({
+        SLACK_BOT_TOKEN: LOCAL.botToken,
+        SLACK_SIGNING_SECRET: LOCAL.signingSecret,
+        SLACK_API_URL: slack.apiUrl,
+        ALERT_CHANNEL_ID: LOCAL.channel,
+        REDIS_URL: redisUrl,
+        ALERT_INGEST_TOKEN: LOCAL.ingestToken,
+        PROVIDERS_FILE: providersFile,
+        ACTORS: LOCAL.actor,
+        LOG_LEVEL: 'silent',
+        ...secrets,
+      }),
+      port: 0,
+    }
+    const bot = track(
+      await startRuntime(config, {
+        logger: options.logger ?? createLogger('silent'),
+        host: '127.0.0.1',
+        stopGraceMs: 2_000,
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.slackRetry ? { slackRetry: options.slackRetry } : {}),
+        ...(options.workers === false ? { workers: false } : {}),
+        ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      }),
+    )
+    return environment({ bot, config, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}) })
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+}
+
+type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'stop'>
+
+function environment(parts: Parts): LocalEnvironment {
+  const { bot, slack } = parts
   const events = `${bot.url}/slack/events`
 
   return {
-    bot,
-    config,
-    slack,
-    scim,
-    redisUrl,
+    ...parts,
     async postAlert(body, token = LOCAL.ingestToken) {
       const response = await fetch(`${bot.url}/alerts`, {
         method: 'POST',
@@ -177,11 +245,6 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       const ts = (call.response as { ts: string }).ts
       const parent = slack.messages(LOCAL.channel).find((m) => m.ts === message.ts)
       return parent!.replies.find((reply) => reply.ts === ts)!
-    },
-    async stop() {
-      await bot.stop()
-      await Promise.all([slack.stop(), scim.stop()])
-      await redis?.stop()
     },
   }
 }

@@ -24,11 +24,11 @@ const DETAIL_MAX = 600
 export function inProgressReply(alert: ThreadAlert, request: Request): SlackMessage {
   const w = words(request.action)
   const { email, service } = names(alert)
-  const line = `⏳ ${w.progressive} ${email} in ${service}, requested by ${mention(request.actor)}.`
+  const line = `⏳ ${w.progressive} ${email} ${w.preposition} ${service}, requested by ${mention(request.actor)}.`
   return {
     text: line,
     blocks: [
-      section(id(alert, request, 'progress'), `⏳ *${w.progressive} ${email} in ${service}*, requested by ${mention(request.actor)}.`),
+      section(id(alert, request, 'progress'), `⏳ *${w.progressive} ${email} ${w.preposition} ${service}*, requested by ${mention(request.actor)}.`),
       context(id(alert, request, 'progress:note'), ['The result will be posted in this thread.']),
     ],
   }

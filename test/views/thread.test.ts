@@ -35,7 +35,7 @@ describe('inProgressReply', () => {
   it('says what is running, where, and who asked', () => {
     const reply = inProgressReply(alert, REQUEST)
     expect(messageViolations(reply)).toEqual([])
-    expect(reply.text).toBe('⏳ Deleting ann.retired@corp.example in Atlassian, requested by <@U0ACTOR1>.')
+    expect(reply.text).toBe('⏳ Deleting ann.retired@corp.example from Atlassian, requested by <@U0ACTOR1>.')
     expect(allText(reply.blocks)).toContain('The result will be posted in this thread.')
   })
 

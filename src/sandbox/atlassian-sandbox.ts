@@ -1,0 +1,707 @@
+/**
+ * An in-memory stand-in for the Atlassian admin APIs the adapter uses, on node:http:
+ * the organization (v1), its directories and the v2 user search, the user-management
+ * permissions (`GET /users/{id}/manage`) and the four lifecycle calls. Each account keeps
+ * its lifecycle state (active, deactivated, pending deletion with its final date, deleted),
+ * so a test can see that a cancelled deletion really brought the account back.
+ *
+ * Seed restrictions per account (a SCIM-managed user), unmanaged accounts, and 409
+ * lifecycle errors (the last billing admin); `failNext` injects any other answer.
+ *
+ * Run on its own: `tsx src/sandbox/atlassian-sandbox.ts` (ATLASSIAN_SANDBOX_API_KEY, ATLASSIAN_SANDBOX_PORT).
+ */
+import { randomUUID, timingSafeEqual } from 'node:crypto'
+import { realpathSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const DAY_MS = 86_400_000
+export const DELETION_GRACE_DAYS = 14
+const MAX_BODY_BYTES = 1_000_000
+const DEFAULT_PAGE_SIZE = 100
+
+export type LifecycleState = 'active' | 'deactivated' | 'pending-deletion' | 'deleted'
+export type LifecycleOperation = 'disable' | 'enable' | 'delete' | 'cancel-delete'
+export type Privilege = 'lifecycle.enablement' | 'lifecycle.delete'
+export type MembershipStatus = 'active' | 'suspended' | 'no_membership'
+
+/** One entry of a 409 `conflict.lifecycleErrors` answer's `context.errorCodes`. */
+export interface LifecycleErrorCode {
+  code: string
+  message?: string
+  link?: string
+}
+
+export interface SeedAccount {
+  accountId?: string
+  email: string
+  name?: string
+  /** Defaults to managed (the email's domain is verified by the organization). */
+  claimStatus?: 'managed' | 'unmanaged'
+  /** Defaults to active. */
+  state?: LifecycleState
+  /** For pending-deletion: when it was requested (ISO); defaults to the sandbox's now. */
+  deletionRequestedAt?: string
+  membershipStatus?: MembershipStatus
+  /** e.g. atlassian/org-admin; leave out for none. */
+  platformRoles?: string[]
+  /** Product keys the account can reach (jira-software, confluence). */
+  products?: string[]
+  /** Directory ids the account is in; defaults to the first directory. */
+  directories?: string[]
+  /** A privilege Atlassian refuses for this account, with its `reason.key` (externalDirectory.scim). */
+  restrictions?: Partial<Record<Privilege, string>>
+  /** 409 `conflict.lifecycleErrors` answers per operation, kept until cleared. */
+  lifecycleErrors?: Partial<Record<LifecycleOperation, LifecycleErrorCode[]>>
+}
+
+export interface SandboxAccount {
+  accountId: string
+  email: string
+  name: string
+  claimStatus: 'managed' | 'unmanaged'
+  state: LifecycleState
+  membershipStatus: MembershipStatus
+  platformRoles: string[]
+  products: string[]
+  directories: string[]
+  restrictions: Partial<Record<Privilege, string>>
+  lifecycleErrors: Partial<Record<LifecycleOperation, LifecycleErrorCode[]>>
+  addedToOrg: string
+  deactivatedOn?: string
+  deletionRequestedAt?: string
+  /** When a pending deletion becomes final (requested + 14 days). */
+  deletionFinalAt?: string
+  /** The message sent with the last disable, if any. */
+  disableMessage?: string
+}
+
+export interface SandboxDirectory {
+  directoryId: string
+  name: string
+}
+
+export interface RecordedRequest {
+  method: string
+  path: string
+  query: Record<string, string>
+  /** Parsed JSON, the raw text when not JSON, undefined when empty. */
+  body: unknown
+  contentType?: string
+  /** Whether an Authorization header was sent (its value is never recorded). */
+  authorization: boolean
+}
+
+export interface FailureMatch {
+  method?: string
+  pathIncludes?: string
+}
+
+export interface FailureReply {
+  /** Leave out to only delay the normal answer. */
+  status?: number
+  /** An object is sent as JSON, a string as is; absent on an error status, Atlassian's error body is generated. */
+  body?: unknown
+  headers?: Record<string, string>
+  delayMs?: number
+}
+
+export interface AtlassianSandboxOptions {
+  apiKey: string
+  orgId?: string
+  orgName?: string
+  directories?: SandboxDirectory[]
+  accounts?: SeedAccount[]
+  /** 0 (the default) picks a free port. */
+  port?: number
+  host?: string
+  /** Page size of the directory list and the user search. */
+  pageSize?: number
+  /** The sandbox's clock: deletion dates, and when pending deletions become final. */
+  now?: () => Date
+  log?: (line: string) => void
+}
+
+export interface AtlassianSandbox {
+  /** Base URL, in place of https://api.atlassian.com. */
+  url: string
+  orgId: string
+  directories: SandboxDirectory[]
+  /** Current state by account id; tests may read and change it. */
+  accounts: Map<string, SandboxAccount>
+  requests: RecordedRequest[]
+  failNext(match: FailureMatch, reply: FailureReply): void
+  addAccount(seed: SeedAccount): SandboxAccount
+  /** By account id or email (case-insensitive). */
+  account(idOrEmail: string): SandboxAccount | undefined
+  /** Restrict a privilege with a reason key, or lift it with undefined. */
+  setRestriction(accountId: string, privilege: Privilege, reason: string | undefined): void
+  /** Seed (or clear with undefined) the 409 answer of one lifecycle operation. */
+  setLifecycleErrors(accountId: string, operation: LifecycleOperation, errors: LifecycleErrorCode[] | undefined): void
+  stop(): Promise<void>
+}
+
+export const DEFAULT_ORG_ID = '0a1b2c3d-4e5f-4a6b-8c7d-acme00000001'
+export const DEFAULT_DIRECTORIES: SandboxDirectory[] = [{ directoryId: 'dir-acme-main', name: 'Acme' }]
+
+/** An error with the body Atlassian would send for it. */
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}`)
+  }
+}
+
+interface Answer {
+  status: number
+  body?: unknown
+}
+
+interface State {
+  orgId: string
+  orgName: string
+  directories: SandboxDirectory[]
+  accounts: Map<string, SandboxAccount>
+  pageSize: number
+  now: () => Date
+  baseUrl: () => string
+}
+
+export async function startAtlassianSandbox(options: AtlassianSandboxOptions): Promise<AtlassianSandbox> {
+  const now = options.now ?? (() => new Date())
+  const directories = options.directories ?? DEFAULT_DIRECTORIES
+  const accounts = new Map<string, SandboxAccount>()
+  const requests: RecordedRequest[] = []
+  const failures: { match: FailureMatch; reply: FailureReply }[] = []
+  const waits = new Set<() => void>()
+  let baseUrl = ''
+  const state: State = {
+    orgId: options.orgId ?? DEFAULT_ORG_ID,
+    orgName: options.orgName ?? 'Acme',
+    directories,
+    accounts,
+    pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+    now,
+    baseUrl: () => baseUrl,
+  }
+
+  const addAccount = (seed: SeedAccount): SandboxAccount => {
+    const account = accountFromSeed(seed, directories, now())
+    accounts.set(account.accountId, account)
+    return account
+  }
+  for (const seed of options.accounts ?? []) addAccount(seed)
+
+  const find = (idOrEmail: string): SandboxAccount | undefined =>
+    accounts.get(idOrEmail) ?? [...accounts.values()].find((account) => account.email.toLowerCase() === idOrEmail.toLowerCase())
+  const existing = (accountId: string): SandboxAccount => {
+    const account = accounts.get(accountId)
+    if (!account) throw new Error(`no sandbox account ${accountId}`)
+    return account
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, orgErrorBody(500, 'ADMIN-500-1', 'Internal error', `sandbox failure: ${String(error)}`))
+    })
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox')
+    const recorded = record(req, url, await readBody(req))
+    requests.push(recorded)
+    res.on('finish', () => options.log?.(`${recorded.method} ${recorded.path}${url.search} -> ${res.statusCode}`))
+    const failure = takeFailure(failures, recorded)
+    if (failure?.delayMs) await wait(failure.delayMs, waits)
+    if (res.destroyed) return
+    if (failure?.status !== undefined) return sendFailure(res, recorded.path, failure)
+    // Atlassian's API gateway answers a missing or wrong key before any route.
+    if (!authorized(req.headers.authorization, options.apiKey)) return send(res, 401, { code: 401, message: 'Unauthorized' })
+    finalizeDueDeletions(state)
+    try {
+      const answer = route(state, recorded)
+      send(res, answer.status, answer.body)
+    } catch (error) {
+      if (error instanceof ApiError) return send(res, error.status, error.body)
+      throw error
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  baseUrl = `http://${host}:${address.port}`
+
+  return {
+    url: baseUrl,
+    orgId: state.orgId,
+    directories,
+    accounts,
+    requests,
+    failNext: (match, reply) => failures.push({ match, reply }),
+    addAccount,
+    account: find,
+    setRestriction: (accountId, privilege, reason) => {
+      const account = existing(accountId)
+      if (reason === undefined) delete account.restrictions[privilege]
+      else account.restrictions[privilege] = reason
+    },
+    setLifecycleErrors: (accountId, operation, errors) => {
+      const account = existing(accountId)
+      if (errors === undefined) delete account.lifecycleErrors[operation]
+      else account.lifecycleErrors[operation] = errors
+    },
+    stop: async () => {
+      for (const release of waits) release()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+// --- routing ----------------------------------------------------------------
+
+function route(state: State, req: RecordedRequest): Answer {
+  const parts = req.path.split('/').slice(1).map(decodeURIComponent)
+  if (parts[0] === 'admin') return routeAdmin(state, req, parts)
+  if (parts[0] === 'users' && parts[1] && parts[2] === 'manage') return routeManage(state, req, parts[1], parts.slice(3))
+  throw new ApiError(404, { key: 'notFound' })
+}
+
+function routeAdmin(state: State, req: RecordedRequest, parts: string[]): Answer {
+  const [, version, orgs, orgId, collection, directoryId, users, search] = parts
+  if (orgs !== 'orgs' || orgId === undefined) throw unknownResource()
+  if (orgId !== state.orgId) throw new ApiError(404, orgErrorBody(404, 'ADMIN-404-2', 'Organization not found'))
+  if (version === 'v1' && collection === undefined && req.method === 'GET') return { status: 200, body: organization(state) }
+  if (version !== 'v2' || collection !== 'directories') throw unknownResource()
+  if (directoryId === undefined && req.method === 'GET') return listDirectories(state, req.query)
+  if (users === 'users' && search === 'search' && parts.length === 8 && req.method === 'POST') {
+    return searchUsers(state, directoryId ?? '', req.body)
+  }
+  throw unknownResource()
+}
+
+function routeManage(state: State, req: RecordedRequest, accountId: string, rest: string[]): Answer {
+  const account = state.accounts.get(accountId)
+  if (!account || account.state === 'deleted') throw new ApiError(404, { key: 'accountNotFound' })
+  if (rest.length === 0 && req.method === 'GET') return { status: 200, body: permissions(account) }
+  const [lifecycle, operation] = rest
+  if (lifecycle === 'lifecycle' && rest.length === 2 && req.method === 'POST' && isOperation(operation)) {
+    return runLifecycle(state, account, operation, req.body)
+  }
+  throw new ApiError(404, { key: 'notFound' })
+}
+
+// --- organization and directories -----------------------------------------
+
+function organization(state: State): unknown {
+  return {
+    data: {
+      id: state.orgId,
+      type: 'orgs',
+      attributes: { name: state.orgName },
+      links: { self: `${state.baseUrl()}/admin/v1/orgs/${state.orgId}` },
+    },
+  }
+}
+
+function listDirectories(state: State, query: Record<string, string>): Answer {
+  const { page, next } = paginate(state.directories, query.cursor, integer(query.limit) ?? state.pageSize)
+  return { status: 200, body: { data: page.map((directory) => ({ ...directory })), links: { self: query.cursor ?? null, next } } }
+}
+
+/** Body fields of POST .../users/search the sandbox understands; others are accepted and ignored. */
+interface SearchBody {
+  emails?: string[]
+  accountIds?: string[]
+  claimStatus?: string
+  searchTerm?: string
+  expand?: string[]
+  cursor?: string
+  limit?: number
+}
+
+function searchUsers(state: State, directoryId: string, raw: unknown): Answer {
+  // '-' widens the search to every directory, as Atlassian's per-user endpoints document.
+  if (directoryId !== '-' && !state.directories.some((directory) => directory.directoryId === directoryId)) throw unknownResource()
+  const body = searchBody(raw)
+  const emails = body.emails?.map((email) => email.toLowerCase())
+  const matching = [...state.accounts.values()].filter(
+    (account) =>
+      // A deleted account is removed from every Directory list.
+      account.state !== 'deleted' &&
+      (directoryId === '-' || account.directories.includes(directoryId)) &&
+      (!emails || emails.includes(account.email.toLowerCase())) &&
+      (!body.accountIds || body.accountIds.includes(account.accountId)) &&
+      (!body.claimStatus || account.claimStatus === body.claimStatus) &&
+      (!body.searchTerm || `${account.name} ${account.email}`.toLowerCase().includes(body.searchTerm.toLowerCase())),
+  )
+  const { page, next } = paginate(matching, body.cursor, body.limit ?? state.pageSize)
+  const expand = new Set(body.expand ?? [])
+  return { status: 200, body: { data: page.map((account) => presentUser(state, account, expand)), links: { self: body.cursor ?? null, next } } }
+}
+
+function searchBody(raw: unknown): SearchBody {
+  if (raw !== undefined && !isRecord(raw)) throw invalidBody('the body must be a JSON object')
+  const body = raw ?? {}
+  for (const field of ['emails', 'accountIds', 'expand'] as const) {
+    const value = body[field]
+    if (value !== undefined && !(Array.isArray(value) && value.every((item) => typeof item === 'string'))) {
+      throw invalidBody(`${field} must be an array of strings`)
+    }
+  }
+  if (body.emails !== undefined && body.searchTerm !== undefined) throw invalidBody('searchTerm and emails cannot be used together')
+  return body as SearchBody
+}
+
+function presentUser(state: State, account: SandboxAccount, expand: ReadonlySet<string>): Record<string, unknown> {
+  return {
+    accountId: account.accountId,
+    accountType: 'atlassian',
+    status: compositeStatus(account),
+    accountStatus: account.state === 'active' ? 'active' : 'inactive',
+    membershipStatus: account.membershipStatus,
+    addedToOrg: account.addedToOrg,
+    name: account.name,
+    nickname: account.name.split(' ')[0] ?? account.name,
+    email: account.email,
+    emailVerified: true,
+    claimStatus: account.claimStatus,
+    deactivatedOn: account.deactivatedOn ?? null,
+    forDeletion: account.state === 'pending-deletion',
+    ...(expand.has('platformRoles') ? { platformRoles: [...account.platformRoles] } : {}),
+    ...(expand.has('productAccess')
+      ? { productAccess: account.products.map((key) => ({ key, id: `site-${key}`, lastActiveTimestamp: account.addedToOrg })) }
+      : {}),
+    links: { self: `${state.baseUrl()}/admin/v2/orgs/${state.orgId}/directories/-/users/${account.accountId}` },
+  }
+}
+
+/** Atlassian's composite `status`: the account's lifecycle first, then the directory membership. */
+function compositeStatus(account: SandboxAccount): string {
+  if (account.state === 'pending-deletion') return 'for_deletion'
+  if (account.state === 'deactivated') return 'deactivated'
+  if (account.membershipStatus === 'suspended') return 'suspended'
+  return account.membershipStatus === 'no_membership' ? 'not_invited' : 'active'
+}
+
+// --- user management ----------------------------------------------------------
+
+function permissions(account: SandboxAccount): Record<string, unknown> {
+  const rule = (privilege: string): unknown => {
+    const reason = restrictionOf(account, privilege)
+    return reason ? { allowed: false, reason: { key: reason } } : { allowed: true }
+  }
+  return {
+    'profile.read': { allowed: true },
+    'email.set': rule('email.set'),
+    'lifecycle.enablement': rule('lifecycle.enablement'),
+    'lifecycle.delete': rule('lifecycle.delete'),
+    'apiToken.read': rule('apiToken.read'),
+    'apiToken.delete': rule('apiToken.delete'),
+  }
+}
+
+/** Only the organization that verified the account's domain may manage it. */
+function restrictionOf(account: SandboxAccount, privilege: string): string | undefined {
+  if (account.claimStatus === 'unmanaged') return 'managedAccount'
+  return account.restrictions[privilege as Privilege]
+}
+
+function runLifecycle(state: State, account: SandboxAccount, operation: LifecycleOperation, body: unknown): Answer {
+  const reason = restrictionOf(account, operation === 'disable' || operation === 'enable' ? 'lifecycle.enablement' : 'lifecycle.delete')
+  if (reason) throw new ApiError(403, { key: 'forbidden.action', context: { allowed: false, reason: { key: reason } } })
+  const seeded = account.lifecycleErrors[operation]
+  if (seeded) throw lifecycleConflict(account, seeded)
+  const now = state.now()
+  switch (operation) {
+    case 'disable':
+      return disable(account, body, now)
+    case 'enable':
+      return enable(account)
+    case 'delete':
+      return scheduleDeletion(account, now)
+    case 'cancel-delete':
+      return cancelDeletion(account)
+  }
+}
+
+function disable(account: SandboxAccount, body: unknown, now: Date): Answer {
+  if (body !== undefined && !(isRecord(body) && (body.message === undefined || typeof body.message === 'string'))) {
+    throw new ApiError(400, { key: 'badRequest.bodyParseFailure' })
+  }
+  const message = isRecord(body) && typeof body.message === 'string' ? body.message : undefined
+  // Deactivating a deactivated account (or one pending deletion) changes nothing.
+  if (account.state === 'active') {
+    account.state = 'deactivated'
+    account.deactivatedOn = now.toISOString()
+    if (message) account.disableMessage = message
+  }
+  return { status: 204 }
+}
+
+function enable(account: SandboxAccount): Answer {
+  // Atlassian: a deleted account needs its deletion cancelled before it can be reactivated.
+  // The error code is the sandbox's own; Atlassian documents the rule, not the code.
+  if (account.state === 'pending-deletion') {
+    throw lifecycleConflict(account, [
+      { code: 'ACCOUNT_SCHEDULED_FOR_DELETION', message: 'The account is scheduled for deletion: cancel the deletion to reactivate it' },
+    ])
+  }
+  account.state = 'active'
+  delete account.deactivatedOn
+  delete account.disableMessage
+  return { status: 204 }
+}
+
+function scheduleDeletion(account: SandboxAccount, now: Date): Answer {
+  if (account.state !== 'pending-deletion') {
+    account.state = 'pending-deletion'
+    account.deactivatedOn ??= now.toISOString()
+    account.deletionRequestedAt = now.toISOString()
+    account.deletionFinalAt = new Date(now.getTime() + DELETION_GRACE_DAYS * DAY_MS).toISOString()
+  }
+  return { status: 200, body: { message: `The account ${account.accountId} is deactivated and will be deleted on ${account.deletionFinalAt}` } }
+}
+
+function cancelDeletion(account: SandboxAccount): Answer {
+  // Not documented for cancel-delete; the sandbox answers like the other lifecycle refusals.
+  if (account.state !== 'pending-deletion') {
+    throw lifecycleConflict(account, [{ code: 'ACCOUNT_NOT_SCHEDULED_FOR_DELETION', message: 'The account is not scheduled for deletion' }])
+  }
+  // Atlassian: cancelling restores and activates the account.
+  account.state = 'active'
+  delete account.deactivatedOn
+  delete account.deletionRequestedAt
+  delete account.deletionFinalAt
+  return { status: 200, body: { message: `The deletion of ${account.accountId} is cancelled` } }
+}
+
+function lifecycleConflict(account: SandboxAccount, errorCodes: LifecycleErrorCode[]): ApiError {
+  return new ApiError(409, {
+    key: 'conflict.lifecycleErrors',
+    context: { message: 'The account is not eligible for this action', accountId: account.accountId, errorCodes },
+  })
+}
+
+/** Pending deletions whose 14 days have passed become final, as Atlassian does on its own. */
+function finalizeDueDeletions(state: State): void {
+  const now = state.now().getTime()
+  for (const account of state.accounts.values()) {
+    if (account.state === 'pending-deletion' && account.deletionFinalAt && Date.parse(account.deletionFinalAt) <= now) {
+      account.state = 'deleted'
+    }
+  }
+}
+
+function isOperation(value: string | undefined): value is LifecycleOperation {
+  return value === 'disable' || value === 'enable' || value === 'delete' || value === 'cancel-delete'
+}
+
+// --- seeds ------------------------------------------------------------------
+
+function accountFromSeed(seed: SeedAccount, directories: SandboxDirectory[], now: Date): SandboxAccount {
+  const state = seed.state ?? 'active'
+  const requested = seed.deletionRequestedAt ?? now.toISOString()
+  return {
+    accountId: seed.accountId ?? randomUUID(),
+    email: seed.email,
+    name: seed.name ?? seed.email.split('@')[0] ?? seed.email,
+    claimStatus: seed.claimStatus ?? 'managed',
+    state,
+    membershipStatus: seed.membershipStatus ?? 'active',
+    platformRoles: seed.platformRoles ?? [],
+    products: seed.products ?? [],
+    directories: seed.directories ?? directories.slice(0, 1).map((directory) => directory.directoryId),
+    restrictions: { ...seed.restrictions },
+    lifecycleErrors: { ...seed.lifecycleErrors },
+    addedToOrg: '2023-01-09T09:00:00.000Z',
+    ...(state === 'deactivated' || state === 'pending-deletion' ? { deactivatedOn: state === 'pending-deletion' ? requested : now.toISOString() } : {}),
+    ...(state === 'pending-deletion'
+      ? { deletionRequestedAt: requested, deletionFinalAt: new Date(Date.parse(requested) + DELETION_GRACE_DAYS * DAY_MS).toISOString() }
+      : {}),
+  }
+}
+
+// --- HTTP plumbing ----------------------------------------------------------
+
+function paginate<T>(items: T[], cursor: string | undefined, limit: number): { page: T[]; next: string | null } {
+  const start = Math.max(0, integer(cursor) ?? 0)
+  const size = Math.max(1, limit)
+  const end = start + size
+  return { page: items.slice(start, end), next: end < items.length ? String(end) : null }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer
+    size += buffer.length
+    if (size > MAX_BODY_BYTES) break
+    chunks.push(buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    body: parseBody(text),
+    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
+    authorization: req.headers.authorization !== undefined,
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+function takeFailure(failures: { match: FailureMatch; reply: FailureReply }[], req: RecordedRequest): FailureReply | undefined {
+  const index = failures.findIndex(
+    ({ match }) => (!match.method || match.method.toUpperCase() === req.method) && (!match.pathIncludes || req.path.includes(match.pathIncludes)),
+  )
+  return index === -1 ? undefined : failures.splice(index, 1)[0]?.reply
+}
+
+/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
+function wait(ms: number, waits: Set<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    const release = () => {
+      clearTimeout(timer)
+      waits.delete(release)
+      resolve()
+    }
+    const timer = setTimeout(release, ms)
+    waits.add(release)
+  })
+}
+
+function authorized(header: string | undefined, apiKey: string): boolean {
+  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim()
+  if (!presented) return false
+  const a = Buffer.from(presented)
+  const b = Buffer.from(apiKey)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return
+  if (body === undefined) {
+    res.writeHead(status, headers).end()
+    return
+  }
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  const contentType = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json'
+  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
+}
+
+/** An injected answer, with the error body the path's API would use when none is given. */
+function sendFailure(res: ServerResponse, path: string, reply: FailureReply): void {
+  const status = reply.status ?? 500
+  const body = reply.body ?? (status >= 400 ? defaultErrorBody(path, status) : undefined)
+  send(res, status, body, reply.headers)
+}
+
+function defaultErrorBody(path: string, status: number): unknown {
+  if (path.startsWith('/admin/')) {
+    const title = status === 429 ? 'Rate limit exceeded' : `Injected failure (HTTP ${status})`
+    return orgErrorBody(status, status === 429 ? 'ADMIN-429-1' : `ADMIN-${status}-1`, title)
+  }
+  const keys: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'notFound', 429: 'tooManyRequests' }
+  return { key: keys[status] ?? `injected.${status}` }
+}
+
+/** The organization API's error body: `{ errors: [{ id, status, code, title, detail }] }`. */
+export function orgErrorBody(status: number, code: string, title: string, detail?: string): Record<string, unknown> {
+  return { errors: [{ id: randomUUID(), status: String(status), code, title, ...(detail ? { detail } : {}) }] }
+}
+
+function unknownResource(): ApiError {
+  return new ApiError(404, orgErrorBody(404, 'ADMIN-404-1', 'Unknown resource'))
+}
+
+function invalidBody(detail: string): ApiError {
+  return new ApiError(400, orgErrorBody(400, 'ADMIN-400-24', 'Invalid request body', detail))
+}
+
+function integer(text: string | undefined): number | undefined {
+  if (text === undefined || !/^-?\d+$/.test(text.trim())) return undefined
+  return Number(text)
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+// --- demo data and running on its own -----------------------------------------
+
+/** Error code and message as a community answer quotes them; the code string itself is not documented. */
+export const LAST_BILLING_ADMIN: LifecycleErrorCode = {
+  code: 'LAST_BILLING_ADMIN',
+  message: 'User is last billing admin of a transaction account that has one or more active entitlements',
+}
+
+export const DEMO_ACCOUNTS: SeedAccount[] = [
+  {
+    accountId: 'aa-alice',
+    email: 'alice@example.com',
+    name: 'Alice Admin',
+    platformRoles: ['atlassian/org-admin'],
+    products: ['jira-software', 'confluence'],
+  },
+  { accountId: 'aa-bob', email: 'bob@example.com', name: 'Bob Builder', products: ['jira-software'] },
+  { accountId: 'aa-carol', email: 'carol@example.com', name: 'Carol Contractor', state: 'deactivated' },
+  { accountId: 'aa-dave', email: 'dave@example.com', name: 'Dave Departed', state: 'pending-deletion' },
+  { accountId: 'aa-erin', email: 'erin@freemail.example', name: 'Erin External', claimStatus: 'unmanaged', products: ['confluence'] },
+  {
+    accountId: 'aa-frank',
+    email: 'frank@example.com',
+    name: 'Frank Federated',
+    restrictions: { 'lifecycle.enablement': 'externalDirectory.scim', 'lifecycle.delete': 'externalDirectory.scim' },
+  },
+  { accountId: 'aa-grace', email: 'grace@example.com', name: 'Grace Billing', lifecycleErrors: { delete: [LAST_BILLING_ADMIN] } },
+]
+
+async function main(): Promise<void> {
+  const apiKey = process.env.ATLASSIAN_SANDBOX_API_KEY || 'sandbox-atlassian-key'
+  const sandbox = await startAtlassianSandbox({
+    apiKey,
+    accounts: DEMO_ACCOUNTS,
+    port: Number(process.env.ATLASSIAN_SANDBOX_PORT || 4020),
+    host: process.env.ATLASSIAN_SANDBOX_HOST || '127.0.0.1',
+    log: (line) => console.log(line),
+  })
+  const keySource = process.env.ATLASSIAN_SANDBOX_API_KEY ? 'from ATLASSIAN_SANDBOX_API_KEY' : 'the default, "sandbox-atlassian-key"'
+  console.log(`Atlassian sandbox at ${sandbox.url}, organization ${sandbox.orgId} (API key: ${keySource})`)
+  for (const account of sandbox.accounts.values()) console.log(`  ${account.accountId}  ${account.email}  ${account.state}  ${account.claimStatus}`)
+  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+function runDirectly(): boolean {
+  const entry = process.argv[1]
+  if (!entry) return false
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+if (runDirectly()) await main()
