@@ -457,7 +457,7 @@ function consequences(ctx: Context, action: Action, user: DirectoryUser): string
     case 'suspend':
       return [
         'The Atlassian account is deactivated: they can no longer log in to Jira, Confluence, Bitbucket, Trello or any other Atlassian service, in any organization.',
-        'Their roles, group memberships and personal data are kept, so the account can be reactivated later (Restore).',
+        'Their roles, group memberships and personal data are kept, so the account can be reactivated later (Reactivate).',
         'Your organization is not billed for the account while it is deactivated.',
       ]
     case 'delete': {
