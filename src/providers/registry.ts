@@ -4,6 +4,7 @@
  */
 import type { IntegrationConfig } from '../config.js'
 import { createAtlassianProvider } from './atlassian.js'
+import { createQlikProvider } from './qlik.js'
 import { createScimProvider } from './scim.js'
 import { createTreasureDataProvider } from './treasure-data.js'
 import type { Action, Provider, ProviderOptions } from './types.js'
@@ -48,6 +49,8 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
       return createScimProvider(integration, options)
     case 'atlassian':
       return createAtlassianProvider(integration, options)
+    case 'qlik':
+      return createQlikProvider(integration, options)
     case 'treasure-data':
       return createTreasureDataProvider(integration, options)
     default:

@@ -12,17 +12,19 @@ import { join } from 'node:path'
 import { stringify as stringifyYaml } from 'yaml'
 import type { RetryOptions } from '@slack/web-api'
 import { loadConfig, type Config } from '../config.js'
-import { requestActionId } from '../constants.js'
+import { ANSWER_ACTION_ID, QUESTION_BLOCK_PREFIX, requestActionId } from '../constants.js'
 import type { RetryPolicy } from '../jobs/queues.js'
 import { createLogger, type Logger } from '../logger.js'
 import type { Action } from '../providers/types.js'
 import { startRuntime, type Runtime } from '../runtime.js'
 import { DEMO_ACCOUNTS as ATLASSIAN_DEMO_ACCOUNTS, startAtlassianSandbox, type AtlassianSandbox, type SeedAccount } from './atlassian-sandbox.js'
+import { DEMO_API_KEY as QLIK_DEMO_API_KEY, demoTenant as demoQlikTenant, startQlikSandbox, type QlikSandbox, type QlikSandboxOptions } from './qlik-sandbox.js'
 import { startRedisServer } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
 import {
   SANDBOX,
   blockActionsPayload,
+  inputValue,
   interactionBody,
   postToSlackApp,
   slashCommandBody,
@@ -42,6 +44,7 @@ export const LOCAL = {
   integrationName: 'Acme HR (SCIM)',
   treasureDataId: 'acme-td',
   atlassianId: 'acme-atlassian',
+  qlikId: 'acme-qlik',
   atlassianKey: 'local-sandbox-atlassian-api-key',
   actor: SANDBOX.userId,
   outsider: 'U0OUTSIDER1',
@@ -63,6 +66,8 @@ export interface LocalEnvironmentOptions {
   treasureData?: { users?: TreasureDataSeedUser[]; keyOf?: string }
   /** Also run an Atlassian organization sandbox as integration LOCAL.atlassianId. */
   atlassian?: { accounts?: SeedAccount[] }
+  /** Also run a Qlik Cloud tenant sandbox as integration LOCAL.qlikId (the demo tenant, the bot holding Ada Admin's key). */
+  qlik?: Partial<QlikSandboxOptions>
   /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
   now?: () => Date
 }
@@ -79,6 +84,7 @@ export interface LocalEnvironment {
   scim: ScimSandbox
   treasureData?: TreasureDataSandbox
   atlassian?: AtlassianSandbox
+  qlik?: QlikSandbox
   redisUrl: string
   /** POST /alerts as a detector would. */
   postAlert(body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>
@@ -88,7 +94,8 @@ export interface LocalEnvironment {
   click(message: StoredMessage, action: Action, user?: SandboxUser): Promise<SlackAppResponse>
   /** The modal after `views.update` filled it in, for the click made after `since` calls. */
   confirmation(since: number): Promise<StoredView>
-  submit(view: StoredView, user?: SandboxUser): Promise<SlackAppResponse>
+  /** Submits the modal; `answers` picks an option per question id (as the actor would in its selects). */
+  submit(view: StoredView, user?: SandboxUser, answers?: Record<string, string>): Promise<SlackAppResponse>
   command(text: string, user?: SandboxUser): Promise<SlackAppResponse>
   /** The thread reply whose text matches, once posted. */
   threadReply(message: StoredMessage, text: RegExp, timeoutMs?: number): Promise<StoredMessage>
@@ -152,6 +159,15 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       })
     }
 
+    let qlik: QlikSandbox | undefined
+    if (options.qlik) {
+      qlik = track(await startQlikSandbox({ ...demoQlikTenant(), ...options.qlik }))
+      integrations.push({
+        entry: { id: LOCAL.qlikId, type: 'qlik', displayName: 'Qlik Cloud', tenantUrl: qlik.url, apiKey: '${QLIK_API_KEY}' },
+        secrets: { QLIK_API_KEY: QLIK_DEMO_API_KEY },
+      })
+    }
+
     const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
     started.push(() => rmSync(directory, { recursive: true, force: true }))
     const providersFile = join(directory, 'providers.yml')
@@ -185,14 +201,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
         ...(options.now ? { now: options.now } : {}),
       }),
     )
-    return environment({ bot, config, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}) })
+    return environment({ bot, config, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}) })
   } catch (error) {
     await stopAll()
     throw error
   }
 }
 
-type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'stop'>
+type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'stop'>
 
 function environment(parts: Parts): LocalEnvironment {
   const { bot, slack } = parts
@@ -230,8 +246,14 @@ function environment(parts: Parts): LocalEnvironment {
       const call = await slack.waitFor('views.update', (c) => slack.calls.indexOf(c) >= since)
       return slack.view(String(call.args.view_id))!
     },
-    submit(view, user = { id: LOCAL.actor }) {
-      return postToSlackApp(events, LOCAL.signingSecret, interactionBody(viewSubmissionPayload({ view, user })))
+    submit(view, user = { id: LOCAL.actor }, answers = {}) {
+      const values = Object.fromEntries(
+        Object.entries(answers).map(([question, value]) => [
+          `${QUESTION_BLOCK_PREFIX}${question}`,
+          { [ANSWER_ACTION_ID]: inputValue.select(value) },
+        ]),
+      )
+      return postToSlackApp(events, LOCAL.signingSecret, interactionBody(viewSubmissionPayload({ view, user, values })))
     },
     command(text, user = { id: LOCAL.actor }) {
       return postToSlackApp(
