@@ -70,6 +70,10 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected a short id of lowercase letters, digits and dashes'),
     displayName: z.string().min(1).max(60),
     adminConsoleUrl: httpUrl.optional(),
+    /** The account whose credentials the bot uses here (an email): never deleted or suspended. */
+    integrationOwner: z.email().optional(),
+    /** This integration is the identity provider: offboarding suspends here first. */
+    identityProvider: z.boolean().optional(),
   }
   const scim = z.object({
     ...common,
@@ -118,7 +122,28 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     /** Leave out for cloudsso.<region>.aliyuncs.com; tests point it at a local server. */
     endpoint: httpUrl.optional(),
   })
-  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso])
+  const okta = z.object({
+    ...common,
+    type: z.literal('okta'),
+    /** https://<your-org>.okta.com (tests point it at a local server). */
+    orgUrl: httpUrl,
+    /** An API token (SSWS) of an admin allowed to manage users. */
+    apiToken: secretReference(env),
+  })
+  const googleWorkspace = z.object({
+    ...common,
+    type: z.literal('google-workspace'),
+    /** The primary domain, e.g. corp.example. */
+    domain: z.string().min(3),
+    /** A super admin the service account acts as (domain-wide delegation). */
+    adminEmail: z.email(),
+    /** The service account's JSON key, as a ${ENV} reference. */
+    serviceAccountKey: secretReference(env),
+    /** Leave out for Google's hosts; tests point them at a local server. */
+    baseUrl: httpUrl.default('https://admin.googleapis.com'),
+    tokenUrl: httpUrl.default('https://oauth2.googleapis.com/token'),
+  })
+  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso, okta, googleWorkspace])
 }
 
 /** Treasure Data's API regions and their hosts. */
@@ -137,6 +162,8 @@ export type AtlassianIntegration = Extract<IntegrationConfig, { type: 'atlassian
 export type TreasureDataIntegration = Extract<IntegrationConfig, { type: 'treasure-data' }>
 export type QlikIntegration = Extract<IntegrationConfig, { type: 'qlik' }>
 export type AlibabaCloudSsoIntegration = Extract<IntegrationConfig, { type: 'alibaba-cloudsso' }>
+export type OktaIntegration = Extract<IntegrationConfig, { type: 'okta' }>
+export type GoogleWorkspaceIntegration = Extract<IntegrationConfig, { type: 'google-workspace' }>
 
 export interface Config {
   slack: {

@@ -19,6 +19,16 @@ export interface Account {
   status: AccountStatus
   /** Roles as the service names them; absent when the service does not report roles. */
   roles?: string[]
+  /** Whether the account holds admin rights in the service; absent when the service cannot tell. */
+  isAdmin?: boolean
+  /** The last sign-in or activity the service reports (ISO 8601); absent when it reports none. */
+  lastActiveAt?: string
+}
+
+/** One page of a service's accounts; `nextCursor` is absent on the last page. */
+export interface AccountPage {
+  accounts: Account[]
+  nextCursor?: string
 }
 
 export type Health =
@@ -118,6 +128,10 @@ export interface Provider {
   poll?(task: TaskRef): Promise<Outcome>
   /** Options for a searchable question, matching what the actor typed (at most 100). */
   suggest?(account: Account, questionId: string, query: string): Promise<Option[]>
+  /** Pages through every account (within the service's rate limits); absent when the service cannot list. */
+  listAccounts?(cursor?: string): Promise<AccountPage>
+  /** The service's current admins, read from the service itself; absent when it cannot tell who is an admin. */
+  listAdmins?(): Promise<Account[]>
 }
 
 /** What every adapter factory receives besides its integration's configuration. */
