@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   logger?: Logger
   /** Run the background workers in this process (default true). */
   workers?: boolean
+  /** Serve Slack and the HTTP routes (default true); false makes a worker-only process. */
+  serve?: boolean
   retry?: RetryPolicy
   /** How @slack/web-api retries failed Slack calls (429s always wait for Retry-After). */
   slackRetry?: RetryOptions
@@ -120,19 +122,25 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     await queues.scheduleTimerSweep()
   }
 
-  const port = config.slack.appToken ? (await app.start(), config.port) : await listen(app, config.port, options.host)
-  logger.info({ port, mode: config.slack.appToken ? 'socket' : 'http', integrations: providers.ids() }, 'deprovision-bot started')
+  const serve = options.serve !== false
+  const port = !serve ? 0 : config.slack.appToken ? (await app.start(), config.port) : await listen(app, config.port, options.host)
+  const mode = !serve ? 'worker only' : config.slack.appToken ? 'socket' : 'http'
+  logger.info({ port, mode, integrations: providers.ids() }, 'deprovision-bot started')
 
+  let stopping: Promise<void> | undefined
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     sweepTimers: () => timers.releaseDue(now(), queues.timers),
-    async stop() {
-      await app.stop()
-      // Let running jobs finish, but not forever (Redis may be gone): then hand them back.
-      if (workers && !(await within(workers.close(), options.stopGraceMs ?? 20_000))) await within(workers.close(true), 2_000)
-      await within(queues.close(), 2_000)
-      redis.disconnect()
-      workerRedis.disconnect()
+    stop() {
+      stopping ??= (async () => {
+        if (serve) await app.stop()
+        // Let running jobs finish, but not forever (Redis may be gone): then hand them back.
+        if (workers && !(await within(workers.close(), options.stopGraceMs ?? 20_000))) await within(workers.close(true), 2_000)
+        await within(queues.close(), 2_000)
+        redis.disconnect()
+        workerRedis.disconnect()
+      })()
+      return stopping
     },
   }
 }

@@ -39,9 +39,11 @@ export interface RetryPolicy {
   /** First backoff delay; doubles each time unless the service said how long to wait. */
   baseDelayMs: number
   maxDelayMs: number
+  /** The longest wait between two polls of a pending task, whatever the adapter asks. */
+  maxPollDelayMs?: number
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, maxDelayMs: 120_000 }
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, maxDelayMs: 120_000, maxPollDelayMs: 300_000 }
 
 export class JobQueues {
   readonly postAlert: Queue<PostAlertJob>

@@ -42,7 +42,7 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
         await reportProgress(ctx, alert, request, outcome.progress).catch((error: unknown) => log.warn({ err: error }, 'could not show progress'))
       }
       log.info({ task: outcome.task.id, pollAfterMs: outcome.task.pollAfterMs }, 'pending at the service; polling later')
-      await job.moveToDelayed(Date.now() + outcome.task.pollAfterMs, token)
+      await job.moveToDelayed(Date.now() + Math.min(outcome.task.pollAfterMs, ctx.retry.maxPollDelayMs ?? Infinity), token)
       throw new DelayedError()
     }
     if (outcome.kind === 'failed' && isRetryable(outcome.problem) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {

@@ -3,6 +3,7 @@
  * and one adapter file.
  */
 import type { IntegrationConfig } from '../config.js'
+import { createCloudSsoProvider } from './alibaba-cloudsso.js'
 import { createAtlassianProvider } from './atlassian.js'
 import { createQlikProvider } from './qlik.js'
 import { createScimProvider } from './scim.js'
@@ -49,6 +50,8 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
       return createScimProvider(integration, options)
     case 'atlassian':
       return createAtlassianProvider(integration, options)
+    case 'alibaba-cloudsso':
+      return createCloudSsoProvider(integration, options)
     case 'qlik':
       return createQlikProvider(integration, options)
     case 'treasure-data':

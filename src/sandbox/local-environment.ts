@@ -16,9 +16,10 @@ import { ANSWER_ACTION_ID, QUESTION_BLOCK_PREFIX, requestActionId } from '../con
 import type { RetryPolicy } from '../jobs/queues.js'
 import { createLogger, type Logger } from '../logger.js'
 import type { Action } from '../providers/types.js'
-import { startRuntime, type Runtime } from '../runtime.js'
+import { startRuntime, type Runtime, type RuntimeOptions } from '../runtime.js'
 import { DEMO_ACCOUNTS as ATLASSIAN_DEMO_ACCOUNTS, startAtlassianSandbox, type AtlassianSandbox, type SeedAccount } from './atlassian-sandbox.js'
 import { DEMO_API_KEY as QLIK_DEMO_API_KEY, demoTenant as demoQlikTenant, startQlikSandbox, type QlikSandbox, type QlikSandboxOptions } from './qlik-sandbox.js'
+import { DEMO_SEED as CLOUDSSO_DEMO_SEED, startCloudSsoSandbox, type CloudSsoSandbox, type CloudSsoSandboxOptions } from './cloudsso-sandbox.js'
 import { startRedisServer } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
 import {
@@ -45,6 +46,9 @@ export const LOCAL = {
   treasureDataId: 'acme-td',
   atlassianId: 'acme-atlassian',
   qlikId: 'acme-qlik',
+  cloudSsoId: 'acme-cloudsso',
+  cloudSsoKeyId: 'LTAI-local-sandbox-key',
+  cloudSsoKeySecret: 'local-sandbox-access-key-secret',
   atlassianKey: 'local-sandbox-atlassian-api-key',
   actor: SANDBOX.userId,
   outsider: 'U0OUTSIDER1',
@@ -68,6 +72,8 @@ export interface LocalEnvironmentOptions {
   atlassian?: { accounts?: SeedAccount[] }
   /** Also run a Qlik Cloud tenant sandbox as integration LOCAL.qlikId (the demo tenant, the bot holding Ada Admin's key). */
   qlik?: Partial<QlikSandboxOptions>
+  /** Also run an Alibaba CloudSSO directory sandbox as integration LOCAL.cloudSsoId (the demo directory). */
+  cloudSso?: Partial<CloudSsoSandboxOptions>
   /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
   now?: () => Date
 }
@@ -79,12 +85,15 @@ interface IntegrationEntry {
 
 export interface LocalEnvironment {
   bot: Runtime
+  /** A worker-only replica on the same Redis (stopped with the environment unless stopped first). */
+  startWorker(): Promise<Runtime>
   config: Config
   slack: SlackStandIn
   scim: ScimSandbox
   treasureData?: TreasureDataSandbox
   atlassian?: AtlassianSandbox
   qlik?: QlikSandbox
+  cloudSso?: CloudSsoSandbox
   redisUrl: string
   /** POST /alerts as a detector would. */
   postAlert(body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>
@@ -168,6 +177,24 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       })
     }
 
+    let cloudSso: CloudSsoSandbox | undefined
+    if (options.cloudSso) {
+      cloudSso = track(await startCloudSsoSandbox({ accessKeyId: LOCAL.cloudSsoKeyId, accessKeySecret: LOCAL.cloudSsoKeySecret, seed: CLOUDSSO_DEMO_SEED, ...options.cloudSso }))
+      integrations.push({
+        entry: {
+          id: LOCAL.cloudSsoId,
+          type: 'alibaba-cloudsso',
+          displayName: 'Alibaba CloudSSO',
+          region: 'cn-shanghai',
+          directoryId: cloudSso.directoryId,
+          endpoint: cloudSso.url,
+          accessKeyId: '${ALIBABA_ACCESS_KEY_ID}',
+          accessKeySecret: '${ALIBABA_ACCESS_KEY_SECRET}',
+        },
+        secrets: { ALIBABA_ACCESS_KEY_ID: LOCAL.cloudSsoKeyId, ALIBABA_ACCESS_KEY_SECRET: LOCAL.cloudSsoKeySecret },
+      })
+    }
+
     const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
     started.push(() => rmSync(directory, { recursive: true, force: true }))
     const providersFile = join(directory, 'providers.yml')
@@ -189,26 +216,29 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       }),
       port: 0,
     }
-    const bot = track(
-      await startRuntime(config, {
-        logger: options.logger ?? createLogger('silent'),
-        host: '127.0.0.1',
-        stopGraceMs: 2_000,
-        ...(options.retry ? { retry: options.retry } : {}),
-        ...(options.slackRetry ? { slackRetry: options.slackRetry } : {}),
-        ...(options.workers === false ? { workers: false } : {}),
-        ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
-        ...(options.now ? { now: options.now } : {}),
-      }),
-    )
-    return environment({ bot, config, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}) })
+    const runtimeOptions: RuntimeOptions = {
+      logger: options.logger ?? createLogger('silent'),
+      host: '127.0.0.1',
+      stopGraceMs: 2_000,
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.slackRetry ? { slackRetry: options.slackRetry } : {}),
+      ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    }
+    const bot = track(await startRuntime(config, { ...runtimeOptions, ...(options.workers === false ? { workers: false } : {}) }))
+    const startWorker = async () => {
+      const worker = await startRuntime(config, { ...runtimeOptions, serve: false })
+      started.push(() => worker.stop())
+      return worker
+    }
+    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}) })
   } catch (error) {
     await stopAll()
     throw error
   }
 }
 
-type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'stop'>
+type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'stop'>
 
 function environment(parts: Parts): LocalEnvironment {
   const { bot, slack } = parts
