@@ -8,7 +8,7 @@ import type { Action } from './providers/types.js'
 export function requestActionId(action: Action): string {
   return `alert_action:${action}`
 }
-export const REQUEST_ACTION_PATTERN = /^alert_action:(delete|suspend|restore|cancel-delete)$/
+export const REQUEST_ACTION_PATTERN = /^alert_action:(delete|suspend|restore|cancel-delete|deprovision-access)$/
 
 /** The confirmation modal; its private_metadata is `ModalContext` as JSON. */
 export const CONFIRM_CALLBACK_ID = 'confirm_action'

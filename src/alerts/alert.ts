@@ -3,7 +3,7 @@
  * worker runs, then resolved (done, already done, scheduled) or failed (and open
  * to a retry). Pure types and transitions; storage is in store/alerts.ts.
  */
-import { ACTIONS, type Action } from '../providers/types.js'
+import { ACTIONS, type AccessTarget, type Action } from '../providers/types.js'
 import type { Problem } from '../providers/problems.js'
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical'
@@ -11,7 +11,10 @@ export type Severity = 'low' | 'medium' | 'high' | 'critical'
 /** What a detector reported. */
 export interface AlertReport {
   integration: string
+  /** The account's email; for an access alert, a readable line naming the access configuration and account. */
   email: string
+  /** Set when the alert names an access configuration still provisioned on an account, not a person. */
+  access?: AccessTarget
   accountId?: string
   name?: string
   reason: string
@@ -57,8 +60,10 @@ export interface Alert extends AlertReport {
  * reactivated (or deleted); a scheduled deletion can be cancelled; a failed
  * action can be tried again. Buttons and claims both follow this one rule.
  */
-export function availableActions(state: AlertState, capabilities: ReadonlySet<Action>): Action[] {
+export function availableActions(alert: Pick<Alert, 'state' | 'access'>, capabilities: ReadonlySet<Action>): Action[] {
   const offer = (...actions: Action[]) => ACTIONS.filter((action) => actions.includes(action) && capabilities.has(action))
+  const state = alert.state
+  if (alert.access) return state.kind === 'open' || state.kind === 'failed' ? offer('deprovision-access') : []
   switch (state.kind) {
     case 'open':
       return offer('delete', 'suspend')
@@ -76,12 +81,13 @@ export function availableActions(state: AlertState, capabilities: ReadonlySet<Ac
           return offer('restore', 'delete')
         case 'restore':
         case 'cancel-delete':
+        case 'deprovision-access':
           return offer('delete', 'suspend')
       }
   }
 }
 
 /** Whether anything at all may be requested (the modal shows "busy" otherwise). */
-export function acceptsRequest(state: AlertState, capabilities: ReadonlySet<Action>, action: Action): boolean {
-  return availableActions(state, capabilities).includes(action)
+export function acceptsRequest(alert: Pick<Alert, 'state' | 'access'>, capabilities: ReadonlySet<Action>, action: Action): boolean {
+  return availableActions(alert, capabilities).includes(action)
 }

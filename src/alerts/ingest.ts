@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
-import { alertReportSchema } from './schema.js'
+import { parseAlertReport } from './schema.js'
 
 export const MAX_ALERT_BYTES = 64 * 1024
 
@@ -59,7 +59,7 @@ async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   } catch {
     return sendJson(res, 400, { error: 'The body is not valid JSON.' })
   }
-  const parsed = alertReportSchema.safeParse(body)
+  const parsed = parseAlertReport(body)
   if (!parsed.success) {
     return sendJson(res, 400, {
       error: 'The alert is not valid.',

@@ -44,7 +44,7 @@ export function requestAction(deps: HandlerDeps) {
     if (!viewId) throw new Error('views.open answered without a view id')
 
     const capabilities = deps.providers.summary(alert.integration).capabilities
-    const view = acceptsRequest(alert.state, capabilities, kind) ? await confirmationView(deps, context, alert) : busyModal(context, alert)
+    const view = acceptsRequest(alert, capabilities, kind) ? await confirmationView(deps, context, alert) : busyModal(context, alert)
     await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view })
   }
 }
@@ -56,7 +56,7 @@ async function confirmationView(deps: HandlerDeps, context: ModalContext, alert:
     return problemModal(context, alert, { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` }, summary)
   }
   try {
-    const preflight = await withTimeout(preflightFor(provider, alert.email, context.action), deps.preflightTimeoutMs, provider.displayName)
+    const preflight = await withTimeout(preflightFor(provider, alert, context.action), deps.preflightTimeoutMs, provider.displayName)
     const account = preflight.kind === 'gone' ? undefined : preflight.account
     return confirmModal(account ? { ...context, accountId: account.id } : context, alert, preflight, summary)
   } catch (error) {

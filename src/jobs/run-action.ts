@@ -59,7 +59,7 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
 async function actOrPoll(ctx: JobContext, alert: Alert, job: ActionJob): Promise<Outcome> {
   const provider = ctx.providers.get(alert.integration)
   if (!provider) return { kind: 'failed', problem: { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` } }
-  if (!job.task) return executeFor(provider, alert.email, job.action, job.choices)
+  if (!job.task) return executeFor(provider, alert, job.action, job.choices)
   if (!provider.poll) return { kind: 'failed', problem: { kind: 'rejected', detail: `${provider.displayName} cannot be asked about its task` } }
   try {
     return await provider.poll(job.task)

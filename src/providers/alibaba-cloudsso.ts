@@ -28,7 +28,7 @@ const PAGE_SIZE = 100
 const MAX_PAGES = 50
 const MAX_NAMES = 10
 
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
+const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore', 'deprovision-access'])
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
 export interface AccessConfigurationTarget {
@@ -52,6 +52,8 @@ export interface CloudSsoProvider extends Provider {
   deprovisionAccessConfiguration(target: AccessConfigurationTarget): Promise<Outcome>
   /** The access configuration's name and who still has assignments with it on that account, for a modal. */
   describeAccessConfiguration(target: AccessConfigurationTarget): Promise<AccessConfigurationUsage>
+  preflightAccess(target: AccessConfigurationTarget): Promise<Preflight>
+  deprovisionAccess(target: AccessConfigurationTarget): Promise<Outcome>
 }
 
 // --- the service's answers, as far as the adapter relies on them -------------
@@ -318,6 +320,30 @@ export function createCloudSsoProvider(config: AlibabaCloudSsoIntegration, optio
     poll: (task) => poll(api, task),
     deprovisionAccessConfiguration: (target) => deprovisionAccessConfiguration(api, target),
     describeAccessConfiguration: (target) => describeAccessConfiguration(api, target),
+    preflightAccess: async (target) => accessPreflight(await describeAccessConfiguration(api, target)),
+    deprovisionAccess: (target) => deprovisionAccessConfiguration(api, target),
+  }
+}
+
+/** The confirmation for de-provisioning an access configuration: what it removes, and from whom. */
+export function accessPreflight(usage: AccessConfigurationUsage): Preflight {
+  const what = `access configuration "${usage.name}" (${usage.accessConfigurationId})`
+  const where = usage.targetName ? `account "${usage.targetName}" (${usage.targetId})` : `account ${usage.targetId}`
+  const holders = usage.assignments.map((a) => `${a.principalType.toLowerCase()} ${a.principalName ?? a.principalId}`)
+  return {
+    kind: 'ready',
+    account: { id: `${usage.accessConfigurationId}@${usage.targetId}`, email: `${what} on ${where}`, displayName: usage.name, status: 'active' },
+    consequences: [
+      `The permission set of ${what} is removed from ${where}: everyone still using it there loses that access.`,
+      'CloudSSO does this as an asynchronous task; the bot follows it and posts the result.',
+    ],
+    warnings:
+      holders.length === 0
+        ? []
+        : [
+            `Still assigned there to ${holders.length === 1 ? '1 identity' : `${holders.length} identities`}: ${holders.slice(0, 20).join(', ')}${holders.length > 20 ? ` and ${holders.length - 20} more` : ''}. CloudSSO refuses while assignments remain: remove them first.`,
+          ],
+    reversible: true,
   }
 }
 

@@ -413,6 +413,7 @@ const ACTION_VERBS: Record<Action, string> = {
   restore: 'reactivate',
   delete: 'delete',
   'cancel-delete': 'cancel the deletion of',
+  'deprovision-access': 'de-provision',
 }
 
 /** A restricted privilege as the problem the modal explains, with what to do instead. */
@@ -480,6 +481,8 @@ function consequences(ctx: Context, action: Action, user: DirectoryUser): string
         'The scheduled deletion is cancelled and the account is reactivated: they can use Atlassian services again.',
         'Your organization is billed for the account again.',
       ]
+    case 'deprovision-access':
+      return []
   }
 }
 

@@ -1,33 +1,52 @@
 /**
  * The two things the bot asks of an adapter for an alert, with the account looked
  * up fresh each time (state may have changed since the alert, or since the modal).
+ * An alert names either a person (by email) or an access configuration on an account.
  */
 import { ProviderError, toProblem } from './problems.js'
-import type { Action, Choices, Outcome, Preflight, Provider } from './types.js'
+import type { AccessTarget, Action, Choices, Outcome, Preflight, Provider } from './types.js'
+
+export interface Subject {
+  email: string
+  access?: AccessTarget
+}
 
 /** What the confirmation modal shows. Throws ProviderError when the service cannot be asked. */
-export async function preflightFor(provider: Provider, email: string, action: Action): Promise<Preflight> {
+export async function preflightFor(provider: Provider, subject: Subject, action: Action): Promise<Preflight> {
   if (!provider.capabilities.has(action)) {
     return { kind: 'blocked', blockers: [{ problem: { kind: 'unsupported', action } }] }
   }
-  const account = await provider.findAccount(email)
+  if (subject.access) {
+    if (action !== 'deprovision-access' || !provider.preflightAccess) return unsupported(action)
+    return provider.preflightAccess(subject.access)
+  }
+  if (action === 'deprovision-access') return unsupported(action)
+  const account = await provider.findAccount(subject.email)
   if (!account) return { kind: 'gone' }
   return provider.preflight(account, action)
 }
 
 /** Runs the action; never throws: every failure becomes an Outcome the worker can report. */
-export async function executeFor(provider: Provider, email: string, action: Action, choices: Choices = {}): Promise<Outcome> {
+export async function executeFor(provider: Provider, subject: Subject, action: Action, choices: Choices = {}): Promise<Outcome> {
   try {
     if (!provider.capabilities.has(action)) return { kind: 'failed', problem: { kind: 'unsupported', action } }
-    const account = await provider.findAccount(email)
+    if (subject.access) {
+      if (action !== 'deprovision-access' || !provider.deprovisionAccess) return { kind: 'failed', problem: { kind: 'unsupported', action } }
+      return await provider.deprovisionAccess(subject.access)
+    }
+    const account = await provider.findAccount(subject.email)
     if (!account) return { kind: 'already-done', detail: goneDetail(action, provider.displayName) }
     return await provider.execute(account, action, choices)
   } catch (error) {
-    if (error instanceof ProviderError && error.problem.kind === 'not-found') {
+    if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) {
       return { kind: 'already-done', detail: goneDetail(action, provider.displayName) }
     }
     return { kind: 'failed', problem: toProblem(error) }
   }
+}
+
+function unsupported(action: Action): Preflight {
+  return { kind: 'blocked', blockers: [{ problem: { kind: 'unsupported', action } }] }
 }
 
 function goneDetail(action: Action, service: string): string {

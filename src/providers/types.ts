@@ -6,7 +6,7 @@
 import type { Problem } from './problems.js'
 
 /** Every action an alert can offer, in the order its buttons are shown. */
-export const ACTIONS = ['delete', 'suspend', 'restore', 'cancel-delete'] as const
+export const ACTIONS = ['delete', 'suspend', 'restore', 'cancel-delete', 'deprovision-access'] as const
 export type Action = (typeof ACTIONS)[number]
 
 export type AccountStatus = 'active' | 'suspended' | 'pending' | 'unknown'
@@ -23,6 +23,16 @@ export interface Account {
   isAdmin?: boolean
   /** The last sign-in or activity the service reports (ISO 8601); absent when it reports none. */
   lastActiveAt?: string
+}
+
+/**
+ * A permission set still provisioned on a cloud account, which an alert may name
+ * instead of a person (CloudSSO's access configuration on a resource-directory account).
+ */
+export interface AccessTarget {
+  accessConfigurationId: string
+  /** The account the access configuration is provisioned on. */
+  targetId: string
 }
 
 /** One page of a service's accounts; `nextCursor` is absent on the last page. */
@@ -132,6 +142,10 @@ export interface Provider {
   listAccounts?(cursor?: string): Promise<AccountPage>
   /** The service's current admins, read from the service itself; absent when it cannot tell who is an admin. */
   listAdmins?(): Promise<Account[]>
+  /** What de-provisioning an access configuration from an account would do (who still uses it); with 'deprovision-access'. */
+  preflightAccess?(target: AccessTarget): Promise<Preflight>
+  /** De-provisions an access configuration from an account; with 'deprovision-access'. */
+  deprovisionAccess?(target: AccessTarget): Promise<Outcome>
 }
 
 /** What every adapter factory receives besides its integration's configuration. */

@@ -109,7 +109,7 @@ export class AlertStore {
    * Refused when the action is not available in the alert's state or the alert changed meanwhile.
    */
   async claim(alert: Alert, action: Action, actor: string, capabilities: ReadonlySet<Action>, now: Date): Promise<ClaimResult> {
-    if (!acceptsRequest(alert.state, capabilities, action)) return { status: 'refused', state: alert.state }
+    if (!acceptsRequest(alert, capabilities, action)) return { status: 'refused', state: alert.state }
     const [status, state] = (await this.redis.eval(
       CLAIM,
       1,

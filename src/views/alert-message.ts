@@ -59,9 +59,9 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
   const status = statusLine(alert, integration)
   if (status) blocks.push(section(id('status'), status))
 
-  const offered = availableActions(alert.state, integration.capabilities)
+  const offered = availableActions(alert, integration.capabilities)
   if (alert.state.kind === 'open' || offered.length > 0) {
-    if (alert.state.kind === 'open' && !integration.capabilities.has('delete')) {
+    if (alert.state.kind === 'open' && !alert.access && !integration.capabilities.has('delete')) {
       const e = explainProblem({ kind: 'unsupported', action: 'delete' }, problemContext(alert, integration, 'delete'))
       blocks.push(section(id('unsupported'), `${e.headline} ${e.nextStep}`))
     }

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { DEMO_SEED as CLOUDSSO_DEMO_SEED } from '../../src/sandbox/cloudsso-sandbox.js'
 import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
 
 let env: LocalEnvironment | undefined
@@ -83,3 +84,44 @@ describe('CloudSSO delete', () => {
     expect(text(view)).toMatch(/identity provider/)
   })
 })
+
+describe('CloudSSO access-configuration alert', () => {
+  async function raiseAccess(current: LocalEnvironment, accessConfigurationId: string, targetId: string) {
+    const accepted = await current.postAlert({ integration: LOCAL.cloudSsoId, accessConfigurationId, targetId, reason: 'Provisioned on an account nobody should reach' })
+    expect(accepted.status).toBe(202)
+    const message = await current.alertMessage(String(accepted.body.alertId))
+    const since = current.slack.calls.length
+    await current.click(message, 'deprovision-access')
+    return { message, view: await current.confirmation(since) }
+  }
+
+  it('offers only De-provision, names who still uses it, and de-provisions it end to end', async () => {
+    env = await startLocalEnvironment({
+      cloudSso: { taskPolls: 1, seed: { ...CLOUDSSO_DEMO_SEED, provisionings: [{ accessConfigurationId: 'ac-admin0001', targetId: '1142405247840003' }] } },
+      retry: RETRY,
+    })
+    const { message, view } = await raiseAccess(env, 'ac-admin0001', '1142405247840003')
+    expect([...JSON.stringify(message.blocks).matchAll(/alert_action:([\w-]+)/g)].map((m) => m[1])).toEqual(['deprovision-access'])
+    expect(text(view)).toMatch(/everyone still using it there loses that access/)
+    await env.submit(view)
+    await env.threadReply(message, /was de-provisioned/, 20_000)
+    expect(calls(env, 'DeprovisionAccessConfiguration')).toHaveLength(1)
+  })
+
+  it('answers "assignments still exist" with who holds them and what to do first', async () => {
+    env = await startLocalEnvironment({ cloudSso: { taskPolls: 1 }, retry: RETRY })
+    const { message, view } = await raiseAccess(env, 'ac-readonly1', '1142405247840002')
+    expect(text(view)).toMatch(/Still assigned there to 1 identity/)
+    await env.submit(view)
+    const reply = await env.threadReply(message, /failed/, 20_000)
+    expect(text(reply)).toMatch(/Remove those access assignments first/)
+  })
+
+  it('refuses a malformed access alert with the validation issues', async () => {
+    env = await startLocalEnvironment({ cloudSso: {}, retry: RETRY })
+    const refused = await env.postAlert({ integration: LOCAL.cloudSsoId, accessConfigurationId: 'ac 1', reason: 'x' })
+    expect(refused.status).toBe(400)
+    expect((refused.body.issues as { path: string }[]).map((i) => i.path).sort()).toEqual(['accessConfigurationId', 'targetId'])
+  })
+})
+

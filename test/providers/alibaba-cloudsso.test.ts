@@ -173,8 +173,8 @@ beforeEach(() => {
 })
 
 describe('CloudSSO provider: description', () => {
-  it('declares delete, suspend and restore, with suspend and restore reversible', () => {
-    expect([...provider.capabilities].sort()).toEqual(['delete', 'restore', 'suspend'])
+  it('declares delete, suspend, restore and de-provisioning an access configuration, with suspend and restore reversible', () => {
+    expect([...provider.capabilities].sort()).toEqual(['delete', 'deprovision-access', 'restore', 'suspend'])
     expect([...provider.reversible].sort()).toEqual(['restore', 'suspend'])
     expect(provider).toMatchObject({ id: 'cloudsso', type: 'alibaba-cloudsso', displayName: 'Alibaba CloudSSO', adminConsoleUrl: 'https://cloudsso.console.example.com' })
   })

@@ -428,7 +428,7 @@ describe('Atlassian provider: execute', () => {
   it('reports an account that vanished before the delete as already gone to the caller', async () => {
     sandbox.failNext({ pathIncludes: '/lifecycle/delete' }, { status: 404, body: { key: 'accountNotFound' } })
 
-    expect(await executeFor(provider, 'bob@example.com', 'delete')).toEqual({
+    expect(await executeFor(provider, { email: 'bob@example.com' }, 'delete')).toEqual({
       kind: 'already-done',
       detail: 'no account with this email exists in Atlassian any more',
     })
@@ -588,11 +588,11 @@ describe('Atlassian provider through the bot\'s run helpers', () => {
     ['erin@freemail.example', 'suspend', 'blocked'],
     ['nobody@example.com', 'delete', 'gone'],
   ])('preflightFor(%s, %s) is %s', async (email, action, kind) => {
-    expect((await preflightFor(provider, email, action)).kind).toBe(kind)
+    expect((await preflightFor(provider, { email }, action)).kind).toBe(kind)
   })
 
   it('executeFor turns a refusal into a failed outcome instead of throwing', async () => {
-    expect(await executeFor(provider, 'grace@example.com', 'delete')).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
+    expect(await executeFor(provider, { email: 'grace@example.com' }, 'delete')).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
   })
 })
 
