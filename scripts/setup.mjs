@@ -12,7 +12,7 @@ const has = (binary) => spawnSync('sh', ['-c', `command -v ${binary}`], { stdio:
 
 const marker = 'node_modules/.package-lock.json'
 if (!existsSync(marker) || statSync('package-lock.json').mtimeMs > statSync(marker).mtimeMs) {
-  run('npm ci --no-audit --no-fund')
+  run('bash scripts/install-deps.sh')
 }
 
 if (!process.env.REDIS_URL && !has('redis-server')) {
