@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { ACTIONS } from './providers/types.js'
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
@@ -74,6 +75,8 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     integrationOwner: z.email().optional(),
     /** This integration is the identity provider: offboarding suspends here first. */
     identityProvider: z.boolean().optional(),
+    /** Offer only these actions (default: all the service supports); an empty list offers none. */
+    actions: z.array(z.enum(ACTIONS)).optional(),
   }
   const scim = z.object({
     ...common,

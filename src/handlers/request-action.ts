@@ -6,7 +6,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
 import { acceptsRequest, type Alert } from '../alerts/alert.js'
 import { REQUEST_ACTION_PATTERN, type ModalContext } from '../constants.js'
-import { toProblem, ProviderError } from '../providers/problems.js'
+import { lookupEmail } from '../actors.js'
+import { describeProblem, toProblem, ProviderError } from '../providers/problems.js'
 import { preflightFor } from '../providers/run.js'
 import type { Action, Preflight } from '../providers/types.js'
 import { busyModal, confirmModal, loadingModal, notAuthorizedText, problemModal } from '../views/modals.js'
@@ -44,19 +45,32 @@ export function requestAction(deps: HandlerDeps) {
     if (!viewId) throw new Error('views.open answered without a view id')
 
     const capabilities = deps.providers.summary(alert.integration).capabilities
-    const view = acceptsRequest(alert, capabilities, kind) ? await confirmationView(deps, context, alert) : busyModal(context, alert)
+    const accepted = acceptsRequest(alert, capabilities, kind)
+    const view = accepted ? await confirmationView(deps, context, alert, { id: actor, email: await lookupEmail(client, actor) }) : busyModal(context, alert)
     await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view })
   }
 }
 
-async function confirmationView(deps: HandlerDeps, context: ModalContext, alert: Alert) {
+async function confirmationView(deps: HandlerDeps, context: ModalContext, alert: Alert, actor: { id: string; email: string | undefined }) {
   const provider = deps.providers.get(alert.integration)
   const summary = deps.providers.summary(alert.integration)
   if (!provider) {
     return problemModal(context, alert, { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` }, summary)
   }
   try {
-    const preflight = await withTimeout(preflightFor(provider, alert, context.action), deps.preflightTimeoutMs, provider.displayName)
+    const guard = deps.providers.guardContext(alert.integration, actor.email)
+    const preflight = await withTimeout(preflightFor(provider, alert, context.action, guard), deps.preflightTimeoutMs, provider.displayName)
+    if (preflight.kind === 'blocked') {
+      await deps.audit.append({
+        event: 'action-refused',
+        alertId: alert.id,
+        actor: actor.id,
+        action: context.action,
+        integration: alert.integration,
+        email: alert.email,
+        detail: preflight.blockers.map((blocker) => describeProblem(blocker.problem)).join('; '),
+      })
+    }
     const account = preflight.kind === 'gone' ? undefined : preflight.account
     return confirmModal(account ? { ...context, accountId: account.id } : context, alert, preflight, summary)
   } catch (error) {

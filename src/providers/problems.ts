@@ -12,6 +12,8 @@ export type Problem =
   | { kind: 'integration-owner'; owner: string }
   /** The account is the last admin left. */
   | { kind: 'last-admin' }
+  /** The account is the acting user's own. */
+  | { kind: 'self' }
   /** 401: the key or token is wrong, revoked or expired. */
   | { kind: 'credentials'; status: number; detail?: string }
   /** 403, or the bot's own role check: the credentials are valid but not allowed to do this. No status when decided before any call. */
@@ -58,6 +60,8 @@ export function describeProblem(problem: Problem): string {
       return `the account owns the bot's integration (${problem.owner})`
     case 'last-admin':
       return 'the account is the last admin'
+    case 'self':
+      return "the account is the actor's own"
     case 'credentials':
       return `credentials rejected (HTTP ${problem.status})${suffix(problem.detail)}`
     case 'permission':

@@ -8,6 +8,7 @@ import { createAtlassianProvider } from './atlassian.js'
 import { createQlikProvider } from './qlik.js'
 import { createScimProvider } from './scim.js'
 import { createTreasureDataProvider } from './treasure-data.js'
+import type { GuardContext } from './guards.js'
 import type { Action, Provider, ProviderOptions } from './types.js'
 
 export interface IntegrationSummary {
@@ -17,13 +18,26 @@ export interface IntegrationSummary {
 
 export class ProviderRegistry {
   private readonly byId: ReadonlyMap<string, Provider>
+  private readonly owners: ReadonlyMap<string, string>
 
-  constructor(providers: Provider[]) {
+  /** `owners`: integration id -> the configured owner of its credentials (integrationOwner). */
+  constructor(providers: Provider[], owners: ReadonlyMap<string, string> = new Map()) {
     this.byId = new Map(providers.map((provider) => [provider.id, provider]))
+    this.owners = owners
   }
 
   static fromConfig(integrations: IntegrationConfig[], options: ProviderOptions = {}): ProviderRegistry {
-    return new ProviderRegistry(integrations.map((integration) => createProvider(integration, options)))
+    const owners = new Map(integrations.flatMap((integration) => (integration.integrationOwner ? [[integration.id, integration.integrationOwner] as const] : [])))
+    return new ProviderRegistry(
+      integrations.map((integration) => limitActions(createProvider(integration, options), integration.actions)),
+      owners,
+    )
+  }
+
+  /** What the guards need to know beyond the adapter: the integration's owner, and who acts. */
+  guardContext(id: string, actorEmail: string | undefined): GuardContext {
+    const owner = this.owners.get(id)
+    return { ...(actorEmail ? { actorEmail } : {}), ...(owner ? { integrationOwner: owner } : {}) }
   }
 
   get(id: string): Provider | undefined {
@@ -42,6 +56,12 @@ export class ProviderRegistry {
   ids(): string[] {
     return [...this.byId.keys()]
   }
+}
+
+/** An integration configured to offer fewer actions than its service supports. */
+function limitActions(provider: Provider, allowed: readonly Action[] | undefined): Provider {
+  if (!allowed) return provider
+  return { ...provider, capabilities: new Set([...provider.capabilities].filter((action) => allowed.includes(action))) }
 }
 
 function createProvider(integration: IntegrationConfig, options: ProviderOptions): Provider {

@@ -3,6 +3,7 @@
  * up fresh each time (state may have changed since the alert, or since the modal).
  * An alert names either a person (by email) or an access configuration on an account.
  */
+import { guardAccount, type GuardContext } from './guards.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { AccessTarget, Action, Choices, Outcome, Preflight, Provider } from './types.js'
 
@@ -11,8 +12,8 @@ export interface Subject {
   access?: AccessTarget
 }
 
-/** What the confirmation modal shows. Throws ProviderError when the service cannot be asked. */
-export async function preflightFor(provider: Provider, subject: Subject, action: Action): Promise<Preflight> {
+/** What the confirmation modal shows, guards included. Throws ProviderError when the service cannot be asked. */
+export async function preflightFor(provider: Provider, subject: Subject, action: Action, guard: GuardContext = {}): Promise<Preflight> {
   if (!provider.capabilities.has(action)) {
     return { kind: 'blocked', blockers: [{ problem: { kind: 'unsupported', action } }] }
   }
@@ -23,11 +24,19 @@ export async function preflightFor(provider: Provider, subject: Subject, action:
   if (action === 'deprovision-access') return unsupported(action)
   const account = await provider.findAccount(subject.email)
   if (!account) return { kind: 'gone' }
-  return provider.preflight(account, action)
+  const [preflight, guarded] = await Promise.all([provider.preflight(account, action), guardAccount(provider, account, action, guard)])
+  if (guarded.blockers.length > 0) {
+    const adapterBlockers = preflight.kind === 'blocked' ? preflight.blockers : []
+    return { kind: 'blocked', account, blockers: [...guarded.blockers.map((problem) => ({ problem })), ...adapterBlockers] }
+  }
+  return preflight.kind === 'ready' ? { ...preflight, warnings: [...preflight.warnings, ...guarded.warnings] } : preflight
 }
 
-/** Runs the action; never throws: every failure becomes an Outcome the worker can report. */
-export async function executeFor(provider: Provider, subject: Subject, action: Action, choices: Choices = {}): Promise<Outcome> {
+/**
+ * Runs the action; never throws: every failure becomes an Outcome the worker can report.
+ * The guards run again here: the account may have changed since the modal (a new admin role).
+ */
+export async function executeFor(provider: Provider, subject: Subject, action: Action, choices: Choices = {}, guard: GuardContext = {}): Promise<Outcome> {
   try {
     if (!provider.capabilities.has(action)) return { kind: 'failed', problem: { kind: 'unsupported', action } }
     if (subject.access) {
@@ -36,6 +45,8 @@ export async function executeFor(provider: Provider, subject: Subject, action: A
     }
     const account = await provider.findAccount(subject.email)
     if (!account) return { kind: 'already-done', detail: goneDetail(action, provider.displayName) }
+    const blocker = (await guardAccount(provider, account, action, guard)).blockers[0]
+    if (blocker) return { kind: 'failed', problem: blocker }
     return await provider.execute(account, action, choices)
   } catch (error) {
     if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) {

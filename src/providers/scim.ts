@@ -7,7 +7,8 @@ import type { ScimIntegration } from '../config.js'
 import { createHttpClient } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
-import type { Account, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider } from './types.js'
+import { isAdmin } from './guards.js'
+import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider } from './types.js'
 
 export const SCIM_JSON = 'application/scim+json'
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
@@ -15,7 +16,6 @@ export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
-export const NO_ROLES_WARNING = 'This SCIM service does not report roles, so the bot cannot check whether this is the last admin.'
 
 export interface ScimProviderOptions {
   timeoutMs?: number
@@ -67,7 +67,36 @@ export function createScimProvider(config: ScimIntegration, options: ScimProvide
     findAccount: (email) => findAccount(http, email),
     preflight: (account, action) => preflight(http, service, account, action),
     execute: (account, action, choices) => execute(http, account, action, choices),
+    listAccounts: (cursor) => listAccounts(http, cursor),
+    listAdmins: () => listAdmins(http),
   }
+}
+
+const PAGE_SIZE = 100
+
+const pageSchema = listResponseSchema.extend({ startIndex: z.number().int().optional(), itemsPerPage: z.number().int().optional() })
+
+/** One page of Users by index (RFC 7644 §3.4.2.4); the cursor is the next startIndex. */
+async function listAccounts(http: HttpClient, cursor?: string): Promise<AccountPage> {
+  const startIndex = Math.max(1, Number(cursor ?? 1) || 1)
+  const response = await http.send({ method: 'GET', path: '/Users', query: { startIndex, count: PAGE_SIZE } })
+  const parsed = pageSchema.safeParse(response.body)
+  if (!parsed.success) throw new ProviderError({ kind: 'rejected', detail: 'the SCIM service answered GET /Users with something that is not a SCIM ListResponse' })
+  const users = parsed.data.Resources ?? []
+  const next = startIndex + users.length
+  return { accounts: users.map(toAccount), ...(users.length > 0 && next <= parsed.data.totalResults ? { nextCursor: String(next) } : {}) }
+}
+
+/** Every user whose roles name an admin or owner (SCIM has no admin flag; services that report roles name them). */
+async function listAdmins(http: HttpClient): Promise<Account[]> {
+  const admins: Account[] = []
+  let cursor: string | undefined
+  do {
+    const page = await listAccounts(http, cursor)
+    admins.push(...page.accounts.filter((account) => isAdmin(account) === true))
+    cursor = page.nextCursor
+  } while (cursor)
+  return admins
 }
 
 /** SCIM Error bodies carry `detail` (and `scimType` for 400s); RFC 7644 §3.12. */
@@ -238,7 +267,6 @@ function warnings(service: string, account: Account, action: Action): string[] {
   const list: string[] = []
   if (action === 'suspend' && account.status === 'suspended') list.push(`The account is already suspended in ${service}; nothing will change.`)
   if (action === 'restore' && account.status === 'active') list.push(`The account is already active in ${service}.`)
-  if (action !== 'restore' && account.roles === undefined) list.push(NO_ROLES_WARNING)
   if (action !== 'restore') {
     list.push(`If an identity provider provisions ${service}, it may re-create or re-activate the account on its next sync unless the person is removed there too.`)
   }

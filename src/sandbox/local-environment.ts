@@ -59,6 +59,8 @@ export interface LocalEnvironmentOptions {
   /** Reuse this Redis instead of starting one. */
   redisUrl?: string
   users?: SeedUser[]
+  /** More fields for the SCIM integration's providers-file entry (integrationOwner, actions...). */
+  scimEntry?: Record<string, unknown>
   logger?: Logger
   retry?: RetryPolicy
   slackRetry?: RetryOptions
@@ -79,7 +81,7 @@ export interface LocalEnvironmentOptions {
 }
 
 interface IntegrationEntry {
-  entry: Record<string, string>
+  entry: Record<string, unknown>
   secrets: Record<string, string>
 }
 
@@ -140,6 +142,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
           baseUrl: scim.url,
           token: '${ACME_SCIM_TOKEN}',
           adminConsoleUrl: 'https://acme.example/admin/users',
+          ...options.scimEntry,
         },
         secrets: { ACME_SCIM_TOKEN: LOCAL.scimToken },
       },

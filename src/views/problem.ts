@@ -67,6 +67,13 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
         retryable: false,
       }
     }
+    case 'self':
+      return {
+        headline: `This is your own ${service} account.`,
+        why: `The bot matched it to the email of your Slack account, and nobody may ${w.lower} their own account with it.`,
+        nextStep: 'Ask another member of the security team to do it.',
+        retryable: false,
+      }
     case 'last-admin':
       return {
         headline: `This is the last admin account in ${service}.`,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ScimIntegration } from '../../src/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Problem } from '../../src/providers/problems.js'
-import { NO_ROLES_WARNING, createScimProvider } from '../../src/providers/scim.js'
+import { createScimProvider } from '../../src/providers/scim.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { startScimSandbox } from '../../src/sandbox/scim-sandbox.js'
 import type { ScimSandbox, SeedUser } from '../../src/sandbox/scim-sandbox.js'
@@ -270,11 +270,10 @@ describe('SCIM provider: preflight', () => {
     expect(preflight.reversible).toBe(false)
     expect(preflight.consequences.join(' ')).toMatch(/deleted from Acme Wiki/)
     expect(preflight.consequences.join(' ')).toMatch(/cannot be restored from the bot/)
-    expect(preflight.warnings).toContain(NO_ROLES_WARNING)
     expect(sandbox.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /Users/u-dave'])
   })
 
-  it('prepares a suspend: reversible, nothing deleted, no roles warning when roles are reported', async () => {
+  it('prepares a suspend: reversible, nothing deleted', async () => {
     const alice = await account('alice@example.com')
 
     const preflight = await provider.preflight(alice, 'suspend')
@@ -283,7 +282,6 @@ describe('SCIM provider: preflight', () => {
     expect(preflight.reversible).toBe(true)
     expect(preflight.consequences.join(' ')).toMatch(/active is set to false/)
     expect(preflight.consequences).toContain('Nothing is deleted.')
-    expect(preflight.warnings).not.toContain(NO_ROLES_WARNING)
   })
 
   it('warns that an account is already suspended, using the service\'s current state', async () => {

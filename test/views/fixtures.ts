@@ -34,6 +34,7 @@ export const PROBLEMS: Readonly<Record<ProblemKind, Problem>> = {
   'api-prohibited': { kind: 'api-prohibited', detail: 'Managed accounts of verified domains cannot be deleted via API' },
   'integration-owner': { kind: 'integration-owner', owner: 'ops-admin@corp.example' },
   'last-admin': { kind: 'last-admin' },
+  self: { kind: 'self' },
   credentials: { kind: 'credentials', status: 401, detail: 'token expired' },
   permission: { kind: 'permission', status: 403, detail: 'only the owner can delete admins' },
   'not-found': { kind: 'not-found', detail: 'no user with this email' },
@@ -46,7 +47,7 @@ export const PROBLEMS: Readonly<Record<ProblemKind, Problem>> = {
 export const PROBLEM_LIST: readonly Problem[] = Object.values(PROBLEMS)
 
 export const RETRYABLE_KINDS: readonly ProblemKind[] = ['rate-limited', 'transient', 'last-admin', 'credentials', 'permission', 'conflict']
-export const FINAL_KINDS: readonly ProblemKind[] = ['unsupported', 'api-prohibited', 'integration-owner', 'not-found', 'rejected']
+export const FINAL_KINDS: readonly ProblemKind[] = ['unsupported', 'api-prohibited', 'integration-owner', 'not-found', 'rejected', 'self']
 
 /** Every alert state (and a failed state per problem kind). */
 export const STATES: Readonly<Record<AlertState['kind'], AlertState>> = {
