@@ -13,11 +13,13 @@ import type { HandlerDeps } from './handlers/deps.js'
 import { registerHandlers } from './handlers/index.js'
 import { sendJson } from './http.js'
 import type { Logger } from './logger.js'
+import type { Metrics } from './metrics.js'
 import { isReady } from './store/redis.js'
 
 export interface AppDeps extends HandlerDeps, IngestDeps {
   redis: Redis
   slackRetry: RetryOptions
+  metrics: Metrics
 }
 
 export function createSlackApp(config: Config, deps: AppDeps): App {
@@ -25,6 +27,7 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
     { path: '/alerts', method: ['POST'], handler: createIngestRoute(deps) },
     { path: '/healthz', method: ['GET'], handler: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
     { path: '/readyz', method: ['GET'], handler: (_req, res) => void readiness(deps.redis, res) },
+    { path: '/metrics', method: ['GET'], handler: (_req, res) => void metricsRoute(deps.metrics, res) },
   ]
   const common = {
     token: config.slack.botToken,
@@ -46,6 +49,12 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
 async function readiness(redis: Redis, res: ServerResponse): Promise<void> {
   const ready = await isReady(redis)
   sendJson(res, ready ? 200 : 503, ready ? { status: 'ready' } : { status: 'not ready', redis: 'unreachable' })
+}
+
+async function metricsRoute(metrics: Metrics, res: ServerResponse): Promise<void> {
+  const body = await metrics.registry.metrics()
+  res.writeHead(200, { 'content-type': metrics.registry.contentType })
+  res.end(body)
 }
 
 /** Bolt logs through pino, so its lines are structured and redacted like ours. */

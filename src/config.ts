@@ -43,6 +43,7 @@ const envSchema = z
       ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+    HEALTH_CHECK_INTERVAL_MINUTES: z.coerce.number({ error: 'expected a number of minutes' }).min(1).max(7 * 24 * 60).default(60),
   })
 
 /** `${ENV_NAME}`: how the providers file names a secret without holding it. */
@@ -183,6 +184,7 @@ export interface Config {
   integrations: IntegrationConfig[]
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
   workerConcurrency: number
+  healthCheckIntervalMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -213,6 +215,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     integrations: loadIntegrations(e.PROVIDERS_FILE, env, readFile),
     logLevel: e.LOG_LEVEL,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MINUTES * 60_000,
   }
 }
 

@@ -12,7 +12,11 @@ import { createSlackApp } from './app.js'
 import type { Config } from './config.js'
 import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
 import type { JobContext } from './jobs/context.js'
+import { checkIntegrations } from './jobs/health-check.js'
 import { TimerStore } from './jobs/timers.js'
+import { createMetrics } from './metrics.js'
+import { HealthStore } from './store/health.js'
+import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
 import { createLogger, type Logger } from './logger.js'
 import { ProviderRegistry } from './providers/registry.js'
@@ -42,6 +46,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   /** Base URL of the HTTP server (Bolt's endpoint is `${url}/slack/events`). */
   url: string
+  /** Checks every integration now (the periodic check does this every HEALTH_CHECK_INTERVAL_MINUTES). */
+  checkHealth(): Promise<IntegrationStatus[]>
   /** Releases the timers due by the bot's clock now (the periodic sweep does this every minute). */
   sweepTimers(): Promise<number>
   stop(): Promise<void>
@@ -84,6 +90,21 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const now = options.now ?? (() => new Date())
   const providers = ProviderRegistry.fromConfig(config.integrations, { timeoutMs: options.providerTimeoutMs ?? 15_000, now })
 
+  const metrics = createMetrics(() => queues.depth())
+  const jobs: JobContext = {
+    alerts,
+    audit,
+    timers,
+    health: new HealthStore(redis),
+    metrics,
+    queues,
+    providers,
+    slack: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: slackRetry }),
+    alertChannelId: config.alertChannelId,
+    logger,
+    retry,
+    now,
+  }
   const app = createSlackApp(config, {
     redis,
     alerts,
@@ -102,24 +123,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       rejectRateLimitedCalls: true,
     }),
     slackRetry,
+    metrics,
+    checkIntegrations: () => checkIntegrations(jobs),
   })
 
-  const jobs: JobContext = {
-    alerts,
-    audit,
-    timers,
-    queues,
-    providers,
-    slack: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: slackRetry }),
-    alertChannelId: config.alertChannelId,
-    logger,
-    retry,
-    now,
-  }
   let workers: Workers | undefined
   if (options.workers !== false) {
     workers = startWorkers(jobs, workerRedis as unknown as ConnectionOptions, config.workerConcurrency)
     await queues.scheduleTimerSweep()
+    await queues.scheduleHealthCheck(config.healthCheckIntervalMs)
   }
 
   const serve = options.serve !== false
@@ -131,6 +143,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     sweepTimers: () => timers.releaseDue(now(), queues.timers),
+    checkHealth: () => checkIntegrations(jobs),
     stop() {
       stopping ??= (async () => {
         if (serve) await app.stop()

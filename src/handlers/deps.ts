@@ -1,5 +1,6 @@
 /** What Slack handlers need; passed in so tests and replicas wire the same handlers to real or local parts. */
 import type { WebClient } from '@slack/web-api'
+import type { IntegrationStatus } from '../views/health.js'
 import type { JobQueues } from '../jobs/queues.js'
 import type { Logger } from '../logger.js'
 import type { ProviderRegistry } from '../providers/registry.js'
@@ -15,6 +16,8 @@ export interface HandlerDeps {
   /** A Slack client that fails fast (short timeout, no retries) for status posts that must not delay work. */
   announcer: WebClient
   logger: Logger
+  /** Checks every integration now (for /deprovision status). */
+  checkIntegrations: () => Promise<IntegrationStatus[]>
   /** How long the confirmation modal waits for the service before showing a timeout. */
   preflightTimeoutMs: number
   now?: () => Date

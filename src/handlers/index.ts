@@ -11,5 +11,5 @@ export function registerHandlers(app: App, deps: HandlerDeps & { alertChannelId:
   app.action<BlockAction<ButtonAction>>(REQUEST_ACTION_PATTERN, requestAction(deps))
   app.view({ type: 'view_submission', callback_id: CONFIRM_CALLBACK_ID }, confirmAction(deps))
   app.options({ type: 'block_suggestion', action_id: ANSWER_ACTION_ID }, suggestOptions(deps))
-  app.command('/deprovision', deprovisionCommand(deps.alertChannelId))
+  app.command('/deprovision', deprovisionCommand(deps))
 }

@@ -1,6 +1,8 @@
 /** What every background job needs; one object built by the runtime. */
 import type { WebClient } from '@slack/web-api'
 import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { HealthStore } from '../store/health.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
@@ -11,6 +13,8 @@ export interface JobContext {
   alerts: AlertStore
   audit: AuditLog
   timers: TimerStore
+  health: HealthStore
+  metrics: Metrics
   queues: JobQueues
   providers: ProviderRegistry
   slack: WebClient

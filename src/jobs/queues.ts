@@ -31,7 +31,8 @@ export interface ActionJob {
   task?: TaskRef
 }
 
-export type TimerJob = Timer | { kind: 'sweep' }
+/** The housekeeping queue: due timers, the sweep that releases them, and the periodic health check. */
+export type TimerJob = Timer | { kind: 'sweep' } | { kind: 'health-check' }
 
 export interface RetryPolicy {
   /** Tries per job, the first included. */
@@ -77,6 +78,22 @@ export class JobQueues {
   /** The periodic sweep of due timers; one schedule shared by every replica. */
   async scheduleTimerSweep(): Promise<void> {
     await this.timers.upsertJobScheduler('sweep-timers', { every: SWEEP_EVERY_MS }, { name: 'sweep', data: { kind: 'sweep' } })
+  }
+
+  /** The periodic integration health check; one schedule shared by every replica. */
+  async scheduleHealthCheck(everyMs: number): Promise<void> {
+    await this.timers.upsertJobScheduler('health-check', { every: everyMs }, { name: 'health-check', data: { kind: 'health-check' } })
+  }
+
+  /** Jobs waiting or delayed per queue, for the metrics. */
+  async depth(): Promise<Record<string, number>> {
+    const entries = await Promise.all(
+      [this.postAlert, this.actions, this.timers].map(async (queue) => {
+        const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized')
+        return [queue.name, Object.values(counts).reduce((sum, n) => sum + n, 0)] as const
+      }),
+    )
+    return Object.fromEntries(entries)
   }
 
   async close(): Promise<void> {

@@ -48,6 +48,7 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
     }
     if (outcome.kind === 'failed' && isRetryable(outcome.problem) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
       log.info({ problem: outcome.problem }, 'retryable failure; will try again')
+      ctx.metrics.providerRetries.inc({ integration: alert.integration, problem: outcome.problem.kind })
       throw new RetryLaterError(outcome.problem)
     }
     const next = settledState(request, outcome, ctx.now())
@@ -88,6 +89,7 @@ export function settledState(request: Request, outcome: Exclude<Outcome, { kind:
 
 /** The audit entry, and the timers a scheduled deletion needs (or no longer needs). */
 async function recordSettlement(ctx: JobContext, alert: Alert, request: Request, outcome: Outcome, next: AlertState): Promise<void> {
+  ctx.metrics.actions.inc({ integration: alert.integration, action: request.action, outcome: outcome.kind })
   await ctx.audit.append({
     event: outcome.kind === 'failed' ? 'action-failed' : 'action-completed',
     alertId: alert.id,

@@ -7,11 +7,16 @@ import type { Job } from 'bullmq'
 import type { AlertState } from '../alerts/alert.js'
 import { deletionFinalReply, deletionReminderReply } from '../views/thread.js'
 import type { JobContext } from './context.js'
+import { checkIntegrations } from './health-check.js'
 import type { TimerJob } from './queues.js'
 import { updateAlert } from './report.js'
 
 export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<void> {
   const timer = job.data
+  if (timer.kind === 'health-check') {
+    await checkIntegrations(ctx)
+    return
+  }
   if (timer.kind === 'sweep') {
     const released = await ctx.timers.releaseDue(ctx.now(), ctx.queues.timers)
     if (released > 0) ctx.logger.info({ released }, 'due timers released')

@@ -49,7 +49,7 @@ export class TimerStore {
    * Moves the timers due at `now` into `queue` as jobs. If adding fails, they go back into the set,
    * so a Redis hiccup delays a timer instead of losing it.
    */
-  async releaseDue(now: Date, queue: Queue<Timer | { kind: 'sweep' }>): Promise<number> {
+  async releaseDue(now: Date, queue: Queue<Timer | { kind: 'sweep' } | { kind: 'health-check' }>): Promise<number> {
     const due = (await this.redis.eval(TAKE_DUE, 1, TIMERS_KEY, now.getTime())) as string[]
     const timers = due.map((member) => JSON.parse(member) as Timer)
     try {

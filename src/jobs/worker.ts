@@ -26,10 +26,14 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
   const settings = { backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(ctx.retry, attemptsMade, error) }
   const common = { connection, prefix: QUEUE_PREFIX, settings }
   // One poster at a time per process keeps a burst in order and paced by Slack's per-channel limit.
+  const timed = <T>(queue: string, work: () => Promise<T>): Promise<T> => {
+    const stop = ctx.metrics.jobSeconds.startTimer({ queue })
+    return work().finally(() => stop())
+  }
   const workers = [
-    new Worker<PostAlertJob>(POST_ALERT_QUEUE, (job) => postAlert(ctx, job), { ...common, concurrency: 1 }),
-    new Worker<ActionJob>(ACTION_QUEUE, (job, token) => runAction(ctx, job, token), { ...common, concurrency }),
-    new Worker<TimerJob>(TIMER_QUEUE, (job) => runTimer(ctx, job), { ...common, concurrency: 2 }),
+    new Worker<PostAlertJob>(POST_ALERT_QUEUE, (job) => timed(POST_ALERT_QUEUE, () => postAlert(ctx, job)), { ...common, concurrency: 1 }),
+    new Worker<ActionJob>(ACTION_QUEUE, (job, token) => timed(ACTION_QUEUE, () => runAction(ctx, job, token)), { ...common, concurrency }),
+    new Worker<TimerJob>(TIMER_QUEUE, (job) => timed(TIMER_QUEUE, () => runTimer(ctx, job)), { ...common, concurrency: 2 }),
   ]
   for (const worker of workers) {
     worker.on('failed', (job, error) =>

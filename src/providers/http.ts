@@ -117,6 +117,21 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+/**
+ * The wait until a rate-limit window resets, for services that send a reset time
+ * instead of Retry-After: epoch seconds (Okta's X-Rate-Limit-Reset) or an ISO 8601
+ * time (Atlassian's X-RateLimit-Reset). Measured from the response's Date header when
+ * present, so a skewed local clock does not matter.
+ */
+export function parseRateLimitReset(value: string | undefined, dateHeader?: string, now: number = Date.now()): number | undefined {
+  const trimmed = value?.trim()
+  if (!trimmed) return undefined
+  const reset = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed)
+  if (Number.isNaN(reset)) return undefined
+  const served = dateHeader ? Date.parse(dateHeader) : Number.NaN
+  return Math.max(0, reset - (Number.isNaN(served) ? now : served))
+}
+
 /** The Problem for a non-2xx status, with the detail the service gave (if any). */
 export function problemForStatus(status: number, headers: Record<string, string>, detail: string | undefined): Problem {
   const fallback = `HTTP ${status}`
@@ -124,7 +139,10 @@ export function problemForStatus(status: number, headers: Record<string, string>
   if (status === 403) return { kind: 'permission', status, ...optional(detail) }
   if (status === 404) return { kind: 'not-found', ...optional(detail) }
   if (status === 409 || status === 412) return { kind: 'conflict', detail: detail ?? fallback }
-  if (status === 429) return { kind: 'rate-limited', retryAfterMs: parseRetryAfter(headers['retry-after']) }
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(headers['retry-after']) ?? parseRateLimitReset(headers['x-ratelimit-reset'] ?? headers['x-rate-limit-reset'], headers.date)
+    return { kind: 'rate-limited', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
+  }
   // 501 means the service does not implement the call: retrying cannot help, unlike other 5xx.
   if (status === 501) return { kind: 'rejected', status, detail: detail ?? 'the service does not implement this request' }
   if (status >= 500) return { kind: 'transient', status, detail: detail ?? fallback }

@@ -5,11 +5,24 @@
 import type { IntegrationConfig } from '../config.js'
 import { createCloudSsoProvider } from './alibaba-cloudsso.js'
 import { createAtlassianProvider } from './atlassian.js'
+import { createGoogleWorkspaceProvider } from './google-workspace.js'
+import { createOktaProvider } from './okta.js'
 import { createQlikProvider } from './qlik.js'
 import { createScimProvider } from './scim.js'
 import { createTreasureDataProvider } from './treasure-data.js'
 import type { GuardContext } from './guards.js'
 import type { Action, Provider, ProviderOptions } from './types.js'
+
+/** What each kind of integration's credentials must allow, for "re-integrate with these permissions". */
+export const CREDENTIALS_NEEDED: Readonly<Record<IntegrationConfig['type'], string>> = {
+  scim: 'a SCIM bearer token allowed to read, update and delete Users',
+  atlassian: 'an organization admin API key (user lifecycle: deactivate, delete, cancel deletion)',
+  qlik: 'an API key of a user with the TenantAdmin role',
+  'alibaba-cloudsso': 'a RAM AccessKey allowed the cloudsso: actions listed in the README',
+  'treasure-data': 'a master API key of the account owner or an administrator',
+  okta: 'an API token of an admin allowed to manage users (okta.users.manage)',
+  'google-workspace': 'a service account with domain-wide delegation for the admin.directory.user scope, acting as a super admin',
+}
 
 export interface IntegrationSummary {
   capabilities: ReadonlySet<Action>
@@ -53,6 +66,16 @@ export class ProviderRegistry {
     }
   }
 
+  /** What the integration's credentials must allow, in words. */
+  credentialsNeeded(id: string): string {
+    const type = this.byId.get(id)?.type
+    return type && type in CREDENTIALS_NEEDED ? CREDENTIALS_NEEDED[type as IntegrationConfig['type']] : 'credentials with admin rights over users'
+  }
+
+  all(): Provider[] {
+    return [...this.byId.values()]
+  }
+
   ids(): string[] {
     return [...this.byId.keys()]
   }
@@ -74,9 +97,11 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
       return createCloudSsoProvider(integration, options)
     case 'qlik':
       return createQlikProvider(integration, options)
+    case 'okta':
+      return createOktaProvider(integration, options)
+    case 'google-workspace':
+      return createGoogleWorkspaceProvider(integration, options)
     case 'treasure-data':
       return createTreasureDataProvider(integration, options)
-    default:
-      throw new Error(`integration type "${integration.type}" has no adapter yet`)
   }
 }

@@ -292,7 +292,14 @@ function environment(parts: Parts): LocalEnvironment {
       return postToSlackApp(
         events,
         LOCAL.signingSecret,
-        slashCommandBody({ command: '/deprovision', text, user_id: user.id, user_name: user.username ?? user.id }),
+        slashCommandBody({
+          command: '/deprovision',
+          text,
+          user_id: user.id,
+          user_name: user.username ?? user.id,
+          channel_id: LOCAL.channel,
+          response_url: slack.responseUrl({ channel: LOCAL.channel, user: user.id }),
+        }),
       )
     },
     async threadReply(message, text, timeoutMs = 10_000) {

@@ -498,10 +498,13 @@ describe('Atlassian provider: service errors reach the caller as typed problems'
     expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
   })
 
-  it('429 with only X-RateLimit-Reset -> rate-limited without a wait (the shared client does not pass the header on)', async () => {
-    sandbox.failNext({ pathIncludes: '/users/search' }, { status: 429, headers: { 'x-ratelimit-reset': '2025-03-01T10:01Z' } })
+  it('429 with only X-RateLimit-Reset (ISO 8601) -> rate-limited, waiting until the reset', async () => {
+    sandbox.failNext({ pathIncludes: '/users/search' }, { status: 429, headers: { 'x-ratelimit-reset': new Date(Date.now() + 5_000).toISOString() } })
 
-    expect(await problemOf(create({ directoryId: DIRECTORY }).findAccount('bob@example.com'))).toEqual({ kind: 'rate-limited' })
+    const problem = await problemOf(create({ directoryId: DIRECTORY }).findAccount('bob@example.com'))
+    const wait = problem.kind === 'rate-limited' ? problem.retryAfterMs : undefined
+    expect(wait).toBeGreaterThan(3_000)
+    expect(wait).toBeLessThanOrEqual(6_000)
   })
 
   it('503 -> transient, with the status', async () => {

@@ -6,7 +6,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createHttpClient, joinUrl, parseRetryAfter } from '../../src/providers/http.js'
+import { createHttpClient, joinUrl, parseRateLimitReset, parseRetryAfter, problemForStatus } from '../../src/providers/http.js'
 import type { HttpClient } from '../../src/providers/http.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Problem } from '../../src/providers/problems.js'
@@ -264,5 +264,22 @@ describe('joinUrl', () => {
     expect(joinUrl('https://x.io/scim/v2', '/Users')).toBe('https://x.io/scim/v2/Users')
     expect(joinUrl('https://x.io/scim/v2/', 'Users/1')).toBe('https://x.io/scim/v2/Users/1')
     expect(joinUrl('https://x.io', '/Users', { a: 'b c' })).toBe('https://x.io/Users?a=b%20c')
+  })
+})
+
+describe('rate-limit reset headers', () => {
+  it('reads an epoch-seconds reset (Okta) and an ISO 8601 reset (Atlassian) as the wait, measured from the Date header', () => {
+    const date = 'Sun, 22 Nov 2026 10:00:00 GMT'
+    const served = Date.parse(date)
+    expect(parseRateLimitReset(String(served / 1000 + 30), date)).toBe(30_000)
+    expect(parseRateLimitReset(new Date(served + 12_000).toISOString(), date)).toBe(12_000)
+    expect(parseRateLimitReset('yesterday', date)).toBeUndefined()
+  })
+
+  it('uses them for a 429 without Retry-After, and prefers Retry-After when both are sent', () => {
+    const date = 'Sun, 22 Nov 2026 10:00:00 GMT'
+    const reset = String(Date.parse(date) / 1000 + 45)
+    expect(problemForStatus(429, { 'x-rate-limit-reset': reset, date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 45_000 })
+    expect(problemForStatus(429, { 'x-rate-limit-reset': reset, 'retry-after': '3', date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 3_000 })
   })
 })

@@ -1,0 +1,491 @@
+/**
+ * Google Workspace through the Admin SDK Directory API: suspend and restore a user
+ * (`PUT users/{userKey}` with `{"suspended": …}`; the update method has patch
+ * semantics and Google recommends it over `PATCH`), delete one (`DELETE
+ * users/{userKey}`; an admin can restore it for 20 days in the Admin console).
+ *
+ * Google Workspace is usually the identity provider: the bot offboards it first so
+ * the person cannot sign in to other apps through Google again.
+ *
+ * The bot authenticates as a service account with domain-wide delegation, acting
+ * as `adminEmail` (google-auth.ts). Writes address the user by its immutable id.
+ */
+import { z } from 'zod'
+import type { GoogleWorkspaceIntegration } from '../config.js'
+import { DIRECTORY_USER_SCOPE, GOOGLE_TOKEN_URL, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from './google-auth.js'
+import type { ServiceAccountKey, TokenSource } from './google-auth.js'
+import { createHttpClient } from './http.js'
+import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
+import { ProviderError, toProblem } from './problems.js'
+import type { Account, AccountPage, Action, Blocker, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+
+export const DEFAULT_BASE_URL = 'https://admin.googleapis.com'
+export const DEFAULT_ADMIN_CONSOLE_URL = 'https://admin.google.com/ac/users'
+export const USERS_PATH = '/admin/directory/v1/users'
+/** How long Google keeps a deleted user restorable in the Admin console. */
+export const RESTORE_WINDOW_DAYS = 20
+/** users.list accepts at most 500 per page. */
+export const PAGE_SIZE = 500
+const MAX_ADMIN_PAGES = 20
+const DAY_MS = 24 * 60 * 60_000
+/** Google's quota errors: 403 userRateLimitExceeded / quotaExceeded and 429 rateLimitExceeded. */
+const RATE_LIMIT_REASON = /\((userRateLimitExceeded|rateLimitExceeded|quotaExceeded)\)$/
+const NOT_FOUND_REASON = /\((notFound|NOT_FOUND)\)$/
+
+const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
+const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
+
+export const SESSIONS_WARNING =
+  'Sessions already open in apps that sign in with Google last until those apps end them: if access must end now, sign the person out there or remove them from those apps too.'
+export const KEEP_DATA_WARNING =
+  'If their data must be kept (a legal hold, a handover), suspend instead: Google advises suspending, since a suspended account keeps everything (it is still billed).'
+export const NO_TRANSFER_WARNING =
+  'The bot does not transfer their Drive files or calendars to anyone; to hand them over, delete the account in the Admin console instead, which offers a transfer.'
+
+// --- what the service answers -------------------------------------------------------
+
+const userSchema = z.object({
+  id: z.string().min(1),
+  primaryEmail: z.string().min(1),
+  name: z.object({ fullName: z.string().optional(), givenName: z.string().optional(), familyName: z.string().optional() }).optional(),
+  isAdmin: z.boolean().optional(),
+  isDelegatedAdmin: z.boolean().optional(),
+  suspended: z.boolean().optional(),
+  suspensionReason: z.string().optional(),
+  archived: z.boolean().optional(),
+  lastLoginTime: z.string().optional(),
+  aliases: z.array(z.string()).optional(),
+  nonEditableAliases: z.array(z.string()).optional(),
+})
+type GoogleUser = z.infer<typeof userSchema>
+
+const userListSchema = z.object({
+  // Left out when nothing matched.
+  users: z.array(userSchema).optional(),
+  nextPageToken: z.string().optional(),
+})
+
+const googleErrorSchema = z.object({
+  error: z.object({
+    code: z.number().optional(),
+    message: z.string().optional(),
+    status: z.string().optional(),
+    errors: z.array(z.object({ reason: z.string().optional(), message: z.string().optional() })).optional(),
+  }),
+})
+
+interface Context {
+  http: HttpClient
+  tokens: TokenSource
+  service: string
+  domain: string
+  adminEmail: string
+  now: () => Date
+}
+
+// --- the provider -----------------------------------------------------------------
+
+/**
+ * Throws ServiceAccountKeyError at once when `serviceAccountKey` is not a service
+ * account's JSON key, so a wrong secret stops start-up with a clear line instead of
+ * failing every alert later. The message never quotes the key.
+ */
+export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration, options: ProviderOptions = {}): Provider {
+  const key = readKey(config)
+  const now = options.now ?? (() => new Date())
+  const tokens = createTokenSource({
+    key,
+    subject: config.adminEmail,
+    scopes: [DIRECTORY_USER_SCOPE],
+    tokenUrl: config.tokenUrl ?? GOOGLE_TOKEN_URL,
+    timeoutMs: options.timeoutMs,
+    now,
+  })
+  const http = createHttpClient({
+    baseUrl: config.baseUrl ?? DEFAULT_BASE_URL,
+    headers: { accept: 'application/json' },
+    timeoutMs: options.timeoutMs,
+    describeError: describeGoogleError,
+  })
+  const ctx: Context = { http, tokens, service: config.displayName, domain: config.domain, adminEmail: config.adminEmail, now }
+
+  return {
+    id: config.id,
+    displayName: config.displayName,
+    type: 'google-workspace',
+    capabilities: CAPABILITIES,
+    reversible: REVERSIBLE,
+    adminConsoleUrl: config.adminConsoleUrl ?? DEFAULT_ADMIN_CONSOLE_URL,
+    checkConnection: () => checkConnection(ctx),
+    findAccount: (email) => findAccount(ctx, email),
+    preflight: (account, action) => preflight(ctx, account, action),
+    execute: (account, action, choices) => execute(ctx, account, action, choices),
+    listAccounts: (cursor) => listAccounts(ctx, cursor),
+    listAdmins: () => listAdmins(ctx),
+  }
+}
+
+function readKey(config: GoogleWorkspaceIntegration): ServiceAccountKey {
+  try {
+    return parseServiceAccountKey(config.serviceAccountKey)
+  } catch (error) {
+    if (error instanceof ServiceAccountKeyError) {
+      throw new ServiceAccountKeyError(`Google Workspace integration "${config.id}": ${error.message}`)
+    }
+    throw error
+  }
+}
+
+/**
+ * Google's error body is `{error: {code, message, status, errors: [{reason}]}}`; the
+ * reason goes last in parentheses, where the adapter reads it back (quota errors
+ * come as 403, which alone would read as a permission problem).
+ */
+export function describeGoogleError(_status: number, body: unknown): string | undefined {
+  const parsed = googleErrorSchema.safeParse(body)
+  if (!parsed.success) {
+    if (typeof body === 'string' && body.trim().startsWith('<')) return 'an HTML page instead of a Google API error'
+    return typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 200) : undefined
+  }
+  const error = parsed.data.error
+  const message = (error.message ?? error.errors?.find((entry) => entry.message)?.message ?? '').slice(0, 200)
+  const reason = error.errors?.find((entry) => entry.reason)?.reason ?? error.status
+  if (!reason) return message || undefined
+  return message ? `${message} (${reason})` : reason
+}
+
+// --- calls --------------------------------------------------------------------------
+
+/**
+ * A Directory API call with the bearer token. A token the API refuses (revoked, or
+ * expired early) is replaced once; a failure to get a token is not retried here.
+ */
+async function call<T = unknown>(ctx: Context, request: HttpRequest): Promise<HttpResponse<T>> {
+  const token = await ctx.tokens.accessToken()
+  try {
+    return await sendWith<T>(ctx, request, token)
+  } catch (error) {
+    if (!(error instanceof ProviderError) || error.problem.kind !== 'credentials') throw remap(error)
+  }
+  ctx.tokens.invalidate()
+  const fresh = await ctx.tokens.accessToken()
+  try {
+    return await sendWith<T>(ctx, request, fresh)
+  } catch (error) {
+    throw remap(error)
+  }
+}
+
+function sendWith<T>(ctx: Context, request: HttpRequest, token: string): Promise<HttpResponse<T>> {
+  return ctx.http.send<T>({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } })
+}
+
+/** Quota errors become rate-limited whatever their status; a 404 without Google's notFound is a wrong URL, not a gone user. */
+function remap(error: unknown): unknown {
+  if (!(error instanceof ProviderError)) return error
+  const problem = error.problem
+  const detail = 'detail' in problem ? problem.detail : undefined
+  if ((problem.kind === 'permission' || problem.kind === 'rejected') && detail && RATE_LIMIT_REASON.test(detail)) {
+    return new ProviderError({ kind: 'rate-limited' }, { cause: error })
+  }
+  if (problem.kind === 'not-found' && !(detail && NOT_FOUND_REASON.test(detail))) {
+    const what = detail ?? 'no Google error body'
+    return new ProviderError({ kind: 'rejected', status: 404, detail: `the Directory API answered 404 with ${what}: check baseUrl` }, { cause: error })
+  }
+  return error
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof ProviderError && error.problem.kind === 'not-found'
+}
+
+function userPath(userKey: string): string {
+  return `${USERS_PATH}/${encodeURIComponent(userKey)}`
+}
+
+/** GET users/{userKey}; null when Google has no such user (or it was deleted). */
+async function readUser(ctx: Context, userKey: string): Promise<GoogleUser | null> {
+  try {
+    const response = await call(ctx, { method: 'GET', path: userPath(userKey) })
+    return parseUser(response.body, response.status, 'GET users/{userKey}')
+  } catch (error) {
+    if (isNotFound(error)) return null
+    throw error
+  }
+}
+
+function parseUser(body: unknown, status: number, call: string): GoogleUser {
+  const parsed = userSchema.safeParse(body)
+  if (!parsed.success) throw unreadable(status, call, 'a Directory API user')
+  return parsed.data
+}
+
+function unreadable(status: number, call: string, expected: string): ProviderError {
+  return new ProviderError({ kind: 'rejected', status, detail: `Google answered ${call} with something that is not ${expected}` })
+}
+
+// --- accounts -------------------------------------------------------------------------
+
+export function toAccount(user: GoogleUser): Account {
+  const displayName = displayNameOf(user)
+  const lastActiveAt = lastSignIn(user.lastLoginTime)
+  return {
+    id: user.id,
+    email: user.primaryEmail,
+    ...(displayName ? { displayName } : {}),
+    // An archived user (Archived User licence) cannot sign in either: to the bot it is suspended.
+    status: user.suspended || user.archived ? 'suspended' : 'active',
+    roles: rolesOf(user),
+    isAdmin: user.isAdmin === true || user.isDelegatedAdmin === true,
+    ...(lastActiveAt ? { lastActiveAt } : {}),
+  }
+}
+
+function rolesOf(user: GoogleUser): string[] {
+  if (user.isAdmin) return ['super admin']
+  return user.isDelegatedAdmin ? ['delegated admin'] : []
+}
+
+function displayNameOf(user: GoogleUser): string | undefined {
+  if (user.name?.fullName) return user.name.fullName
+  const parts = [user.name?.givenName, user.name?.familyName].filter((part): part is string => Boolean(part))
+  return parts.length > 0 ? parts.join(' ') : undefined
+}
+
+/** Google reports 1970-01-01T00:00:00.000Z for "never signed in". */
+function lastSignIn(value: string | undefined): string | undefined {
+  if (!value) return undefined
+  const time = Date.parse(value)
+  return Number.isNaN(time) || time <= 0 ? undefined : value
+}
+
+function who(user: GoogleUser): string {
+  const name = displayNameOf(user)
+  return name ? `${name} (${user.primaryEmail})` : user.primaryEmail
+}
+
+/** Whether this user is the admin the bot acts as, by primary address or alias. */
+function isActingAdmin(ctx: Context, user: GoogleUser): boolean {
+  const wanted = ctx.adminEmail.toLowerCase()
+  return [user.primaryEmail, ...(user.aliases ?? []), ...(user.nonEditableAliases ?? [])].some((email) => email.toLowerCase() === wanted)
+}
+
+// --- checkConnection --------------------------------------------------------------------
+
+async function checkConnection(ctx: Context): Promise<Health> {
+  try {
+    const admin = await readUser(ctx, ctx.adminEmail)
+    if (!admin) return { ok: false, problem: { kind: 'permission', detail: `Google has no user ${ctx.adminEmail}; set adminEmail to a super admin` } }
+    if (admin.suspended || admin.archived) {
+      return { ok: false, problem: { kind: 'permission', detail: `the admin the bot acts as, ${ctx.adminEmail}, is suspended or archived; set adminEmail to an active super admin` } }
+    }
+    if (admin.isAdmin) return { ok: true, detail: `connected as ${ctx.adminEmail}, a super admin: users can be read, suspended and deleted` }
+    if (admin.isDelegatedAdmin) {
+      return { ok: true, detail: `connected as ${ctx.adminEmail}, a delegated admin: it can act only on users its admin roles cover, and never on super admins` }
+    }
+    return { ok: false, problem: { kind: 'permission', detail: `${ctx.adminEmail} is not an admin, so it cannot manage users; set adminEmail to a super admin` } }
+  } catch (error) {
+    return { ok: false, problem: toProblem(error) }
+  }
+}
+
+// --- findAccount, listAccounts, listAdmins -------------------------------------------------
+
+async function findAccount(ctx: Context, email: string): Promise<Account | null> {
+  // userKey takes the primary address or an alias; Google answers 404 for neither.
+  try {
+    const user = await readUser(ctx, email.trim())
+    return user ? toAccount(user) : null
+  } catch (error) {
+    throw withForeignDomainHint(ctx, email.trim(), error)
+  }
+}
+
+/** Google answers 403, not 404, for an address in a domain the account does not own: say so, since it reads like a role problem. */
+function withForeignDomainHint(ctx: Context, email: string, error: unknown): unknown {
+  if (!(error instanceof ProviderError) || error.problem.kind !== 'permission') return error
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase()
+  const primary = ctx.domain.toLowerCase()
+  if (domain === primary || domain.endsWith(`.${primary}`)) return error
+  const hint = `${domain} is not ${primary}; if it is not one of this Google Workspace account's domains either, the person has no account here`
+  const detail = error.problem.detail ? `${error.problem.detail}; ${hint}` : hint
+  return new ProviderError({ ...error.problem, detail }, { cause: error })
+}
+
+async function listPage(ctx: Context, query: Record<string, string | number | undefined>): Promise<{ users: GoogleUser[]; nextPageToken?: string }> {
+  // customer=my_customer covers every domain of the account (domain= would cover only one).
+  const response = await call(ctx, { method: 'GET', path: USERS_PATH, query: { customer: 'my_customer', maxResults: PAGE_SIZE, ...query } })
+  const parsed = userListSchema.safeParse(response.body)
+  if (!parsed.success) throw unreadable(response.status, 'GET users', 'a list of Directory API users')
+  return { users: parsed.data.users ?? [], ...(parsed.data.nextPageToken ? { nextPageToken: parsed.data.nextPageToken } : {}) }
+}
+
+async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+  const page = await listPage(ctx, { orderBy: 'email', pageToken: cursor })
+  return { accounts: page.users.map(toAccount), ...(page.nextPageToken ? { nextCursor: page.nextPageToken } : {}) }
+}
+
+/** Super admins (query isAdmin=true): the admins a Google Workspace account must keep at least one of. */
+async function listAdmins(ctx: Context): Promise<Account[]> {
+  const admins: Account[] = []
+  let pageToken: string | undefined
+  for (let page = 0; page < MAX_ADMIN_PAGES; page++) {
+    const result = await listPage(ctx, { query: 'isAdmin=true', pageToken })
+    // Believe the flag, not the search: a loose match must not count as an admin.
+    admins.push(...result.users.filter((user) => user.isAdmin === true).map(toAccount))
+    if (!result.nextPageToken) return admins
+    pageToken = result.nextPageToken
+  }
+  throw new ProviderError({ kind: 'rejected', detail: `Google kept paging through super admins beyond ${MAX_ADMIN_PAGES} pages` })
+}
+
+// --- preflight ------------------------------------------------------------------------------
+
+async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
+  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+  // Re-read by id: the modal shows Google's state now, and a renamed address still finds the person.
+  const user = await readUser(ctx, account.id)
+  if (!user) return { kind: 'gone' }
+  const current = toAccount(user)
+  const blockers = await blockersFor(ctx, user, action)
+  if (blockers.length > 0) return { kind: 'blocked', account: current, blockers }
+  return {
+    kind: 'ready',
+    account: current,
+    consequences: consequences(ctx, user, action),
+    warnings: warnings(ctx, user, action),
+    reversible: REVERSIBLE.has(action),
+  }
+}
+
+/**
+ * The admin the bot acts as is never suspended or deleted (that would end the
+ * integration), and only a super admin may act on a super admin: checked here from
+ * Google's data so the modal says so instead of Google's bare 403.
+ */
+async function blockersFor(ctx: Context, user: GoogleUser, action: Action): Promise<Blocker[]> {
+  if (action === 'restore') return []
+  if (isActingAdmin(ctx, user)) return [{ problem: { kind: 'integration-owner', owner: ctx.adminEmail } }]
+  if (!user.isAdmin) return []
+  const actor = await readUser(ctx, ctx.adminEmail)
+  if (!actor || actor.isAdmin) return []
+  return [
+    {
+      problem: {
+        kind: 'permission',
+        detail: `${user.primaryEmail} is a super admin, and only a super admin can ${action} a super admin; the bot acts as ${ctx.adminEmail}, who is not one. Ask a super admin to do it in the Admin console, or set adminEmail to a super admin.`,
+      },
+    },
+  ]
+}
+
+function consequences(ctx: Context, user: GoogleUser, action: Action): string[] {
+  const service = ctx.service
+  switch (action) {
+    case 'suspend':
+      return [
+        `${who(user)} is suspended in ${service}: they can no longer sign in to Google, nor through Google sign-in to other apps.`,
+        'Nothing is deleted: mail, Drive files and calendars are kept, and files they shared stay available to collaborators.',
+        'New mail and calendar invitations to them are blocked.',
+        'Google still bills the licence of a suspended account.',
+        'Restore (un-suspending) brings the account back as it was.',
+      ]
+    case 'delete':
+      return [
+        `${who(user)} is deleted from ${service}: they can no longer sign in to Google, nor through Google sign-in to other apps.`,
+        'Their mail, Drive files (My Drive), calendars and other Google data are deleted with the account.',
+        'Their Google Vault data goes with it, so it can no longer be searched or exported.',
+        `An admin can restore the account in the Admin console for ${RESTORE_WINDOW_DAYS} days, unless its address is reused or no licence is free; after that it is gone for good.`,
+        'The licence is freed.',
+      ]
+    default:
+      return [`${who(user)} is un-suspended in ${service}: they can sign in again, with their data as it was.`]
+  }
+}
+
+function warnings(ctx: Context, user: GoogleUser, action: Action): string[] {
+  if (action === 'restore') return restoreWarnings(user)
+  const list: string[] = []
+  if (action === 'suspend' && user.suspended) list.push(`The account is already suspended in ${ctx.service}; nothing will change.`)
+  if (user.archived && !user.suspended) {
+    list.push('The account is archived (an Archived User licence), so they cannot sign in already; it stays locked if someone unarchives it.')
+  }
+  if (user.isAdmin) {
+    list.push(`${who(user)} is a super admin: their admin access goes with the account. The bot checks that another super admin remains.`)
+  } else if (user.isDelegatedAdmin) {
+    list.push(`${who(user)} holds delegated admin roles, which go with the account.`)
+  }
+  list.push(SESSIONS_WARNING)
+  if (action === 'delete') list.push(KEEP_DATA_WARNING, NO_TRANSFER_WARNING)
+  return list
+}
+
+function restoreWarnings(user: GoogleUser): string[] {
+  const list: string[] = []
+  if (!user.suspended) list.push('The account is not suspended; nothing will change.')
+  if (user.suspended && user.suspensionReason && user.suspensionReason !== 'ADMIN') {
+    list.push(`Google suspended this account itself (reason ${user.suspensionReason}), not an admin; Google may refuse to un-suspend it.`)
+  }
+  if (user.archived) list.push('The account is archived: un-suspending does not unarchive it, so they still cannot sign in until an admin does that in the Admin console.')
+  return list
+}
+
+// --- execute ---------------------------------------------------------------------------------
+
+/**
+ * Reads the user fresh and re-checks the blockers before the one write call: the
+ * worker runs execute without a new preflight. Failures are thrown as ProviderError;
+ * the caller turns them into a failed outcome.
+ */
+async function execute(ctx: Context, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
+  if (!CAPABILITIES.has(action)) return { kind: 'failed', problem: { kind: 'unsupported', action } }
+  const user = await readUser(ctx, account.id)
+  if (!user) {
+    if (action === 'restore') throw new ProviderError({ kind: 'not-found', detail: `the account was deleted; an admin can restore it in the Admin console within ${RESTORE_WINDOW_DAYS} days of deletion` })
+    return { kind: 'already-done', detail: action === 'delete' ? 'already deleted' : 'the account no longer exists' }
+  }
+  const blocker = (await blockersFor(ctx, user, action))[0]
+  if (blocker) throw new ProviderError(blocker.problem)
+  switch (action) {
+    case 'suspend':
+      if (user.suspended) return { kind: 'already-done', detail: 'already suspended' }
+      return setSuspended(ctx, user, true)
+    case 'restore':
+      if (!user.suspended) return { kind: 'already-done', detail: user.archived ? 'not suspended (but archived)' : 'already active' }
+      return setSuspended(ctx, user, false)
+    default:
+      return deleteUser(ctx, user)
+  }
+}
+
+async function setSuspended(ctx: Context, user: GoogleUser, suspended: boolean): Promise<Outcome> {
+  let response: HttpResponse<unknown>
+  try {
+    response = await call(ctx, { method: 'PUT', path: userPath(user.id), json: { suspended } })
+  } catch (error) {
+    if (suspended && isNotFound(error)) return { kind: 'already-done', detail: 'the account no longer exists' }
+    throw error
+  }
+  // Believe the user Google returns: an update it ignored must not be reported as done.
+  const updated = parseUser(response.body, response.status, 'PUT users/{userKey}')
+  if (updated.suspended !== suspended) {
+    return {
+      kind: 'failed',
+      problem: { kind: 'rejected', status: response.status, detail: `Google accepted the change but still reports the account as ${updated.suspended ? 'suspended' : 'not suspended'}` },
+    }
+  }
+  if (!suspended && updated.archived) return { kind: 'done', detail: 'the account is still archived, so they cannot sign in until an admin unarchives it' }
+  return { kind: 'done' }
+}
+
+async function deleteUser(ctx: Context, user: GoogleUser): Promise<Outcome> {
+  try {
+    await call(ctx, { method: 'DELETE', path: userPath(user.id) })
+  } catch (error) {
+    // Slack retries and double clicks: a second delete finding nothing is a success.
+    if (isNotFound(error)) return { kind: 'already-done', detail: 'already deleted' }
+    throw error
+  }
+  const until = new Date(ctx.now().getTime() + RESTORE_WINDOW_DAYS * DAY_MS).toISOString().slice(0, 10)
+  return { kind: 'done', detail: `an admin can restore the account in the Google Admin console for ${RESTORE_WINDOW_DAYS} days (until ${until})` }
+}

@@ -1,0 +1,832 @@
+/**
+ * An in-memory Google Workspace on node:http, for the adapter tests, the end-to-end
+ * tests and the demo. It serves two things Google serves on two hosts:
+ *
+ * - the OAuth token endpoint for service accounts (`POST /token`): it verifies the
+ *   JWT assertion as Google does (RS256 signature with the service account's public
+ *   key, iss, aud, iat/exp, scope), checks domain-wide delegation (the client id must
+ *   be granted every requested scope, and `sub` must be a user), and issues tokens;
+ * - the Admin SDK Directory API users resource (`/admin/directory/v1/users`): get,
+ *   list (customer/domain, query, maxResults, pageToken, showDeleted), update (PUT,
+ *   and PATCH), delete (restorable for 20 days) and undelete, each needing a valid
+ *   token whose admin may do it, with Google's error bodies.
+ *
+ * It records every request, and can be told to fail or stall the next matching one.
+ *
+ * Run on its own: `tsx src/sandbox/google-workspace-sandbox.ts` (GOOGLE_SANDBOX_PORT):
+ * it writes a throwaway service account key to a temporary file and prints its path.
+ */
+import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, verify } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const TOKEN_PATH = '/token'
+export const USERS_PATH = '/admin/directory/v1/users'
+export const DIRECTORY_USER_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user'
+export const DIRECTORY_USER_READONLY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.readonly'
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+/** What Google reports as lastLoginTime for a user who never signed in. */
+export const NEVER_SIGNED_IN = '1970-01-01T00:00:00.000Z'
+export const CUSTOMER_ID = 'C03sandbox'
+export const RESTORE_WINDOW_DAYS = 20
+export const UNAUTHORIZED_CLIENT_DESCRIPTION =
+  'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.'
+const DEFAULT_PAGE_SIZE = 100
+const MAX_PAGE_SIZE = 500
+const MAX_ASSERTION_LIFETIME_S = 3600
+const CLOCK_SKEW_S = 300
+const DAY_MS = 24 * 60 * 60_000
+const MAX_BODY_BYTES = 1_000_000
+
+export interface GoogleSeedUser {
+  id?: string
+  primaryEmail: string
+  givenName?: string
+  familyName?: string
+  aliases?: string[]
+  suspended?: boolean
+  /** Defaults to ADMIN when suspended. */
+  suspensionReason?: string
+  archived?: boolean
+  /** Super admin. */
+  isAdmin?: boolean
+  isDelegatedAdmin?: boolean
+  /** Defaults to NEVER_SIGNED_IN, as Google reports it. */
+  lastLoginTime?: string
+  orgUnitPath?: string
+}
+
+/** A stored user, in the Directory API's shape (what GET users/{userKey} returns). */
+export interface DirectoryUser {
+  kind: 'admin#directory#user'
+  id: string
+  etag: string
+  primaryEmail: string
+  name: { givenName: string; familyName: string; fullName: string }
+  isAdmin: boolean
+  isDelegatedAdmin: boolean
+  lastLoginTime: string
+  creationTime: string
+  agreedToTerms: boolean
+  suspended: boolean
+  suspensionReason?: string
+  archived: boolean
+  changePasswordAtNextLogin: boolean
+  ipWhitelisted: boolean
+  emails: { address: string; primary?: boolean }[]
+  aliases?: string[]
+  nonEditableAliases?: string[]
+  customerId: string
+  orgUnitPath: string
+  isMailboxSetup: boolean
+  isEnrolledIn2Sv: boolean
+  isEnforcedIn2Sv: boolean
+  includeInGlobalAddressList: boolean
+}
+
+export interface DeletedUser {
+  user: DirectoryUser
+  deletedAt: string
+}
+
+/** The service account the token endpoint knows: its email, its OAuth client id and its public key. */
+export interface ServiceAccountIdentity {
+  clientEmail: string
+  clientId: string
+  publicKey: string | KeyObject
+}
+
+export interface RecordedRequest {
+  method: string
+  /** The URL path, e.g. `/admin/directory/v1/users/123` or `/token`. */
+  path: string
+  /** Decoded query parameters. */
+  query: Record<string, string>
+  /** Parsed JSON, form fields (token requests, without the assertion), the raw text, or undefined. */
+  body: unknown
+  contentType?: string
+  /** Whether an Authorization header was sent (its value is never recorded). */
+  authorization: boolean
+  /** Token requests: the assertion's decoded header and claims (the signature is left out). */
+  assertion?: { header: Record<string, unknown>; claims: Record<string, unknown> }
+  /** Directory requests with a valid token: the admin the token acts for. */
+  actor?: string
+}
+
+export interface FailureMatch {
+  method?: string
+  pathIncludes?: string
+  /** Matched against the decoded query string, e.g. `isAdmin=true`. */
+  queryIncludes?: string
+}
+
+export interface FailureReply {
+  /** Leave out to only delay the normal answer. */
+  status?: number
+  /** An object is sent as JSON, a string as is; absent on an error status, Google's error body is generated. */
+  body?: unknown
+  /** The `reason` in a generated Directory error body (userRateLimitExceeded, backendError, ...). */
+  reason?: string
+  headers?: Record<string, string>
+  delayMs?: number
+}
+
+export interface GoogleWorkspaceSandboxOptions {
+  serviceAccount: ServiceAccountIdentity
+  /** The primary domain. */
+  domain: string
+  secondaryDomains?: string[]
+  users?: GoogleSeedUser[]
+  /** Scopes domain-wide delegation grants the service account's client id; defaults to the Directory user scope. */
+  delegatedScopes?: string[]
+  /** Defaults to 3599, as Google answers. */
+  tokenLifetimeSeconds?: number
+  /** The sandbox's clock (token expiry, assertion times, the restore window). */
+  now?: () => Date
+  /** 0 (the default) picks a free port. */
+  port?: number
+  host?: string
+  /** One line per request (method, path, status), for the demo. */
+  log?: (line: string) => void
+}
+
+export interface GoogleWorkspaceSandbox {
+  /** The Directory API base URL (the adapter's baseUrl). */
+  url: string
+  /** The token endpoint (the adapter's tokenUrl). */
+  tokenUrl: string
+  /** Current users by id; tests may read and change them. */
+  users: Map<string, DirectoryUser>
+  /** Deleted users by id, restorable for 20 days from deletedAt. */
+  deleted: Map<string, DeletedUser>
+  /** Scopes granted to the service account's client id; tests may change them. */
+  delegatedScopes: Set<string>
+  requests: RecordedRequest[]
+  /** The next request matching `match` gets `reply` instead of (or, with only delayMs, before) its normal answer. */
+  failNext(match: FailureMatch, reply: FailureReply): void
+  addUser(seed: GoogleSeedUser): DirectoryUser
+  /** A current user by primary address or alias (any case). */
+  findUser(email: string): DirectoryUser | undefined
+  /** Makes every issued access token invalid, as a revocation would. */
+  revokeTokens(): void
+  stop(): Promise<void>
+}
+
+interface IssuedToken {
+  subject?: string
+  scopes: Set<string>
+  expiresAt: number
+}
+
+/** A Directory API error: Google's `{error: {code, message, errors: [{reason}]}}`. */
+class DirectoryError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason: string,
+    readonly extra: { status?: string; itemMessage?: string } = {},
+  ) {
+    super(message)
+  }
+}
+
+/** A token endpoint error: `{error, error_description}` (RFC 6749 §5.2). */
+class OAuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    description: string,
+  ) {
+    super(description)
+  }
+}
+
+interface State {
+  options: GoogleWorkspaceSandboxOptions
+  domains: Set<string>
+  users: Map<string, DirectoryUser>
+  deleted: Map<string, DeletedUser>
+  delegatedScopes: Set<string>
+  tokens: Map<string, IssuedToken>
+  publicKey: KeyObject
+  now: () => Date
+  tokenUrl: () => string
+}
+
+export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandboxOptions): Promise<GoogleWorkspaceSandbox> {
+  const requests: RecordedRequest[] = []
+  const failures: { match: FailureMatch; reply: FailureReply }[] = []
+  const waits = new Set<() => void>()
+  let baseUrl = ''
+  const state: State = {
+    options,
+    domains: new Set([options.domain, ...(options.secondaryDomains ?? [])].map(lower)),
+    users: new Map(),
+    deleted: new Map(),
+    delegatedScopes: new Set(options.delegatedScopes ?? [DIRECTORY_USER_SCOPE]),
+    tokens: new Map(),
+    publicKey: typeof options.serviceAccount.publicKey === 'string' ? createPublicKey(options.serviceAccount.publicKey) : options.serviceAccount.publicKey,
+    now: options.now ?? (() => new Date()),
+    tokenUrl: () => `${baseUrl}${TOKEN_PATH}`,
+  }
+
+  const addUser = (seed: GoogleSeedUser): DirectoryUser => {
+    const user = userFromSeed(seed, state.now())
+    state.users.set(user.id, user)
+    return user
+  }
+  for (const seed of options.users ?? []) addUser(seed)
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendDirectoryError(res, new DirectoryError(500, `sandbox failure: ${String(error)}`, 'backendError'))
+    })
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox')
+    const text = await readBody(req)
+    const recorded = record(req, url, text)
+    requests.push(recorded)
+    res.on('finish', () => options.log?.(`${recorded.method} ${recorded.path}${url.search} -> ${res.statusCode}`))
+    const failure = takeFailure(failures, recorded, url)
+    if (failure?.delayMs) await wait(failure.delayMs, waits)
+    if (res.destroyed) return
+    if (failure?.status !== undefined) return sendFailure(res, failure, recorded.path === TOKEN_PATH)
+    if (url.pathname === TOKEN_PATH) return handleToken(state, req, text, recorded, res)
+    if (url.pathname !== USERS_PATH && !url.pathname.startsWith(`${USERS_PATH}/`)) return sendNotFoundPage(res)
+    try {
+      const actor = authenticate(state, req.headers.authorization, req.method === 'GET')
+      recorded.actor = actor.primaryEmail
+      const answer = routeDirectory(state, actor, recorded, url.pathname.slice(USERS_PATH.length))
+      send(res, answer.status, answer.body)
+    } catch (error) {
+      if (error instanceof DirectoryError) return sendDirectoryError(res, error)
+      throw error
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  baseUrl = `http://${host}:${address.port}`
+
+  return {
+    url: baseUrl,
+    tokenUrl: state.tokenUrl(),
+    users: state.users,
+    deleted: state.deleted,
+    delegatedScopes: state.delegatedScopes,
+    requests,
+    failNext: (match, reply) => failures.push({ match, reply }),
+    addUser,
+    findUser: (email) => findByEmail(state, email),
+    revokeTokens: () => state.tokens.clear(),
+    stop: async () => {
+      for (const release of waits) release()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+// --- the token endpoint --------------------------------------------------------------
+
+function handleToken(state: State, req: IncomingMessage, text: string, recorded: RecordedRequest, res: ServerResponse): void {
+  try {
+    if (req.method !== 'POST') throw new OAuthError(400, 'invalid_request', 'Token requests must be POST')
+    const form = new URLSearchParams(text)
+    const grantType = form.get('grant_type')
+    if (grantType !== JWT_BEARER_GRANT) throw new OAuthError(400, 'unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`)
+    const assertion = form.get('assertion')
+    if (!assertion) throw new OAuthError(400, 'invalid_request', 'Missing required parameter: assertion')
+    const jwt = decodeJwt(assertion)
+    recorded.assertion = { header: jwt.header, claims: jwt.claims }
+    const issued = grant(state, jwt)
+    const accessToken = `ya29.sandbox-${randomBytes(24).toString('base64url')}`
+    const lifetime = state.options.tokenLifetimeSeconds ?? 3599
+    state.tokens.set(accessToken, { ...issued, expiresAt: state.now().getTime() + lifetime * 1000 })
+    send(res, 200, { access_token: accessToken, expires_in: lifetime, token_type: 'Bearer' })
+  } catch (error) {
+    if (error instanceof OAuthError) return send(res, error.status, { error: error.code, error_description: error.message })
+    throw error
+  }
+}
+
+interface DecodedJwt {
+  header: Record<string, unknown>
+  claims: Record<string, unknown>
+  signingInput: string
+  signature: Buffer
+}
+
+function decodeJwt(assertion: string): DecodedJwt {
+  const parts = assertion.split('.')
+  if (parts.length !== 3) throw new OAuthError(400, 'invalid_grant', 'Invalid JWT: expected three dot-separated parts')
+  const [header, claims, signature] = parts as [string, string, string]
+  return { header: jsonPart(header), claims: jsonPart(claims), signingInput: `${header}.${claims}`, signature: Buffer.from(signature, 'base64url') }
+}
+
+function jsonPart(part: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown
+    if (isRecord(value)) return value
+  } catch {
+    // reported below
+  }
+  throw new OAuthError(400, 'invalid_grant', 'Invalid JWT: a part is not base64url-encoded JSON')
+}
+
+/** Google's checks, in an order that gives each mistake its own error. */
+function grant(state: State, jwt: DecodedJwt): Omit<IssuedToken, 'expiresAt'> {
+  const account = state.options.serviceAccount
+  if (jwt.header.alg !== 'RS256') throw new OAuthError(400, 'invalid_grant', 'Invalid JWT: the algorithm must be RS256')
+  if (jwt.claims.iss !== account.clientEmail) throw new OAuthError(400, 'invalid_grant', 'Invalid grant: account not found')
+  if (!verify('sha256', Buffer.from(jwt.signingInput), state.publicKey, jwt.signature)) {
+    throw new OAuthError(400, 'invalid_grant', 'Invalid JWT Signature.')
+  }
+  if (jwt.claims.aud !== state.tokenUrl()) throw new OAuthError(400, 'invalid_grant', 'Invalid JWT: Failed audience check.')
+  checkTimes(jwt.claims, state.now())
+  const scopes = typeof jwt.claims.scope === 'string' ? jwt.claims.scope.split(/\s+/).filter(Boolean) : []
+  if (scopes.length === 0) throw new OAuthError(400, 'invalid_scope', 'Empty or missing scope not allowed.')
+  const subject = jwt.claims.sub
+  if (subject === undefined) return { scopes: new Set(scopes) }
+  const user = typeof subject === 'string' ? findByEmail(state, subject) : undefined
+  if (!user || user.suspended) throw new OAuthError(400, 'invalid_grant', 'Invalid email or User ID')
+  if (!scopes.every((scope) => state.delegatedScopes.has(scope))) throw new OAuthError(401, 'unauthorized_client', UNAUTHORIZED_CLIENT_DESCRIPTION)
+  return { subject: user.primaryEmail, scopes: new Set(scopes) }
+}
+
+function checkTimes(claims: Record<string, unknown>, now: Date): void {
+  const { iat, exp } = claims
+  const nowS = now.getTime() / 1000
+  const valid =
+    typeof iat === 'number' && typeof exp === 'number' && exp > iat && exp - iat <= MAX_ASSERTION_LIFETIME_S && iat <= nowS + CLOCK_SKEW_S && exp > nowS - CLOCK_SKEW_S
+  if (!valid) {
+    throw new OAuthError(
+      400,
+      'invalid_grant',
+      'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+    )
+  }
+}
+
+// --- the Directory API -------------------------------------------------------------------
+
+/** The admin the bearer token acts for; reads need the readonly or full scope, writes the full one. */
+function authenticate(state: State, header: string | undefined, read: boolean): DirectoryUser {
+  const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
+  const token = presented ? state.tokens.get(presented) : undefined
+  if (!token || token.expiresAt <= state.now().getTime()) {
+    throw new DirectoryError(
+      401,
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+      'authError',
+      { status: 'UNAUTHENTICATED', itemMessage: 'Invalid Credentials' },
+    )
+  }
+  const scoped = token.scopes.has(DIRECTORY_USER_SCOPE) || (read && token.scopes.has(DIRECTORY_USER_READONLY_SCOPE))
+  if (!scoped) throw new DirectoryError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', { status: 'PERMISSION_DENIED', itemMessage: 'Insufficient Permission' })
+  const actor = token.subject ? findByEmail(state, token.subject) : undefined
+  if (!actor || actor.suspended || !(actor.isAdmin || actor.isDelegatedAdmin)) throw forbidden()
+  return actor
+}
+
+interface Answer {
+  status: number
+  body?: unknown
+}
+
+function routeDirectory(state: State, actor: DirectoryUser, req: RecordedRequest, rest: string): Answer {
+  purgeExpired(state)
+  const [, key, verb, extra] = rest.split('/')
+  if (key === undefined || key === '') {
+    if (req.method === 'GET') return listUsers(state, req.query)
+    throw new DirectoryError(501, `${req.method} users is not implemented by this sandbox`, 'notImplemented')
+  }
+  const userKey = decodeURIComponent(key)
+  if (verb === 'undelete' && extra === undefined && req.method === 'POST') return undelete(state, userKey, req.body)
+  if (verb !== undefined) return notFoundPage()
+  switch (req.method) {
+    case 'GET':
+      return { status: 200, body: present(existing(state, userKey)) }
+    case 'PUT':
+    case 'PATCH':
+      return updateUser(state, actor, existing(state, userKey), req.body)
+    case 'DELETE':
+      return deleteUser(state, actor, existing(state, userKey))
+    default:
+      throw new DirectoryError(405, `Method ${req.method} is not allowed`, 'methodNotAllowed')
+  }
+}
+
+/** By id, primary address or alias; an address outside the account's domains is a 403, as Google answers. */
+function existing(state: State, userKey: string): DirectoryUser {
+  const user = state.users.get(userKey) ?? findByEmail(state, userKey)
+  if (user) return user
+  const domain = userKey.includes('@') ? lower(userKey.slice(userKey.lastIndexOf('@') + 1)) : undefined
+  if (domain !== undefined && !ownsDomain(state, domain)) throw forbidden()
+  throw new DirectoryError(404, 'Resource Not Found: userKey', 'notFound')
+}
+
+function listUsers(state: State, query: Record<string, string>): Answer {
+  if (query.customer === undefined && query.domain === undefined) throw new DirectoryError(400, 'Bad Request', 'badRequest')
+  if (query.customer !== undefined && query.customer !== 'my_customer' && query.customer !== CUSTOMER_ID) throw forbidden()
+  if (query.domain !== undefined && !state.domains.has(lower(query.domain))) throw forbidden()
+  const size = pageSize(query.maxResults)
+  const pool = query.showDeleted === 'true' ? [...state.deleted.values()].map((entry) => entry.user) : [...state.users.values()]
+  const matching = pool
+    .filter((user) => query.domain === undefined || domainOf(user.primaryEmail) === lower(query.domain))
+    .filter(searchMatcher(query.query))
+    .sort(order(query.orderBy))
+  const offset = pageOffset(query.pageToken)
+  const page = matching.slice(offset, offset + size)
+  const next = offset + size < matching.length ? Buffer.from(`offset:${offset + size}`).toString('base64url') : undefined
+  return {
+    status: 200,
+    body: {
+      kind: 'admin#directory#users',
+      etag: `"${randomUUID()}"`,
+      ...(page.length > 0 ? { users: page.map(present) } : {}),
+      ...(next ? { nextPageToken: next } : {}),
+    },
+  }
+}
+
+function pageSize(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PAGE_SIZE
+  const size = Number(value)
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new DirectoryError(400, `Invalid value '${value}'. Values must be within the range: [1, ${MAX_PAGE_SIZE}]`, 'invalid')
+  }
+  return size
+}
+
+function pageOffset(token: string | undefined): number {
+  if (token === undefined || token === '') return 0
+  const offset = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'))?.[1]
+  if (offset === undefined) throw new DirectoryError(400, 'Invalid Input: pageToken', 'invalid')
+  return Number(offset)
+}
+
+const BOOLEAN_FIELDS: Record<string, (user: DirectoryUser) => boolean> = {
+  isadmin: (user) => user.isAdmin,
+  isdelegatedadmin: (user) => user.isDelegatedAdmin,
+  issuspended: (user) => user.suspended,
+  isarchived: (user) => user.archived,
+}
+
+/** The search clauses the bot and the tests use: `isAdmin=true`, `isSuspended=false`, `email=a@b`, space-separated (AND). */
+function searchMatcher(query: string | undefined): (user: DirectoryUser) => boolean {
+  if (query === undefined || query.trim() === '') return () => true
+  const tests = query
+    .trim()
+    .split(/\s+/)
+    .map((clause) => {
+      const [field, value] = clause.split('=') as [string, string | undefined]
+      const flag = BOOLEAN_FIELDS[lower(field)]
+      if (flag && (value === 'true' || value === 'false')) return (user: DirectoryUser) => flag(user) === (value === 'true')
+      if (lower(field) === 'email' && value) return (user: DirectoryUser) => emailsOf(user).includes(lower(value.replace(/^'|'$/g, '')))
+      throw new DirectoryError(400, 'Invalid Input', 'invalid')
+    })
+  return (user) => tests.every((test) => test(user))
+}
+
+function order(orderBy: string | undefined): (a: DirectoryUser, b: DirectoryUser) => number {
+  if (orderBy === 'givenName') return (a, b) => a.name.givenName.localeCompare(b.name.givenName)
+  if (orderBy === 'familyName') return (a, b) => a.name.familyName.localeCompare(b.name.familyName)
+  return (a, b) => a.primaryEmail.localeCompare(b.primaryEmail)
+}
+
+/** users.update has patch semantics: only the fields sent change; `null` clears. Output-only fields are ignored. */
+function updateUser(state: State, actor: DirectoryUser, user: DirectoryUser, body: unknown): Answer {
+  if (!isRecord(body)) throw new DirectoryError(400, 'Invalid JSON payload received.', 'parseError')
+  mayManage(actor, user)
+  const next = structuredClone(user)
+  if ('suspended' in body) {
+    next.suspended = booleanField(body.suspended, 'suspended')
+    if (next.suspended) next.suspensionReason = user.suspended ? (user.suspensionReason ?? 'ADMIN') : 'ADMIN'
+    else delete next.suspensionReason
+  }
+  if ('archived' in body) next.archived = booleanField(body.archived, 'archived')
+  if ('orgUnitPath' in body && typeof body.orgUnitPath === 'string') next.orgUnitPath = body.orgUnitPath
+  if (isRecord(body.name)) {
+    if (typeof body.name.givenName === 'string') next.name.givenName = body.name.givenName
+    if (typeof body.name.familyName === 'string') next.name.familyName = body.name.familyName
+    next.name.fullName = `${next.name.givenName} ${next.name.familyName}`.trim()
+  }
+  next.etag = `"${randomUUID()}"`
+  state.users.set(user.id, next)
+  return { status: 200, body: present(next) }
+}
+
+function booleanField(value: unknown, field: string): boolean {
+  if (value === null) return false
+  if (typeof value === 'boolean') return value
+  throw new DirectoryError(400, `Invalid value at 'resource.${field}' (TYPE_BOOL)`, 'invalid')
+}
+
+function deleteUser(state: State, actor: DirectoryUser, user: DirectoryUser): Answer {
+  mayManage(actor, user)
+  state.users.delete(user.id)
+  state.deleted.set(user.id, { user, deletedAt: state.now().toISOString() })
+  return { status: 204 }
+}
+
+/** users.undelete takes the immutable id only; it fails once the window has passed or the address was reused. */
+function undelete(state: State, id: string, body: unknown): Answer {
+  const entry = state.deleted.get(id)
+  if (!entry) throw new DirectoryError(404, 'Resource Not Found: userKey', 'notFound')
+  if (findByEmail(state, entry.user.primaryEmail)) throw new DirectoryError(409, 'Entity already exists.', 'duplicate')
+  const user = structuredClone(entry.user)
+  if (isRecord(body) && typeof body.orgUnitPath === 'string') user.orgUnitPath = body.orgUnitPath
+  state.deleted.delete(id)
+  state.users.set(id, user)
+  return { status: 204 }
+}
+
+/** Only a super admin manages a super admin; delegated admins manage the rest. */
+function mayManage(actor: DirectoryUser, target: DirectoryUser): void {
+  if (target.isAdmin && !actor.isAdmin) throw forbidden()
+}
+
+function purgeExpired(state: State): void {
+  const cutoff = state.now().getTime() - RESTORE_WINDOW_DAYS * DAY_MS
+  for (const [id, entry] of state.deleted) if (Date.parse(entry.deletedAt) <= cutoff) state.deleted.delete(id)
+}
+
+function forbidden(): DirectoryError {
+  return new DirectoryError(403, 'Not Authorized to access this resource/api', 'forbidden')
+}
+
+// --- users ---------------------------------------------------------------------------------
+
+function userFromSeed(seed: GoogleSeedUser, now: Date): DirectoryUser {
+  const givenName = seed.givenName ?? localPart(seed.primaryEmail)
+  const familyName = seed.familyName ?? ''
+  const suspended = seed.suspended ?? false
+  return {
+    kind: 'admin#directory#user',
+    id: seed.id ?? String(100_000_000_000_000_000_000n + BigInt(`0x${randomBytes(8).toString('hex')}`)),
+    etag: `"${randomUUID()}"`,
+    primaryEmail: seed.primaryEmail,
+    name: { givenName, familyName, fullName: `${givenName} ${familyName}`.trim() },
+    isAdmin: seed.isAdmin ?? false,
+    isDelegatedAdmin: seed.isDelegatedAdmin ?? false,
+    lastLoginTime: seed.lastLoginTime ?? NEVER_SIGNED_IN,
+    creationTime: now.toISOString(),
+    agreedToTerms: seed.lastLoginTime !== undefined && seed.lastLoginTime !== NEVER_SIGNED_IN,
+    suspended,
+    ...(suspended ? { suspensionReason: seed.suspensionReason ?? 'ADMIN' } : {}),
+    archived: seed.archived ?? false,
+    changePasswordAtNextLogin: false,
+    ipWhitelisted: false,
+    emails: [{ address: seed.primaryEmail, primary: true }, ...(seed.aliases ?? []).map((address) => ({ address }))],
+    ...(seed.aliases && seed.aliases.length > 0 ? { aliases: seed.aliases } : {}),
+    customerId: CUSTOMER_ID,
+    orgUnitPath: seed.orgUnitPath ?? '/',
+    isMailboxSetup: true,
+    isEnrolledIn2Sv: false,
+    isEnforcedIn2Sv: false,
+    includeInGlobalAddressList: true,
+  }
+}
+
+function present(user: DirectoryUser): DirectoryUser {
+  return structuredClone(user)
+}
+
+function findByEmail(state: State, email: string): DirectoryUser | undefined {
+  const wanted = lower(email)
+  return [...state.users.values()].find((user) => emailsOf(user).includes(wanted))
+}
+
+function emailsOf(user: DirectoryUser): string[] {
+  return [user.primaryEmail, ...(user.aliases ?? []), ...(user.nonEditableAliases ?? [])].map(lower)
+}
+
+function ownsDomain(state: State, domain: string): boolean {
+  return [...state.domains].some((owned) => domain === owned || domain.endsWith(`.${owned}`))
+}
+
+function domainOf(email: string): string {
+  return lower(email.slice(email.lastIndexOf('@') + 1))
+}
+
+function localPart(email: string): string {
+  return email.slice(0, email.indexOf('@') === -1 ? undefined : email.indexOf('@'))
+}
+
+// --- HTTP plumbing ---------------------------------------------------------------------------
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer
+    size += buffer.length
+    if (size > MAX_BODY_BYTES) break
+    chunks.push(buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
+  const contentType = req.headers['content-type']
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    body: url.pathname === TOKEN_PATH ? formWithoutAssertion(text) : parseBody(text),
+    ...(contentType ? { contentType } : {}),
+    authorization: req.headers.authorization !== undefined,
+  }
+}
+
+/** The form fields of a token request; the assertion is recorded decoded, apart. */
+function formWithoutAssertion(text: string): Record<string, string> | undefined {
+  if (text === '') return undefined
+  const fields = Object.fromEntries(new URLSearchParams(text))
+  delete fields.assertion
+  return fields
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+function takeFailure(failures: { match: FailureMatch; reply: FailureReply }[], req: RecordedRequest, url: URL): FailureReply | undefined {
+  const index = failures.findIndex(({ match }) => matches(match, req, url))
+  if (index === -1) return undefined
+  return failures.splice(index, 1)[0]?.reply
+}
+
+function matches(match: FailureMatch, req: RecordedRequest, url: URL): boolean {
+  if (match.method && match.method.toUpperCase() !== req.method) return false
+  if (match.pathIncludes && !req.path.includes(match.pathIncludes)) return false
+  return !match.queryIncludes || decodeURIComponent(url.search).includes(match.queryIncludes)
+}
+
+/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
+function wait(ms: number, waits: Set<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    const release = () => {
+      clearTimeout(timer)
+      waits.delete(release)
+      resolve()
+    }
+    const timer = setTimeout(release, ms)
+    waits.add(release)
+  })
+}
+
+function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return
+  if (body === undefined) {
+    res.writeHead(status, headers).end()
+    return
+  }
+  const text = typeof body === 'string' ? body : JSON.stringify(body)
+  const contentType = typeof body === 'string' ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8'
+  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
+}
+
+function sendDirectoryError(res: ServerResponse, error: DirectoryError): void {
+  const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' } : {}
+  send(res, error.status, googleErrorBody(error.status, error.message, error.reason, error.extra.status, error.extra.itemMessage), headers)
+}
+
+/** What Google's front end answers for a path no API serves: an HTML page, not a JSON error. */
+function sendNotFoundPage(res: ServerResponse): void {
+  const page = notFoundPage()
+  send(res, page.status, page.body)
+}
+
+function notFoundPage(): Answer {
+  return { status: 404, body: '<!DOCTYPE html><html lang=en><title>Error 404 (Not Found)!!1</title><p><b>404.</b> <ins>That’s an error.</ins></html>' }
+}
+
+function sendFailure(res: ServerResponse, reply: FailureReply, token: boolean): void {
+  const status = reply.status ?? 500
+  let body = reply.body
+  if (body === undefined && status >= 400) {
+    body = token
+      ? { error: status >= 500 ? 'internal_failure' : 'invalid_request', error_description: `Injected failure (HTTP ${status})` }
+      : googleErrorBody(status, `Injected failure (HTTP ${status})`, reply.reason ?? defaultReason(status))
+  }
+  send(res, status, body, reply.headers)
+}
+
+function defaultReason(status: number): string {
+  const reasons: Record<number, string> = { 400: 'badRequest', 401: 'authError', 403: 'forbidden', 404: 'notFound', 409: 'duplicate', 412: 'conditionNotMet', 429: 'rateLimitExceeded' }
+  return reasons[status] ?? (status >= 500 ? 'backendError' : 'invalid')
+}
+
+/**
+ * Google's JSON error body: `{error: {code, message, errors: [{message, domain, reason}], status?}}`;
+ * the item's message may be shorter than the top one ("Invalid Credentials").
+ */
+export function googleErrorBody(status: number, message: string, reason: string, statusName?: string, itemMessage?: string): Record<string, unknown> {
+  return {
+    error: {
+      code: status,
+      message,
+      errors: [{ message: itemMessage ?? message, domain: 'global', reason }],
+      ...(statusName ? { status: statusName } : {}),
+    },
+  }
+}
+
+// --- small helpers -------------------------------------------------------------------------
+
+function lower(text: string): string {
+  return text.toLowerCase()
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+// --- a throwaway service account, and running on its own ----------------------------------------
+
+export interface SandboxServiceAccount {
+  /** The JSON key text, as Google Cloud downloads it: the adapter's serviceAccountKey. */
+  keyJson: string
+  /** What the sandbox needs to verify the assertions signed with it. */
+  identity: ServiceAccountIdentity
+}
+
+/** A new RSA key pair in a service account JSON key, for the demo and the end-to-end tests. */
+export function createSandboxServiceAccount(options: { clientEmail?: string; clientId?: string } = {}): SandboxServiceAccount {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const clientEmail = options.clientEmail ?? 'deprovision-bot@sandbox-project.iam.gserviceaccount.com'
+  const clientId = options.clientId ?? '109876543210987654321'
+  const keyJson = JSON.stringify({
+    type: 'service_account',
+    project_id: 'sandbox-project',
+    private_key_id: randomBytes(20).toString('hex'),
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    client_email: clientEmail,
+    client_id: clientId,
+    token_uri: 'https://oauth2.googleapis.com/token',
+  })
+  return { keyJson, identity: { clientEmail, clientId, publicKey } }
+}
+
+export const DEMO_DOMAIN = 'example.com'
+export const DEMO_ADMIN = 'it-admin@example.com'
+
+export const DEMO_USERS: GoogleSeedUser[] = [
+  { id: '100000000000000000001', primaryEmail: DEMO_ADMIN, givenName: 'Ivy', familyName: 'Admin', isAdmin: true, lastLoginTime: '2025-05-02T08:15:00.000Z' },
+  { id: '100000000000000000002', primaryEmail: 'alice@example.com', givenName: 'Alice', familyName: 'Admin', isAdmin: true, lastLoginTime: '2025-04-28T17:02:00.000Z' },
+  { id: '100000000000000000003', primaryEmail: 'bob@example.com', givenName: 'Bob', familyName: 'Builder', aliases: ['robert@example.com'], lastLoginTime: '2025-03-11T09:40:00.000Z' },
+  { id: '100000000000000000004', primaryEmail: 'carol@example.com', givenName: 'Carol', familyName: 'Contractor', isDelegatedAdmin: true },
+  { id: '100000000000000000005', primaryEmail: 'dave@example.com', givenName: 'Dave', familyName: 'Departed', suspended: true, lastLoginTime: '2024-12-20T12:00:00.000Z' },
+  { id: '100000000000000000006', primaryEmail: 'erin@example.com', givenName: 'Erin', familyName: 'Archived', archived: true },
+]
+
+async function main(): Promise<void> {
+  const account = createSandboxServiceAccount()
+  const sandbox = await startGoogleWorkspaceSandbox({
+    serviceAccount: account.identity,
+    domain: DEMO_DOMAIN,
+    users: DEMO_USERS,
+    port: Number(process.env.GOOGLE_SANDBOX_PORT || 4030),
+    host: process.env.GOOGLE_SANDBOX_HOST || '127.0.0.1',
+    log: (line) => console.log(line),
+  })
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'google-sandbox-')), 'service-account.json')
+  writeFileSync(keyFile, account.keyJson, { mode: 0o600 })
+  console.log(`Google Workspace sandbox: baseUrl ${sandbox.url}, tokenUrl ${sandbox.tokenUrl}`)
+  console.log(`  throwaway service account key: ${keyFile}; adminEmail: ${DEMO_ADMIN}`)
+  for (const user of sandbox.users.values()) console.log(`  ${user.id}  ${user.primaryEmail}  ${user.suspended ? 'suspended' : 'active'}${user.isAdmin ? '  super admin' : ''}`)
+  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+function runDirectly(): boolean {
+  const entry = process.argv[1]
+  if (!entry) return false
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+if (runDirectly()) await main()

@@ -1,0 +1,85 @@
+/**
+ * Integration health as people read it: one channel message when an integration
+ * breaks (what is wrong, how to re-integrate) and one when it recovers, and the
+ * ephemeral `/deprovision status` list.
+ */
+import type { Problem } from '../providers/problems.js'
+import { context, section, type KnownBlock, type SlackMessage } from './blocks.js'
+import { explainProblem } from './problem.js'
+import { inline, link, slackDate } from './text.js'
+
+export interface IntegrationStatus {
+  name: string
+  health: { ok: true; detail?: string; since: string } | { ok: false; problem: Problem; since: string }
+  adminConsoleUrl?: string
+  /** What the credentials must allow ("an organization admin API key ..."). */
+  credentialsNeeded: string
+}
+
+/** Integrations listed in full: one block each keeps the answer under Slack's 50 blocks. */
+const SHOWN = 45
+const NAME_MAX = 120
+const DETAIL_MAX = 500
+
+export function integrationBrokenMessage(status: IntegrationStatus & { health: { ok: false } }): SlackMessage {
+  const name = inline(status.name, NAME_MAX)
+  const lines = brokenLines(status)
+  return {
+    text: `🔌 ${status.name} integration is broken: ${lines.headline}`,
+    blocks: [
+      section('health:broken', `🔌 *${name} integration is broken:* ${lines.headline}\n${lines.why}\n*Next step:* ${lines.next}`),
+      context('health:broken:note', ['Actions on this service fail until this is fixed. The bot posts again here when it recovers.']),
+    ],
+  }
+}
+
+export function integrationRecoveredMessage(status: IntegrationStatus): SlackMessage {
+  const name = inline(status.name, NAME_MAX)
+  return {
+    text: `✅ ${status.name} integration works again.`,
+    blocks: [section('health:recovered', `✅ *${name} integration works again.* Actions on it can run.`)],
+  }
+}
+
+/** The ephemeral answer to `/deprovision status`: every integration, healthy or what to do. */
+export function statusMessage(statuses: IntegrationStatus[]): SlackMessage {
+  if (statuses.length === 0) return { text: 'No integrations are configured.', blocks: [section('status:none', 'No integrations are configured in the providers file.')] }
+  const broken = statuses.filter((status) => !status.health.ok).length
+  const blocks: KnownBlock[] = [
+    section('status:summary', broken === 0 ? `✅ ${statuses.length === 1 ? 'The integration is' : `All ${statuses.length} integrations are`} healthy.` : `⚠️ ${broken} of ${statuses.length} integrations need attention.`),
+  ]
+  statuses.slice(0, SHOWN).forEach((status, index) => {
+    const name = inline(status.name, NAME_MAX)
+    if (status.health.ok) {
+      const detail = status.health.detail ? ` ${inline(status.health.detail, DETAIL_MAX)}` : ''
+      blocks.push(section(`status:${index}`, `✅ *${name}*: healthy.${detail}`))
+      return
+    }
+    const lines = brokenLines(status as IntegrationStatus & { health: { ok: false } })
+    blocks.push(section(`status:${index}`, `🔌 *${name}*: ${lines.headline} Since ${slackDate(status.health.since)}.\n${lines.why}\n*Next step:* ${lines.next}`))
+  })
+  if (statuses.length > SHOWN) blocks.push(context('status:more', [`…and ${statuses.length - SHOWN} more (see /metrics for every integration).`]))
+  return { text: broken === 0 ? 'All integrations are healthy.' : `${broken} integrations need attention.`, blocks }
+}
+
+function brokenLines(status: IntegrationStatus & { health: { ok: false } }): { headline: string; why: string; next: string } {
+  const { problem } = status.health
+  const needed = inline(status.credentialsNeeded, DETAIL_MAX)
+  const consoleLink = link(status.adminConsoleUrl, `the ${inline(status.name, NAME_MAX)} admin console`)
+  if (problem.kind === 'credentials') {
+    return {
+      headline: 'the registered credentials are incorrect or have expired.',
+      why: `The service rejected them${problem.detail ? `: ${inline(problem.detail, DETAIL_MAX)}` : '.'}`,
+      next: `Re-integrate with ${needed}, then update its secret and restart the bot.`,
+    }
+  }
+  if (problem.kind === 'permission') {
+    return {
+      headline: 'the credentials lack a permission the bot needs.',
+      why: problem.detail ? inline(problem.detail, DETAIL_MAX) : 'The service refused a read the bot needs.',
+      next: `Re-integrate with ${needed}.`,
+    }
+  }
+  const e = explainProblem(problem, { serviceName: status.name, action: 'delete', ...(status.adminConsoleUrl ? { adminConsoleUrl: status.adminConsoleUrl } : {}) })
+  return { headline: e.headline, why: e.why, next: `${e.nextStep} Check it in ${consoleLink}.` }
+}

@@ -1,0 +1,757 @@
+/**
+ * The Google Workspace adapter against the in-memory Google sandbox: the service
+ * account's JWT bearer flow (signed here with a throwaway RSA key and verified by
+ * the sandbox with its public key), what the Directory API receives for each action,
+ * and what the caller sees for each answer Google gives.
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { GoogleWorkspaceIntegration } from '../../src/config.js'
+import { DIRECTORY_USER_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-auth.js'
+import {
+  DEFAULT_ADMIN_CONSOLE_URL,
+  KEEP_DATA_WARNING,
+  NO_TRANSFER_WARNING,
+  SESSIONS_WARNING,
+  createGoogleWorkspaceProvider,
+} from '../../src/providers/google-workspace.js'
+import { ProviderError } from '../../src/providers/problems.js'
+import type { Problem } from '../../src/providers/problems.js'
+import type { Account, Provider } from '../../src/providers/types.js'
+import { USERS_PATH, googleErrorBody, startGoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
+import type { GoogleSeedUser, GoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
+
+const CLIENT_EMAIL = 'deprovision-bot@corp-security.iam.gserviceaccount.com'
+const CLIENT_ID = '112233445566778899001'
+const ADMIN = 'it-admin@corp.example'
+const START = Date.parse('2025-06-02T10:00:00.000Z')
+
+function serviceAccountKey(privateKeyPem: string): string {
+  return JSON.stringify({
+    type: 'service_account',
+    project_id: 'corp-security',
+    private_key_id: 'a1b2c3d4e5f6',
+    private_key: privateKeyPem,
+    client_email: CLIENT_EMAIL,
+    client_id: CLIENT_ID,
+    token_uri: 'https://oauth2.googleapis.com/token',
+  })
+}
+
+// Throwaway keys: the sandbox knows the first one's public half; the second plays a deleted or rotated key.
+const pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const PRIVATE_PEM = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+const KEY_JSON = serviceAccountKey(PRIVATE_PEM)
+const ROTATED_KEY_JSON = serviceAccountKey(
+  generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+)
+const PEM_BODY_SAMPLE = PRIVATE_PEM.split('\n')[3] ?? 'unreachable'
+
+const SEED: GoogleSeedUser[] = [
+  { id: 'u-admin', primaryEmail: ADMIN, givenName: 'Ivy', familyName: 'Admin', aliases: ['admin@corp.example'], isAdmin: true, lastLoginTime: '2025-06-01T08:00:00.000Z' },
+  { id: 'u-alice', primaryEmail: 'alice@corp.example', givenName: 'Alice', familyName: 'Admin', isAdmin: true, lastLoginTime: '2025-05-30T09:00:00.000Z' },
+  { id: 'u-bob', primaryEmail: 'bob@corp.example', givenName: 'Bob', familyName: 'Builder', aliases: ['robert@corp.example'], lastLoginTime: '2025-05-28T16:45:00.000Z' },
+  { id: 'u-carol', primaryEmail: 'carol@corp.example', givenName: 'Carol', familyName: 'Contractor', isDelegatedAdmin: true },
+  { id: 'u-dave', primaryEmail: 'dave@corp.example', givenName: 'Dave', familyName: 'Departed', suspended: true, lastLoginTime: '2025-01-10T12:00:00.000Z' },
+  { id: 'u-erin', primaryEmail: 'erin@corp.example', givenName: 'Erin', familyName: 'Archived', archived: true },
+]
+
+let clock = START
+const now = () => new Date(clock)
+let sandbox: GoogleWorkspaceSandbox
+let provider: Provider
+
+function integration(overrides: Partial<GoogleWorkspaceIntegration> = {}): GoogleWorkspaceIntegration {
+  return {
+    id: 'gws',
+    type: 'google-workspace',
+    displayName: 'Google Workspace',
+    domain: 'corp.example',
+    adminEmail: ADMIN,
+    serviceAccountKey: KEY_JSON,
+    baseUrl: sandbox.url,
+    tokenUrl: sandbox.tokenUrl,
+    ...overrides,
+  }
+}
+
+function make(overrides: Partial<GoogleWorkspaceIntegration> = {}, timeoutMs = 2000): Provider {
+  return createGoogleWorkspaceProvider(integration(overrides), { timeoutMs, now })
+}
+
+function tokenRequests() {
+  return sandbox.requests.filter((request) => request.path === '/token')
+}
+
+function directoryRequests() {
+  return sandbox.requests.filter((request) => request.path !== '/token')
+}
+
+async function account(email: string, using: Provider = provider): Promise<Account> {
+  const found = await using.findAccount(email)
+  if (!found) throw new Error(`seed user ${email} not found`)
+  sandbox.requests.length = 0
+  return found
+}
+
+async function problemOf(promise: Promise<unknown>): Promise<Problem> {
+  const error = await caught(promise)
+  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
+  return error.problem
+}
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail')
+    },
+    (error: unknown) => error,
+  )
+}
+
+beforeAll(async () => {
+  sandbox = await startGoogleWorkspaceSandbox({
+    serviceAccount: { clientEmail: CLIENT_EMAIL, clientId: CLIENT_ID, publicKey: pair.publicKey },
+    domain: 'corp.example',
+    now,
+  })
+})
+
+afterAll(async () => {
+  await sandbox.stop()
+})
+
+beforeEach(() => {
+  clock = START
+  sandbox.users.clear()
+  sandbox.deleted.clear()
+  for (const seed of SEED) sandbox.addUser(seed)
+  sandbox.delegatedScopes.clear()
+  sandbox.delegatedScopes.add(DIRECTORY_USER_SCOPE)
+  sandbox.revokeTokens()
+  provider = make()
+  sandbox.requests.length = 0
+})
+
+describe('Google Workspace provider: description', () => {
+  it('declares suspend, restore and delete, with suspend and restore reversible', () => {
+    expect([...provider.capabilities].sort()).toEqual(['delete', 'restore', 'suspend'])
+    expect([...provider.reversible].sort()).toEqual(['restore', 'suspend'])
+    expect(provider).toMatchObject({ id: 'gws', type: 'google-workspace', displayName: 'Google Workspace' })
+  })
+
+  it("links Google's Admin console users page unless another console URL is configured", () => {
+    expect(provider.adminConsoleUrl).toBe(DEFAULT_ADMIN_CONSOLE_URL)
+    expect(make({ adminConsoleUrl: 'https://admin.google.com/u/1/ac/users' }).adminConsoleUrl).toBe('https://admin.google.com/u/1/ac/users')
+  })
+})
+
+describe('Google Workspace provider: the service account key', () => {
+  function keyError(serviceAccountKey: string): Error {
+    try {
+      make({ serviceAccountKey })
+    } catch (error) {
+      if (error instanceof Error) return error
+    }
+    throw new Error('expected the provider to refuse the key')
+  }
+
+  it('refuses an OAuth client secret file, says what it is, and does not quote it', () => {
+    const error = keyError(JSON.stringify({ installed: { client_id: 'x.apps.googleusercontent.com', client_secret: 'GOCSPX-very-secret-value' } }))
+
+    expect(error).toBeInstanceOf(ServiceAccountKeyError)
+    expect(error.message).toContain('integration "gws"')
+    expect(error.message).toContain('an OAuth client secret file, not a service account key')
+    expect(error.message).toContain('IAM & Admin > Service accounts')
+    expect(error.message).not.toContain('GOCSPX-very-secret-value')
+  })
+
+  it("refuses a user's OAuth credentials (authorized_user)", () => {
+    const error = keyError(JSON.stringify({ type: 'authorized_user', client_id: 'x', client_secret: 'secret-123', refresh_token: '1//refresh-secret' }))
+
+    expect(error.message).toContain("a user's OAuth credentials (authorized_user)")
+    expect(error.message).not.toContain('1//refresh-secret')
+  })
+
+  it('refuses text that is not JSON, with a hint about environment variables, and does not quote it', () => {
+    const error = keyError(`{"type": "service_account", "private_key": "${PRIVATE_PEM}"}`)
+
+    expect(error.message).toContain('not valid JSON')
+    expect(error.message).toContain('\\n escapes')
+    expect(error.message).not.toContain(PEM_BODY_SAMPLE)
+  })
+
+  it('refuses a service account key whose private_key is not a PEM key, naming the field but not its value', () => {
+    const error = keyError(JSON.stringify({ type: 'service_account', client_email: CLIENT_EMAIL, private_key: 'MIIEv-not-a-key-PRIVATE KEY-zzz' }))
+
+    expect(error.message).toContain('private_key')
+    expect(error.message).not.toContain('MIIEv-not-a-key')
+  })
+
+  it('names the missing fields of an incomplete service account key', () => {
+    expect(keyError(JSON.stringify({ type: 'service_account', private_key: PRIVATE_PEM })).message).toContain('client_email')
+  })
+
+  it('accepts the key base64-encoded, as environment variables often hold it', () => {
+    const key = parseServiceAccountKey(Buffer.from(KEY_JSON).toString('base64'))
+
+    expect(key).toMatchObject({ clientEmail: CLIENT_EMAIL, clientId: CLIENT_ID, privateKeyId: 'a1b2c3d4e5f6' })
+    expect(key.privateKey.asymmetricKeyType).toBe('rsa')
+  })
+})
+
+describe('Google Workspace provider: access tokens (JWT bearer grant with domain-wide delegation)', () => {
+  it('exchanges an RS256 assertion naming the service account, the admin, the scope and the token URL', async () => {
+    await provider.findAccount('bob@corp.example')
+
+    const [token] = tokenRequests()
+    expect(token).toMatchObject({ method: 'POST', contentType: 'application/x-www-form-urlencoded', body: { grant_type: JWT_BEARER_GRANT } })
+    expect(token?.assertion?.header).toEqual({ alg: 'RS256', typ: 'JWT', kid: 'a1b2c3d4e5f6' })
+    expect(token?.assertion?.claims).toEqual({
+      iss: CLIENT_EMAIL,
+      sub: ADMIN,
+      scope: DIRECTORY_USER_SCOPE,
+      aud: sandbox.tokenUrl,
+      iat: START / 1000,
+      exp: START / 1000 + 3600,
+    })
+    // The sandbox verified the signature with the public key and issued the token the lookup used.
+    expect(directoryRequests()[0]).toMatchObject({ authorization: true, actor: ADMIN })
+  })
+
+  it('reuses one token for later calls', async () => {
+    await provider.findAccount('bob@corp.example')
+    await provider.findAccount('alice@corp.example')
+    await provider.listAccounts?.()
+
+    expect(tokenRequests()).toHaveLength(1)
+    expect(directoryRequests()).toHaveLength(3)
+  })
+
+  it('asks once for a token when calls start together', async () => {
+    await Promise.all(['bob', 'alice', 'carol', 'dave'].map((name) => provider.findAccount(`${name}@corp.example`)))
+
+    expect(tokenRequests()).toHaveLength(1)
+  })
+
+  it('replaces the token five minutes before it expires, not earlier', async () => {
+    await provider.findAccount('bob@corp.example')
+    clock = START + (3599 - 301) * 1000
+    await provider.findAccount('bob@corp.example')
+    expect(tokenRequests()).toHaveLength(1)
+
+    clock = START + (3599 - 299) * 1000
+    await provider.findAccount('bob@corp.example')
+    expect(tokenRequests()).toHaveLength(2)
+  })
+
+  it('replaces a token the Directory API refuses (revoked) once, and the call goes through', async () => {
+    await provider.findAccount('bob@corp.example')
+    sandbox.revokeTokens()
+
+    expect(await provider.findAccount('alice@corp.example')).toMatchObject({ id: 'u-alice' })
+    expect(tokenRequests()).toHaveLength(2)
+  })
+
+  it('reports credentials when the Directory API refuses the fresh token too, with Google\'s message', async () => {
+    sandbox.failNext({ method: 'GET', pathIncludes: USERS_PATH }, { status: 401, reason: 'authError' })
+    sandbox.failNext({ method: 'GET', pathIncludes: USERS_PATH }, { status: 401, reason: 'authError' })
+
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toEqual({
+      kind: 'credentials',
+      status: 401,
+      detail: 'Injected failure (HTTP 401) (authError)',
+    })
+    expect(tokenRequests()).toHaveLength(2)
+  })
+
+  it('says domain-wide delegation is not granted, for which scope and client id (unauthorized_client), and does not retry', async () => {
+    sandbox.delegatedScopes.clear()
+
+    const problem = await problemOf(provider.findAccount('bob@corp.example'))
+
+    expect(problem).toMatchObject({ kind: 'credentials', status: 401 })
+    const detail = problem.kind === 'credentials' ? problem.detail : ''
+    expect(detail).toContain(`domain-wide delegation is not granted for scope ${DIRECTORY_USER_SCOPE} to client ID ${CLIENT_ID}`)
+    expect(detail).toContain('Domain-wide delegation')
+    expect(tokenRequests()).toHaveLength(1)
+    expect(directoryRequests()).toHaveLength(0)
+  })
+
+  it('says the admin the bot acts as is not a user when Google answers invalid_grant "Invalid email or User ID"', async () => {
+    const problem = await problemOf(make({ adminEmail: 'former-admin@corp.example' }).findAccount('bob@corp.example'))
+
+    expect(problem).toMatchObject({ kind: 'credentials', status: 400 })
+    expect(problem.kind === 'credentials' && problem.detail).toContain('former-admin@corp.example, is not an active user')
+  })
+
+  it('says the key was deleted or rotated when Google rejects the signature', async () => {
+    const problem = await problemOf(make({ serviceAccountKey: ROTATED_KEY_JSON }).findAccount('bob@corp.example'))
+
+    expect(problem).toMatchObject({ kind: 'credentials', status: 400 })
+    expect(problem.kind === 'credentials' && problem.detail).toContain('Invalid JWT Signature.')
+    expect(problem.kind === 'credentials' && problem.detail).toContain('create a new JSON key')
+  })
+
+  it("points at this machine's clock when Google rejects the assertion's times", async () => {
+    const ahead = createGoogleWorkspaceProvider(integration(), { timeoutMs: 2000, now: () => new Date(clock + 2 * 3600_000) })
+
+    const problem = await problemOf(ahead.findAccount('bob@corp.example'))
+
+    expect(problem).toMatchObject({ kind: 'credentials', status: 400 })
+    expect(problem.kind === 'credentials' && problem.detail).toContain("check this machine's clock")
+  })
+
+  it('keeps a token endpoint outage retryable: 503 is transient, 429 rate-limited', async () => {
+    sandbox.failNext({ pathIncludes: '/token' }, { status: 503 })
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toMatchObject({ kind: 'transient', status: 503 })
+
+    sandbox.failNext({ pathIncludes: '/token' }, { status: 429, headers: { 'retry-after': '3' } })
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toEqual({ kind: 'rate-limited', retryAfterMs: 3000 })
+  })
+
+  it('reports a token answer that is not a bearer token as rejected', async () => {
+    sandbox.failNext({ pathIncludes: '/token' }, { status: 200, body: { id_token: 'not-an-access-token' } })
+
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toMatchObject({ kind: 'rejected', status: 200 })
+  })
+
+  it('quotes neither the private key nor the signed assertion when the token endpoint refuses', async () => {
+    const error = await caught(make({ serviceAccountKey: ROTATED_KEY_JSON }).findAccount('bob@corp.example'))
+    const text = `${String(error)} ${JSON.stringify((error as ProviderError).problem)}`
+
+    expect(text).not.toContain(PEM_BODY_SAMPLE)
+    // Every JWT starts with the base64url of '{"': a quoted assertion would show it.
+    expect(text).not.toContain('eyJ')
+  })
+})
+
+describe('Google Workspace provider: findAccount', () => {
+  it('reads the user by address (GET users/{userKey}) and maps it, with the last sign-in', async () => {
+    const found = await provider.findAccount('bob@corp.example')
+
+    expect(found).toEqual({
+      id: 'u-bob',
+      email: 'bob@corp.example',
+      displayName: 'Bob Builder',
+      status: 'active',
+      roles: [],
+      isAdmin: false,
+      lastActiveAt: '2025-05-28T16:45:00.000Z',
+    })
+    expect(directoryRequests()).toEqual([expect.objectContaining({ method: 'GET', path: `${USERS_PATH}/bob%40corp.example`, authorization: true })])
+  })
+
+  it('finds a user by an alias and reports the primary address', async () => {
+    expect(await provider.findAccount('robert@corp.example')).toMatchObject({ id: 'u-bob', email: 'bob@corp.example' })
+  })
+
+  it('answers null when Google has no such user (404 notFound)', async () => {
+    expect(await provider.findAccount('nobody@corp.example')).toBeNull()
+  })
+
+  it('reports a super admin as an admin with the role "super admin"', async () => {
+    expect(await provider.findAccount('alice@corp.example')).toMatchObject({ isAdmin: true, roles: ['super admin'] })
+  })
+
+  it('reports a delegated admin as an admin with the role "delegated admin", and no sign-in when Google says 1970', async () => {
+    const carol = await provider.findAccount('carol@corp.example')
+
+    expect(carol).toMatchObject({ isAdmin: true, roles: ['delegated admin'] })
+    expect(carol).not.toHaveProperty('lastActiveAt')
+  })
+
+  it('reads suspended users, and archived ones (who cannot sign in either), as suspended', async () => {
+    expect(await provider.findAccount('dave@corp.example')).toMatchObject({ status: 'suspended' })
+    expect(await provider.findAccount('erin@corp.example')).toMatchObject({ status: 'suspended' })
+  })
+
+  it('does not read a 404 without Google\'s error body (a wrong baseUrl) as "no such user"', async () => {
+    const misconfigured = make({ baseUrl: `${sandbox.url}/directory` })
+
+    const problem = await problemOf(misconfigured.findAccount('bob@corp.example'))
+
+    expect(problem).toMatchObject({ kind: 'rejected', status: 404 })
+    expect(problem.kind === 'rejected' && problem.detail).toContain('check baseUrl')
+  })
+
+  it("reports an address outside the account's domains as Google does (403 forbidden), saying the domain may not be this account's", async () => {
+    expect(await problemOf(provider.findAccount('someone@other.example'))).toEqual({
+      kind: 'permission',
+      status: 403,
+      detail:
+        "Not Authorized to access this resource/api (forbidden); other.example is not corp.example; if it is not one of this Google Workspace account's domains either, the person has no account here",
+    })
+  })
+
+  it('adds no domain hint to a 403 for an address in the primary domain', async () => {
+    sandbox.failNext({ method: 'GET' }, { status: 403 })
+
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toEqual({ kind: 'permission', status: 403, detail: 'Injected failure (HTTP 403) (forbidden)' })
+  })
+
+  it('reports an answer that is not a Directory user as rejected', async () => {
+    sandbox.failNext({ method: 'GET' }, { status: 200, body: { kind: 'admin#directory#user' } })
+
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toMatchObject({ kind: 'rejected', status: 200 })
+  })
+})
+
+describe('Google Workspace provider: listAccounts and listAdmins', () => {
+  it('pages through every user of the account, 500 at a time, with an opaque cursor', async () => {
+    for (let n = 0; n < 1000; n++) sandbox.addUser({ primaryEmail: `user${String(n).padStart(4, '0')}@corp.example` })
+    const listAccounts = provider.listAccounts
+    if (!listAccounts) throw new Error('listAccounts is missing')
+
+    const first = await listAccounts()
+    const second = await listAccounts(first.nextCursor)
+    const third = await listAccounts(second.nextCursor)
+
+    expect([first.accounts.length, second.accounts.length, third.accounts.length]).toEqual([500, 500, 6])
+    expect(third.nextCursor).toBeUndefined()
+    const emails = [...first.accounts, ...second.accounts, ...third.accounts].map((entry) => entry.email)
+    expect(new Set(emails).size).toBe(1006)
+    expect(directoryRequests()[0]?.query).toEqual({ customer: 'my_customer', maxResults: '500', orderBy: 'email' })
+    expect(directoryRequests()[1]?.query).toMatchObject({ pageToken: first.nextCursor })
+  })
+
+  it('lists the super admins with the isAdmin=true search, believing only the flag', async () => {
+    const listAdmins = provider.listAdmins
+    if (!listAdmins) throw new Error('listAdmins is missing')
+
+    const admins = await listAdmins()
+
+    expect(admins.map((admin) => admin.email).sort()).toEqual(['alice@corp.example', ADMIN])
+    expect(admins.every((admin) => admin.isAdmin)).toBe(true)
+    expect(directoryRequests()[0]?.query).toMatchObject({ customer: 'my_customer', query: 'isAdmin=true' })
+
+    sandbox.failNext({ queryIncludes: 'isAdmin=true' }, { status: 200, body: { users: [{ id: 'u-bob', primaryEmail: 'bob@corp.example', isAdmin: false }] } })
+    expect(await listAdmins()).toEqual([])
+  })
+
+  it('follows nextPageToken when there are more super admins than one page', async () => {
+    for (let n = 0; n < 520; n++) sandbox.addUser({ primaryEmail: `admin${n}@corp.example`, isAdmin: true })
+
+    expect(await provider.listAdmins?.()).toHaveLength(522)
+    expect(directoryRequests()).toHaveLength(2)
+  })
+})
+
+describe('Google Workspace provider: preflight', () => {
+  it('suspend: re-reads the user by id and says what suspension does and does not do', async () => {
+    const bob = await account('bob@corp.example')
+
+    const result = await provider.preflight(bob, 'suspend')
+
+    expect(result).toMatchObject({ kind: 'ready', account: { id: 'u-bob', status: 'active' }, reversible: true })
+    if (result.kind !== 'ready') return
+    expect(result.consequences[0]).toContain('Bob Builder (bob@corp.example) is suspended in Google Workspace')
+    expect(result.consequences.join(' ')).toMatch(/Nothing is deleted.*New mail and calendar invitations.*still bills/)
+    expect(result.warnings).toEqual([SESSIONS_WARNING])
+    expect(directoryRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${USERS_PATH}/u-bob`])
+  })
+
+  it('delete: says mail, Drive, calendars and Vault data go, that it is restorable for 20 days, and advises suspending to keep data', async () => {
+    const bob = await account('bob@corp.example')
+
+    const result = await provider.preflight(bob, 'delete')
+
+    expect(result).toMatchObject({ kind: 'ready', reversible: false })
+    if (result.kind !== 'ready') return
+    const text = result.consequences.join(' ')
+    expect(text).toContain('Their mail, Drive files (My Drive), calendars and other Google data are deleted')
+    expect(text).toContain('Vault')
+    expect(text).toContain('restore the account in the Admin console for 20 days')
+    expect(result.warnings).toEqual([SESSIONS_WARNING, KEEP_DATA_WARNING, NO_TRANSFER_WARNING])
+  })
+
+  it('restore: says they can sign in again, and warns when un-suspending will not let an archived user in', async () => {
+    const dave = await account('dave@corp.example')
+    const restore = await provider.preflight(dave, 'restore')
+    expect(restore).toMatchObject({ kind: 'ready', reversible: true, warnings: [] })
+
+    sandbox.addUser({ id: 'u-frank', primaryEmail: 'frank@corp.example', suspended: true, archived: true })
+    const frank = await account('frank@corp.example')
+    const archived = await provider.preflight(frank, 'restore')
+    expect(archived.kind === 'ready' && archived.warnings.join(' ')).toContain('does not unarchive it')
+  })
+
+  it('warns when Google, not an admin, suspended the account', async () => {
+    sandbox.addUser({ id: 'u-gina', primaryEmail: 'gina@corp.example', suspended: true, suspensionReason: 'ABUSE' })
+
+    const result = await provider.preflight(await account('gina@corp.example'), 'restore')
+
+    expect(result.kind === 'ready' && result.warnings.join(' ')).toContain('reason ABUSE')
+  })
+
+  it('warns that an already suspended account will not change', async () => {
+    const result = await provider.preflight(await account('dave@corp.example'), 'suspend')
+
+    expect(result.kind === 'ready' && result.warnings[0]).toBe('The account is already suspended in Google Workspace; nothing will change.')
+  })
+
+  it('warns about a super admin, and leaves the last-admin decision to the core', async () => {
+    const result = await provider.preflight(await account('alice@corp.example'), 'delete')
+
+    expect(result.kind).toBe('ready')
+    expect(result.kind === 'ready' && result.warnings[0]).toContain('Alice Admin (alice@corp.example) is a super admin')
+  })
+
+  it('blocks suspending or deleting the admin the bot acts as (integration owner), also found through an alias', async () => {
+    const admin = await account('admin@corp.example')
+
+    for (const action of ['suspend', 'delete'] as const) {
+      expect(await provider.preflight(admin, action)).toEqual({
+        kind: 'blocked',
+        account: expect.objectContaining({ id: 'u-admin' }),
+        blockers: [{ problem: { kind: 'integration-owner', owner: ADMIN } }],
+      })
+    }
+    expect((await provider.preflight(admin, 'restore')).kind).toBe('ready')
+  })
+
+  it('blocks a delegated admin acting on a super admin, since only a super admin may', async () => {
+    const delegated = make({ adminEmail: 'carol@corp.example' })
+
+    const result = await delegated.preflight(await account('alice@corp.example', delegated), 'suspend')
+
+    expect(result).toMatchObject({ kind: 'blocked', blockers: [{ problem: { kind: 'permission' } }] })
+    const detail = result.kind === 'blocked' && result.blockers[0]?.problem.kind === 'permission' ? result.blockers[0].problem.detail : ''
+    expect(detail).toContain('only a super admin can suspend a super admin; the bot acts as carol@corp.example')
+    expect((await delegated.preflight(await account('bob@corp.example', delegated), 'suspend')).kind).toBe('ready')
+  })
+
+  it('answers gone when the user was deleted since the lookup', async () => {
+    const bob = await account('bob@corp.example')
+    sandbox.users.delete('u-bob')
+
+    expect(await provider.preflight(bob, 'delete')).toEqual({ kind: 'gone' })
+  })
+
+  it('blocks cancel-delete as unsupported without calling Google', async () => {
+    const bob = await account('bob@corp.example')
+
+    expect(await provider.preflight(bob, 'cancel-delete')).toEqual({
+      kind: 'blocked',
+      account: bob,
+      blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }],
+    })
+    expect(sandbox.requests).toHaveLength(0)
+  })
+})
+
+describe('Google Workspace provider: execute', () => {
+  it('suspends with PUT users/{id} and exactly {"suspended": true} (update has patch semantics)', async () => {
+    const bob = await account('bob@corp.example')
+
+    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'done' })
+
+    const write = directoryRequests().at(-1)
+    expect(write).toMatchObject({ method: 'PUT', path: `${USERS_PATH}/u-bob`, body: { suspended: true } })
+    expect(write?.contentType).toContain('application/json')
+    expect(sandbox.users.get('u-bob')).toMatchObject({ suspended: true, suspensionReason: 'ADMIN', primaryEmail: 'bob@corp.example', aliases: ['robert@corp.example'] })
+  })
+
+  it('restores with {"suspended": false}', async () => {
+    const dave = await account('dave@corp.example')
+
+    expect(await provider.execute(dave, 'restore', {})).toEqual({ kind: 'done' })
+    expect(directoryRequests().at(-1)).toMatchObject({ method: 'PUT', path: `${USERS_PATH}/u-dave`, body: { suspended: false } })
+    expect(sandbox.users.get('u-dave')?.suspended).toBe(false)
+  })
+
+  it('says a restored user is still archived and cannot sign in yet', async () => {
+    sandbox.addUser({ id: 'u-frank', primaryEmail: 'frank@corp.example', suspended: true, archived: true })
+
+    expect(await provider.execute(await account('frank@corp.example'), 'restore', {})).toEqual({
+      kind: 'done',
+      detail: 'the account is still archived, so they cannot sign in until an admin unarchives it',
+    })
+  })
+
+  it('does not write when the account is already suspended, or already active for restore', async () => {
+    expect(await provider.execute(await account('dave@corp.example'), 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already suspended' })
+    expect(await provider.execute(await account('bob@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'already active' })
+    expect(await provider.execute(await account('erin@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'not suspended (but archived)' })
+    expect(directoryRequests().filter((r) => r.method !== 'GET')).toHaveLength(0)
+  })
+
+  it('says the account no longer exists when suspend finds it gone', async () => {
+    const bob = await account('bob@corp.example')
+    sandbox.users.delete('u-bob')
+
+    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the account no longer exists' })
+  })
+
+  it('reports restoring a deleted account as not found, pointing at the Admin console', async () => {
+    const bob = await account('bob@corp.example')
+    sandbox.users.delete('u-bob')
+
+    expect(await problemOf(provider.execute(bob, 'restore', {}))).toEqual({
+      kind: 'not-found',
+      detail: 'the account was deleted; an admin can restore it in the Admin console within 20 days of deletion',
+    })
+  })
+
+  it('fails when Google accepts the update but still reports the account as not suspended', async () => {
+    const bob = await account('bob@corp.example')
+    sandbox.failNext({ method: 'PUT' }, { status: 200, body: { id: 'u-bob', primaryEmail: 'bob@corp.example', suspended: false } })
+
+    expect(await provider.execute(bob, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', status: 200 } })
+  })
+
+  it('deletes with DELETE users/{id}: done, restorable by an admin for 20 days', async () => {
+    const bob = await account('bob@corp.example')
+
+    expect(await provider.execute(bob, 'delete', {})).toEqual({
+      kind: 'done',
+      detail: 'an admin can restore the account in the Google Admin console for 20 days (until 2025-06-22)',
+    })
+    expect(directoryRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${USERS_PATH}/u-bob`, `DELETE ${USERS_PATH}/u-bob`])
+    expect(sandbox.users.has('u-bob')).toBe(false)
+    expect(sandbox.deleted.get('u-bob')).toMatchObject({ deletedAt: '2025-06-02T10:00:00.000Z' })
+  })
+
+  it('treats deleting a user that is already gone as already deleted, before or during the call', async () => {
+    const bob = await account('bob@corp.example')
+    sandbox.users.delete('u-bob')
+    expect(await provider.execute(bob, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+
+    const alice = await account('alice@corp.example')
+    sandbox.failNext({ method: 'DELETE' }, { status: 404 })
+    expect(await provider.execute(alice, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+  })
+
+  it('never suspends or deletes the admin it acts as, even without a preflight', async () => {
+    const admin = await account(ADMIN)
+
+    expect(await problemOf(provider.execute(admin, 'delete', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
+    expect(await problemOf(provider.execute(admin, 'suspend', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
+    expect(directoryRequests().filter((r) => r.method !== 'GET')).toHaveLength(0)
+    expect(sandbox.users.get('u-admin')?.suspended).toBe(false)
+  })
+
+  it('does not let a delegated admin write to a super admin, even without a preflight', async () => {
+    const delegated = make({ adminEmail: 'carol@corp.example' })
+    const alice = await account('alice@corp.example', delegated)
+
+    expect(await problemOf(delegated.execute(alice, 'delete', {}))).toMatchObject({ kind: 'permission' })
+    expect(directoryRequests().filter((r) => r.method === 'DELETE')).toHaveLength(0)
+  })
+
+  it('fails cancel-delete as unsupported without calling Google', async () => {
+    const bob = await account('bob@corp.example')
+
+    expect(await provider.execute(bob, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
+    expect(sandbox.requests).toHaveLength(0)
+  })
+})
+
+describe("Google Workspace provider: Google's errors reach the caller as typed problems", () => {
+  it('403 forbidden -> permission, with the message and reason', async () => {
+    const bob = await account('bob@corp.example')
+    sandbox.failNext({ method: 'PUT' }, { status: 403, body: googleErrorBody(403, 'Not Authorized to access this resource/api', 'forbidden') })
+
+    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({
+      kind: 'permission',
+      status: 403,
+      detail: 'Not Authorized to access this resource/api (forbidden)',
+    })
+    expect(sandbox.users.get('u-bob')?.suspended).toBe(false)
+  })
+
+  it('403 userRateLimitExceeded and 403 quotaExceeded -> rate-limited, not permission', async () => {
+    const bob = await account('bob@corp.example')
+    sandbox.failNext({ method: 'DELETE' }, { status: 403, reason: 'userRateLimitExceeded' })
+    expect(await problemOf(provider.execute(bob, 'delete', {}))).toEqual({ kind: 'rate-limited' })
+
+    sandbox.failNext({ method: 'DELETE' }, { status: 403, reason: 'quotaExceeded' })
+    expect(await problemOf(provider.execute(bob, 'delete', {}))).toEqual({ kind: 'rate-limited' })
+  })
+
+  it('429 rateLimitExceeded with Retry-After: 7 -> rate-limited, retry after 7000 ms', async () => {
+    sandbox.failNext({ method: 'GET' }, { status: 429, reason: 'rateLimitExceeded', headers: { 'retry-after': '7' } })
+
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
+  })
+
+  it('503 backendError -> transient, with the status', async () => {
+    sandbox.failNext({ method: 'GET' }, { status: 503, body: googleErrorBody(503, 'Service unavailable. Please try again', 'backendError') })
+
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toEqual({
+      kind: 'transient',
+      status: 503,
+      detail: 'Service unavailable. Please try again (backendError)',
+    })
+  })
+
+  it('400 invalid -> rejected, with the message', async () => {
+    const bob = await account('bob@corp.example')
+    sandbox.failNext({ method: 'PUT' }, { status: 400, body: googleErrorBody(400, 'Invalid Input: suspended', 'invalid') })
+
+    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({ kind: 'rejected', status: 400, detail: 'Invalid Input: suspended (invalid)' })
+  })
+
+  it('a Directory API slower than timeoutMs -> transient', async () => {
+    const impatient = make({}, 200)
+    await impatient.findAccount('bob@corp.example')
+    sandbox.failNext({ method: 'GET' }, { delayMs: 1500 })
+
+    const started = Date.now()
+    expect(await problemOf(impatient.findAccount('bob@corp.example'))).toMatchObject({ kind: 'transient' })
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('Google Workspace provider: checkConnection', () => {
+  it('gets a token and reads the admin it acts as: a super admin is connected', async () => {
+    expect(await provider.checkConnection()).toEqual({ ok: true, detail: `connected as ${ADMIN}, a super admin: users can be read, suspended and deleted` })
+    expect(sandbox.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /token', `GET ${USERS_PATH}/it-admin%40corp.example`])
+  })
+
+  it('says a delegated admin cannot act on super admins', async () => {
+    expect(await make({ adminEmail: 'carol@corp.example' }).checkConnection()).toMatchObject({ ok: true, detail: expect.stringContaining('never on super admins') })
+  })
+
+  it('fails when the admin it acts as is not an admin', async () => {
+    // Google grants the token (the user exists), but Directory calls are refused: 403 forbidden.
+    expect(await make({ adminEmail: 'bob@corp.example' }).checkConnection()).toMatchObject({ ok: false, problem: { kind: 'permission', status: 403 } })
+  })
+
+  it('fails with the delegation problem when domain-wide delegation is not granted', async () => {
+    sandbox.delegatedScopes.clear()
+
+    const health = await provider.checkConnection()
+
+    expect(health).toMatchObject({ ok: false, problem: { kind: 'credentials', status: 401 } })
+    expect(!health.ok && health.problem.kind === 'credentials' && health.problem.detail).toContain('domain-wide delegation is not granted')
+  })
+})
+
+describe('Google Workspace sandbox: the 20-day restore window', () => {
+  it('undeletes a deleted user by id within 20 days, and not after', async () => {
+    const bob = await account('bob@corp.example')
+    await provider.execute(bob, 'delete', {})
+    await provider.execute(await account('alice@corp.example'), 'delete', {})
+
+    clock = START + 19 * 24 * 3600_000
+    const early = await fetch(`${sandbox.url}${USERS_PATH}/u-bob/undelete`, { method: 'POST', headers: { authorization: `Bearer ${await fetchToken()}` } })
+    expect(early.status).toBe(204)
+    expect(sandbox.users.get('u-bob')?.primaryEmail).toBe('bob@corp.example')
+
+    clock = START + 21 * 24 * 3600_000
+    const late = await fetch(`${sandbox.url}${USERS_PATH}/u-alice/undelete`, { method: 'POST', headers: { authorization: `Bearer ${await fetchToken()}` } })
+    expect(late.status).toBe(404)
+    expect(sandbox.deleted.has('u-alice')).toBe(false)
+  })
+
+  /** A token for calling the sandbox directly, from the same JWT bearer flow the adapter uses. */
+  async function fetchToken(): Promise<string> {
+    const source = createTokenSource({ key: parseServiceAccountKey(KEY_JSON), subject: ADMIN, scopes: [DIRECTORY_USER_SCOPE], tokenUrl: sandbox.tokenUrl, now })
+    try {
+      return await source.accessToken()
+    } finally {
+      await source.close()
+    }
+  }
+})

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { integrationBrokenMessage, integrationRecoveredMessage, statusMessage, type IntegrationStatus } from '../../src/views/health.js'
+import { messageViolations } from '../../src/views/limits.js'
+
+const since = '2026-11-22T10:00:00.000Z'
+const healthy: IntegrationStatus = { name: 'Acme HR', health: { ok: true, detail: 'connected; users can be read', since }, credentialsNeeded: 'a SCIM token' }
+const expired = {
+  name: 'Atlassian <!channel>',
+  health: { ok: false as const, problem: { kind: 'credentials' as const, status: 401, detail: 'x'.repeat(5000) }, since },
+  adminConsoleUrl: 'https://admin.atlassian.com',
+  credentialsNeeded: 'an organization admin API key',
+}
+
+describe('integration health messages', () => {
+  it('says a broken integration’s credentials expired and how to re-integrate, within Slack’s limits', () => {
+    const message = integrationBrokenMessage(expired)
+    expect(message.text).toContain('registered credentials are incorrect or have expired')
+    expect(JSON.stringify(message.blocks)).toContain('Re-integrate with an organization admin API key')
+    expect(JSON.stringify(message.blocks)).not.toContain('<!channel>')
+    expect(messageViolations(message)).toEqual([])
+  })
+
+  it('says when it works again', () => {
+    expect(integrationRecoveredMessage(healthy).text).toBe('✅ Acme HR integration works again.')
+  })
+
+  it('lists every integration in the status answer, the broken ones with their next step, even for many', () => {
+    const many = Array.from({ length: 60 }, (_, i) => (i % 2 ? healthy : expired))
+    const message = statusMessage(many)
+    expect(message.text).toBe('30 integrations need attention.')
+    expect(JSON.stringify(message.blocks)).toContain('…and 15 more')
+    expect(messageViolations(message)).toEqual([])
+    expect(statusMessage([healthy]).blocks[0]).toMatchObject({ text: { text: '✅ The integration is healthy.' } })
+  })
+})
