@@ -1,5 +1,6 @@
 /** Posts an accepted alert to the alert channel, once, and remembers where it went. */
 import type { Job } from 'bullmq'
+import { describeProblem } from '../providers/problems.js'
 import { alertMessage } from '../views/alert-message.js'
 import type { JobContext } from './context.js'
 import type { PostAlertJob } from './queues.js'
@@ -7,9 +8,12 @@ import type { PostAlertJob } from './queues.js'
 export async function postAlert(ctx: JobContext, job: Job<PostAlertJob>): Promise<void> {
   const alert = await ctx.alerts.get(job.data.alertId)
   if (!alert || alert.message) return
+  // Say a broken integration is broken on the alert itself, before anyone clicks.
+  const health = (await ctx.health.all())[alert.integration]
+  const broken = health && !health.ok ? describeProblem(health.problem) : undefined
   const posted = await ctx.slack.chat.postMessage({
     channel: ctx.alertChannelId,
-    ...alertMessage(alert, ctx.providers.summary(alert.integration)),
+    ...alertMessage(alert, { ...ctx.providers.summary(alert.integration), ...(broken ? { broken } : {}) }),
   })
   if (!posted.ts || !posted.channel) throw new Error('chat.postMessage answered without channel and ts')
   await ctx.alerts.setMessage(alert.id, { channel: posted.channel, ts: posted.ts })

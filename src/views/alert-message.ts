@@ -14,6 +14,8 @@ import { capitalize, clip, inline, mention, plainSafe, slackDate, truncate, with
 export interface AlertIntegration {
   capabilities: ReadonlySet<Action>
   adminConsoleUrl?: string
+  /** Set while the integration's last health check failed: what is wrong, said before anyone clicks. */
+  broken?: string
 }
 
 /** Budgets for untrusted text in the alert (escaped characters). */
@@ -58,6 +60,9 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
 
   const status = statusLine(alert, integration)
   if (status) blocks.push(section(id('status'), status))
+  if (integration.broken && alert.state.kind === 'open') {
+    blocks.push(section(id('broken'), `🔌 *${service} integration is broken:* ${clip(integration.broken, ALERT_TEXT.detail)} Actions will fail until it is re-integrated (\`/deprovision status\` says how).`))
+  }
 
   const offered = availableActions(alert, integration.capabilities)
   if (alert.state.kind === 'open' || offered.length > 0) {

@@ -44,6 +44,17 @@ describe('/deprovision status', () => {
   })
 })
 
+describe('alerts for a broken integration', () => {
+  it('say so on the alert, before anyone clicks', async () => {
+    expireCredentialsOnce()
+    await env.bot.checkHealth()
+    const accepted = await env.postAlert({ integration: LOCAL.integrationId, email: 'bob@example.com', reason: 'Departed' })
+    const message = await env.alertMessage(String(accepted.body.alertId))
+    expect(JSON.stringify(message.blocks)).toMatch(/integration is broken:\* credentials rejected \(HTTP 401\)/)
+    await env.bot.checkHealth()
+  })
+})
+
 describe('the periodic health check', () => {
   it('posts once when credentials expire mid-run, not again while broken, and once on recovery', async () => {
     await env.bot.checkHealth()
