@@ -125,6 +125,7 @@ describe('Atlassian refusals', () => {
     expect(view.submit).toBeUndefined()
     expect(text(view)).toMatch(/not a managed account/)
     expect(text(view)).toMatch(/Remove/)
+    expect(env.atlassian!.requests.filter((r) => r.path.includes('aa-erin/manage/lifecycle'))).toEqual([])
   })
 
   it('shows the service’s own reason when it does not allow the deletion', async () => {

@@ -96,11 +96,34 @@ describe('Treasure Data, the bot holding an administrator’s key', () => {
     expect(text(view)).toMatch(/re-link|integration/i)
   })
 
+  it('refuses to delete the account owner: nobody may', async () => {
+    const { view } = await openModal(env, 'olivia.owner@example.com')
+    expect(view.submit).toBeUndefined()
+    expect(env.treasureData!.findUser('olivia.owner@example.com')).toBeDefined()
+  })
+
   it('deletes a restricted user', async () => {
     const { message, view } = await openModal(env, 'rita.restricted@example.com')
     await env.submit(view)
     await env.threadReply(message, /was deleted/)
     expect(env.treasureData!.findUser('rita.restricted@example.com')).toBeUndefined()
     expect(env.treasureData!.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+  })
+})
+
+describe('Treasure Data, the bot holding a restricted user’s key', () => {
+  let env: LocalEnvironment
+  beforeAll(async () => {
+    env = await startLocalEnvironment({ treasureData: { users: USERS, keyOf: 'rex.restricted@example.com' } })
+  })
+  afterAll(async () => {
+    await env?.stop()
+  })
+
+  it('refuses every delete, saying an owner’s or administrator’s key is needed, before any write call', async () => {
+    const { view } = await openModal(env, 'rita.restricted@example.com')
+    expect(view.submit).toBeUndefined()
+    expect(text(view)).toMatch(/only the account owner or an administrator can delete a user/)
+    expect(env.treasureData!.requests.filter((r) => r.method === 'POST')).toHaveLength(0)
   })
 })
