@@ -46,7 +46,7 @@ export function requestAction(deps: HandlerDeps) {
 
     const capabilities = deps.providers.summary(alert.integration).capabilities
     const accepted = acceptsRequest(alert, capabilities, kind)
-    const view = accepted ? await confirmationView(deps, context, alert, { id: actor, email: await lookupEmail(client, actor) }) : busyModal(context, alert)
+    const view = accepted ? await confirmationView(deps, context, alert, { id: actor, email: await lookupEmail(deps.announcer, actor) }) : busyModal(context, alert)
     await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view })
   }
 }
