@@ -10,6 +10,11 @@ export function requestActionId(action: Action): string {
 }
 export const REQUEST_ACTION_PATTERN = /^alert_action:(delete|suspend|restore|cancel-delete|deprovision-access)$/
 
+/** The alert's Mute menu; each option's value is `<alertId>|<scope>|<duration>`. */
+export const MUTE_ACTION_ID = 'alert_mute'
+/** Unmute, on a muted alert or in the mutes list; value: the mute id (and `|<alertId>` on an alert). */
+export const UNMUTE_ACTION_ID = 'alert_unmute'
+
 /** The confirmation modal; its private_metadata is `ModalContext` as JSON. */
 export const CONFIRM_CALLBACK_ID = 'confirm_action'
 

@@ -16,6 +16,7 @@ import { checkIntegrations } from './jobs/health-check.js'
 import { TimerStore } from './jobs/timers.js'
 import { createMetrics } from './metrics.js'
 import { HealthStore } from './store/health.js'
+import { MuteStore } from './store/mutes.js'
 import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
 import { createLogger, type Logger } from './logger.js'
@@ -87,6 +88,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const audit = new AuditLog(redis)
   const queues = new JobQueues(redis as unknown as ConnectionOptions, retry, (error) => logger.warn({ err: error }, 'queue connection problem'))
   const timers = new TimerStore(redis)
+  const mutes = new MuteStore(redis)
   const now = options.now ?? (() => new Date())
   const providers = ProviderRegistry.fromConfig(config.integrations, { timeoutMs: options.providerTimeoutMs ?? 15_000, now })
 
@@ -96,6 +98,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     audit,
     timers,
     health: new HealthStore(redis),
+    mutes,
     metrics,
     queues,
     providers,
@@ -109,6 +112,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     redis,
     alerts,
     audit,
+    mutes,
     queues,
     providers,
     logger,

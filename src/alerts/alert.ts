@@ -49,6 +49,8 @@ export interface Alert extends AlertReport {
   /** The integration's display name, frozen at ingest so the message never changes under it. */
   integrationName: string
   message?: MessageRef
+  /** The mute set from this alert's menu, while it may still hold. */
+  muteId?: string
   state: AlertState
   /** Bumped by every state change; a claim succeeds only on the version it was decided on. */
   version: number

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
+import type { MuteStore } from '../store/mutes.js'
 import { parseAlertReport } from './schema.js'
 
 export const MAX_ALERT_BYTES = 64 * 1024
@@ -20,6 +21,7 @@ export interface IngestDeps {
   ingestToken: string
   alerts: AlertStore
   audit: AuditLog
+  mutes: MuteStore
   queues: JobQueues
   providers: ProviderRegistry
   logger: Logger
@@ -70,6 +72,13 @@ async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   const provider = deps.providers.get(report.integration)
   if (!provider) {
     return sendJson(res, 404, { error: `Unknown integration "${report.integration}".`, integrations: deps.providers.ids() })
+  }
+
+  const mute = await deps.mutes.matching(report.integration, report.email)
+  if (mute) {
+    await deps.mutes.countSuppressed(mute.id)
+    const { id: _id, suppressed: _suppressed, ...matched } = mute
+    return sendJson(res, 202, { alertId: null, status: 'muted', mute: matched })
   }
 
   const created = await deps.alerts.create(report, provider.displayName, (deps.now ?? (() => new Date()))())

@@ -8,7 +8,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewStateValue, ViewSu
 type ViewStateValues = Record<string, Record<string, ViewStateValue>>
 import { ANSWER_ACTION_ID, QUESTION_BLOCK_PREFIX } from '../constants.js'
 import type { Choices } from '../providers/types.js'
-import { alertMessage } from '../views/alert-message.js'
+import { alertSurface } from '../alerts/surface.js'
 import { busyModal, noticeModal, notAuthorizedText } from '../views/modals.js'
 import { inProgressReply, outcomeReply } from '../views/thread.js'
 import { isActor, type HandlerDeps } from './deps.js'
@@ -55,7 +55,7 @@ export function confirmAction(deps: HandlerDeps) {
       const { channel, ts } = alert.message
       await Promise.all([
         deps.announcer.chat.postMessage({ channel, thread_ts: ts, ...inProgressReply(alert, request) }),
-        deps.announcer.chat.update({ channel, ts, ...alertMessage(claimed, summary) }),
+        alertSurface(claimed, deps.providers, deps.mutes).then((message) => deps.announcer.chat.update({ channel, ts, ...message })),
       ]).catch((error: unknown) => log.warn({ err: error }, 'could not announce the action in Slack; running it anyway'))
     }
 
@@ -80,7 +80,7 @@ export function confirmAction(deps: HandlerDeps) {
       if (!alert.message) return
       const { channel, ts } = alert.message
       await client.chat.postMessage({ channel, thread_ts: ts, ...outcomeReply(alert, request, { kind: 'failed', problem }, summary) })
-      await client.chat.update({ channel, ts, ...alertMessage({ ...alert, state: failed }, summary) })
+      await client.chat.update({ channel, ts, ...(await alertSurface({ ...alert, state: failed }, deps.providers, deps.mutes)) })
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { statusMessage } from '../views/health.js'
+import { mutesMessage } from '../views/mutes.js'
 import { isActor, type HandlerDeps } from './deps.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
@@ -23,11 +24,18 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
       await respond({ response_type: 'ephemeral', replace_original: true, ...statusMessage(statuses) })
       return
     }
+    if (subcommand === 'mutes') {
+      await ack()
+      const mutes = await deps.mutes.list()
+      const items = mutes.map((mute) => ({ ...mute, service: deps.providers.get(mute.integration)?.displayName ?? mute.integration }))
+      await respond({ response_type: 'ephemeral', ...mutesMessage(items) })
+      return
+    }
     await ack({ response_type: 'ephemeral', text: usage(deps.alertChannelId, subcommand) })
   }
 }
 
 function usage(alertChannelId: string, subcommand: string): string {
   const lead = subcommand === 'help' ? '' : 'Offboarding a person by email across every service is not available in this version yet. '
-  return `${lead}Usage: \`/deprovision status\` checks every integration's credentials. Act on the account alerts in <#${alertChannelId}>: each has the buttons its service supports.`
+  return `${lead}Usage: \`/deprovision status\` checks every integration's credentials; \`/deprovision mutes\` lists muted alerts. Act on the account alerts in <#${alertChannelId}>: each has the buttons its service supports.`
 }

@@ -6,10 +6,12 @@ import type { Logger } from '../logger.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
+import type { MuteStore } from '../store/mutes.js'
 
 export interface HandlerDeps {
   alerts: AlertStore
   audit: AuditLog
+  mutes: MuteStore
   queues: JobQueues
   providers: ProviderRegistry
   actors: ReadonlySet<string>

@@ -1,6 +1,7 @@
 /** Wires every Slack entry point to its handler; the handlers themselves stay testable on their own. */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt'
-import { ANSWER_ACTION_ID, CONFIRM_CALLBACK_ID, REQUEST_ACTION_PATTERN } from '../constants.js'
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt'
+import { ANSWER_ACTION_ID, CONFIRM_CALLBACK_ID, MUTE_ACTION_ID, REQUEST_ACTION_PATTERN, UNMUTE_ACTION_ID } from '../constants.js'
+import { muteAlert, unmute } from './mute-alert.js'
 import { confirmAction } from './confirm-action.js'
 import { deprovisionCommand } from './deprovision-command.js'
 import type { HandlerDeps } from './deps.js'
@@ -10,6 +11,8 @@ import { suggestOptions } from './suggest-options.js'
 export function registerHandlers(app: App, deps: HandlerDeps & { alertChannelId: string }): void {
   app.action<BlockAction<ButtonAction>>(REQUEST_ACTION_PATTERN, requestAction(deps))
   app.view({ type: 'view_submission', callback_id: CONFIRM_CALLBACK_ID }, confirmAction(deps))
+  app.action<BlockAction<StaticSelectAction>>(MUTE_ACTION_ID, muteAlert(deps))
+  app.action<BlockAction<ButtonAction>>(UNMUTE_ACTION_ID, unmute(deps))
   app.options({ type: 'block_suggestion', action_id: ANSWER_ACTION_ID }, suggestOptions(deps))
   app.command('/deprovision', deprovisionCommand(deps))
 }

@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { HealthStore } from '../store/health.js'
+import type { MuteStore } from '../store/mutes.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
@@ -14,6 +15,7 @@ export interface JobContext {
   audit: AuditLog
   timers: TimerStore
   health: HealthStore
+  mutes: MuteStore
   metrics: Metrics
   queues: JobQueues
   providers: ProviderRegistry

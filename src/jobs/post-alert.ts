@@ -1,7 +1,7 @@
 /** Posts an accepted alert to the alert channel, once, and remembers where it went. */
 import type { Job } from 'bullmq'
 import { describeProblem } from '../providers/problems.js'
-import { alertMessage } from '../views/alert-message.js'
+import { alertSurface } from '../alerts/surface.js'
 import type { JobContext } from './context.js'
 import type { PostAlertJob } from './queues.js'
 
@@ -13,7 +13,7 @@ export async function postAlert(ctx: JobContext, job: Job<PostAlertJob>): Promis
   const broken = health && !health.ok ? describeProblem(health.problem) : undefined
   const posted = await ctx.slack.chat.postMessage({
     channel: ctx.alertChannelId,
-    ...alertMessage(alert, { ...ctx.providers.summary(alert.integration), ...(broken ? { broken } : {}) }),
+    ...(await alertSurface(alert, ctx.providers, ctx.mutes, broken ? { broken } : {})),
   })
   if (!posted.ts || !posted.channel) throw new Error('chat.postMessage answered without channel and ts')
   await ctx.alerts.setMessage(alert.id, { channel: posted.channel, ts: posted.ts })

@@ -5,7 +5,7 @@
  */
 import type { Alert, AlertState, Request } from '../alerts/alert.js'
 import type { Outcome, Progress } from '../providers/types.js'
-import { alertMessage } from '../views/alert-message.js'
+import { alertSurface } from '../alerts/surface.js'
 import { outcomeReply, progressReply } from '../views/thread.js'
 import type { JobContext } from './context.js'
 
@@ -27,7 +27,7 @@ export async function reportOnce(ctx: JobContext, alertId: string, attempt: numb
 export async function updateAlert(ctx: JobContext, alert: Alert): Promise<void> {
   if (!alert.message) return
   const { channel, ts } = alert.message
-  await ctx.slack.chat.update({ channel, ts, ...alertMessage(alert, ctx.providers.summary(alert.integration)) })
+  await ctx.slack.chat.update({ channel, ts, ...(await alertSurface(alert, ctx.providers, ctx.mutes)) })
 }
 
 /** Shows how far a multi-step action has come: posts one progress message per attempt, then edits it. */

@@ -103,6 +103,10 @@ export interface LocalEnvironment {
   alertMessage(alertId: string): Promise<StoredMessage>
   /** A signed button click on the alert (or a Retry in its thread). */
   click(message: StoredMessage, action: Action, user?: SandboxUser): Promise<SlackAppResponse>
+  /** Picks `value` in the alert's select `actionId` (its Mute menu), as a person would. */
+  select(message: StoredMessage, actionId: string, value: string, user?: SandboxUser): Promise<SlackAppResponse>
+  /** Clicks any button by its action id (Unmute), with the value it carries. */
+  press(message: StoredMessage, actionId: string, user?: SandboxUser): Promise<SlackAppResponse>
   /** The modal after `views.update` filled it in, for the click made after `since` calls. */
   confirmation(since: number): Promise<StoredView>
   /** Submits the modal; `answers` picks an option per question id (as the actor would in its selects). */
@@ -273,6 +277,20 @@ function environment(parts: Parts): LocalEnvironment {
         user,
         responseUrlBase: slack.responseUrlBase,
       })
+      return postToSlackApp(events, LOCAL.signingSecret, interactionBody(payload))
+    },
+    select(message, actionId, value, user = { id: LOCAL.actor }) {
+      const current = slack.message(LOCAL.channel, message.ts) ?? message
+      const blockId = (current.blocks ?? []).find((block) => JSON.stringify(block).includes(`"action_id":"${actionId}"`))?.block_id
+      if (typeof blockId !== 'string') throw new Error(`the message has no select ${actionId}`)
+      // The payload builder knows buttons; build one for the select's block, then swap in the select's action.
+      const base = blockActionsPayload({ message: { ts: current.ts, blocks: [{ type: 'actions', block_id: blockId, elements: [{ type: 'button', action_id: actionId, text: { type: 'plain_text', text: 'x' } }] }] }, channel: LOCAL.channel, actionId, user, responseUrlBase: slack.responseUrlBase })
+      const payload = { ...base, message: current, actions: [{ type: 'static_select', action_id: actionId, block_id: blockId, selected_option: { value, text: { type: 'plain_text', text: value } }, action_ts: String(Date.now() / 1000) }] }
+      return postToSlackApp(events, LOCAL.signingSecret, interactionBody(payload))
+    },
+    press(message, actionId, user = { id: LOCAL.actor }) {
+      const current = slack.message(LOCAL.channel, message.ts) ?? message
+      const payload = blockActionsPayload({ message: current, channel: LOCAL.channel, actionId, user, responseUrlBase: slack.responseUrlBase })
       return postToSlackApp(events, LOCAL.signingSecret, interactionBody(payload))
     },
     async confirmation(since) {

@@ -98,10 +98,19 @@ export class AlertStore {
   }
 
   async setMessage(id: string, message: MessageRef): Promise<void> {
+    await this.updateData(id, (data) => ({ ...data, message }))
+  }
+
+  async setMute(id: string, muteId: string | undefined): Promise<void> {
+    await this.updateData(id, ({ muteId: _previous, ...data }) => (muteId ? { ...data, muteId } : data))
+  }
+
+  /** Changes the alert's data (not its state, which only the scripts move). */
+  private async updateData(id: string, change: (data: StoredData) => StoredData): Promise<void> {
     const alert = await this.get(id)
     if (!alert) return
     const { state: _state, version: _version, ...data } = alert
-    await this.redis.hset(alertKey(id), 'data', JSON.stringify({ ...data, message }))
+    await this.redis.hset(alertKey(id), 'data', JSON.stringify(change(data)))
   }
 
   /**

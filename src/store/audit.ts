@@ -15,6 +15,8 @@ export type AuditEvent =
   | 'action-requested'
   | 'action-completed'
   | 'action-failed'
+  | 'alert-muted'
+  | 'alert-unmuted'
 
 export interface AuditEntry {
   event: AuditEvent

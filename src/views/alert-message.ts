@@ -5,9 +5,9 @@
  * where the action stands.
  */
 import { availableActions, type Alert, type AlertState, type Severity } from '../alerts/alert.js'
-import { requestActionId } from '../constants.js'
+import { MUTE_ACTION_ID, UNMUTE_ACTION_ID, requestActionId } from '../constants.js'
 import type { Action } from '../providers/types.js'
-import { actions, blockId, button, context, fieldsSection, header, section, type Button, type KnownBlock, type SlackMessage } from './blocks.js'
+import { actions, blockId, button, context, fieldsSection, header, option, plain, section, type ActionsBlock, type Button, type KnownBlock, type SlackMessage, type StaticSelect } from './blocks.js'
 import { explainProblem, type ProblemContext } from './problem.js'
 import { capitalize, clip, inline, mention, plainSafe, slackDate, truncate, withoutPeriod, words } from './text.js'
 
@@ -16,6 +16,15 @@ export interface AlertIntegration {
   adminConsoleUrl?: string
   /** Set while the integration's last health check failed: what is wrong, said before anyone clicks. */
   broken?: string
+  /** The mute set from this alert, while it holds. */
+  mute?: AlertMute
+}
+
+export interface AlertMute {
+  id: string
+  scope: 'account' | 'service'
+  by: string
+  until?: string
 }
 
 /** Budgets for untrusted text in the alert (escaped characters). */
@@ -37,7 +46,8 @@ const SEVERITY: Readonly<Record<Severity, { emoji: string; label: string }>> = {
 }
 
 export function alertMessage(alert: Alert, integration: AlertIntegration): SlackMessage {
-  const id = (part: string): string => blockId('alert', alert.id, stateVersion(alert.state), part)
+  const version = `${stateVersion(alert.state)}${integration.mute ? `-m${integration.mute.id}` : ''}`
+  const id = (part: string): string => blockId('alert', alert.id, version, part)
   const severity = SEVERITY[alert.severity]
   const service = inline(alert.integrationName, ALERT_TEXT.service)
   const email = inline(alert.email, ALERT_TEXT.email)
@@ -70,7 +80,16 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
       const e = explainProblem({ kind: 'unsupported', action: 'delete' }, problemContext(alert, integration, 'delete'))
       blocks.push(section(id('unsupported'), `${e.headline} ${e.nextStep}`))
     }
-    if (offered.length > 0) blocks.push(actions(id('actions'), offered.map((action) => actionButton(alert, action))))
+    const elements: ActionsBlock['elements'] = offered.map((action) => actionButton(alert, action))
+    if (!integration.mute && (alert.state.kind === 'open' || alert.state.kind === 'failed')) elements.push(muteMenu(alert))
+    if (elements.length > 0) blocks.push(actions(id('actions'), elements))
+  }
+  if (integration.mute) {
+    const mute = integration.mute
+    const what = mute.scope === 'account' ? `this account in ${service}` : `every ${service} alert`
+    const until = mute.until ? `until ${slackDate(mute.until)}` : 'until unmuted'
+    blocks.push(section(id('muted'), `🔕 *Muted* by ${mention(mute.by)}: ${what}, ${until}. New alerts for it are counted, not posted.`))
+    blocks.push(actions(id('unmute'), [button({ text: 'Unmute', actionId: UNMUTE_ACTION_ID, value: `${mute.id}|${alert.id}`, label: `Unmute ${plainSafe(alert.email)}` })]))
   }
 
   blocks.push(context(id('footer'), [`Alert ID: ${inline(alert.id, 100)}`]))
@@ -97,6 +116,27 @@ function actionButton(alert: Alert, action: Action): Button {
     ...(action === 'delete' ? { style: 'danger' as const } : {}),
     label: `${w.verb} ${plainSafe(alert.email)} ${w.preposition} ${plainSafe(alert.integrationName)}`,
   })
+}
+
+const MUTE_CHOICES: ReadonlyArray<{ duration: string; label: string }> = [
+  { duration: '1d', label: 'for 1 day' },
+  { duration: '7d', label: 'for 7 days' },
+  { duration: '30d', label: 'for 30 days' },
+  { duration: 'forever', label: 'until unmuted' },
+]
+
+/** Mute this account or every alert of the service, for a while or until unmuted. */
+function muteMenu(alert: Alert): StaticSelect {
+  const group = (scope: 'account' | 'service', title: string) => ({
+    label: plain(title, 75),
+    options: MUTE_CHOICES.map(({ duration, label }) => option(`${alert.id}|${scope}|${duration}`, `Mute ${label}`)),
+  })
+  return {
+    type: 'static_select',
+    action_id: MUTE_ACTION_ID,
+    placeholder: plain('Mute…', 150),
+    option_groups: [group('account', 'This account'), group('service', `Every ${plainSafe(alert.integrationName)} alert`)],
+  }
 }
 
 /** Where the action stands, or undefined while nothing was requested. */

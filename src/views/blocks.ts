@@ -19,6 +19,7 @@ export type HeaderBlock = types.HeaderBlock
 export type DividerBlock = types.DividerBlock
 export type InputBlock = types.InputBlock
 export type PlainTextOption = types.PlainTextOption
+export type StaticSelect = types.StaticSelect
 
 /** A message body for chat.postMessage / chat.update: the fallback text and the blocks. */
 export interface SlackMessage {
@@ -84,7 +85,7 @@ export function divider(blockId: string): DividerBlock {
   return { type: 'divider', block_id: blockId }
 }
 
-export function actions(blockId: string, elements: readonly Button[]): ActionsBlock {
+export function actions(blockId: string, elements: readonly ActionsBlock['elements'][number][]): ActionsBlock {
   return { type: 'actions', block_id: blockId, elements: elements.slice(0, LIMITS.actionsElements) }
 }
 

@@ -1,0 +1,74 @@
+/**
+ * The alert's Mute menu and Unmute buttons (on a muted alert, and in
+ * `/deprovision mutes`): ack, authorize, record the mute (or drop it), say who did it
+ * on the alert, audit. Muted alerts that arrive later are counted, not posted.
+ */
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt'
+import { alertSurface } from '../alerts/surface.js'
+import { MUTE_DURATIONS, type MuteDuration, type MuteScope } from '../store/mutes.js'
+import { isActor, type HandlerDeps } from './deps.js'
+
+type SelectArgs = SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
+
+const REFUSAL = '🔒 Only the security team’s actors may mute or unmute alerts. Ask an admin to add your Slack user ID to ACTORS.'
+
+export function muteAlert(deps: HandlerDeps) {
+  return async ({ ack, body, action, client }: SelectArgs): Promise<void> => {
+    await ack()
+    const [alertId = '', scope, duration] = action.selected_option.value.split('|')
+    const actor = body.user.id
+    const channel = body.channel?.id
+    if (!isActor(deps, actor)) {
+      if (channel) await client.chat.postEphemeral({ channel, user: actor, text: REFUSAL })
+      return
+    }
+    const alert = await deps.alerts.get(alertId)
+    if (!alert || !isScope(scope) || !isDuration(duration)) return
+    const mute = await deps.mutes.mute(
+      { scope, integration: alert.integration, ...(scope === 'account' ? { email: alert.email } : {}), by: actor, duration },
+      (deps.now ?? (() => new Date()))(),
+    )
+    await deps.alerts.setMute(alert.id, mute.id)
+    await deps.audit.append({ event: 'alert-muted', alertId, actor, integration: alert.integration, email: alert.email, detail: `${scope} ${duration}` })
+    deps.logger.info({ alertId, actor, scope, duration }, 'alert muted')
+    await refresh(deps, client, alertId)
+  }
+}
+
+export function unmute(deps: HandlerDeps) {
+  return async ({ ack, body, action, client, respond }: ButtonArgs): Promise<void> => {
+    await ack()
+    const [muteId = '', alertId] = (action.value ?? '').split('|')
+    const actor = body.user.id
+    if (!isActor(deps, actor)) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: REFUSAL })
+      return
+    }
+    const mute = await deps.mutes.unmute(muteId)
+    if (alertId) await deps.alerts.setMute(alertId, undefined)
+    await deps.audit.append({ event: 'alert-unmuted', alertId: alertId ?? '', actor, ...(mute ? { integration: mute.integration, detail: mute.scope } : {}) })
+    deps.logger.info({ alertId, actor, muteId }, 'mute removed')
+    if (alertId) {
+      await refresh(deps, client, alertId)
+      const alert = await deps.alerts.get(alertId)
+      if (alert?.message) await client.chat.postMessage({ channel: alert.message.channel, thread_ts: alert.message.ts, text: `🔔 Unmuted by <@${actor}>: new alerts for it are posted again.` })
+    } else {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: mute ? '🔔 Unmuted: new alerts for it are posted again.' : 'That mute had already ended.' })
+    }
+  }
+}
+
+async function refresh(deps: HandlerDeps, client: SelectArgs['client'], alertId: string): Promise<void> {
+  const alert = await deps.alerts.get(alertId)
+  if (!alert?.message) return
+  await client.chat.update({ channel: alert.message.channel, ts: alert.message.ts, ...(await alertSurface(alert, deps.providers, deps.mutes)) })
+}
+
+function isScope(value: string | undefined): value is MuteScope {
+  return value === 'account' || value === 'service'
+}
+
+function isDuration(value: string | undefined): value is MuteDuration {
+  return (MUTE_DURATIONS as readonly string[]).includes(value ?? '')
+}
