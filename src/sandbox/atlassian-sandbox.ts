@@ -10,16 +10,13 @@
  *
  * Run on its own: `tsx src/sandbox/atlassian-sandbox.ts` (ATLASSIAN_SANDBOX_API_KEY, ATLASSIAN_SANDBOX_PORT).
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto'
-import { realpathSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, receive, recordRequest, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import type { InjectedReply, PathMatch, RecordedBasics, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 const DAY_MS = 86_400_000
 export const DELETION_GRACE_DAYS = 14
-const MAX_BODY_BYTES = 1_000_000
 const DEFAULT_PAGE_SIZE = 100
 
 export type LifecycleState = 'active' | 'deactivated' | 'pending-deletion' | 'deleted'
@@ -83,56 +80,34 @@ export interface SandboxDirectory {
   name: string
 }
 
-export interface RecordedRequest {
-  method: string
-  path: string
-  query: Record<string, string>
-  /** Parsed JSON, the raw text when not JSON, undefined when empty. */
-  body: unknown
-  contentType?: string
-  /** Whether an Authorization header was sent (its value is never recorded). */
-  authorization: boolean
-}
+export type RecordedRequest = RecordedBasics
 
-export interface FailureMatch {
-  method?: string
-  pathIncludes?: string
-}
+export type FailureMatch = PathMatch
 
-export interface FailureReply {
-  /** Leave out to only delay the normal answer. */
-  status?: number
+export interface FailureReply extends InjectedReply {
   /** An object is sent as JSON, a string as is; absent on an error status, Atlassian's error body is generated. */
   body?: unknown
-  headers?: Record<string, string>
-  delayMs?: number
 }
 
-export interface AtlassianSandboxOptions {
+export interface AtlassianSandboxOptions extends SandboxServerOptions {
   apiKey: string
   orgId?: string
   orgName?: string
   directories?: SandboxDirectory[]
   accounts?: SeedAccount[]
-  /** 0 (the default) picks a free port. */
-  port?: number
-  host?: string
   /** Page size of the directory list and the user search. */
   pageSize?: number
   /** The sandbox's clock: deletion dates, and when pending deletions become final. */
   now?: () => Date
-  log?: (line: string) => void
 }
 
-export interface AtlassianSandbox {
+export interface AtlassianSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
   /** Base URL, in place of https://api.atlassian.com. */
   url: string
   orgId: string
   directories: SandboxDirectory[]
   /** Current state by account id; tests may read and change it. */
   accounts: Map<string, SandboxAccount>
-  requests: RecordedRequest[]
-  failNext(match: FailureMatch, reply: FailureReply): void
   addAccount(seed: SeedAccount): SandboxAccount
   /** By account id or email (case-insensitive). */
   account(idOrEmail: string): SandboxAccount | undefined
@@ -140,7 +115,6 @@ export interface AtlassianSandbox {
   setRestriction(accountId: string, privilege: Privilege, reason: string | undefined): void
   /** Seed (or clear with undefined) the 409 answer of one lifecycle operation. */
   setLifecycleErrors(accountId: string, operation: LifecycleOperation, errors: LifecycleErrorCode[] | undefined): void
-  stop(): Promise<void>
 }
 
 export const DEFAULT_ORG_ID = '0a1b2c3d-4e5f-4a6b-8c7d-acme00000001'
@@ -175,9 +149,7 @@ export async function startAtlassianSandbox(options: AtlassianSandboxOptions): P
   const now = options.now ?? (() => new Date())
   const directories = options.directories ?? DEFAULT_DIRECTORIES
   const accounts = new Map<string, SandboxAccount>()
-  const requests: RecordedRequest[] = []
-  const failures: { match: FailureMatch; reply: FailureReply }[] = []
-  const waits = new Set<() => void>()
+  const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log)
   let baseUrl = ''
   const state: State = {
     orgId: options.orgId ?? DEFAULT_ORG_ID,
@@ -204,20 +176,14 @@ export async function startAtlassianSandbox(options: AtlassianSandboxOptions): P
     return account
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, orgErrorBody(500, 'ADMIN-500-1', 'Internal error', `sandbox failure: ${String(error)}`))
-    })
-  })
+  const server = createSandboxServer(handle, (res, error) =>
+    send(res, 500, orgErrorBody(500, 'ADMIN-500-1', 'Internal error', `sandbox failure: ${String(error)}`)),
+  )
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox')
-    const recorded = record(req, url, await readBody(req))
-    requests.push(recorded)
-    res.on('finish', () => options.log?.(`${recorded.method} ${recorded.path}${url.search} -> ${res.statusCode}`))
-    const failure = takeFailure(failures, recorded)
-    if (failure?.delayMs) await wait(failure.delayMs, waits)
-    if (res.destroyed) return
+    const received = await receive(req, res, intake, (url, text) => recordRequest(req, url, text))
+    if (!received) return
+    const { recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, recorded.path, failure)
     // Atlassian's API gateway answers a missing or wrong key before any route.
     if (!authorized(req.headers.authorization, options.apiKey)) return send(res, 401, { code: 401, message: 'Unauthorized' })
@@ -231,21 +197,14 @@ export async function startAtlassianSandbox(options: AtlassianSandboxOptions): P
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  baseUrl = `http://${host}:${address.port}`
+  baseUrl = (await listen(server, options.port, options.host)).origin
 
   return {
     url: baseUrl,
     orgId: state.orgId,
     directories,
     accounts,
-    requests,
-    failNext: (match, reply) => failures.push({ match, reply }),
+    ...sandboxHandle(server, intake),
     addAccount,
     account: find,
     setRestriction: (accountId, privilege, reason) => {
@@ -257,11 +216,6 @@ export async function startAtlassianSandbox(options: AtlassianSandboxOptions): P
       const account = existing(accountId)
       if (errors === undefined) delete account.lifecycleErrors[operation]
       else account.lifecycleErrors[operation] = errors
-    },
-    stop: async () => {
-      for (const release of waits) release()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
 }
@@ -539,83 +493,13 @@ function paginate<T>(items: T[], cursor: string | undefined, limit: number): { p
   return { page: items.slice(start, end), next: end < items.length ? String(end) : null }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) break
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
-  return {
-    method: req.method ?? 'GET',
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    body: parseBody(text),
-    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
-    authorization: req.headers.authorization !== undefined,
-  }
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
-}
-
-function takeFailure(failures: { match: FailureMatch; reply: FailureReply }[], req: RecordedRequest): FailureReply | undefined {
-  const index = failures.findIndex(
-    ({ match }) => (!match.method || match.method.toUpperCase() === req.method) && (!match.pathIncludes || req.path.includes(match.pathIncludes)),
-  )
-  return index === -1 ? undefined : failures.splice(index, 1)[0]?.reply
-}
-
-/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
-function wait(ms: number, waits: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const release = () => {
-      clearTimeout(timer)
-      waits.delete(release)
-      resolve()
-    }
-    const timer = setTimeout(release, ms)
-    waits.add(release)
-  })
-}
-
-function authorized(header: string | undefined, apiKey: string): boolean {
-  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim()
-  if (!presented) return false
-  const a = Buffer.from(presented)
-  const b = Buffer.from(apiKey)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
-function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return
-  if (body === undefined) {
-    res.writeHead(status, headers).end()
-    return
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  const contentType = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json'
-  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
-}
-
 /** An injected answer, with the error body the path's API would use when none is given. */
 function sendFailure(res: ServerResponse, path: string, reply: FailureReply): void {
-  const status = reply.status ?? 500
-  const body = reply.body ?? (status >= 400 ? defaultErrorBody(path, status) : undefined)
-  send(res, status, body, reply.headers)
+  const answer = injectedAnswer(reply, (status) => defaultErrorBody(path, status))
+  send(res, answer.status, answer.body, answer.headers)
 }
+
+const send = sender('application/json')
 
 function defaultErrorBody(path: string, status: number): unknown {
   if (path.startsWith('/admin/')) {
@@ -677,31 +561,12 @@ export const DEMO_ACCOUNTS: SeedAccount[] = [
   { accountId: 'aa-grace', email: 'grace@example.com', name: 'Grace Billing', lifecycleErrors: { delete: [LAST_BILLING_ADMIN] } },
 ]
 
-async function main(): Promise<void> {
-  const apiKey = process.env.ATLASSIAN_SANDBOX_API_KEY || 'sandbox-atlassian-key'
-  const sandbox = await startAtlassianSandbox({
-    apiKey,
-    accounts: DEMO_ACCOUNTS,
-    port: Number(process.env.ATLASSIAN_SANDBOX_PORT || 4020),
-    host: process.env.ATLASSIAN_SANDBOX_HOST || '127.0.0.1',
-    log: (line) => console.log(line),
-  })
-  const keySource = process.env.ATLASSIAN_SANDBOX_API_KEY ? 'from ATLASSIAN_SANDBOX_API_KEY' : 'the default, "sandbox-atlassian-key"'
-  console.log(`Atlassian sandbox at ${sandbox.url}, organization ${sandbox.orgId} (API key: ${keySource})`)
+async function main(): Promise<AtlassianSandbox> {
+  const apiKey = envSecret('ATLASSIAN_SANDBOX_API_KEY', 'sandbox-atlassian-key')
+  const sandbox = await startAtlassianSandbox({ apiKey: apiKey.value, accounts: DEMO_ACCOUNTS, ...scriptOptions('ATLASSIAN_SANDBOX', 4020) })
+  console.log(`Atlassian sandbox at ${sandbox.url}, organization ${sandbox.orgId} (API key: ${apiKey.source})`)
   for (const account of sandbox.accounts.values()) console.log(`  ${account.accountId}  ${account.email}  ${account.state}  ${account.claimStatus}`)
-  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  return sandbox
 }
 
-function runDirectly(): boolean {
-  const entry = process.argv[1]
-  if (!entry) return false
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (runDirectly()) await main()
+await runAsScript(import.meta.url, main)

@@ -14,19 +14,16 @@
  * Run on its own: `tsx src/sandbox/cloudsso-sandbox.ts`
  * (CLOUDSSO_SANDBOX_ACCESS_KEY_ID, CLOUDSSO_SANDBOX_ACCESS_KEY_SECRET, CLOUDSSO_SANDBOX_PORT).
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto'
-import { realpathSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { ACS3_ALGORITHM, canonicalRequest, isSignedHeader, parseAuthorization, sha256Hex, signature, stringToSign } from '../providers/acs3-signature.js'
+import { createSandboxServer, listen, readBody, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender, stall, takeFailure } from './sandbox-kit.js'
+import type { QueuedFailure, SandboxHandle, SandboxServerOptions, Waits } from './sandbox-kit.js'
 
 export const CLOUDSSO_VERSION = '2021-05-15'
 export const CLOUDSSO_SANDBOX_DIRECTORY_ID = 'd-00sandbox0001'
 /** The gateway accepts an x-acs-date up to 15 minutes away from its own clock. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000
-const MAX_BODY_BYTES = 1_000_000
 
 export type UserStatus = 'Enabled' | 'Disabled'
 export type ProvisionType = 'Manual' | 'Synchronized'
@@ -155,7 +152,7 @@ export interface CloudSsoSeed {
 
 // --- options, recording, failures ----------------------------------------------
 
-export interface CloudSsoSandboxOptions {
+export interface CloudSsoSandboxOptions extends SandboxServerOptions {
   accessKeyId: string
   accessKeySecret: string
   directoryId?: string
@@ -170,9 +167,6 @@ export interface CloudSsoSandboxOptions {
   taskPolls?: number | ((task: Pick<SandboxTask, 'TaskType' | 'AccessConfigurationId' | 'TargetId'>) => number)
   /** The gateway's clock, for the x-acs-date window. */
   now?: () => Date
-  /** 0 (the default) picks a free port. */
-  port?: number
-  host?: string
   /** One line per request (action, status, code), for the demo. */
   log?: (line: string) => void
 }
@@ -216,13 +210,12 @@ export interface TaskFailureMatch {
   targetId?: string
 }
 
-export interface CloudSsoSandbox {
+export interface CloudSsoSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
   /** The endpoint, e.g. http://127.0.0.1:PORT. */
   url: string
   directoryId: string
   /** Current state; tests may read and change it. */
   state: SandboxState
-  requests: RecordedRequest[]
   /** The next signed request matching `match` gets `reply` instead of (or, with only delayMs, after) its normal answer. */
   failNext(match: FailureMatch, reply: FailureReply): void
   /** The next task created that matches ends Failed with `reason`. */
@@ -233,7 +226,6 @@ export interface CloudSsoSandbox {
   seed(seed: CloudSsoSeed): void
   /** Empties the state (nonces, tasks and requests included) and seeds it again. */
   reset(seed?: CloudSsoSeed): void
-  stop(): Promise<void>
 }
 
 class ServiceError extends Error {
@@ -260,8 +252,8 @@ interface Context {
 export async function startCloudSsoSandbox(options: CloudSsoSandboxOptions): Promise<CloudSsoSandbox> {
   const state = emptyState(options.scimSynchronization ?? 'Disabled')
   const requests: RecordedRequest[] = []
-  const failures: { match: FailureMatch; reply: FailureReply }[] = []
-  const waits = new Set<() => void>()
+  const failures: QueuedFailure<FailureMatch, FailureReply>[] = []
+  const waits: Waits = new Set()
   let counter = 0
   const ctx: Context = {
     options,
@@ -275,14 +267,10 @@ export async function startCloudSsoSandbox(options: CloudSsoSandboxOptions): Pro
   }
   seedState(ctx, options.seed ?? {})
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, ctx, new ServiceError(500, 'InternalError', `sandbox failure: ${String(error)}`))
-    })
-  })
+  const server = createSandboxServer(handle, (res, error) => sendError(res, ctx, new ServiceError(500, 'InternalError', `sandbox failure: ${String(error)}`)))
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req)
+    const raw = await readBody(req, 'throw')
     const url = new URL(req.url ?? '/', 'http://sandbox')
     const params = Object.fromEntries(url.searchParams)
     const recorded = record(req, params)
@@ -294,9 +282,8 @@ export async function startCloudSsoSandbox(options: CloudSsoSandboxOptions): Pro
     try {
       verifySignedRequest(ctx, req, url, raw, params)
       recorded.signatureValid = true
-      const failure = takeFailure(failures, recorded)
-      if (failure?.delayMs) await wait(failure.delayMs, waits)
-      if (res.destroyed) return
+      const failure = takeFailure(failures, (match) => failureMatches(match, recorded))
+      if (!(await stall(failure, res, waits))) return
       if (failure?.status !== undefined) return sendFailure(res, ctx, failure, recorded)
       send(res, 200, { RequestId: requestId(), ...route(ctx, recorded.action ?? '', params) })
     } catch (error) {
@@ -306,19 +293,13 @@ export async function startCloudSsoSandbox(options: CloudSsoSandboxOptions): Pro
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const { origin } = await listen(server, options.port, options.host)
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: origin,
     directoryId: ctx.directoryId,
     state,
-    requests,
-    failNext: (match, reply) => failures.push({ match, reply }),
+    ...sandboxHandle(server, { requests, failures, waits }),
     failNextTask: (match, reason) => ctx.taskFailures.push({ match, reason }),
     finishTasks: () => {
       for (const task of state.tasks.values()) if (task.Status === 'InProgress') endTask(ctx, task)
@@ -331,11 +312,6 @@ export async function startCloudSsoSandbox(options: CloudSsoSandboxOptions): Pro
       failures.length = 0
       requests.length = 0
       seedState(ctx, seed ?? {})
-    },
-    stop: async () => {
-      for (const release of waits) release()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
 }
@@ -470,9 +446,7 @@ function checkDate(ctx: Context, value: string): void {
 }
 
 function sameHex(expected: string, given: string): boolean {
-  const a = Buffer.from(expected)
-  const b = Buffer.from(given.toLowerCase())
-  return a.length === b.length && timingSafeEqual(a, b)
+  return sameSecret(expected, given.toLowerCase())
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -806,18 +780,6 @@ function deleteUser(ctx: Context, params: Params): Body {
 
 // --- plumbing -----------------------------------------------------------------
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large')
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks)
-}
-
 function record(req: IncomingMessage, params: Record<string, string>): RecordedRequest {
   const auth = parseAuthorization(header(req, 'authorization'))
   const action = header(req, 'x-acs-action')
@@ -832,40 +794,16 @@ function record(req: IncomingMessage, params: Record<string, string>): RecordedR
   }
 }
 
-function takeFailure(failures: { match: FailureMatch; reply: FailureReply }[], req: RecordedRequest): FailureReply | undefined {
-  const index = failures.findIndex(({ match }) => failureMatches(match, req))
-  if (index === -1) return undefined
-  return failures.splice(index, 1)[0]?.reply
-}
-
 function failureMatches(match: FailureMatch, req: RecordedRequest): boolean {
   if (match.action && match.action !== req.action) return false
   return Object.entries(match.params ?? {}).every(([name, value]) => req.params[name] === value)
-}
-
-/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
-function wait(ms: number, waits: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const release = () => {
-      clearTimeout(timer)
-      waits.delete(release)
-      resolve()
-    }
-    const timer = setTimeout(release, ms)
-    waits.add(release)
-  })
 }
 
 function requestId(): string {
   return randomUUID().toUpperCase()
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  const contentType = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json;charset=utf-8'
-  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
-}
+const send = sender('application/json;charset=utf-8')
 
 export function errorBody(code: string, message: string, hostId: string): Record<string, string> {
   const id = requestId()
@@ -939,7 +877,7 @@ export const DEMO_SEED: CloudSsoSeed = {
   ],
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<CloudSsoSandbox> {
   const accessKeyId = process.env.CLOUDSSO_SANDBOX_ACCESS_KEY_ID || 'sandbox-access-key-id'
   const accessKeySecret = process.env.CLOUDSSO_SANDBOX_ACCESS_KEY_SECRET || 'sandbox-access-key-secret'
   const sandbox = await startCloudSsoSandbox({
@@ -947,26 +885,12 @@ async function main(): Promise<void> {
     accessKeySecret,
     seed: DEMO_SEED,
     scimSynchronization: 'Enabled',
-    port: Number(process.env.CLOUDSSO_SANDBOX_PORT || 4050),
-    host: process.env.CLOUDSSO_SANDBOX_HOST || '127.0.0.1',
-    log: (line) => console.log(line),
+    ...scriptOptions('CLOUDSSO_SANDBOX', 4050),
   })
   const secretSource = process.env.CLOUDSSO_SANDBOX_ACCESS_KEY_SECRET ? 'from CLOUDSSO_SANDBOX_ACCESS_KEY_SECRET' : 'the default'
   console.log(`CloudSSO sandbox at ${sandbox.url}, directory ${sandbox.directoryId}, AccessKey ${accessKeyId} (secret: ${secretSource})`)
   for (const user of sandbox.state.users.values()) console.log(`  ${user.UserId}  ${user.UserName}  ${user.Status}  ${user.ProvisionType}`)
-  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  return sandbox
 }
 
-function runDirectly(): boolean {
-  const entry = process.argv[1]
-  if (!entry) return false
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (runDirectly()) await main()
+await runAsScript(import.meta.url, main)

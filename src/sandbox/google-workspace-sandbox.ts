@@ -18,13 +18,12 @@
  */
 import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createSandboxServer, injectedAnswer, listen, newIntake, parseBody, receive, recordRequest, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const TOKEN_PATH = '/token'
 export const USERS_PATH = '/admin/directory/v1/users'
@@ -42,7 +41,6 @@ const MAX_PAGE_SIZE = 500
 const MAX_ASSERTION_LIFETIME_S = 3600
 const CLOCK_SKEW_S = 300
 const DAY_MS = 24 * 60 * 60_000
-const MAX_BODY_BYTES = 1_000_000
 
 export interface GoogleSeedUser {
   id?: string
@@ -102,42 +100,30 @@ export interface ServiceAccountIdentity {
   publicKey: string | KeyObject
 }
 
-export interface RecordedRequest {
-  method: string
+export interface RecordedRequest extends RecordedBasics {
   /** The URL path, e.g. `/admin/directory/v1/users/123` or `/token`. */
   path: string
-  /** Decoded query parameters. */
-  query: Record<string, string>
   /** Parsed JSON, form fields (token requests, without the assertion), the raw text, or undefined. */
   body: unknown
-  contentType?: string
-  /** Whether an Authorization header was sent (its value is never recorded). */
-  authorization: boolean
   /** Token requests: the assertion's decoded header and claims (the signature is left out). */
   assertion?: { header: Record<string, unknown>; claims: Record<string, unknown> }
   /** Directory requests with a valid token: the admin the token acts for. */
   actor?: string
 }
 
-export interface FailureMatch {
-  method?: string
-  pathIncludes?: string
+export interface FailureMatch extends RequestMatch {
   /** Matched against the decoded query string, e.g. `isAdmin=true`. */
   queryIncludes?: string
 }
 
-export interface FailureReply {
-  /** Leave out to only delay the normal answer. */
-  status?: number
+export interface FailureReply extends InjectedReply {
   /** An object is sent as JSON, a string as is; absent on an error status, Google's error body is generated. */
   body?: unknown
   /** The `reason` in a generated Directory error body (userRateLimitExceeded, backendError, ...). */
   reason?: string
-  headers?: Record<string, string>
-  delayMs?: number
 }
 
-export interface GoogleWorkspaceSandboxOptions {
+export interface GoogleWorkspaceSandboxOptions extends SandboxServerOptions {
   serviceAccount: ServiceAccountIdentity
   /** The primary domain. */
   domain: string
@@ -149,14 +135,9 @@ export interface GoogleWorkspaceSandboxOptions {
   tokenLifetimeSeconds?: number
   /** The sandbox's clock (token expiry, assertion times, the restore window). */
   now?: () => Date
-  /** 0 (the default) picks a free port. */
-  port?: number
-  host?: string
-  /** One line per request (method, path, status), for the demo. */
-  log?: (line: string) => void
 }
 
-export interface GoogleWorkspaceSandbox {
+export interface GoogleWorkspaceSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
   /** The Directory API base URL (the adapter's baseUrl). */
   url: string
   /** The token endpoint (the adapter's tokenUrl). */
@@ -167,15 +148,11 @@ export interface GoogleWorkspaceSandbox {
   deleted: Map<string, DeletedUser>
   /** Scopes granted to the service account's client id; tests may change them. */
   delegatedScopes: Set<string>
-  requests: RecordedRequest[]
-  /** The next request matching `match` gets `reply` instead of (or, with only delayMs, before) its normal answer. */
-  failNext(match: FailureMatch, reply: FailureReply): void
   addUser(seed: GoogleSeedUser): DirectoryUser
   /** A current user by primary address or alias (any case). */
   findUser(email: string): DirectoryUser | undefined
   /** Makes every issued access token invalid, as a revocation would. */
   revokeTokens(): void
-  stop(): Promise<void>
 }
 
 interface IssuedToken {
@@ -220,9 +197,7 @@ interface State {
 }
 
 export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandboxOptions): Promise<GoogleWorkspaceSandbox> {
-  const requests: RecordedRequest[] = []
-  const failures: { match: FailureMatch; reply: FailureReply }[] = []
-  const waits = new Set<() => void>()
+  const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log)
   let baseUrl = ''
   const state: State = {
     options,
@@ -243,21 +218,12 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
   }
   for (const seed of options.users ?? []) addUser(seed)
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendDirectoryError(res, new DirectoryError(500, `sandbox failure: ${String(error)}`, 'backendError'))
-    })
-  })
+  const server = createSandboxServer(handle, (res, error) => sendDirectoryError(res, new DirectoryError(500, `sandbox failure: ${String(error)}`, 'backendError')))
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox')
-    const text = await readBody(req)
-    const recorded = record(req, url, text)
-    requests.push(recorded)
-    res.on('finish', () => options.log?.(`${recorded.method} ${recorded.path}${url.search} -> ${res.statusCode}`))
-    const failure = takeFailure(failures, recorded, url)
-    if (failure?.delayMs) await wait(failure.delayMs, waits)
-    if (res.destroyed) return
+    const received = await receive(req, res, intake, (url, text) => record(req, url, text))
+    if (!received) return
+    const { url, text, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure, recorded.path === TOKEN_PATH)
     if (url.pathname === TOKEN_PATH) return handleToken(state, req, text, recorded, res)
     if (url.pathname !== USERS_PATH && !url.pathname.startsWith(`${USERS_PATH}/`)) return sendNotFoundPage(res)
@@ -272,13 +238,7 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  baseUrl = `http://${host}:${address.port}`
+  baseUrl = (await listen(server, options.port, options.host)).origin
 
   return {
     url: baseUrl,
@@ -286,16 +246,10 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     users: state.users,
     deleted: state.deleted,
     delegatedScopes: state.delegatedScopes,
-    requests,
-    failNext: (match, reply) => failures.push({ match, reply }),
+    ...sandboxHandle(server, intake),
     addUser,
     findUser: (email) => findByEmail(state, email),
     revokeTokens: () => state.tokens.clear(),
-    stop: async () => {
-      for (const release of waits) release()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
   }
 }
 
@@ -628,28 +582,8 @@ function localPart(email: string): string {
 
 // --- HTTP plumbing ---------------------------------------------------------------------------
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) break
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
-  const contentType = req.headers['content-type']
-  return {
-    method: req.method ?? 'GET',
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    body: url.pathname === TOKEN_PATH ? formWithoutAssertion(text) : parseBody(text),
-    ...(contentType ? { contentType } : {}),
-    authorization: req.headers.authorization !== undefined,
-  }
+  return recordRequest(req, url, text, { parse: url.pathname === TOKEN_PATH ? formWithoutAssertion : parseBody })
 }
 
 /** The form fields of a token request; the assertion is recorded decoded, apart. */
@@ -660,50 +594,7 @@ function formWithoutAssertion(text: string): Record<string, string> | undefined 
   return fields
 }
 
-function parseBody(text: string): unknown {
-  if (text === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
-}
-
-function takeFailure(failures: { match: FailureMatch; reply: FailureReply }[], req: RecordedRequest, url: URL): FailureReply | undefined {
-  const index = failures.findIndex(({ match }) => matches(match, req, url))
-  if (index === -1) return undefined
-  return failures.splice(index, 1)[0]?.reply
-}
-
-function matches(match: FailureMatch, req: RecordedRequest, url: URL): boolean {
-  if (match.method && match.method.toUpperCase() !== req.method) return false
-  if (match.pathIncludes && !req.path.includes(match.pathIncludes)) return false
-  return !match.queryIncludes || decodeURIComponent(url.search).includes(match.queryIncludes)
-}
-
-/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
-function wait(ms: number, waits: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const release = () => {
-      clearTimeout(timer)
-      waits.delete(release)
-      resolve()
-    }
-    const timer = setTimeout(release, ms)
-    waits.add(release)
-  })
-}
-
-function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return
-  if (body === undefined) {
-    res.writeHead(status, headers).end()
-    return
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  const contentType = typeof body === 'string' ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8'
-  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
-}
+const send = sender('application/json; charset=UTF-8', 'text/html; charset=UTF-8')
 
 function sendDirectoryError(res: ServerResponse, error: DirectoryError): void {
   const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' } : {}
@@ -721,14 +612,12 @@ function notFoundPage(): Answer {
 }
 
 function sendFailure(res: ServerResponse, reply: FailureReply, token: boolean): void {
-  const status = reply.status ?? 500
-  let body = reply.body
-  if (body === undefined && status >= 400) {
-    body = token
+  const answer = injectedAnswer(reply, (status) =>
+    token
       ? { error: status >= 500 ? 'internal_failure' : 'invalid_request', error_description: `Injected failure (HTTP ${status})` }
-      : googleErrorBody(status, `Injected failure (HTTP ${status})`, reply.reason ?? defaultReason(status))
-  }
-  send(res, status, body, reply.headers)
+      : googleErrorBody(status, `Injected failure (HTTP ${status})`, reply.reason ?? defaultReason(status)),
+  )
+  send(res, answer.status, answer.body, answer.headers)
 }
 
 function defaultReason(status: number): string {
@@ -799,34 +688,20 @@ export const DEMO_USERS: GoogleSeedUser[] = [
   { id: '100000000000000000006', primaryEmail: 'erin@example.com', givenName: 'Erin', familyName: 'Archived', archived: true },
 ]
 
-async function main(): Promise<void> {
+async function main(): Promise<GoogleWorkspaceSandbox> {
   const account = createSandboxServiceAccount()
   const sandbox = await startGoogleWorkspaceSandbox({
     serviceAccount: account.identity,
     domain: DEMO_DOMAIN,
     users: DEMO_USERS,
-    port: Number(process.env.GOOGLE_SANDBOX_PORT || 4030),
-    host: process.env.GOOGLE_SANDBOX_HOST || '127.0.0.1',
-    log: (line) => console.log(line),
+    ...scriptOptions('GOOGLE_SANDBOX', 4030),
   })
   const keyFile = join(mkdtempSync(join(tmpdir(), 'google-sandbox-')), 'service-account.json')
   writeFileSync(keyFile, account.keyJson, { mode: 0o600 })
   console.log(`Google Workspace sandbox: baseUrl ${sandbox.url}, tokenUrl ${sandbox.tokenUrl}`)
   console.log(`  throwaway service account key: ${keyFile}; adminEmail: ${DEMO_ADMIN}`)
   for (const user of sandbox.users.values()) console.log(`  ${user.id}  ${user.primaryEmail}  ${user.suspended ? 'suspended' : 'active'}${user.isAdmin ? '  super admin' : ''}`)
-  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  return sandbox
 }
 
-function runDirectly(): boolean {
-  const entry = process.argv[1]
-  if (!entry) return false
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (runDirectly()) await main()
+await runAsScript(import.meta.url, main)

@@ -8,14 +8,11 @@
  *
  * Run on its own: `tsx src/sandbox/okta-sandbox.ts` (OKTA_SANDBOX_TOKEN, OKTA_SANDBOX_PORT).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { realpathSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, receive, requestBasics, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import type { InjectedReply, RequestBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
-const MAX_BODY_BYTES = 1_000_000
 /** GET /api/v1/users answers at most 200 per page (and 200 when no limit is given). */
 const USERS_MAX_LIMIT = 200
 /** GET /api/v1/iam/assignees/users pages by 100. */
@@ -93,49 +90,33 @@ export interface RoleAssignment {
   assignmentType: 'USER' | 'GROUP'
 }
 
-export interface RecordedRequest {
-  method: string
+export interface RecordedRequest extends RequestBasics {
   /** The URL path, e.g. `/api/v1/users/00u-bob/lifecycle/suspend`. */
   path: string
-  /** Decoded query parameters. */
-  query: Record<string, string>
-  /** Parsed JSON, or the raw text when it was not JSON, or undefined when there was none. */
-  body: unknown
   /** The Authorization scheme sent (`SSWS`, `Bearer`, ...); the credential itself is never recorded. */
   authScheme?: string
   accept?: string
   prefer?: string
 }
 
-export interface FailureMatch {
-  method?: string
-  pathIncludes?: string
+export interface FailureMatch extends RequestMatch {
   /** Matched against the decoded query string, e.g. `profile.email`. */
   queryIncludes?: string
 }
 
-export interface FailureReply {
-  /** Leave out to only delay the normal answer. */
-  status?: number
+export interface FailureReply extends InjectedReply {
   /** An object is sent as JSON, a string as is; absent on an error status, an Okta error body is generated. */
   body?: unknown
-  headers?: Record<string, string>
-  delayMs?: number
 }
 
-export interface OktaSandboxOptions {
+export interface OktaSandboxOptions extends SandboxServerOptions {
   token: string
   users?: OktaSeedUser[]
   /** Id or login of the user the token acts as (GET /api/v1/users/me); defaults to the first super admin, else the first user. */
   tokenOwner?: string
-  /** 0 (the default) picks a free port. */
-  port?: number
-  host?: string
-  /** One line per request (method, path, status), for the demo. */
-  log?: (line: string) => void
 }
 
-export interface OktaSandbox {
+export interface OktaSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
   /** The org URL, e.g. http://127.0.0.1:40123 (paths start with /api/v1). */
   url: string
   /** Current users by id; tests may read and change them. */
@@ -146,15 +127,11 @@ export interface OktaSandbox {
   sessions: Map<string, number>
   /** OAuth token revocations asked for with a session clear, by user id. */
   revokedTokens: Set<string>
-  requests: RecordedRequest[]
-  /** The next request matching `match` gets `reply` instead of (or, with only delayMs, before) its normal answer. */
-  failNext(match: FailureMatch, reply: FailureReply): void
   addUser(seed: OktaSeedUser): OktaUser
   /** By login or email, ignoring case. */
   findUser(loginOrEmail: string): OktaUser | undefined
   /** The user the token acts as now (looked up on every request, so tests may re-seed). */
   tokenOwner(): OktaUser | undefined
-  stop(): Promise<void>
 }
 
 class OktaError extends Error {
@@ -172,9 +149,7 @@ const notFound = (what: string) => new OktaError(404, 'E0000007', `Not found: Re
 
 export async function startOktaSandbox(options: OktaSandboxOptions): Promise<OktaSandbox> {
   const state: State = { users: new Map(), roles: new Map(), sessions: new Map(), revokedTokens: new Set(), baseUrl: '', tokenOwner: options.tokenOwner }
-  const requests: RecordedRequest[] = []
-  const failures: { match: FailureMatch; reply: FailureReply }[] = []
-  const waits = new Set<() => void>()
+  const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log)
 
   const addUser = (seed: OktaSeedUser): OktaUser => {
     const user = userFromSeed(seed, state.users.size)
@@ -185,22 +160,14 @@ export async function startOktaSandbox(options: OktaSandboxOptions): Promise<Okt
   }
   for (const seed of options.users ?? []) addUser(seed)
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, new OktaError(500, 'E0000009', `Internal Server Error: ${String(error)}`))
-    })
-  })
+  const server = createSandboxServer(handle, (res, error) => sendError(res, new OktaError(500, 'E0000009', `Internal Server Error: ${String(error)}`)))
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox')
-    const recorded = record(req, url, await readBody(req))
-    requests.push(recorded)
-    res.on('finish', () => options.log?.(`${recorded.method} ${recorded.path}${url.search} -> ${res.statusCode}`))
-    const failure = takeFailure(failures, recorded, url)
-    if (failure?.delayMs) await wait(failure.delayMs, waits)
-    if (res.destroyed) return
+    const received = await receive(req, res, intake, (url, text) => record(req, url, text))
+    if (!received) return
+    const { recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure)
-    if (!authorized(req.headers.authorization, options.token)) return sendError(res, new OktaError(401, 'E0000011', 'Invalid token provided'))
+    if (!authorized(req.headers.authorization, options.token, SSWS)) return sendError(res, new OktaError(401, 'E0000011', 'Invalid token provided'))
     try {
       const answer = route(state, recorded)
       send(res, answer.status, answer.body, { ...rateLimitHeaders(RATE_LIMIT - 1), ...answer.headers })
@@ -210,13 +177,7 @@ export async function startOktaSandbox(options: OktaSandboxOptions): Promise<Okt
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  state.baseUrl = `http://${host}:${address.port}`
+  state.baseUrl = (await listen(server, options.port, options.host)).origin
 
   return {
     url: state.baseUrl,
@@ -224,16 +185,10 @@ export async function startOktaSandbox(options: OktaSandboxOptions): Promise<Okt
     roles: state.roles,
     sessions: state.sessions,
     revokedTokens: state.revokedTokens,
-    requests,
-    failNext: (match, reply) => failures.push({ match, reply }),
+    ...sandboxHandle(server, intake),
     addUser,
     findUser: (loginOrEmail) => findByLoginOrEmail(state, loginOrEmail),
     tokenOwner: () => tokenOwnerOf(state),
-    stop: async () => {
-      for (const release of waits) release()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
   }
 }
 
@@ -533,85 +488,21 @@ function present(state: State, user: OktaUser): unknown {
 
 // --- HTTP plumbing ------------------------------------------------------------
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) break
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
   const scheme = /^(\S+)\s/.exec(req.headers.authorization ?? '')?.[1]
   const prefer = req.headers.prefer
   return {
-    method: req.method ?? 'GET',
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    body: parseBody(text),
+    ...requestBasics(req, url, text),
     ...(scheme ? { authScheme: scheme } : {}),
     ...(req.headers.accept ? { accept: req.headers.accept } : {}),
     ...(typeof prefer === 'string' ? { prefer } : {}),
   }
 }
 
-function parseBody(text: string): unknown {
-  if (text === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
-}
-
-function takeFailure(failures: { match: FailureMatch; reply: FailureReply }[], req: RecordedRequest, url: URL): FailureReply | undefined {
-  const index = failures.findIndex(({ match }) => matches(match, req, url))
-  if (index === -1) return undefined
-  return failures.splice(index, 1)[0]?.reply
-}
-
-function matches(match: FailureMatch, req: RecordedRequest, url: URL): boolean {
-  if (match.method && match.method.toUpperCase() !== req.method) return false
-  if (match.pathIncludes && !req.path.includes(match.pathIncludes)) return false
-  return !match.queryIncludes || decodeURIComponent(url.search).includes(match.queryIncludes)
-}
-
-/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
-function wait(ms: number, waits: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const release = () => {
-      clearTimeout(timer)
-      waits.delete(release)
-      resolve()
-    }
-    const timer = setTimeout(release, ms)
-    waits.add(release)
-  })
-}
-
 /** Okta API tokens travel as `Authorization: SSWS <token>`; a bearer token is not an API token. */
-function authorized(header: string | undefined, token: string): boolean {
-  const presented = /^SSWS\s+(.+)$/.exec(header ?? '')?.[1]?.trim()
-  if (!presented) return false
-  const a = Buffer.from(presented)
-  const b = Buffer.from(token)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
+const SSWS = /^SSWS\s+(.+)$/
 
-function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string | string[]> = {}): void {
-  if (res.destroyed) return
-  if (body === undefined) {
-    res.writeHead(status, headers).end()
-    return
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  const contentType = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json'
-  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
-}
+const send = sender('application/json')
 
 function sendError(res: ServerResponse, error: OktaError): void {
   send(res, error.status, oktaErrorBody(error.code, error.message, error.causes), rateLimitHeaders(RATE_LIMIT - 1))
@@ -619,9 +510,9 @@ function sendError(res: ServerResponse, error: OktaError): void {
 
 /** An injected 429 looks like Okta's: E0000047, X-Rate-Limit-* headers and no Retry-After. */
 function sendFailure(res: ServerResponse, reply: FailureReply): void {
-  const status = reply.status ?? 500
-  const generated = status === 429 ? oktaErrorBody('E0000047', 'API call exceeded rate limit due to too many requests.') : oktaErrorBody(codeFor(status), `Injected failure (HTTP ${status})`)
-  const body = reply.body ?? (status >= 400 ? generated : undefined)
+  const { status, body } = injectedAnswer(reply, (code) =>
+    code === 429 ? oktaErrorBody('E0000047', 'API call exceeded rate limit due to too many requests.') : oktaErrorBody(codeFor(code), `Injected failure (HTTP ${code})`),
+  )
   const headers = status === 429 ? { ...rateLimitHeaders(0), ...reply.headers } : { ...reply.headers }
   send(res, status, body, headers)
 }
@@ -673,34 +564,15 @@ export const DEMO_USERS: OktaSeedUser[] = [
   { id: '00u-adam', login: 'adam@example.com', firstName: 'Adam', lastName: 'Directory', provider: { type: 'ACTIVE_DIRECTORY', name: 'corp.example.com' } },
 ]
 
-async function main(): Promise<void> {
-  const token = process.env.OKTA_SANDBOX_TOKEN || 'sandbox-okta-token'
-  const sandbox = await startOktaSandbox({
-    token,
-    users: DEMO_USERS,
-    port: Number(process.env.OKTA_SANDBOX_PORT || 4020),
-    host: process.env.OKTA_SANDBOX_HOST || '127.0.0.1',
-    log: (line) => console.log(line),
-  })
-  const tokenSource = process.env.OKTA_SANDBOX_TOKEN ? 'from OKTA_SANDBOX_TOKEN' : 'the default, "sandbox-okta-token"'
-  console.log(`Okta sandbox at ${sandbox.url} (SSWS token: ${tokenSource})`)
+async function main(): Promise<OktaSandbox> {
+  const token = envSecret('OKTA_SANDBOX_TOKEN', 'sandbox-okta-token')
+  const sandbox = await startOktaSandbox({ token: token.value, users: DEMO_USERS, ...scriptOptions('OKTA_SANDBOX', 4020) })
+  console.log(`Okta sandbox at ${sandbox.url} (SSWS token: ${token.source})`)
   for (const user of sandbox.users.values()) {
     const roles = (sandbox.roles.get(user.id) ?? []).map((role) => role.type).join(', ')
     console.log(`  ${user.id}  ${user.profile.login}  ${user.status}${roles ? `  [${roles}]` : ''}`)
   }
-  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  return sandbox
 }
 
-function runDirectly(): boolean {
-  const entry = process.argv[1]
-  if (!entry) return false
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (runDirectly()) await main()
+await runAsScript(import.meta.url, main)

@@ -15,18 +15,15 @@
  *
  * Run on its own: `tsx src/sandbox/qlik-sandbox.ts` (QLIK_SANDBOX_KEY, QLIK_SANDBOX_PORT).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { realpathSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { createSandboxServer, envSecret, injectedAnswer, listen, newIntake, presentedCredential, receive, recordRequest, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const QLIK_API_PREFIX = '/api/v1'
 export const QLIK_TENANT_ID = 'sandbox-tenant-0001'
 const DEFAULT_PAGE_SIZE = 20
 const MAX_PAGE_SIZE = 100
-const MAX_BODY_BYTES = 1_000_000
 
 export type QlikUserStatus = 'active' | 'invited' | 'disabled' | 'provisioned'
 export type ReassignableKind = 'space' | 'app' | 'script' | 'data-connection'
@@ -115,33 +112,19 @@ export interface QlikReloadTask {
   disabledCode?: 'OWNER-DELETED'
 }
 
-export interface RecordedRequest {
-  method: string
+export interface RecordedRequest extends RecordedBasics {
   /** The full path, e.g. `/api/v1/users/u-1`. */
   path: string
-  /** Decoded query parameters. */
-  query: Record<string, string>
-  /** Parsed JSON, the raw text when it was not JSON, or undefined. */
-  body: unknown
-  contentType?: string
-  /** Whether an Authorization header was sent (its value is never recorded). */
-  authorization: boolean
 }
 
-export interface FailureMatch {
-  method?: string
-  pathIncludes?: string
+export interface FailureMatch extends RequestMatch {
   /** Matched against the decoded query string, e.g. `ownerId=u-1`. */
   queryIncludes?: string
 }
 
-export interface FailureReply {
-  /** Leave out to only delay the normal answer. */
-  status?: number
+export interface FailureReply extends InjectedReply {
   /** An object is sent as JSON; a string as is; absent on an error status, a Qlik error body is generated. */
   body?: unknown
-  headers?: Record<string, string>
-  delayMs?: number
 }
 
 /** How one reassignment fails: the HTTP status (per connection inside the 207 for data connections) and Qlik's error. */
@@ -152,7 +135,7 @@ export interface ReassignmentFailure {
   detail?: string
 }
 
-export interface QlikSandboxOptions {
+export interface QlikSandboxOptions extends SandboxServerOptions {
   /** API key -> the id of the user it belongs to. */
   apiKeys: Record<string, string>
   users?: SeedUser[]
@@ -167,14 +150,9 @@ export interface QlikSandboxOptions {
   maxPageSize?: number
   /** Whether an app's reload schedules move to its new owner (default true). */
   reloadTasksFollowAppOwner?: boolean
-  /** 0 (the default) picks a free port. */
-  port?: number
-  host?: string
-  /** One line per request (method, path, status), for the demo. */
-  log?: (line: string) => void
 }
 
-export interface QlikSandbox {
+export interface QlikSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
   /** The tenant URL (the adapter's tenantUrl); REST lives under /api/v1. */
   url: string
   users: Map<string, QlikUser>
@@ -185,9 +163,6 @@ export interface QlikSandbox {
   reloadTasks: Map<string, QlikReloadTask>
   /** API key -> user id; deleting a user removes their keys. */
   apiKeys: Map<string, string>
-  requests: RecordedRequest[]
-  /** The next request matching `match` gets `reply` instead of (or, with only delayMs, before) its normal answer. */
-  failNext(match: FailureMatch, reply: FailureReply): void
   /** The next attempt to give this asset a new owner fails (once), without changing it. */
   failReassignment(kind: ReassignableKind, id: string, failure?: ReassignmentFailure): void
   addUser(seed: SeedUser): QlikUser
@@ -195,7 +170,6 @@ export interface QlikSandbox {
   ownedBy(userId: string): { spaces: string[]; apps: string[]; scripts: string[]; dataConnections: string[]; reloadTasks: string[] }
   /** Puts every user, asset and key back as seeded, and forgets requests and pending failures. */
   reset(): void
-  stop(): Promise<void>
 }
 
 class QlikError extends Error {
@@ -237,9 +211,7 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
     maxPageSize: options.maxPageSize ?? MAX_PAGE_SIZE,
     baseUrl: () => baseUrl,
   }
-  const requests: RecordedRequest[] = []
-  const failures: { match: FailureMatch; reply: FailureReply }[] = []
-  const waits = new Set<() => void>()
+  const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log)
   let baseUrl = ''
 
   const addUser = (seed: SeedUser): QlikUser => {
@@ -259,25 +231,19 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
     }
     for (const seed of options.reloadTasks ?? []) state.reloadTasks.set(seed.id, { id: seed.id, appId: seed.appId, userId: seed.ownerId, state: 'Enabled' })
     for (const [key, userId] of Object.entries(options.apiKeys)) state.apiKeys.set(key, userId)
-    requests.length = 0
-    failures.length = 0
+    intake.requests.length = 0
+    intake.failures.length = 0
   }
   reset()
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, new QlikError(500, 'HTTP-500', 'Internal server error', `sandbox failure: ${String(error)}`))
-    })
-  })
+  const server = createSandboxServer(handle, (res, error) =>
+    sendError(res, new QlikError(500, 'HTTP-500', 'Internal server error', `sandbox failure: ${String(error)}`)),
+  )
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox')
-    const recorded = record(req, url, await readBody(req))
-    requests.push(recorded)
-    res.on('finish', () => options.log?.(`${recorded.method} ${recorded.path}${url.search} -> ${res.statusCode}`))
-    const failure = takeFailure(failures, recorded, url)
-    if (failure?.delayMs) await wait(failure.delayMs, waits)
-    if (res.destroyed) return
+    const received = await receive(req, res, intake, (url, text) => recordRequest(req, url, text))
+    if (!received) return
+    const { url, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure)
     try {
       if (!url.pathname.startsWith(`${QLIK_API_PREFIX}/`)) throw new QlikError(404, 'HTTP-404', 'Not found')
@@ -290,13 +256,7 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  baseUrl = `http://${host}:${address.port}`
+  baseUrl = (await listen(server, options.port, options.host)).origin
 
   return {
     url: baseUrl,
@@ -306,8 +266,7 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
     dataConnections: state.dataConnections,
     reloadTasks: state.reloadTasks,
     apiKeys: state.apiKeys,
-    requests,
-    failNext: (match, reply) => failures.push({ match, reply }),
+    ...sandboxHandle(server, intake),
     failReassignment: (kind, id, failure = {}) => state.reassignmentFailures.set(`${kind}:${id}`, failure),
     addUser,
     ownedBy: (userId) => ({
@@ -318,11 +277,6 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
       reloadTasks: [...state.reloadTasks.values()].filter((task) => task.userId === userId).map((task) => task.id),
     }),
     reset,
-    stop: async () => {
-      for (const release of waits) release()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
   }
 }
 
@@ -335,7 +289,7 @@ interface Answer {
 
 /** The user the bearer key belongs to; only keys of active users work. */
 function authenticate(state: State, header: string | undefined): QlikUser {
-  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim()
+  const presented = presentedCredential(header)
   const userId = presented ? keyOwner(state.apiKeys, presented) : undefined
   const user = userId ? state.users.get(userId) : undefined
   if (!user || user.status !== 'active') throw new QlikError(401, 'HTTP-401', 'Unauthorized', 'Missing or invalid API key')
@@ -343,11 +297,7 @@ function authenticate(state: State, header: string | undefined): QlikUser {
 }
 
 function keyOwner(keys: Map<string, string>, presented: string): string | undefined {
-  const given = Buffer.from(presented)
-  for (const [key, userId] of keys) {
-    const known = Buffer.from(key)
-    if (known.length === given.length && timingSafeEqual(known, given)) return userId
-  }
+  for (const [key, userId] of keys) if (sameSecret(presented, key)) return userId
   return undefined
 }
 
@@ -748,83 +698,16 @@ function appFromSeed(seed: SeedApp, resourceType: 'app' | 'script'): QlikApp {
 
 // --- HTTP plumbing ----------------------------------------------------------
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) break
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
-  return {
-    method: req.method ?? 'GET',
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    body: parseBody(text),
-    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
-    authorization: req.headers.authorization !== undefined,
-  }
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
-}
-
-function takeFailure(failures: { match: FailureMatch; reply: FailureReply }[], req: RecordedRequest, url: URL): FailureReply | undefined {
-  const index = failures.findIndex(({ match }) => matches(match, req, url))
-  if (index === -1) return undefined
-  return failures.splice(index, 1)[0]?.reply
-}
-
-function matches(match: FailureMatch, req: RecordedRequest, url: URL): boolean {
-  if (match.method && match.method.toUpperCase() !== req.method) return false
-  if (match.pathIncludes && !req.path.includes(match.pathIncludes)) return false
-  return !match.queryIncludes || decodeURIComponent(url.search).includes(match.queryIncludes)
-}
-
-/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
-function wait(ms: number, waits: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const release = () => {
-      clearTimeout(timer)
-      waits.delete(release)
-      resolve()
-    }
-    const timer = setTimeout(release, ms)
-    waits.add(release)
-  })
-}
-
-function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return
-  if (body === undefined) {
-    res.writeHead(status, headers).end()
-    return
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  const contentType = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'
-  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
-}
-
 function sendError(res: ServerResponse, error: QlikError): void {
   send(res, error.status, qlikErrorBody(error.status, error.code, error.title, error.detail))
 }
 
 function sendFailure(res: ServerResponse, reply: FailureReply): void {
-  const status = reply.status ?? 500
-  const body = reply.body ?? (status >= 400 ? qlikErrorBody(status, `HTTP-${status}`, defaultTitle(status)) : undefined)
-  send(res, status, body, reply.headers)
+  const answer = injectedAnswer(reply, (status) => qlikErrorBody(status, `HTTP-${status}`, defaultTitle(status)))
+  send(res, answer.status, answer.body, answer.headers)
 }
+
+const send = sender('application/json; charset=utf-8')
 
 function defaultTitle(status: number): string {
   // Qlik's documented rate-limit answer.
@@ -900,31 +783,12 @@ export function demoTenant(): Omit<QlikSandboxOptions, 'port' | 'host' | 'log'> 
   }
 }
 
-async function main(): Promise<void> {
-  const key = process.env.QLIK_SANDBOX_KEY || DEMO_API_KEY
-  const sandbox = await startQlikSandbox({
-    ...demoTenant(),
-    apiKeys: { [key]: 'u-admin' },
-    port: Number(process.env.QLIK_SANDBOX_PORT || 4040),
-    host: process.env.QLIK_SANDBOX_HOST || '127.0.0.1',
-    log: (line) => console.log(line),
-  })
-  const keySource = process.env.QLIK_SANDBOX_KEY ? 'from QLIK_SANDBOX_KEY' : `the default, "${DEMO_API_KEY}"`
-  console.log(`Qlik sandbox at ${sandbox.url} (API key: ${keySource}, acting as u-admin)`)
+async function main(): Promise<QlikSandbox> {
+  const key = envSecret('QLIK_SANDBOX_KEY', DEMO_API_KEY)
+  const sandbox = await startQlikSandbox({ ...demoTenant(), apiKeys: { [key.value]: 'u-admin' }, ...scriptOptions('QLIK_SANDBOX', 4040) })
+  console.log(`Qlik sandbox at ${sandbox.url} (API key: ${key.source}, acting as u-admin)`)
   for (const user of sandbox.users.values()) console.log(`  ${user.id}  ${user.email}  ${user.status}`)
-  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  return sandbox
 }
 
-function runDirectly(): boolean {
-  const entry = process.argv[1]
-  if (!entry) return false
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (runDirectly()) await main()
+await runAsScript(import.meta.url, main)

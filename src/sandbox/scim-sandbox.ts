@@ -7,12 +7,10 @@
  *
  * Run on its own: `tsx src/sandbox/scim-sandbox.ts` (SCIM_SANDBOX_TOKEN, SCIM_SANDBOX_PORT).
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto'
-import { realpathSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, receive, recordRequest, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const SCIM_BASE_PATH = '/scim/v2'
 export const SCIM_JSON = 'application/scim+json'
@@ -22,7 +20,6 @@ export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error'
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'
 const MAX_RESULTS = 200
-const MAX_BODY_BYTES = 1_000_000
 
 export interface SeedUser {
   id?: string
@@ -53,61 +50,38 @@ export interface ScimUser {
   meta: { resourceType: 'User'; created: string; lastModified: string; version: string }
 }
 
-export interface RecordedRequest {
-  method: string
+export interface RecordedRequest extends RecordedBasics {
   /** Relative to the SCIM base: `/Users/abc`. */
   path: string
-  /** Decoded query parameters. */
-  query: Record<string, string>
-  /** Parsed JSON, or the raw text when it was not JSON, or undefined when there was none. */
-  body: unknown
-  contentType?: string
   accept?: string
-  /** Whether an Authorization header was sent (its value is never recorded). */
-  authorization: boolean
 }
 
-export interface FailureMatch {
-  method?: string
-  pathIncludes?: string
+export interface FailureMatch extends RequestMatch {
   /** Matched against the decoded query string, e.g. `emails.value`. */
   queryIncludes?: string
 }
 
-export interface FailureReply {
-  /** Leave out to only delay the normal answer. */
-  status?: number
+export interface FailureReply extends InjectedReply {
   /** An object is sent as JSON; a string as is; absent on an error status, a SCIM Error is generated. */
   body?: unknown
-  headers?: Record<string, string>
-  delayMs?: number
 }
 
-export interface ScimSandboxOptions {
+export interface ScimSandboxOptions extends SandboxServerOptions {
   token: string
   users?: SeedUser[]
-  /** 0 (the default) picks a free port. */
-  port?: number
-  host?: string
   /** Attributes GET /Users accepts in an `eq` filter; others answer 400 invalidFilter. */
   filterableAttributes?: string[]
   /** PATCH answers 200 with the resource (default) or 204 No Content; RFC 7644 allows both. */
   patchResponse?: 'resource' | 'no-content'
-  /** One line per request (method, path, status), for the demo. */
-  log?: (line: string) => void
 }
 
-export interface ScimSandbox {
+export interface ScimSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
   /** Base URL ending in /scim/v2. */
   url: string
   /** Current state by id; tests may read and change it. */
   users: Map<string, ScimUser>
-  requests: RecordedRequest[]
-  /** The next request matching `match` gets `reply` instead of (or, with only delayMs, before) its normal answer. */
-  failNext(match: FailureMatch, reply: FailureReply): void
   addUser(seed: SeedUser): ScimUser
   findUser(userName: string): ScimUser | undefined
-  stop(): Promise<void>
 }
 
 class ScimError extends Error {
@@ -122,9 +96,7 @@ class ScimError extends Error {
 
 export async function startScimSandbox(options: ScimSandboxOptions): Promise<ScimSandbox> {
   const users = new Map<string, ScimUser>()
-  const requests: RecordedRequest[] = []
-  const failures: { match: FailureMatch; reply: FailureReply }[] = []
-  const waits = new Set<() => void>()
+  const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log)
   const filterable = new Set((options.filterableAttributes ?? ['userName', 'emails.value', 'id', 'externalId']).map(lower))
   let baseUrl = ''
 
@@ -142,20 +114,12 @@ export async function startScimSandbox(options: ScimSandboxOptions): Promise<Sci
     baseUrl: () => baseUrl,
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, new ScimError(500, `sandbox failure: ${String(error)}`))
-    })
-  })
+  const server = createSandboxServer(handle, (res, error) => sendError(res, new ScimError(500, `sandbox failure: ${String(error)}`)))
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox')
-    const recorded = record(req, url, await readBody(req))
-    requests.push(recorded)
-    res.on('finish', () => options.log?.(`${recorded.method} ${recorded.path}${url.search} -> ${res.statusCode}`))
-    const failure = takeFailure(failures, recorded, url)
-    if (failure?.delayMs) await wait(failure.delayMs, waits)
-    if (res.destroyed) return
+    const received = await receive(req, res, intake, (url, text) => recordRequest(req, url, text, { path: scimPath(url), accept: true }))
+    if (!received) return
+    const { url, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure)
     if (!url.pathname.startsWith(`${SCIM_BASE_PATH}/`)) return sendError(res, new ScimError(404, 'Endpoint not found'))
     if (!authorized(req.headers.authorization, options.token)) return sendUnauthorized(res)
@@ -168,26 +132,15 @@ export async function startScimSandbox(options: ScimSandboxOptions): Promise<Sci
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  baseUrl = `http://${host}:${address.port}${SCIM_BASE_PATH}`
+  const { origin } = await listen(server, options.port, options.host)
+  baseUrl = `${origin}${SCIM_BASE_PATH}`
 
   return {
     url: baseUrl,
     users,
-    requests,
-    failNext: (match, reply) => failures.push({ match, reply }),
+    ...sandboxHandle(server, intake),
     addUser,
     findUser: (userName) => [...users.values()].find((user) => lower(user.userName) === lower(userName)),
-    stop: async () => {
-      for (const release of waits) release()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
   }
 }
 
@@ -452,87 +405,12 @@ function serviceProviderConfig(baseUrl: string): unknown {
 
 // --- HTTP plumbing ----------------------------------------------------------
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) break
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+/** Recorded paths are relative to the SCIM base: `/Users/abc`. */
+function scimPath(url: URL): string {
+  return url.pathname.startsWith(SCIM_BASE_PATH) ? url.pathname.slice(SCIM_BASE_PATH.length) || '/' : url.pathname
 }
 
-function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
-  const path = url.pathname.startsWith(SCIM_BASE_PATH) ? url.pathname.slice(SCIM_BASE_PATH.length) || '/' : url.pathname
-  return {
-    method: req.method ?? 'GET',
-    path,
-    query: Object.fromEntries(url.searchParams),
-    body: parseBody(text),
-    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
-    ...(req.headers.accept ? { accept: req.headers.accept } : {}),
-    authorization: req.headers.authorization !== undefined,
-  }
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
-}
-
-function takeFailure(
-  failures: { match: FailureMatch; reply: FailureReply }[],
-  req: RecordedRequest,
-  url: URL,
-): FailureReply | undefined {
-  const index = failures.findIndex(({ match }) => matches(match, req, url))
-  if (index === -1) return undefined
-  return failures.splice(index, 1)[0]?.reply
-}
-
-function matches(match: FailureMatch, req: RecordedRequest, url: URL): boolean {
-  if (match.method && match.method.toUpperCase() !== req.method) return false
-  if (match.pathIncludes && !req.path.includes(match.pathIncludes)) return false
-  return !match.queryIncludes || decodeURIComponent(url.search).includes(match.queryIncludes)
-}
-
-/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
-function wait(ms: number, waits: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const release = () => {
-      clearTimeout(timer)
-      waits.delete(release)
-      resolve()
-    }
-    const timer = setTimeout(release, ms)
-    waits.add(release)
-  })
-}
-
-function authorized(header: string | undefined, token: string): boolean {
-  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim()
-  if (!presented) return false
-  const a = Buffer.from(presented)
-  const b = Buffer.from(token)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
-function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return
-  if (body === undefined) {
-    res.writeHead(status, headers).end()
-    return
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  const contentType = typeof body === 'string' ? 'text/plain; charset=utf-8' : `${SCIM_JSON}; charset=utf-8`
-  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
-}
+const send = sender(`${SCIM_JSON}; charset=utf-8`)
 
 function sendError(res: ServerResponse, error: ScimError, headers: Record<string, string> = {}): void {
   send(res, error.status, scimErrorBody(error.status, error.message, error.scimType), headers)
@@ -543,9 +421,8 @@ function sendUnauthorized(res: ServerResponse): void {
 }
 
 function sendFailure(res: ServerResponse, reply: FailureReply): void {
-  const status = reply.status ?? 500
-  const body = reply.body ?? (status >= 400 ? scimErrorBody(status, `Injected failure (HTTP ${status})`) : undefined)
-  send(res, status, body, reply.headers)
+  const answer = injectedAnswer(reply, (status) => scimErrorBody(status, `Injected failure (HTTP ${status})`))
+  send(res, answer.status, answer.body, answer.headers)
 }
 
 export function scimErrorBody(status: number, detail: string, scimType?: string): Record<string, unknown> {
@@ -580,31 +457,12 @@ export const DEMO_USERS: SeedUser[] = [
   { id: 'u-dave', userName: 'dave@example.com', displayName: 'Dave Departed', active: false },
 ]
 
-async function main(): Promise<void> {
-  const token = process.env.SCIM_SANDBOX_TOKEN || 'sandbox-token'
-  const sandbox = await startScimSandbox({
-    token,
-    users: DEMO_USERS,
-    port: Number(process.env.SCIM_SANDBOX_PORT || 4010),
-    host: process.env.SCIM_SANDBOX_HOST || '127.0.0.1',
-    log: (line) => console.log(line),
-  })
-  const tokenSource = process.env.SCIM_SANDBOX_TOKEN ? 'from SCIM_SANDBOX_TOKEN' : 'the default, "sandbox-token"'
-  console.log(`SCIM sandbox at ${sandbox.url} (bearer token: ${tokenSource})`)
+async function main(): Promise<ScimSandbox> {
+  const token = envSecret('SCIM_SANDBOX_TOKEN', 'sandbox-token')
+  const sandbox = await startScimSandbox({ token: token.value, users: DEMO_USERS, ...scriptOptions('SCIM_SANDBOX', 4010) })
+  console.log(`SCIM sandbox at ${sandbox.url} (bearer token: ${token.source})`)
   for (const user of sandbox.users.values()) console.log(`  ${user.id}  ${user.userName}  ${user.active ? 'active' : 'suspended'}`)
-  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  return sandbox
 }
 
-function runDirectly(): boolean {
-  const entry = process.argv[1]
-  if (!entry) return false
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (runDirectly()) await main()
+await runAsScript(import.meta.url, main)

@@ -4,10 +4,9 @@
  * every call, and answers with Slack's own error codes, status codes and rate-limit headers.
  */
 import { createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
-import { pathToFileURL } from 'node:url'
+import { listen, runAsScript, stopServer } from './sandbox-kit.js'
 import { SANDBOX, newTriggerId, triggerIssuedAt } from './slack-signing.js'
 
 /** A Block Kit block as stored: any JSON object with a type (block_id filled in). */
@@ -161,8 +160,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       res.end(`stand-in failure: ${String(error)}`)
     })
   })
-  const port = await listen(server, options.port ?? 0)
-  const base = `http://127.0.0.1:${port}`
+  const { origin: base, port } = await listen(server, options.port)
   slack.responseUrlBase = `${base}/response_url/`
   return {
     apiUrl: `${base}/api/`,
@@ -181,17 +179,9 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     newTriggerId: () => newTriggerId(),
     stop: async () => {
       recorder.stop()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await stopServer(server)
     },
   }
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))
-  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -846,22 +836,13 @@ function applyResponseUrl(slack: SlackState, channel: string, context: ResponseU
 // `tsx src/sandbox/slack-stand-in.ts`: run it for a demo
 // ---------------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+async function main(): Promise<SlackStandIn> {
   const standIn = await startSlackStandIn({
     port: Number(process.env.SLACK_STAND_IN_PORT ?? 4020),
     botToken: process.env.SLACK_BOT_TOKEN ?? 'xoxb-sandbox',
   })
   console.log(standIn.apiUrl)
-  const shutdown = (): void => {
-    void standIn.stop().then(() => process.exit(0))
-  }
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  return standIn
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    console.error(error)
-    process.exit(1)
-  })
-}
+await runAsScript(import.meta.url, main)

@@ -12,16 +12,12 @@
  * Run on its own: `tsx src/sandbox/treasure-data-sandbox.ts` (TD_SANDBOX_PORT).
  */
 import { createHash } from 'node:crypto'
-import { realpathSync } from 'node:fs'
-import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { createSandboxServer, injectedAnswer, listen, matchesRequest, newIntake, receive, recordRequest, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import type { InjectedReply, PathMatch, RecordedBasics, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export type SandboxRole = 'owner' | 'administrator' | 'restricted'
 export type ApiKeyType = 'master' | 'write-only'
-
-const MAX_BODY_BYTES = 1_000_000
 
 export interface SeedApiKey {
   value: string
@@ -53,62 +49,40 @@ export interface SandboxUser {
   apiKeys: { value: string; type: ApiKeyType }[]
 }
 
-export interface RecordedRequest {
-  method: string
+export interface RecordedRequest extends RecordedBasics {
   /** As sent, still percent-encoded: `/v3/user/remove/a%40example.com`. */
   path: string
-  query: Record<string, string>
-  body: unknown
-  contentType?: string
   accept?: string
-  /** Whether an Authorization header was sent (its value is never recorded). */
-  authorization: boolean
   /** The email of the user whose key was presented, when the key is valid. */
   caller?: string
 }
 
-export interface FailureMatch {
-  method?: string
-  pathIncludes?: string
-}
+export type FailureMatch = PathMatch
 
-export interface FailureReply {
-  /** Leave out to only delay the normal answer. */
-  status?: number
+export interface FailureReply extends InjectedReply {
   /** An object is sent as JSON; a string as is; absent on an error status, a Treasure Data error body is generated. */
   body?: unknown
-  headers?: Record<string, string>
-  delayMs?: number
 }
 
-export interface TreasureDataSandboxOptions {
+export interface TreasureDataSandboxOptions extends SandboxServerOptions {
   users?: TreasureDataSeedUser[]
-  /** 0 (the default) picks a free port. */
-  port?: number
-  host?: string
   /** GET /v3/user/list answers a bare array (the current docs, the default) or `{users: [...]}` (what the official clients read). */
   userListShape?: 'array' | 'object'
   /** GET /v3/user/apikey/list answers key strings (the official clients, the default) or OpenAPI ApiKey objects `{type, name, value}`. */
   apiKeyListShape?: 'strings' | 'objects'
-  /** One line per request (method, path, status), for the demo. */
-  log?: (line: string) => void
 }
 
-export interface TreasureDataSandbox {
+export interface TreasureDataSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
   /** The API host, without /v3 (like the regional hosts): the adapter adds /v3 to every path. */
   url: string
   /** Current users by id; tests may read and change them. */
   users: Map<number, SandboxUser>
   /** Users removed through the API, with the keys that died with them. */
   removed: SandboxUser[]
-  requests: RecordedRequest[]
-  /** The next request matching `match` gets `reply` instead of (or, with only delayMs, before) its normal answer. */
-  failNext(match: FailureMatch, reply: FailureReply): void
   addUser(seed: TreasureDataSeedUser): SandboxUser
   findUser(email: string): SandboxUser | undefined
   /** A key of the user, to build a provider acting as them. */
   apiKeyOf(email: string, type?: ApiKeyType): string
-  stop(): Promise<void>
 }
 
 class TdError extends Error {
@@ -124,9 +98,11 @@ class TdError extends Error {
 export async function startTreasureDataSandbox(options: TreasureDataSandboxOptions = {}): Promise<TreasureDataSandbox> {
   const users = new Map<number, SandboxUser>()
   const removed: SandboxUser[] = []
-  const requests: RecordedRequest[] = []
-  const failures: { match: FailureMatch; reply: FailureReply }[] = []
-  const waits = new Set<() => void>()
+  const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log, {
+    // The path is matched as sent and decoded, so a test can name `a@example.com` or `a%40example.com`.
+    matches: (match, recorded) => matchesRequest(match, recorded) || matchesRequest(match, { method: recorded.method, path: safeDecode(recorded.path) }),
+    logLine: (recorded) => `${recorded.method} ${recorded.path}`,
+  })
 
   const addUser = (seed: TreasureDataSeedUser): SandboxUser => {
     const user = userFromSeed(seed, nextId(users))
@@ -142,21 +118,13 @@ export async function startTreasureDataSandbox(options: TreasureDataSandboxOptio
     apiKeyListShape: options.apiKeyListShape ?? 'strings',
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, new TdError(500, 'Internal Server Error', `sandbox failure: ${String(error)}`))
-    })
-  })
+  const server = createSandboxServer(handle, (res, error) => sendError(res, new TdError(500, 'Internal Server Error', `sandbox failure: ${String(error)}`)))
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox')
     const caller = callerOf(users, req.headers.authorization)
-    const recorded = record(req, url, await readBody(req), caller?.user)
-    requests.push(recorded)
-    res.on('finish', () => options.log?.(`${recorded.method} ${recorded.path} -> ${res.statusCode}`))
-    const failure = takeFailure(failures, recorded)
-    if (failure?.delayMs) await wait(failure.delayMs, waits)
-    if (res.destroyed) return
+    const received = await receive(req, res, intake, (url, text) => record(req, url, text, caller?.user))
+    if (!received) return
+    const { url, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure)
     try {
       const answer = route(context, recorded, url.pathname, caller)
@@ -167,30 +135,19 @@ export async function startTreasureDataSandbox(options: TreasureDataSandboxOptio
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const { origin } = await listen(server, options.port, options.host)
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: origin,
     users,
     removed,
-    requests,
-    failNext: (match, reply) => failures.push({ match, reply }),
+    ...sandboxHandle(server, intake),
     addUser,
     findUser: (email) => findByEmail(users, email),
     apiKeyOf: (email, type = 'master') => {
       const key = findByEmail(users, email)?.apiKeys.find((candidate) => candidate.type === type)
       if (!key) throw new Error(`the sandbox has no ${type} API key for ${email}`)
       return key.value
-    },
-    stop: async () => {
-      for (const release of waits) release()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
 }
@@ -351,49 +308,8 @@ function present(user: SandboxUser): Record<string, unknown> {
 
 // --- HTTP plumbing ----------------------------------------------------------------
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) break
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 function record(req: IncomingMessage, url: URL, text: string, caller: SandboxUser | undefined): RecordedRequest {
-  return {
-    method: req.method ?? 'GET',
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    body: parseBody(text),
-    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
-    ...(req.headers.accept ? { accept: req.headers.accept } : {}),
-    authorization: req.headers.authorization !== undefined,
-    ...(caller ? { caller: caller.email } : {}),
-  }
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
-}
-
-function takeFailure(failures: { match: FailureMatch; reply: FailureReply }[], req: RecordedRequest): FailureReply | undefined {
-  const index = failures.findIndex(({ match }) => matches(match, req))
-  if (index === -1) return undefined
-  return failures.splice(index, 1)[0]?.reply
-}
-
-function matches(match: FailureMatch, req: RecordedRequest): boolean {
-  if (match.method && match.method.toUpperCase() !== req.method) return false
-  return !match.pathIncludes || req.path.includes(match.pathIncludes) || safeDecode(req.path).includes(match.pathIncludes)
+  return { ...recordRequest(req, url, text, { accept: true }), ...(caller ? { caller: caller.email } : {}) }
 }
 
 function safeDecode(text: string): string {
@@ -404,39 +320,16 @@ function safeDecode(text: string): string {
   }
 }
 
-/** Resolves after `ms`, or at once when the sandbox stops, so a stalled request never outlives it. */
-function wait(ms: number, waits: Set<() => void>): Promise<void> {
-  return new Promise((resolve) => {
-    const release = () => {
-      clearTimeout(timer)
-      waits.delete(release)
-      resolve()
-    }
-    const timer = setTimeout(release, ms)
-    waits.add(release)
-  })
-}
-
-function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return
-  if (body === undefined) {
-    res.writeHead(status, headers).end()
-    return
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  const contentType = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'
-  res.writeHead(status, { 'content-type': contentType, ...headers }).end(text)
-}
-
 function sendError(res: ServerResponse, error: TdError): void {
   send(res, error.status, treasureDataErrorBody(error.status, error.error, error.message))
 }
 
 function sendFailure(res: ServerResponse, reply: FailureReply): void {
-  const status = reply.status ?? 500
-  const body = reply.body ?? (status >= 400 ? treasureDataErrorBody(status, 'Error', `Injected failure (HTTP ${status})`) : undefined)
-  send(res, status, body, reply.headers)
+  const answer = injectedAnswer(reply, (status) => treasureDataErrorBody(status, 'Error', `Injected failure (HTTP ${status})`))
+  send(res, answer.status, answer.body, answer.headers)
 }
+
+const send = sender('application/json; charset=utf-8')
 
 /** The ErrorResponse of Treasure Data's OpenAPI: error, message, text, severity, status_code. */
 export function treasureDataErrorBody(status: number, error: string, message: string): Record<string, unknown> {
@@ -452,12 +345,10 @@ export const DEMO_USERS: TreasureDataSeedUser[] = [
   { id: 1004, email: 'rob.retired@example.com', firstName: 'Rob', lastName: 'Retired' },
 ]
 
-async function main(): Promise<void> {
+async function main(): Promise<TreasureDataSandbox> {
   const sandbox = await startTreasureDataSandbox({
     users: DEMO_USERS,
-    port: Number(process.env.TD_SANDBOX_PORT || 4030),
-    host: process.env.TD_SANDBOX_HOST || '127.0.0.1',
-    log: (line) => console.log(line),
+    ...scriptOptions('TD_SANDBOX', 4030),
   })
   console.log(`Treasure Data sandbox at ${sandbox.url} (set it as the integration's baseUrl)`)
   for (const user of sandbox.users.values()) {
@@ -465,19 +356,7 @@ async function main(): Promise<void> {
     // Fake keys of a local sandbox, printed so the demo can be wired up.
     console.log(`  ${user.id}  ${user.email}  ${role}  master key: ${sandbox.apiKeyOf(user.email)}`)
   }
-  const shutdown = () => void sandbox.stop().then(() => process.exit(0))
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  return sandbox
 }
 
-function runDirectly(): boolean {
-  const entry = process.argv[1]
-  if (!entry) return false
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (runDirectly()) await main()
+await runAsScript(import.meta.url, main)

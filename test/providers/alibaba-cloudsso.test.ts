@@ -19,11 +19,11 @@ import {
   userNameCandidates,
 } from '../../src/providers/alibaba-cloudsso.js'
 import type { CloudSsoProvider } from '../../src/providers/alibaba-cloudsso.js'
-import { ProviderError } from '../../src/providers/problems.js'
 import type { Problem } from '../../src/providers/problems.js'
-import type { Account, Outcome, Preflight, TaskRef } from '../../src/providers/types.js'
+import type { Account, Outcome, TaskRef } from '../../src/providers/types.js'
 import { startCloudSsoSandbox } from '../../src/sandbox/cloudsso-sandbox.js'
 import type { CloudSsoSandbox, CloudSsoSeed, SandboxTask } from '../../src/sandbox/cloudsso-sandbox.js'
+import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
 
 const ACCESS_KEY_ID = 'LTAI5tSandboxKeyId'
 const ACCESS_KEY_SECRET = 'sandbox-secret-7f3e91c2d4'
@@ -93,12 +93,7 @@ function integration(overrides: Partial<AlibabaCloudSsoIntegration> = {}): Aliba
   }
 }
 
-async function account(email: string): Promise<Account> {
-  const found = await provider.findAccount(email)
-  if (!found) throw new Error(`seed user ${email} not found`)
-  sandbox.requests.length = 0
-  return found
-}
+const account = (email: string): Promise<Account> => seededAccount(provider, sandbox, email)
 
 function actions(): (string | undefined)[] {
   return sandbox.requests.map((request) => request.action)
@@ -106,15 +101,6 @@ function actions(): (string | undefined)[] {
 
 function requestsFor(action: string): Record<string, string>[] {
   return sandbox.requests.filter((request) => request.action === action).map((request) => request.params)
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<Problem> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
-  return error.problem
 }
 
 /** What a worker stores and reads back: JSON only. */
@@ -136,11 +122,6 @@ async function pollToEnd(from: Outcome, using: CloudSsoProvider = provider): Pro
     seen.push(outcome)
   }
   return { last: outcome, seen }
-}
-
-function ready(preflight: Preflight): Extract<Preflight, { kind: 'ready' }> {
-  if (preflight.kind !== 'ready') throw new Error(`expected ready, got ${JSON.stringify(preflight)}`)
-  return preflight
 }
 
 async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AtlassianIntegration } from '../../src/config.js'
 import { DEFAULT_ADMIN_CONSOLE_URL, createAtlassianProvider, rateLimitWaitMs } from '../../src/providers/atlassian.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import type { Problem } from '../../src/providers/problems.js'
 import { executeFor, preflightFor } from '../../src/providers/run.js'
 import type { Account, Action, Preflight, Provider } from '../../src/providers/types.js'
 import { LAST_BILLING_ADMIN, startAtlassianSandbox } from '../../src/sandbox/atlassian-sandbox.js'
 import type { AtlassianSandbox, SeedAccount } from '../../src/sandbox/atlassian-sandbox.js'
+import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
 
 const API_KEY = 'atl-admin-key-5b2e91c7d3'
 const ORG_ID = 'org-4f1d2a'
@@ -46,27 +46,7 @@ function create(overrides: Partial<AtlassianIntegration> = {}, timeoutMs = 2000)
   return createAtlassianProvider(integration(overrides), { timeoutMs, now: () => clock })
 }
 
-/** The account as findAccount returns it, with the requests it took forgotten. */
-async function account(email: string): Promise<Account> {
-  const found = await provider.findAccount(email)
-  if (!found) throw new Error(`seed account ${email} not found`)
-  sandbox.requests.length = 0
-  return found
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<Problem> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
-  return error.problem
-}
-
-function ready(preflight: Preflight): Extract<Preflight, { kind: 'ready' }> {
-  if (preflight.kind !== 'ready') throw new Error(`expected ready, got ${JSON.stringify(preflight)}`)
-  return preflight
-}
+const account = (email: string): Promise<Account> => seededAccount(provider, sandbox, email)
 
 function calls(): string[] {
   return sandbox.requests.map((r) => `${r.method} ${r.path}`)

@@ -16,10 +16,10 @@ import {
   createGoogleWorkspaceProvider,
 } from '../../src/providers/google-workspace.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import type { Problem } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { USERS_PATH, googleErrorBody, startGoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
 import type { GoogleSeedUser, GoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
+import { caught, problemOf, seededAccount } from '../support/provider-harness.js'
 
 const CLIENT_EMAIL = 'deprovision-bot@corp-security.iam.gserviceaccount.com'
 const CLIENT_ID = '112233445566778899001'
@@ -87,27 +87,7 @@ function directoryRequests() {
   return sandbox.requests.filter((request) => request.path !== '/token')
 }
 
-async function account(email: string, using: Provider = provider): Promise<Account> {
-  const found = await using.findAccount(email)
-  if (!found) throw new Error(`seed user ${email} not found`)
-  sandbox.requests.length = 0
-  return found
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<Problem> {
-  const error = await caught(promise)
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
-  return error.problem
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to fail')
-    },
-    (error: unknown) => error,
-  )
-}
+const account = (email: string, using: Provider = provider): Promise<Account> => seededAccount(using, sandbox, email)
 
 beforeAll(async () => {
   sandbox = await startGoogleWorkspaceSandbox({

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createHttpClient, joinUrl, parseRateLimitReset, parseRetryAfter, problemForStatus } from '../../src/providers/http.js'
 import type { HttpClient } from '../../src/providers/http.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import type { Problem } from '../../src/providers/problems.js'
+import { caught, problemOf } from '../support/provider-harness.js'
 
 const TOKEN = 'tok-5b1e0c7d9a'
 
@@ -64,21 +64,6 @@ function answer(status: number, body?: unknown, headers: Record<string, string> 
     const type = typeof body === 'string' ? 'text/plain' : 'application/json'
     res.writeHead(status, { 'content-type': type, ...headers }).end(text)
   }
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<Problem> {
-  const error = await caught(promise)
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
-  return error.problem
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to fail')
-    },
-    (error: unknown) => error,
-  )
 }
 
 describe('HTTP client: requests', () => {

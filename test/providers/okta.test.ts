@@ -6,10 +6,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { OktaIntegration } from '../../src/config.js'
 import { RATE_LIMIT_FALLBACK_MS, createOktaProvider, describeOktaError, nextLink, oktaAdminConsoleUrl, searchString } from '../../src/providers/okta.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import type { Problem } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { oktaErrorBody, startOktaSandbox } from '../../src/sandbox/okta-sandbox.js'
 import type { OktaSandbox, OktaSeedUser, RecordedRequest } from '../../src/sandbox/okta-sandbox.js'
+import { problemOf, seededAccount } from '../support/provider-harness.js'
 
 const TOKEN = 'okta-sandbox-ssws-token-3f9e1c'
 
@@ -34,21 +34,7 @@ function integration(overrides: Partial<OktaIntegration> = {}): OktaIntegration 
   return { id: 'acme-okta', type: 'okta', displayName: 'Acme Okta', orgUrl: sandbox.url, apiToken: TOKEN, ...overrides }
 }
 
-async function account(email: string): Promise<Account> {
-  const found = await provider.findAccount(email)
-  if (!found) throw new Error(`seed user ${email} not found`)
-  sandbox.requests.length = 0
-  return found
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<Problem> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
-  return error.problem
-}
+const account = (email: string): Promise<Account> => seededAccount(provider, sandbox, email)
 
 /** What the bot changed: every request but reads, as "METHOD path?query". */
 function writes(requests: RecordedRequest[] = sandbox.requests): string[] {

@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { QlikIntegration } from '../../src/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import type { Problem } from '../../src/providers/problems.js'
 import { NEW_OWNER_QUESTION, createQlikProvider, describeQlikError } from '../../src/providers/qlik.js'
-import type { Account, Preflight, Provider } from '../../src/providers/types.js'
+import type { Account, Provider } from '../../src/providers/types.js'
 import { startQlikSandbox } from '../../src/sandbox/qlik-sandbox.js'
 import type { QlikSandbox, QlikSandboxOptions, RecordedRequest, SeedApp } from '../../src/sandbox/qlik-sandbox.js'
+import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
 
 const KEY = 'qlik-admin-key-3f9c1e77'
 const DEVELOPER_KEY = 'qlik-developer-key-55a0b2c4'
@@ -61,21 +61,7 @@ function integration(overrides: Partial<QlikIntegration> = {}): QlikIntegration 
   return { id: 'qlik', type: 'qlik', displayName: 'Qlik Cloud', tenantUrl: sandbox.url, apiKey: KEY, ...overrides }
 }
 
-async function account(email: string, target: Provider = provider, tenant: QlikSandbox = sandbox): Promise<Account> {
-  const found = await target.findAccount(email)
-  if (!found) throw new Error(`seed user ${email} not found`)
-  tenant.requests.length = 0
-  return found
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<Problem> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
-  return error.problem
-}
+const account = (email: string, target: Provider = provider, tenant: QlikSandbox = sandbox): Promise<Account> => seededAccount(target, tenant, email)
 
 function calls(requests: RecordedRequest[] = sandbox.requests): string[] {
   return requests.map((request) => `${request.method} ${request.path}`)
@@ -83,11 +69,6 @@ function calls(requests: RecordedRequest[] = sandbox.requests): string[] {
 
 function writes(requests: RecordedRequest[] = sandbox.requests): string[] {
   return calls(requests).filter((call) => !call.startsWith('GET '))
-}
-
-function readyOf(preflight: Preflight): Extract<Preflight, { kind: 'ready' }> {
-  if (preflight.kind !== 'ready') throw new Error(`expected ready, got ${JSON.stringify(preflight)}`)
-  return preflight
 }
 
 beforeAll(async () => {
@@ -188,7 +169,7 @@ describe('Qlik provider: preflight for delete', () => {
   it('lists what the user owns, found with owner filters across every page, and asks for a new owner', async () => {
     const bob = await account('bob@example.com')
 
-    const preflight = readyOf(await provider.preflight(bob, 'delete'))
+    const preflight = ready(await provider.preflight(bob, 'delete'))
 
     expect(preflight.reversible).toBe(false)
     expect(preflight.consequences).toEqual(
@@ -233,7 +214,7 @@ describe('Qlik provider: preflight for delete', () => {
     const bob = await account('bob@example.com')
     sandbox.failNext({ method: 'GET', pathIncludes: '/items', queryIncludes: 'resourceType=app' }, { status: 200, body: firstAppPage() })
 
-    const preflight = readyOf(await provider.preflight(bob, 'delete'))
+    const preflight = ready(await provider.preflight(bob, 'delete'))
 
     expect(preflight.consequences).toContain('Apps (13): App 00, App 01, App 02, App 03, App 04, App 05, App 06, App 07, App 08, App 09 …and 3 more.')
     const appPages = sandbox.requests.filter((r) => r.path === '/api/v1/items' && r.query.resourceType === 'app')
@@ -243,7 +224,7 @@ describe('Qlik provider: preflight for delete', () => {
   it('warns that data connections move without credentials and that the IdP can bring the user back', async () => {
     const bob = await account('bob@example.com')
 
-    const preflight = readyOf(await provider.preflight(bob, 'delete'))
+    const preflight = ready(await provider.preflight(bob, 'delete'))
 
     expect(preflight.warnings).toEqual(
       expect.arrayContaining([expect.stringMatching(/without their credentials/), expect.stringMatching(/identity provider.*re-creates their user with a licence/)]),
@@ -253,7 +234,7 @@ describe('Qlik provider: preflight for delete', () => {
   it('warns about reload schedules on apps the user does not own, which the API cannot move', async () => {
     const gina = await account('gina@example.com')
 
-    const preflight = readyOf(await provider.preflight(gina, 'delete'))
+    const preflight = ready(await provider.preflight(gina, 'delete'))
 
     expect(preflight.consequences).toContain('Reload schedules (1): Carol app.')
     expect(preflight.warnings.join(' ')).toMatch(/1 of their reload schedules belongs to apps they do not own \(Carol app\)/)
@@ -262,7 +243,7 @@ describe('Qlik provider: preflight for delete', () => {
   it('asks nothing and says so when the user owns nothing', async () => {
     const frank = await account('frank@example.com')
 
-    const preflight = readyOf(await provider.preflight(frank, 'delete'))
+    const preflight = ready(await provider.preflight(frank, 'delete'))
 
     expect(preflight.questions).toBeUndefined()
     expect(preflight.consequences[0]).toMatch(/owns no spaces, apps, scripts, data connections or reload schedules/)
@@ -272,7 +253,7 @@ describe('Qlik provider: preflight for delete', () => {
   it('says a pending invitation is deleted, without looking for assets', async () => {
     const erin = await account('erin@example.com')
 
-    const preflight = readyOf(await provider.preflight(erin, 'delete'))
+    const preflight = ready(await provider.preflight(erin, 'delete'))
 
     expect(preflight.account.status).toBe('pending')
     expect(preflight.consequences[0]).toMatch(/pending invitation is deleted/)
@@ -309,7 +290,7 @@ describe('Qlik provider: preflight for suspend and restore', () => {
   it('prepares a suspend: reversible, disabled not deleted, with the identity provider warning', async () => {
     const bob = await account('bob@example.com')
 
-    const preflight = readyOf(await provider.preflight(bob, 'suspend'))
+    const preflight = ready(await provider.preflight(bob, 'suspend'))
 
     expect(preflight.reversible).toBe(true)
     expect(preflight.consequences[0]).toMatch(/disabled .*status is set to "disabled"/)
@@ -337,7 +318,7 @@ describe('Qlik provider: preflight for suspend and restore', () => {
     const bob = await account('bob@example.com')
     sandbox.users.get('u-bob')!.status = 'disabled'
 
-    const preflight = readyOf(await provider.preflight(bob, 'suspend'))
+    const preflight = ready(await provider.preflight(bob, 'suspend'))
 
     expect(preflight.account.status).toBe('suspended')
     expect(preflight.warnings[0]).toMatch(/already disabled/)
@@ -352,7 +333,7 @@ describe('Qlik provider: preflight for suspend and restore', () => {
   it('prepares a restore of a disabled user', async () => {
     const dave = await account('dave@example.com')
 
-    const preflight = readyOf(await provider.preflight(dave, 'restore'))
+    const preflight = ready(await provider.preflight(dave, 'restore'))
 
     expect(preflight.reversible).toBe(true)
     expect(preflight.consequences[0]).toMatch(/re-enabled.*"active"/)

@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ScimIntegration } from '../../src/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import type { Problem } from '../../src/providers/problems.js'
 import { createScimProvider } from '../../src/providers/scim.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { startScimSandbox } from '../../src/sandbox/scim-sandbox.js'
 import type { ScimSandbox, SeedUser } from '../../src/sandbox/scim-sandbox.js'
+import { problemOf, seededAccount } from '../support/provider-harness.js'
 
 const TOKEN = 'sandbox-secret-token-81c4a9'
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
@@ -28,21 +28,7 @@ function integration(overrides: Partial<ScimIntegration> = {}): ScimIntegration 
   return { id: 'acme', type: 'scim', displayName: 'Acme Wiki', baseUrl: sandbox.url, token: TOKEN, ...overrides }
 }
 
-async function account(email: string): Promise<Account> {
-  const found = await provider.findAccount(email)
-  if (!found) throw new Error(`seed user ${email} not found`)
-  sandbox.requests.length = 0
-  return found
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<Problem> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
-  return error.problem
-}
+const account = (email: string): Promise<Account> => seededAccount(provider, sandbox, email)
 
 beforeAll(async () => {
   sandbox = await startScimSandbox({ token: TOKEN })

@@ -6,16 +6,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { TreasureDataIntegration } from '../../src/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import type { Problem } from '../../src/providers/problems.js'
 import {
   API_KEYS_CONSOLE_ONLY_WARNING,
   AUDIENCE_OWNER_WARNING,
   createTreasureDataProvider,
   treasureDataBaseUrl,
 } from '../../src/providers/treasure-data.js'
-import type { Account, Preflight, Provider } from '../../src/providers/types.js'
+import type { Account, Provider } from '../../src/providers/types.js'
 import { sandboxApiKey, startTreasureDataSandbox } from '../../src/sandbox/treasure-data-sandbox.js'
 import type { TreasureDataSandbox, TreasureDataSeedUser } from '../../src/sandbox/treasure-data-sandbox.js'
+import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
 
 const OWNER = 'olivia.owner@acme.example'
 const ADMIN = 'adam.admin@acme.example'
@@ -66,29 +66,10 @@ function providerFor(email: string, overrides: Partial<TreasureDataIntegration> 
   return createTreasureDataProvider(integration({ apiKey: keyOf(email), ...overrides }), { timeoutMs: 2000 })
 }
 
-async function account(email: string, provider: Provider = asOwner): Promise<Account> {
-  const found = await provider.findAccount(email)
-  if (!found) throw new Error(`seed user ${email} not found`)
-  sandbox.requests.length = 0
-  return found
-}
+const account = (email: string, provider: Provider = asOwner): Promise<Account> => seededAccount(provider, sandbox, email)
 
 function calls(): string[] {
   return sandbox.requests.map((request) => `${request.method} ${request.path}`)
-}
-
-function ready(preflight: Preflight): Extract<Preflight, { kind: 'ready' }> {
-  if (preflight.kind !== 'ready') throw new Error(`expected ready, got ${JSON.stringify(preflight)}`)
-  return preflight
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<Problem> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`)
-  return error.problem
 }
 
 beforeAll(async () => {
