@@ -38,6 +38,8 @@ export function confirmAction(deps: HandlerDeps) {
       return
     }
     const summary = deps.providers.summary(alert.integration)
+    // Read everything the submission carries before claiming: nothing after the claim may throw and strand it.
+    const choices = readChoices(view.state?.values)
     const claim = await deps.alerts.claim(alert, context.action, actor, summary.capabilities, (deps.now ?? (() => new Date()))())
     if (claim.status !== 'claimed') {
       await ack({ response_action: 'update', view: busyModal(context, { ...alert, state: claim.status === 'refused' ? claim.state : alert.state }) })
@@ -47,7 +49,6 @@ export function confirmAction(deps: HandlerDeps) {
     await ack()
 
     const { request } = claim
-    const choices = readChoices(view.state.values)
     // "In progress" goes out before the job is queued, so the worker's result always lands after it and is
     // never overwritten by it. The announcer gives up within seconds: a slow Slack must not hold the action back.
     const claimed = { ...alert, state: { kind: 'in-progress', request } } as const
@@ -86,11 +87,11 @@ export function confirmAction(deps: HandlerDeps) {
 }
 
 /** The answers to the adapter's questions: one select per `question:<id>` input block. */
-function readChoices(values: ViewStateValues): Choices {
+function readChoices(values: ViewStateValues | undefined): Choices {
   const choices: Record<string, string> = {}
-  for (const [block, inputs] of Object.entries(values)) {
+  for (const [block, inputs] of Object.entries(values ?? {})) {
     if (!block.startsWith(QUESTION_BLOCK_PREFIX)) continue
-    const value = inputs[ANSWER_ACTION_ID]?.selected_option?.value
+    const value = inputs?.[ANSWER_ACTION_ID]?.selected_option?.value
     if (value) choices[block.slice(QUESTION_BLOCK_PREFIX.length)] = value
   }
   return choices
