@@ -14,6 +14,7 @@ import { registerHandlers } from './handlers/index.js'
 import { sendJson } from './http.js'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
+import { createGuardedReceiver } from './slack-receiver.js'
 import { isReady } from './store/redis.js'
 
 export interface AppDeps extends HandlerDeps, IngestDeps {
@@ -37,7 +38,12 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
   }
   const app = config.slack.appToken
     ? new App({ ...common, appToken: config.slack.appToken, socketMode: true, installerOptions: { port: config.port } })
-    : new App({ ...common, signingSecret: config.slack.signingSecret ?? '', port: config.port })
+    : new App({
+        token: common.token,
+        logger: common.logger,
+        clientOptions: common.clientOptions,
+        receiver: createGuardedReceiver({ signingSecret: config.slack.signingSecret ?? '', port: config.port, customRoutes, logger: common.logger }),
+      })
 
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener')
