@@ -20,6 +20,16 @@ import { startRuntime, type Runtime, type RuntimeOptions } from '../runtime.js'
 import { DEMO_ACCOUNTS as ATLASSIAN_DEMO_ACCOUNTS, startAtlassianSandbox, type AtlassianSandbox, type SeedAccount } from './atlassian-sandbox.js'
 import { DEMO_API_KEY as QLIK_DEMO_API_KEY, demoTenant as demoQlikTenant, startQlikSandbox, type QlikSandbox, type QlikSandboxOptions } from './qlik-sandbox.js'
 import { DEMO_SEED as CLOUDSSO_DEMO_SEED, startCloudSsoSandbox, type CloudSsoSandbox, type CloudSsoSandboxOptions } from './cloudsso-sandbox.js'
+import {
+  DEMO_ADMIN as GOOGLE_DEMO_ADMIN,
+  DEMO_DOMAIN as GOOGLE_DEMO_DOMAIN,
+  DEMO_USERS as GOOGLE_DEMO_USERS,
+  createSandboxServiceAccount,
+  startGoogleWorkspaceSandbox,
+  type GoogleSeedUser,
+  type GoogleWorkspaceSandbox,
+} from './google-workspace-sandbox.js'
+import { DEMO_USERS as OKTA_DEMO_USERS, startOktaSandbox, type OktaSandbox, type OktaSeedUser } from './okta-sandbox.js'
 import { startRedisServer } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
 import {
@@ -50,6 +60,9 @@ export const LOCAL = {
   cloudSsoKeyId: 'LTAI-local-sandbox-key',
   cloudSsoKeySecret: 'local-sandbox-access-key-secret',
   atlassianKey: 'local-sandbox-atlassian-api-key',
+  oktaId: 'acme-okta',
+  oktaToken: 'local-sandbox-okta-token',
+  googleId: 'acme-google',
   actor: SANDBOX.userId,
   outsider: 'U0OUTSIDER1',
   channel: SANDBOX.channelId,
@@ -76,6 +89,10 @@ export interface LocalEnvironmentOptions {
   qlik?: Partial<QlikSandboxOptions>
   /** Also run an Alibaba CloudSSO directory sandbox as integration LOCAL.cloudSsoId (the demo directory). */
   cloudSso?: Partial<CloudSsoSandboxOptions>
+  /** Also run an Okta org sandbox as integration LOCAL.oktaId, the identity provider unless `identityProvider: false`. */
+  okta?: { users?: OktaSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
+  /** Also run a Google Workspace sandbox as integration LOCAL.googleId (an identity provider only with `identityProvider: true`). */
+  googleWorkspace?: { users?: GoogleSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
   /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
   now?: () => Date
 }
@@ -96,6 +113,8 @@ export interface LocalEnvironment {
   atlassian?: AtlassianSandbox
   qlik?: QlikSandbox
   cloudSso?: CloudSsoSandbox
+  okta?: OktaSandbox
+  googleWorkspace?: GoogleWorkspaceSandbox
   redisUrl: string
   /** POST /alerts as a detector would. */
   postAlert(body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>
@@ -202,6 +221,51 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       })
     }
 
+    let okta: OktaSandbox | undefined
+    if (options.okta) {
+      okta = track(await startOktaSandbox({ token: LOCAL.oktaToken, users: options.okta.users ?? OKTA_DEMO_USERS }))
+      integrations.push({
+        entry: {
+          id: LOCAL.oktaId,
+          type: 'okta',
+          displayName: 'Okta',
+          orgUrl: okta.url,
+          apiToken: '${OKTA_API_TOKEN}',
+          identityProvider: options.okta.identityProvider ?? true,
+          ...options.okta.entry,
+        },
+        secrets: { OKTA_API_TOKEN: LOCAL.oktaToken },
+      })
+    }
+
+    let googleWorkspace: GoogleWorkspaceSandbox | undefined
+    if (options.googleWorkspace) {
+      const serviceAccount = createSandboxServiceAccount()
+      googleWorkspace = track(
+        await startGoogleWorkspaceSandbox({
+          serviceAccount: serviceAccount.identity,
+          domain: GOOGLE_DEMO_DOMAIN,
+          users: options.googleWorkspace.users ?? GOOGLE_DEMO_USERS,
+          ...(options.now ? { now: options.now } : {}),
+        }),
+      )
+      integrations.push({
+        entry: {
+          id: LOCAL.googleId,
+          type: 'google-workspace',
+          displayName: 'Google Workspace',
+          domain: GOOGLE_DEMO_DOMAIN,
+          adminEmail: GOOGLE_DEMO_ADMIN,
+          serviceAccountKey: '${GOOGLE_SERVICE_ACCOUNT_KEY}',
+          baseUrl: googleWorkspace.url,
+          tokenUrl: googleWorkspace.tokenUrl,
+          identityProvider: options.googleWorkspace.identityProvider ?? false,
+          ...options.googleWorkspace.entry,
+        },
+        secrets: { GOOGLE_SERVICE_ACCOUNT_KEY: serviceAccount.keyJson },
+      })
+    }
+
     const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
     started.push(() => rmSync(directory, { recursive: true, force: true }))
     const providersFile = join(directory, 'providers.yml')
@@ -238,14 +302,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       started.push(() => worker.stop())
       return worker
     }
-    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}) })
+    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}), ...(okta ? { okta } : {}), ...(googleWorkspace ? { googleWorkspace } : {}) })
   } catch (error) {
     await stopAll()
     throw error
   }
 }
 
-type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'stop'>
+type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'okta' | 'googleWorkspace' | 'stop'>
 
 function environment(parts: Parts): LocalEnvironment {
   const { bot, slack } = parts
