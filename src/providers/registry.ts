@@ -32,11 +32,16 @@ export interface IntegrationSummary {
 export class ProviderRegistry {
   private readonly byId: ReadonlyMap<string, Provider>
   private readonly owners: ReadonlyMap<string, string>
+  private readonly identityProviderIds: ReadonlySet<string>
 
-  /** `owners`: integration id -> the configured owner of its credentials (integrationOwner). */
-  constructor(providers: Provider[], owners: ReadonlyMap<string, string> = new Map()) {
+  /**
+   * `owners`: integration id -> the configured owner of its credentials (integrationOwner);
+   * `identityProviderIds`: the integrations marked `identityProvider: true`.
+   */
+  constructor(providers: Provider[], owners: ReadonlyMap<string, string> = new Map(), identityProviderIds: ReadonlySet<string> = new Set()) {
     this.byId = new Map(providers.map((provider) => [provider.id, provider]))
     this.owners = owners
+    this.identityProviderIds = identityProviderIds
   }
 
   static fromConfig(integrations: IntegrationConfig[], options: ProviderOptions = {}): ProviderRegistry {
@@ -44,7 +49,13 @@ export class ProviderRegistry {
     return new ProviderRegistry(
       integrations.map((integration) => limitActions(createProvider(integration, options), integration.actions)),
       owners,
+      new Set(integrations.filter((integration) => integration.identityProvider).map((integration) => integration.id)),
     )
+  }
+
+  /** Whether the integration is an identity provider people sign in through (offboarded first). */
+  isIdentityProvider(id: string): boolean {
+    return this.identityProviderIds.has(id)
   }
 
   /** What the guards need to know beyond the adapter: the integration's owner, and who acts. */
