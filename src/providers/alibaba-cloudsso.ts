@@ -14,7 +14,7 @@ import { createHttpClient } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountStatus, Action, Choices, Health, Outcome, Preflight, Progress, Provider, ProviderOptions, TaskRef } from './types.js'
+import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Progress, Provider, ProviderOptions, TaskRef } from './types.js'
 
 export const CLOUDSSO_API_VERSION = '2021-05-15'
 export const SCIM_BLOCK_DETAIL = 'synchronised from the identity provider by SCIM: remove them there'
@@ -315,6 +315,7 @@ export function createCloudSsoProvider(config: AlibabaCloudSsoIntegration, optio
     ...(config.adminConsoleUrl ? { adminConsoleUrl: config.adminConsoleUrl } : {}),
     checkConnection: () => checkConnection(api),
     findAccount: (email) => findAccount(api, email),
+    listAccounts: (cursor) => listAccounts(api, cursor),
     preflight: (account, action) => preflight(api, account, action),
     execute: (account, action, choices) => execute(api, account, action, choices),
     poll: (task) => poll(api, task),
@@ -395,6 +396,18 @@ async function listUsersByName(api: Api, userName: string): Promise<User[]> {
     const body = await api.call('ListUsers', { Filter: `UserName eq ${userName}`, MaxResults: PAGE_SIZE, NextToken: nextToken }, listUsersSchema)
     return { items: body.Users ?? [], isTruncated: body.IsTruncated, nextToken: body.NextToken }
   })
+}
+
+/**
+ * One page of the directory's users (ListUsers, 100 a page, NextToken while IsTruncated).
+ * A user without Email is listed under its UserName when that is an address, else with none.
+ */
+async function listAccounts(api: Api, cursor?: string): Promise<AccountPage> {
+  const body = await api.call('ListUsers', { MaxResults: PAGE_SIZE, NextToken: cursor }, listUsersSchema)
+  const nextCursor = body.IsTruncated ? body.NextToken : undefined
+  if (nextCursor !== undefined && nextCursor === cursor) throw new ProviderError({ kind: 'rejected', detail: 'CloudSSO answered ListUsers with the same NextToken again' })
+  const accounts = (body.Users ?? []).map((user) => toAccount(user, user.UserName.includes('@') ? user.UserName : ''))
+  return { accounts, ...(nextCursor ? { nextCursor } : {}) }
 }
 
 /** ListUsers already carries Email; GetUser is asked only when it does not. */

@@ -14,7 +14,7 @@ import { createHttpClient, parseRetryAfter } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
 
 /** Atlassian keeps a deleted managed account, deactivated and restorable, for 14 days. */
 export const DELETION_GRACE_DAYS = 14
@@ -73,6 +73,25 @@ const directoryUserSchema = z.object({
 
 const searchPageSchema = z.object({ data: z.array(directoryUserSchema) })
 
+/** One managed account as GET /admin/v1/orgs/{orgId}/users lists it. */
+const managedAccountSchema = z.object({
+  account_id: z.string().min(1),
+  /** atlassian | app | customer. */
+  account_type: z.string().optional(),
+  /** active | inactive | closed. */
+  account_status: z.string().optional(),
+  name: z.string().nullish(),
+  email: z.string().nullish(),
+  last_active: z.string().nullish(),
+  product_access: z.array(z.object({ key: z.string().optional(), last_active: z.string().nullish() })).nullish(),
+})
+const managedAccountsPageSchema = z.object({
+  data: z.array(managedAccountSchema),
+  // Atlassian documents `next` as the cursor of the next page; some gateways send it as a URL carrying `cursor`.
+  links: z.object({ next: z.string().nullish() }).nullish(),
+})
+type ManagedAccount = z.infer<typeof managedAccountSchema>
+
 const directoryPageSchema = z.object({
   data: z.array(z.object({ directoryId: z.string().min(1), name: z.string().optional() })).optional(),
   links: z.object({ next: z.string().nullish() }).optional(),
@@ -127,6 +146,7 @@ export function createAtlassianProvider(config: AtlassianIntegration, options: P
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
     execute: (account, action, choices) => execute(ctx, account, action, choices),
+    listAccounts: (cursor) => listAccounts(ctx, cursor),
   }
 }
 
@@ -348,6 +368,47 @@ function statusOf(lifecycle: Lifecycle, user: DirectoryUser): AccountStatus {
 /** Unknown claim status counts as managed: the lifecycle API itself refuses unmanaged accounts. */
 function isManaged(user: DirectoryUser): boolean {
   return user.claimStatus === undefined || user.claimStatus === 'managed'
+}
+
+// --- listAccounts -------------------------------------------------------------
+
+/**
+ * The organization's managed accounts (GET /admin/v1/orgs/{orgId}/users, 50 a page), the
+ * list that carries `last_active`. App accounts (bots, integrations) are not people and are
+ * left out; closed accounts are gone.
+ */
+async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+  const path = `/admin/v1/orgs/${encodeURIComponent(ctx.orgId)}/users`
+  const response = await orgCall(ctx.http, ctx.orgId, { method: 'GET', path, query: { cursor } })
+  const parsed = managedAccountsPageSchema.safeParse(response.body)
+  if (!parsed.success) throw unreadable(response.status, 'GET /admin/v1/orgs/{orgId}/users')
+  const accounts = parsed.data.data.filter((account) => account.account_type !== 'app' && account.account_status !== 'closed').map(managedToAccount)
+  const nextCursor = cursorOf(parsed.data.links?.next)
+  if (nextCursor !== undefined && nextCursor === cursor) throw new ProviderError({ kind: 'rejected', detail: "Atlassian's next cursor for managed accounts repeats the same page" })
+  return { accounts, ...(nextCursor ? { nextCursor } : {}) }
+}
+
+function cursorOf(next: string | null | undefined): string | undefined {
+  if (!next) return undefined
+  if (!/^https?:\/\//i.test(next)) return next
+  return new URL(next).searchParams.get('cursor') ?? undefined
+}
+
+function managedToAccount(account: ManagedAccount): Account {
+  const lastActiveAt = latest([account.last_active, ...(account.product_access ?? []).map((product) => product.last_active)])
+  return {
+    id: account.account_id,
+    email: account.email ?? '',
+    ...(account.name ? { displayName: account.name } : {}),
+    status: account.account_status === undefined || account.account_status === 'active' ? 'active' : 'suspended',
+    ...(lastActiveAt ? { lastActiveAt } : {}),
+  }
+}
+
+/** The most recent of the dates Atlassian gives (the account's and each product's last activity). */
+function latest(dates: ReadonlyArray<string | null | undefined>): string | undefined {
+  const times = dates.flatMap((date) => (date && !Number.isNaN(Date.parse(date)) ? [Date.parse(date)] : []))
+  return times.length > 0 ? new Date(Math.max(...times)).toISOString() : undefined
 }
 
 // --- preflight ----------------------------------------------------------------

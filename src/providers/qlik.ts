@@ -12,7 +12,7 @@ import { createHttpClient } from './http.js'
 import type { HttpClient, QueryValue } from './http.js'
 import { ProviderError, describeProblem, isRetryable, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountStatus, Action, Choices, Health, Option, Outcome, Preflight, Provider, ProviderOptions, Question } from './types.js'
+import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Option, Outcome, Preflight, Provider, ProviderOptions, Question } from './types.js'
 
 /** The question (and Choices key) for the user who receives the deleted user's assets. */
 export const NEW_OWNER_QUESTION = 'new-owner'
@@ -119,6 +119,7 @@ export function createQlikProvider(config: QlikIntegration, options: ProviderOpt
     preflight: (account, action) => preflight(ctx, account, action),
     execute: (account, action, choices) => execute(ctx, account, action, choices),
     suggest: (account, questionId, query) => suggest(ctx, account, questionId, query),
+    listAccounts: (cursor) => listAccounts(ctx, cursor),
   }
 }
 
@@ -244,6 +245,21 @@ function parseUser(body: unknown, status: number, call: string): QlikUser {
   const parsed = userSchema.safeParse(body)
   if (!parsed.success) throw unreadable(status, call, 'a user')
   return parsed.data
+}
+
+/**
+ * One page of the tenant's users (GET /api/v1/users, 100 a page); the cursor is the page's
+ * `links.next` href, followed only on the tenant's own origin. Users marked deleted are gone.
+ */
+async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+  const request = cursor ? nextRequest(ctx, cursor, 'users', new Set()) : { path: '/api/v1/users', query: { limit: PAGE_LIMIT } }
+  const response = await ctx.http.send({ method: 'GET', path: request.path, query: request.query })
+  const parsed = pageSchema(userSchema).safeParse(response.body)
+  if (!parsed.success) throw unreadable(response.status, 'GET /api/v1/users', 'a list of users')
+  const next = parsed.data.links?.next?.href
+  if (next !== undefined && next === cursor) throw new ProviderError({ kind: 'rejected', detail: "Qlik's next link for users repeats the same page" })
+  const users = (parsed.data.data ?? []).filter((user) => user.status !== 'deleted')
+  return { accounts: users.map(toAccount), ...(next ? { nextCursor: next } : {}) }
 }
 
 /** Lookups by address and suggestions need a hundred users at most, not the whole tenant. */

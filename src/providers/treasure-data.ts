@@ -102,6 +102,8 @@ export function createTreasureDataProvider(config: TreasureDataIntegration, opti
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
     execute: (account, action, choices) => execute(ctx, account, action, choices),
+    // GET /v3/user/list has no pagination: the whole list is one page.
+    listAccounts: async () => ({ accounts: (await listUsers(ctx.http)).map(toAccount) }),
   }
 }
 

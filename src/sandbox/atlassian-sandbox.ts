@@ -1,6 +1,6 @@
 /**
  * An in-memory stand-in for the Atlassian admin APIs the adapter uses, on node:http:
- * the organization (v1), its directories and the v2 user search, the user-management
+ * the organization and its managed accounts (v1), its directories and the v2 user search, the user-management
  * permissions (`GET /users/{id}/manage`) and the four lifecycle calls. Each account keeps
  * its lifecycle state (active, deactivated, pending deletion with its final date, deleted),
  * so a test can see that a cancelled deletion really brought the account back.
@@ -18,6 +18,8 @@ import type { InjectedReply, PathMatch, RecordedBasics, SandboxHandle, SandboxSe
 const DAY_MS = 86_400_000
 export const DELETION_GRACE_DAYS = 14
 const DEFAULT_PAGE_SIZE = 100
+/** GET /admin/v1/orgs/{orgId}/users answers 50 managed accounts a page, whatever the client asks (AX-243). */
+export const MANAGED_ACCOUNTS_PAGE_SIZE = 50
 
 export type LifecycleState = 'active' | 'deactivated' | 'pending-deletion' | 'deleted'
 export type LifecycleOperation = 'disable' | 'enable' | 'delete' | 'cancel-delete'
@@ -46,6 +48,8 @@ export interface SeedAccount {
   platformRoles?: string[]
   /** Product keys the account can reach (jira-software, confluence). */
   products?: string[]
+  /** When the account was last active (ISO); leave out for an account never active. */
+  lastActive?: string
   /** Directory ids the account is in; defaults to the first directory. */
   directories?: string[]
   /** A privilege Atlassian refuses for this account, with its `reason.key` (externalDirectory.scim). */
@@ -63,6 +67,7 @@ export interface SandboxAccount {
   membershipStatus: MembershipStatus
   platformRoles: string[]
   products: string[]
+  lastActive?: string
   directories: string[]
   restrictions: Partial<Record<Privilege, string>>
   lifecycleErrors: Partial<Record<LifecycleOperation, LifecycleErrorCode[]>>
@@ -234,6 +239,7 @@ function routeAdmin(state: State, req: RecordedRequest, parts: string[]): Answer
   if (orgs !== 'orgs' || orgId === undefined) throw unknownResource()
   if (orgId !== state.orgId) throw new ApiError(404, orgErrorBody(404, 'ADMIN-404-2', 'Organization not found'))
   if (version === 'v1' && collection === undefined && req.method === 'GET') return { status: 200, body: organization(state) }
+  if (version === 'v1' && collection === 'users' && parts.length === 5 && req.method === 'GET') return listManagedAccounts(state, req.query)
   if (version !== 'v2' || collection !== 'directories') throw unknownResource()
   if (directoryId === undefined && req.method === 'GET') return listDirectories(state, req.query)
   if (users === 'users' && search === 'search' && parts.length === 8 && req.method === 'POST') {
@@ -269,6 +275,34 @@ function organization(state: State): unknown {
 function listDirectories(state: State, query: Record<string, string>): Answer {
   const { page, next } = paginate(state.directories, query.cursor, integer(query.limit) ?? state.pageSize)
   return { status: 200, body: { data: page.map((directory) => ({ ...directory })), links: { self: query.cursor ?? null, next } } }
+}
+
+/**
+ * GET /admin/v1/orgs/{orgId}/users: the organization's managed accounts (unmanaged ones are
+ * not listed), 50 a page, `links.next` holding the cursor of the next page, with `last_active`.
+ */
+function listManagedAccounts(state: State, query: Record<string, string>): Answer {
+  const managed = [...state.accounts.values()].filter((account) => account.claimStatus === 'managed' && account.state !== 'deleted')
+  const { page, next } = paginate(managed, query.cursor, MANAGED_ACCOUNTS_PAGE_SIZE)
+  return {
+    status: 200,
+    body: {
+      data: page.map((account) => ({
+        account_id: account.accountId,
+        account_type: 'atlassian',
+        account_status: account.state === 'active' ? 'active' : 'inactive',
+        name: account.name,
+        picture: `${state.baseUrl()}/avatars/${account.accountId}.png`,
+        email: account.email,
+        access_billable: account.state === 'active' && account.products.length > 0,
+        ...(account.lastActive ? { last_active: account.lastActive } : {}),
+        product_access: account.products.map((key) => ({ key, name: key, url: `https://acme.atlassian.net/${key}`, ...(account.lastActive ? { last_active: account.lastActive } : {}) })),
+        links: { self: `${state.baseUrl()}/admin/v1/orgs/${state.orgId}/users/${account.accountId}` },
+      })),
+      links: { self: query.cursor ?? null, prev: null, next },
+      meta: { total: managed.length },
+    },
+  }
 }
 
 /** Body fields of POST .../users/search the sandbox understands; others are accepted and ignored. */
@@ -473,6 +507,7 @@ function accountFromSeed(seed: SeedAccount, directories: SandboxDirectory[], now
     membershipStatus: seed.membershipStatus ?? 'active',
     platformRoles: seed.platformRoles ?? [],
     products: seed.products ?? [],
+    ...(seed.lastActive ? { lastActive: seed.lastActive } : {}),
     directories: seed.directories ?? directories.slice(0, 1).map((directory) => directory.directoryId),
     restrictions: { ...seed.restrictions },
     lifecycleErrors: { ...seed.lifecycleErrors },

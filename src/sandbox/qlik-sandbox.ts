@@ -150,6 +150,11 @@ export interface QlikSandboxOptions extends SandboxServerOptions {
   maxPageSize?: number
   /** Whether an app's reload schedules move to its new owner (default true). */
   reloadTasksFollowAppOwner?: boolean
+  /**
+   * Answer 429 with Retry-After (whole seconds, as Qlik does) beyond `requests` per window of
+   * `windowMs`; Qlik's tier 1 allows 1,000 a minute. Off when left out.
+   */
+  rateLimit?: { requests: number; windowMs: number }
 }
 
 export interface QlikSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
@@ -213,6 +218,7 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
   }
   const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log)
   let baseUrl = ''
+  const limiter = options.rateLimit ? fixedWindow(options.rateLimit) : undefined
 
   const addUser = (seed: SeedUser): QlikUser => {
     const user = userFromSeed(seed)
@@ -245,6 +251,8 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
     if (!received) return
     const { url, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure)
+    const waitMs = limiter?.()
+    if (waitMs !== undefined) return sendFailure(res, { status: 429, headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) } })
     try {
       if (!url.pathname.startsWith(`${QLIK_API_PREFIX}/`)) throw new QlikError(404, 'HTTP-404', 'Not found')
       const caller = authenticate(state, req.headers.authorization)
@@ -355,7 +363,7 @@ function listUsers(state: State, req: RecordedRequest): Answer {
   const all = [...state.users.values()]
   const matching = req.query.filter === undefined ? all : all.filter(compileFilter(req.query.filter))
   if (req.query.sort === '+name' || req.query.sort === 'name') matching.sort((a, b) => a.name.localeCompare(b.name))
-  return page(state, req, matching.map((user) => presentUser(state, user)), 'next')
+  return page(state, req, matching, 'next', (user) => presentUser(state, user))
 }
 
 function patchUser(state: State, user: QlikUser, body: unknown): Answer {
@@ -605,17 +613,35 @@ function listReloadTasks(state: State, req: RecordedRequest): Answer {
 
 // --- shared pieces ------------------------------------------------------------
 
-/** A cursor page: `limit` (default and cap), an opaque cursor, and absolute `links.self/next` hrefs. */
-function page(state: State, req: RecordedRequest, all: unknown[], cursorParam: 'next' | 'page'): Answer {
+/**
+ * A cursor page: `limit` (default and cap), an opaque cursor, and absolute `links.self/next`
+ * hrefs. Only the page's items are presented, so a large tenant answers every page quickly.
+ */
+function page<T>(state: State, req: RecordedRequest, all: T[], cursorParam: 'next' | 'page', present: (item: T) => unknown = (item) => item): Answer {
   const limit = Math.min(state.maxPageSize, Math.max(1, integer(req.query.limit) ?? state.pageSize))
   const start = decodeCursor(req.query[cursorParam])
-  const data = all.slice(start, start + limit)
+  const data = all.slice(start, start + limit).map(present)
   const self = `${state.baseUrl()}${req.path}${queryString(req.query)}`
   const links: Record<string, { href: string }> = { self: { href: self } }
   if (start + limit < all.length) {
     links.next = { href: `${state.baseUrl()}${req.path}${queryString({ ...req.query, [cursorParam]: encodeCursor(start + limit) })}` }
   }
   return { status: 200, body: { data, links } }
+}
+
+/** A fixed-window request counter: undefined while under the limit, else how long until the window ends. */
+function fixedWindow(limit: { requests: number; windowMs: number }): () => number | undefined {
+  let windowStart = 0
+  let count = 0
+  return () => {
+    const now = Date.now()
+    if (now - windowStart >= limit.windowMs) {
+      windowStart = now
+      count = 0
+    }
+    count += 1
+    return count > limit.requests ? windowStart + limit.windowMs - now : undefined
+  }
 }
 
 function encodeCursor(offset: number): string {
