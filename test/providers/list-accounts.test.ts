@@ -46,7 +46,7 @@ async function walk(provider: Provider, start?: string): Promise<Walk> {
   return { accounts, pages, waits }
 }
 
-const numbered = (count: number, make: (n: string, index: number) => unknown) =>
+const numbered = <T>(count: number, make: (n: string, index: number) => T): T[] =>
   Array.from({ length: count }, (_, index) => make(String(index + 1).padStart(3, '0'), index))
 
 describe('Atlassian: the organization’s managed accounts', () => {
@@ -69,7 +69,7 @@ describe('Atlassian: the organization’s managed accounts', () => {
       ...(index % 2 === 0 ? { lastActive: '2025-05-01T08:00:00.000Z' } : {}),
       ...(index === 1 ? { state: 'deactivated' as const } : {}),
     }))
-    const { sandbox, provider } = await atlassian([...seeds, { accountId: 'aa-ext', email: 'ext@freemail.example', claimStatus: 'unmanaged' }])
+    const { sandbox, provider } = await atlassian([...seeds, { accountId: 'aa-ext', email: 'ext@freemail.example', claimStatus: 'unmanaged' as const }])
 
     const { accounts, pages } = await walk(provider)
 
