@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
-import { startRuntime } from './runtime.js'
+import { exitOnSignals, startRuntime } from './runtime.js'
 
 async function main(): Promise<void> {
   let config
@@ -16,20 +16,7 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const logger = createLogger(config.logLevel)
-  const runtime = await startRuntime(config, { logger })
-
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'shutting down')
-    const force = setTimeout(() => process.exit(1), 30_000)
-    force.unref()
-    await runtime.stop()
-    process.exit(0)
-  }
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
-  process.on('SIGINT', () => void shutdown('SIGINT'))
+  exitOnSignals(await startRuntime(config, { logger }), logger)
 }
 
 main().catch((error: unknown) => {

@@ -38,6 +38,8 @@ export interface RuntimeOptions {
   preflightTimeoutMs?: number
   /** How long stop() waits for running jobs before handing them back (default 20 s). */
   stopGraceMs?: number
+  /** How long a job stays claimed without renewal: a dead replica's job is taken over after 1–3 times this (default 30 s). */
+  jobLockMs?: number
   /** The bot's clock (scheduled deletions, timers); tests move it forward. */
   now?: () => Date
   /** Listen on this host (default all interfaces); tests use 127.0.0.1 and port 0. */
@@ -133,7 +135,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 
   let workers: Workers | undefined
   if (options.workers !== false) {
-    workers = startWorkers(jobs, workerRedis as unknown as ConnectionOptions, config.workerConcurrency)
+    workers = startWorkers(jobs, workerRedis as unknown as ConnectionOptions, config.workerConcurrency, options.jobLockMs)
     await queues.scheduleTimerSweep()
     await queues.scheduleHealthCheck(config.healthCheckIntervalMs)
   }
@@ -160,4 +162,23 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       return stopping
     },
   }
+}
+
+/**
+ * SIGTERM or SIGINT stops the replica (no new requests, running jobs finished or handed back, Redis closed)
+ * and exits 0; exit 1 if stopping takes longer than `forceAfterMs`.
+ */
+export function exitOnSignals(runtime: Runtime, logger: Logger, forceAfterMs = 30_000): void {
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    setTimeout(() => process.exit(1), forceAfterMs).unref()
+    await runtime.stop()
+    logger.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
 }

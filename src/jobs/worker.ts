@@ -22,9 +22,13 @@ export interface Workers {
   close(force?: boolean): Promise<void>
 }
 
-export function startWorkers(ctx: JobContext, connection: ConnectionOptions, concurrency: number): Workers {
+/**
+ * `lockMs`: how long a running job stays claimed without its worker renewing the claim, so a job whose
+ * process died is taken over by another worker after one to three times this (BullMQ's 30 s when unset).
+ */
+export function startWorkers(ctx: JobContext, connection: ConnectionOptions, concurrency: number, lockMs?: number): Workers {
   const settings = { backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(ctx.retry, attemptsMade, error) }
-  const common = { connection, prefix: QUEUE_PREFIX, settings }
+  const common = { connection, prefix: QUEUE_PREFIX, settings, ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}) }
   // One poster at a time per process keeps a burst in order and paced by Slack's per-channel limit.
   const timed = <T>(queue: string, work: () => Promise<T>): Promise<T> => {
     const stop = ctx.metrics.jobSeconds.startTimer({ queue })
