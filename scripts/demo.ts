@@ -1,17 +1,19 @@
 /**
  * `npm run demo`: the whole bot on this machine, no Slack workspace needed. A
  * detector reports an account, a security engineer deletes it from Slack, then a
- * second alert shows an actionable error (expired SCIM credentials) and its Retry.
+ * second alert shows an actionable error (expired SCIM credentials) and its Retry,
+ * then `/deprovision` offboards a person from Okta (the identity provider, first) and SCIM.
  * Prints what Slack would show at each step and checks every outcome, so it is
  * also a smoke test: exit 0 when all went as described, 1 with the reason if not.
  * Everything it starts is stopped again, on failure and Ctrl-C too; it gives up after
  * 60 s (and allows 5 s more for stopping).
  */
-import { CONFIRM_CALLBACK_ID } from '../src/constants.js'
+import { CONFIRM_CALLBACK_ID, OFFBOARD_DECISION_ACTION_ID, offboardDecisionBlockId } from '../src/constants.js'
 import type { Action } from '../src/providers/types.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../src/sandbox/local-environment.js'
 import { isRedisReachable } from '../src/sandbox/redis-server.js'
 import type { RecordedRequest } from '../src/sandbox/scim-sandbox.js'
+import { DEMO_USERS as SCIM_DEMO_USERS } from '../src/sandbox/scim-sandbox.js'
 import { SANDBOX } from '../src/sandbox/slack-signing.js'
 import type { RecordedCall, StoredMessage, StoredView } from '../src/sandbox/slack-stand-in.js'
 import { mrkdwn, renderMessage, renderThread, renderView, type RenderableView } from '../src/sandbox/transcript.js'
@@ -188,6 +190,12 @@ interface Tally {
 
 const runId = Date.now().toString(36)
 
+const ERIN_IN_SCIM = { id: 'u-erin', userName: 'erin@example.com', displayName: 'Erin Exit', givenName: 'Erin', familyName: 'Exit' }
+const OKTA_USERS = [
+  { id: '00u-ada', login: 'ada@example.com', firstName: 'Ada', lastName: 'Admin', roles: ['SUPER_ADMIN'] },
+  { id: '00u-erin', login: 'erin@example.com', firstName: 'Erin', lastName: 'Exit' },
+]
+
 async function startEnvironment(): Promise<{ env: LocalEnvironment; redisNote: string }> {
   const given = process.env.REDIS_URL?.trim()
   let redisUrl: string | undefined
@@ -206,13 +214,16 @@ async function startEnvironment(): Promise<{ env: LocalEnvironment; redisNote: s
     redisNote = 'a throwaway redis-server started for this demo, stopped at the end'
     say('REDIS_URL is not set: starting a throwaway redis-server (no persistence, stopped at the end).')
   }
-  say('Starting the Slack stand-in, the SCIM sandbox and the bot…')
+  say('Starting the Slack stand-in, the SCIM and Okta sandboxes and the bot…')
   environment = startLocalEnvironment({
     ...(redisUrl ? { redisUrl } : {}),
     // Short backoffs and timeouts so a misbehaving run fails within the time limit instead of waiting minutes.
     retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1_000 },
     slackRetry: { retries: 2, minTimeout: 50, maxTimeout: 200 },
     providerTimeoutMs: PROVIDER_TIMEOUT_MS,
+    users: [...SCIM_DEMO_USERS, ERIN_IN_SCIM],
+    // Okta is the identity provider people sign in through: /deprovision suspends there first.
+    okta: { users: OKTA_USERS },
   })
   return { env: await environment, redisNote }
 }
@@ -231,6 +242,7 @@ async function runDemo(): Promise<void> {
   say(`  Bot             ${env.bot.url}   (POST /alerts for detectors, POST /slack/events for Slack)`)
   say(`  Slack stand-in  ${env.slack.apiUrl}   (the bot's SLACK_API_URL)`)
   say(`  SCIM sandbox    ${env.scim.url}   (integration "${LOCAL.integrationId}", shown as ${LOCAL.integrationName})`)
+  say(`  Okta sandbox    ${env.okta!.url}   (integration "${LOCAL.oktaId}", the identity provider)`)
   say()
   say(`  Alert channel: #${SANDBOX.channelName} (${LOCAL.channel}).`)
   say(`  You play the security engineer: Slack user ${LOCAL.actor} (${SANDBOX.userName}), the one user in ACTORS.`)
@@ -400,7 +412,11 @@ async function runDemo(): Promise<void> {
   check(env.scim.findUser('carol')?.active === false, 'carol is now suspended in the SCIM sandbox', 'carol is still active')
 
   // 7 -----------------------------------------------------------------------------
-  step(7, 'Summary')
+  step(7, 'Offboarding a person everywhere: /deprovision erin@example.com')
+  await offboardEverywhere(env)
+
+  // 8 -----------------------------------------------------------------------------
+  step(8, 'Summary')
   const slackErrors = env.slack.calls.filter((call) => call.status !== 200 || (call.response as { ok?: unknown } | undefined)?.ok !== true)
   check(slackErrors.length === 0, 'every Slack API call the bot made succeeded', slackErrors.map((c) => `${c.method} → ${JSON.stringify(c.response)}`).join('; '))
   const expectedReplies = tally.actions * 2
@@ -411,6 +427,42 @@ async function runDemo(): Promise<void> {
       `Demo finished in ${elapsed()}: ${tally.alerts} alerts, ${tally.actions} actions (${tally.succeeded} succeeded, ${tally.failed} failed with an actionable reply and then succeeded on Retry), all results posted in their threads.`,
     ),
   )
+}
+
+/** `/deprovision erin@example.com`: the modal filled in per service, then Okta (the identity provider) first, then SCIM. */
+async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
+  say(`  Erin left; she has accounts in Okta ${dim('(the identity provider, a sandbox at ' + env.okta!.url + ')')} and in ${LOCAL.integrationName}.`)
+  say('  The engineer types the command; the modal opens at once, then fills in as each service answers:')
+  const before = env.slack.calls.length
+  const typed = await env.command('erin@example.com')
+  check(typed.status === 200, 'the command was acknowledged', `HTTP ${typed.status} ${typed.body}`)
+  const opened = await waitForCall(env, 'views.open', before, () => true, 'the offboarding modal')
+  const viewId = String((opened.response as { view: { id: string } }).view.id)
+  await waitForCall(env, 'views.update', before, (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'), 'the filled-in modal')
+  const modal = env.slack.view(viewId)!
+  say()
+  say(indent(renderView(asView(modal))))
+  say()
+  check(plainText(modal.submit) === 'Offboard', 'the modal offers Offboard once every service answered', `submit "${plainText(modal.submit) ?? 'none'}"`)
+  say('  They keep Suspend for Okta and choose Delete for the SCIM service, then press Offboard.')
+  await env.submitValues(modal, {
+    [offboardDecisionBlockId(LOCAL.oktaId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'suspend' },
+    [offboardDecisionBlockId(LOCAL.integrationId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
+  })
+  const posted = await waitForCall(env, 'chat.postMessage', before, (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding erin@example.com'), 'the checklist')
+  const checklistTs = (posted.response as { ts: string }).ts
+  await waitForCall(env, 'chat.postMessage', before, (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)), 'the summary')
+  const checklist = threadOf(env, env.slack.message(LOCAL.channel, checklistTs)!)
+  say()
+  say(`  One message in #${SANDBOX.channelName}, edited in place as each step completes; details and the summary in its thread:`)
+  say()
+  say(indent(renderThread(checklist)))
+  say()
+  check(/complete/.test(checklist.replies.at(-1)?.text ?? ''), 'the summary says the offboarding is complete', `it says "${checklist.replies.at(-1)?.text ?? ''}"`)
+  check(env.okta!.users.get('00u-erin')?.status === 'SUSPENDED', 'erin is suspended in Okta', `her Okta status is ${env.okta!.users.get('00u-erin')?.status}`)
+  check(env.scim.findUser('erin@example.com') === undefined, 'erin no longer exists in the SCIM sandbox', 'she is still there')
+  const suspendedAt = env.okta!.requests.findIndex((request) => request.path.endsWith('/lifecycle/suspend'))
+  check(suspendedAt >= 0, 'Okta received the suspend (identity provider first)', 'no suspend reached Okta')
 }
 
 /**
