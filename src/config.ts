@@ -44,6 +44,7 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
     HEALTH_CHECK_INTERVAL_MINUTES: z.coerce.number({ error: 'expected a number of minutes' }).min(1).max(7 * 24 * 60).default(60),
+    APPROVAL_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive('expected more than 0 hours').max(30 * 24, 'expected at most 720 hours (30 days)').default(24),
   })
 
 /** `${ENV_NAME}`: how the providers file names a secret without holding it. */
@@ -78,6 +79,8 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     identityProvider: z.boolean().optional(),
     /** Offer only these actions (default: all the service supports); an empty list offers none. */
     actions: z.array(z.enum(ACTIONS)).optional(),
+    /** These actions wait for a second actor's approval before they run (two-person rule). */
+    approval: z.array(z.enum(ACTIONS)).optional(),
   }
   const scim = z.object({
     ...common,
@@ -185,6 +188,8 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
   workerConcurrency: number
   healthCheckIntervalMs: number
+  /** How long a request awaiting approval waits before it expires. */
+  approvalTtlMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -216,6 +221,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     logLevel: e.LOG_LEVEL,
     workerConcurrency: e.WORKER_CONCURRENCY,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MINUTES * 60_000,
+    approvalTtlMs: e.APPROVAL_TTL_HOURS * 3_600_000,
   }
 }
 
@@ -252,6 +258,12 @@ function loadIntegrations(path: string, env: Env, readFile: (path: string) => st
     }
     if (integrations.some((other) => other.id === result.data.id)) {
       problems.push(`${label}: id "${result.data.id}" is used twice`)
+      return
+    }
+    const offered = result.data.actions
+    const unoffered = offered ? (result.data.approval ?? []).filter((action) => !offered.includes(action)) : []
+    if (unoffered.length > 0) {
+      problems.push(`${label}: approval: ${unoffered.join(', ')} is not one of this integration's actions (${offered?.join(', ') || 'none'})`)
       return
     }
     integrations.push(result.data)

@@ -15,6 +15,10 @@ export const MUTE_ACTION_ID = 'alert_mute'
 /** Unmute, on a muted alert or in the mutes list; value: the mute id (and `|<alertId>` on an alert). */
 export const UNMUTE_ACTION_ID = 'alert_unmute'
 
+/** Approve / Reject on an "awaiting approval" thread message; value: the approval id. */
+export const APPROVE_ACTION_ID = 'approval_approve'
+export const REJECT_ACTION_ID = 'approval_reject'
+
 /** The confirmation modal; its private_metadata is `ModalContext` as JSON. */
 export const CONFIRM_CALLBACK_ID = 'confirm_action'
 

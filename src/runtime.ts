@@ -23,6 +23,8 @@ import { createLogger, type Logger } from './logger.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { AlertStore } from './store/alerts.js'
 import { AuditLog } from './store/audit.js'
+import { ApprovalStore } from './store/approvals.js'
+import { approvalPolicy } from './handlers/approval.js'
 import { connectStore, connectWorker } from './store/redis.js'
 
 export interface RuntimeOptions {
@@ -93,6 +95,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const mutes = new MuteStore(redis)
   const now = options.now ?? (() => new Date())
   const providers = ProviderRegistry.fromConfig(config.integrations, { timeoutMs: options.providerTimeoutMs ?? 15_000, now })
+  const approval = approvalPolicy(config.integrations, providers, config.approvalTtlMs)
+  const approvals = new ApprovalStore(redis)
 
   const metrics = createMetrics(() => queues.depth())
   const jobs: JobContext = {
@@ -101,6 +105,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     timers,
     health: new HealthStore(redis),
     mutes,
+    approvals,
     metrics,
     queues,
     providers,
@@ -115,6 +120,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     alerts,
     audit,
     mutes,
+    approvals,
+    approval,
+    timers,
     queues,
     providers,
     logger,

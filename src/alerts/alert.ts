@@ -34,11 +34,24 @@ export interface Request {
   actor: string
   attempt: number
   at: string
+  /** The second actor who approved it, when the integration asks for approval (two-person rule). */
+  approvedBy?: string
+}
+
+/** A request held until a second actor approves it: nothing runs meanwhile. */
+export interface PendingApproval {
+  id: string
+  action: Action
+  requester: string
+  at: string
+  expiresAt: string
 }
 
 export type AlertState =
   | { kind: 'open' }
   | { kind: 'in-progress'; request: Request }
+  /** `previous`: where the alert stood before the request, and returns to if it is rejected or expires. */
+  | { kind: 'awaiting-approval'; approval: PendingApproval; previous: AlertState }
   | { kind: 'done'; request: Request; alreadyDone?: string; detail?: string; at: string }
   | { kind: 'scheduled'; request: Request; until: string; at: string }
   | { kind: 'failed'; request: Request; problem: Problem; at: string }
@@ -70,6 +83,7 @@ export function availableActions(alert: Pick<Alert, 'state' | 'access'>, capabil
     case 'open':
       return offer('delete', 'suspend')
     case 'in-progress':
+    case 'awaiting-approval':
       return []
     case 'failed':
       return offer('delete', 'suspend', state.request.action)

@@ -6,12 +6,19 @@ import type { Logger } from '../logger.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
+import type { ApprovalStore } from '../store/approvals.js'
+import type { TimerStore } from '../jobs/timers.js'
+import type { ApprovalPolicy } from './approval.js'
 import type { MuteStore } from '../store/mutes.js'
 
 export interface HandlerDeps {
   alerts: AlertStore
   audit: AuditLog
   mutes: MuteStore
+  approvals: ApprovalStore
+  /** Which requests need a second person's approval, and for how long they wait. */
+  approval: ApprovalPolicy
+  timers: TimerStore
   queues: JobQueues
   providers: ProviderRegistry
   actors: ReadonlySet<string>

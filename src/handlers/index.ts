@@ -1,7 +1,8 @@
 /** Wires every Slack entry point to its handler; the handlers themselves stay testable on their own. */
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt'
-import { ANSWER_ACTION_ID, CONFIRM_CALLBACK_ID, MUTE_ACTION_ID, REQUEST_ACTION_PATTERN, UNMUTE_ACTION_ID } from '../constants.js'
+import { ANSWER_ACTION_ID, APPROVE_ACTION_ID, CONFIRM_CALLBACK_ID, MUTE_ACTION_ID, REJECT_ACTION_ID, REQUEST_ACTION_PATTERN, UNMUTE_ACTION_ID } from '../constants.js'
 import { muteAlert, unmute } from './mute-alert.js'
+import { decideApproval } from './approval.js'
 import { confirmAction } from './confirm-action.js'
 import { deprovisionCommand } from './deprovision-command.js'
 import type { HandlerDeps } from './deps.js'
@@ -13,6 +14,8 @@ export function registerHandlers(app: App, deps: HandlerDeps & { alertChannelId:
   app.view({ type: 'view_submission', callback_id: CONFIRM_CALLBACK_ID }, confirmAction(deps))
   app.action<BlockAction<StaticSelectAction>>(MUTE_ACTION_ID, muteAlert(deps))
   app.action<BlockAction<ButtonAction>>(UNMUTE_ACTION_ID, unmute(deps))
+  app.action<BlockAction<ButtonAction>>(APPROVE_ACTION_ID, decideApproval(deps, 'approve'))
+  app.action<BlockAction<ButtonAction>>(REJECT_ACTION_ID, decideApproval(deps, 'reject'))
   app.options({ type: 'block_suggestion', action_id: ANSWER_ACTION_ID }, suggestOptions(deps))
   app.command('/deprovision', deprovisionCommand(deps))
 }

@@ -7,6 +7,7 @@ import type { MuteStore } from '../store/mutes.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
+import type { ApprovalStore } from '../store/approvals.js'
 import type { JobQueues, RetryPolicy } from './queues.js'
 import type { TimerStore } from './timers.js'
 
@@ -16,6 +17,7 @@ export interface JobContext {
   timers: TimerStore
   health: HealthStore
   mutes: MuteStore
+  approvals: ApprovalStore
   metrics: Metrics
   queues: JobQueues
   providers: ProviderRegistry

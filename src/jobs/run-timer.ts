@@ -6,6 +6,7 @@
 import type { Job } from 'bullmq'
 import type { AlertState } from '../alerts/alert.js'
 import { deletionFinalReply, deletionReminderReply } from '../views/thread.js'
+import { expireApproval } from './approval.js'
 import type { JobContext } from './context.js'
 import { checkIntegrations } from './health-check.js'
 import type { TimerJob } from './queues.js'
@@ -20,6 +21,10 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
   if (timer.kind === 'sweep') {
     const released = await ctx.timers.releaseDue(ctx.now(), ctx.queues.timers)
     if (released > 0) ctx.logger.info({ released }, 'due timers released')
+    return
+  }
+  if (timer.kind === 'approval-expiry') {
+    await expireApproval(ctx, timer)
     return
   }
   const alert = await ctx.alerts.get(timer.alertId)

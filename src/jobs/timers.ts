@@ -1,6 +1,6 @@
 /**
- * Durable timers for scheduled deletions: a reminder some days before the end, and
- * the end itself. Timers are members of a Redis sorted set scored by when they are
+ * Durable timers for scheduled deletions (a reminder some days before the end, and
+ * the end itself) and for requests awaiting approval (their expiry). Timers are members of a Redis sorted set scored by when they are
  * due, swept every minute (and on demand) against the bot's clock; each due timer
  * becomes a BullMQ job with a fixed id, so it survives restarts, runs on any
  * replica and runs once.
@@ -11,11 +11,10 @@ import { KEY_PREFIX } from '../store/redis.js'
 
 export const TIMERS_KEY = `${KEY_PREFIX}timers`
 
-export interface Timer {
-  kind: 'deletion-reminder' | 'deletion-final'
-  alertId: string
-  attempt: number
-}
+export type Timer =
+  | { kind: 'deletion-reminder' | 'deletion-final'; alertId: string; attempt: number }
+  /** A request awaiting approval that nobody decided on in time. */
+  | { kind: 'approval-expiry'; alertId: string; approvalId: string }
 
 /** Lua: take every due member off the set atomically, so two sweepers never both get one. */
 const TAKE_DUE = `
@@ -63,5 +62,5 @@ export class TimerStore {
 }
 
 export function timerJobId(timer: Timer): string {
-  return `${timer.kind}.${timer.alertId}.${timer.attempt}`
+  return `${timer.kind}.${timer.alertId}.${timer.kind === 'approval-expiry' ? timer.approvalId : timer.attempt}`
 }

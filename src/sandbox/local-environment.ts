@@ -64,6 +64,9 @@ export const LOCAL = {
   oktaToken: 'local-sandbox-okta-token',
   googleId: 'acme-google',
   actor: SANDBOX.userId,
+  /** Two more authorized actors, for two-person approval. */
+  approver: 'U0APPROVER1',
+  secondApprover: 'U0APPROVER2',
   outsider: 'U0OUTSIDER1',
   channel: SANDBOX.channelId,
 } as const
@@ -151,7 +154,10 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
     const slack = track(
       await startSlackStandIn({
         botToken: LOCAL.botToken,
-        users: { [LOCAL.actor]: { email: 'sandbox.admin@example.com', name: 'sandbox.admin' } },
+        users: {
+          [LOCAL.actor]: { email: 'sandbox.admin@example.com', name: 'sandbox.admin' },
+          [LOCAL.approver]: { email: 'sandbox.approver@example.com', name: 'sandbox.approver' },
+        },
         ...(options.postsPerSecondPerChannel ? { postsPerSecondPerChannel: options.postsPerSecondPerChannel } : {}),
       }),
     )
@@ -281,7 +287,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
         REDIS_URL: redisUrl,
         ALERT_INGEST_TOKEN: LOCAL.ingestToken,
         PROVIDERS_FILE: providersFile,
-        ACTORS: LOCAL.actor,
+        ACTORS: [LOCAL.actor, LOCAL.approver, LOCAL.secondApprover].join(','),
         LOG_LEVEL: 'silent',
         ...secrets,
       }),

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { acceptsRequest, type Alert, type AlertReport, type AlertState, type MessageRef, type Request } from '../alerts/alert.js'
+import { acceptsRequest, type Alert, type AlertReport, type AlertState, type MessageRef, type PendingApproval, type Request } from '../alerts/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
 
@@ -29,15 +29,17 @@ return {'created', ARGV[1]}
 `
 
 /**
- * KEYS: alert, ARGV: action, actor, at, version. Succeeds only if nothing changed the alert since the caller
- * read it at `version` and decided the action is allowed: two claims can never both win.
+ * KEYS: alert, ARGV: action, actor, at, version[, approvedBy]. Succeeds only if nothing changed the alert since
+ * the caller read it at `version` and decided the action is allowed: two claims can never both win.
  */
 const CLAIM = `
 local kind = redis.call('HGET', KEYS[1], 'stateKind')
 if not kind then return {'missing'} end
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[4] then return {'refused', redis.call('HGET', KEYS[1], 'state')} end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-local state = cjson.encode({kind = 'in-progress', request = {action = ARGV[1], actor = ARGV[2], attempt = attempt, at = ARGV[3]}})
+local request = {action = ARGV[1], actor = ARGV[2], attempt = attempt, at = ARGV[3]}
+if ARGV[5] then request.approvedBy = ARGV[5] end
+local state = cjson.encode({kind = 'in-progress', request = request})
 redis.call('HSET', KEYS[1], 'state', state, 'stateKind', 'in-progress')
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 return {'claimed', state}
@@ -50,6 +52,15 @@ if not state then return 0 end
 local current = cjson.decode(state)
 if current.kind ~= ARGV[2] or tostring(current.request.attempt) ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[3], 'stateKind', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+return 1
+`
+
+/** KEYS: alert, ARGV: version, state, kind. Replaces the state only if nothing changed the alert since `version`. */
+const TRANSITION = `
+if not redis.call('HGET', KEYS[1], 'stateKind') then return 0 end
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'stateKind', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
 `
@@ -119,19 +130,44 @@ export class AlertStore {
    */
   async claim(alert: Alert, action: Action, actor: string, capabilities: ReadonlySet<Action>, now: Date): Promise<ClaimResult> {
     if (!acceptsRequest(alert, capabilities, action)) return { status: 'refused', state: alert.state }
-    const [status, state] = (await this.redis.eval(
-      CLAIM,
-      1,
-      alertKey(alert.id),
-      action,
-      actor,
-      now.toISOString(),
-      String(alert.version),
-    )) as [string, string | undefined]
+    return this.runClaim(alert, [action, actor, now.toISOString(), String(alert.version)])
+  }
+
+  /**
+   * Holds `alert` (as read, at its version) until a second person decides on `approval`: nothing runs meanwhile,
+   * and no other request can start. False when the action is not available or the alert changed meanwhile.
+   */
+  async holdForApproval(alert: Alert, approval: PendingApproval, capabilities: ReadonlySet<Action>): Promise<boolean> {
+    if (!acceptsRequest(alert, capabilities, approval.action)) return false
+    return this.transition(alert, { kind: 'awaiting-approval', approval, previous: alert.state })
+  }
+
+  /**
+   * Claims the request held for `approvalId` (the alert as read, at its version), approved by `approver`: the
+   * requester's attempt, in progress. Atomic like `claim`: of two approvers pressing at once, one wins.
+   */
+  async claimApproved(alert: Alert, approvalId: string, approver: string, now: Date): Promise<ClaimResult> {
+    const held = heldFor(alert, approvalId)
+    if (!held) return { status: 'refused', state: alert.state }
+    return this.runClaim(alert, [held.approval.action, held.approval.requester, now.toISOString(), String(alert.version), approver])
+  }
+
+  /** Ends the request held for `approvalId` without running it (rejected, expired): the alert is back where it was. */
+  async releaseApproval(alert: Alert, approvalId: string): Promise<boolean> {
+    const held = heldFor(alert, approvalId)
+    return held ? this.transition(alert, held.previous) : false
+  }
+
+  private async runClaim(alert: Alert, args: string[]): Promise<ClaimResult> {
+    const [status, state] = (await this.redis.eval(CLAIM, 1, alertKey(alert.id), ...args)) as [string, string | undefined]
     if (status === 'missing' || !state) return { status: 'missing' }
     const parsed = JSON.parse(state) as AlertState
     if (status === 'refused' || parsed.kind !== 'in-progress') return { status: 'refused', state: parsed }
     return { status: 'claimed', request: parsed.request }
+  }
+
+  private async transition(alert: Alert, next: AlertState): Promise<boolean> {
+    return (await this.redis.eval(TRANSITION, 1, alertKey(alert.id), String(alert.version), JSON.stringify(next), next.kind)) === 1
   }
 
   /** Moves attempt `attempt` on from a state of kind `from` (in progress, or scheduled) to `next`; false if it already moved. */
@@ -157,6 +193,10 @@ export class AlertStore {
   async setProgressMessage(id: string, attempt: number, ts: string): Promise<void> {
     await this.redis.hset(alertKey(id), `progress:${attempt}`, ts)
   }
+}
+
+function heldFor(alert: Alert, approvalId: string): Extract<AlertState, { kind: 'awaiting-approval' }> | undefined {
+  return alert.state.kind === 'awaiting-approval' && alert.state.approval.id === approvalId ? alert.state : undefined
 }
 
 export function newAlertId(): string {

@@ -17,11 +17,18 @@ export type AuditEvent =
   | 'action-failed'
   | 'alert-muted'
   | 'alert-unmuted'
+  | 'approval-requested'
+  | 'approval-granted'
+  | 'approval-rejected'
+  | 'approval-expired'
 
 export interface AuditEntry {
   event: AuditEvent
   alertId: string
   actor?: string
+  /** Two-person approval: who asked for the action, and who approved it (the other is `actor`). */
+  requester?: string
+  approver?: string
   action?: string
   integration?: string
   email?: string

@@ -8,6 +8,7 @@ import { availableActions, type Alert, type AlertState, type Severity } from '..
 import { MUTE_ACTION_ID, UNMUTE_ACTION_ID, requestActionId } from '../constants.js'
 import type { Action } from '../providers/types.js'
 import { actions, blockId, button, context, fieldsSection, header, option, plain, section, type ActionsBlock, type Button, type KnownBlock, type SlackMessage, type StaticSelect } from './blocks.js'
+import { awaitingApprovalLine } from './approval.js'
 import { explainProblem, type ProblemContext } from './problem.js'
 import { capitalize, clip, inline, mention, plainSafe, slackDate, truncate, withoutPeriod, words } from './text.js'
 
@@ -104,6 +105,7 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
  */
 export function stateVersion(state: AlertState): string {
   if (state.kind === 'open') return 'open'
+  if (state.kind === 'awaiting-approval') return `approval-${state.approval.id}`
   return `${state.kind}-${state.request.action}-${state.request.attempt}`
 }
 
@@ -147,8 +149,11 @@ function statusLine(alert: Alert, integration: AlertIntegration): string | undef
       return undefined
     case 'in-progress': {
       const w = words(state.request.action)
-      return `⏳ *${w.progressive}…* requested by ${mention(state.request.actor)}, ${slackDate(state.request.at)}.`
+      const approved = state.request.approvedBy ? `, approved by ${mention(state.request.approvedBy)}` : ''
+      return `⏳ *${w.progressive}…* requested by ${mention(state.request.actor)}${approved}, ${slackDate(state.request.at)}.`
     }
+    case 'awaiting-approval':
+      return awaitingApprovalLine(state.approval)
     case 'done': {
       const w = words(state.request.action)
       if (state.alreadyDone !== undefined) {
@@ -183,6 +188,9 @@ function fallbackText(alert: Alert, integration: AlertIntegration): string {
       break
     case 'in-progress':
       status = `${words(state.request.action).progressive}… (in progress)`
+      break
+    case 'awaiting-approval':
+      status = `${words(state.approval.action).verb} awaits approval.`
       break
     case 'done':
       status = state.alreadyDone !== undefined ? `Already ${words(state.request.action).past}.` : `${capitalize(words(state.request.action).past)}.`

@@ -11,6 +11,7 @@ import { ANSWER_ACTION_ID, CONFIRM_CALLBACK_ID, QUESTION_BLOCK_PREFIX, type Moda
 import type { Problem } from '../providers/problems.js'
 import type { Account, AccountStatus, Action, Option, Preflight, Question } from '../providers/types.js'
 import { blockId, context, divider, fieldsSection, LIMITS, option, plain, section, selectInput, type InputBlock, type KnownBlock, type ModalView } from './blocks.js'
+import { awaitingApprovalLine } from './approval.js'
 import { problemBlocks, type ProblemContext } from './problem.js'
 import { clip, inline, link, mention, oneLine, slackDate, truncate, words } from './text.js'
 
@@ -94,6 +95,8 @@ export function busyModal(ctx: ModalContext, alert: AlertRef & Pick<Alert, 'stat
         close: 'Close',
       })
     }
+    case 'awaiting-approval':
+      return baseModal(ctx, { title: 'Awaiting approval', blocks: [section('busy', awaitingApprovalLine(state.approval))], close: 'Close' })
     case 'done': {
       const w = words(state.request.action)
       const text =

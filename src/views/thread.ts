@@ -24,11 +24,12 @@ const DETAIL_MAX = 600
 export function inProgressReply(alert: ThreadAlert, request: Request): SlackMessage {
   const w = words(request.action)
   const { email, service } = names(alert)
-  const line = `⏳ ${w.progressive} ${email} ${w.preposition} ${service}, requested by ${mention(request.actor)}.`
+  const who = requestedBy(request)
+  const line = `⏳ ${w.progressive} ${email} ${w.preposition} ${service}, ${who}.`
   return {
     text: line,
     blocks: [
-      section(id(alert, request, 'progress'), `⏳ *${w.progressive} ${email} ${w.preposition} ${service}*, requested by ${mention(request.actor)}.`),
+      section(id(alert, request, 'progress'), `⏳ *${w.progressive} ${email} ${w.preposition} ${service}*, ${who}.`),
       context(id(alert, request, 'progress:note'), ['The result will be posted in this thread.']),
     ],
   }
@@ -37,7 +38,7 @@ export function inProgressReply(alert: ThreadAlert, request: Request): SlackMess
 export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outcome, integration: ThreadIntegration): SlackMessage {
   const w = words(request.action)
   const { email, service } = names(alert)
-  const by = `Requested by ${mention(request.actor)}.`
+  const by = `${capitalize(requestedBy(request))}.`
   const part = (name: string): string => id(alert, request, `${outcome.kind}:${name}`)
 
   switch (outcome.kind) {
@@ -154,6 +155,11 @@ function failedReply(alert: ThreadAlert, request: Request, problem: Problem, int
     )
   }
   return { text: `⚠️ ${w.verb} failed for ${email} in ${service}: ${withoutPeriod(e.headline)}.`, blocks }
+}
+
+/** "requested by @a", and "approved by @b" when a second person approved it. */
+function requestedBy(request: Request): string {
+  return `requested by ${mention(request.actor)}${request.approvedBy ? `, approved by ${mention(request.approvedBy)}` : ''}`
 }
 
 function names(alert: ThreadAlert): { email: string; service: string } {

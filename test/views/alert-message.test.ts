@@ -160,6 +160,7 @@ describe('alertMessage', () => {
 function describeState(state: AlertState): string {
   if (state.kind === 'failed') return `failed (${state.problem.kind})`
   if (state.kind === 'done' && state.alreadyDone) return 'done (already)'
+  if (state.kind === 'awaiting-approval') return `${state.kind} (${state.approval.action})`
   if (state.kind !== 'open') return `${state.kind} (${state.request.action})`
   return state.kind
 }

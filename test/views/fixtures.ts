@@ -53,6 +53,7 @@ export const FINAL_KINDS: readonly ProblemKind[] = ['unsupported', 'api-prohibit
 export const STATES: Readonly<Record<AlertState['kind'], AlertState>> = {
   open: { kind: 'open' },
   'in-progress': { kind: 'in-progress', request: REQUEST },
+  'awaiting-approval': { kind: 'awaiting-approval', approval: { id: 'ap_0123456789ab', action: 'delete', requester: 'U0ACTOR1', at: '2024-05-01T12:00:00.000Z', expiresAt: '2024-05-02T12:00:00.000Z' }, previous: { kind: 'open' } },
   done: { kind: 'done', request: REQUEST, at: '2024-05-01T12:01:00.000Z' },
   scheduled: { kind: 'scheduled', request: REQUEST, until: '2024-05-15T12:00:00.000Z', at: '2024-05-01T12:01:00.000Z' },
   failed: { kind: 'failed', request: REQUEST, problem: PROBLEMS.transient, at: '2024-05-01T12:02:00.000Z' },
