@@ -47,14 +47,19 @@ export function unmute(deps: HandlerDeps) {
     }
     const mute = await deps.mutes.unmute(muteId)
     if (alertId) await deps.alerts.setMute(alertId, undefined)
-    await deps.audit.append({ event: 'alert-unmuted', alertId: alertId ?? '', actor, ...(mute ? { integration: mute.integration, detail: mute.scope } : {}) })
+    if (alertId) await refresh(deps, client, alertId)
+    // A second click, or a mute that ran out meanwhile: nothing was unmuted, so nobody is named for it.
+    if (!mute) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That mute had already ended: new alerts for it are already posted.' })
+      return
+    }
+    await deps.audit.append({ event: 'alert-unmuted', alertId: alertId ?? '', actor, integration: mute.integration, detail: mute.scope })
     deps.logger.info({ alertId, actor, muteId }, 'mute removed')
-    if (alertId) {
-      await refresh(deps, client, alertId)
-      const alert = await deps.alerts.get(alertId)
-      if (alert?.message) await client.chat.postMessage({ channel: alert.message.channel, thread_ts: alert.message.ts, text: `🔔 Unmuted by <@${actor}>: new alerts for it are posted again.` })
+    const alert = alertId ? await deps.alerts.get(alertId) : null
+    if (alert?.message) {
+      await client.chat.postMessage({ channel: alert.message.channel, thread_ts: alert.message.ts, text: `🔔 Unmuted by <@${actor}>: new alerts for it are posted again.` })
     } else {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: mute ? '🔔 Unmuted: new alerts for it are posted again.' : 'That mute had already ended.' })
+      await respond({ response_type: 'ephemeral', replace_original: false, text: '🔔 Unmuted: new alerts for it are posted again.' })
     }
   }
 }

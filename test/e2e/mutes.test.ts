@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MUTE_ACTION_ID, UNMUTE_ACTION_ID } from '../../src/constants.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { blockActionsPayload, interactionBody, postToSlackApp } from '../../src/sandbox/slack-signing.js'
 import type { StoredMessage } from '../../src/sandbox/slack-stand-in.js'
 
 let env: LocalEnvironment
@@ -63,6 +64,20 @@ describe('muting one account', () => {
     expect(reply.text).toContain('<@U0SANDBOX01>')
     await updated(message, new RegExp(MUTE_ACTION_ID))
     expect((await alertFor('dan@example.com')).body.status).toBe('posted')
+  })
+
+  it('answers a second Unmute (the button clicked twice) with "already ended", naming nobody in the thread', async () => {
+    const { alertId, message } = await posted('ivy@example.com')
+    await env.select(message, MUTE_ACTION_ID, `${alertId}|account|forever`)
+    const muted = await updated(message, /until unmuted/)
+    await env.press(muted, UNMUTE_ACTION_ID)
+    await env.threadReply(message, /Unmuted by/)
+    // The second click comes from the message as it was (Slack had not redrawn it yet).
+    const stale = blockActionsPayload({ message: muted, channel: LOCAL.channel, actionId: UNMUTE_ACTION_ID, responseUrlBase: env.slack.responseUrlBase })
+    await postToSlackApp(`${env.bot.url}/slack/events`, LOCAL.signingSecret, interactionBody(stale))
+    await env.slack.waitFor('response_url', (c) => /already ended/.test(JSON.stringify(c.args)))
+    const replies = env.slack.messages(LOCAL.channel).find((m) => m.ts === message.ts)!.replies
+    expect(replies.filter((reply) => /Unmuted by/.test(reply.text ?? ''))).toHaveLength(1)
   })
 
   it('is refused to users outside ACTORS', async () => {
