@@ -33,3 +33,27 @@ export interface ModalContext {
 /** A question in the confirmation modal is an input block `question:<id>` holding one select `answer`. */
 export const QUESTION_BLOCK_PREFIX = 'question:'
 export const ANSWER_ACTION_ID = 'answer'
+
+/** The `/deprovision user@corp` modal; its private_metadata is `{ "draftId": … }`. */
+export const OFFBOARD_CALLBACK_ID = 'offboard_person'
+/** Per integration in that modal: the Suspend / Delete / Skip select, and the answers to its preflight questions. */
+export const OFFBOARD_DECISION_ACTION_ID = 'offboard_decision'
+export const OFFBOARD_ANSWER_ACTION_ID = 'offboard_answer'
+
+export function offboardDecisionBlockId(integration: string): string {
+  return `offboard:${integration}:decision`
+}
+
+export function offboardQuestionBlockId(integration: string, action: string, questionId: string): string {
+  return `offboard:${integration}:${action}:q:${questionId}`
+}
+
+/** Reads a question's block id back (integration ids and actions hold no ':'). */
+export function parseOffboardQuestionBlockId(blockId: string): { integration: string; action: string; questionId: string } | null {
+  const match = /^offboard:([^:]+):([^:]+):q:(.+)$/.exec(blockId)
+  return match ? { integration: match[1]!, action: match[2]!, questionId: match[3]! } : null
+}
+
+export function parseOffboardDecisionBlockId(blockId: string): string | null {
+  return /^offboard:([^:]+):decision$/.exec(blockId)?.[1] ?? null
+}

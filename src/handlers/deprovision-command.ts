@@ -1,41 +1,82 @@
 /**
- * /deprovision: acked at once so Slack never shows a timeout, then answered through
- * the command's response_url. `status` checks every integration (ephemeral);
- * `help` (or nothing) explains the command. Offboarding a person by email across
- * every service is not built yet, and the command says so plainly.
+ * /deprovision: `user@corp` offboards that person everywhere (offboard-person.ts);
+ * `status` checks every integration and `mutes` lists active mutes (both ephemeral);
+ * anything else gets the usage with an example. Every answer starts with an ack, so
+ * Slack never shows a timeout.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
+import { z } from 'zod'
 import { statusMessage } from '../views/health.js'
 import { mutesMessage } from '../views/mutes.js'
 import { isActor, type HandlerDeps } from './deps.js'
+import { offboardPerson } from './offboard-person.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
 
+const SUBCOMMANDS = ['status', 'mutes', 'help'] as const
+const EXAMPLE = '`/deprovision ada@corp.example`'
+
+/** What the command's text asks for; pure, so every odd input has a tested answer. */
+export type CommandRequest =
+  | { kind: (typeof SUBCOMMANDS)[number] }
+  | { kind: 'offboard'; email: string }
+  | { kind: 'usage'; problem?: string }
+
+export function parseCommand(text: string | undefined): CommandRequest {
+  const words = (text ?? '').trim().split(/\s+/).filter(Boolean).map(unlinkEmail)
+  const [first] = words
+  if (!first) return { kind: 'help' }
+  const subcommand = SUBCOMMANDS.find((name) => name === first.toLowerCase())
+  if (subcommand && words.length === 1) return { kind: subcommand }
+  if (words.length > 1 && words.some((word) => word.includes('@'))) return { kind: 'usage', problem: 'One person at a time, please: give a single email.' }
+  if (!first.includes('@')) return { kind: 'usage', problem: `“${first.slice(0, 60)}” is not a subcommand or an email address.` }
+  if (!z.email().safeParse(first).success) return { kind: 'usage', problem: `“${first.slice(0, 100)}” is not a valid email address.` }
+  return { kind: 'offboard', email: first.toLowerCase() }
+}
+
+/** Slack may send an email as a link (`<mailto:ada@corp.example|ada@corp.example>`) when the command escapes links. */
+function unlinkEmail(word: string): string {
+  return /^<mailto:[^|>]+\|([^>]+)>$/.exec(word)?.[1] ?? /^<mailto:([^|>]+)>$/.exec(word)?.[1] ?? word
+}
+
 export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string }) {
-  return async ({ ack, command, respond }: Args): Promise<void> => {
-    const [subcommand = 'help'] = command.text.trim().split(/\s+/).filter(Boolean)
+  return async (args: Args): Promise<void> => {
+    const { ack, command, respond } = args
     if (!isActor(deps, command.user_id)) {
       await ack({ response_type: 'ephemeral', text: '🔒 Only the security team’s actors may use /deprovision. Ask an admin to add your Slack user ID to ACTORS.' })
       return
     }
-    if (subcommand === 'status') {
-      await ack({ response_type: 'ephemeral', text: '⏳ Checking every integration…' })
-      const statuses = await deps.checkIntegrations()
-      await respond({ response_type: 'ephemeral', replace_original: true, ...statusMessage(statuses) })
-      return
+    const request = parseCommand(command.text)
+    switch (request.kind) {
+      case 'offboard':
+        await offboardPerson(deps, args, request.email)
+        return
+      case 'status': {
+        await ack({ response_type: 'ephemeral', text: '⏳ Checking every integration…' })
+        const statuses = await deps.checkIntegrations()
+        await respond({ response_type: 'ephemeral', replace_original: true, ...statusMessage(statuses) })
+        return
+      }
+      case 'mutes': {
+        await ack()
+        const mutes = await deps.mutes.list()
+        const items = mutes.map((mute) => ({ ...mute, service: deps.providers.get(mute.integration)?.displayName ?? mute.integration }))
+        await respond({ response_type: 'ephemeral', ...mutesMessage(items) })
+        return
+      }
+      case 'help':
+      case 'usage':
+        await ack({ response_type: 'ephemeral', text: usage(deps.alertChannelId, request.kind === 'usage' ? request.problem : undefined) })
     }
-    if (subcommand === 'mutes') {
-      await ack()
-      const mutes = await deps.mutes.list()
-      const items = mutes.map((mute) => ({ ...mute, service: deps.providers.get(mute.integration)?.displayName ?? mute.integration }))
-      await respond({ response_type: 'ephemeral', ...mutesMessage(items) })
-      return
-    }
-    await ack({ response_type: 'ephemeral', text: usage(deps.alertChannelId, subcommand) })
   }
 }
 
-function usage(alertChannelId: string, subcommand: string): string {
-  const lead = subcommand === 'help' ? '' : 'Offboarding a person by email across every service is not available in this version yet. '
-  return `${lead}Usage: \`/deprovision status\` checks every integration's credentials; \`/deprovision mutes\` lists muted alerts. Act on the account alerts in <#${alertChannelId}>: each has the buttons its service supports.`
+function usage(alertChannelId: string, problem: string | undefined): string {
+  const lines = [
+    ...(problem ? [`⚠️ ${problem}`] : []),
+    `Usage: ${EXAMPLE} finds that person in every integrated service and offboards them everywhere, identity provider first.`,
+    '`/deprovision status` checks every integration’s credentials; `/deprovision mutes` lists muted alerts.',
+    `Account alerts are in <#${alertChannelId}>: each has the buttons its service supports.`,
+  ]
+  return lines.join('\n')
 }

@@ -10,6 +10,7 @@ import type { ApprovalStore } from '../store/approvals.js'
 import type { TimerStore } from '../jobs/timers.js'
 import type { ApprovalPolicy } from './approval.js'
 import type { MuteStore } from '../store/mutes.js'
+import type { OffboardStore } from '../store/offboard.js'
 
 export interface HandlerDeps {
   alerts: AlertStore
@@ -19,6 +20,7 @@ export interface HandlerDeps {
   /** Which requests need a second person's approval, and for how long they wait. */
   approval: ApprovalPolicy
   timers: TimerStore
+  offboard: OffboardStore
   queues: JobQueues
   providers: ProviderRegistry
   actors: ReadonlySet<string>

@@ -1,13 +1,14 @@
 /** Wires every Slack entry point to its handler; the handlers themselves stay testable on their own. */
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt'
-import { ANSWER_ACTION_ID, APPROVE_ACTION_ID, CONFIRM_CALLBACK_ID, MUTE_ACTION_ID, REJECT_ACTION_ID, REQUEST_ACTION_PATTERN, UNMUTE_ACTION_ID } from '../constants.js'
+import { ANSWER_ACTION_ID, APPROVE_ACTION_ID, CONFIRM_CALLBACK_ID, MUTE_ACTION_ID, OFFBOARD_ANSWER_ACTION_ID, OFFBOARD_CALLBACK_ID, REJECT_ACTION_ID, REQUEST_ACTION_PATTERN, UNMUTE_ACTION_ID } from '../constants.js'
 import { muteAlert, unmute } from './mute-alert.js'
 import { decideApproval } from './approval.js'
 import { confirmAction } from './confirm-action.js'
 import { deprovisionCommand } from './deprovision-command.js'
+import { submitOffboarding } from './offboard-submit.js'
 import type { HandlerDeps } from './deps.js'
 import { requestAction } from './request-action.js'
-import { suggestOptions } from './suggest-options.js'
+import { suggestOffboardingOptions, suggestOptions } from './suggest-options.js'
 
 export function registerHandlers(app: App, deps: HandlerDeps & { alertChannelId: string }): void {
   app.action<BlockAction<ButtonAction>>(REQUEST_ACTION_PATTERN, requestAction(deps))
@@ -18,4 +19,6 @@ export function registerHandlers(app: App, deps: HandlerDeps & { alertChannelId:
   app.action<BlockAction<ButtonAction>>(REJECT_ACTION_ID, decideApproval(deps, 'reject'))
   app.options({ type: 'block_suggestion', action_id: ANSWER_ACTION_ID }, suggestOptions(deps))
   app.command('/deprovision', deprovisionCommand(deps))
+  app.view({ type: 'view_submission', callback_id: OFFBOARD_CALLBACK_ID }, submitOffboarding(deps))
+  app.options({ type: 'block_suggestion', action_id: OFFBOARD_ANSWER_ACTION_ID }, suggestOffboardingOptions(deps))
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { HealthStore } from '../store/health.js'
 import type { MuteStore } from '../store/mutes.js'
+import type { OffboardStore } from '../store/offboard.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
@@ -18,6 +19,7 @@ export interface JobContext {
   health: HealthStore
   mutes: MuteStore
   approvals: ApprovalStore
+  offboard: OffboardStore
   metrics: Metrics
   queues: JobQueues
   providers: ProviderRegistry

@@ -3,7 +3,7 @@
  * alert, once per attempt; and the progress of a multi-step action as one thread
  * message edited in place.
  */
-import type { Alert, AlertState, Request } from '../alerts/alert.js'
+import { threadOf, type Alert, type AlertState, type Request } from '../alerts/alert.js'
 import type { Outcome, Progress } from '../providers/types.js'
 import { alertSurface } from '../alerts/surface.js'
 import { outcomeReply, progressReply } from '../views/thread.js'
@@ -16,12 +16,18 @@ export async function reportOnce(ctx: JobContext, alertId: string, attempt: numb
   const outcome = outcomeOf(alert.state)
   if (!outcome || !('request' in alert.state) || alert.state.request.attempt !== attempt) return
   const integration = ctx.providers.summary(alert.integration)
-  if (alert.message) {
-    const { channel, ts } = alert.message
-    await ctx.slack.chat.postMessage({ channel, thread_ts: ts, ...outcomeReply(alert, alert.state.request, outcome, integration) })
+  const thread = threadOf(alert)
+  if (thread) {
+    await ctx.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...outcomeReply(alert, alert.state.request, outcome, integration) })
     await updateAlert(ctx, alert)
   }
+  await advanceRunOf(ctx, alert, `${attempt}`)
   await ctx.alerts.markReported(alertId, attempt)
+}
+
+/** A step of an offboarding run moved: the run may release its next steps and redraws its checklist. */
+export async function advanceRunOf(ctx: JobContext, alert: Pick<Alert, 'id' | 'run'>, cause: string): Promise<void> {
+  if (alert.run) await ctx.queues.enqueueOffboardAdvance(alert.run.id, `${alert.id}.${cause}`)
 }
 
 export async function updateAlert(ctx: JobContext, alert: Alert): Promise<void> {
@@ -32,8 +38,9 @@ export async function updateAlert(ctx: JobContext, alert: Alert): Promise<void> 
 
 /** Shows how far a multi-step action has come: posts one progress message per attempt, then edits it. */
 export async function reportProgress(ctx: JobContext, alert: Alert, request: Request, progress: Progress): Promise<void> {
-  if (!alert.message) return
-  const { channel, ts } = alert.message
+  const thread = threadOf(alert)
+  if (!thread) return
+  const { channel, ts } = thread
   const message = progressReply(alert, request, progress)
   const existing = await ctx.alerts.progressMessage(alert.id, request.attempt)
   if (existing) {

@@ -4,13 +4,13 @@
  * moved on (the deletion was cancelled, or retried) does nothing.
  */
 import type { Job } from 'bullmq'
-import type { AlertState } from '../alerts/alert.js'
+import { threadOf, type AlertState } from '../alerts/alert.js'
 import { deletionFinalReply, deletionReminderReply } from '../views/thread.js'
 import { expireApproval } from './approval.js'
 import type { JobContext } from './context.js'
 import { checkIntegrations } from './health-check.js'
 import type { TimerJob } from './queues.js'
-import { updateAlert } from './report.js'
+import { advanceRunOf, updateAlert } from './report.js'
 
 export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<void> {
   const timer = job.data
@@ -29,8 +29,9 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
   }
   const alert = await ctx.alerts.get(timer.alertId)
   const log = ctx.logger.child({ alertId: timer.alertId, timer: timer.kind, attempt: timer.attempt })
-  if (!alert?.message) return
-  const { channel, ts } = alert.message
+  const thread = alert ? threadOf(alert) : undefined
+  if (!alert || !thread) return
+  const { channel, ts } = thread
   const scheduled = alert.state.kind === 'scheduled' && alert.state.request.attempt === timer.attempt ? alert.state : undefined
 
   if (timer.kind === 'deletion-reminder') {
@@ -55,5 +56,6 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
   })
   await ctx.slack.chat.postMessage({ channel, thread_ts: ts, ...deletionFinalReply(alert, scheduled.request) })
   await updateAlert(ctx, { ...alert, state: final })
+  await advanceRunOf(ctx, alert, `${timer.attempt}.final`)
   log.info('scheduled deletion recorded as final')
 }

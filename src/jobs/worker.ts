@@ -5,8 +5,9 @@
  */
 import { Worker, type ConnectionOptions } from 'bullmq'
 import type { JobContext } from './context.js'
+import { advanceOffboard } from './advance-offboard.js'
 import { postAlert } from './post-alert.js'
-import { ACTION_QUEUE, POST_ALERT_QUEUE, QUEUE_PREFIX, TIMER_QUEUE, type ActionJob, type PostAlertJob, type RetryPolicy, type TimerJob } from './queues.js'
+import { ACTION_QUEUE, OFFBOARD_QUEUE, POST_ALERT_QUEUE, QUEUE_PREFIX, TIMER_QUEUE, type ActionJob, type OffboardJob, type PostAlertJob, type RetryPolicy, type TimerJob } from './queues.js'
 import { RetryLaterError, runAction } from './run-action.js'
 import { runTimer } from './run-timer.js'
 
@@ -38,6 +39,7 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
     new Worker<PostAlertJob>(POST_ALERT_QUEUE, (job) => timed(POST_ALERT_QUEUE, () => postAlert(ctx, job)), { ...common, concurrency: 1 }),
     new Worker<ActionJob>(ACTION_QUEUE, (job, token) => timed(ACTION_QUEUE, () => runAction(ctx, job, token)), { ...common, concurrency }),
     new Worker<TimerJob>(TIMER_QUEUE, (job) => timed(TIMER_QUEUE, () => runTimer(ctx, job)), { ...common, concurrency: 2 }),
+    new Worker<OffboardJob>(OFFBOARD_QUEUE, (job, token) => timed(OFFBOARD_QUEUE, () => advanceOffboard(ctx, job, token)), { ...common, concurrency: 2 }),
   ]
   for (const worker of workers) {
     worker.on('failed', (job, error) =>

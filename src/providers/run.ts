@@ -5,7 +5,7 @@
  */
 import { guardAccount, type GuardContext } from './guards.js'
 import { ProviderError, toProblem } from './problems.js'
-import type { AccessTarget, Action, Choices, Outcome, Preflight, Provider } from './types.js'
+import type { AccessTarget, Account, Action, Choices, Outcome, Preflight, Provider } from './types.js'
 
 export interface Subject {
   email: string
@@ -24,6 +24,12 @@ export async function preflightFor(provider: Provider, subject: Subject, action:
   if (action === 'deprovision-access') return unsupported(action)
   const account = await provider.findAccount(subject.email)
   if (!account) return { kind: 'gone' }
+  return preflightAccount(provider, account, action, guard)
+}
+
+/** The preflight of an account already found: the adapter's view and the guards', merged. */
+export async function preflightAccount(provider: Provider, account: Account, action: Action, guard: GuardContext = {}): Promise<Preflight> {
+  if (!provider.capabilities.has(action)) return unsupported(action)
   const [preflight, guarded] = await Promise.all([provider.preflight(account, action), guardAccount(provider, account, action, guard)])
   if (guarded.blockers.length > 0) {
     const adapterBlockers = preflight.kind === 'blocked' ? preflight.blockers : []

@@ -83,6 +83,8 @@ export interface LocalEnvironmentOptions {
   /** Start the bot's workers in the bot process (default true). */
   workers?: boolean
   providerTimeoutMs?: number
+  /** How long the confirmation modal and /deprovision's lookups wait for each service. */
+  preflightTimeoutMs?: number
   postsPerSecondPerChannel?: number
   /** Also run a Treasure Data sandbox as integration LOCAL.treasureDataId, the bot using `keyOf`'s key (default the owner's). */
   treasureData?: { users?: TreasureDataSeedUser[]; keyOf?: string }
@@ -133,6 +135,8 @@ export interface LocalEnvironment {
   confirmation(since: number): Promise<StoredView>
   /** Submits the modal; `answers` picks an option per question id (as the actor would in its selects). */
   submit(view: StoredView, user?: SandboxUser, answers?: Record<string, string>): Promise<SlackAppResponse>
+  /** Submits the modal with these input values, keyed by block id then action id (the inputs' selected options). */
+  submitValues(view: StoredView, values: Record<string, Record<string, string>>, user?: SandboxUser): Promise<SlackAppResponse>
   command(text: string, user?: SandboxUser): Promise<SlackAppResponse>
   /** The thread reply whose text matches, once posted. */
   threadReply(message: StoredMessage, text: RegExp, timeoutMs?: number): Promise<StoredMessage>
@@ -300,6 +304,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.slackRetry ? { slackRetry: options.slackRetry } : {}),
       ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
+      ...(options.preflightTimeoutMs ? { preflightTimeoutMs: options.preflightTimeoutMs } : {}),
       ...(options.now ? { now: options.now } : {}),
     }
     const bot = track(await startRuntime(config, { ...runtimeOptions, ...(options.workers === false ? { workers: false } : {}) }))
@@ -375,6 +380,12 @@ function environment(parts: Parts): LocalEnvironment {
         ]),
       )
       return postToSlackApp(events, LOCAL.signingSecret, interactionBody(viewSubmissionPayload({ view, user, values })))
+    },
+    submitValues(view, values, user = { id: LOCAL.actor }) {
+      const state = Object.fromEntries(
+        Object.entries(values).map(([block, inputs]) => [block, Object.fromEntries(Object.entries(inputs).map(([action, value]) => [action, inputValue.select(value)]))]),
+      )
+      return postToSlackApp(events, LOCAL.signingSecret, interactionBody(viewSubmissionPayload({ view, user, values: state })))
     },
     command(text, user = { id: LOCAL.actor }) {
       return postToSlackApp(

@@ -21,9 +21,12 @@ export type AuditEvent =
   | 'approval-granted'
   | 'approval-rejected'
   | 'approval-expired'
+  | 'offboard-requested'
+  | 'offboard-refused'
 
 export interface AuditEntry {
   event: AuditEvent
+  /** The alert, or the offboarding run (`ob_…`) for /deprovision user@corp. */
   alertId: string
   actor?: string
   /** Two-person approval: who asked for the action, and who approved it (the other is `actor`). */
