@@ -197,3 +197,27 @@ describe('rows the lookups could not fill', () => {
     expect(final.submit).toBeUndefined()
   })
 })
+
+describe('an integration that holds Delete for a second person’s approval', () => {
+  let held: LocalEnvironment
+  beforeAll(async () => {
+    held = await startLocalEnvironment({ scimEntry: { approval: ['delete'] } })
+  })
+  afterAll(async () => {
+    await held?.stop()
+  })
+
+  it('is offered Suspend (or Skip) only, and says Delete is taken from the alert', async () => {
+    const since = held.slack.calls.length
+    await held.command('bob@example.com')
+    const update = await held.slack.waitFor('views.update', (c) => held.slack.calls.indexOf(c) >= since && !text(c.args.view).includes('Looking…'))
+    const view = update.args.view as StoredView
+    expect(text(view)).toContain('Delete needs a second person’s approval:* not offered here')
+    const select = view.blocks.find((block) => block.block_id === offboardDecisionBlockId(LOCAL.integrationId))
+    expect(text(select)).not.toContain('"value":"delete"')
+    // A forged submit naming Delete anyway is answered on the select, and nothing runs.
+    const answer = await held.submitValues(view, decide({ [LOCAL.integrationId]: 'delete' }))
+    expect(text(answer.body)).toMatch(/"response_action":"errors".*cannot do that for this account/)
+    expect(held.scim.users.has('u-bob')).toBe(true)
+  })
+})
