@@ -25,7 +25,7 @@ import { AlertStore } from './store/alerts.js'
 import { AuditLog } from './store/audit.js'
 import { ApprovalStore } from './store/approvals.js'
 import { approvalPolicy } from './handlers/approval.js'
-import { connectStore, connectWorker } from './store/redis.js'
+import { connectStore, connectWorker, whenReady } from './store/redis.js'
 
 export interface RuntimeOptions {
   logger?: Logger
@@ -85,6 +85,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'))
   const workerRedis = connectWorker(config.redisUrl)
   workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection problem'))
+  await whenReady(redis)
 
   const retry = options.retry ?? DEFAULT_RETRY
   const slackRetry = options.slackRetry ?? SLACK_RETRY

@@ -13,6 +13,7 @@ import { busyModal, noticeModal, notAuthorizedText } from '../views/modals.js'
 import { requestApproval } from './approval.js'
 import { isActor, type HandlerDeps } from './deps.js'
 import { parseModalContext } from './modal-context.js'
+import { STORE_UNAVAILABLE_TEXT } from './request-action.js'
 import { startAction } from './start-action.js'
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
@@ -33,7 +34,14 @@ export function confirmAction(deps: HandlerDeps) {
       return
     }
 
-    const alert = await deps.alerts.get(context.alertId)
+    let alert
+    try {
+      alert = await deps.alerts.get(context.alertId)
+    } catch (error) {
+      log.error({ err: error }, 'could not read the alert')
+      await ack({ response_action: 'update', view: noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT) })
+      return
+    }
     if (!alert) {
       await ack({ response_action: 'update', view: noticeModal('Alert not found', 'This alert is no longer stored, so nothing was done.') })
       return

@@ -15,6 +15,8 @@ import { isActor, type HandlerDeps } from './deps.js'
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
 
+export const STORE_UNAVAILABLE_TEXT = 'The bot cannot reach its store (Redis) right now, so nothing was done. Try again in a minute.'
+
 export function requestAction(deps: HandlerDeps) {
   return async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack()
@@ -24,7 +26,15 @@ export function requestAction(deps: HandlerDeps) {
     const log = deps.logger.child({ alertId, action: kind, actor })
     if (!kind) return
 
-    const alert = await deps.alerts.get(alertId)
+    let alert: Alert | null
+    try {
+      alert = await deps.alerts.get(alertId)
+    } catch (error) {
+      log.error({ err: error }, 'could not read the alert')
+      const channel = body.channel?.id ?? body.container?.channel_id
+      if (channel) await client.chat.postEphemeral({ channel, user: actor, text: STORE_UNAVAILABLE_TEXT })
+      return
+    }
     if (!isActor(deps, actor)) {
       log.warn('refused: actor not in ACTORS')
       await deps.audit.append({ event: 'action-refused', alertId, actor, action: kind, detail: 'not an authorized actor', ...(alert ? { integration: alert.integration, email: alert.email } : {}) })

@@ -1,6 +1,6 @@
 /**
- * A throwaway redis-server for tests, the benchmark and the demo: free port, no persistence,
- * and never outlives the process that started it.
+ * A throwaway redis-server for tests, the benchmark and the demo: free port, no persistence
+ * unless a data directory is given, and never outlives the process that started it.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -15,6 +15,11 @@ export interface RedisServerOptions {
   binary?: string
   /** How long to wait for PONG. Default 5000. */
   startTimeoutMs?: number
+  /**
+   * Keep the data here, in an append-only file written through on every command, so that a
+   * server started again on the same port and directory (a restart) has everything. Default: none kept.
+   */
+  dataDir?: string
 }
 
 export interface RedisServerHandle {
@@ -73,7 +78,8 @@ function freePort(): Promise<number> {
 
 async function launch(port: number, options: RedisServerOptions): Promise<RedisServerHandle> {
   const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server'
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes']
+  const persistence = options.dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dataDir] : ['--appendonly', 'no']
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes']
   // cwd in tmp: should anything ever be written (dump.rdb), it is not in the project.
   const child = spawn(binary, args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] })
   const output = captureTail(child)

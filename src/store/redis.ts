@@ -1,7 +1,8 @@
 /**
  * Redis connections. The store's connection fails fast when Redis is down (a
  * request gets a clear 503 instead of hanging); BullMQ workers get their own
- * connection with the settings BullMQ requires for blocking commands.
+ * connection with the settings BullMQ requires for blocking commands, which waits
+ * for Redis instead, so work already accepted resumes when it is back.
  */
 import { Redis, type RedisOptions } from 'ioredis'
 
@@ -9,6 +10,9 @@ export const KEY_PREFIX = 'dpb:'
 
 export function connectStore(url: string, options: RedisOptions = {}): Redis {
   return new Redis(url, {
+    // No queueing while disconnected: ioredis would hold a command through reconnection attempts (up to
+    // 20 by default), and a Slack interaction must be answered within 3 s, by a clear error if need be.
+    enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     // Keep reconnecting in the background: readiness reports the outage meanwhile.
@@ -20,6 +24,11 @@ export function connectStore(url: string, options: RedisOptions = {}): Redis {
 /** BullMQ workers block on Redis and must never give up a command (maxRetriesPerRequest: null). */
 export function connectWorker(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2_000) })
+}
+
+/** Resolves once the connection is up (a store connection refuses commands before that). */
+export async function whenReady(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve))
 }
 
 export async function isReady(redis: Redis, timeoutMs = 1_000): Promise<boolean> {
