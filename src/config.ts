@@ -80,7 +80,10 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     /** Offer only these actions (default: all the service supports); an empty list offers none. */
     actions: z.array(z.enum(ACTIONS)).optional(),
     /** These actions wait for a second actor's approval before they run (two-person rule). */
-    approval: z.array(z.enum(ACTIONS)).optional(),
+    approval: z
+      .array(z.enum(ACTIONS))
+      .refine((actions) => !actions.includes('cancel-delete'), 'cancel-delete cannot wait for approval: a scheduled deletion becomes final on its date regardless, so cancelling it stays immediate')
+      .optional(),
   }
   const scim = z.object({
     ...common,

@@ -75,6 +75,12 @@ describe('approval in the providers file', () => {
     expect(problems[0]).toContain('"delete"')
   })
 
+  it('refuses approval for cancelling a deletion, which must stay immediate while the grace period runs', () => {
+    expect(problemsOf(() => load(scim('  approval: [delete, cancel-delete]')))).toEqual([
+      'PROVIDERS_FILE /etc/providers.yml entry 1 (acme-hr): approval: cancel-delete cannot wait for approval: a scheduled deletion becomes final on its date regardless, so cancelling it stays immediate',
+    ])
+  })
+
   it('refuses approval for an action the entry does not offer (its actions list)', () => {
     expect(problemsOf(() => load(scim('  actions: [suspend]\n  approval: [delete]')))).toEqual([
       "PROVIDERS_FILE /etc/providers.yml entry 1 (acme-hr): approval: delete is not one of this integration's actions (suspend)",
