@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { ACTIONS } from './providers/types.js'
+import { DEFAULT_INACTIVE_DAYS, FINDING_KINDS, type ReconcileSettings } from './reconcile/findings.js'
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
@@ -17,6 +18,11 @@ export class ConfigError extends Error {
 }
 
 const SLACK_ID = /^[A-Z][A-Z0-9]{2,}$/
+
+/** Five or six cron fields (BullMQ's job scheduler reads them), or "off". */
+const CRON_OR_OFF = /^(off|(\S+\s+){4,5}\S+)$/
+const DEFAULT_RECONCILE_SCHEDULE = '0 6 * * *'
+const commaList = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
 
 const envSchema = z
   .object({
@@ -44,6 +50,14 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
     HEALTH_CHECK_INTERVAL_MINUTES: z.coerce.number({ error: 'expected a number of minutes' }).min(1).max(7 * 24 * 60).default(60),
+    RECONCILE_SCHEDULE: z
+      .string()
+      .trim()
+      .regex(CRON_OR_OFF, 'expected a cron expression such as "0 6 * * *" (minute hour day month weekday, in UTC), or "off"')
+      .default(DEFAULT_RECONCILE_SCHEDULE),
+    RECONCILE_INACTIVE_DAYS: z.coerce.number({ error: 'expected a number of days' }).int().min(1).max(3650).default(DEFAULT_INACTIVE_DAYS),
+    RECONCILE_KINDS: commaList.pipe(z.array(z.enum(FINDING_KINDS, { error: `expected some of ${FINDING_KINDS.join(', ')}` }))).default([...FINDING_KINDS]),
+    RECONCILE_EXTERNAL_DOMAINS: commaList.pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'expected domains such as partner.example'))).default([]),
     APPROVAL_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive('expected more than 0 hours').max(30 * 24, 'expected at most 720 hours (30 days)').default(24),
   })
 
@@ -191,6 +205,11 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
   workerConcurrency: number
   healthCheckIntervalMs: number
+  reconcile: {
+    /** Cron pattern (UTC) of the scheduled reconciliation; undefined when it is off (`/deprovision scan` still works). */
+    schedule?: string
+    settings: ReconcileSettings
+  }
   /** How long a request awaiting approval waits before it expires. */
   approvalTtlMs: number
 }
@@ -224,6 +243,10 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     logLevel: e.LOG_LEVEL,
     workerConcurrency: e.WORKER_CONCURRENCY,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MINUTES * 60_000,
+    reconcile: {
+      ...(e.RECONCILE_SCHEDULE === 'off' ? {} : { schedule: e.RECONCILE_SCHEDULE }),
+      settings: { kinds: new Set(e.RECONCILE_KINDS), inactiveDays: e.RECONCILE_INACTIVE_DAYS, externalDomains: e.RECONCILE_EXTERNAL_DOMAINS },
+    },
     approvalTtlMs: e.APPROVAL_TTL_HOURS * 3_600_000,
   }
 }

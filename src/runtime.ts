@@ -19,7 +19,10 @@ import { HealthStore } from './store/health.js'
 import { MuteStore } from './store/mutes.js'
 import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
+import { requestRun } from './jobs/reconcile-jobs.js'
+import { alongside, reconcileContext, startReconcileWorker } from './jobs/reconcile-worker.js'
 import { createLogger, type Logger } from './logger.js'
+import type { WalkOptions } from './reconcile/pages.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { AlertStore } from './store/alerts.js'
 import { AuditLog } from './store/audit.js'
@@ -46,6 +49,8 @@ export interface RuntimeOptions {
   now?: () => Date
   /** Listen on this host (default all interfaces); tests use 127.0.0.1 and port 0. */
   host?: string
+  /** How reconciliation retries a page the service refused (tests shorten the waits). */
+  reconcileWalk?: WalkOptions
 }
 
 export interface Runtime {
@@ -55,6 +60,8 @@ export interface Runtime {
   checkHealth(): Promise<IntegrationStatus[]>
   /** Releases the timers due by the bot's clock now (the periodic sweep does this every minute). */
   sweepTimers(): Promise<number>
+  /** Starts a reconciliation run now (of every integration, or these), as `/deprovision scan` does; answers its id. */
+  reconcile(integrations?: string[]): Promise<string>
   stop(): Promise<void>
 }
 
@@ -147,6 +154,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     workers = startWorkers(jobs, workerRedis as unknown as ConnectionOptions, config.workerConcurrency, options.jobLockMs)
     await queues.scheduleTimerSweep()
     await queues.scheduleHealthCheck(config.healthCheckIntervalMs)
+    workers = alongside(workers, startReconcileWorker(reconcileContext(jobs, redis, config.reconcile.settings, options.reconcileWalk), workerRedis as unknown as ConnectionOptions))
+    await queues.scheduleReconciliation(config.reconcile.schedule)
   }
 
   const serve = options.serve !== false
@@ -158,6 +167,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     sweepTimers: () => timers.releaseDue(now(), queues.timers),
+    reconcile: (integrations) => requestRun(queues, { kind: 'schedule' }, now(), integrations),
     checkHealth: () => checkIntegrations(jobs),
     stop() {
       stopping ??= (async () => {

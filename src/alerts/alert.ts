@@ -28,6 +28,12 @@ export interface MessageRef {
   ts: string
 }
 
+/** The problem an alert reported went away by itself: when that was seen, and how. */
+export interface Resolution {
+  at: string
+  detail: string
+}
+
 /** Who asked for an action and which attempt it is (a Retry is a new attempt). */
 export interface Request {
   action: Action
@@ -64,6 +70,8 @@ export interface Alert extends AlertReport {
   message?: MessageRef
   /** The mute set from this alert's menu, while it may still hold. */
   muteId?: string
+  /** Set when the problem went away before anyone acted (a later reconciliation no longer found it). */
+  resolved?: Resolution
   state: AlertState
   /** Bumped by every state change; a claim succeeds only on the version it was decided on. */
   version: number
@@ -75,7 +83,8 @@ export interface Alert extends AlertReport {
  * reactivated (or deleted); a scheduled deletion can be cancelled; a failed
  * action can be tried again. Buttons and claims both follow this one rule.
  */
-export function availableActions(alert: Pick<Alert, 'state' | 'access'>, capabilities: ReadonlySet<Action>): Action[] {
+export function availableActions(alert: Pick<Alert, 'state' | 'access' | 'resolved'>, capabilities: ReadonlySet<Action>): Action[] {
+  if (alert.resolved) return []
   const offer = (...actions: Action[]) => ACTIONS.filter((action) => actions.includes(action) && capabilities.has(action))
   const state = alert.state
   if (alert.access) return state.kind === 'open' || state.kind === 'failed' ? offer('deprovision-access') : []
@@ -104,6 +113,6 @@ export function availableActions(alert: Pick<Alert, 'state' | 'access'>, capabil
 }
 
 /** Whether anything at all may be requested (the modal shows "busy" otherwise). */
-export function acceptsRequest(alert: Pick<Alert, 'state' | 'access'>, capabilities: ReadonlySet<Action>, action: Action): boolean {
+export function acceptsRequest(alert: Pick<Alert, 'state' | 'access' | 'resolved'>, capabilities: ReadonlySet<Action>, action: Action): boolean {
   return availableActions(alert, capabilities).includes(action)
 }

@@ -12,7 +12,8 @@ import type { Logger } from '../logger.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
-import type { MuteStore } from '../store/mutes.js'
+import type { Mute, MuteStore } from '../store/mutes.js'
+import type { AlertReport } from './alert.js'
 import { parseAlertReport } from './schema.js'
 
 export const MAX_ALERT_BYTES = 64 * 1024
@@ -74,17 +75,34 @@ async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
     return sendJson(res, 404, { error: `Unknown integration "${report.integration}".`, integrations: deps.providers.ids() })
   }
 
+  const accepted = await acceptAlert(deps, report, provider.displayName)
+  if (accepted.status === 'muted') {
+    const { id: _id, suppressed: _suppressed, ...matched } = accepted.mute
+    return sendJson(res, 202, { alertId: null, status: 'muted', mute: matched })
+  }
+  sendJson(res, 202, accepted)
+}
+
+export type Acceptance = { status: 'posted' | 'duplicate'; alertId: string } | { status: 'muted'; mute: Mute }
+
+/**
+ * The core every alert goes through, whether a detector sent it or the bot found it
+ * (reconciliation): a mute counts it instead, a known dedupKey answers the first alert,
+ * else it is stored, queued for the channel and audited.
+ */
+export async function acceptAlert(
+  deps: Pick<IngestDeps, 'alerts' | 'audit' | 'mutes' | 'queues' | 'logger' | 'now'>,
+  report: AlertReport,
+  integrationName: string,
+): Promise<Acceptance> {
   const mute = await deps.mutes.matching(report.integration, report.email)
   if (mute) {
     await deps.mutes.countSuppressed(mute.id)
-    const { id: _id, suppressed: _suppressed, ...matched } = mute
-    return sendJson(res, 202, { alertId: null, status: 'muted', mute: matched })
+    return { status: 'muted', mute }
   }
 
-  const created = await deps.alerts.create(report, provider.displayName, (deps.now ?? (() => new Date()))())
-  if (created.status === 'duplicate') {
-    return sendJson(res, 202, { alertId: created.alertId, status: 'duplicate' })
-  }
+  const created = await deps.alerts.create(report, integrationName, (deps.now ?? (() => new Date()))())
+  if (created.status === 'duplicate') return { status: 'duplicate', alertId: created.alertId }
   const { alert } = created
   try {
     await deps.queues.enqueuePostAlert(alert.id)
@@ -96,7 +114,7 @@ async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
     .append({ event: 'alert-received', alertId: alert.id, integration: alert.integration, email: alert.email, detail: alert.reason })
     .catch((error: unknown) => deps.logger.warn({ err: error, alertId: alert.id }, 'audit append failed'))
   deps.logger.info({ alertId: alert.id, integration: alert.integration }, 'alert accepted')
-  sendJson(res, 202, { alertId: alert.id, status: 'posted' })
+  return { status: 'posted', alertId: alert.id }
 }
 
 /** Constant-time comparison of the bearer token (hashing first makes the lengths equal). */

@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { statusMessage } from '../views/health.js'
 import { mutesMessage } from '../views/mutes.js'
 import { isActor, type HandlerDeps } from './deps.js'
+import { isScanRequest, scanCommand } from './scan-command.js'
 import { offboardPerson } from './offboard-person.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
@@ -46,6 +47,7 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
       await ack({ response_type: 'ephemeral', text: '🔒 Only the security team’s actors may use /deprovision. Ask an admin to add your Slack user ID to ACTORS.' })
       return
     }
+    if (isScanRequest(command.text)) return scanCommand(deps, { ack, command })
     const request = parseCommand(command.text)
     switch (request.kind) {
       case 'offboard':

@@ -7,12 +7,14 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq'
 import type { Action, Choices, TaskRef } from '../providers/types.js'
 import { KEY_PREFIX } from '../store/redis.js'
+import type { ReconcileJob } from './reconcile-jobs.js'
 import type { Timer } from './timers.js'
 
 export const QUEUE_PREFIX = `${KEY_PREFIX}bull`
 export const POST_ALERT_QUEUE = 'post-alert'
 export const ACTION_QUEUE = 'provider-action'
 export const TIMER_QUEUE = 'timers'
+export const RECONCILE_QUEUE = 'reconcile'
 
 /** How often due timers are looked for. */
 export const SWEEP_EVERY_MS = 60_000
@@ -50,6 +52,7 @@ export class JobQueues {
   readonly postAlert: Queue<PostAlertJob>
   readonly actions: Queue<ActionJob>
   readonly timers: Queue<TimerJob>
+  readonly reconcile: Queue<ReconcileJob>
 
   /** `onError` hears connection problems (an unheard 'error' event would crash the process). */
   constructor(connection: ConnectionOptions, retry: RetryPolicy = DEFAULT_RETRY, onError: (error: Error) => void = () => undefined) {
@@ -63,6 +66,8 @@ export class JobQueues {
     this.postAlert = new Queue<PostAlertJob>(POST_ALERT_QUEUE, options)
     this.actions = new Queue<ActionJob>(ACTION_QUEUE, options)
     this.timers = new Queue<TimerJob>(TIMER_QUEUE, options)
+    this.reconcile = new Queue<ReconcileJob>(RECONCILE_QUEUE, options)
+    this.reconcile.on('error', onError)
     for (const queue of [this.postAlert, this.actions, this.timers]) queue.on('error', onError)
   }
 
@@ -73,6 +78,20 @@ export class JobQueues {
   /** One job per (alert, action, attempt): a repeated add with the same id is a no-op in BullMQ. */
   async enqueueAction(job: ActionJob): Promise<void> {
     await this.actions.add(job.action, job, { jobId: actionJobId(job) })
+  }
+
+  /** A reconciliation step; the job id makes a repeated add (a retry, a second replica) a no-op. */
+  async enqueueReconcile(job: ReconcileJob, jobId: string): Promise<void> {
+    await this.reconcile.add(job.kind, job, { jobId })
+  }
+
+  /** The scheduled reconciliation (a cron pattern in UTC), one schedule shared by every replica; undefined removes it. */
+  async scheduleReconciliation(pattern: string | undefined): Promise<void> {
+    if (!pattern) {
+      await this.reconcile.removeJobScheduler('reconcile')
+      return
+    }
+    await this.reconcile.upsertJobScheduler('reconcile', { pattern, tz: 'UTC' }, { name: 'run', data: { kind: 'run', trigger: { kind: 'schedule' } } })
   }
 
   /** The periodic sweep of due timers; one schedule shared by every replica. */
@@ -97,6 +116,7 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
+    await this.reconcile.close()
     await Promise.all([this.postAlert.close(), this.actions.close(), this.timers.close()])
   }
 }

@@ -100,6 +100,8 @@ export interface LocalEnvironmentOptions {
   googleWorkspace?: { users?: GoogleSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
   /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
   now?: () => Date
+  /** More environment variables for the bot (RECONCILE_EXTERNAL_DOMAINS...). */
+  env?: Record<string, string>
 }
 
 interface IntegrationEntry {
@@ -294,6 +296,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
         ACTORS: [LOCAL.actor, LOCAL.approver, LOCAL.secondApprover].join(','),
         LOG_LEVEL: 'silent',
         ...secrets,
+        ...options.env,
       }),
       port: 0,
     }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { acceptsRequest, type Alert, type AlertReport, type AlertState, type MessageRef, type PendingApproval, type Request } from '../alerts/alert.js'
+import type { Resolution } from '../alerts/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
 
@@ -15,6 +16,19 @@ const RETENTION_SECONDS = 90 * 24 * 3600
 
 const alertKey = (id: string) => `${KEY_PREFIX}alert:${id}`
 const dedupKey = (integration: string, key: string) => `${KEY_PREFIX}dedup:${integration}:${key}`
+
+/**
+ * KEYS: alert, dedup (or ''), ARGV: resolution, id. Marks an alert nobody acted on (open, or a failed attempt)
+ * as resolved, once, and frees its dedupKey so the problem coming back raises a new alert.
+ */
+const RESOLVE = `
+local kind = redis.call('HGET', KEYS[1], 'stateKind')
+if (kind ~= 'open' and kind ~= 'failed') or redis.call('HEXISTS', KEYS[1], 'resolved') == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'resolved', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+if KEYS[2] ~= '' and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+return 1
+`
 
 /** KEYS: alert, dedup (or ''), ARGV: id, data, state, ttl. Returns the existing alert id on a duplicate. */
 const CREATE = `
@@ -96,9 +110,14 @@ export class AlertStore {
 
   async get(id: string): Promise<Alert | null> {
     if (!isAlertId(id)) return null
-    const [data, state, version] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version')
+    const [data, state, version, resolved] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved')
     if (!data || !state) return null
-    return { ...(JSON.parse(data) as StoredData), state: JSON.parse(state) as AlertState, version: Number(version ?? 0) }
+    return {
+      ...(JSON.parse(data) as StoredData),
+      state: JSON.parse(state) as AlertState,
+      version: Number(version ?? 0),
+      ...(resolved ? { resolved: JSON.parse(resolved) as Resolution } : {}),
+    }
   }
 
   /** Undo a create whose posting could not be queued, so the detector's retry is not taken for a duplicate. */
@@ -174,6 +193,12 @@ export class AlertStore {
   async settle(id: string, attempt: number, next: AlertState, from: AlertState['kind'] = 'in-progress'): Promise<boolean> {
     const changed = await this.redis.eval(SETTLE, 1, alertKey(id), String(attempt), from, JSON.stringify(next), next.kind)
     return changed === 1
+  }
+
+  /** Marks an alert nobody acted on as resolved (the problem went away by itself); false when it had moved on. */
+  async resolve(alert: Pick<Alert, 'id' | 'integration' | 'dedupKey'>, resolution: Resolution): Promise<boolean> {
+    const dedup = alert.dedupKey ? dedupKey(alert.integration, alert.dedupKey) : ''
+    return (await this.redis.eval(RESOLVE, 2, alertKey(alert.id), dedup, JSON.stringify(resolution), alert.id)) === 1
   }
 
   /** Whether the result of `attempt` was already posted to Slack (a re-run job must not post it twice). */

@@ -47,7 +47,7 @@ const SEVERITY: Readonly<Record<Severity, { emoji: string; label: string }>> = {
 }
 
 export function alertMessage(alert: Alert, integration: AlertIntegration): SlackMessage {
-  const version = `${stateVersion(alert.state)}${integration.mute ? `-m${integration.mute.id}` : ''}`
+  const version = `${stateVersion(alert.state)}${integration.mute ? `-m${integration.mute.id}` : ''}${alert.resolved ? '-resolved' : ''}`
   const id = (part: string): string => blockId('alert', alert.id, version, part)
   const severity = SEVERITY[alert.severity]
   const service = inline(alert.integrationName, ALERT_TEXT.service)
@@ -71,12 +71,15 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
 
   const status = statusLine(alert, integration)
   if (status) blocks.push(section(id('status'), status))
-  if (integration.broken && alert.state.kind === 'open') {
+  if (alert.resolved) {
+    blocks.push(section(id('resolved'), `✅ *Resolved ${slackDate(alert.resolved.at)}:* ${clip(alert.resolved.detail, ALERT_TEXT.detail)} Nothing left to do.`))
+  }
+  if (integration.broken && alert.state.kind === 'open' && !alert.resolved) {
     blocks.push(section(id('broken'), `🔌 *${service} integration is broken:* ${clip(integration.broken, ALERT_TEXT.detail)} Actions will fail until it is re-integrated (\`/deprovision status\` says how).`))
   }
 
   const offered = availableActions(alert, integration.capabilities)
-  if (alert.state.kind === 'open' || offered.length > 0) {
+  if (!alert.resolved && (alert.state.kind === 'open' || offered.length > 0)) {
     if (alert.state.kind === 'open' && !alert.access && !integration.capabilities.has('delete')) {
       const e = explainProblem({ kind: 'unsupported', action: 'delete' }, problemContext(alert, integration, 'delete'))
       blocks.push(section(id('unsupported'), `${e.headline} ${e.nextStep}`))
@@ -204,7 +207,8 @@ function fallbackText(alert: Alert, integration: AlertIntegration): string {
       break
     }
   }
-  return truncate(status ? `${lead} — ${status}` : lead, 3000)
+  const outcome = alert.resolved ? 'Resolved: no longer found.' : status
+  return truncate(outcome ? `${lead} — ${outcome}` : lead, 3000)
 }
 
 function problemContext(alert: Alert, integration: AlertIntegration, action: Action): ProblemContext {
