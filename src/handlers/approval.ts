@@ -5,7 +5,8 @@
  * other actor can; the alert's atomic transitions make exactly one decision count.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt'
-import type { Alert, PendingApproval } from '../alerts/alert.js'
+import { lookupEmail } from '../actors.js'
+import { threadOf, type Alert, type PendingApproval } from '../alerts/alert.js'
 import { alertSurface } from '../alerts/surface.js'
 import { ConfigError, type IntegrationConfig } from '../config.js'
 import type { ModalContext } from '../constants.js'
@@ -89,8 +90,9 @@ export async function requestApproval(deps: HandlerDeps, { ack, client, alert, c
     email: alert.email,
     detail: `awaits approval until ${approval.expiresAt}`,
   })
-  if (!alert.message) return
-  const { channel, ts } = alert.message
+  const thread = threadOf(alert)
+  if (!thread) return
+  const { channel, ts } = thread
   const held: Alert = { ...alert, state: { kind: 'awaiting-approval', approval, previous: alert.state } }
   try {
     const posted = await client.chat.postMessage({ channel, thread_ts: ts, ...approvalRequestMessage(alert, approval, choices) })
@@ -114,18 +116,20 @@ export function decideApproval(deps: HandlerDeps, pressed: 'approve' | 'reject')
     const { approval } = record
     const log = deps.logger.child({ alertId: record.alertId, action: approval.action, actor, approvalId: approval.id })
 
+    const alert = await deps.alerts.get(record.alertId)
     const refusal = !isActor(deps, actor)
       ? { text: notAuthorizedText(approval.action), detail: 'not an authorized actor' }
       : actor === approval.requester
         ? { text: ownRequestRefusal(approval, pressed), detail: `the requester cannot ${pressed} their own request` }
-        : undefined
+        : pressed === 'approve' && alert && (await isOwnAccount(deps, actor, alert.email))
+          ? { text: '🚫 This request is about your own account, so you cannot approve it. Ask another member of the security team.', detail: 'the approver’s own account' }
+          : undefined
     if (refusal) {
       log.warn({ reason: refusal.detail }, `${pressed} refused`)
       await deps.audit.append({ event: 'action-refused', alertId: record.alertId, actor, requester: approval.requester, action: approval.action, detail: refusal.detail })
       return tell(refusal.text)
     }
 
-    const alert = await deps.alerts.get(record.alertId)
     const decided =
       alert !== null &&
       (pressed === 'approve'
@@ -146,6 +150,11 @@ async function approve(deps: HandlerDeps, client: ButtonArgs['client'], alert: A
   await recordDecision(deps, client, alert, record, { kind: 'approved', by: approver, at: now.toISOString() })
   await startAction(deps, client, alert, claim.request, record.choices, log)
   return true
+}
+
+async function isOwnAccount(deps: HandlerDeps, actor: string, email: string): Promise<boolean> {
+  const own = await lookupEmail(deps.announcer, actor)
+  return own !== undefined && own.trim().toLowerCase() === email.trim().toLowerCase()
 }
 
 function clock(deps: Pick<HandlerDeps, 'now'>): Date {

@@ -121,6 +121,16 @@ describe('a deletion on an integration that requires approval', () => {
     expect((await audit(alert)).find((e) => e.event === 'action-refused')).toMatchObject({ actor: LOCAL.outsider, detail: 'not an authorized actor' })
   })
 
+  it('cannot be approved by the person whose account it is: an ephemeral says why, and it still waits for someone else', async () => {
+    env.scim.addUser({ id: 'u-approver', userName: 'sandbox.approver@example.com', displayName: 'Sandbox Approver' })
+    const { alert, request } = await requestDeletion('sandbox.approver@example.com')
+    await press(request, APPROVE_ACTION_ID, LOCAL.approver)
+    await env.slack.waitFor('response_url', (c) => /about your own account, so you cannot approve it/.test(String(c.args.text)))
+    expect(actionIds(request)).toEqual([APPROVE_ACTION_ID, REJECT_ACTION_ID])
+    expect(env.scim.users.has('u-approver')).toBe(true)
+    expect((await audit(alert)).find((e) => e.event === 'action-refused')).toMatchObject({ actor: LOCAL.approver, detail: 'the approver’s own account' })
+  })
+
   it('runs once another actor approves: the service deletes the account, the thread and the audit log name both people', async () => {
     const { alert, request } = await requestDeletion('eve@example.com')
     await press(request, APPROVE_ACTION_ID, LOCAL.approver)
