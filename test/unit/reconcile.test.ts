@@ -5,7 +5,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { Account } from '../../src/providers/types.js'
+import { planRun } from '../../src/jobs/reconcile-run.js'
+import { ProviderRegistry } from '../../src/providers/registry.js'
+import type { Account, Provider } from '../../src/providers/types.js'
 import { compareAccounts, type IdentityIndex } from '../../src/reconcile/compare.js'
 import {
   DEFAULT_RECONCILE_SETTINGS,
@@ -153,5 +155,30 @@ describe('comparing a service page by page', () => {
     }
     await compareAccounts(pages(), recordingIndex(), settings(), NOW, async (finding) => void events.push(`finding ${finding.account.email}`))
     expect(events).toEqual(['page 1', 'finding x@corp.example', 'page 2', 'finding y@corp.example'])
+  })
+})
+
+describe('planning a run', () => {
+  const provider = (id: string, canList: boolean): Provider =>
+    ({
+      id,
+      displayName: id.toUpperCase(),
+      type: 'scim',
+      capabilities: new Set(),
+      reversible: new Set(),
+      ...(canList ? { listAccounts: async () => ({ accounts: [] }) } : {}),
+    }) as unknown as Provider
+  const providers = new ProviderRegistry([provider('okta', true), provider('hr', true), provider('legacy', false)], new Map(), new Set(['okta']))
+
+  it('compares every integration but the identity provider, and skips one that cannot list with the reason', () => {
+    const plan = planRun({ providers })
+    expect(plan.identityProviders.map((idp) => idp.id)).toEqual(['okta'])
+    expect(plan.compare.map((integration) => integration.id)).toEqual(['hr'])
+    expect(plan.skipped).toEqual([{ integration: 'legacy', name: 'LEGACY', reason: 'LEGACY cannot list its accounts through its API, so it cannot be compared.' }])
+  })
+
+  it('plans only the integrations asked for', () => {
+    expect(planRun({ providers }, ['legacy']).compare).toEqual([])
+    expect(planRun({ providers }, ['hr']).skipped).toEqual([])
   })
 })
