@@ -62,12 +62,20 @@ export type AlertState =
   | { kind: 'scheduled'; request: Request; until: string; at: string }
   | { kind: 'failed'; request: Request; problem: Problem; at: string }
 
+/** An alert that is one step of an offboarding run: its replies go in the run's checklist thread. */
+export interface RunRef {
+  id: string
+  thread: MessageRef
+}
+
 export interface Alert extends AlertReport {
   id: string
   createdAt: string
   /** The integration's display name, frozen at ingest so the message never changes under it. */
   integrationName: string
   message?: MessageRef
+  /** Set on the steps of `/deprovision user@corp`, which have no message of their own. */
+  run?: RunRef
   /** The mute set from this alert's menu, while it may still hold. */
   muteId?: string
   /** Set when the problem went away before anyone acted (a later reconciliation no longer found it). */
@@ -75,6 +83,11 @@ export interface Alert extends AlertReport {
   state: AlertState
   /** Bumped by every state change; a claim succeeds only on the version it was decided on. */
   version: number
+}
+
+/** Where the alert's replies go: its own message's thread, or its offboarding run's. */
+export function threadOf(alert: Pick<Alert, 'message' | 'run'>): MessageRef | undefined {
+  return alert.message ?? alert.run?.thread
 }
 
 /**

@@ -15,6 +15,7 @@ export const POST_ALERT_QUEUE = 'post-alert'
 export const ACTION_QUEUE = 'provider-action'
 export const TIMER_QUEUE = 'timers'
 export const RECONCILE_QUEUE = 'reconcile'
+export const OFFBOARD_QUEUE = 'offboard'
 
 /** How often due timers are looked for. */
 export const SWEEP_EVERY_MS = 60_000
@@ -31,6 +32,12 @@ export interface ActionJob {
   choices: Choices
   /** A `pending` task the job polls instead of acting again. */
   task?: TaskRef
+}
+
+/** Moves an offboarding run on (posts its checklist, starts the steps that may start, sums up); `cause` names what changed. */
+export interface OffboardJob {
+  runId: string
+  cause: string
 }
 
 /** The housekeeping queue: due timers, the sweep that releases them, and the periodic health check. */
@@ -53,6 +60,7 @@ export class JobQueues {
   readonly actions: Queue<ActionJob>
   readonly timers: Queue<TimerJob>
   readonly reconcile: Queue<ReconcileJob>
+  readonly offboard: Queue<OffboardJob>
 
   /** `onError` hears connection problems (an unheard 'error' event would crash the process). */
   constructor(connection: ConnectionOptions, retry: RetryPolicy = DEFAULT_RETRY, onError: (error: Error) => void = () => undefined) {
@@ -68,7 +76,8 @@ export class JobQueues {
     this.timers = new Queue<TimerJob>(TIMER_QUEUE, options)
     this.reconcile = new Queue<ReconcileJob>(RECONCILE_QUEUE, options)
     this.reconcile.on('error', onError)
-    for (const queue of [this.postAlert, this.actions, this.timers]) queue.on('error', onError)
+    this.offboard = new Queue<OffboardJob>(OFFBOARD_QUEUE, options)
+    for (const queue of [this.postAlert, this.actions, this.timers, this.offboard]) queue.on('error', onError)
   }
 
   async enqueuePostAlert(alertId: string): Promise<void> {
@@ -78,6 +87,11 @@ export class JobQueues {
   /** One job per (alert, action, attempt): a repeated add with the same id is a no-op in BullMQ. */
   async enqueueAction(job: ActionJob): Promise<void> {
     await this.actions.add(job.action, job, { jobId: actionJobId(job) })
+  }
+
+  /** One job per (run, cause): the same step settling twice moves the run on once. */
+  async enqueueOffboardAdvance(runId: string, cause: string): Promise<void> {
+    await this.offboard.add('advance', { runId, cause }, { jobId: `${runId}.${cause}` })
   }
 
   /** A reconciliation step; the job id makes a repeated add (a retry, a second replica) a no-op. */
@@ -107,7 +121,7 @@ export class JobQueues {
   /** Jobs waiting or delayed per queue, for the metrics. */
   async depth(): Promise<Record<string, number>> {
     const entries = await Promise.all(
-      [this.postAlert, this.actions, this.timers].map(async (queue) => {
+      [this.postAlert, this.actions, this.timers, this.offboard].map(async (queue) => {
         const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized')
         return [queue.name, Object.values(counts).reduce((sum, n) => sum + n, 0)] as const
       }),
@@ -117,7 +131,7 @@ export class JobQueues {
 
   async close(): Promise<void> {
     await this.reconcile.close()
-    await Promise.all([this.postAlert.close(), this.actions.close(), this.timers.close()])
+    await Promise.all([this.postAlert.close(), this.actions.close(), this.timers.close(), this.offboard.close()])
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { acceptsRequest, type Alert, type AlertReport, type AlertState, type MessageRef, type PendingApproval, type Request } from '../alerts/alert.js'
+import { acceptsRequest, type Alert, type AlertReport, type AlertState, type MessageRef, type PendingApproval, type Request, type RunRef } from '../alerts/alert.js'
 import type { Resolution } from '../alerts/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
@@ -90,9 +90,9 @@ type StoredData = Omit<Alert, 'state' | 'version'>
 export class AlertStore {
   constructor(private readonly redis: Redis) {}
 
-  async create(report: AlertReport, integrationName: string, now: Date): Promise<CreateResult> {
+  async create(report: AlertReport, integrationName: string, now: Date, run?: RunRef): Promise<CreateResult> {
     const id = newAlertId()
-    const data: StoredData = { ...report, id, integrationName, createdAt: now.toISOString() }
+    const data: StoredData = { ...report, id, integrationName, createdAt: now.toISOString(), ...(run ? { run } : {}) }
     const state: AlertState = { kind: 'open' }
     const dedup = report.dedupKey ? dedupKey(report.integration, report.dedupKey) : ''
     const [status, alertId] = (await this.redis.eval(
