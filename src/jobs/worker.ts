@@ -3,7 +3,7 @@
  * actions, and timers. Failed attempts back off exponentially, or as long as the
  * service's Retry-After asked.
  */
-import { Worker, type ConnectionOptions } from 'bullmq'
+import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq'
 import type { JobContext } from './context.js'
 import { advanceOffboard } from './advance-offboard.js'
 import { postAlert } from './post-alert.js'
@@ -16,6 +16,27 @@ export function backoffDelay(policy: RetryPolicy, attemptsMade: number, error?: 
     return Math.max(error.problem.retryAfterMs, policy.baseDelayMs / 4)
   }
   return Math.min(policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1), policy.maxDelayMs)
+}
+
+/** A worker honours a queue-wide pause only when it has a limiter; this one is never reached by itself. */
+const PAUSABLE = { limiter: { max: 100_000, duration: 1_000 } }
+/** Starts of one job beyond which a 429 uses up an attempt again, so a service that never stops refusing ends in a reply. */
+const MAX_RATE_LIMITED_STARTS = 100
+
+/**
+ * A 429 that says how long to wait pauses the whole queue (every replica) that long and puts the job back
+ * without using an attempt. A burst then waits once, together, instead of each job sleeping its own
+ * Retry-After, coming back with the others and being refused again until its attempts run out.
+ */
+export async function pauseQueueWhenRateLimited(queue: Queue, job: Job, work: () => Promise<void>): Promise<void> {
+  try {
+    await work()
+  } catch (error) {
+    const problem = error instanceof RetryLaterError ? error.problem : undefined
+    if (problem?.kind !== 'rate-limited' || problem.retryAfterMs === undefined || job.attemptsStarted > MAX_RATE_LIMITED_STARTS) throw error
+    await queue.rateLimit(problem.retryAfterMs)
+    throw new RateLimitError()
+  }
 }
 
 export interface Workers {
@@ -37,7 +58,11 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
   }
   const workers = [
     new Worker<PostAlertJob>(POST_ALERT_QUEUE, (job) => timed(POST_ALERT_QUEUE, () => postAlert(ctx, job)), { ...common, concurrency: 1 }),
-    new Worker<ActionJob>(ACTION_QUEUE, (job, token) => timed(ACTION_QUEUE, () => runAction(ctx, job, token)), { ...common, concurrency }),
+    new Worker<ActionJob>(
+      ACTION_QUEUE,
+      (job, token) => timed(ACTION_QUEUE, () => pauseQueueWhenRateLimited(ctx.queues.actions, job, () => runAction(ctx, job, token))),
+      { ...common, ...PAUSABLE, concurrency },
+    ),
     new Worker<TimerJob>(TIMER_QUEUE, (job) => timed(TIMER_QUEUE, () => runTimer(ctx, job)), { ...common, concurrency: 2 }),
     new Worker<OffboardJob>(OFFBOARD_QUEUE, (job, token) => timed(OFFBOARD_QUEUE, () => advanceOffboard(ctx, job, token)), { ...common, concurrency: 2 }),
   ]

@@ -268,6 +268,32 @@ function wait(ms: number, waits: Waits): Promise<void> {
   })
 }
 
+/** At most `requests` answers per window of `windowMs` (a fixed window opened by the first request after the last one closed). */
+export interface RateLimit {
+  requests: number
+  windowMs: number
+}
+
+/** Counts every request (refused ones too, as services do); answers how long until the window closes when over the limit. */
+export function fixedWindow(limit: RateLimit): () => number | undefined {
+  let windowStart = 0
+  let count = 0
+  return () => {
+    const now = Date.now()
+    if (now - windowStart >= limit.windowMs) {
+      windowStart = now
+      count = 0
+    }
+    count += 1
+    return count > limit.requests ? windowStart + limit.windowMs - now : undefined
+  }
+}
+
+/** HTTP's Retry-After is whole seconds, so a refusal says at least 1 even when the window closes sooner. */
+export function retryAfterSeconds(waitMs: number): string {
+  return String(Math.max(1, Math.ceil(waitMs / 1000)))
+}
+
 /** An injected failure is a 500 unless told otherwise, with the service's own error body when the test gives none. */
 export function injectedAnswer(reply: InjectedReply, errorBody: (status: number) => unknown): { status: number; body: unknown; headers: Record<string, string> | undefined } {
   const status = reply.status ?? 500

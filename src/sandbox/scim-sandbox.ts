@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, receive, recordRequest, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
-import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
+import { authorized, createSandboxServer, envSecret, fixedWindow, injectedAnswer, listen, newIntake, receive, recordRequest, retryAfterSeconds, runAsScript, sandboxHandle, scriptOptions, sender, stall } from './sandbox-kit.js'
+import type { InjectedReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const SCIM_BASE_PATH = '/scim/v2'
 export const SCIM_JSON = 'application/scim+json'
@@ -73,6 +73,10 @@ export interface ScimSandboxOptions extends SandboxServerOptions {
   filterableAttributes?: string[]
   /** PATCH answers 200 with the resource (default) or 204 No Content; RFC 7644 allows both. */
   patchResponse?: 'resource' | 'no-content'
+  /** Beyond this, 429 with Retry-After (whole seconds), as rate-limited services answer; unset means no limit. */
+  rateLimit?: RateLimit
+  /** Every answer (a 429 too) waits this long first, like a service across a network. */
+  latencyMs?: number
 }
 
 export interface ScimSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
@@ -82,6 +86,8 @@ export interface ScimSandbox extends SandboxHandle<RecordedRequest, FailureMatch
   users: Map<string, ScimUser>
   addUser(seed: SeedUser): ScimUser
   findUser(userName: string): ScimUser | undefined
+  /** Changes (or, undefined, lifts) the rate limit from the next request on. */
+  setRateLimit(limit: RateLimit | undefined): void
 }
 
 class ScimError extends Error {
@@ -99,6 +105,7 @@ export async function startScimSandbox(options: ScimSandboxOptions): Promise<Sci
   const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log)
   const filterable = new Set((options.filterableAttributes ?? ['userName', 'emails.value', 'id', 'externalId']).map(lower))
   let baseUrl = ''
+  let limiter = options.rateLimit ? fixedWindow(options.rateLimit) : undefined
 
   const addUser = (seed: SeedUser): ScimUser => {
     const user = userFromSeed(seed)
@@ -119,8 +126,11 @@ export async function startScimSandbox(options: ScimSandboxOptions): Promise<Sci
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const received = await receive(req, res, intake, (url, text) => recordRequest(req, url, text, { path: scimPath(url), accept: true }))
     if (!received) return
+    if (options.latencyMs && !(await stall({ delayMs: options.latencyMs }, res, intake.waits))) return
     const { url, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure)
+    const waitMs = limiter?.()
+    if (waitMs !== undefined) return sendError(res, new ScimError(429, 'Too many requests'), { 'retry-after': retryAfterSeconds(waitMs) })
     if (!url.pathname.startsWith(`${SCIM_BASE_PATH}/`)) return sendError(res, new ScimError(404, 'Endpoint not found'))
     if (!authorized(req.headers.authorization, options.token)) return sendUnauthorized(res)
     try {
@@ -141,6 +151,9 @@ export async function startScimSandbox(options: ScimSandboxOptions): Promise<Sci
     ...sandboxHandle(server, intake),
     addUser,
     findUser: (userName) => [...users.values()].find((user) => lower(user.userName) === lower(userName)),
+    setRateLimit: (limit) => {
+      limiter = limit ? fixedWindow(limit) : undefined
+    },
   }
 }
 
