@@ -13,7 +13,7 @@ import type { HandlerDeps } from './handlers/deps.js'
 import { registerHandlers } from './handlers/index.js'
 import { sendJson } from './http.js'
 import type { Logger } from './logger.js'
-import type { Metrics } from './metrics.js'
+import { countedSlackOptions, type Metrics } from './metrics.js'
 import { createGuardedReceiver } from './slack-receiver.js'
 import { isReady } from './store/redis.js'
 
@@ -33,7 +33,7 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
   const common = {
     token: config.slack.botToken,
     logger: boltLogger(deps.logger),
-    clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: deps.slackRetry },
+    clientOptions: { slackApiUrl: config.slack.apiUrl, ...countedSlackOptions(deps.metrics, deps.slackRetry) },
     customRoutes,
   }
   const app = config.slack.appToken

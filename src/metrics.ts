@@ -2,6 +2,7 @@
  * Prometheus metrics (GET /metrics). One registry per runtime, so several bots in one
  * test process do not share counters; each replica reports its own.
  */
+import { ErrorCode, type RetryOptions, type WebClientOptions } from '@slack/web-api'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface Metrics {
@@ -12,6 +13,12 @@ export interface Metrics {
   actions: Counter<'integration' | 'action' | 'outcome'>
   /** Failed provider attempts that will be retried, by integration and problem kind. */
   providerRetries: Counter<'integration' | 'problem'>
+  /** Provider attempts that ended in a problem (retried or not), by integration and problem kind. */
+  providerErrors: Counter<'integration' | 'problem'>
+  /** Failed Slack Web API requests (retried or not), by method and error: Slack's error code, ratelimited, http_<status> or request_failed. */
+  slackErrors: Counter<'method' | 'error'>
+  /** Failed Slack Web API requests that the client tries again, by reason. */
+  slackRetries: Counter<'reason'>
   /** Time from a job's start to its end, by queue. */
   jobSeconds: Histogram<'queue'>
   /** Jobs waiting or delayed, by queue, read at scrape time. */
@@ -26,6 +33,9 @@ export function createMetrics(queueDepth: () => Promise<Record<string, number>>)
     integrationUp: new Gauge({ name: 'deprovision_bot_integration_up', help: 'Whether the integration’s last health check passed', labelNames: ['integration'], registers: [registry] }),
     actions: new Counter({ name: 'deprovision_bot_actions_total', help: 'Settled actions', labelNames: ['integration', 'action', 'outcome'], registers: [registry] }),
     providerRetries: new Counter({ name: 'deprovision_bot_provider_retries_total', help: 'Provider attempts that failed and will be retried', labelNames: ['integration', 'problem'], registers: [registry] }),
+    providerErrors: new Counter({ name: 'deprovision_bot_provider_errors_total', help: 'Provider attempts that ended in a problem', labelNames: ['integration', 'problem'], registers: [registry] }),
+    slackErrors: new Counter({ name: 'deprovision_bot_slack_api_errors_total', help: 'Slack Web API requests that failed', labelNames: ['method', 'error'], registers: [registry] }),
+    slackRetries: new Counter({ name: 'deprovision_bot_slack_api_retries_total', help: 'Slack Web API requests tried again', labelNames: ['reason'], registers: [registry] }),
     jobSeconds: new Histogram({ name: 'deprovision_bot_job_seconds', help: 'Job run time', labelNames: ['queue'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] }),
     queueDepth: new Gauge({
       name: 'deprovision_bot_queue_depth',
@@ -37,4 +47,46 @@ export function createMetrics(queueDepth: () => Promise<Record<string, number>>)
       },
     }),
   }
+}
+
+/**
+ * Options for a Slack WebClient that count its failures: every failed request by method and error
+ * (its own fetch sees each attempt), and every retry its retry policy makes.
+ */
+export function countedSlackOptions(metrics: Pick<Metrics, 'slackErrors' | 'slackRetries'>, retry: RetryOptions): Pick<WebClientOptions, 'retryConfig' | 'fetch'> {
+  // @slack/web-api hands retryConfig to p-retry, which calls onFailedAttempt before each retry and after the last attempt.
+  const onFailedAttempt = (error: Error & { retriesLeft?: number }) => {
+    if ((error.retriesLeft ?? 0) > 0) metrics.slackRetries.inc({ reason: slackRetryReason(error) })
+  }
+  return {
+    retryConfig: { ...retry, onFailedAttempt } as RetryOptions,
+    fetch: async (url, init) => {
+      const method = new URL(url).pathname.split('/').pop() || 'unknown'
+      let response: Response
+      try {
+        response = await fetch(url, init)
+      } catch (error) {
+        metrics.slackErrors.inc({ method, error: 'request_failed' })
+        throw error
+      }
+      const error = await slackErrorOf(response)
+      if (error) metrics.slackErrors.inc({ method, error })
+      return response
+    },
+  }
+}
+
+/** The error a Slack answer carries: rate limited, an HTTP failure, or `ok: false` with Slack's error code. */
+export async function slackErrorOf(response: Response): Promise<string | undefined> {
+  if (response.status === 429) return 'ratelimited'
+  if (response.status !== 200) return `http_${response.status}`
+  const body = (await response.clone().json().catch(() => undefined)) as { ok?: boolean; error?: unknown } | undefined
+  return body?.ok === false ? String(body.error ?? 'unknown') : undefined
+}
+
+/** Why @slack/web-api tries a request again: it retries only rate limits, HTTP failures and requests that got no answer. */
+export function slackRetryReason(error: Error & { code?: unknown }): 'ratelimited' | 'http_error' | 'request_failed' {
+  if (error.code === ErrorCode.HTTPError) return 'http_error'
+  if (/rate limit/i.test(error.message)) return 'ratelimited'
+  return 'request_failed'
 }

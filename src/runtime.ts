@@ -14,7 +14,7 @@ import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
 import type { JobContext } from './jobs/context.js'
 import { checkIntegrations } from './jobs/health-check.js'
 import { TimerStore } from './jobs/timers.js'
-import { createMetrics } from './metrics.js'
+import { countedSlackOptions, createMetrics } from './metrics.js'
 import { HealthStore } from './store/health.js'
 import { MuteStore } from './store/mutes.js'
 import type { IntegrationStatus } from './views/health.js'
@@ -117,7 +117,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     metrics,
     queues,
     providers,
-    slack: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, retryConfig: slackRetry }),
+    slack: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, ...countedSlackOptions(metrics, slackRetry) }),
     alertChannelId: config.alertChannelId,
     logger,
     retry,
@@ -141,7 +141,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     announcer: new WebClient(config.slack.botToken, {
       slackApiUrl: config.slack.apiUrl,
       timeout: 3_000,
-      retryConfig: { retries: 0 },
+      ...countedSlackOptions(metrics, { retries: 0 }),
       rejectRateLimitedCalls: true,
     }),
     slackRetry,

@@ -16,6 +16,7 @@ import { isActor, type HandlerDeps } from './deps.js'
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
 
 export const STORE_UNAVAILABLE_TEXT = 'The bot cannot reach its store (Redis) right now, so nothing was done. Try again in a minute.'
+const MODAL_NOT_OPENED_TEXT = 'Slack could not open the confirmation, so nothing was done. Click the button again.'
 
 export function requestAction(deps: HandlerDeps) {
   return async ({ ack, body, action, client }: Args): Promise<void> => {
@@ -50,9 +51,16 @@ export function requestAction(deps: HandlerDeps) {
     }
 
     const context: ModalContext = { alertId, action: kind }
-    const opened = await client.views.open({ trigger_id: body.trigger_id, view: loadingModal(context, alert) })
-    const viewId = opened.view?.id
-    if (!viewId) throw new Error('views.open answered without a view id')
+    const opened = await client.views.open({ trigger_id: body.trigger_id, view: loadingModal(context, alert) }).catch((error: unknown) => {
+      log.warn({ err: error }, 'Slack did not open the confirmation')
+      return undefined
+    })
+    const viewId = opened?.view?.id
+    if (!viewId) {
+      const channel = body.channel?.id ?? body.container?.channel_id
+      if (channel) await client.chat.postEphemeral({ channel, user: actor, text: MODAL_NOT_OPENED_TEXT })
+      return
+    }
 
     const capabilities = deps.providers.summary(alert.integration).capabilities
     const accepted = acceptsRequest(alert, capabilities, kind)

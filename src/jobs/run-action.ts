@@ -46,6 +46,7 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
       await job.moveToDelayed(Date.now() + Math.min(outcome.task.pollAfterMs, ctx.retry.maxPollDelayMs ?? Infinity), token)
       throw new DelayedError()
     }
+    if (outcome.kind === 'failed') ctx.metrics.providerErrors.inc({ integration: alert.integration, problem: outcome.problem.kind })
     if (outcome.kind === 'failed' && isRetryable(outcome.problem) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
       log.info({ problem: outcome.problem }, 'retryable failure; will try again')
       ctx.metrics.providerRetries.inc({ integration: alert.integration, problem: outcome.problem.kind })
