@@ -88,6 +88,7 @@ async function startRun(ctx: ReconcileContext, runId: string, job: Extract<Recon
 /** Reads every identity provider whole into the run's snapshot; a partial read would make everyone missing look departed. */
 async function readIdentityProviders(ctx: ReconcileContext, meta: RunMeta, identityProviders: Provider[]): Promise<RunMeta> {
   let users = 0
+  const started = Date.now()
   for (const idp of identityProviders) {
     try {
       if (!idp.listAccounts) throw new Error(`${idp.displayName} cannot list its users`)
@@ -100,7 +101,7 @@ async function readIdentityProviders(ctx: ReconcileContext, meta: RunMeta, ident
     }
   }
   await ctx.identities.complete(meta.runId)
-  return (await ctx.runs.update(meta.runId, { identityUsers: users })) ?? meta
+  return (await ctx.runs.update(meta.runId, { identityUsers: users, identityReadMs: Date.now() - started })) ?? meta
 }
 
 async function reconcileIntegration(ctx: ReconcileContext, runId: string, integration: string): Promise<void> {

@@ -30,8 +30,9 @@ export interface RunMeta {
   /** Integrations to compare, by id. */
   integrations: string[]
   skipped: SkippedIntegration[]
-  /** Set once the identity providers were read whole: how many addresses they hold. */
+  /** Set once the identity providers were read whole: how many addresses they hold, and how long the read took. */
   identityUsers?: number
+  identityReadMs?: number
   /** Why nothing could be compared (the identity provider could not be read). */
   error?: string
   message?: MessageRef

@@ -54,7 +54,8 @@ export function reconcileSummaryReply(run: RunRecord, finishedAt: Date): SlackMe
   } else {
     const totals = totalsOf(results)
     const byKind = FINDING_KINDS.map((kind) => `*${KIND_LABEL[kind]}*: ${tallyText(totals.kinds[kind])}`)
-    const people = meta.identityUsers === undefined ? '' : ` against ${meta.identityUsers} people in ${inline(meta.identityProviders.join(' and '), NAME_MAX)}`
+    const read = meta.identityReadMs === undefined ? '' : ` (read in ${elapsedMs(meta.identityReadMs)})`
+    const people = meta.identityUsers === undefined ? '' : ` against ${meta.identityUsers} people in ${inline(meta.identityProviders.join(' and '), NAME_MAX)}${read}`
     blocks.push(section(id('totals'), `*Reconciliation summary*${people}, ${elapsed(meta.startedAt, finishedAt)} in all.\n${byKind.join('\n')}\n*resolved* (no longer found): ${totals.resolved}`))
   }
   results.slice(0, SHOWN).forEach((result, index) => blocks.push(section(id('integration', index), integrationLine(result))))
