@@ -17,8 +17,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createSandboxServer, envSecret, injectedAnswer, listen, newIntake, presentedCredential, receive, recordRequest, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
-import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
+import { createSandboxServer, envSecret, fixedWindow, injectedAnswer, listen, newIntake, presentedCredential, receive, recordRequest, retryAfterSeconds, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import type { InjectedReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const QLIK_API_PREFIX = '/api/v1'
 export const QLIK_TENANT_ID = 'sandbox-tenant-0001'
@@ -154,7 +154,7 @@ export interface QlikSandboxOptions extends SandboxServerOptions {
    * Answer 429 with Retry-After (whole seconds, as Qlik does) beyond `requests` per window of
    * `windowMs`; Qlik's tier 1 allows 1,000 a minute. Off when left out.
    */
-  rateLimit?: { requests: number; windowMs: number }
+  rateLimit?: RateLimit
 }
 
 export interface QlikSandbox extends SandboxHandle<RecordedRequest, FailureMatch, FailureReply> {
@@ -252,7 +252,7 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
     const { url, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure)
     const waitMs = limiter?.()
-    if (waitMs !== undefined) return sendFailure(res, { status: 429, headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) } })
+    if (waitMs !== undefined) return sendFailure(res, { status: 429, headers: { 'retry-after': retryAfterSeconds(waitMs) } })
     try {
       if (!url.pathname.startsWith(`${QLIK_API_PREFIX}/`)) throw new QlikError(404, 'HTTP-404', 'Not found')
       const caller = authenticate(state, req.headers.authorization)
@@ -627,21 +627,6 @@ function page<T>(state: State, req: RecordedRequest, all: T[], cursorParam: 'nex
     links.next = { href: `${state.baseUrl()}${req.path}${queryString({ ...req.query, [cursorParam]: encodeCursor(start + limit) })}` }
   }
   return { status: 200, body: { data, links } }
-}
-
-/** A fixed-window request counter: undefined while under the limit, else how long until the window ends. */
-function fixedWindow(limit: { requests: number; windowMs: number }): () => number | undefined {
-  let windowStart = 0
-  let count = 0
-  return () => {
-    const now = Date.now()
-    if (now - windowStart >= limit.windowMs) {
-      windowStart = now
-      count = 0
-    }
-    count += 1
-    return count > limit.requests ? windowStart + limit.windowMs - now : undefined
-  }
 }
 
 function encodeCursor(offset: number): string {
