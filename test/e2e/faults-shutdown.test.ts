@@ -7,9 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/logger.js'
 import { startRuntime, type Runtime } from '../../src/runtime.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage } from '../../src/sandbox/slack-stand-in.js'
-import { eventually, repliesMatching, startReplica, type Replica } from '../support/fault-replicas.js'
+import { startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { deleteHeldAtTheService, deletesOf, eventually, repliesMatching, startReplica, type Replica } from '../support/fault-replicas.js'
 
 const RESULT = /^(✅|⚠️)/
 const JOB_LOCK_MS = 800
@@ -35,20 +34,6 @@ async function replica(options: Parameters<typeof startReplica>[1]): Promise<Rep
   return started
 }
 
-const deletesOf = (id: string) => env.scim.requests.filter((r) => r.method === 'DELETE' && r.path === `/Users/${id}`)
-
-/** Alert, click, confirm, with the service holding its answer to the DELETE for `holdMs`; resolves once the DELETE has arrived. */
-async function deleteHeldAtTheService(email: string, id: string, holdMs: number): Promise<StoredMessage> {
-  const accepted = await env.postAlert({ integration: LOCAL.integrationId, email, reason: 'Left the company' })
-  const message = await env.alertMessage(String(accepted.body.alertId))
-  const since = env.slack.calls.length
-  await env.click(message, 'delete')
-  const view = await env.confirmation(since)
-  env.scim.failNext({ method: 'DELETE' }, { delayMs: holdMs })
-  await env.submit(view)
-  await eventually(`the DELETE of ${email} reaches the service`, () => deletesOf(id).length === 1)
-  return message
-}
 
 const answers = (url: string) =>
   fetch(`${url}/healthz`).then(
@@ -60,7 +45,7 @@ describe('SIGTERM', () => {
   it('stops taking requests at once, lets the running action finish and report, then closes Redis and exits 0', async () => {
     const stopping = await replica({ stopGraceMs: 10_000 })
     expect(await answers(stopping.url)).toBe(true)
-    const message = await deleteHeldAtTheService('mia@example.com', 'u-mia', 2_000)
+    const message = await deleteHeldAtTheService(env, 'mia@example.com', 'u-mia', 2_000)
 
     stopping.signal('SIGTERM')
     await eventually('the replica refuses new connections', async () => !(await answers(stopping.url)))
@@ -70,13 +55,13 @@ describe('SIGTERM', () => {
 
     expect(await stopping.exited).toEqual({ code: 0, signal: null })
     expect(repliesMatching(env, message, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/mia@example\.com was deleted/)])
-    expect(deletesOf('u-mia')).toHaveLength(1)
+    expect(deletesOf(env, 'u-mia')).toHaveLength(1)
     expect(stopping.logs().map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']))
   })
 
   it('hands back an action that outlasts the grace period: another replica completes it, once, and the thread gets one result', async () => {
     const stopping = await replica({ serve: false, stopGraceMs: 200 })
-    const message = await deleteHeldAtTheService('ned@example.com', 'u-ned', 5_000)
+    const message = await deleteHeldAtTheService(env, 'ned@example.com', 'u-ned', 5_000)
     // The replica that takes over, started once the action is in flight so that only the stopping one had it.
     others.push(await startRuntime(env.config, { serve: false, jobLockMs: JOB_LOCK_MS, logger: createLogger('silent') }))
 
@@ -87,7 +72,7 @@ describe('SIGTERM', () => {
     await env.threadReply(message, /ned@example\.com was deleted/i, 15_000)
     expect(env.scim.findUser('ned@example.com')).toBeUndefined()
     // The first DELETE died with its caller before the service acted on it; the second one deleted the account.
-    expect(deletesOf('u-ned')).toHaveLength(2)
+    expect(deletesOf(env, 'u-ned')).toHaveLength(2)
     expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
   })
 })

@@ -53,6 +53,16 @@ async function confirmationFor(message: StoredMessage): Promise<StoredView> {
   return env.confirmation(since)
 }
 
+/** A confirmed deletion whose DELETE the service is still answering, once "in progress" is in the thread: the job's next Slack post is its result. */
+async function deletionUnderWay(email: string): Promise<StoredMessage> {
+  const message = await postedAlert(email)
+  const view = await confirmationFor(message)
+  env.scim.failNext({ method: 'DELETE' }, { delayMs: 300 })
+  await env.submit(view)
+  await reply(message, /Deleting/)
+  return message
+}
+
 const deletesOf = (id: string) => env.scim.requests.filter((r) => r.method === 'DELETE' && r.path === `/Users/${id}`)
 const resultPosts = (message: StoredMessage) => env.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === message.ts && RESULT.test(String(c.args.text)))
 
@@ -80,12 +90,7 @@ describe('when Slack fails', () => {
   })
 
   it('waits as long as Retry-After says when Slack rate-limits the result, then posts it once', async () => {
-    const message = await postedAlert('bob@example.com')
-    const view = await confirmationFor(message)
-    env.scim.failNext({ method: 'DELETE' }, { delayMs: 300 })
-    await env.submit(view)
-    await reply(message, /Deleting/)
-    // The DELETE is still at the service: the job's next post is its result, and Slack rate-limits it.
+    const message = await deletionUnderWay('bob@example.com')
     env.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 })
     await reply(message, /bob@example\.com was deleted/)
     expect(resultPosts(message).map((c) => c.status)).toEqual([429, 200])
@@ -111,11 +116,7 @@ describe('when Slack fails', () => {
   })
 
   it('stops trying to report after the job’s bounded attempts when Slack keeps refusing, without acting again, and keeps serving', async () => {
-    const message = await postedAlert('dee@example.com')
-    const view = await confirmationFor(message)
-    env.scim.failNext({ method: 'DELETE' }, { delayMs: 300 })
-    await env.submit(view)
-    await reply(message, /Deleting/)
+    const message = await deletionUnderWay('dee@example.com')
     env.slack.failNext('chat.postMessage', { error: 'internal_error' }, JOB_ATTEMPTS)
     await eventually('every attempt has tried to report', () => resultPosts(message).length === JOB_ATTEMPTS)
     // Another job attempt would post again within the longest backoff (300 ms); give it twice that.

@@ -5,9 +5,8 @@
  * process of its own, which the test kills.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage } from '../../src/sandbox/slack-stand-in.js'
-import { eventually, repliesMatching, startReplica, type Replica } from '../support/fault-replicas.js'
+import { startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { deleteHeldAtTheService, deletesOf, repliesMatching, startReplica, type Replica } from '../support/fault-replicas.js'
 
 const RESULT = /^(✅|⚠️)/
 // A killed worker's job is taken over once its claim lapses: one to three times this.
@@ -35,20 +34,6 @@ afterAll(async () => {
   await env?.stop()
 })
 
-const deletesOf = (id: string) => env.scim.requests.filter((r) => r.method === 'DELETE' && r.path === `/Users/${id}`)
-
-/** Alert, click, confirm, with the service holding its answer to the DELETE; resolves once the DELETE has arrived. */
-async function deleteHeldAtTheService(email: string, id: string): Promise<StoredMessage> {
-  const accepted = await env.postAlert({ integration: LOCAL.integrationId, email, reason: 'Left the company' })
-  const message = await env.alertMessage(String(accepted.body.alertId))
-  const since = env.slack.calls.length
-  await env.click(message, 'delete')
-  const view = await env.confirmation(since)
-  env.scim.failNext({ method: 'DELETE' }, { delayMs: 3_000 })
-  await env.submit(view)
-  await eventually(`the DELETE of ${email} reaches the service`, () => deletesOf(id).length === 1)
-  return message
-}
 
 async function killWorker(): Promise<void> {
   worker.signal('SIGKILL')
@@ -57,7 +42,7 @@ async function killWorker(): Promise<void> {
 
 describe('a worker killed in the middle of the provider call', () => {
   it('before the service acted: a new worker takes the job over, the account is deleted once, and the thread gets one result', async () => {
-    const message = await deleteHeldAtTheService('kim@example.com', 'u-kim')
+    const message = await deleteHeldAtTheService(env, 'kim@example.com', 'u-kim', 3_000)
     await killWorker()
     // The service never acted on the DELETE whose caller died.
     expect(env.scim.findUser('kim@example.com')).toBeDefined()
@@ -65,20 +50,20 @@ describe('a worker killed in the middle of the provider call', () => {
     worker = await startWorker()
     await env.threadReply(message, /kim@example\.com was deleted/i, 15_000)
     expect(env.scim.findUser('kim@example.com')).toBeUndefined()
-    expect(deletesOf('u-kim')).toHaveLength(2)
+    expect(deletesOf(env, 'u-kim')).toHaveLength(2)
     expect(repliesMatching(env, message, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/kim@example\.com was deleted/)])
     await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /deleted/i.test(String(c.args.text)))
   })
 
   it('after the service acted but before its answer arrived: the new worker finds the account gone, does not call again, and reports it once', async () => {
-    const message = await deleteHeldAtTheService('lou@example.com', 'u-lou')
+    const message = await deleteHeldAtTheService(env, 'lou@example.com', 'u-lou', 3_000)
     // The service carries the deletion out; its answer is lost with the worker.
     env.scim.users.delete('u-lou')
     await killWorker()
 
     worker = await startWorker()
     await env.threadReply(message, /Already deleted/i, 15_000)
-    expect(deletesOf('u-lou')).toHaveLength(1)
+    expect(deletesOf(env, 'u-lou')).toHaveLength(1)
     expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
     await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /deleted/i.test(String(c.args.text)))
   })

@@ -128,3 +128,18 @@ export function repliesMatching(env: LocalEnvironment, message: StoredMessage, t
   const parent = env.slack.messages(LOCAL.channel).find((m) => m.ts === message.ts)
   return (parent?.replies ?? []).filter((reply) => text.test(reply.text))
 }
+
+export const deletesOf = (env: LocalEnvironment, id: string) => env.scim.requests.filter((r) => r.method === 'DELETE' && r.path === `/Users/${id}`)
+
+/** Alert, click, confirm, with the service holding its answer to the DELETE for `holdMs`; resolves once the DELETE has arrived. */
+export async function deleteHeldAtTheService(env: LocalEnvironment, email: string, id: string, holdMs: number): Promise<StoredMessage> {
+  const accepted = await env.postAlert({ integration: LOCAL.integrationId, email, reason: 'Left the company' })
+  const message = await env.alertMessage(String(accepted.body.alertId))
+  const since = env.slack.calls.length
+  await env.click(message, 'delete')
+  const view = await env.confirmation(since)
+  env.scim.failNext({ method: 'DELETE' }, { delayMs: holdMs })
+  await env.submit(view)
+  await eventually(`the DELETE of ${email} reaches the service`, () => deletesOf(env, id).length === 1)
+  return message
+}
