@@ -12,10 +12,10 @@ import { describeProblem, toProblem } from '../providers/problems.js'
 import type { Provider } from '../providers/types.js'
 import { compareAccounts, type ComparisonCounts } from '../reconcile/compare.js'
 import type { FindingStore } from '../reconcile/finding-store.js'
-import { FINDING_KINDS, findingReport, type Finding, type FindingKind, type ReconcileSettings } from '../reconcile/findings.js'
+import { findingReport, type Finding, type FindingKind, type ReconcileSettings } from '../reconcile/findings.js'
 import type { IdentityStore } from '../reconcile/identity-store.js'
 import { accountPages, type WalkOptions } from '../reconcile/pages.js'
-import { newRunId, type IntegrationResult, type KindTally, type RunMeta, type RunStore, type SkippedIntegration } from '../reconcile/run-store.js'
+import { emptyTallies, newRunId, type IntegrationResult, type KindTally, type RunMeta, type RunStore, type SkippedIntegration } from '../reconcile/run-store.js'
 import { reconcileDoneMessage, reconcileRunningMessage, reconcileSummaryReply } from '../views/reconcile.js'
 import type { JobContext } from './context.js'
 import { integrationJobId, summaryJobId, type ReconcileJob } from './reconcile-jobs.js'
@@ -170,10 +170,6 @@ async function summarize(ctx: ReconcileContext, runId: string): Promise<void> {
     await ctx.slack.chat.update({ channel, ts, ...reconcileDoneMessage(run, finishedAt) })
   })
   ctx.logger.info({ runId, results: run.results.length, skipped: run.meta.skipped.length }, 'reconciliation run summarized')
-}
-
-function emptyTallies(): Record<FindingKind, KindTally> {
-  return Object.fromEntries(FINDING_KINDS.map((kind) => [kind, { found: 0, raised: 0, muted: 0 }])) as Record<FindingKind, KindTally>
 }
 
 function compared(provider: Provider, counts: ComparisonCounts, tallies: Record<FindingKind, KindTally>, resolved: number, durationMs: number): IntegrationResult {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { MessageRef } from '../alerts/alert.js'
 import { KEY_PREFIX } from '../store/redis.js'
-import type { FindingKind } from './findings.js'
+import { FINDING_KINDS, type FindingKind } from './findings.js'
 
 const runKey = (runId: string) => `${KEY_PREFIX}reconcile:run:${runId}`
 const RUN_TTL_SECONDS = 14 * 24 * 3600
@@ -43,6 +43,10 @@ export interface KindTally {
   found: number
   raised: number
   muted: number
+}
+
+export function emptyTallies(): Record<FindingKind, KindTally> {
+  return Object.fromEntries(FINDING_KINDS.map((kind) => [kind, { found: 0, raised: 0, muted: 0 }])) as Record<FindingKind, KindTally>
 }
 
 export type IntegrationResult =

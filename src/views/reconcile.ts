@@ -5,7 +5,7 @@
  * resolved, how long), what failed and what was skipped, and why.
  */
 import { FINDING_KINDS, type FindingKind } from '../reconcile/findings.js'
-import type { IntegrationResult, KindTally, RunMeta, RunRecord } from '../reconcile/run-store.js'
+import { emptyTallies, type IntegrationResult, type KindTally, type RunMeta, type RunRecord } from '../reconcile/run-store.js'
 import { blockId, context, section, type KnownBlock, type SlackMessage } from './blocks.js'
 import { clip, inline, mention, slackDate } from './text.js'
 
@@ -92,7 +92,7 @@ interface Totals {
 }
 
 function totalsOf(results: readonly IntegrationResult[]): Totals {
-  const kinds = Object.fromEntries(FINDING_KINDS.map((kind) => [kind, { found: 0, raised: 0, muted: 0 }])) as Record<FindingKind, KindTally>
+  const kinds = emptyTallies()
   let resolved = 0
   for (const result of results) {
     if (result.status !== 'compared') continue
