@@ -60,7 +60,7 @@ export interface Runtime {
   checkHealth(): Promise<IntegrationStatus[]>
   /** Releases the timers due by the bot's clock now (the periodic sweep does this every minute). */
   sweepTimers(): Promise<number>
-  /** Starts a reconciliation run now (of every integration, or these), as `/deprovision scan` does; answers its id. */
+  /** Starts a reconciliation run now (of every integration, or these), as the schedule does; answers its id. */
   reconcile(integrations?: string[]): Promise<string>
   stop(): Promise<void>
 }

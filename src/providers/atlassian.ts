@@ -3,6 +3,7 @@
  * directory (admin API v2), ask the user-management API what the key may do to the
  * account (`GET /users/{id}/manage`), then deactivate, reactivate, delete (a 14-day
  * grace period Atlassian runs itself) or cancel a deletion through the lifecycle API.
+ * Reconciliation lists the organization's managed accounts (admin API v1, with last_active).
  *
  * Sources: developer.atlassian.com/cloud/admin/user-management/rest (api-group-manage,
  * api-group-lifecycle, delete-managed-account), developer.atlassian.com/cloud/admin/organization/rest
