@@ -63,9 +63,9 @@ async function metricsRoute(metrics: Metrics, res: ServerResponse): Promise<void
   res.end(body)
 }
 
-/** Bolt logs through pino, so its lines are structured and redacted like ours. */
-function boltLogger(logger: Logger): BoltLogger {
-  const child = logger.child({ component: 'bolt' })
+/** Bolt (and any Slack WebClient) logs through pino, so its lines are structured and redacted like ours. */
+export function boltLogger(logger: Logger, component = 'bolt'): BoltLogger {
+  const child = logger.child({ component })
   const write = (level: 'debug' | 'info' | 'warn' | 'error') => (...messages: unknown[]) => {
     const [first, ...rest] = messages
     if (first instanceof Error) child[level]({ err: first }, rest.map(String).join(' '))

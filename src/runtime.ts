@@ -8,7 +8,7 @@ import type { Server } from 'node:http'
 import type { App } from '@slack/bolt'
 import { WebClient, type RetryOptions } from '@slack/web-api'
 import type { ConnectionOptions } from 'bullmq'
-import { createSlackApp } from './app.js'
+import { boltLogger, createSlackApp } from './app.js'
 import type { Config } from './config.js'
 import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
 import type { JobContext } from './jobs/context.js'
@@ -117,7 +117,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     metrics,
     queues,
     providers,
-    slack: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, ...countedSlackOptions(metrics, slackRetry) }),
+    slack: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: boltLogger(logger, 'slack-web-api'), ...countedSlackOptions(metrics, slackRetry) }),
     alertChannelId: config.alertChannelId,
     logger,
     retry,
@@ -140,6 +140,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     now,
     announcer: new WebClient(config.slack.botToken, {
       slackApiUrl: config.slack.apiUrl,
+      logger: boltLogger(logger, 'slack-web-api'),
       timeout: 3_000,
       ...countedSlackOptions(metrics, { retries: 0 }),
       rejectRateLimitedCalls: true,
