@@ -94,8 +94,10 @@ export async function acceptAlert(
   deps: Pick<IngestDeps, 'alerts' | 'audit' | 'mutes' | 'queues' | 'logger' | 'now'>,
   report: AlertReport,
   integrationName: string,
+  options: { ignoreMutes?: boolean } = {},
 ): Promise<Acceptance> {
-  const mute = await deps.mutes.matching(report.integration, report.email)
+  // A mute silences what detectors report; a person acting on an account on purpose still gets its thread.
+  const mute = options.ignoreMutes ? null : await deps.mutes.matching(report.integration, report.email)
   if (mute) {
     await deps.mutes.countSuppressed(mute.id)
     return { status: 'muted', mute }

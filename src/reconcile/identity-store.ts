@@ -54,8 +54,13 @@ export class IdentityStore {
 
   /** Lookups against the latest whole snapshot, or undefined before any run completed one. */
   async latest(): Promise<IdentityIndex | undefined> {
-    const runId = await this.redis.get(LATEST)
+    const runId = await this.latestRunId()
     return runId ? this.index(runId) : undefined
+  }
+
+  /** The run whose snapshot is the latest whole one (the App Home reads that run's account counts). */
+  async latestRunId(): Promise<string | undefined> {
+    return (await this.redis.get(LATEST)) ?? undefined
   }
 
   private async lookup(key: string, emails: readonly string[]): Promise<Array<Identity | undefined>> {

@@ -16,21 +16,46 @@ const RETENTION_SECONDS = 90 * 24 * 3600
 
 const alertKey = (id: string) => `${KEY_PREFIX}alert:${id}`
 const dedupKey = (integration: string, key: string) => `${KEY_PREFIX}dedup:${integration}:${key}`
+/** The account's latest alert per integration (address -> alert id), so acting on an account finds its thread. */
+const accountIndexKey = (integration: string) => `${KEY_PREFIX}alerts:by-account:${integration}`
+
+/** States the App Home lists; each has a sorted set of alert ids (scheduled: by final date, others: by start). */
+export const INDEXED_STATES = ['in-progress', 'awaiting-approval', 'scheduled'] as const
+export type IndexedState = (typeof INDEXED_STATES)[number]
+const stateIndexKey = (kind: IndexedState) => `${KEY_PREFIX}alerts:by-state:${kind}`
+const STATE_INDEX_KEYS = INDEXED_STATES.map(stateIndexKey)
 
 /**
- * KEYS: alert, dedup (or ''), ARGV: resolution, id. Marks an alert nobody acted on (open, or a failed attempt)
- * as resolved, once, and frees its dedupKey so the problem coming back raises a new alert.
+ * Prepended to every script that changes an alert's state. KEYS[1] is the alert, KEYS[2..4] the state indexes
+ * (in INDEXED_STATES order): the alert leaves every index and joins its new state's, in the same script as the
+ * change, so the indexes can never drift from the states.
+ */
+const REINDEX = `
+local function reindex(kind, score)
+  local id = string.match(KEYS[1], 'alert:([^:]+)$')
+  local slot = ({['in-progress'] = 2, ['awaiting-approval'] = 3, scheduled = 4})[kind]
+  for i = 2, 4 do redis.call('ZREM', KEYS[i], id) end
+  if slot then redis.call('ZADD', KEYS[slot], score, id) end
+end
+`
+
+/**
+ * KEYS: alert, dedup (or ''), ARGV: resolution, id. The problem went away: its dedupKey is freed (so the problem
+ * coming back raises a new alert), and an alert nobody acted on (open, or a failed attempt) is marked resolved, once.
  */
 const RESOLVE = `
+if KEYS[2] ~= '' and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 local kind = redis.call('HGET', KEYS[1], 'stateKind')
 if (kind ~= 'open' and kind ~= 'failed') or redis.call('HEXISTS', KEYS[1], 'resolved') == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'resolved', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
-if KEYS[2] ~= '' and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 return 1
 `
 
-/** KEYS: alert, dedup (or ''), ARGV: id, data, state, ttl. Returns the existing alert id on a duplicate. */
+/**
+ * KEYS: alert, dedup (or ''), account index, ARGV: id, data, state, ttl, address (or '').
+ * Returns the existing alert id on a duplicate.
+ */
 const CREATE = `
 if KEYS[2] ~= '' then
   local existing = redis.call('GET', KEYS[2])
@@ -39,43 +64,51 @@ if KEYS[2] ~= '' then
 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'state', ARGV[3], 'stateKind', 'open', 'attempts', 0, 'version', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[5], ARGV[1])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+end
 return {'created', ARGV[1]}
 `
 
 /**
- * KEYS: alert, ARGV: action, actor, at, version[, approvedBy]. Succeeds only if nothing changed the alert since
- * the caller read it at `version` and decided the action is allowed: two claims can never both win.
+ * KEYS: alert, state indexes, ARGV: action, actor, at, version, score (at, in ms)[, approvedBy]. Succeeds only if
+ * nothing changed the alert since the caller read it at `version` and decided the action is allowed: two claims
+ * can never both win.
  */
-const CLAIM = `
+const CLAIM = `${REINDEX}
 local kind = redis.call('HGET', KEYS[1], 'stateKind')
 if not kind then return {'missing'} end
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[4] then return {'refused', redis.call('HGET', KEYS[1], 'state')} end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 local request = {action = ARGV[1], actor = ARGV[2], attempt = attempt, at = ARGV[3]}
-if ARGV[5] then request.approvedBy = ARGV[5] end
+if ARGV[6] then request.approvedBy = ARGV[6] end
 local state = cjson.encode({kind = 'in-progress', request = request})
 redis.call('HSET', KEYS[1], 'state', state, 'stateKind', 'in-progress')
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+reindex('in-progress', ARGV[5])
 return {'claimed', state}
 `
 
-/** KEYS: alert, ARGV: attempt, expected kind, new state, new kind. Moves an attempt on from one state, once. */
-const SETTLE = `
+/** KEYS: alert, state indexes, ARGV: attempt, expected kind, new state, new kind, index score. Moves an attempt on from one state, once. */
+const SETTLE = `${REINDEX}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 local current = cjson.decode(state)
 if current.kind ~= ARGV[2] or tostring(current.request.attempt) ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[3], 'stateKind', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+reindex(ARGV[4], ARGV[5])
 return 1
 `
 
-/** KEYS: alert, ARGV: version, state, kind. Replaces the state only if nothing changed the alert since `version`. */
-const TRANSITION = `
+/** KEYS: alert, state indexes, ARGV: version, state, kind, index score. Replaces the state only if nothing changed the alert since `version`. */
+const TRANSITION = `${REINDEX}
 if not redis.call('HGET', KEYS[1], 'stateKind') then return 0 end
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'stateKind', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+reindex(ARGV[3], ARGV[4])
 return 1
 `
 
@@ -97,13 +130,15 @@ export class AlertStore {
     const dedup = report.dedupKey ? dedupKey(report.integration, report.dedupKey) : ''
     const [status, alertId] = (await this.redis.eval(
       CREATE,
-      2,
+      3,
       alertKey(id),
       dedup,
+      accountIndexKey(report.integration),
       id,
       JSON.stringify(data),
       JSON.stringify(state),
       RETENTION_SECONDS,
+      report.access ? '' : normalizeAddress(report.email),
     )) as [string, string]
     return status === 'duplicate' ? { status: 'duplicate', alertId } : { status: 'created', alert: { ...data, state, version: 0 } }
   }
@@ -149,7 +184,7 @@ export class AlertStore {
    */
   async claim(alert: Alert, action: Action, actor: string, capabilities: ReadonlySet<Action>, now: Date): Promise<ClaimResult> {
     if (!acceptsRequest(alert, capabilities, action)) return { status: 'refused', state: alert.state }
-    return this.runClaim(alert, [action, actor, now.toISOString(), String(alert.version)])
+    return this.runClaim(alert, [action, actor, now.toISOString(), String(alert.version), String(now.getTime())])
   }
 
   /**
@@ -168,7 +203,7 @@ export class AlertStore {
   async claimApproved(alert: Alert, approvalId: string, approver: string, now: Date): Promise<ClaimResult> {
     const held = heldFor(alert, approvalId)
     if (!held) return { status: 'refused', state: alert.state }
-    return this.runClaim(alert, [held.approval.action, held.approval.requester, now.toISOString(), String(alert.version), approver])
+    return this.runClaim(alert, [held.approval.action, held.approval.requester, now.toISOString(), String(alert.version), String(now.getTime()), approver])
   }
 
   /** Ends the request held for `approvalId` without running it (rejected, expired): the alert is back where it was. */
@@ -178,7 +213,7 @@ export class AlertStore {
   }
 
   private async runClaim(alert: Alert, args: string[]): Promise<ClaimResult> {
-    const [status, state] = (await this.redis.eval(CLAIM, 1, alertKey(alert.id), ...args)) as [string, string | undefined]
+    const [status, state] = (await this.redis.eval(CLAIM, 4, alertKey(alert.id), ...STATE_INDEX_KEYS, ...args)) as [string, string | undefined]
     if (status === 'missing' || !state) return { status: 'missing' }
     const parsed = JSON.parse(state) as AlertState
     if (status === 'refused' || parsed.kind !== 'in-progress') return { status: 'refused', state: parsed }
@@ -186,19 +221,39 @@ export class AlertStore {
   }
 
   private async transition(alert: Alert, next: AlertState): Promise<boolean> {
-    return (await this.redis.eval(TRANSITION, 1, alertKey(alert.id), String(alert.version), JSON.stringify(next), next.kind)) === 1
+    const args = [String(alert.version), JSON.stringify(next), next.kind, indexScore(next)]
+    return (await this.redis.eval(TRANSITION, 4, alertKey(alert.id), ...STATE_INDEX_KEYS, ...args)) === 1
   }
 
   /** Moves attempt `attempt` on from a state of kind `from` (in progress, or scheduled) to `next`; false if it already moved. */
   async settle(id: string, attempt: number, next: AlertState, from: AlertState['kind'] = 'in-progress'): Promise<boolean> {
-    const changed = await this.redis.eval(SETTLE, 1, alertKey(id), String(attempt), from, JSON.stringify(next), next.kind)
+    const changed = await this.redis.eval(SETTLE, 4, alertKey(id), ...STATE_INDEX_KEYS, String(attempt), from, JSON.stringify(next), next.kind, indexScore(next))
     return changed === 1
   }
 
-  /** Marks an alert nobody acted on as resolved (the problem went away by itself); false when it had moved on. */
+  /** The alert's problem went away: frees its dedupKey, and marks it resolved if nobody acted on it (false otherwise). */
   async resolve(alert: Pick<Alert, 'id' | 'integration' | 'dedupKey'>, resolution: Resolution): Promise<boolean> {
     const dedup = alert.dedupKey ? dedupKey(alert.integration, alert.dedupKey) : ''
     return (await this.redis.eval(RESOLVE, 2, alertKey(alert.id), dedup, JSON.stringify(resolution), alert.id)) === 1
+  }
+
+  /**
+   * Up to `limit` alerts in `kind` (scheduled: soonest final date first; others: oldest first) and how many there
+   * are: read from the state index, never a scan. Alerts that expired meanwhile are dropped from the index.
+   */
+  async inState(kind: IndexedState, limit: number): Promise<{ alerts: Alert[]; total: number }> {
+    const key = stateIndexKey(kind)
+    const [ids, total] = await Promise.all([this.redis.zrange(key, 0, limit - 1), this.redis.zcard(key)])
+    const found = await Promise.all(ids.map((id) => this.get(id)))
+    const expired = ids.filter((_, position) => !found[position])
+    if (expired.length > 0) await this.redis.zrem(key, ...expired)
+    return { alerts: found.filter((alert): alert is Alert => alert !== null), total: total - expired.length }
+  }
+
+  /** The latest alert raised for an account of an integration (by its address), if it is still stored. */
+  async latestForAccount(integration: string, email: string): Promise<Alert | null> {
+    const id = await this.redis.hget(accountIndexKey(integration), normalizeAddress(email))
+    return id ? this.get(id) : null
   }
 
   /** Whether the result of `attempt` was already posted to Slack (a re-run job must not post it twice). */
@@ -218,6 +273,24 @@ export class AlertStore {
   async setProgressMessage(id: string, attempt: number, ts: string): Promise<void> {
     await this.redis.hset(alertKey(id), `progress:${attempt}`, ts)
   }
+}
+
+/** Where a state sorts in its index: a scheduled deletion by its final date, anything else by when it began. */
+function indexScore(state: AlertState): string {
+  switch (state.kind) {
+    case 'scheduled':
+      return String(Date.parse(state.until) || 0)
+    case 'in-progress':
+      return String(Date.parse(state.request.at) || 0)
+    case 'awaiting-approval':
+      return String(Date.parse(state.approval.at) || 0)
+    default:
+      return '0'
+  }
+}
+
+function normalizeAddress(email: string): string {
+  return email.trim().toLowerCase()
 }
 
 function heldFor(alert: Alert, approvalId: string): Extract<AlertState, { kind: 'awaiting-approval' }> | undefined {

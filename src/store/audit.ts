@@ -54,6 +54,12 @@ export class AuditLog {
     await this.redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', MAX_ENTRIES, '*', ...fields)
   }
 
+  /** The `count` newest entries, newest first (the App Home's "latest activity"). */
+  async latest(count: number): Promise<StoredAuditEntry[]> {
+    const rows = await this.redis.xrevrange(AUDIT_STREAM, '+', '-', 'COUNT', count)
+    return rows.map(([id, fields]) => ({ id, ...pairs(fields) }) as StoredAuditEntry)
+  }
+
   /** Entries for one alert, oldest first (a scan: the audit log is for people, not hot paths). */
   async forAlert(alertId: string, count = 10_000): Promise<StoredAuditEntry[]> {
     const rows = await this.redis.xrange(AUDIT_STREAM, '-', '+', 'COUNT', count)
