@@ -156,7 +156,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     await queues.scheduleTimerSweep()
     await queues.scheduleHealthCheck(config.healthCheckIntervalMs)
     workers = alongside(workers, startReconcileWorker(reconcileContext(jobs, redis, config.reconcile.settings, options.reconcileWalk), workerRedis as unknown as ConnectionOptions))
-    await queues.scheduleReconciliation(config.reconcile.schedule)
+    // Without an identity provider there is nothing to compare with: no daily "could not run" message.
+    await queues.scheduleReconciliation(config.integrations.some((integration) => integration.identityProvider) ? config.reconcile.schedule : undefined)
   }
 
   const serve = options.serve !== false

@@ -295,6 +295,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
         PROVIDERS_FILE: providersFile,
         ACTORS: [LOCAL.actor, LOCAL.approver, LOCAL.secondApprover].join(','),
         LOG_LEVEL: 'silent',
+        // A run starting at 06:00 UTC in the middle of an unrelated test would post to its channel.
+        RECONCILE_SCHEDULE: 'off',
         ...secrets,
         ...options.env,
       }),

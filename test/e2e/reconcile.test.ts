@@ -135,6 +135,21 @@ describe('/deprovision scan', () => {
     expect(String(edited.args.text)).toMatch(/Resolved: no longer found/)
   })
 
+  it('raises a new alert when a resolved problem comes back', async () => {
+    env.scim.users.get('u-dave')!.active = true
+    const aboutDave = (c: RecordedCall) => !c.args.thread_ts && String(c.args.text).includes('dave@example.com in Acme HR')
+    const before = env.slack.callsTo('chat.postMessage').filter(aboutDave).length
+    const since = env.slack.calls.length
+
+    const fourth = await scan()
+
+    expect(fourth.summary).toMatch(/\*departed\*: 1 \(1 new\)/)
+    const again = await env.slack.waitFor('chat.postMessage', (c) => aboutDave(c) && env.slack.calls.indexOf(c) >= since)
+    expect(again.response).not.toMatchObject({ ts: daveAlert.ts })
+    await settled()
+    expect(env.slack.callsTo('chat.postMessage').filter(aboutDave)).toHaveLength(before + 1)
+  })
+
   it('compares only the integration named, and says which ones exist when the name is unknown', async () => {
     const one = await scan('scan acme-atlassian')
     expect(one.ack).toMatch(/Reconciliation of \*Atlassian\* started/)
