@@ -9,6 +9,9 @@ import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/s
 import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
 import { clickAt, repliesMatching, startReplica, submitAt, type Replica } from '../support/fault-replicas.js'
 
+// Replicas start as processes of their own, which takes a while on a busy machine.
+const CHILD_PROCESS_TIMEOUT_MS = 60_000
+
 const RESULT = /^(✅|⚠️)/
 const NAMES = ['tia', 'uma', 'vic', 'wes', 'xan', 'yul']
 
@@ -18,7 +21,7 @@ let replicas: Replica[] = []
 beforeAll(async () => {
   env = await startLocalEnvironment({ users: NAMES.map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })), workers: false })
   replicas = await Promise.all([startReplica(env.config), startReplica(env.config)])
-})
+}, CHILD_PROCESS_TIMEOUT_MS)
 afterAll(async () => {
   await Promise.all(replicas.map((replica) => replica.stop()))
   await env?.stop()
@@ -76,5 +79,5 @@ describe('two bot processes on one Redis', () => {
     }
     // Each replica counts the actions it settled; together, one per alert.
     expect((await deletedCount(a)) + (await deletedCount(b))).toBe(NAMES.length)
-  })
+  }, CHILD_PROCESS_TIMEOUT_MS)
 })

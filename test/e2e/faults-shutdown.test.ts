@@ -10,6 +10,9 @@ import { startRuntime, type Runtime } from '../../src/runtime.js'
 import { startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
 import { deleteHeldAtTheService, deletesOf, eventually, repliesMatching, startReplica, type Replica } from '../support/fault-replicas.js'
 
+// Replicas start as processes of their own, which takes a while on a busy machine.
+const CHILD_PROCESS_TIMEOUT_MS = 60_000
+
 const RESULT = /^(✅|⚠️)/
 const JOB_LOCK_MS = 800
 
@@ -45,7 +48,7 @@ describe('SIGTERM', () => {
   it('stops taking requests at once, lets the running action finish and report, then closes Redis and exits 0', async () => {
     const stopping = await replica({ stopGraceMs: 10_000 })
     expect(await answers(stopping.url)).toBe(true)
-    const message = await deleteHeldAtTheService(env, 'mia@example.com', 'u-mia', 2_000)
+    const message = await deleteHeldAtTheService(env, 'mia@example.com', 'u-mia', 3_000)
 
     stopping.signal('SIGTERM')
     await eventually('the replica refuses new connections', async () => !(await answers(stopping.url)))
@@ -57,7 +60,7 @@ describe('SIGTERM', () => {
     expect(repliesMatching(env, message, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/mia@example\.com was deleted/)])
     expect(deletesOf(env, 'u-mia')).toHaveLength(1)
     expect(stopping.logs().map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']))
-  })
+  }, CHILD_PROCESS_TIMEOUT_MS)
 
   it('hands back an action that outlasts the grace period: another replica completes it, once, and the thread gets one result', async () => {
     const stopping = await replica({ serve: false, stopGraceMs: 200 })
@@ -74,5 +77,5 @@ describe('SIGTERM', () => {
     // The first DELETE died with its caller before the service acted on it; the second one deleted the account.
     expect(deletesOf(env, 'u-ned')).toHaveLength(2)
     expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
-  })
+  }, CHILD_PROCESS_TIMEOUT_MS)
 })

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
 import { deleteHeldAtTheService, deletesOf, repliesMatching, startReplica, type Replica } from '../support/fault-replicas.js'
 
+// Replicas start as processes of their own, which takes a while on a busy machine.
+const CHILD_PROCESS_TIMEOUT_MS = 60_000
+
 const RESULT = /^(✅|⚠️)/
 // A killed worker's job is taken over once its claim lapses: one to three times this.
 const JOB_LOCK_MS = 800
@@ -28,7 +31,7 @@ beforeAll(async () => {
     workers: false,
   })
   worker = await startWorker()
-})
+}, CHILD_PROCESS_TIMEOUT_MS)
 afterAll(async () => {
   await Promise.all(replicas.map((replica) => replica.stop()))
   await env?.stop()
@@ -53,7 +56,7 @@ describe('a worker killed in the middle of the provider call', () => {
     expect(deletesOf(env, 'u-kim')).toHaveLength(2)
     expect(repliesMatching(env, message, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/kim@example\.com was deleted/)])
     await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /deleted/i.test(String(c.args.text)))
-  })
+  }, CHILD_PROCESS_TIMEOUT_MS)
 
   it('after the service acted but before its answer arrived: the new worker finds the account gone, does not call again, and reports it once', async () => {
     const message = await deleteHeldAtTheService(env, 'lou@example.com', 'u-lou', 3_000)
@@ -66,5 +69,5 @@ describe('a worker killed in the middle of the provider call', () => {
     expect(deletesOf(env, 'u-lou')).toHaveLength(1)
     expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
     await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /deleted/i.test(String(c.args.text)))
-  })
+  }, CHILD_PROCESS_TIMEOUT_MS)
 })
