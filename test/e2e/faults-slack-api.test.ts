@@ -20,10 +20,11 @@ const onUnhandled = (reason: unknown) => void unhandled.push(reason)
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled)
   env = await startLocalEnvironment({
-    users: ['ada', 'bob', 'cyd', 'dee', 'eve', 'fay'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })),
+    users: ['ada', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })),
     retry: { attempts: JOB_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 300 },
     slackRetry: { retries: 2, factor: 1, minTimeout: 50, maxTimeout: 50 },
     providerTimeoutMs: 1_000,
+    preflightTimeoutMs: 500,
   })
 })
 afterAll(async () => {
@@ -129,6 +130,17 @@ describe('when Slack fails', () => {
 })
 
 describe('when the service does not answer in time', () => {
+  it('shows, in the modal, that the account could not be checked and nothing was done, when the lookup after a click takes too long', async () => {
+    const message = await postedAlert('gus@example.com')
+    env.scim.failNext({ method: 'GET' }, { delayMs: 2_000 })
+    const view = await confirmationFor(message)
+    expect(JSON.stringify(view.blocks)).toMatch(/could not check.*gus@example\.com.*has not deleted anything/)
+    expect(JSON.stringify(view.blocks)).toMatch(/did not answer within/)
+    expect(deletesOf('u-gus')).toEqual([])
+    // The alert is still open: the next click checks again and offers the confirmation.
+    expect(JSON.stringify((await confirmationFor(message)).blocks)).not.toMatch(/could not check/)
+  })
+
   it('tries the bounded number of times, then replies that the service did not answer, with Retry, and counts it', async () => {
     const message = await postedAlert('eve@example.com')
     const view = await confirmationFor(message)
