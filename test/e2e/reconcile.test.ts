@@ -158,9 +158,22 @@ describe('/deprovision scan', () => {
 
     const unknown = await env.command('scan nope')
     expect(unknown.body).toMatch(/There is no integration “nope”\. Integrations that can be scanned: `acme-scim`, `acme-td`, `acme-atlassian`/)
+    expect(JSON.parse(unknown.body)).toMatchObject({ response_type: 'ephemeral' })
     const idp = await env.command('scan acme-okta')
     expect(idp.body).toMatch(/`acme-okta` is the identity provider/)
     const outsider = await env.command('scan', { id: LOCAL.outsider })
     expect(outsider.body).toMatch(/Only the security team/)
+  })
+
+  it('compares nothing, and says why, when the identity provider cannot be read whole', async () => {
+    const posts = alertPosts().length
+    env.okta!.failNext({ method: 'GET', pathIncludes: '/api/v1/users' }, { status: 401 })
+
+    const blind = await scan()
+
+    expect(blind.headline).toMatch(/Reconciliation could not run: Okta could not be read: credentials rejected \(HTTP 401\)/)
+    expect(blind.summary).toMatch(/Nothing was compared/)
+    await settled()
+    expect(alertPosts()).toHaveLength(posts)
   })
 })
