@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis'
 import { createIngestRoute, type IngestDeps } from './alerts/ingest.js'
 import type { Config } from './config.js'
 import type { HandlerDeps } from './handlers/deps.js'
+import { appHomeDeps, registerAppHome } from './handlers/app-home.js'
 import { registerHandlers } from './handlers/index.js'
 import { sendJson } from './http.js'
 import type { Logger } from './logger.js'
@@ -49,6 +50,7 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener')
   })
   registerHandlers(app, { ...deps, alertChannelId: config.alertChannelId })
+  registerAppHome(app, appHomeDeps(deps, deps.redis, config.reconcile.settings))
   return app
 }
 

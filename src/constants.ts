@@ -19,6 +19,27 @@ export const UNMUTE_ACTION_ID = 'alert_unmute'
 export const APPROVE_ACTION_ID = 'approval_approve'
 export const REJECT_ACTION_ID = 'approval_reject'
 
+/** App Home: the Overview / Services tabs, one action id per tab (action ids are unique within a block). */
+export function homeTabActionId(tab: 'overview' | 'services'): string {
+  return `home_tab:${tab}`
+}
+export const HOME_TAB_ACTION_PATTERN = /^home_tab:(overview|services)$/
+/** Opens a service's account list in the App Home; value: the integration id. */
+export const HOME_OPEN_SERVICE_ACTION_ID = 'home_open_service'
+/** App Home account list: Previous / Next page, and the search box (dispatches on Enter). */
+export function homePageActionId(direction: 'previous' | 'next'): string {
+  return `home_page:${direction}`
+}
+export const HOME_PAGE_ACTION_PATTERN = /^home_page:(previous|next)$/
+export const HOME_SEARCH_ACTION_ID = 'home_search'
+/** Unmute in the App Home (value: the mute id); the Home tab is refreshed instead of answering in a channel. */
+export const HOME_UNMUTE_ACTION_ID = 'home_unmute'
+/** Delete / Suspend on an account in the App Home's account list; value: `HomeAccountRef` as JSON. */
+export function homeAccountActionId(action: Action): string {
+  return `home_account:${action}`
+}
+export const HOME_ACCOUNT_ACTION_PATTERN = /^home_account:(delete|suspend)$/
+
 /** The confirmation modal; its private_metadata is `ModalContext` as JSON. */
 export const CONFIRM_CALLBACK_ID = 'confirm_action'
 

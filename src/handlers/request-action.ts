@@ -4,9 +4,11 @@
  * action would do and turn the modal into the confirmation.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
+import type { WebClient } from '@slack/web-api'
 import { acceptsRequest, type Alert } from '../alerts/alert.js'
 import { REQUEST_ACTION_PATTERN, type ModalContext } from '../constants.js'
 import { lookupEmail } from '../actors.js'
+import type { Logger } from '../logger.js'
 import { describeProblem, toProblem, ProviderError } from '../providers/problems.js'
 import { preflightFor } from '../providers/run.js'
 import type { Action, Preflight } from '../providers/types.js'
@@ -50,23 +52,49 @@ export function requestAction(deps: HandlerDeps) {
       return
     }
 
-    const context: ModalContext = { alertId, action: kind }
-    const opened = await client.views.open({ trigger_id: body.trigger_id, view: loadingModal(context, alert) }).catch((error: unknown) => {
-      log.warn({ err: error }, 'Slack did not open the confirmation')
-      return undefined
-    })
-    const viewId = opened?.view?.id
-    if (!viewId) {
+    const opened = await openLoadingModal(client, body.trigger_id, { alertId, action: kind }, alert, log)
+    if (!opened) {
       const channel = body.channel?.id ?? body.container?.channel_id
       if (channel) await client.chat.postEphemeral({ channel, user: actor, text: MODAL_NOT_OPENED_TEXT })
       return
     }
-
-    const capabilities = deps.providers.summary(alert.integration).capabilities
-    const accepted = acceptsRequest(alert, capabilities, kind)
-    const view = accepted ? await confirmationView(deps, context, alert, { id: actor, email: await lookupEmail(deps.announcer, actor) }) : busyModal(context, alert)
-    await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view })
+    await showConfirmation(deps, client, opened, alert, kind, actor)
   }
+}
+
+/** The loading modal Slack opened, to be turned into the confirmation. */
+export interface OpenedModal {
+  viewId: string
+  hash?: string
+}
+
+/**
+ * Opens the loading modal at once, before any slow work (the trigger_id lives 3 s). Undefined when Slack would
+ * not open it. Every entry point that leads to the confirmation (an alert's buttons, the App Home's account list)
+ * opens it here.
+ */
+export async function openLoadingModal(
+  client: WebClient,
+  triggerId: string,
+  context: ModalContext,
+  subject: Pick<Alert, 'email' | 'integrationName'>,
+  log: Logger,
+): Promise<OpenedModal | undefined> {
+  const opened = await client.views.open({ trigger_id: triggerId, view: loadingModal(context, subject) }).catch((error: unknown) => {
+    log.warn({ err: error }, 'Slack did not open the confirmation')
+    return undefined
+  })
+  const viewId = opened?.view?.id
+  return viewId ? { viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}) } : undefined
+}
+
+/** Turns the loading modal into the confirmation of `action` on `alert` (or says why it cannot be requested now). */
+export async function showConfirmation(deps: HandlerDeps, client: WebClient, opened: OpenedModal, alert: Alert, action: Action, actor: string): Promise<void> {
+  const context: ModalContext = { alertId: alert.id, action }
+  const capabilities = deps.providers.summary(alert.integration).capabilities
+  const accepted = acceptsRequest(alert, capabilities, action)
+  const view = accepted ? await confirmationView(deps, context, alert, { id: actor, email: await lookupEmail(deps.announcer, actor) }) : busyModal(context, alert)
+  await client.views.update({ view_id: opened.viewId, ...(opened.hash ? { hash: opened.hash } : {}), view })
 }
 
 async function confirmationView(deps: HandlerDeps, context: ModalContext, alert: Alert, actor: { id: string; email: string | undefined }) {

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { stringify as stringifyYaml } from 'yaml'
 import type { RetryOptions } from '@slack/web-api'
 import { loadConfig, type Config } from '../config.js'
-import { ANSWER_ACTION_ID, QUESTION_BLOCK_PREFIX, requestActionId } from '../constants.js'
+import { ANSWER_ACTION_ID, HOME_SEARCH_ACTION_ID, QUESTION_BLOCK_PREFIX, requestActionId } from '../constants.js'
 import type { RetryPolicy } from '../jobs/queues.js'
 import { createLogger, type Logger } from '../logger.js'
 import type { Action } from '../providers/types.js'
@@ -35,11 +35,14 @@ import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from '.
 import {
   SANDBOX,
   blockActionsPayload,
+  eventBody,
+  eventEnvelope,
   inputValue,
   interactionBody,
   postToSlackApp,
   slashCommandBody,
   viewSubmissionPayload,
+  viewBlockActionsPayload,
   type SandboxUser,
   type SlackAppResponse,
 } from './slack-signing.js'
@@ -142,6 +145,14 @@ export interface LocalEnvironment {
   command(text: string, user?: SandboxUser): Promise<SlackAppResponse>
   /** The thread reply whose text matches, once posted. */
   threadReply(message: StoredMessage, text: RegExp, timeoutMs?: number): Promise<StoredMessage>
+  /** Opens the App Home tab as `user` would (app_home_opened); answers the Home the bot then published. */
+  openHome(user?: SandboxUser): Promise<StoredView>
+  /** Clicks the button `actionId` in `user`'s Home tab (the one carrying `value`, where several share the id). */
+  pressInHome(actionId: string, options?: { value?: string; user?: SandboxUser }): Promise<SlackAppResponse>
+  /** Types `text` into the Home tab's search box and presses Enter. */
+  searchInHome(text: string, user?: SandboxUser): Promise<SlackAppResponse>
+  /** The Home published for `user` after call number `since` (slack.calls.length before the move), once it is no longer loading. */
+  publishedHome(since: number, user?: SandboxUser): Promise<StoredView>
   stop(): Promise<void>
 }
 
@@ -330,6 +341,22 @@ type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' |
 function environment(parts: Parts): LocalEnvironment {
   const { bot, slack } = parts
   const events = `${bot.url}/slack/events`
+  const publishedHome = async (since: number, user: SandboxUser = { id: LOCAL.actor }) => {
+    // A Home that is still asking a service carries a block whose id ends in ":loading"; wait for the one after it.
+    const call = await slack.waitFor(
+      'views.publish',
+      (c) => slack.calls.indexOf(c) >= since && c.args.user_id === user.id && !JSON.stringify(c.args.view ?? {}).includes(':loading"'),
+    )
+    return slack.view(String((call.response as { view: { id: string } }).view.id))!
+  }
+  const actInHome = (user: SandboxUser, matches: (element: HomeElement) => boolean, action: (found: FoundElement) => Record<string, unknown>) => {
+    const home = slack.views().find((view) => view.type === 'home' && view.user_id === user.id)
+    if (!home) throw new Error(`no Home tab published for ${user.id}`)
+    const found = findInView(home, matches)
+    if (!found) throw new Error(`no such element in ${user.id}'s Home tab`)
+    const payload = viewBlockActionsPayload({ view: home, action: { ...action(found), action_id: String(found.element.action_id), block_id: found.blockId } as never, user })
+    return postToSlackApp(events, LOCAL.signingSecret, interactionBody(payload))
+  }
 
   return {
     ...parts,
@@ -406,6 +433,24 @@ function environment(parts: Parts): LocalEnvironment {
         }),
       )
     },
+    async openHome(user = { id: LOCAL.actor }) {
+      const since = slack.calls.length
+      const event = eventEnvelope({ type: 'app_home_opened', user: user.id, channel: `D${user.id.slice(1)}`, tab: 'home' })
+      const response = await postToSlackApp(events, LOCAL.signingSecret, eventBody(event))
+      if (response.status !== 200) throw new Error(`app_home_opened answered ${response.status}: ${response.body}`)
+      return publishedHome(since, user)
+    },
+    pressInHome(actionId, { value, user = { id: LOCAL.actor } } = {}) {
+      return actInHome(
+        user,
+        (element) => element.type === 'button' && element.action_id === actionId && (value === undefined || element.value === value),
+        ({ element }) => ({ type: 'button', value: element.value, text: element.text }),
+      )
+    },
+    searchInHome(text, user = { id: LOCAL.actor }) {
+      return actInHome(user, (element) => element.action_id === HOME_SEARCH_ACTION_ID, () => ({ type: 'plain_text_input', value: text }))
+    },
+    publishedHome,
     async threadReply(message, text, timeoutMs = 10_000) {
       const call = await slack.waitFor('chat.postMessage', (c) => c.args.thread_ts === message.ts && text.test(String(c.args.text)), timeoutMs)
       const ts = (call.response as { ts: string }).ts
@@ -413,4 +458,27 @@ function environment(parts: Parts): LocalEnvironment {
       return parent!.replies.find((reply) => reply.ts === ts)!
     },
   }
+}
+
+interface HomeElement {
+  type?: unknown
+  action_id?: unknown
+  value?: unknown
+  text?: unknown
+}
+
+interface FoundElement {
+  blockId: string
+  element: HomeElement
+}
+
+/** The first interactive element of a view (in an actions block, an accessory, or an input) that `matches`. */
+function findInView(view: StoredView, matches: (element: HomeElement) => boolean): FoundElement | undefined {
+  for (const block of view.blocks as ReadonlyArray<{ block_id?: string; elements?: unknown; accessory?: unknown; element?: unknown }>) {
+    const candidates = [...(Array.isArray(block.elements) ? block.elements : []), block.accessory, block.element]
+    for (const element of candidates) {
+      if (typeof element === 'object' && element !== null && matches(element as HomeElement)) return { blockId: block.block_id ?? '', element: element as HomeElement }
+    }
+  }
+  return undefined
 }

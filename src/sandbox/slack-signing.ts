@@ -221,6 +221,49 @@ export function blockActionsPayload(opts: BlockActionsOptions): BlockAction<Butt
   }
 }
 
+/** An Events API delivery (`event_callback`) of `event`, e.g. `{ type: 'app_home_opened', user, tab: 'home' }`. */
+export function eventEnvelope(event: Record<string, unknown> & { type: string }): object {
+  const eventTs = actionTs()
+  return {
+    token: SANDBOX.verificationToken,
+    team_id: SANDBOX.teamId,
+    api_app_id: SANDBOX.apiAppId,
+    event: { event_ts: eventTs, ...event },
+    type: 'event_callback',
+    event_id: `Ev${randomHex(8).toUpperCase()}`,
+    event_time: Math.floor(Number(eventTs)),
+    authorizations: [{ team_id: SANDBOX.teamId, user_id: SANDBOX.botUserId, is_bot: true, is_enterprise_install: false }],
+  }
+}
+
+export interface ViewActionOptions {
+  /** The view holding the element (a Home tab, a modal), as the stand-in stores it. */
+  view: { id: string; [key: string]: unknown }
+  /** The element's action as Slack reports it: `type`, `action_id`, `block_id`, and its `value`. */
+  action: { type: string; action_id: string; block_id: string; [key: string]: unknown }
+  user?: SandboxUser
+  triggerId?: string
+}
+
+/** A click (or Enter in a dispatching input) inside a view, shaped like Slack's `block_actions` from a view: no channel, no response_url. */
+export function viewBlockActionsPayload(opts: ViewActionOptions): BlockAction {
+  const user = opts.user ?? { id: SANDBOX.userId }
+  const payload = {
+    type: 'block_actions',
+    user: { id: user.id, username: user.username ?? user.id, name: user.name ?? user.username ?? user.id, team_id: SANDBOX.teamId },
+    api_app_id: SANDBOX.apiAppId,
+    token: SANDBOX.verificationToken,
+    container: { type: 'view', view_id: opts.view.id },
+    trigger_id: opts.triggerId ?? newTriggerId(),
+    team: { id: SANDBOX.teamId, domain: SANDBOX.teamDomain },
+    is_enterprise_install: false,
+    view: opts.view,
+    actions: [{ ...opts.action, action_ts: actionTs() }],
+  }
+  // The view comes from the stand-in's answer to views.publish/open, so it has Slack's shapes.
+  return payload as unknown as BlockAction
+}
+
 /** The message as Slack embeds it: without the stand-in's bookkeeping (channel, replies). */
 function clickedMessage(message: ClickableMessage): NonNullable<BlockAction['message']> {
   const { channel: _channel, replies: _replies, ...rest } = message
