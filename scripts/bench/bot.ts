@@ -1,0 +1,21 @@
+/**
+ * Child process "bot": the real bot (Bolt HTTP receiver, POST /alerts, its BullMQ
+ * workers) configured as a user would, talking to the "services" process. Nothing
+ * else runs here, so its CPU and memory are the bot's own.
+ *
+ * Argument: JSON ServicesInfo.
+ */
+import { createLogger } from '../../src/logger.js'
+import { startRuntime } from '../../src/runtime.js'
+import { benchConfig } from './config.js'
+import { serve } from './ipc.js'
+import { ProcessProbe, residentMiB } from './measure.js'
+import type { BotInfo, ServicesInfo } from './protocol.js'
+
+async function main(services: ServicesInfo): Promise<void> {
+  const probe = new ProcessProbe()
+  const runtime = await startRuntime(benchConfig(services), { logger: createLogger('silent'), host: '127.0.0.1', stopGraceMs: 2_000 })
+  serve({ url: runtime.url } satisfies BotInfo, { reset: () => probe.reset(), stats: () => probe.stats(), memory: () => residentMiB() }, () => runtime.stop())
+}
+
+await main(JSON.parse(process.argv[2] ?? '{}') as ServicesInfo)

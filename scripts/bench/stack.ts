@@ -1,0 +1,162 @@
+/**
+ * The processes of one benchmark part, and the moves the load generator makes: post
+ * alerts, click Delete on them, submit their confirmations, run a slash command.
+ * Every request is built and signed as Slack would send it before the clock starts.
+ */
+import { performance } from 'node:perf_hooks'
+import { Pool } from 'undici'
+import { requestActionId } from '../../src/constants.js'
+import { LOCAL } from '../../src/sandbox/local-environment.js'
+import { blockActionsPayload, interactionBody, newResponseUrl, newTriggerId, signedHeaders, slashCommandBody, viewSubmissionPayload } from '../../src/sandbox/slack-signing.js'
+import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { Child } from './ipc.js'
+import { poll, sleepUntil, type ProcessStats } from './measure.js'
+import { benchEmail, type BaselineInfo, type BotInfo, type ServicesInfo, type ServicesOptions } from './protocol.js'
+
+export interface Stack {
+  services: Child<ServicesInfo>
+  servicesInfo: ServicesInfo
+  bot: Child<BotInfo>
+  botUrl: string
+  baseline?: Child<BaselineInfo>
+  baselineInfo?: BaselineInfo
+  /** Resets the probes of every process (before a measured phase). */
+  reset(): Promise<void>
+  /** Each process's cpu and event loop since the reset, by name. */
+  stats(): Promise<Record<string, ProcessStats>>
+  stop(): Promise<void>
+}
+
+/** Every child started, so a failure or the watchdog can stop them all. */
+export const running = new Set<Child<unknown>>()
+
+function start<Info>(name: string, file: string, arg: unknown, execArgv: string[] = []): Child<Info> {
+  const child = new Child<Info>(name, new URL(file, import.meta.url), [JSON.stringify(arg)], execArgv)
+  running.add(child as Child<unknown>)
+  void child.exited.then(() => running.delete(child as Child<unknown>))
+  return child
+}
+
+export async function startStack(options: ServicesOptions, withBaseline: boolean): Promise<Stack> {
+  const services = start<ServicesInfo>('services', './services.ts', options)
+  const servicesInfo = await services.ready
+  // --expose-gc: the memory part measures resident memory after a full collection.
+  const bot = start<BotInfo>('bot', './bot.ts', servicesInfo, ['--expose-gc'])
+  const baseline = withBaseline ? start<BaselineInfo>('baseline', './baseline.ts', servicesInfo) : undefined
+  const [botInfo, baselineInfo] = await Promise.all([bot.ready, baseline?.ready])
+  const children = (): Array<[string, Child<unknown>]> => [['bot', bot], ['services', services], ...(baseline ? [['baseline', baseline] as [string, Child<unknown>]] : [])]
+  return {
+    services,
+    servicesInfo,
+    bot,
+    botUrl: botInfo.url,
+    ...(baseline && baselineInfo ? { baseline, baselineInfo } : {}),
+    reset: async () => {
+      await Promise.all(children().map(([, child]) => child.call('reset')))
+    },
+    stats: async () => Object.fromEntries(await Promise.all(children().map(async ([name, child]) => [name, await child.call<ProcessStats>('stats')] as const))),
+    // The bot first, while the services it drains into are still there.
+    stop: async () => {
+      await Promise.all([bot.stop(), baseline?.stop()])
+      await services.stop()
+    },
+  }
+}
+
+export interface SignedRequest {
+  body: string
+  headers: Record<string, string>
+}
+
+const signed = (body: string): SignedRequest => ({ body, headers: signedHeaders(LOCAL.signingSecret, body) })
+
+/** A Delete click on the alert's message, with a fresh trigger_id (returned, to find its views.open). */
+export function clickDelete(message: StoredMessage, responseUrlBase: string): SignedRequest & { triggerId: string } {
+  const triggerId = newTriggerId()
+  const payload = blockActionsPayload({ message, channel: LOCAL.channel, actionId: requestActionId('delete'), user: { id: LOCAL.actor }, responseUrlBase, triggerId })
+  return { ...signed(interactionBody(payload)), triggerId }
+}
+
+export const submitView = (view: StoredView): SignedRequest => signed(interactionBody(viewSubmissionPayload({ view, user: { id: LOCAL.actor } })))
+
+export function slashCommand(text: string, responseUrlBase: string): SignedRequest {
+  return signed(slashCommandBody({ command: '/deprovision', text, user_id: LOCAL.actor, user_name: 'sandbox.admin', channel_id: LOCAL.channel, response_url: newResponseUrl(responseUrlBase) }))
+}
+
+export interface Answer {
+  status: string
+  /** From handing the request to undici to the end of the response body, ms. */
+  ms: number
+  /** When it was sent, on this process's clock (performance.now()). */
+  sentAt: number
+}
+
+export async function sendTo(pool: Pool, path: string, request: SignedRequest | { body: string; headers: Record<string, string> }): Promise<Answer> {
+  const sentAt = performance.now()
+  let status: string
+  try {
+    const response = await pool.request({ path, method: 'POST', headers: request.headers, body: request.body, headersTimeout: 15_000, bodyTimeout: 15_000 })
+    await response.body.text()
+    status = String(response.statusCode)
+  } catch (error) {
+    status = error instanceof Error ? error.name : 'error'
+  }
+  return { status, ms: performance.now() - sentAt, sentAt }
+}
+
+export const slackPool = (url: string): Pool => new Pool(url, { connections: 8, pipelining: 1, keepAliveTimeout: 30_000 })
+
+/** `count` requests at `perSecond` on a fixed schedule (open loop: a slow answer does not delay the next send). */
+export async function paced<T>(count: number, perSecond: number, send: (i: number) => Promise<T>): Promise<T[]> {
+  const sends: Promise<T>[] = []
+  const t0 = performance.now() + 10
+  for (let i = 0; i < count; i += 1) {
+    await sleepUntil(t0 + (i * 1000) / perSecond)
+    sends.push(send(i))
+  }
+  return Promise.all(sends)
+}
+
+/** POST /alerts for each email from `concurrency` clients; the alert ids in the emails' order. */
+export async function postAlerts(botUrl: string, emails: readonly string[], tag: string, concurrency = 10): Promise<string[]> {
+  const pool = new Pool(botUrl, { connections: concurrency, pipelining: 1 })
+  const ids: string[] = new Array<string>(emails.length)
+  let next = 0
+  const client = async (): Promise<void> => {
+    while (next < emails.length) {
+      const i = next
+      next += 1
+      const response = await pool.request({
+        path: '/alerts',
+        method: 'POST',
+        headers: { authorization: `Bearer ${LOCAL.ingestToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ integration: LOCAL.integrationId, email: emails[i], reason: 'Benchmark: departed employee still active', severity: 'high', dedupKey: `bench-${tag}-${i}` }),
+      })
+      const body = (await response.body.json()) as { alertId?: string }
+      if (response.statusCode !== 202 || !body.alertId) throw new Error(`POST /alerts answered ${response.statusCode}: ${JSON.stringify(body)}`)
+      ids[i] = body.alertId
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, () => client()))
+  await pool.close()
+  return ids
+}
+
+export interface Prepared {
+  alertIds: string[]
+  messages: StoredMessage[]
+  views: StoredView[]
+}
+
+/** Alerts for bench users `from`..`from + count - 1`, posted, each clicked (Delete) so that its confirmation modal is ready to submit. */
+export async function prepareConfirmations(stack: Stack, from: number, count: number, tag: string): Promise<Prepared> {
+  const emails = Array.from({ length: count }, (_, i) => benchEmail(from + i))
+  const alertIds = await postAlerts(stack.botUrl, emails, tag)
+  const messages = await poll(() => stack.services.call<StoredMessage[] | undefined>('messagesFor', { alertIds }), 120_000, 'the alert messages')
+  const pool = slackPool(stack.botUrl)
+  // Paced so that every modal opens within its trigger_id's 3 s.
+  await paced(count, 100, (i) => sendTo(pool, '/slack/events', clickDelete(messages[i]!, stack.servicesInfo.responseUrlBase)))
+  await pool.close()
+  const views = await poll(() => stack.services.call<StoredView[] | undefined>('confirmations', { alertIds }), 60_000, 'the confirmation modals')
+  return { alertIds, messages, views }
+}
