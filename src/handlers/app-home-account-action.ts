@@ -48,8 +48,9 @@ export function requestAccountAction(deps: AppHomeDeps) {
     const provider = deps.providers.get(ref.integration)
     if (!isActor(deps, actor)) {
       log.warn('refused: actor not in ACTORS')
-      await deps.audit.append({ event: 'action-refused', alertId: '', actor, action: kind, integration: ref.integration, email: ref.email, detail: 'not an authorized actor (App Home)' })
+      // The refusal opens first: the trigger_id does not outlive a slow audit write.
       await client.views.open({ trigger_id: body.trigger_id, view: noticeModal('Not allowed', notAuthorizedText(kind)) }).catch(() => undefined)
+      await deps.audit.append({ event: 'action-refused', alertId: '', actor, action: kind, integration: ref.integration, email: ref.email, detail: 'not an authorized actor (App Home)' })
       return
     }
     const subject = { email: ref.email, integrationName: provider?.displayName ?? ref.integration }

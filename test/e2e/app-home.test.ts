@@ -17,6 +17,7 @@ import {
   homeTabActionId,
 } from '../../src/constants.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { interactionBody, postToSlackApp, viewBlockActionsPayload } from '../../src/sandbox/slack-signing.js'
 import type { RecordedCall, StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
 
 /** 130 more people in the SCIM service (and in Okta): two provider pages of 100, seven Home pages of 20. */
@@ -261,6 +262,26 @@ describe('Delete from the services view', () => {
     await env.submit(confirmation)
     await env.threadReply(message, /deleted/)
     expect(alertPostsAbout('dave@example.com')).toHaveLength(1)
+  })
+
+  it('refuses a Delete forged by someone outside ACTORS: nothing is opened for the account, and the refusal is audited', async () => {
+    await openAcmeAccounts()
+    const found = await searchInHome('carol@example.com')
+    const home = env.slack.view(found.id)!
+    const button = JSON.stringify(home.blocks).match(/"action_id":"home_account:delete","value":"((?:[^"\\]|\\.)*)"/)?.[1]
+    const payload = viewBlockActionsPayload({
+      view: home,
+      action: { type: 'button', action_id: homeAccountActionId('delete'), block_id: 'home:account:0:actions', value: JSON.parse(`"${button}"`) as string },
+      user: { id: LOCAL.outsider },
+    })
+    const since = env.slack.calls.length
+    const posts = alertPostsAbout('carol@example.com').length
+    await postToSlackApp(`${env.bot.url}/slack/events`, LOCAL.signingSecret, interactionBody(payload))
+    const refusal = await env.slack.waitFor('views.open', later(since))
+    expect(text(refusal.args.view as object)).toMatch(/not allowed|authorized/i)
+    const overview = await pressInHome(homeTabActionId('overview'))
+    expect(text(overview)).toMatch(/action-refused\* · by <@U0OUTSIDER1> · delete · carol@example\.com/)
+    expect(alertPostsAbout('carol@example.com')).toHaveLength(posts)
   })
 
   it("runs through the same guards: the actor's own account cannot be deleted", async () => {
