@@ -268,10 +268,37 @@ function wait(ms: number, waits: Waits): Promise<void> {
   })
 }
 
-/** At most `requests` answers per window of `windowMs` (a fixed window opened by the first request after the last one closed). */
+/**
+ * At most `requests` per `windowMs`. 'fixed-window' (the default): counted in a window opened by the first
+ * request after the last one closed. 'token-bucket': a bucket of `requests` tokens refilled evenly over
+ * `windowMs`, so the allowance comes back gradually instead of all at once.
+ */
 export interface RateLimit {
   requests: number
   windowMs: number
+  model?: 'fixed-window' | 'token-bucket'
+}
+
+/** The limiter a RateLimit describes: each call counts a request and answers how long to wait when it is refused. */
+export function rateLimiter(limit: RateLimit): () => number | undefined {
+  return limit.model === 'token-bucket' ? tokenBucket(limit) : fixedWindow(limit)
+}
+
+/** Refused requests take no token (a service does not charge for a 429). */
+function tokenBucket(limit: RateLimit): () => number | undefined {
+  const perMs = limit.requests / limit.windowMs
+  let tokens = limit.requests
+  let at = Date.now()
+  return () => {
+    const now = Date.now()
+    tokens = Math.min(limit.requests, tokens + (now - at) * perMs)
+    at = now
+    if (tokens >= 1) {
+      tokens -= 1
+      return undefined
+    }
+    return (1 - tokens) / perMs
+  }
 }
 
 /** Counts every request (refused ones too, as services do); answers how long until the window closes when over the limit. */

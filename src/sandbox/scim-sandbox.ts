@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { authorized, createSandboxServer, envSecret, fixedWindow, injectedAnswer, listen, newIntake, receive, recordRequest, retryAfterSeconds, runAsScript, sandboxHandle, scriptOptions, sender, stall } from './sandbox-kit.js'
+import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, rateLimiter, receive, recordRequest, retryAfterSeconds, runAsScript, sandboxHandle, scriptOptions, sender, stall } from './sandbox-kit.js'
 import type { InjectedReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const SCIM_BASE_PATH = '/scim/v2'
@@ -105,7 +105,7 @@ export async function startScimSandbox(options: ScimSandboxOptions): Promise<Sci
   const intake = newIntake<RecordedRequest, FailureMatch, FailureReply>(options.log)
   const filterable = new Set((options.filterableAttributes ?? ['userName', 'emails.value', 'id', 'externalId']).map(lower))
   let baseUrl = ''
-  let limiter = options.rateLimit ? fixedWindow(options.rateLimit) : undefined
+  let limiter = options.rateLimit ? rateLimiter(options.rateLimit) : undefined
 
   const addUser = (seed: SeedUser): ScimUser => {
     const user = userFromSeed(seed)
@@ -152,7 +152,7 @@ export async function startScimSandbox(options: ScimSandboxOptions): Promise<Sci
     addUser,
     findUser: (userName) => [...users.values()].find((user) => lower(user.userName) === lower(userName)),
     setRateLimit: (limit) => {
-      limiter = limit ? fixedWindow(limit) : undefined
+      limiter = limit ? rateLimiter(limit) : undefined
     },
   }
 }
