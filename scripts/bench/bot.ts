@@ -3,7 +3,7 @@
  * workers) configured as a user would, talking to the "services" process. Nothing
  * else runs here, so its CPU and memory are the bot's own.
  *
- * Argument: JSON ServicesInfo.
+ * Arguments: JSON ServicesInfo, then JSON environment variables for the bot (may be {}).
  */
 import { createLogger } from '../../src/logger.js'
 import { startRuntime } from '../../src/runtime.js'
@@ -12,10 +12,10 @@ import { serve } from './ipc.js'
 import { ProcessProbe, residentMiB } from './measure.js'
 import type { BotInfo, ServicesInfo } from './protocol.js'
 
-async function main(services: ServicesInfo): Promise<void> {
+async function main(services: ServicesInfo, env: Record<string, string>): Promise<void> {
   const probe = new ProcessProbe()
-  const runtime = await startRuntime(benchConfig(services), { logger: createLogger('silent'), host: '127.0.0.1', stopGraceMs: 2_000 })
+  const runtime = await startRuntime(benchConfig(services, env), { logger: createLogger('silent'), host: '127.0.0.1', stopGraceMs: 2_000 })
   serve({ url: runtime.url } satisfies BotInfo, { reset: () => probe.reset(), stats: () => probe.stats(), memory: () => residentMiB() }, () => runtime.stop())
 }
 
-await main(JSON.parse(process.argv[2] ?? '{}') as ServicesInfo)
+await main(JSON.parse(process.argv[2] ?? '{}') as ServicesInfo, JSON.parse(process.argv[3] ?? '{}') as Record<string, string>)

@@ -22,6 +22,8 @@ export interface BulkOptions {
   /** Requests per second the service allows. */
   limit: number
   latencyMs: number
+  /** The bot's WORKER_CONCURRENCY (its default when unset). */
+  workers?: number
 }
 
 const REQUESTS_PER_DELETION = 2
@@ -32,7 +34,7 @@ const MODELS = [
 
 export async function bulkPart(options: BulkOptions): Promise<PartResult> {
   const runs = MODELS.length
-  const stack = await startStack({ users: runs * options.accounts, scimLatencyMs: options.latencyMs }, false)
+  const stack = await startStack({ users: runs * options.accounts, scimLatencyMs: options.latencyMs }, false, options.workers ? { WORKER_CONCURRENCY: String(options.workers) } : {})
   try {
     const prepared = await prepareConfirmations(stack, 0, runs * options.accounts, 'bulk')
     const result: PartResult = { rows: [], figures: {} }

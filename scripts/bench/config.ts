@@ -6,11 +6,12 @@ import type { ServicesInfo } from './protocol.js'
 
 const PROVIDERS_FILE = 'bench-providers.yml'
 
-export function benchConfig(services: ServicesInfo): Config {
+/** `env`: more environment variables for the bot (WORKER_CONCURRENCY...). */
+export function benchConfig(services: ServicesInfo, env: Record<string, string> = {}): Config {
   const providers = stringifyYaml([
     { id: LOCAL.integrationId, type: 'scim', displayName: LOCAL.integrationName, baseUrl: services.scimUrl, token: '${ACME_SCIM_TOKEN}' },
   ])
-  const env = {
+  const variables = {
     SLACK_BOT_TOKEN: LOCAL.botToken,
     SLACK_SIGNING_SECRET: LOCAL.signingSecret,
     SLACK_API_URL: services.apiUrl,
@@ -21,7 +22,8 @@ export function benchConfig(services: ServicesInfo): Config {
     ACTORS: LOCAL.actor,
     LOG_LEVEL: 'silent',
     ACME_SCIM_TOKEN: LOCAL.scimToken,
+    ...env,
   }
   // The providers file is handed over in memory: the bench writes nothing to disk.
-  return { ...loadConfig(env, (path) => (path === PROVIDERS_FILE ? providers : '')), port: 0 }
+  return { ...loadConfig(variables, (path) => (path === PROVIDERS_FILE ? providers : '')), port: 0 }
 }

@@ -5,7 +5,6 @@
  */
 import { poll, sleep } from './measure.js'
 import { say, type PartResult } from './report.js'
-import type { PostingReport } from './protocol.js'
 import { postAlerts, startStack } from './stack.js'
 
 export interface MemoryOptions {
@@ -31,8 +30,8 @@ export async function memoryPart(options: MemoryOptions): Promise<PartResult> {
     const emails = Array.from({ length: options.alerts }, (_, i) => `memory.${i}@example.com`)
     await postAlerts(stack.botUrl, emails, 'memory', 20)
     const posted = await poll(async () => {
-      const { alertIds } = await stack.services.call<PostingReport>('posting')
-      return alertIds.length >= options.alerts - options.queued ? alertIds.length : undefined
+      const count = await stack.services.call<number>('postedCount')
+      return count >= options.alerts - options.queued ? count : undefined
     }, 300_000, `${options.alerts - options.queued} alert messages posted`, 100)
     const loaded = await snapshot()
     const queued = options.alerts - posted

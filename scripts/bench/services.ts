@@ -16,7 +16,7 @@ import { LOCAL } from '../../src/sandbox/local-environment.js'
 import { startRedisServer } from '../../src/sandbox/redis-server.js'
 import { startScimSandbox, type SeedUser } from '../../src/sandbox/scim-sandbox.js'
 import type { RateLimit } from '../../src/sandbox/sandbox-kit.js'
-import { startSlackStandIn, type RecordedCall, type StoredMessage, type StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { startSlackStandIn, type RecordedCall, type StoredView } from '../../src/sandbox/slack-stand-in.js'
 import { serve } from './ipc.js'
 import { ProcessProbe, sharedClockMs } from './measure.js'
 import { benchUserId, benchEmail, type PostingReport, type ScimExchange, type ServicesInfo, type ServicesOptions } from './protocol.js'
@@ -33,12 +33,32 @@ async function main(options: ServicesOptions): Promise<void> {
   const scim = await startScimSandbox({ token: LOCAL.scimToken, users: seeds, ...(options.scimLatencyMs ? { latencyMs: options.scimLatencyMs } : {}) })
   const scimPort = new URL(scim.url).port
 
-  // When each Slack call arrived: the stand-in records calls in arrival order, after reading the body.
-  const callArrivals = new WeakMap<RecordedCall, number>()
+  // Slack calls are indexed as they arrive (with the shared clock), so polling never copies the stand-in's state.
+  const posts = { alertIds: [] as string[], ts: new Map<string, string>(), arrivals: [] as number[], rateLimited: 0 }
+  const opened = new Map<string, number>()
+  const confirmationViews = new Map<string, string>()
   const push = slack.calls.push.bind(slack.calls)
   slack.calls.push = (...calls: RecordedCall[]): number => {
-    for (const call of calls) callArrivals.set(call, sharedClockMs())
+    for (const call of calls) indexCall(call, sharedClockMs())
     return push(...calls)
+  }
+  function indexCall(call: RecordedCall, at: number): void {
+    const response = call.response as { ok?: boolean; ts?: string; view?: StoredView }
+    if (call.method === 'chat.postMessage' && call.args.thread_ts === undefined) {
+      if (call.status === 429) posts.rateLimited += 1
+      const alertId = firstButtonValue(call.args.blocks)
+      if (response.ok && response.ts && alertId !== undefined) {
+        posts.alertIds.push(alertId)
+        posts.ts.set(alertId, response.ts)
+        posts.arrivals.push(at)
+      }
+    }
+    if (call.method === 'views.open') opened.set(String(call.args.trigger_id), at)
+    const view = response.view
+    if (call.method === 'views.update' && response.ok && view?.callback_id === CONFIRM_CALLBACK_ID && view.submit) {
+      const context = parseModalContext(view.private_metadata)
+      if (context) confirmationViews.set(context.alertId, view.id)
+    }
   }
 
   // Every SCIM exchange, from Node's HTTP diagnostics (headers parsed -> response finished).
@@ -55,15 +75,6 @@ async function main(options: ServicesOptions): Promise<void> {
     exchanges.push({ method: request.method ?? '', path: new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/scim\/v2/, ''), status: response.statusCode, arrivedMs: at })
   })
 
-  const alertIdsIn = (message: StoredMessage): string[] => {
-    const ids: string[] = []
-    for (const block of message.blocks ?? []) {
-      for (const element of (block.elements as Array<{ value?: unknown }> | undefined) ?? []) if (typeof element.value === 'string') ids.push(element.value)
-    }
-    return ids
-  }
-  const topLevel = (): StoredMessage[] => slack.messages(LOCAL.channel)
-
   const info: ServicesInfo = { redisUrl: redis.url, apiUrl: slack.apiUrl, responseUrlBase: slack.responseUrlBase, scimUrl: scim.url }
   serve(
     info,
@@ -75,50 +86,29 @@ async function main(options: ServicesOptions): Promise<void> {
       stats: () => probe.stats(),
       /** The posted message of each alert, or undefined while some are not posted yet. */
       messagesFor: ({ alertIds }: { alertIds: string[] }) => {
-        const byId = new Map<string, StoredMessage>()
-        for (const message of topLevel()) for (const id of alertIdsIn(message)) byId.set(id, message)
-        const found = alertIds.map((id) => byId.get(id))
-        return found.every((message) => message !== undefined) ? found : undefined
+        if (!alertIds.every((id) => posts.ts.has(id))) return undefined
+        return alertIds.map((id) => slack.message(LOCAL.channel, posts.ts.get(id)!))
       },
       /** The filled-in confirmation modal of each alert, or undefined while some are still loading. */
       confirmations: ({ alertIds }: { alertIds: string[] }) => {
-        const byId = new Map<string, StoredView>()
-        for (const view of slack.views()) {
-          const context = view.callback_id === CONFIRM_CALLBACK_ID && view.submit ? parseModalContext(view.private_metadata) : null
-          if (context) byId.set(context.alertId, view)
-        }
-        const found = alertIds.map((id) => byId.get(id))
-        return found.every((view) => view !== undefined) ? found : undefined
+        if (!alertIds.every((id) => confirmationViews.has(id))) return undefined
+        return alertIds.map((id) => slack.view(confirmationViews.get(id)!))
       },
       /** When the views.open carrying each trigger_id arrived (shared clock), or undefined while some have not. */
       viewsOpened: ({ triggerIds }: { triggerIds: string[] }) => {
-        const byTrigger = new Map<string, number>()
-        for (const call of slack.callsTo('views.open')) byTrigger.set(String(call.args.trigger_id), callArrivals.get(call) ?? Number.NaN)
-        const found = triggerIds.map((id) => byTrigger.get(id))
+        const found = triggerIds.map((id) => opened.get(id))
         return found.every((at) => at !== undefined) ? found : undefined
       },
+      postedCount: () => posts.alertIds.length,
       scimExchanges: () => exchanges,
       setRateLimit: ({ limit }: { limit?: RateLimit }) => scim.setRateLimit(limit),
       scimUsersLeft: () => scim.users.size,
-      slackCalls: () => {
-        const counts: Record<string, Record<string, number>> = {}
-        for (const call of slack.calls) {
-          const status = String(call.status)
-          const perMethod = (counts[call.method] ??= {})
-          perMethod[status] = (perMethod[status] ?? 0) + 1
-        }
-        return counts
-      },
-      posting: (): PostingReport => {
-        const posts = slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === undefined)
-        const ok = posts.filter((call) => call.status === 200)
-        return {
-          alertIds: topLevel().map((message) => alertIdsIn(message)[0] ?? ''),
-          firstMs: callArrivals.get(ok[0]!) ?? Number.NaN,
-          lastMs: callArrivals.get(ok[ok.length - 1]!) ?? Number.NaN,
-          rateLimited: posts.filter((call) => call.status === 429).length,
-        }
-      },
+      posting: (): PostingReport => ({
+        alertIds: posts.alertIds,
+        firstMs: posts.arrivals[0] ?? Number.NaN,
+        lastMs: posts.arrivals[posts.arrivals.length - 1] ?? Number.NaN,
+        rateLimited: posts.rateLimited,
+      }),
       redisUsedMemory: async () => {
         const client = new Redis(redis.url, { lazyConnect: true })
         await client.connect()
@@ -133,6 +123,14 @@ async function main(options: ServicesOptions): Promise<void> {
       await redis.stop()
     },
   )
+}
+
+/** An alert message's first button carries the alert id. */
+function firstButtonValue(blocks: unknown): string | undefined {
+  for (const block of Array.isArray(blocks) ? (blocks as Array<{ elements?: Array<{ value?: unknown }> }>) : []) {
+    for (const element of block.elements ?? []) if (typeof element.value === 'string') return element.value
+  }
+  return undefined
 }
 
 await main(JSON.parse(process.argv[2] ?? '{}') as ServicesOptions)

@@ -30,19 +30,20 @@ export interface Stack {
 /** Every child started, so a failure or the watchdog can stop them all. */
 export const running = new Set<Child<unknown>>()
 
-function start<Info>(name: string, file: string, arg: unknown, execArgv: string[] = []): Child<Info> {
-  const child = new Child<Info>(name, new URL(file, import.meta.url), [JSON.stringify(arg)], execArgv)
+function start<Info>(name: string, file: string, args: unknown[], execArgv: string[] = []): Child<Info> {
+  const child = new Child<Info>(name, new URL(file, import.meta.url), args.map((arg) => JSON.stringify(arg)), execArgv)
   running.add(child as Child<unknown>)
   void child.exited.then(() => running.delete(child as Child<unknown>))
   return child
 }
 
-export async function startStack(options: ServicesOptions, withBaseline: boolean): Promise<Stack> {
-  const services = start<ServicesInfo>('services', './services.ts', options)
+/** `botEnv`: more environment variables for the bot. */
+export async function startStack(options: ServicesOptions, withBaseline: boolean, botEnv: Record<string, string> = {}): Promise<Stack> {
+  const services = start<ServicesInfo>('services', './services.ts', [options])
   const servicesInfo = await services.ready
   // --expose-gc: the memory part measures resident memory after a full collection.
-  const bot = start<BotInfo>('bot', './bot.ts', servicesInfo, ['--expose-gc'])
-  const baseline = withBaseline ? start<BaselineInfo>('baseline', './baseline.ts', servicesInfo) : undefined
+  const bot = start<BotInfo>('bot', './bot.ts', [servicesInfo, botEnv], ['--expose-gc'])
+  const baseline = withBaseline ? start<BaselineInfo>('baseline', './baseline.ts', [servicesInfo]) : undefined
   const [botInfo, baselineInfo] = await Promise.all([bot.ready, baseline?.ready])
   const children = (): Array<[string, Child<unknown>]> => [['bot', bot], ['services', services], ...(baseline ? [['baseline', baseline] as [string, Child<unknown>]] : [])]
   return {
