@@ -17,6 +17,7 @@ import { TimerStore } from './jobs/timers.js'
 import { countedSlackOptions, createMetrics } from './metrics.js'
 import { HealthStore } from './store/health.js'
 import { MuteStore } from './store/mutes.js'
+import { OffboardStore } from './store/offboard.js'
 import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
 import { requestRun } from './jobs/reconcile-jobs.js'
@@ -101,6 +102,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const queues = new JobQueues(redis as unknown as ConnectionOptions, retry, (error) => logger.warn({ err: error }, 'queue connection problem'))
   const timers = new TimerStore(redis)
   const mutes = new MuteStore(redis)
+  const offboard = new OffboardStore(redis)
   const now = options.now ?? (() => new Date())
   const providers = ProviderRegistry.fromConfig(config.integrations, { timeoutMs: options.providerTimeoutMs ?? 15_000, now })
   const approval = approvalPolicy(config.integrations, providers, config.approvalTtlMs)
@@ -114,6 +116,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     health: new HealthStore(redis),
     mutes,
     approvals,
+    offboard,
     metrics,
     queues,
     providers,
@@ -131,6 +134,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     approvals,
     approval,
     timers,
+    offboard,
     queues,
     providers,
     logger,

@@ -60,7 +60,8 @@ export function confirmAction(deps: HandlerDeps) {
       return
     }
     await ack()
-    await startAction(deps, client, alert, claim.request, choices, log)  }
+    await startAction(deps, client, alert, claim.request, choices, log)
+  }
 }
 
 /** The answers to the adapter's questions: one select per `question:<id>` input block. */
