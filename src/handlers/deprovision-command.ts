@@ -77,7 +77,7 @@ function usage(alertChannelId: string, problem: string | undefined): string {
   const lines = [
     ...(problem ? [`⚠️ ${problem}`] : []),
     `Usage: ${EXAMPLE} finds that person in every integrated service and offboards them everywhere, identity provider first.`,
-    '`/deprovision status` checks every integration’s credentials; `/deprovision mutes` lists muted alerts.',
+    '`/deprovision status` checks every integration’s credentials; `/deprovision mutes` lists muted alerts; `/deprovision scan [integration]` compares every integration (or one) with the identity provider now.',
     `Account alerts are in <#${alertChannelId}>: each has the buttons its service supports.`,
   ]
   return lines.join('\n')

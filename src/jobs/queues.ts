@@ -75,9 +75,8 @@ export class JobQueues {
     this.actions = new Queue<ActionJob>(ACTION_QUEUE, options)
     this.timers = new Queue<TimerJob>(TIMER_QUEUE, options)
     this.reconcile = new Queue<ReconcileJob>(RECONCILE_QUEUE, options)
-    this.reconcile.on('error', onError)
     this.offboard = new Queue<OffboardJob>(OFFBOARD_QUEUE, options)
-    for (const queue of [this.postAlert, this.actions, this.timers, this.offboard]) queue.on('error', onError)
+    for (const queue of this.all()) queue.on('error', onError)
   }
 
   async enqueuePostAlert(alertId: string): Promise<void> {
@@ -121,7 +120,7 @@ export class JobQueues {
   /** Jobs waiting or delayed per queue, for the metrics. */
   async depth(): Promise<Record<string, number>> {
     const entries = await Promise.all(
-      [this.postAlert, this.actions, this.timers, this.offboard].map(async (queue) => {
+      this.all().map(async (queue) => {
         const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized')
         return [queue.name, Object.values(counts).reduce((sum, n) => sum + n, 0)] as const
       }),
@@ -130,8 +129,12 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    await this.reconcile.close()
-    await Promise.all([this.postAlert.close(), this.actions.close(), this.timers.close(), this.offboard.close()])
+    await Promise.all(this.all().map((queue) => queue.close()))
+  }
+
+  /** Every queue, so error handling, metrics and closing never miss one. */
+  private all(): Queue[] {
+    return [this.postAlert, this.actions, this.timers, this.reconcile, this.offboard] as Queue[]
   }
 }
 
