@@ -580,15 +580,27 @@ async function clearSessions(ctx: Context, id: string): Promise<void> {
  * cursor is Okta's `after` value from the `Link: <...>; rel="next"` header. Admin roles are
  * one call per user, so pages leave `isAdmin` out: listAdmins answers that.
  */
+/**
+ * Okta's plain user list leaves DEPROVISIONED (deactivated) users out, yet they are the
+ * departed people reconciliation looks for: after the plain list, the walk goes on
+ * through `filter=status eq "DEPROVISIONED"`. The cursor says which list and where:
+ * `<after>` in the plain list, `deprovisioned:<after>` in the second.
+ */
+const DEPROVISIONED_CURSOR = 'deprovisioned:'
+
 async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
-  const response = await ctx.http.send({ method: 'GET', path: '/api/v1/users', query: { limit: USERS_PAGE_LIMIT, after: cursor } })
+  const deprovisioned = cursor?.startsWith(DEPROVISIONED_CURSOR) ?? false
+  const after = (deprovisioned ? cursor?.slice(DEPROVISIONED_CURSOR.length) : cursor) || undefined
+  const filter = deprovisioned ? { filter: 'status eq "DEPROVISIONED"' } : {}
+  const response = await ctx.http.send({ method: 'GET', path: '/api/v1/users', query: { ...filter, limit: USERS_PAGE_LIMIT, after } })
   const users = parseUsers(response.body, response.status)
   const next = nextLink(response.headers.link)
-  const nextCursor = next ? afterOf(ctx, next, '/api/v1/users', 'users') : undefined
-  if (nextCursor !== undefined && nextCursor === cursor) {
+  const nextAfter = next ? afterOf(ctx, next, '/api/v1/users', 'users') : undefined
+  if (nextAfter !== undefined && nextAfter === after) {
     throw new ProviderError({ kind: 'rejected', detail: "Okta's next link for users repeats the same page" })
   }
-  return { accounts: users.map((user) => toAccount(user)), ...(nextCursor ? { nextCursor } : {}) }
+  const nextCursor = nextAfter !== undefined ? `${deprovisioned ? DEPROVISIONED_CURSOR : ''}${nextAfter}` : deprovisioned ? undefined : DEPROVISIONED_CURSOR
+  return { accounts: users.map((user) => toAccount(user)), ...(nextCursor !== undefined ? { nextCursor } : {}) }
 }
 
 /** Everyone with an admin role assignment (GET /api/v1/iam/assignees/users), each read with their roles. */

@@ -19,7 +19,7 @@ beforeAll(async () => {
       users: [
         { id: '00u-ada', login: 'ada@example.com', firstName: 'Ada', roles: ['SUPER_ADMIN'] },
         { id: '00u-bob', login: 'bob@example.com', firstName: 'Bob' },
-        { id: '00u-dave', login: 'dave@example.com', firstName: 'Dave', status: 'SUSPENDED' },
+        { id: '00u-dave', login: 'dave@example.com', firstName: 'Dave', status: 'DEPROVISIONED' }, // deactivated: Okta's plain list leaves him out
         { id: '00u-fay', login: 'fay@example.com', firstName: 'Fay', status: 'SUSPENDED' },
         { id: '00u-olivia', login: 'olivia.owner@example.com', firstName: 'Olivia' },
       ],

@@ -497,20 +497,23 @@ describe('Okta provider: delete', () => {
 })
 
 describe('Okta provider: listAccounts', () => {
-  it('pages through GET /api/v1/users with the after cursor of the Link header', async () => {
+  it('pages through GET /api/v1/users with the after cursor of the Link header, then through the deactivated users a plain list leaves out', async () => {
     for (let i = 0; i < 250; i++) sandbox.addUser({ id: `00u-many-${String(i).padStart(3, '0')}`, login: `many${i}@example.com` })
 
     const first = await provider.listAccounts!()
     const second = await provider.listAccounts!(first.nextCursor)
+    const third = await provider.listAccounts!(second.nextCursor)
 
     expect(sandbox.requests[0]?.query).toEqual({ limit: '200' })
     expect(first.accounts).toHaveLength(200)
     expect(first.nextCursor).toBe(first.accounts.at(-1)?.id)
     expect(sandbox.requests[1]?.query).toEqual({ limit: '200', after: first.nextCursor })
-    expect(second.nextCursor).toBeUndefined()
     // 11 seeds + 250, less the one DEPROVISIONED user Okta leaves out of a plain list.
     expect(first.accounts.length + second.accounts.length).toBe(260)
     expect([...first.accounts, ...second.accounts].some((a) => a.id === '00u-erin')).toBe(false)
+    expect(sandbox.requests[2]?.query).toEqual({ limit: '200', filter: 'status eq "DEPROVISIONED"' })
+    expect(third.accounts.map((a) => [a.id, a.status])).toEqual([['00u-erin', 'suspended']])
+    expect(third.nextCursor).toBeUndefined()
     expect(first.accounts.find((a) => a.id === '00u-bob')).toEqual({
       id: '00u-bob',
       email: 'bob@example.com',
