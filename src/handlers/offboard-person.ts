@@ -11,6 +11,7 @@ import { newDraftId, normalizeEmail } from '../store/offboard.js'
 import { noticeModal } from '../views/modals.js'
 import { alreadyRunningText, offboardModal } from '../views/offboard.js'
 import { permalinkOf } from './permalink.js'
+import { STORE_UNAVAILABLE_TEXT } from './request-action.js'
 import type { HandlerDeps } from './deps.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
@@ -26,7 +27,7 @@ export async function offboardPerson(deps: HandlerDeps, { ack, command, client, 
     running = await deps.offboard.activeRun(email)
   } catch (error) {
     log.error({ err: error }, 'could not read offboarding runs')
-    await respond({ response_type: 'ephemeral', text: '⚠️ The bot’s store (Redis) is unavailable, so nothing was started. Try again in a minute; if it persists, check the bot’s Redis.' })
+    await respond({ response_type: 'ephemeral', text: STORE_UNAVAILABLE_TEXT })
     return
   }
   if (running) {
@@ -65,7 +66,7 @@ export async function offboardPerson(deps: HandlerDeps, { ack, command, client, 
     await deps.offboard.createDraft(draft)
   } catch (error) {
     log.error({ err: error }, 'could not store the offboarding draft')
-    await show(noticeModal('Store unavailable', '⚠️ The bot’s store (Redis) is unavailable, so nothing was looked up or changed. Try again in a minute.'))
+    await show(noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT))
     return
   }
 

@@ -19,6 +19,7 @@ import { noticeModal } from '../views/modals.js'
 import { alreadyRunningText } from '../views/offboard.js'
 import { isActor, type HandlerDeps } from './deps.js'
 import { permalinkOf } from './permalink.js'
+import { STORE_UNAVAILABLE_TEXT } from './request-action.js'
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
 type ViewStateValues = Record<string, Record<string, ViewStateValue>>
@@ -34,7 +35,14 @@ export function submitOffboarding(deps: HandlerDeps) {
       await ack({ response_action: 'update', view: noticeModal('Not allowed', '🔒 Only the security team’s actors may offboard people. Ask an admin to add your Slack user ID to ACTORS.') })
       return
     }
-    const draft = metadata ? await deps.offboard.getDraft(metadata.draftId) : null
+    let draft
+    try {
+      draft = metadata ? await deps.offboard.getDraft(metadata.draftId) : null
+    } catch (error) {
+      log.error({ err: error }, 'could not read the offboarding draft')
+      await ack({ response_action: 'update', view: noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT) })
+      return
+    }
     if (!draft || draft.actor !== actor) {
       await ack({ response_action: 'update', view: noticeModal('Out of date', 'This offboarding form is out of date (it expires after two hours). Run `/deprovision` with the email again.') })
       return
@@ -53,7 +61,14 @@ export function submitOffboarding(deps: HandlerDeps) {
     }
 
     const run: Run = { id: newRunId(), email: draft.email, actor, createdAt: (deps.now ?? (() => new Date()))().toISOString(), steps: decided.steps, untouched: decided.untouched }
-    const begun = await deps.offboard.begin(run)
+    let begun
+    try {
+      begun = await deps.offboard.begin(run)
+    } catch (error) {
+      log.error({ err: error }, 'could not start the offboarding run')
+      await ack({ response_action: 'update', view: noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT) })
+      return
+    }
     if (begun.status === 'running') {
       const running = await deps.offboard.getRun(begun.runId)
       const text = running ? alreadyRunningText(running, await permalinkOf(deps.announcer, running.message)) : 'Offboarding of this person is already running.'

@@ -63,7 +63,7 @@ async function confirmationFor(message: StoredMessage): Promise<StoredView> {
 const deletesOf = (id: string) => env.scim.requests.filter((r) => r.method === 'DELETE' && r.path === `/Users/${id}`)
 
 describe('while Redis restarts', () => {
-  it('the bot says it is not ready, refuses an alert, a click and a confirmation with a clear error, then serves them all once Redis is back', async () => {
+  it('the bot says it is not ready, refuses an alert, a click, a confirmation and /deprovision with a clear error, then serves them all once Redis is back', async () => {
     expect(await readiness()).toEqual({ status: 200, body: { status: 'ready' } })
     const clicked = await postedAlert('oli@example.com')
     const confirmed = await postedAlert('pam@example.com')
@@ -83,6 +83,12 @@ describe('while Redis restarts', () => {
     const submitted = await env.submit(view)
     expect(submitted.status).toBe(200)
     expect(JSON.stringify(submitted.body)).toMatch(/nothing was done.*try again/i)
+
+    const opensBefore = env.slack.callsTo('views.open').length
+    await env.command('oli@example.com')
+    const offboard = await env.slack.waitFor('response_url', (c) => /nothing was done.*try again/i.test(JSON.stringify(c.args)))
+    expect(offboard.args).toMatchObject({ response_type: 'ephemeral' })
+    expect(env.slack.callsTo('views.open')).toHaveLength(opensBefore)
 
     await startRedisAgain()
     // Nothing was claimed or written while Redis was away: the same confirmation now goes through.
