@@ -45,8 +45,7 @@ export async function ackPart(options: AckOptions): Promise<PartResult> {
       const t0 = performance.now() + 10
       let slot = 0
       for (let round = from; round < to; round += 1) {
-        const streams = KINDS.flatMap((kind) => (['bot', 'bare'] as const).map((target) => ({ kind, target })))
-        streams.sort(() => Math.random() - 0.5)
+        const streams = shuffled(KINDS.flatMap((kind) => (['bot', 'bare'] as const).map((target) => ({ kind, target }))))
         for (const { kind, target } of streams) {
           await sleepUntil(t0 + slot * interval)
           slot += 1
@@ -98,6 +97,15 @@ export async function ackPart(options: AckOptions): Promise<PartResult> {
   } finally {
     await stack.stop()
   }
+}
+
+/** Fisher-Yates: every order equally likely. */
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j]!, items[i]!]
+  }
+  return items
 }
 
 function summary(answers: readonly Answer[]): { latency: ReturnType<typeof percentiles>; failed: string } {
