@@ -33,28 +33,25 @@ const MODELS = [
 ] as const
 
 export async function bulkPart(options: BulkOptions): Promise<PartResult> {
-  const runs = MODELS.length
-  const stack = await startStack({ users: runs * options.accounts, scimLatencyMs: options.latencyMs }, false, options.workers ? { WORKER_CONCURRENCY: String(options.workers) } : {})
-  try {
-    const prepared = await prepareConfirmations(stack, 0, runs * options.accounts, 'bulk')
-    const result: PartResult = { rows: [], figures: {} }
-    for (const [run, { model, key }] of MODELS.entries()) {
-      const first = run * options.accounts
-      const views = prepared.views.slice(first, first + options.accounts)
-      const { rows, figures } = await bulkRun(stack, options, { requests: options.limit, windowMs: 1_000, model }, key, views, first)
+  const result: PartResult = { rows: [], figures: {} }
+  // A fresh stack per model: the stand-in's work grows with the messages it holds, and neither run should pay for the other's.
+  for (const { model, key } of MODELS) {
+    const stack = await startStack({ users: options.accounts, scimLatencyMs: options.latencyMs }, false, options.workers ? { WORKER_CONCURRENCY: String(options.workers) } : {})
+    try {
+      const prepared = await prepareConfirmations(stack, 0, options.accounts, `bulk-${key}`)
+      const { rows, figures } = await bulkRun(stack, options, { requests: options.limit, windowMs: 1_000, model }, key, prepared.views)
       result.rows.push(...rows)
       Object.assign(result.figures, figures)
+    } finally {
+      await stack.stop()
     }
-    return result
-  } finally {
-    await stack.stop()
   }
+  return result
 }
 
-async function bulkRun(stack: Stack, options: BulkOptions, limit: RateLimit, key: string, views: StoredView[], first: number): Promise<PartResult> {
+async function bulkRun(stack: Stack, options: BulkOptions, limit: RateLimit, key: string, views: StoredView[]): Promise<PartResult> {
   await stack.services.call('setRateLimit', { limit })
   await stack.reset()
-  const usersBefore = await stack.services.call<number>('scimUsersLeft')
   const machine = new MachineProbe()
   const pool = slackPool(stack.botUrl)
   const started = sharedClockMs()
@@ -62,15 +59,14 @@ async function bulkRun(stack: Stack, options: BulkOptions, limit: RateLimit, key
   const acks = await paced(views.length, 200, (i) => sendTo(pool, '/slack/events', submitView(views[i]!)))
   await pool.close()
   const lowerBoundS = (REQUESTS_PER_DELETION * options.accounts) / options.limit
-  const goal = usersBefore - options.accounts
-  await poll(async () => ((await stack.services.call<number>('scimUsersLeft')) <= goal ? true : undefined), lowerBoundS * 4_000 + 30_000, 'every account deleted', 250)
+  await poll(async () => ((await stack.services.call<number>('scimUsersLeft')) === 0 ? true : undefined), lowerBoundS * 4_000 + 30_000, 'every account deleted', 250)
   const exchanges = await stack.services.call<ScimExchange[]>('scimExchanges')
   const cpu = cpuLine(machine, await stack.stats())
 
   const deletes = exchanges.filter((e) => e.method === 'DELETE' && e.status < 300)
   const perAccount = new Map<string, number>()
   for (const e of deletes) perAccount.set(e.path, (perAccount.get(e.path) ?? 0) + 1)
-  const lost = Array.from({ length: options.accounts }, (_, i) => `/Users/${benchUserId(first + i)}`).filter((path) => !perAccount.has(path)).length
+  const lost = Array.from({ length: options.accounts }, (_, i) => `/Users/${benchUserId(i)}`).filter((path) => !perAccount.has(path)).length
   const repeated = [...perAccount.values()].filter((count) => count > 1).length
   const totalS = (Math.max(...deletes.map((e) => e.arrivedMs)) - started) / 1000
   const limited = exchanges.filter((e) => e.status === 429).length
