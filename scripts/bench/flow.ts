@@ -60,7 +60,10 @@ export async function flowPart(options: FlowOptions): Promise<PartResult> {
     const directModal = diffs(await opened(directTriggers), directStarted)
 
     // Confirm to action.
-    const views = await poll(() => stack.services.call<StoredView[] | undefined>('confirmations', { alertIds: alertIds.slice(0, n) }), 60_000, 'the confirmation modals')
+    const views = await poll(async () => {
+      const found = await stack.services.call<Array<StoredView | null>>('confirmations', { alertIds: alertIds.slice(0, n) })
+      return found.includes(null) ? undefined : (found as StoredView[])
+    }, 60_000, 'the confirmation modals')
     const submitSent: number[] = []
     const deleteStarted: number[] = []
     await paced(2 * n, options.rate, async (step) => {

@@ -89,10 +89,9 @@ async function main(options: ServicesOptions): Promise<void> {
         if (!alertIds.every((id) => posts.ts.has(id))) return undefined
         return alertIds.map((id) => slack.message(LOCAL.channel, posts.ts.get(id)!))
       },
-      /** The filled-in confirmation modal of each alert, or undefined while some are still loading. */
+      /** The filled-in confirmation modal of each alert, null where there is none (yet). */
       confirmations: ({ alertIds }: { alertIds: string[] }) => {
-        if (!alertIds.every((id) => confirmationViews.has(id))) return undefined
-        return alertIds.map((id) => slack.view(confirmationViews.get(id)!))
+        return alertIds.map((id) => (confirmationViews.has(id) ? slack.view(confirmationViews.get(id)!) : null))
       },
       /** When the views.open carrying each trigger_id arrived (shared clock), or undefined while some have not. */
       viewsOpened: ({ triggerIds }: { triggerIds: string[] }) => {
