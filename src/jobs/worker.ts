@@ -1,7 +1,8 @@
 /**
  * Starts the BullMQ workers of one replica: alert posting (one at a time), provider
  * actions, and timers. Failed attempts back off exponentially, or as long as the
- * service's Retry-After asked.
+ * service's Retry-After asked; a provider action refused with a Retry-After pauses the
+ * whole action queue that long instead (pauseQueueWhenRateLimited).
  */
 import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq'
 import type { JobContext } from './context.js'
