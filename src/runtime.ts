@@ -109,6 +109,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const approvals = new ApprovalStore(redis)
 
   const metrics = createMetrics(() => queues.depth())
+  const slackClientOptions = { slackApiUrl: config.slack.apiUrl, logger: boltLogger(logger, 'slack-web-api'), ...countedSlackOptions(metrics, slackRetry) }
   const jobs: JobContext = {
     alerts,
     audit,
@@ -120,7 +121,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     metrics,
     queues,
     providers,
-    slack: new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: boltLogger(logger, 'slack-web-api'), ...countedSlackOptions(metrics, slackRetry) }),
+    slack: new WebClient(config.slack.botToken, slackClientOptions),
+    poster: new WebClient(config.slack.botToken, { ...slackClientOptions, rejectRateLimitedCalls: true }),
     alertChannelId: config.alertChannelId,
     logger,
     retry,

@@ -24,6 +24,11 @@ export interface JobContext {
   queues: JobQueues
   providers: ProviderRegistry
   slack: WebClient
+  /**
+   * Posts new alerts. It does not wait out a 429 itself (`rejectRateLimitedCalls`): @slack/web-api would add its
+   * retry backoff on top of Retry-After, so the posting queue pauses for exactly Retry-After instead.
+   */
+  poster: WebClient
   alertChannelId: string
   logger: Logger
   retry: RetryPolicy

@@ -11,7 +11,7 @@ export async function postAlert(ctx: JobContext, job: Job<PostAlertJob>): Promis
   // Say a broken integration is broken on the alert itself, before anyone clicks.
   const health = (await ctx.health.all())[alert.integration]
   const broken = health && !health.ok ? describeProblem(health.problem) : undefined
-  const posted = await ctx.slack.chat.postMessage({
+  const posted = await ctx.poster.chat.postMessage({
     channel: ctx.alertChannelId,
     ...(await alertSurface(alert, ctx.providers, ctx.mutes, broken ? { broken } : {})),
   })

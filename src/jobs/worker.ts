@@ -1,9 +1,10 @@
 /**
  * Starts the BullMQ workers of one replica: alert posting (one at a time), provider
  * actions, and timers. Failed attempts back off exponentially, or as long as the
- * service's Retry-After asked; a provider action refused with a Retry-After pauses the
- * whole action queue that long instead (pauseQueueWhenRateLimited).
+ * refusal's Retry-After asked; a provider action or an alert post refused with a
+ * Retry-After pauses its whole queue that long instead (pauseQueueWhenRateLimited).
  */
+import { ErrorCode, type WebAPIRateLimitedError } from '@slack/web-api'
 import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq'
 import type { JobContext } from './context.js'
 import { advanceOffboard } from './advance-offboard.js'
@@ -12,10 +13,16 @@ import { ACTION_QUEUE, OFFBOARD_QUEUE, POST_ALERT_QUEUE, QUEUE_PREFIX, TIMER_QUE
 import { RetryLaterError, runAction } from './run-action.js'
 import { runTimer } from './run-timer.js'
 
+/** How long a refusal asks to wait: a service's 429 with Retry-After, or Slack's 429 (from a client that rejects rate-limited calls). */
+export function retryAfterMsOf(error: unknown): number | undefined {
+  if (error instanceof RetryLaterError) return error.problem.kind === 'rate-limited' ? error.problem.retryAfterMs : undefined
+  const slack = error as Partial<WebAPIRateLimitedError> | undefined
+  return slack?.code === ErrorCode.RateLimitedError && typeof slack.retryAfter === 'number' ? slack.retryAfter * 1_000 : undefined
+}
+
 export function backoffDelay(policy: RetryPolicy, attemptsMade: number, error?: Error): number {
-  if (error instanceof RetryLaterError && error.problem.kind === 'rate-limited' && error.problem.retryAfterMs !== undefined) {
-    return Math.max(error.problem.retryAfterMs, policy.baseDelayMs / 4)
-  }
+  const retryAfterMs = retryAfterMsOf(error)
+  if (retryAfterMs !== undefined) return Math.max(retryAfterMs, policy.baseDelayMs / 4)
   return Math.min(policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1), policy.maxDelayMs)
 }
 
@@ -26,16 +33,18 @@ const MAX_RATE_LIMITED_STARTS = 100
 
 /**
  * A 429 that says how long to wait pauses the whole queue (every replica) that long and puts the job back
- * without using an attempt. A burst then waits once, together, instead of each job sleeping its own
- * Retry-After, coming back with the others and being refused again until its attempts run out.
+ * at the head of the queue without using an attempt. A burst then waits once, together, instead of each job
+ * sleeping its own Retry-After, coming back with the others and being refused again until its attempts run out;
+ * and a burst of alerts keeps its order.
  */
 export async function pauseQueueWhenRateLimited(queue: Queue, job: Job, work: () => Promise<void>): Promise<void> {
   try {
     await work()
   } catch (error) {
-    const problem = error instanceof RetryLaterError ? error.problem : undefined
-    if (problem?.kind !== 'rate-limited' || problem.retryAfterMs === undefined || job.attemptsStarted > MAX_RATE_LIMITED_STARTS) throw error
-    await queue.rateLimit(problem.retryAfterMs)
+    const retryAfterMs = retryAfterMsOf(error)
+    if (retryAfterMs === undefined || job.attemptsStarted > MAX_RATE_LIMITED_STARTS) throw error
+    // Retry-After: 0 asks for no pause (and Redis refuses a zero expiry): the job goes back and is taken again.
+    if (retryAfterMs > 0) await queue.rateLimit(retryAfterMs)
     throw new RateLimitError()
   }
 }
@@ -58,7 +67,11 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
     return work().finally(() => stop())
   }
   const workers = [
-    new Worker<PostAlertJob>(POST_ALERT_QUEUE, (job) => timed(POST_ALERT_QUEUE, () => postAlert(ctx, job)), { ...common, concurrency: 1 }),
+    new Worker<PostAlertJob>(
+      POST_ALERT_QUEUE,
+      (job) => timed(POST_ALERT_QUEUE, () => pauseQueueWhenRateLimited(ctx.queues.postAlert, job, () => postAlert(ctx, job))),
+      { ...common, ...PAUSABLE, concurrency: 1 },
+    ),
     new Worker<ActionJob>(
       ACTION_QUEUE,
       (job, token) => timed(ACTION_QUEUE, () => pauseQueueWhenRateLimited(ctx.queues.actions, job, () => runAction(ctx, job, token))),

@@ -20,7 +20,7 @@ const onUnhandled = (reason: unknown) => void unhandled.push(reason)
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled)
   env = await startLocalEnvironment({
-    users: ['ada', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })),
+    users: ['ada', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })),
     retry: { attempts: JOB_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 300 },
     slackRetry: { retries: 2, factor: 1, minTimeout: 50, maxTimeout: 50 },
     providerTimeoutMs: 1_000,
@@ -88,6 +88,22 @@ describe('when Slack fails', () => {
     const text = await metrics()
     expect(sample(text, 'deprovision_bot_slack_api_errors_total', { method: 'chat.postMessage', error: 'http_503' })).toBeGreaterThanOrEqual(2)
     expect(sample(text, 'deprovision_bot_slack_api_retries_total', { reason: 'http_error' })).toBeGreaterThanOrEqual(2)
+  })
+
+  it('keeps a burst of alerts in order and loses none when Slack rate-limits the channel more times than a job has attempts', async () => {
+    const refusals = JOB_ATTEMPTS * 3 + 1 // more than every attempt's client retries together
+    env.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 0 }, refusals)
+    const first = await env.postAlert({ integration: LOCAL.integrationId, email: 'hal@example.com', reason: 'Left the company' })
+    const second = await env.postAlert({ integration: LOCAL.integrationId, email: 'ivy@example.com', reason: 'Left the company' })
+    const postsOf = (alertId: unknown) => env.slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts && JSON.stringify(c.args.blocks).includes(String(alertId)))
+    await eventually('both alerts are posted', () => [first, second].every((a) => postsOf(a.body.alertId).some(succeeded)))
+    expect(postsOf(first.body.alertId).map((c) => c.status)).toEqual([...Array<number>(refusals).fill(429), 200])
+    expect(postsOf(second.body.alertId).map((c) => c.status)).toEqual([200])
+    const [hal, ivy] = ['hal', 'ivy'].map((name) => env.slack.messages(LOCAL.channel).filter((m) => m.text.includes(`${name}@example.com`)))
+    expect(hal).toHaveLength(1)
+    expect(ivy).toHaveLength(1)
+    expect(Number(hal?.[0]?.ts)).toBeLessThan(Number(ivy?.[0]?.ts))
+    expect(sample(await metrics(), 'deprovision_bot_slack_api_errors_total', { method: 'chat.postMessage', error: 'ratelimited' })).toBeGreaterThanOrEqual(refusals)
   })
 
   it('waits as long as Retry-After says when Slack rate-limits the result, then posts it once', async () => {
