@@ -93,6 +93,11 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     identityProvider: z.boolean().optional(),
     /** Offer only these actions (default: all the service supports); an empty list offers none. */
     actions: z.array(z.enum(ACTIONS)).optional(),
+    /**
+     * Send at most this many requests a second to the service (every replica together), so a burst is paced
+     * instead of refused with 429s. Set it a little under the service's own limit; leave it out to send at once.
+     */
+    requestsPerSecond: z.number().positive().max(10_000).optional(),
     /** These actions wait for a second actor's approval before they run (two-person rule). */
     approval: z
       .array(z.enum(ACTIONS))

@@ -17,6 +17,7 @@ import { TimerStore } from './jobs/timers.js'
 import { countedSlackOptions, createMetrics } from './metrics.js'
 import { HealthStore } from './store/health.js'
 import { MuteStore } from './store/mutes.js'
+import { Pacer } from './store/pacer.js'
 import { OffboardStore } from './store/offboard.js'
 import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
@@ -104,7 +105,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const mutes = new MuteStore(redis)
   const offboard = new OffboardStore(redis)
   const now = options.now ?? (() => new Date())
-  const providers = ProviderRegistry.fromConfig(config.integrations, { timeoutMs: options.providerTimeoutMs ?? 15_000, now })
+  const pacer = new Pacer(redis, (error) => logger.warn({ err: error }, 'could not pace a request to a service (Redis); sending it at once'))
+  const providers = ProviderRegistry.fromConfig(config.integrations, {
+    timeoutMs: options.providerTimeoutMs ?? 15_000,
+    now,
+    paceFor: (integration, requestsPerSecond) => pacer.paceFor(integration, requestsPerSecond),
+  })
   const approval = approvalPolicy(config.integrations, providers, config.approvalTtlMs)
   const approvals = new ApprovalStore(redis)
 

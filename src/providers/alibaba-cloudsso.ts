@@ -194,6 +194,7 @@ function createApi(config: AlibabaCloudSsoIntegration, options: ProviderOptions)
     baseUrl: `${endpoint.origin}${basePath}`,
     headers: { accept: 'application/json' },
     timeoutMs: options.timeoutMs,
+    pace: options.pace,
     describeError: describeCloudSsoError,
   })
   const now = options.now ?? (() => new Date())

@@ -125,6 +125,7 @@ export function createAtlassianProvider(config: AtlassianIntegration, options: P
     baseUrl: config.baseUrl,
     headers: { authorization: `Bearer ${config.apiKey}`, accept: 'application/json' },
     timeoutMs: options.timeoutMs,
+    pace: options.pace,
     describeError: describeAtlassianError,
   })
   const { directoryId } = config

@@ -105,6 +105,7 @@ export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration
     baseUrl: config.baseUrl ?? DEFAULT_BASE_URL,
     headers: { accept: 'application/json' },
     timeoutMs: options.timeoutMs,
+    pace: options.pace,
     describeError: describeGoogleError,
   })
   const ctx: Context = { http, tokens, service: config.displayName, domain: config.domain, adminEmail: config.adminEmail, now }

@@ -18,6 +18,8 @@ export interface HttpClientOptions {
   headers?: Record<string, string>
   /** Deadline for one whole call (connect, headers and body). */
   timeoutMs?: number
+  /** Waited for before each request (the integration's pace); the deadline starts after it. */
+  pace?: () => Promise<void>
   /** Reads the service's error body (parsed JSON, or the raw text) into a one-line detail. */
   describeError?: (status: number, body: unknown) => string | undefined
 }
@@ -65,6 +67,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function send<T>(req: HttpRequest): Promise<HttpResponse<T>> {
     const url = joinUrl(options.baseUrl, req.path, req.query)
     const redact = (text: string) => redactSecrets(text, [...secrets, ...secretValues(req.headers ?? {})])
+    await options.pace?.()
     const signal = AbortSignal.timeout(timeoutMs)
     let status: number
     let headers: Record<string, string>

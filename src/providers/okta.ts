@@ -96,6 +96,7 @@ export function createOktaProvider(config: OktaIntegration, options: ProviderOpt
     baseUrl: orgUrl,
     headers: { authorization: `SSWS ${config.apiToken}`, accept: 'application/json' },
     timeoutMs: options.timeoutMs,
+    pace: options.pace,
     describeError: describeOktaError,
   })
   const ctx: Context = { http: withOktaProblems(http), service: config.displayName, org: new URL(orgUrl) }

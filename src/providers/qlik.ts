@@ -103,6 +103,7 @@ export function createQlikProvider(config: QlikIntegration, options: ProviderOpt
     baseUrl: tenantUrl,
     headers: { authorization: `Bearer ${config.apiKey}`, accept: 'application/json' },
     timeoutMs: options.timeoutMs,
+    pace: options.pace,
     describeError: describeQlikError,
   })
   const ctx: Context = { http, service: config.displayName, tenant: new URL(tenantUrl) }

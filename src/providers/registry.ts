@@ -47,7 +47,7 @@ export class ProviderRegistry {
   static fromConfig(integrations: IntegrationConfig[], options: ProviderOptions = {}): ProviderRegistry {
     const owners = new Map(integrations.flatMap((integration) => (integration.integrationOwner ? [[integration.id, integration.integrationOwner] as const] : [])))
     return new ProviderRegistry(
-      integrations.map((integration) => limitActions(createProvider(integration, options), integration.actions)),
+      integrations.map((integration) => limitActions(createProvider(integration, withPace(integration, options)), integration.actions)),
       owners,
       new Set(integrations.filter((integration) => integration.identityProvider).map((integration) => integration.id)),
     )
@@ -96,6 +96,11 @@ export class ProviderRegistry {
 function limitActions(provider: Provider, allowed: readonly Action[] | undefined): Provider {
   if (!allowed) return provider
   return { ...provider, capabilities: new Set([...provider.capabilities].filter((action) => allowed.includes(action))) }
+}
+
+/** An integration configured with `requestsPerSecond` gets its own pace; the others send at once. */
+function withPace(integration: IntegrationConfig, { paceFor, ...options }: ProviderOptions): ProviderOptions {
+  return paceFor && integration.requestsPerSecond ? { ...options, pace: paceFor(integration.id, integration.requestsPerSecond) } : options
 }
 
 function createProvider(integration: IntegrationConfig, options: ProviderOptions): Provider {

@@ -8,7 +8,7 @@ import { createHttpClient } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import { isAdmin } from './guards.js'
-import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider } from './types.js'
+import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
 
 export const SCIM_JSON = 'application/scim+json'
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
@@ -16,10 +16,6 @@ export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
-
-export interface ScimProviderOptions {
-  timeoutMs?: number
-}
 
 // Lenient where real servers differ (booleans sent as "True"), strict on what the adapter needs (id).
 const looseBoolean = z.union([z.boolean(), z.string()])
@@ -44,7 +40,7 @@ const listResponseSchema = z.object({
 
 type ScimUser = z.infer<typeof scimUserSchema>
 
-export function createScimProvider(config: ScimIntegration, options: ScimProviderOptions = {}): Provider {
+export function createScimProvider(config: ScimIntegration, options: ProviderOptions = {}): Provider {
   const http = createHttpClient({
     baseUrl: config.baseUrl,
     headers: {
@@ -52,6 +48,7 @@ export function createScimProvider(config: ScimIntegration, options: ScimProvide
       accept: `${SCIM_JSON}, application/json`,
     },
     timeoutMs: options.timeoutMs,
+    pace: options.pace,
     describeError: describeScimError,
   })
   const service = config.displayName

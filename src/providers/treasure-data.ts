@@ -87,6 +87,7 @@ export function createTreasureDataProvider(config: TreasureDataIntegration, opti
     baseUrl: treasureDataBaseUrl(config),
     headers: { authorization: `TD1 ${config.apiKey}`, accept: 'application/json' },
     timeoutMs: options.timeoutMs,
+    pace: options.pace,
     describeError: describeTreasureDataError,
   })
   const ctx: Context = { http, service: config.displayName }

@@ -154,4 +154,8 @@ export interface ProviderOptions {
   timeoutMs?: number
   /** The clock, so scheduled dates can be tested. */
   now?: () => Date
+  /** Waited for before each request to the service (the integration's configured pace, shared by every replica). */
+  pace?: () => Promise<void>
+  /** Makes the pace of an integration configured with `requestsPerSecond` (ProviderRegistry.fromConfig). */
+  paceFor?: (integration: string, requestsPerSecond: number) => () => Promise<void>
 }

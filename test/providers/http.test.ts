@@ -90,6 +90,31 @@ describe('HTTP client: requests', () => {
   })
 })
 
+describe('HTTP client: pacing', () => {
+  it('waits for the pace before each request, and starts the deadline only after it', async () => {
+    const order: string[] = []
+    reply = (_req, res) => {
+      order.push('request')
+      res.writeHead(204).end()
+    }
+    const paced = createHttpClient({
+      baseUrl: origin,
+      timeoutMs: 200,
+      pace: async () => {
+        order.push('pace')
+        await new Promise((resolve) => setTimeout(resolve, 300))
+      },
+    })
+    try {
+      await paced.send({ method: 'GET', path: '/one' })
+      await paced.send({ method: 'DELETE', path: '/two' })
+    } finally {
+      await paced.close()
+    }
+    expect(order).toEqual(['pace', 'request', 'pace', 'request'])
+  })
+})
+
 describe('HTTP client: 2xx answers', () => {
   it('parses a JSON body, including +json media types, and lower-cases header names', async () => {
     reply = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/scim+json', 'X-Thing': 'y' }).end('{"ok":true}')

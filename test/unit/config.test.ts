@@ -91,6 +91,12 @@ describe('configuration', () => {
     expect(problemsOf(validEnv, 'a: [unclosed')[0]).toMatch(/^PROVIDERS_FILE: \/etc\/providers.yml is not valid YAML/)
   })
 
+  it('reads an integration\'s pace (requestsPerSecond) and refuses one that is not a positive number', () => {
+    expect(loadConfig(validEnv, files(`${PROVIDERS}  requestsPerSecond: 9.5\n`)).integrations[0]?.requestsPerSecond).toBe(9.5)
+    expect(problemsOf(validEnv, `${PROVIDERS}  requestsPerSecond: 0\n`)[0]).toMatch(/entry 1 \(acme-scim\): requestsPerSecond:/)
+    expect(problemsOf(validEnv, `${PROVIDERS}  requestsPerSecond: fast\n`)[0]).toMatch(/entry 1 \(acme-scim\): requestsPerSecond:/)
+  })
+
   it('treats an empty variable as unset, so defaults apply', () => {
     expect(loadConfig({ ...validEnv, PORT: '', REDIS_URL: ' ' }, files(PROVIDERS)).port).toBe(3000)
   })
