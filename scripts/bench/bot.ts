@@ -3,19 +3,19 @@
  * workers) configured as a user would, talking to the "services" process. Nothing
  * else runs here, so its CPU and memory are the bot's own.
  *
- * Arguments: JSON ServicesInfo, then JSON environment variables for the bot (may be {}).
+ * Arguments: JSON ServicesInfo, then a JSON BotSetup (may be {}).
  */
 import { createLogger } from '../../src/logger.js'
 import { startRuntime } from '../../src/runtime.js'
 import { benchConfig } from './config.js'
 import { serve } from './ipc.js'
 import { ProcessProbe, residentMiB } from './measure.js'
-import type { BotInfo, ServicesInfo } from './protocol.js'
+import type { BotInfo, BotSetup, ServicesInfo } from './protocol.js'
 
-async function main(services: ServicesInfo, env: Record<string, string>): Promise<void> {
+async function main(services: ServicesInfo, setup: BotSetup): Promise<void> {
   const probe = new ProcessProbe()
-  const runtime = await startRuntime(benchConfig(services, env), { logger: createLogger('silent'), host: '127.0.0.1', stopGraceMs: 2_000 })
+  const runtime = await startRuntime(benchConfig(services, setup), { logger: createLogger('silent'), host: '127.0.0.1', stopGraceMs: 2_000 })
   serve({ url: runtime.url } satisfies BotInfo, { reset: () => probe.reset(), stats: () => probe.stats(), memory: () => residentMiB() }, () => runtime.stop())
 }
 
-await main(JSON.parse(process.argv[2] ?? '{}') as ServicesInfo, JSON.parse(process.argv[3] ?? '{}') as Record<string, string>)
+await main(JSON.parse(process.argv[2] ?? '{}') as ServicesInfo, JSON.parse(process.argv[3] ?? '{}') as BotSetup)

@@ -2,14 +2,13 @@
 import { stringify as stringifyYaml } from 'yaml'
 import { loadConfig, type Config } from '../../src/config.js'
 import { LOCAL } from '../../src/sandbox/local-environment.js'
-import type { ServicesInfo } from './protocol.js'
+import type { BotSetup, ServicesInfo } from './protocol.js'
 
 const PROVIDERS_FILE = 'bench-providers.yml'
 
-/** `env`: more environment variables for the bot (WORKER_CONCURRENCY...). */
-export function benchConfig(services: ServicesInfo, env: Record<string, string> = {}): Config {
+export function benchConfig(services: ServicesInfo, { env = {}, scimEntry = {} }: BotSetup = {}): Config {
   const providers = stringifyYaml([
-    { id: LOCAL.integrationId, type: 'scim', displayName: LOCAL.integrationName, baseUrl: services.scimUrl, token: '${ACME_SCIM_TOKEN}' },
+    { id: LOCAL.integrationId, type: 'scim', displayName: LOCAL.integrationName, baseUrl: services.scimUrl, token: '${ACME_SCIM_TOKEN}', ...scimEntry },
   ])
   const variables = {
     SLACK_BOT_TOKEN: LOCAL.botToken,

@@ -44,3 +44,11 @@ export interface PostingReport {
 export const benchEmail = (i: number): string => `bench.${i}@example.com`
 export const benchUserId = (i: number): string => `u-bench-${i}`
 
+
+/** How the bench sets up the bot beyond its defaults. */
+export interface BotSetup {
+  /** More environment variables (WORKER_CONCURRENCY...). */
+  env?: Record<string, string>
+  /** More fields for the SCIM integration's providers-file entry (requestsPerSecond...). */
+  scimEntry?: Record<string, unknown>
+}

@@ -11,7 +11,7 @@ import { blockActionsPayload, interactionBody, newResponseUrl, newTriggerId, sig
 import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
 import { Child } from './ipc.js'
 import { poll, sleep, sleepUntil, type ProcessStats } from './measure.js'
-import { benchEmail, type BaselineInfo, type BotInfo, type ServicesInfo, type ServicesOptions } from './protocol.js'
+import { benchEmail, type BaselineInfo, type BotInfo, type BotSetup, type ServicesInfo, type ServicesOptions } from './protocol.js'
 
 export interface Stack {
   services: Child<ServicesInfo>
@@ -38,11 +38,11 @@ function start<Info>(name: string, file: string, args: unknown[], execArgv: stri
 }
 
 /** `botEnv`: more environment variables for the bot. */
-export async function startStack(options: ServicesOptions, withBaseline: boolean, botEnv: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(options: ServicesOptions, withBaseline: boolean, botSetup: BotSetup = {}): Promise<Stack> {
   const services = start<ServicesInfo>('services', './services.ts', [options])
   const servicesInfo = await services.ready
   // --expose-gc: the memory part measures resident memory after a full collection.
-  const bot = start<BotInfo>('bot', './bot.ts', [servicesInfo, botEnv], ['--expose-gc'])
+  const bot = start<BotInfo>('bot', './bot.ts', [servicesInfo, botSetup], ['--expose-gc'])
   const baseline = withBaseline ? start<BaselineInfo>('baseline', './baseline.ts', [servicesInfo]) : undefined
   const [botInfo, baselineInfo] = await Promise.all([bot.ready, baseline?.ready])
   const children = (): Array<[string, Child<unknown>]> => [['bot', bot], ['services', services], ...(baseline ? [['baseline', baseline] as [string, Child<unknown>]] : [])]
