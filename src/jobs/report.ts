@@ -1,20 +1,34 @@
 /**
  * Tells Slack what happened: the result in the alert's thread plus the updated
- * alert, once per attempt; and the progress of a multi-step action as one thread
- * message edited in place.
+ * alert, once per attempt; a result Slack refused on every attempt of its job is
+ * posted later from durable timers; and the progress of a multi-step action as one
+ * thread message edited in place.
  */
 import { threadOf, type Alert, type AlertState, type Request } from '../alerts/alert.js'
 import type { Outcome, Progress } from '../providers/types.js'
 import { alertSurface } from '../alerts/surface.js'
 import { outcomeReply, progressReply } from '../views/thread.js'
 import type { JobContext } from './context.js'
+import type { Timer } from './timers.js'
 
-/** Posts the settled result of `attempt`, unless it was already posted (a re-run after a Slack failure). */
-export async function reportOnce(ctx: JobContext, alertId: string, attempt: number): Promise<void> {
+const MINUTE_MS = 60_000
+
+/** How long each later try of an unreported result waits (a Slack outage of minutes, then of hours); then it is given up. */
+export const REPORT_RETRY_DELAYS_MS = [5 * MINUTE_MS, 15 * MINUTE_MS, 60 * MINUTE_MS, 240 * MINUTE_MS]
+
+type ReportRetry = Extract<Timer, { kind: 'report-retry' }>
+/** Which settled result to report: the alert, the action and its attempt. */
+export type Unreported = Pick<ReportRetry, 'alertId' | 'action' | 'attempt'>
+
+/**
+ * Posts the settled result of `attempt`, unless it was already posted (a re-run after a Slack failure, a
+ * replica's timer). Answers whether this call reported it.
+ */
+export async function reportOnce(ctx: JobContext, alertId: string, attempt: number): Promise<boolean> {
   const alert = await ctx.alerts.get(alertId)
-  if (!alert || (await ctx.alerts.wasReported(alertId, attempt))) return
+  if (!alert || (await ctx.alerts.wasReported(alertId, attempt))) return false
   const outcome = outcomeOf(alert.state)
-  if (!outcome || !('request' in alert.state) || alert.state.request.attempt !== attempt) return
+  if (!outcome || !('request' in alert.state) || alert.state.request.attempt !== attempt) return false
   const integration = ctx.providers.summary(alert.integration)
   const thread = threadOf(alert)
   if (thread) {
@@ -23,6 +37,54 @@ export async function reportOnce(ctx: JobContext, alertId: string, attempt: numb
   }
   await advanceRunOf(ctx, alert, `${attempt}`)
   await ctx.alerts.markReported(alertId, attempt)
+  return true
+}
+
+/**
+ * Arms the durable timer of the `retry`-th later try of a result Slack refused, so it is posted once Slack is
+ * back, from any replica, without asking the service again. After the last delay, gives up: the alert message
+ * still says "in progress", so the warning and the audit entry are where people learn the result went unposted.
+ */
+export async function reportLater(ctx: JobContext, result: Unreported, retry: number): Promise<void> {
+  const log = ctx.logger.child({ ...result, retry })
+  const delayMs = REPORT_RETRY_DELAYS_MS[retry - 1]
+  if (delayMs === undefined) {
+    log.warn('gave up reporting the result: Slack refused it every time; the alert message still says in progress')
+    await auditUnreported(ctx, result, retry - 1)
+    return
+  }
+  const due = new Date(ctx.now().getTime() + delayMs)
+  await ctx.timers.schedule({ kind: 'report-retry', ...result, retry }, due)
+  log.info({ due }, 'the result could not be reported; trying again later')
+}
+
+/** A `report-retry` timer came due: posts the result (nothing when it was posted meanwhile), or arms the next try. */
+export async function retryReport(ctx: JobContext, timer: ReportRetry): Promise<void> {
+  const result: Unreported = { alertId: timer.alertId, action: timer.action, attempt: timer.attempt }
+  const log = ctx.logger.child({ ...result, retry: timer.retry })
+  try {
+    log.info((await reportOnce(ctx, result.alertId, result.attempt)) ? 'result reported late' : 'nothing to report: already reported, or the alert moved on')
+  } catch (error) {
+    log.warn({ err: error }, 'the later report failed too')
+    await reportLater(ctx, result, timer.retry + 1)
+  }
+}
+
+/** The audit trail of a result that was never posted: the outcome settled, but nobody in Slack was told. */
+async function auditUnreported(ctx: JobContext, result: Unreported, laterTries: number): Promise<void> {
+  const alert = await ctx.alerts.get(result.alertId)
+  if (!alert || !('request' in alert.state)) return
+  const { request } = alert.state
+  await ctx.audit.append({
+    event: alert.state.kind === 'failed' ? 'action-failed' : 'action-completed',
+    alertId: alert.id,
+    actor: request.actor,
+    action: request.action,
+    integration: alert.integration,
+    email: alert.email,
+    outcome: 'unreported',
+    detail: `Slack refused the result on every attempt of the job and ${laterTries} later tries; the alert message still says in progress`,
+  })
 }
 
 /** A step of an offboarding run moved: the run may release its next steps and redraws its checklist. */

@@ -2,7 +2,8 @@
  * Runs one confirmed action: asks the provider (or polls its pending task), retries
  * what a retry can fix, records the result once per attempt, arms the timers of a
  * scheduled deletion, then reports. A re-run of the same job (a crash, a Slack
- * failure while reporting) finds the attempt settled and only reports.
+ * failure while reporting) finds the attempt settled and only reports; when Slack
+ * refuses the report on the job's last attempt, durable timers report it later.
  */
 import { DelayedError, type Job } from 'bullmq'
 import type { Alert, AlertState, Request } from '../alerts/alert.js'
@@ -13,7 +14,7 @@ import type { Outcome } from '../providers/types.js'
 import { REMINDER_DAYS } from '../views/thread.js'
 import type { JobContext } from './context.js'
 import type { ActionJob } from './queues.js'
-import { reportOnce, reportProgress } from './report.js'
+import { reportLater, reportOnce, reportProgress } from './report.js'
 
 const DAY_MS = 24 * 3600 * 1000
 
@@ -47,7 +48,7 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
       throw new DelayedError()
     }
     if (outcome.kind === 'failed') ctx.metrics.providerErrors.inc({ integration: alert.integration, problem: outcome.problem.kind })
-    if (outcome.kind === 'failed' && isRetryable(outcome.problem) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+    if (outcome.kind === 'failed' && isRetryable(outcome.problem) && !isLastAttempt(job)) {
       log.info({ problem: outcome.problem }, 'retryable failure; will try again')
       ctx.metrics.providerRetries.inc({ integration: alert.integration, problem: outcome.problem.kind })
       throw new RetryLaterError(outcome.problem)
@@ -56,7 +57,16 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
     if (await ctx.alerts.settle(alertId, attempt, next)) await recordSettlement(ctx, alert, request, outcome, next)
     log.info({ outcome: outcome.kind }, 'action settled')
   }
-  await reportOnce(ctx, alertId, attempt)
+  await reportOnce(ctx, alertId, attempt).catch(async (error: unknown) => {
+    // The result is settled: once the job has no attempt left, a timer posts it when Slack is back, never acting again.
+    if (isLastAttempt(job)) await reportLater(ctx, { alertId, action, attempt }, 1)
+    throw error
+  })
+}
+
+/** Whether BullMQ would not run the job again after this attempt failed. */
+function isLastAttempt(job: Job<ActionJob>): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
 }
 
 async function actOrPoll(ctx: JobContext, alert: Alert, job: ActionJob): Promise<Outcome> {

@@ -1,7 +1,8 @@
 /**
  * Timer jobs: the sweep that releases due timers, the reminder before a scheduled
- * deletion becomes final, and the end of the grace period. A timer whose alert
- * moved on (the deletion was cancelled, or retried) does nothing.
+ * deletion becomes final, the end of the grace period, and the later tries of a
+ * result Slack refused. A timer whose alert moved on (the deletion was cancelled,
+ * or retried) does nothing.
  */
 import type { Job } from 'bullmq'
 import { threadOf, type AlertState } from '../alerts/alert.js'
@@ -10,7 +11,7 @@ import { expireApproval } from './approval.js'
 import type { JobContext } from './context.js'
 import { checkIntegrations } from './health-check.js'
 import type { TimerJob } from './queues.js'
-import { advanceRunOf, updateAlert } from './report.js'
+import { advanceRunOf, retryReport, updateAlert } from './report.js'
 
 export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<void> {
   const timer = job.data
@@ -25,6 +26,10 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
   }
   if (timer.kind === 'approval-expiry') {
     await expireApproval(ctx, timer)
+    return
+  }
+  if (timer.kind === 'report-retry') {
+    await retryReport(ctx, timer)
     return
   }
   const alert = await ctx.alerts.get(timer.alertId)

@@ -1,12 +1,14 @@
 /**
  * Durable timers for scheduled deletions (a reminder some days before the end, and
- * the end itself) and for requests awaiting approval (their expiry). Timers are members of a Redis sorted set scored by when they are
+ * the end itself), for requests awaiting approval (their expiry), and for results
+ * Slack refused on every attempt of their job (posted later). Timers are members of a Redis sorted set scored by when they are
  * due, swept every minute (and on demand) against the bot's clock; each due timer
  * becomes a BullMQ job with a fixed id, so it survives restarts, runs on any
  * replica and runs once.
  */
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
+import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from '../store/redis.js'
 
 export const TIMERS_KEY = `${KEY_PREFIX}timers`
@@ -15,6 +17,8 @@ export type Timer =
   | { kind: 'deletion-reminder' | 'deletion-final'; alertId: string; attempt: number }
   /** A request awaiting approval that nobody decided on in time. */
   | { kind: 'approval-expiry'; alertId: string; approvalId: string }
+  /** A settled result Slack refused on every attempt of its job, posted later; `retry` counts the later tries, from 1. */
+  | { kind: 'report-retry'; alertId: string; action: Action; attempt: number; retry: number }
 
 /** Lua: take every due member off the set atomically, so two sweepers never both get one. */
 const TAKE_DUE = `
@@ -61,6 +65,17 @@ export class TimerStore {
   }
 }
 
+/**
+ * A fixed id per timer, so a timer released twice runs once. Each later try of a report has its own id: BullMQ keeps
+ * finished jobs for days, and an add under a finished job's id is a no-op.
+ */
 export function timerJobId(timer: Timer): string {
-  return `${timer.kind}.${timer.alertId}.${timer.kind === 'approval-expiry' ? timer.approvalId : timer.attempt}`
+  switch (timer.kind) {
+    case 'approval-expiry':
+      return `${timer.kind}.${timer.alertId}.${timer.approvalId}`
+    case 'report-retry':
+      return `${timer.kind}.${timer.alertId}.${timer.attempt}.${timer.retry}`
+    default:
+      return `${timer.kind}.${timer.alertId}.${timer.attempt}`
+  }
 }

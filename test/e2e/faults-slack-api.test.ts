@@ -3,9 +3,12 @@
  * answer in time: each is retried within bounds, then the person gets an actionable reply;
  * nothing is done twice, no promise is left rejected unhandled, and the bot keeps serving.
  * GET /metrics counts the errors and the retries. (Provider 429 and 5xx, and a single Slack
- * failure while reporting, are in retries.test.ts.)
+ * failure while reporting, are in retries.test.ts; a result reported later, after Slack refused
+ * it on every attempt, in faults-slack-report-later.test.ts.)
  */
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TimerStore } from '../../src/jobs/timers.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
 import type { RecordedCall, StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
 import { eventually, repliesMatching } from '../support/fault-replicas.js'
@@ -132,7 +135,7 @@ describe('when Slack fails', () => {
     expect(JSON.stringify(view.blocks)).toMatch(/cyd@example\.com/)
   })
 
-  it('stops trying to report after the job’s bounded attempts when Slack keeps refusing, without acting again, and keeps serving', async () => {
+  it('stops the job after its bounded attempts when Slack keeps refusing the result, without acting again, leaves the result to a later report, and keeps serving', async () => {
     const message = await deletionUnderWay('dee@example.com')
     env.slack.failNext('chat.postMessage', { error: 'internal_error' }, JOB_ATTEMPTS)
     await eventually('every attempt has tried to report', () => resultPosts(message).length === JOB_ATTEMPTS)
@@ -141,6 +144,9 @@ describe('when Slack fails', () => {
     expect(resultPosts(message)).toHaveLength(JOB_ATTEMPTS)
     expect(deletesOf('u-dee')).toHaveLength(1)
     expect(env.scim.findUser('dee@example.com')).toBeUndefined()
+    const redis = new Redis(env.redisUrl)
+    const timers = await new TimerStore(redis).pending().finally(() => redis.disconnect())
+    expect(timers.map(({ timer }) => timer)).toEqual([expect.objectContaining({ kind: 'report-retry', action: 'delete', attempt: 1, retry: 1 })])
     expect((await fetch(`${env.bot.url}/healthz`)).status).toBe(200)
   })
 })
