@@ -2,7 +2,8 @@
  * The durable background work, as BullMQ queues: posting alert messages (one at a
  * time, so a burst keeps its order and respects Slack's per-channel limit),
  * running provider actions, and timers (scheduled-deletion reminders and ends,
- * plus the sweep that releases them). Job ids make enqueueing idempotent.
+ * approval expiries, later tries of a result Slack refused, plus the sweep that
+ * releases them). Job ids make enqueueing idempotent.
  */
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq'
 import type { Action, Choices, TaskRef } from '../providers/types.js'

@@ -76,13 +76,13 @@ async function auditUnreported(ctx: JobContext, result: Unreported, laterTries: 
   if (!alert || !('request' in alert.state)) return
   const { request } = alert.state
   await ctx.audit.append({
-    event: alert.state.kind === 'failed' ? 'action-failed' : 'action-completed',
+    event: 'result-unreported',
     alertId: alert.id,
     actor: request.actor,
     action: request.action,
     integration: alert.integration,
     email: alert.email,
-    outcome: 'unreported',
+    outcome: alert.state.kind,
     detail: `Slack refused the result on every attempt of the job and ${laterTries} later tries; the alert message still says in progress`,
   })
 }

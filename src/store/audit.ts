@@ -15,6 +15,8 @@ export type AuditEvent =
   | 'action-requested'
   | 'action-completed'
   | 'action-failed'
+  /** An outcome Slack never accepted (every try refused): the alert message still says in progress. */
+  | 'result-unreported'
   | 'alert-muted'
   | 'alert-unmuted'
   | 'approval-requested'

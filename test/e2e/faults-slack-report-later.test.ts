@@ -118,8 +118,8 @@ describe('when Slack refuses a result on every attempt of its job', () => {
     expect(repliesMatching(env, message, RESULT)).toEqual([])
     expect(deletesOf(env, 'u-bob')).toHaveLength(1)
     const entries = await new AuditLog(redis).forAlert(alertId)
-    expect(entries.filter((e) => e.outcome === 'unreported')).toEqual([
-      expect.objectContaining({ event: 'action-completed', action: 'delete', email: 'bob@example.com', actor: LOCAL.actor }),
+    expect(entries.filter((e) => e.event === 'result-unreported')).toEqual([
+      expect.objectContaining({ event: 'result-unreported', action: 'delete', email: 'bob@example.com', actor: LOCAL.actor }),
     ])
   })
 })
