@@ -7,7 +7,9 @@
  * Retry-After beyond it. Prints the time, the bot process's peak memory (RSS and heap,
  * sampled every 20 ms; with --expose-gc also the live heap after a collection, every
  * second) and the time against the lower bound those rate limits set. A first run with a
- * tenth of the accounts per integration shows what memory does as accounts grow tenfold.
+ * tenth of the accounts per integration shows what memory does as accounts grow tenfold; a
+ * last run repeats the full one with each integration paced at 95% of its tenant's limit
+ * (`requestsPerSecond`), so the tenants never have to refuse.
  *
  * Layout: the stand-ins (Okta, the tenants, the Slack stand-in) run in child process
  * "stand-ins", so the memory measured here is the bot's alone; Redis is its own process.
@@ -47,7 +49,11 @@ interface Options {
   integrations: number
   accounts: number
   rate: number
+  /** Configure each integration's requestsPerSecond at this share of --rate (the bot's side only). */
+  paceShare?: number
 }
+
+const PACE_SHARE = 0.95
 
 interface StandIns {
   oktaUrl: string
@@ -175,17 +181,20 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   await measure({ ...options, accounts: Math.max(STRANGERS + 1, Math.round(options.accounts / 10)) })
   await measure(options)
+  await measure({ ...options, paceShare: PACE_SHARE })
 }
 
 async function measure(options: Options): Promise<void> {
-  console.log(`Reconciliation: ${options.people} identity-provider users against ${options.integrations} integrations of ${options.accounts} accounts, ${options.rate} requests/s per tenant`)
+  const pace = options.paceShare ? options.rate * options.paceShare : undefined
+  const paced = pace ? `, each integration paced at ${pace}/s` : ''
+  console.log(`Reconciliation: ${options.people} identity-provider users against ${options.integrations} integrations of ${options.accounts} accounts, ${options.rate} requests/s per tenant${paced}`)
   const setupStarted = Date.now()
   const redisServer = await startRedisServer()
   const { child, standIns } = await startStandIns(`--people=${options.people} --integrations=${options.integrations} --accounts=${options.accounts} --rate=${options.rate}`.split(' '))
   const directory = mkdtempSync(join(tmpdir(), 'bench-reconcile-'))
   const entries = [
     { id: 'okta', type: 'okta', displayName: 'Okta', orgUrl: standIns.oktaUrl, apiToken: '${OKTA_TOKEN}', identityProvider: true },
-    ...standIns.tenants.map((tenant, i) => ({ id: `qlik-${i}`, type: 'qlik', displayName: `Qlik tenant ${i}`, tenantUrl: tenant.url, apiKey: `\${QLIK_KEY_${i}}` })),
+    ...standIns.tenants.map((tenant, i) => ({ id: `qlik-${i}`, type: 'qlik', displayName: `Qlik tenant ${i}`, tenantUrl: tenant.url, apiKey: `\${QLIK_KEY_${i}}`, ...(pace ? { requestsPerSecond: pace } : {}) })),
   ]
   const providersFile = join(directory, 'providers.yml')
   writeFileSync(providersFile, stringifyYaml(entries))
