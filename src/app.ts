@@ -1,9 +1,8 @@
 /**
  * Builds the Bolt app: HTTP (POST /slack/events, signed requests) or Socket Mode
  * when an app-level token is configured, with the bot's own routes on the same
- * port: POST /alerts for detectors, GET /healthz and GET /readyz.
+ * port: POST /alerts for detectors, and the probes (GET /healthz, /readyz, /metrics).
  */
-import type { ServerResponse } from 'node:http'
 import { App, LogLevel, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt'
 import type { RetryOptions } from '@slack/web-api'
 import type { Redis } from 'ioredis'
@@ -12,11 +11,10 @@ import type { Config } from './config.js'
 import type { HandlerDeps } from './handlers/deps.js'
 import { appHomeDeps, registerAppHome } from './handlers/app-home.js'
 import { registerHandlers } from './handlers/index.js'
-import { sendJson } from './http.js'
 import type { Logger } from './logger.js'
 import { countedSlackOptions, type Metrics } from './metrics.js'
+import { probeRoutes } from './probes.js'
 import { createGuardedReceiver } from './slack-receiver.js'
-import { isReady } from './store/redis.js'
 
 export interface AppDeps extends HandlerDeps, IngestDeps {
   redis: Redis
@@ -25,12 +23,7 @@ export interface AppDeps extends HandlerDeps, IngestDeps {
 }
 
 export function createSlackApp(config: Config, deps: AppDeps): App {
-  const customRoutes: CustomRoute[] = [
-    { path: '/alerts', method: ['POST'], handler: createIngestRoute(deps) },
-    { path: '/healthz', method: ['GET'], handler: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
-    { path: '/readyz', method: ['GET'], handler: (_req, res) => void readiness(deps.redis, res) },
-    { path: '/metrics', method: ['GET'], handler: (_req, res) => void metricsRoute(deps.metrics, res) },
-  ]
+  const customRoutes: CustomRoute[] = [{ path: '/alerts', method: ['POST'], handler: createIngestRoute(deps) }, ...probeRoutes(deps)]
   const common = {
     token: config.slack.botToken,
     logger: boltLogger(deps.logger),
@@ -52,17 +45,6 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
   registerHandlers(app, { ...deps, alertChannelId: config.alertChannelId })
   registerAppHome(app, appHomeDeps(deps, deps.redis, config.reconcile.settings))
   return app
-}
-
-async function readiness(redis: Redis, res: ServerResponse): Promise<void> {
-  const ready = await isReady(redis)
-  sendJson(res, ready ? 200 : 503, ready ? { status: 'ready' } : { status: 'not ready', redis: 'unreachable' })
-}
-
-async function metricsRoute(metrics: Metrics, res: ServerResponse): Promise<void> {
-  const body = await metrics.registry.metrics()
-  res.writeHead(200, { 'content-type': metrics.registry.contentType })
-  res.end(body)
 }
 
 /** Bolt (and any Slack WebClient) logs through pino, so its lines are structured and redacted like ours. */

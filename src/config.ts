@@ -22,6 +22,9 @@ const SLACK_ID = /^[A-Z][A-Z0-9]{2,}$/
 /** Five or six cron fields (BullMQ's job scheduler reads them), or "off". */
 const CRON_OR_OFF = /^(off|(\S+\s+){4,5}\S+)$/
 const DEFAULT_RECONCILE_SCHEDULE = '0 6 * * *'
+/** What one process does: everything, only the HTTP side (Slack, POST /alerts), or only the background work. */
+export const BOT_ROLES = ['all', 'web', 'worker'] as const
+export type BotRole = (typeof BOT_ROLES)[number]
 const commaList = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
 
 const envSchema = z
@@ -58,6 +61,7 @@ const envSchema = z
     RECONCILE_INACTIVE_DAYS: z.coerce.number({ error: 'expected a number of days' }).int().min(1).max(3650).default(DEFAULT_INACTIVE_DAYS),
     RECONCILE_KINDS: commaList.pipe(z.array(z.enum(FINDING_KINDS, { error: `expected some of ${FINDING_KINDS.join(', ')}` }))).default([...FINDING_KINDS]),
     RECONCILE_EXTERNAL_DOMAINS: commaList.pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'expected domains such as partner.example'))).default([]),
+    BOT_ROLE: z.enum(BOT_ROLES, { error: `expected ${BOT_ROLES.join(', ')}` }).default('all'),
     APPROVAL_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive('expected more than 0 hours').max(30 * 24, 'expected at most 720 hours (30 days)').default(24),
   })
 
@@ -217,6 +221,8 @@ export interface Config {
   }
   /** How long a request awaiting approval waits before it expires. */
   approvalTtlMs: number
+  /** What this process does (BOT_ROLE); main.ts turns it into runtime options. */
+  role: BotRole
 }
 
 type Env = Record<string, string | undefined>
@@ -225,7 +231,8 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
   const present = withoutBlanks(env)
   const parsed = envSchema.safeParse(present)
   // Checked apart from the schema so it is reported together with every other problem.
-  const needsSecret = !present.SLACK_APP_TOKEN && !present.SLACK_SIGNING_SECRET
+  // A worker answers no Slack request, so it has no signature to check.
+  const needsSecret = !present.SLACK_APP_TOKEN && !present.SLACK_SIGNING_SECRET && present.BOT_ROLE !== 'worker'
   if (!parsed.success || needsSecret) {
     const problems = (parsed.error?.issues ?? []).map((issue) => `${String(issue.path[0])}: ${issue.message}`)
     if (needsSecret) problems.push('SLACK_SIGNING_SECRET: required over HTTP (set SLACK_APP_TOKEN instead to use Socket Mode)')
@@ -253,6 +260,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
       settings: { kinds: new Set(e.RECONCILE_KINDS), inactiveDays: e.RECONCILE_INACTIVE_DAYS, externalDomains: e.RECONCILE_EXTERNAL_DOMAINS },
     },
     approvalTtlMs: e.APPROVAL_TTL_HOURS * 3_600_000,
+    role: e.BOT_ROLE,
   }
 }
 

@@ -1,10 +1,11 @@
 /**
- * Entry point: validate the configuration, start the bot, stop cleanly on SIGTERM/SIGINT
- * (stop taking requests, let in-flight jobs finish or hand them back, close Redis).
+ * Entry point: validate the configuration, start the bot in its role (BOT_ROLE: all, web
+ * or worker), stop cleanly on SIGTERM/SIGINT (stop taking requests, let in-flight jobs
+ * finish or hand them back, close Redis).
  */
 import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
-import { exitOnSignals, startRuntime } from './runtime.js'
+import { exitOnSignals, ROLE_OPTIONS, startRuntime } from './runtime.js'
 
 async function main(): Promise<void> {
   let config
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const logger = createLogger(config.logLevel)
-  exitOnSignals(await startRuntime(config, { logger }), logger)
+  exitOnSignals(await startRuntime(config, { logger, ...ROLE_OPTIONS[config.role] }), logger)
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,8 @@
 /**
  * Starts one replica of the bot from a validated config: Redis, the Bolt app with
- * its routes, and the background workers. `main.ts`, the demo, the benchmark and
- * the end-to-end tests all start the bot through here, so they run the same thing.
+ * its routes, and the background workers (or only one side of it: ROLE_OPTIONS).
+ * `main.ts`, the demo, the benchmark and the end-to-end tests all start the bot
+ * through here, so they run the same thing.
  */
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
@@ -9,7 +10,7 @@ import type { App } from '@slack/bolt'
 import { WebClient, type RetryOptions } from '@slack/web-api'
 import type { ConnectionOptions } from 'bullmq'
 import { boltLogger, createSlackApp } from './app.js'
-import type { Config } from './config.js'
+import type { BotRole, Config } from './config.js'
 import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
 import type { JobContext } from './jobs/context.js'
 import { checkIntegrations } from './jobs/health-check.js'
@@ -24,6 +25,7 @@ import { startWorkers, type Workers } from './jobs/worker.js'
 import { requestRun } from './jobs/reconcile-jobs.js'
 import { alongside, reconcileContext, startReconcileWorker } from './jobs/reconcile-worker.js'
 import { createLogger, type Logger } from './logger.js'
+import { probeRoutes, startProbeServer } from './probes.js'
 import type { WalkOptions } from './reconcile/pages.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { AlertStore } from './store/alerts.js'
@@ -36,8 +38,11 @@ export interface RuntimeOptions {
   logger?: Logger
   /** Run the background workers in this process (default true). */
   workers?: boolean
-  /** Serve Slack and the HTTP routes (default true); false makes a worker-only process. */
-  serve?: boolean
+  /**
+   * What to serve over HTTP: 'all' (default) Slack, POST /alerts and the probes; 'probes' only
+   * GET /healthz, /readyz and /metrics (a worker replica); false nothing (tests' worker-only processes).
+   */
+  serve?: 'all' | 'probes' | false
   retry?: RetryPolicy
   /** How @slack/web-api retries failed Slack calls (429s always wait for Retry-After). */
   slackRetry?: RetryOptions
@@ -67,6 +72,13 @@ export interface Runtime {
   stop(): Promise<void>
 }
 
+/** What each BOT_ROLE runs: a web replica no workers (so no schedules either), a worker replica only the probes over HTTP. */
+export const ROLE_OPTIONS: Record<BotRole, Pick<RuntimeOptions, 'workers' | 'serve'>> = {
+  all: {},
+  web: { workers: false },
+  worker: { serve: 'probes' },
+}
+
 const SLACK_RETRY: RetryOptions = { retries: 5, factor: 3, minTimeout: 1_000, maxTimeout: 60_000, randomize: true }
 
 /** Whether `work` finished within `ms` (it keeps running either way). */
@@ -84,9 +96,10 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
 
 /** Starts the HTTP receiver and returns the port it got (port 0 picks a free one). */
 async function listen(app: App, port: number, host: string | undefined): Promise<number> {
-  const server = (await app.start({ port, ...(host ? { host } : {}) })) as Server
-  return (server.address() as AddressInfo).port
+  return portOf((await app.start({ port, ...(host ? { host } : {}) })) as Server)
 }
+
+const portOf = (server: Server): number => (server.address() as AddressInfo).port
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel)
@@ -134,7 +147,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     retry,
     now,
   }
-  const app = createSlackApp(config, {
+  const serve = options.serve ?? 'all'
+  // A worker replica answers no Slack request, so it has no Bolt app at all.
+  const app = serve !== 'all' ? undefined : createSlackApp(config, {
     redis,
     alerts,
     audit,
@@ -172,9 +187,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     await queues.scheduleReconciliation(config.integrations.some((integration) => integration.identityProvider) ? config.reconcile.schedule : undefined)
   }
 
-  const serve = options.serve !== false
-  const port = !serve ? 0 : config.slack.appToken ? (await app.start(), config.port) : await listen(app, config.port, options.host)
-  const mode = !serve ? 'worker only' : config.slack.appToken ? 'socket' : 'http'
+  const probes = serve === 'probes' ? await startProbeServer(probeRoutes({ redis, metrics }), config.port, options.host) : undefined
+  const port = probes ? portOf(probes) : !app ? 0 : config.slack.appToken ? (await app.start(), config.port) : await listen(app, config.port, options.host)
+  const mode = probes ? 'worker, probes over http' : !app ? 'worker, no http' : config.slack.appToken ? 'socket' : 'http'
   logger.info({ port, mode, integrations: providers.ids() }, 'deprovision-bot started')
 
   let stopping: Promise<void> | undefined
@@ -185,7 +200,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     checkHealth: () => checkIntegrations(jobs),
     stop() {
       stopping ??= (async () => {
-        if (serve) await app.stop()
+        if (app) await app.stop()
+        if (probes) await new Promise((resolve) => probes.close(resolve))
         // Let running jobs finish, but not forever (Redis may be gone): then hand them back.
         if (workers && !(await within(workers.close(), options.stopGraceMs ?? 20_000))) await within(workers.close(true), 2_000)
         await within(queues.close(), 2_000)
