@@ -2,13 +2,14 @@
  * `npm run bench`: figures for issue 7, each next to a baseline measured in the same run
  * (docs/benchmarks.md says what each one means and what was measured).
  *
- *   npm run bench                  every part, about 6 minutes
+ *   npm run bench                  every part, about 7 minutes
  *   npm run bench -- bulk posting  only these parts
  *   npm run bench -- bulk --limit=50 --latency=20
  *
  * Parts: ack, flow, bulk, posting, memory, ingest, reconcile (scripts/bench-reconcile.ts). Each starts its own processes: this one
  * generates load and prints; "services" runs redis-server, the Slack stand-in and the SCIM
- * sandbox; "bot" runs the real bot (its HTTP receiver and workers); "baseline" runs the bare
+ * sandbox; "bot" runs the real bot (its HTTP receiver and workers; in the ack part also split into
+ * a BOT_ROLE=web "bot" and a BOT_ROLE=worker "worker"); "baseline" runs the bare
  * Bolt app, the plain ingest endpoint and the direct function calls. All on 127.0.0.1.
  *
  * Options (defaults in brackets): --rate [150] --warmup [60] --requests [800] (ack);
@@ -54,7 +55,7 @@ const LIMITS: Record<keyof Options, [number, number]> = {
 
 const PARTS: Record<string, { title: (o: Options) => string; run: (o: Options) => Promise<PartResult> }> = {
   ack: {
-    title: (o) => `ack latency: block_actions, view_submission, slash command; bot vs bare Bolt, ${o.rate} requests/s in all, ${o.requests} per kind per target after ${o.warmup} warm-up`,
+    title: (o) => `ack latency: block_actions, view_submission, slash command; bot vs bare Bolt, all-in-one then split (web + worker), ${o.rate} requests/s in all, ${o.requests} per kind per target after ${o.warmup} warm-up`,
     run: (o) => ackPart({ rate: o.rate, warmup: o.warmup, requests: o.requests }),
   },
   flow: {

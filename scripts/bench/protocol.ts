@@ -51,4 +51,9 @@ export interface BotSetup {
   env?: Record<string, string>
   /** More fields for the SCIM integration's providers-file entry (requestsPerSecond...). */
   scimEntry?: Record<string, unknown>
+  /**
+   * Run the bot as two processes on the same Redis, BOT_ROLE=web (the bench's "bot": Slack, POST /alerts)
+   * and BOT_ROLE=worker (the jobs), instead of one BOT_ROLE=all process.
+   */
+  split?: boolean
 }

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
+import type { BotRole } from '../../src/config.js'
 import { requestActionId } from '../../src/constants.js'
 import { LOCAL } from '../../src/sandbox/local-environment.js'
 import { blockActionsPayload, interactionBody, newResponseUrl, newTriggerId, signedHeaders, slashCommandBody, viewSubmissionPayload } from '../../src/sandbox/slack-signing.js'
@@ -16,6 +17,7 @@ import { benchEmail, type BaselineInfo, type BotInfo, type BotSetup, type Servic
 export interface Stack {
   services: Child<ServicesInfo>
   servicesInfo: ServicesInfo
+  /** The process that answers HTTP: the whole bot, or its web side when `split`. */
   bot: Child<BotInfo>
   botUrl: string
   baseline?: Child<BaselineInfo>
@@ -37,15 +39,19 @@ function start<Info>(name: string, file: string, args: unknown[], execArgv: stri
   return child
 }
 
-/** `botEnv`: more environment variables for the bot. */
+const inRole = (setup: BotSetup, role: BotRole): BotSetup => ({ ...setup, env: { ...setup.env, BOT_ROLE: role } })
+
+/** `botSetup.split`: the bot as a web process ("bot") and a worker process ("worker"). */
 export async function startStack(options: ServicesOptions, withBaseline: boolean, botSetup: BotSetup = {}): Promise<Stack> {
   const services = start<ServicesInfo>('services', './services.ts', [options])
   const servicesInfo = await services.ready
   // --expose-gc: the memory part measures resident memory after a full collection.
-  const bot = start<BotInfo>('bot', './bot.ts', [servicesInfo, botSetup], ['--expose-gc'])
+  const bot = start<BotInfo>('bot', './bot.ts', [servicesInfo, botSetup.split ? inRole(botSetup, 'web') : botSetup], ['--expose-gc'])
+  const worker = botSetup.split ? start<BotInfo>('worker', './bot.ts', [servicesInfo, inRole(botSetup, 'worker')]) : undefined
   const baseline = withBaseline ? start<BaselineInfo>('baseline', './baseline.ts', [servicesInfo]) : undefined
-  const [botInfo, baselineInfo] = await Promise.all([bot.ready, baseline?.ready])
-  const children = (): Array<[string, Child<unknown>]> => [['bot', bot], ['services', services], ...(baseline ? [['baseline', baseline] as [string, Child<unknown>]] : [])]
+  const [botInfo, baselineInfo] = await Promise.all([bot.ready, baseline?.ready, worker?.ready])
+  const optional = (name: string, child: Child<unknown> | undefined): Array<[string, Child<unknown>]> => (child ? [[name, child]] : [])
+  const children = (): Array<[string, Child<unknown>]> => [['bot', bot], ...optional('worker', worker), ['services', services], ...optional('baseline', baseline)]
   return {
     services,
     servicesInfo,
@@ -58,7 +64,7 @@ export async function startStack(options: ServicesOptions, withBaseline: boolean
     stats: async () => Object.fromEntries(await Promise.all(children().map(async ([name, child]) => [name, await child.call<ProcessStats>('stats')] as const))),
     // The bot first, while the services it drains into are still there.
     stop: async () => {
-      await Promise.all([bot.stop(), baseline?.stop()])
+      await Promise.all([bot.stop(), worker?.stop(), baseline?.stop()])
       await services.stop()
     },
   }
