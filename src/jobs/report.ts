@@ -26,17 +26,21 @@ export type Unreported = Pick<ReportRetry, 'alertId' | 'action' | 'attempt'>
  */
 export async function reportOnce(ctx: JobContext, alertId: string, attempt: number): Promise<boolean> {
   const alert = await ctx.alerts.get(alertId)
-  if (!alert || (await ctx.alerts.wasReported(alertId, attempt))) return false
+  if (!alert || (await ctx.alerts.reportReached(alertId, attempt, 'reported'))) return false
   const outcome = outcomeOf(alert.state)
   if (!outcome || !('request' in alert.state) || alert.state.request.attempt !== attempt) return false
   const integration = ctx.providers.summary(alert.integration)
   const thread = threadOf(alert)
   if (thread) {
-    await ctx.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...outcomeReply(alert, alert.state.request, outcome, integration) })
+    // The reply is marked once Slack has it, so a re-run after a failed alert update does not post it twice.
+    if (!(await ctx.alerts.reportReached(alertId, attempt, 'replied'))) {
+      await ctx.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...outcomeReply(alert, alert.state.request, outcome, integration) })
+      await ctx.alerts.markReportReached(alertId, attempt, 'replied')
+    }
     await updateAlert(ctx, alert)
   }
   await advanceRunOf(ctx, alert, `${attempt}`)
-  await ctx.alerts.markReported(alertId, attempt)
+  await ctx.alerts.markReportReached(alertId, attempt, 'reported')
   return true
 }
 

@@ -120,6 +120,9 @@ export type ClaimResult =
 
 type StoredData = Omit<Alert, 'state' | 'version'>
 
+/** How far the report of a result got: its thread reply posted, or all of it (reply, alert update, offboarding run). */
+export type ReportStage = 'replied' | 'reported'
+
 export class AlertStore {
   constructor(private readonly redis: Redis) {}
 
@@ -257,12 +260,13 @@ export class AlertStore {
   }
 
   /** Whether the result of `attempt` was already posted to Slack (a re-run job must not post it twice). */
-  async wasReported(id: string, attempt: number): Promise<boolean> {
-    return Number((await this.redis.hget(alertKey(id), 'reportedAttempt')) ?? 0) >= attempt
+  /** Whether the report of `attempt` got as far as `stage` (a re-run after a Slack failure resumes after it). */
+  async reportReached(id: string, attempt: number, stage: ReportStage): Promise<boolean> {
+    return Number((await this.redis.hget(alertKey(id), `${stage}Attempt`)) ?? 0) >= attempt
   }
 
-  async markReported(id: string, attempt: number): Promise<void> {
-    await this.redis.hset(alertKey(id), 'reportedAttempt', attempt)
+  async markReportReached(id: string, attempt: number, stage: ReportStage): Promise<void> {
+    await this.redis.hset(alertKey(id), `${stage}Attempt`, attempt)
   }
 
   /** The ts of the thread message that shows an attempt's progress, once posted. */

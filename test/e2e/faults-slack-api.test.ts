@@ -23,7 +23,7 @@ const onUnhandled = (reason: unknown) => void unhandled.push(reason)
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled)
   env = await startLocalEnvironment({
-    users: ['ada', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })),
+    users: ['ada', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jon'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })),
     retry: { attempts: JOB_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 300 },
     slackRetry: { retries: 2, factor: 1, minTimeout: 50, maxTimeout: 50 },
     providerTimeoutMs: 1_000,
@@ -119,6 +119,21 @@ describe('when Slack fails', () => {
     const text = await metrics()
     expect(sample(text, 'deprovision_bot_slack_api_errors_total', { method: 'chat.postMessage', error: 'ratelimited' })).toBeGreaterThanOrEqual(1)
     expect(sample(text, 'deprovision_bot_slack_api_retries_total', { reason: 'ratelimited' })).toBeGreaterThanOrEqual(1)
+  })
+
+  it('posts the result once when Slack takes the thread reply but refuses the alert update, and updates the alert on the next attempt', async () => {
+    const message = await deletionUnderWay('jon@example.com')
+    // The "in progress" announcement updates the alert too: let it through, then refuse the result's update once.
+    await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && succeeded(c))
+    const updatesBefore = env.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).length
+    env.slack.failNext('chat.update', { error: 'internal_error' })
+    await eventually('the alert is updated after the refusal', () =>
+      env.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).slice(updatesBefore).some(succeeded),
+    )
+    expect(env.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).slice(updatesBefore).map(succeeded)).toEqual([false, true])
+    expect(resultPosts(message)).toHaveLength(1)
+    expect(repliesMatching(env, message, /jon@example\.com was deleted/)).toHaveLength(1)
+    expect(deletesOf('u-jon')).toHaveLength(1)
   })
 
   it('tells the person, in an ephemeral message, to click again when Slack refuses to open the confirmation (ok: false), and does nothing', async () => {
