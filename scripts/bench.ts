@@ -16,6 +16,8 @@
  * --samples [200] --flow-rate [30] (flow); --accounts [1000] --limit [100] --latency [10]
  * --workers [the bot's default] (bulk); --posts [300] --per-second [20] (posting); --alerts [10000] --queued [1000]
  * (memory); --ingest [3000] --concurrency [20] (ingest).
+ *
+ * BENCH_PROF=<dir> writes the bot processes' V8 CPU profiles there (--cpu-prof), to see where their time goes.
  */
 import { spawn } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'

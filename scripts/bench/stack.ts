@@ -46,7 +46,7 @@ export async function startStack(options: ServicesOptions, withBaseline: boolean
   const services = start<ServicesInfo>('services', './services.ts', [options])
   const servicesInfo = await services.ready
   // --expose-gc: the memory part measures resident memory after a full collection.
-  const bot = start<BotInfo>('bot', './bot.ts', [servicesInfo, botSetup.split ? inRole(botSetup, 'web') : botSetup], ['--expose-gc'])
+  const bot = start<BotInfo>('bot', './bot.ts', [servicesInfo, botSetup.split ? inRole(botSetup, 'web') : botSetup], ['--expose-gc', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])])
   const worker = botSetup.split ? start<BotInfo>('worker', './bot.ts', [servicesInfo, inRole(botSetup, 'worker')]) : undefined
   const baseline = withBaseline ? start<BaselineInfo>('baseline', './baseline.ts', [servicesInfo]) : undefined
   const [botInfo, baselineInfo] = await Promise.all([bot.ready, baseline?.ready, worker?.ready])
