@@ -69,19 +69,27 @@ export function countedSlackOptions(metrics: Pick<Metrics, 'slackErrors' | 'slac
         metrics.slackErrors.inc({ method, error: 'request_failed' })
         throw error
       }
-      const error = await slackErrorOf(response)
+      // Read once and handed on as a new Response: response.clone() would tee the body's stream on every call.
+      const body = await response.text()
+      const error = slackErrorOf(response.status, body)
       if (error) metrics.slackErrors.inc({ method, error })
-      return response
+      return new Response(body === '' ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers })
     },
   }
 }
 
 /** The error a Slack answer carries: rate limited, an HTTP failure, or `ok: false` with Slack's error code. */
-export async function slackErrorOf(response: Response): Promise<string | undefined> {
-  if (response.status === 429) return 'ratelimited'
-  if (response.status !== 200) return `http_${response.status}`
-  const body = (await response.clone().json().catch(() => undefined)) as { ok?: boolean; error?: unknown } | undefined
-  return body?.ok === false ? String(body.error ?? 'unknown') : undefined
+export function slackErrorOf(status: number, body: string): string | undefined {
+  if (status === 429) return 'ratelimited'
+  if (status !== 200) return `http_${status}`
+  // Parsed only when it may say ok: false; the client parses every answer anyway.
+  if (!/"ok"\s*:\s*false/.test(body)) return undefined
+  try {
+    const answer = JSON.parse(body) as { ok?: boolean; error?: unknown }
+    return answer.ok === false ? String(answer.error ?? 'unknown') : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Why @slack/web-api tries a request again: it retries only rate limits, HTTP failures and requests that got no answer. */
