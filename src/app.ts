@@ -29,6 +29,9 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
     logger: boltLogger(deps.logger),
     clientOptions: { slackApiUrl: config.slack.apiUrl, ...countedSlackOptions(deps.metrics, deps.slackRetry) },
     customRoutes,
+    // Bolt's default conversation store keeps state in this process's memory (and builds an Error per request
+    // it misses); no handler uses it, and replicas must share everything through Redis.
+    convoStore: false as const,
   }
   const app = config.slack.appToken
     ? new App({ ...common, appToken: config.slack.appToken, socketMode: true, installerOptions: { port: config.port } })
@@ -36,6 +39,7 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
         token: common.token,
         logger: common.logger,
         clientOptions: common.clientOptions,
+        convoStore: common.convoStore,
         receiver: createGuardedReceiver({ signingSecret: config.slack.signingSecret ?? '', port: config.port, customRoutes, logger: common.logger }),
       })
 
