@@ -64,9 +64,31 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
   })
 }
 
+/**
+ * The job failed for good before it settled its attempt (an unexpected error on its last attempt): settles it as
+ * unconfirmed and reports that with Retry, instead of leaving the alert "in progress" with no way forward. Does
+ * nothing when the attempt was settled (its report is then the report timers' business) or has moved on.
+ */
+export async function settleUnfinished(ctx: JobContext, job: Job<ActionJob>, error: Error): Promise<void> {
+  const { alertId, action, attempt } = job.data
+  const alert = await ctx.alerts.get(alertId)
+  if (alert?.state.kind !== 'in-progress' || alert.state.request.attempt !== attempt) return
+  ctx.logger.warn({ alertId, action, attempt, jobId: job.id, err: error }, 'the action job failed for good before it recorded the result; reporting it as unconfirmed')
+  const outcome = { kind: 'failed', problem: { kind: 'unconfirmed' } } as const
+  const next = settledState(alert.state.request, outcome, ctx.now())
+  if (!(await ctx.alerts.settle(alertId, attempt, next))) return
+  await recordSettlement(ctx, alert, alert.state.request, outcome, next)
+  await reportOnce(ctx, alertId, attempt).catch(() => reportLater(ctx, { alertId, action, attempt }, 1))
+}
+
 /** Whether BullMQ would not run the job again after this attempt failed. */
 function isLastAttempt(job: Job<ActionJob>): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+}
+
+/** Whether a job BullMQ reports failed has no attempt left (attemptsMade then counts the one that failed). */
+export function failedForGood(job: Job<ActionJob>): boolean {
+  return job.attemptsMade >= (job.opts.attempts ?? 1)
 }
 
 async function actOrPoll(ctx: JobContext, alert: Alert, job: ActionJob): Promise<Outcome> {

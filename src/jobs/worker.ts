@@ -10,7 +10,7 @@ import type { JobContext } from './context.js'
 import { advanceOffboard } from './advance-offboard.js'
 import { postAlert } from './post-alert.js'
 import { ACTION_QUEUE, OFFBOARD_QUEUE, POST_ALERT_QUEUE, QUEUE_PREFIX, TIMER_QUEUE, type ActionJob, type OffboardJob, type PostAlertJob, type RetryPolicy, type TimerJob } from './queues.js'
-import { RetryLaterError, runAction } from './run-action.js'
+import { failedForGood, RetryLaterError, runAction, settleUnfinished } from './run-action.js'
 import { runTimer } from './run-timer.js'
 
 /** How long a refusal asks to wait: a service's 429 with Retry-After, or Slack's 429 (from a client that rejects rate-limited calls). */
@@ -61,22 +61,23 @@ export interface Workers {
 export function startWorkers(ctx: JobContext, connection: ConnectionOptions, concurrency: number, lockMs?: number): Workers {
   const settings = { backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(ctx.retry, attemptsMade, error) }
   const common = { connection, prefix: QUEUE_PREFIX, settings, ...(lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {}) }
-  // One poster at a time per process keeps a burst in order and paced by Slack's per-channel limit.
   const timed = <T>(queue: string, work: () => Promise<T>): Promise<T> => {
     const stop = ctx.metrics.jobSeconds.startTimer({ queue })
     return work().finally(() => stop())
   }
+  const actionWorker = new Worker<ActionJob>(
+    ACTION_QUEUE,
+    (job, token) => timed(ACTION_QUEUE, () => pauseQueueWhenRateLimited(ctx.queues.actions, job, () => runAction(ctx, job, token))),
+    { ...common, ...PAUSABLE, concurrency },
+  )
   const workers = [
+    // One poster at a time per process keeps a burst in order and paced by Slack's per-channel limit.
     new Worker<PostAlertJob>(
       POST_ALERT_QUEUE,
       (job) => timed(POST_ALERT_QUEUE, () => pauseQueueWhenRateLimited(ctx.queues.postAlert, job, () => postAlert(ctx, job))),
       { ...common, ...PAUSABLE, concurrency: 1 },
     ),
-    new Worker<ActionJob>(
-      ACTION_QUEUE,
-      (job, token) => timed(ACTION_QUEUE, () => pauseQueueWhenRateLimited(ctx.queues.actions, job, () => runAction(ctx, job, token))),
-      { ...common, ...PAUSABLE, concurrency },
-    ),
+    actionWorker,
     new Worker<TimerJob>(TIMER_QUEUE, (job) => timed(TIMER_QUEUE, () => runTimer(ctx, job)), { ...common, concurrency: 2 }),
     new Worker<OffboardJob>(OFFBOARD_QUEUE, (job, token) => timed(OFFBOARD_QUEUE, () => advanceOffboard(ctx, job, token)), { ...common, concurrency: 2 }),
   ]
@@ -86,6 +87,12 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
     )
     worker.on('error', (error) => ctx.logger.error({ err: error, queue: worker.name }, 'worker error'))
   }
+  actionWorker.on('failed', (job, error) => {
+    if (!job || !failedForGood(job)) return
+    settleUnfinished(ctx, job, error).catch((problem: unknown) =>
+      ctx.logger.error({ err: problem, alertId: job.data.alertId, action: job.data.action, jobId: job.id }, 'could not report an action job that failed for good'),
+    )
+  })
   return {
     async close(force = false) {
       await Promise.all(workers.map((worker) => worker.close(force)))

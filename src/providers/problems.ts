@@ -28,6 +28,8 @@ export type Problem =
   | { kind: 'conflict'; detail: string }
   /** The service rejected the request as malformed, or answered something the adapter cannot read. */
   | { kind: 'rejected'; status?: number; detail: string }
+  /** The bot's job failed for good before it recorded the service's answer: the action may or may not have been done. */
+  | { kind: 'unconfirmed' }
 
 export type ProblemKind = Problem['kind']
 
@@ -78,6 +80,8 @@ export function describeProblem(problem: Problem): string {
       return `conflict: ${problem.detail}`
     case 'rejected':
       return `request rejected${problem.status ? ` (HTTP ${problem.status})` : ''}: ${problem.detail}`
+    case 'unconfirmed':
+      return 'the bot stopped before it recorded the result; the action may or may not have been done'
   }
 }
 

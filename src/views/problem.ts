@@ -136,6 +136,13 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
         nextStep: `Check the account in ${consoleLink} and ${w.lower} it there if it still needs to go.`,
         retryable: false,
       }
+    case 'unconfirmed':
+      return {
+        headline: `The bot could not confirm whether the account was ${w.past} in ${service}.`,
+        why: `The job stopped on an unexpected error before it recorded ${service}'s answer (the bot's logs have it), so it may or may not have happened.`,
+        nextStep: `Check the account in ${consoleLink}, or try again: the bot looks the account up first and says so if it is already ${w.past}.`,
+        retryable: true,
+      }
   }
 }
 

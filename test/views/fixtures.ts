@@ -42,11 +42,12 @@ export const PROBLEMS: Readonly<Record<ProblemKind, Problem>> = {
   transient: { kind: 'transient', status: 503, detail: 'Service Unavailable' },
   conflict: { kind: 'conflict', detail: 'the user owns 3 spaces; reassign them first' },
   rejected: { kind: 'rejected', status: 400, detail: 'invalid user id' },
+  unconfirmed: { kind: 'unconfirmed' },
 }
 
 export const PROBLEM_LIST: readonly Problem[] = Object.values(PROBLEMS)
 
-export const RETRYABLE_KINDS: readonly ProblemKind[] = ['rate-limited', 'transient', 'last-admin', 'credentials', 'permission', 'conflict']
+export const RETRYABLE_KINDS: readonly ProblemKind[] = ['rate-limited', 'transient', 'last-admin', 'credentials', 'permission', 'conflict', 'unconfirmed']
 export const FINAL_KINDS: readonly ProblemKind[] = ['unsupported', 'api-prohibited', 'integration-owner', 'not-found', 'rejected', 'self']
 
 /** Every alert state (and a failed state per problem kind). */
