@@ -62,6 +62,7 @@ const envSchema = z
     RECONCILE_KINDS: commaList.pipe(z.array(z.enum(FINDING_KINDS, { error: `expected some of ${FINDING_KINDS.join(', ')}` }))).default([...FINDING_KINDS]),
     RECONCILE_EXTERNAL_DOMAINS: commaList.pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'expected domains such as partner.example'))).default([]),
     BOT_ROLE: z.enum(BOT_ROLES, { error: `expected ${BOT_ROLES.join(', ')}` }).default('all'),
+    LOOKUP_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(1, 'expected at least 1 second').max(60, 'expected at most 60 seconds').default(8),
     APPROVAL_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive('expected more than 0 hours').max(30 * 24, 'expected at most 720 hours (30 days)').default(24),
   })
 
@@ -219,6 +220,8 @@ export interface Config {
     schedule?: string
     settings: ReconcileSettings
   }
+  /** How long the confirmation modal and /deprovision wait for each service's account lookup. */
+  lookupTimeoutMs: number
   /** How long a request awaiting approval waits before it expires. */
   approvalTtlMs: number
   /** What this process does (BOT_ROLE); main.ts turns it into runtime options. */
@@ -259,6 +262,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
       ...(e.RECONCILE_SCHEDULE === 'off' ? {} : { schedule: e.RECONCILE_SCHEDULE }),
       settings: { kinds: new Set(e.RECONCILE_KINDS), inactiveDays: e.RECONCILE_INACTIVE_DAYS, externalDomains: e.RECONCILE_EXTERNAL_DOMAINS },
     },
+    lookupTimeoutMs: e.LOOKUP_TIMEOUT_SECONDS * 1_000,
     approvalTtlMs: e.APPROVAL_TTL_HOURS * 3_600_000,
     role: e.BOT_ROLE,
   }

@@ -163,7 +163,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     logger,
     actors: config.actors,
     ingestToken: config.alertIngestToken,
-    preflightTimeoutMs: options.preflightTimeoutMs ?? 8_000,
+    preflightTimeoutMs: options.preflightTimeoutMs ?? config.lookupTimeoutMs,
     now,
     announcer: new WebClient(config.slack.botToken, {
       slackApiUrl: config.slack.apiUrl,

@@ -27,7 +27,7 @@ beforeAll(async () => {
     retry: { attempts: JOB_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 300 },
     slackRetry: { retries: 2, factor: 1, minTimeout: 50, maxTimeout: 50 },
     providerTimeoutMs: 1_000,
-    preflightTimeoutMs: 500,
+    env: { LOOKUP_TIMEOUT_SECONDS: '1' },
   })
 })
 afterAll(async () => {
@@ -172,7 +172,7 @@ describe('when the service does not answer in time', () => {
     env.scim.failNext({ method: 'GET' }, { delayMs: 2_000 })
     const view = await confirmationFor(message)
     expect(JSON.stringify(view.blocks)).toMatch(/could not check.*gus@example\.com.*has not deleted anything/)
-    expect(JSON.stringify(view.blocks)).toMatch(/did not answer within/)
+    expect(JSON.stringify(view.blocks)).toMatch(/did not answer within 1 s/) // LOOKUP_TIMEOUT_SECONDS
     expect(deletesOf('u-gus')).toEqual([])
     // The alert is still open: the next click checks again and offers the confirmation.
     expect(JSON.stringify((await confirmationFor(message)).blocks)).not.toMatch(/could not check/)

@@ -97,6 +97,13 @@ describe('configuration', () => {
     expect(problemsOf(validEnv, `${PROVIDERS}  requestsPerSecond: fast\n`)[0]).toMatch(/entry 1 \(acme-scim\): requestsPerSecond:/)
   })
 
+  it('reads how long account lookups may take (LOOKUP_TIMEOUT_SECONDS, default 8 s) and refuses a value out of range', () => {
+    expect(loadConfig(validEnv, files(PROVIDERS)).lookupTimeoutMs).toBe(8_000)
+    expect(loadConfig({ ...validEnv, LOOKUP_TIMEOUT_SECONDS: '20' }, files(PROVIDERS)).lookupTimeoutMs).toBe(20_000)
+    expect(problemsOf({ ...validEnv, LOOKUP_TIMEOUT_SECONDS: '0' })).toEqual(['LOOKUP_TIMEOUT_SECONDS: expected at least 1 second'])
+    expect(problemsOf({ ...validEnv, LOOKUP_TIMEOUT_SECONDS: 'soon' })).toEqual(['LOOKUP_TIMEOUT_SECONDS: expected a number of seconds'])
+  })
+
   it('treats an empty variable as unset, so defaults apply', () => {
     expect(loadConfig({ ...validEnv, PORT: '', REDIS_URL: ' ' }, files(PROVIDERS)).port).toBe(3000)
   })
