@@ -15,6 +15,7 @@ import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
 import type { JobContext } from './jobs/context.js'
 import { checkIntegrations } from './jobs/health-check.js'
 import { TimerStore } from './jobs/timers.js'
+import { sweep } from './jobs/run-timer.js'
 import { countedSlackOptions, createMetrics } from './metrics.js'
 import { HealthStore } from './store/health.js'
 import { MuteStore } from './store/mutes.js'
@@ -65,7 +66,7 @@ export interface Runtime {
   url: string
   /** Checks every integration now (the periodic check does this every HEALTH_CHECK_INTERVAL_MINUTES). */
   checkHealth(): Promise<IntegrationStatus[]>
-  /** Releases the timers due by the bot's clock now (the periodic sweep does this every minute). */
+  /** Releases the timers due by the bot's clock now and settles actions no job will finish (the periodic sweep does this every minute). */
   sweepTimers(): Promise<number>
   /** Starts a reconciliation run now (of every integration, or these), as the schedule does; answers its id. */
   reconcile(integrations?: string[]): Promise<string>
@@ -195,7 +196,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   let stopping: Promise<void> | undefined
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    sweepTimers: () => timers.releaseDue(now(), queues.timers),
+    sweepTimers: () => sweep(jobs),
     reconcile: (integrations) => requestRun(queues, { kind: 'schedule' }, now(), integrations),
     checkHealth: () => checkIntegrations(jobs),
     stop() {

@@ -13,8 +13,8 @@ import { executeFor } from '../providers/run.js'
 import type { Outcome } from '../providers/types.js'
 import { REMINDER_DAYS } from '../views/thread.js'
 import type { JobContext } from './context.js'
-import type { ActionJob } from './queues.js'
-import { reportLater, reportOnce, reportProgress } from './report.js'
+import { actionJobId, type ActionJob } from './queues.js'
+import { reportLater, reportOnce, reportProgress, type Unreported } from './report.js'
 
 const DAY_MS = 24 * 3600 * 1000
 
@@ -65,20 +65,46 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
 }
 
 /**
- * The job failed for good before it settled its attempt (an unexpected error on its last attempt): settles it as
- * unconfirmed and reports that with Retry, instead of leaving the alert "in progress" with no way forward. Does
- * nothing when the attempt was settled (its report is then the report timers' business) or has moved on.
+ * An attempt whose job ended, or vanished, without settling it (an unexpected error on its last attempt, a job
+ * failed for stalling, a job lost): settles it as unconfirmed and reports that with Retry, instead of leaving the
+ * alert "in progress" with no way forward. Does nothing when the attempt was settled (its report is then the report
+ * timers' business) or has moved on.
  */
-export async function settleUnfinished(ctx: JobContext, job: Job<ActionJob>, error: Error): Promise<void> {
-  const { alertId, action, attempt } = job.data
+export async function settleUnfinished(ctx: JobContext, unfinished: Unreported, why: unknown): Promise<void> {
+  const { alertId, action, attempt } = unfinished
   const alert = await ctx.alerts.get(alertId)
   if (alert?.state.kind !== 'in-progress' || alert.state.request.attempt !== attempt) return
-  ctx.logger.warn({ alertId, action, attempt, jobId: job.id, err: error }, 'the action job failed for good before it recorded the result; reporting it as unconfirmed')
   const outcome = { kind: 'failed', problem: { kind: 'unconfirmed' } } as const
   const next = settledState(alert.state.request, outcome, ctx.now())
   if (!(await ctx.alerts.settle(alertId, attempt, next))) return
+  ctx.logger.warn({ alertId, action, attempt, err: why }, 'an action ended without recording its result; reported as unconfirmed')
   await recordSettlement(ctx, alert, alert.state.request, outcome, next)
-  await reportOnce(ctx, alertId, attempt).catch(() => reportLater(ctx, { alertId, action, attempt }, 1))
+  await reportOnce(ctx, alertId, attempt).catch(() => reportLater(ctx, unfinished, 1))
+}
+
+/** An in-progress attempt this old whose job is gone, failed or finished is unfinished (younger ones may not be queued yet). */
+export const ORPHANED_AFTER_MS = 10 * 60_000
+/** In-progress alerts looked at per sweep, oldest first. */
+const ORPHAN_SCAN = 100
+
+/**
+ * Finds in-progress attempts that no job will ever settle (their job failed for stalling, or was lost) and settles
+ * them as unconfirmed. The timer sweep runs it every minute, on whichever replica takes the sweep.
+ */
+export async function settleOrphans(ctx: JobContext): Promise<number> {
+  const { alerts } = await ctx.alerts.inState('in-progress', ORPHAN_SCAN)
+  let settled = 0
+  for (const alert of alerts) {
+    if (alert.state.kind !== 'in-progress') continue
+    const { action, attempt, at } = alert.state.request
+    if (ctx.now().getTime() - Date.parse(at) < ORPHANED_AFTER_MS) break
+    const job = await ctx.queues.actions.getJob(actionJobId({ alertId: alert.id, action, attempt }))
+    const state = job ? await job.getState() : 'missing'
+    if (state !== 'missing' && state !== 'failed' && state !== 'completed' && state !== 'unknown') continue
+    await settleUnfinished(ctx, { alertId: alert.id, action, attempt }, new Error(`its job is ${state}`))
+    settled += 1
+  }
+  return settled
 }
 
 /** Whether BullMQ would not run the job again after this attempt failed. */

@@ -12,6 +12,16 @@ import type { JobContext } from './context.js'
 import { checkIntegrations } from './health-check.js'
 import type { TimerJob } from './queues.js'
 import { advanceRunOf, retryReport, updateAlert } from './report.js'
+import { settleOrphans } from './run-action.js'
+
+/** The minute's sweep: releases the timers due, and settles actions no job will finish; answers how many timers it released. */
+export async function sweep(ctx: JobContext): Promise<number> {
+  const released = await ctx.timers.releaseDue(ctx.now(), ctx.queues.timers)
+  if (released > 0) ctx.logger.info({ released }, 'due timers released')
+  const orphans = await settleOrphans(ctx)
+  if (orphans > 0) ctx.logger.warn({ orphans }, 'in-progress actions without a live job reported as unconfirmed')
+  return released
+}
 
 export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<void> {
   const timer = job.data
@@ -20,8 +30,7 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
     return
   }
   if (timer.kind === 'sweep') {
-    const released = await ctx.timers.releaseDue(ctx.now(), ctx.queues.timers)
-    if (released > 0) ctx.logger.info({ released }, 'due timers released')
+    await sweep(ctx)
     return
   }
   if (timer.kind === 'approval-expiry') {

@@ -89,7 +89,7 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
   }
   actionWorker.on('failed', (job, error) => {
     if (!job || !failedForGood(job)) return
-    settleUnfinished(ctx, job, error).catch((problem: unknown) =>
+    settleUnfinished(ctx, job.data, error).catch((problem: unknown) =>
       ctx.logger.error({ err: problem, alertId: job.data.alertId, action: job.data.action, jobId: job.id }, 'could not report an action job that failed for good'),
     )
   })
