@@ -68,18 +68,19 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
  * An attempt whose job ended, or vanished, without settling it (an unexpected error on its last attempt, a job
  * failed for stalling, a job lost): settles it as unconfirmed and reports that with Retry, instead of leaving the
  * alert "in progress" with no way forward. Does nothing when the attempt was settled (its report is then the report
- * timers' business) or has moved on.
+ * timers' business) or has moved on. Answers whether this call settled it.
  */
-export async function settleUnfinished(ctx: JobContext, unfinished: Unreported, why: unknown): Promise<void> {
+export async function settleUnfinished(ctx: JobContext, unfinished: Unreported, why: unknown): Promise<boolean> {
   const { alertId, action, attempt } = unfinished
   const alert = await ctx.alerts.get(alertId)
-  if (alert?.state.kind !== 'in-progress' || alert.state.request.attempt !== attempt) return
+  if (alert?.state.kind !== 'in-progress' || alert.state.request.attempt !== attempt) return false
   const outcome = { kind: 'failed', problem: { kind: 'unconfirmed' } } as const
   const next = settledState(alert.state.request, outcome, ctx.now())
-  if (!(await ctx.alerts.settle(alertId, attempt, next))) return
+  if (!(await ctx.alerts.settle(alertId, attempt, next))) return false
   ctx.logger.warn({ alertId, action, attempt, err: why }, 'an action ended without recording its result; reported as unconfirmed')
   await recordSettlement(ctx, alert, alert.state.request, outcome, next)
   await reportOnce(ctx, alertId, attempt).catch(() => reportLater(ctx, unfinished, 1))
+  return true
 }
 
 /** An in-progress attempt this old whose job is gone, failed or finished is unfinished (younger ones may not be queued yet). */
@@ -101,8 +102,7 @@ export async function settleOrphans(ctx: JobContext): Promise<number> {
     const job = await ctx.queues.actions.getJob(actionJobId({ alertId: alert.id, action, attempt }))
     const state = job ? await job.getState() : 'missing'
     if (state !== 'missing' && state !== 'failed' && state !== 'completed' && state !== 'unknown') continue
-    await settleUnfinished(ctx, { alertId: alert.id, action, attempt }, new Error(`its job is ${state}`))
-    settled += 1
+    if (await settleUnfinished(ctx, { alertId: alert.id, action, attempt }, new Error(`its job is ${state}`))) settled += 1
   }
   return settled
 }
