@@ -30,6 +30,8 @@ import { probeRoutes, startProbeServer } from './probes.js'
 import type { WalkOptions } from './reconcile/pages.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { AlertStore } from './store/alerts.js'
+import { AdminLocks } from './store/admin-lock.js'
+import { ownsAttempt } from './jobs/attempt-ownership.js'
 import { AuditLog } from './store/audit.js'
 import { ApprovalStore } from './store/approvals.js'
 import { approvalPolicy } from './handlers/approval.js'
@@ -141,6 +143,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     metrics,
     queues,
     providers,
+    adminLocks: new AdminLocks(redis),
+    ownsAttempt: (job) => ownsAttempt(redis, job),
     slack: new WebClient(config.slack.botToken, slackClientOptions),
     poster: new WebClient(config.slack.botToken, { ...slackClientOptions, rejectRateLimitedCalls: true }),
     alertChannelId: config.alertChannelId,

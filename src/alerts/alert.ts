@@ -42,6 +42,8 @@ export interface Request {
   at: string
   /** The second actor who approved it, when the integration asks for approval (two-person rule). */
   approvedBy?: string
+  /** The service's id of the account the person confirmed: the job acts on that account only, never on another found by the same email. */
+  accountId?: string
 }
 
 /** A request held until a second actor approves it: nothing runs meanwhile. */
@@ -51,6 +53,8 @@ export interface PendingApproval {
   requester: string
   at: string
   expiresAt: string
+  /** The service's id of the account the requester confirmed; the approved action acts on that account only. */
+  accountId?: string
 }
 
 export type AlertState =

@@ -70,6 +70,7 @@ export async function requestApproval(deps: HandlerDeps, { ack, client, alert, c
     requester: actor,
     at: now.toISOString(),
     expiresAt: new Date(now.getTime() + deps.approval.ttlMs).toISOString(),
+    ...(context.accountId ? { accountId: context.accountId } : {}),
   }
   // Record and timer first: a held alert always has both. If the hold loses, the timer finds nothing to expire.
   await deps.approvals.create(alert.id, approval, choices)

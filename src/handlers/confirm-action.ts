@@ -53,7 +53,7 @@ export function confirmAction(deps: HandlerDeps) {
       await requestApproval(deps, { ack, client, alert, context, actor, choices, log })
       return
     }
-    const claim = await deps.alerts.claim(alert, context.action, actor, summary.capabilities, (deps.now ?? (() => new Date()))())
+    const claim = await deps.alerts.claim(alert, context.action, actor, summary.capabilities, (deps.now ?? (() => new Date()))(), context.accountId)
     if (claim.status !== 'claimed') {
       await ack({ response_action: 'update', view: busyModal(context, { ...alert, state: claim.status === 'refused' ? claim.state : alert.state }) })
       log.info({ claim: claim.status }, 'confirmation refused: the alert moved on')

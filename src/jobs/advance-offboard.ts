@@ -108,7 +108,7 @@ async function readStepAlerts(ctx: JobContext, alerts: ReadonlyMap<string, Alert
 async function startStep(ctx: JobContext, run: Run, step: PlannedStep, alert: Alert | undefined): Promise<void> {
   if (!alert) return
   const capabilities = ctx.providers.summary(step.integration).capabilities
-  const claim = await ctx.alerts.claim(alert, step.action, run.actor, capabilities, ctx.now())
+  const claim = await ctx.alerts.claim(alert, step.action, run.actor, capabilities, ctx.now(), step.account.id)
   if (claim.status !== 'claimed') return
   await ctx.queues.enqueueAction({ alertId: alert.id, action: step.action, attempt: claim.request.attempt, choices: step.choices })
   await ctx.audit.append({ event: 'action-requested', alertId: alert.id, actor: run.actor, action: step.action, integration: step.integration, email: run.email, detail: `step of offboarding run ${run.id}` })

@@ -9,7 +9,7 @@ import { DelayedError, type Job } from 'bullmq'
 import type { Alert, AlertState, Request } from '../alerts/alert.js'
 import { lookupEmail } from '../actors.js'
 import { describeProblem, isRetryable, toProblem, type Problem } from '../providers/problems.js'
-import { executeFor } from '../providers/run.js'
+import { executeFor, WriteAbandoned } from '../providers/run.js'
 import type { Outcome } from '../providers/types.js'
 import { REMINDER_DAYS } from '../views/thread.js'
 import type { JobContext } from './context.js'
@@ -37,7 +37,11 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
 
   if (alert.state.kind === 'in-progress' && alert.state.request.attempt === attempt) {
     const request = alert.state.request
-    const outcome = await actOrPoll(ctx, alert, job.data)
+    const outcome = await actOrPoll(ctx, alert, request, job, token)
+    if (outcome === 'abandoned') {
+      log.warn('another worker owns this attempt now, or it was settled meanwhile; nothing was written and nothing is reported here')
+      return
+    }
     if (outcome.kind === 'pending') {
       await job.updateData({ ...job.data, task: outcome.task })
       if (outcome.progress) {
@@ -117,16 +121,30 @@ export function failedForGood(job: Job<ActionJob>): boolean {
   return job.attemptsMade >= (job.opts.attempts ?? 1)
 }
 
-async function actOrPoll(ctx: JobContext, alert: Alert, job: ActionJob): Promise<Outcome> {
+/** The outcome of acting (or of polling a pending task); 'abandoned' when the job no longer owned its attempt at the write. */
+async function actOrPoll(ctx: JobContext, alert: Alert, request: Request, job: Job<ActionJob>, token: string | undefined): Promise<Outcome | 'abandoned'> {
+  const { action, choices, task } = job.data
   const provider = ctx.providers.get(alert.integration)
   if (!provider) return { kind: 'failed', problem: { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` } }
-  if (!job.task) {
-    const actorEmail = alert.state.kind === 'in-progress' ? await lookupEmail(ctx.slack, alert.state.request.actor) : undefined
-    return executeFor(provider, alert, job.action, job.choices, ctx.providers.guardContext(alert.integration, actorEmail))
+  if (!task) {
+    const actorEmail = await lookupEmail(ctx.slack, request.actor)
+    const owner = { jobId: job.id ?? actionJobId({ alertId: alert.id, action, attempt: request.attempt }), token, alertId: alert.id, attempt: request.attempt }
+    try {
+      return await executeFor(provider, alert, action, choices, ctx.providers.guardContext(alert.integration, actorEmail), {
+        ...(request.accountId ? { confirmedAccountId: request.accountId } : {}),
+        serializeAdminChange: ctx.adminLocks.for(alert.integration),
+        beforeWrite: async () => {
+          if (!(await ctx.ownsAttempt(owner))) throw new WriteAbandoned('the job no longer owns its attempt')
+        },
+      })
+    } catch (error) {
+      if (error instanceof WriteAbandoned) return 'abandoned'
+      throw error
+    }
   }
   if (!provider.poll) return { kind: 'failed', problem: { kind: 'rejected', detail: `${provider.displayName} cannot be asked about its task` } }
   try {
-    return await provider.poll(job.task)
+    return await provider.poll(task)
   } catch (error) {
     return { kind: 'failed', problem: toProblem(error) }
   }

@@ -21,7 +21,7 @@ export interface GuardResult {
 }
 
 /** Actions that take access away: the ones the guards protect against. */
-const GUARDED: ReadonlySet<Action> = new Set(['delete', 'suspend'])
+export const GUARDED_ACTIONS: ReadonlySet<Action> = new Set(['delete', 'suspend'])
 
 export const UNKNOWN_ADMINS_WARNING =
   'This service does not tell the bot who its admins are, so the bot cannot check that this is not the last admin.'
@@ -29,7 +29,7 @@ export const UNKNOWN_ACTOR_WARNING = 'Slack did not tell the bot your email addr
 
 export async function guardAccount(provider: Provider, account: Account, action: Action, context: GuardContext): Promise<GuardResult> {
   const result: GuardResult = { blockers: [], warnings: [] }
-  if (!GUARDED.has(action)) return result
+  if (!GUARDED_ACTIONS.has(action)) return result
 
   if (context.actorEmail === undefined) result.warnings.push(UNKNOWN_ACTOR_WARNING)
   else if (sameEmail(context.actorEmail, account.email)) result.blockers.push({ kind: 'self' })

@@ -30,6 +30,8 @@ export type Problem =
   | { kind: 'rejected'; status?: number; detail: string }
   /** The bot's job failed for good before it recorded the service's answer: the action may or may not have been done. */
   | { kind: 'unconfirmed' }
+  /** The service now holds another account for the confirmed email than the one the person confirmed; nothing was done. */
+  | { kind: 'account-changed'; confirmedId: string; foundId: string }
 
 export type ProblemKind = Problem['kind']
 
@@ -82,6 +84,8 @@ export function describeProblem(problem: Problem): string {
       return `request rejected${problem.status ? ` (HTTP ${problem.status})` : ''}: ${problem.detail}`
     case 'unconfirmed':
       return 'the bot stopped before it recorded the result; the action may or may not have been done'
+    case 'account-changed':
+      return `the account changed since it was confirmed: confirmed ${problem.confirmedId}, the service now holds ${problem.foundId} for this email`
   }
 }
 

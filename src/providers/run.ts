@@ -3,7 +3,7 @@
  * up fresh each time (state may have changed since the alert, or since the modal).
  * An alert names either a person (by email) or an access configuration on an account.
  */
-import { guardAccount, type GuardContext } from './guards.js'
+import { GUARDED_ACTIONS, guardAccount, isAdmin, type GuardContext } from './guards.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { AccessTarget, Account, Action, Choices, Outcome, Preflight, Provider } from './types.js'
 
@@ -38,36 +38,79 @@ export async function preflightAccount(provider: Provider, account: Account, act
   return preflight.kind === 'ready' ? { ...preflight, warnings: [...preflight.warnings, ...guarded.warnings] } : preflight
 }
 
+/** Runs `work` holding what serialises admin changes on one integration; `work` calls `stillHeld` right before writing. */
+export type Serialize = <T>(work: (stillHeld: () => Promise<void>) => Promise<T>) => Promise<T>
+
+export interface ExecuteOptions {
+  /** The service's id of the account the person confirmed: only that account is acted on, never another found by the same email. */
+  confirmedAccountId?: string
+  /** Serialises "read the admins, then write" on the integration, for actions that can remove an admin. */
+  serializeAdminChange?: Serialize
+  /** Called right before the write; throws `WriteAbandoned` when the write must not be made at all. */
+  beforeWrite?: () => Promise<void>
+}
+
+/** Thrown by `beforeWrite` when the caller no longer may act (another worker owns the attempt): no write, no outcome. */
+export class WriteAbandoned extends Error {
+  override readonly name = 'WriteAbandoned'
+}
+
 /**
- * Runs the action; never throws: every failure becomes an Outcome the worker can report.
- * The guards run again here: the account may have changed since the modal (a new admin role).
+ * Runs the action; never throws (except `WriteAbandoned`): every failure becomes an Outcome the worker can report.
+ * The guards run again here: the account may have changed since the modal (a new admin role, a re-created account).
  */
-export async function executeFor(provider: Provider, subject: Subject, action: Action, choices: Choices = {}, guard: GuardContext = {}): Promise<Outcome> {
+export async function executeFor(
+  provider: Provider,
+  subject: Subject,
+  action: Action,
+  choices: Choices = {},
+  guard: GuardContext = {},
+  options: ExecuteOptions = {},
+): Promise<Outcome> {
+  const beforeWrite = options.beforeWrite ?? (async () => undefined)
   try {
     if (!provider.capabilities.has(action)) return { kind: 'failed', problem: { kind: 'unsupported', action } }
     if (subject.access) {
       if (action !== 'deprovision-access' || !provider.deprovisionAccess) return { kind: 'failed', problem: { kind: 'unsupported', action } }
+      await beforeWrite()
       return await provider.deprovisionAccess(subject.access)
     }
     const account = await provider.findAccount(subject.email)
-    if (!account) return { kind: 'already-done', detail: goneDetail(action, provider.displayName) }
-    const blocker = (await guardAccount(provider, account, action, guard)).blockers[0]
-    if (blocker) return { kind: 'failed', problem: blocker }
-    return await provider.execute(account, action, choices)
-  } catch (error) {
-    if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) {
-      return { kind: 'already-done', detail: goneDetail(action, provider.displayName) }
+    if (!account) return goneOutcome(action, provider.displayName)
+    const { confirmedAccountId } = options
+    if (confirmedAccountId !== undefined && account.id !== confirmedAccountId) {
+      return { kind: 'failed', problem: { kind: 'account-changed', confirmedId: confirmedAccountId, foundId: account.id } }
     }
+    const act = async (stillHeld: () => Promise<void>): Promise<Outcome> => {
+      const blocker = (await guardAccount(provider, account, action, guard)).blockers[0]
+      if (blocker) return { kind: 'failed', problem: blocker }
+      await stillHeld()
+      await beforeWrite()
+      return provider.execute(account, action, choices)
+    }
+    const serialize = mayRemoveAdmin(provider, account, action) ? options.serializeAdminChange : undefined
+    return await (serialize ? serialize(act) : act(async () => undefined))
+  } catch (error) {
+    if (error instanceof WriteAbandoned) throw error
+    if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) return goneOutcome(action, provider.displayName)
     return { kind: 'failed', problem: toProblem(error) }
   }
 }
 
-function unsupported(action: Action): Preflight {
-  return { kind: 'blocked', blockers: [{ problem: { kind: 'unsupported', action } }] }
+/** Whether the last-admin guard counts the admins for this action (the account is an admin the service can list). */
+function mayRemoveAdmin(provider: Provider, account: Account, action: Action): boolean {
+  return GUARDED_ACTIONS.has(action) && isAdmin(account) === true && provider.listAdmins !== undefined
 }
 
-function goneDetail(action: Action, service: string): string {
-  return action === 'delete'
-    ? `no account with this email exists in ${service} any more`
-    : `the account no longer exists in ${service}`
+/**
+ * The account is gone: what a delete wanted (nothing left to do), but nothing to suspend, reactivate or cancel,
+ * which is a failure to report, not "already reactivated".
+ */
+function goneOutcome(action: Action, service: string): Outcome {
+  if (action === 'delete') return { kind: 'already-done', detail: `no account with this email exists in ${service} any more` }
+  return { kind: 'failed', problem: { kind: 'not-found', detail: `the account no longer exists in ${service}` } }
+}
+
+function unsupported(action: Action): Preflight {
+  return { kind: 'blocked', blockers: [{ problem: { kind: 'unsupported', action } }] }
 }

@@ -14,7 +14,7 @@ import { KEY_PREFIX } from './redis.js'
 /** How long a dedupKey keeps matching, and how long a closed alert stays actionable. */
 const RETENTION_SECONDS = 90 * 24 * 3600
 
-const alertKey = (id: string) => `${KEY_PREFIX}alert:${id}`
+export const alertKey = (id: string) => `${KEY_PREFIX}alert:${id}`
 const dedupKey = (integration: string, key: string) => `${KEY_PREFIX}dedup:${integration}:${key}`
 /** The account's latest alert per integration (address -> alert id), so acting on an account finds its thread. */
 const accountIndexKey = (integration: string) => `${KEY_PREFIX}alerts:by-account:${integration}`
@@ -72,7 +72,7 @@ return {'created', ARGV[1]}
 `
 
 /**
- * KEYS: alert, state indexes, ARGV: action, actor, at, version, score (at, in ms)[, approvedBy]. Succeeds only if
+ * KEYS: alert, state indexes, ARGV: action, actor, at, version, score (at, in ms), approvedBy (or ''), accountId (or ''). Succeeds only if
  * nothing changed the alert since the caller read it at `version` and decided the action is allowed: two claims
  * can never both win.
  */
@@ -82,7 +82,8 @@ if not kind then return {'missing'} end
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[4] then return {'refused', redis.call('HGET', KEYS[1], 'state')} end
 local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 local request = {action = ARGV[1], actor = ARGV[2], attempt = attempt, at = ARGV[3]}
-if ARGV[6] then request.approvedBy = ARGV[6] end
+if ARGV[6] ~= '' then request.approvedBy = ARGV[6] end
+if ARGV[7] ~= '' then request.accountId = ARGV[7] end
 local state = cjson.encode({kind = 'in-progress', request = request})
 redis.call('HSET', KEYS[1], 'state', state, 'stateKind', 'in-progress')
 redis.call('HINCRBY', KEYS[1], 'version', 1)
@@ -182,12 +183,13 @@ export class AlertStore {
   }
 
   /**
-   * Claims `alert` (as read, at its version) for `action` by `actor`: a new attempt, in progress.
+   * Claims `alert` (as read, at its version) for `action` by `actor`: a new attempt, in progress, bound to the
+   * account the actor confirmed (`accountId`, when the confirmation found one).
    * Refused when the action is not available in the alert's state or the alert changed meanwhile.
    */
-  async claim(alert: Alert, action: Action, actor: string, capabilities: ReadonlySet<Action>, now: Date): Promise<ClaimResult> {
+  async claim(alert: Alert, action: Action, actor: string, capabilities: ReadonlySet<Action>, now: Date, accountId?: string): Promise<ClaimResult> {
     if (!acceptsRequest(alert, capabilities, action)) return { status: 'refused', state: alert.state }
-    return this.runClaim(alert, [action, actor, now.toISOString(), String(alert.version), String(now.getTime())])
+    return this.runClaim(alert, [action, actor, now.toISOString(), String(alert.version), String(now.getTime()), '', accountId ?? ''])
   }
 
   /**
@@ -206,7 +208,8 @@ export class AlertStore {
   async claimApproved(alert: Alert, approvalId: string, approver: string, now: Date): Promise<ClaimResult> {
     const held = heldFor(alert, approvalId)
     if (!held) return { status: 'refused', state: alert.state }
-    return this.runClaim(alert, [held.approval.action, held.approval.requester, now.toISOString(), String(alert.version), String(now.getTime()), approver])
+    const { action, requester, accountId } = held.approval
+    return this.runClaim(alert, [action, requester, now.toISOString(), String(alert.version), String(now.getTime()), approver, accountId ?? ''])
   }
 
   /** Ends the request held for `approvalId` without running it (rejected, expired): the alert is back where it was. */

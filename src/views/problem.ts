@@ -102,7 +102,7 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
       return {
         headline: `The account no longer exists in ${service}.`,
         why: `${service} has no such account${suffix(problem.detail)} It was most likely removed already.`,
-        nextStep: 'Nothing to do: the bot treats this as done.',
+        nextStep: ctx.action === 'delete' ? 'Nothing to do: the bot treats this as done.' : `Nothing to ${w.lower}: check in ${consoleLink} whether it was deleted on purpose.`,
         retryable: false,
       }
     case 'rate-limited':
@@ -141,6 +141,13 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
         headline: `The bot could not confirm whether the account was ${w.past} in ${service}.`,
         why: `The job stopped on an unexpected error before it recorded ${service}'s answer (the bot's logs have it), so it may or may not have happened.`,
         nextStep: `Check the account in ${consoleLink}, or try again: the bot looks the account up first and says so if it is already ${w.past}.`,
+        retryable: true,
+      }
+    case 'account-changed':
+      return {
+        headline: `The account changed since it was confirmed, so nothing was ${w.past}.`,
+        why: `The confirmation was for ${service} account \`${inline(problem.confirmedId, NAME_MAX)}\`, but ${service} now holds another account for this email (\`${inline(problem.foundId, NAME_MAX)}\`): a re-hire, or an account deleted and created again.`,
+        nextStep: `Check who the account belongs to now. Retry opens a fresh confirmation showing the account as ${service} holds it now.`,
         retryable: true,
       }
   }

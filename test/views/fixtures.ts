@@ -43,11 +43,12 @@ export const PROBLEMS: Readonly<Record<ProblemKind, Problem>> = {
   conflict: { kind: 'conflict', detail: 'the user owns 3 spaces; reassign them first' },
   rejected: { kind: 'rejected', status: 400, detail: 'invalid user id' },
   unconfirmed: { kind: 'unconfirmed' },
+  'account-changed': { kind: 'account-changed', confirmedId: 'u-1001', foundId: 'u-2002' },
 }
 
 export const PROBLEM_LIST: readonly Problem[] = Object.values(PROBLEMS)
 
-export const RETRYABLE_KINDS: readonly ProblemKind[] = ['rate-limited', 'transient', 'last-admin', 'credentials', 'permission', 'conflict', 'unconfirmed']
+export const RETRYABLE_KINDS: readonly ProblemKind[] = ['rate-limited', 'transient', 'last-admin', 'credentials', 'permission', 'conflict', 'unconfirmed', 'account-changed']
 export const FINAL_KINDS: readonly ProblemKind[] = ['unsupported', 'api-prohibited', 'integration-owner', 'not-found', 'rejected', 'self']
 
 /** Every alert state (and a failed state per problem kind). */
