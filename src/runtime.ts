@@ -144,7 +144,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     queues,
     providers,
     adminLocks: new AdminLocks(redis),
-    ownsAttempt: (job) => ownsAttempt(redis, job),
+    ownsAttempt: (job) => ownsAttempt(redis, job, now()),
     slack: new WebClient(config.slack.botToken, slackClientOptions),
     poster: new WebClient(config.slack.botToken, { ...slackClientOptions, rejectRateLimitedCalls: true }),
     alertChannelId: config.alertChannelId,

@@ -12,6 +12,7 @@ import type { ApprovalStore } from '../store/approvals.js'
 import type { JobQueues, RetryPolicy } from './queues.js'
 import type { TimerStore } from './timers.js'
 import type { AdminLocks } from '../store/admin-lock.js'
+import type { AttemptOwner } from './attempt-ownership.js'
 
 export interface JobContext {
   alerts: AlertStore
@@ -27,7 +28,7 @@ export interface JobContext {
   /** Serialises "read the admins, then write" per integration, across replicas. */
   adminLocks: AdminLocks
   /** Whether an action job still owns its attempt (its BullMQ lock, and the alert in progress for it): checked before any write. */
-  ownsAttempt: (job: { jobId: string; token: string | undefined; alertId: string; attempt: number }) => Promise<boolean>
+  ownsAttempt: (job: AttemptOwner) => Promise<boolean>
   slack: WebClient
   /**
    * Posts new alerts. It does not wait out a 429 itself (`rejectRateLimitedCalls`): @slack/web-api would add its

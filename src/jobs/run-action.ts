@@ -129,9 +129,12 @@ async function actOrPoll(ctx: JobContext, alert: Alert, request: Request, job: J
   if (!task) {
     const actorEmail = await lookupEmail(ctx.slack, request.actor)
     const owner = { jobId: job.id ?? actionJobId({ alertId: alert.id, action, attempt: request.attempt }), token, alertId: alert.id, attempt: request.attempt }
+    // A re-run of an attempt that already went to write (its answer lost: a timeout, a 5xx, a crash) reports what the service shows.
+    const resumedSince = await ctx.alerts.writeStartedAt(alert.id, request.attempt)
     try {
       return await executeFor(provider, alert, action, choices, ctx.providers.guardContext(alert.integration, actorEmail), {
         ...(request.accountId ? { confirmedAccountId: request.accountId } : {}),
+        ...(resumedSince ? { resumedSince } : {}),
         serializeAdminChange: ctx.adminLocks.for(alert.integration),
         beforeWrite: async () => {
           if (!(await ctx.ownsAttempt(owner))) throw new WriteAbandoned('the job no longer owns its attempt')

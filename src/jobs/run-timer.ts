@@ -5,14 +5,34 @@
  * or retried) does nothing.
  */
 import type { Job } from 'bullmq'
-import { threadOf, type AlertState } from '../alerts/alert.js'
-import { deletionFinalReply, deletionReminderReply } from '../views/thread.js'
+import { threadOf, type Alert, type AlertState, type Request } from '../alerts/alert.js'
+import { deletionCancelledElsewhereReply, deletionFinalReply, deletionReminderReply } from '../views/thread.js'
 import { expireApproval } from './approval.js'
 import type { JobContext } from './context.js'
 import { checkIntegrations } from './health-check.js'
 import type { TimerJob } from './queues.js'
 import { advanceRunOf, retryReport, updateAlert } from './report.js'
 import { settleOrphans } from './run-action.js'
+
+/** How long to wait before asking the service again about a deletion it does not show final yet. */
+const ASK_AGAIN_MS = 3600_000
+
+/**
+ * What the service shows at a scheduled deletion's final date: the account gone (final), active again (cancelled
+ * in its own console), or still there deactivated (not final yet, or the service could not be asked: ask later).
+ */
+async function deletionAtItsDate(ctx: JobContext, alert: Alert, request: Request): Promise<'final' | 'cancelled' | 'still-pending'> {
+  const provider = ctx.providers.get(alert.integration)
+  if (!provider) return 'final'
+  try {
+    const account = await provider.findAccount(alert.email)
+    if (!account || (request.accountId !== undefined && account.id !== request.accountId)) return 'final'
+    return account.status === 'active' ? 'cancelled' : 'still-pending'
+  } catch (error) {
+    ctx.logger.warn({ err: error, alertId: alert.id }, 'could not ask the service whether the deletion is final; asking again later')
+    return 'still-pending'
+  }
+}
 
 /** The minute's sweep: releases the timers due, and settles actions no job will finish; answers how many timers it released. */
 export async function sweep(ctx: JobContext): Promise<number> {
@@ -56,6 +76,28 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
   }
 
   if (!scheduled) return log.info('final step skipped: the deletion is no longer scheduled')
+  const verdict = await deletionAtItsDate(ctx, alert, scheduled.request)
+  if (verdict === 'still-pending') {
+    const check = (timer.check ?? 0) + 1
+    await ctx.timers.schedule({ kind: 'deletion-final', alertId: alert.id, attempt: timer.attempt, check }, new Date(ctx.now().getTime() + ASK_AGAIN_MS))
+    return log.info('the service does not show the deletion final yet; asking again later')
+  }
+  if (verdict === 'cancelled') {
+    if (!(await ctx.alerts.settle(alert.id, timer.attempt, { kind: 'open' }, 'scheduled'))) return
+    await ctx.audit.append({
+      event: 'deletion-cancelled-elsewhere',
+      alertId: alert.id,
+      actor: scheduled.request.actor,
+      action: 'delete',
+      integration: alert.integration,
+      email: alert.email,
+      detail: 'at its final date the service showed the account active: the deletion was cancelled outside the bot',
+    })
+    await ctx.slack.chat.postMessage({ channel, thread_ts: ts, ...deletionCancelledElsewhereReply(alert, scheduled.request) })
+    await updateAlert(ctx, { ...alert, state: { kind: 'open' } })
+    await advanceRunOf(ctx, alert, `${timer.attempt}.final`)
+    return log.info('scheduled deletion was cancelled outside the bot')
+  }
   const final: AlertState = { kind: 'done', request: scheduled.request, detail: 'the deletion is final', at: ctx.now().toISOString() }
   if (!(await ctx.alerts.settle(alert.id, timer.attempt, final, 'scheduled'))) return
   await ctx.audit.append({

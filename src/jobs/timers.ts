@@ -14,7 +14,8 @@ import { KEY_PREFIX } from '../store/redis.js'
 export const TIMERS_KEY = `${KEY_PREFIX}timers`
 
 export type Timer =
-  | { kind: 'deletion-reminder' | 'deletion-final'; alertId: string; attempt: number }
+  /** `check` counts the later questions to the service about a deletion it did not show final at its date, from 1. */
+  | { kind: 'deletion-reminder' | 'deletion-final'; alertId: string; attempt: number; check?: number }
   /** A request awaiting approval that nobody decided on in time. */
   | { kind: 'approval-expiry'; alertId: string; approvalId: string }
   /** A settled result Slack refused on every attempt of its job, posted later; `retry` counts the later tries, from 1. */
@@ -76,6 +77,6 @@ export function timerJobId(timer: Timer): string {
     case 'report-retry':
       return `${timer.kind}.${timer.alertId}.${timer.attempt}.${timer.retry}`
     default:
-      return `${timer.kind}.${timer.alertId}.${timer.attempt}`
+      return `${timer.kind}.${timer.alertId}.${timer.attempt}${timer.check ? `.${timer.check}` : ''}`
   }
 }

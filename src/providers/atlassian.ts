@@ -15,7 +15,7 @@ import { createHttpClient, parseRetryAfter } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import type { Account, AccountPage, AccountStatus, Action, Choices, ExecuteContext, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
 
 /** Atlassian keeps a deleted managed account, deactivated and restorable, for 14 days. */
 export const DELETION_GRACE_DAYS = 14
@@ -147,7 +147,7 @@ export function createAtlassianProvider(config: AtlassianIntegration, options: P
     checkConnection: () => checkConnection(ctx),
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
-    execute: (account, action, choices) => execute(ctx, account, action, choices),
+    execute: (account, action, choices, context) => execute(ctx, account, action, choices, context),
     listAccounts: (cursor) => listAccounts(ctx, cursor),
   }
 }
@@ -590,7 +590,7 @@ function stateWarnings(action: Action, lifecycle: Lifecycle): string[] {
  * Failures are thrown as ProviderError (the caller turns them into failed outcomes and
  * decides on retries); "already in that state" is answered without calling the service.
  */
-async function execute(ctx: Context, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
+async function execute(ctx: Context, account: Account, action: Action, _choices: Choices, context: ExecuteContext = {}): Promise<Outcome> {
   try {
     switch (action) {
       case 'suspend':
@@ -598,7 +598,7 @@ async function execute(ctx: Context, account: Account, action: Action, _choices:
       case 'restore':
         return await restore(ctx, account)
       case 'delete':
-        return await deleteAccount(ctx, account)
+        return await deleteAccount(ctx, account, context)
       case 'cancel-delete':
         return await cancelDeletion(ctx, account)
       default:
@@ -622,10 +622,14 @@ async function restore(ctx: Context, account: Account): Promise<Outcome> {
   return { kind: 'done', detail: 'reactivated: they can log in again, with the roles and group memberships they had before' }
 }
 
-async function deleteAccount(ctx: Context, account: Account): Promise<Outcome> {
+async function deleteAccount(ctx: Context, account: Account, context: ExecuteContext): Promise<Outcome> {
   const user = await readUser(ctx, account.id)
   if (!user) throw new ProviderError({ kind: 'not-found', detail: 'the account no longer exists in the directory' })
   if (!isManaged(user)) throw new ProviderError(notManagedProblem(user.email ?? account.email))
+  // The bot's own earlier request, whose answer was lost: its 14 days count from when it was sent.
+  if (lifecycleOf(user) === 'pending-deletion' && context.resumedSince) {
+    return { kind: 'scheduled', until: deletionDate(context.resumedSince).toISOString(), cancellable: true }
+  }
   if (lifecycleOf(user) === 'pending-deletion') {
     return {
       kind: 'already-done',

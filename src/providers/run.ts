@@ -48,6 +48,8 @@ export interface ExecuteOptions {
   serializeAdminChange?: Serialize
   /** Called right before the write; throws `WriteAbandoned` when the write must not be made at all. */
   beforeWrite?: () => Promise<void>
+  /** An earlier try of this request went to write at this time and lost the answer: report what the service shows. */
+  resumedSince?: Date
 }
 
 /** Thrown by `beforeWrite` when the caller no longer may act (another worker owns the attempt): no write, no outcome. */
@@ -76,7 +78,7 @@ export async function executeFor(
       return await provider.deprovisionAccess(subject.access)
     }
     const account = await provider.findAccount(subject.email)
-    if (!account) return goneOutcome(action, provider.displayName)
+    if (!account) return goneOutcome(action, provider.displayName, options.resumedSince)
     const { confirmedAccountId } = options
     if (confirmedAccountId !== undefined && account.id !== confirmedAccountId) {
       return { kind: 'failed', problem: { kind: 'account-changed', confirmedId: confirmedAccountId, foundId: account.id } }
@@ -86,15 +88,26 @@ export async function executeFor(
       if (blocker) return { kind: 'failed', problem: blocker }
       await stillHeld()
       await beforeWrite()
-      return provider.execute(account, action, choices)
+      const { resumedSince } = options
+      const outcome = await provider.execute(account, action, choices, resumedSince ? { resumedSince } : {})
+      return resumedSince ? asResumed(outcome, provider.displayName) : outcome
     }
     const serialize = mayRemoveAdmin(provider, account, action) ? options.serializeAdminChange : undefined
     return await (serialize ? serialize(act) : act(async () => undefined))
   } catch (error) {
     if (error instanceof WriteAbandoned) throw error
-    if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) return goneOutcome(action, provider.displayName)
+    if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) return goneOutcome(action, provider.displayName, options.resumedSince)
     return { kind: 'failed', problem: toProblem(error) }
   }
+}
+
+/**
+ * On a re-run whose first write may have landed, "already in the requested state" is most likely that write's
+ * result: reported as done (its answer was lost), with the consequences of a first success, not as someone else's.
+ */
+function asResumed(outcome: Outcome, service: string): Outcome {
+  if (outcome.kind !== 'already-done') return outcome
+  return { kind: 'done', detail: `${service} shows it done; its answer to the bot's first request was lost` }
 }
 
 /** Whether the last-admin guard counts the admins for this action (the account is an admin the service can list). */
@@ -106,7 +119,8 @@ function mayRemoveAdmin(provider: Provider, account: Account, action: Action): b
  * The account is gone: what a delete wanted (nothing left to do), but nothing to suspend, reactivate or cancel,
  * which is a failure to report, not "already reactivated".
  */
-function goneOutcome(action: Action, service: string): Outcome {
+function goneOutcome(action: Action, service: string, resumedSince?: Date): Outcome {
+  if (action === 'delete' && resumedSince) return { kind: 'done', detail: `${service} shows the account gone; its answer to the bot's first request was lost` }
   if (action === 'delete') return { kind: 'already-done', detail: `no account with this email exists in ${service} any more` }
   return { kind: 'failed', problem: { kind: 'not-found', detail: `the account no longer exists in ${service}` } }
 }

@@ -133,7 +133,7 @@ export interface Provider {
   checkConnection(): Promise<Health>
   findAccount(email: string): Promise<Account | null>
   preflight(account: Account, action: Action): Promise<Preflight>
-  execute(account: Account, action: Action, choices: Choices): Promise<Outcome>
+  execute(account: Account, action: Action, choices: Choices, context?: ExecuteContext): Promise<Outcome>
   /** Asks again about a `pending` outcome's task; needed by adapters that return `pending`. */
   poll?(task: TaskRef): Promise<Outcome>
   /** Options for a searchable question, matching what the actor typed (at most 100). */
@@ -146,6 +146,16 @@ export interface Provider {
   preflightAccess?(target: AccessTarget): Promise<Preflight>
   /** De-provisions an access configuration from an account; with 'deprovision-access'. */
   deprovisionAccess?(target: AccessTarget): Promise<Outcome>
+}
+
+/** What the bot knows about this request beyond the account and the answers. */
+export interface ExecuteContext {
+  /**
+   * Set on a re-run of a request whose earlier try went to write at this time and lost the answer (a timeout, a
+   * 5xx, a crash): the service may already have done it then, so an account found in the requested state is that
+   * request's result, with the same consequences (a scheduled deletion's final date counts from this time).
+   */
+  resumedSince?: Date
 }
 
 /** What every adapter factory receives besides its integration's configuration. */

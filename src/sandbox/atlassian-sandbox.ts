@@ -189,12 +189,13 @@ export async function startAtlassianSandbox(options: AtlassianSandboxOptions): P
     const received = await receive(req, res, intake, (url, text) => recordRequest(req, url, text))
     if (!received) return
     const { recorded, failure } = received
-    if (failure?.status !== undefined) return sendFailure(res, recorded.path, failure)
+    if (failure?.status !== undefined && !failure.afterApplying) return sendFailure(res, recorded.path, failure)
     // Atlassian's API gateway answers a missing or wrong key before any route.
     if (!authorized(req.headers.authorization, options.apiKey)) return send(res, 401, { code: 401, message: 'Unauthorized' })
     finalizeDueDeletions(state)
     try {
       const answer = route(state, recorded)
+      if (failure?.status !== undefined) return sendFailure(res, recorded.path, failure)
       send(res, answer.status, answer.body)
     } catch (error) {
       if (error instanceof ApiError) return send(res, error.status, error.body)

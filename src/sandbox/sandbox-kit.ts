@@ -27,6 +27,8 @@ export interface Stall {
 export interface InjectedReply extends Stall {
   /** Leave out to only delay the normal answer. */
   status?: number
+  /** Apply the request first, then answer with `status`: the service did it, and its answer was lost on the way (a 504). */
+  afterApplying?: boolean
   /** An object is sent as JSON, a string as is; absent on an error status, the service's error body is generated. */
   body?: unknown
   headers?: Record<string, string>

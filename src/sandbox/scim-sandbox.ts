@@ -128,13 +128,14 @@ export async function startScimSandbox(options: ScimSandboxOptions): Promise<Sci
     if (!received) return
     if (options.latencyMs && !(await stall({ delayMs: options.latencyMs }, res, intake.waits))) return
     const { url, recorded, failure } = received
-    if (failure?.status !== undefined) return sendFailure(res, failure)
+    if (failure?.status !== undefined && !failure.afterApplying) return sendFailure(res, failure)
     const waitMs = limiter?.()
     if (waitMs !== undefined) return sendError(res, new ScimError(429, 'Too many requests'), { 'retry-after': retryAfterSeconds(waitMs) })
     if (!url.pathname.startsWith(`${SCIM_BASE_PATH}/`)) return sendError(res, new ScimError(404, 'Endpoint not found'))
     if (!authorized(req.headers.authorization, options.token)) return sendUnauthorized(res)
     try {
       const answer = route(context, recorded)
+      if (failure?.status !== undefined) return sendFailure(res, failure)
       send(res, answer.status, answer.body)
     } catch (error) {
       if (error instanceof ScimError) return sendError(res, error)

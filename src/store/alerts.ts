@@ -272,6 +272,12 @@ export class AlertStore {
     await this.redis.hset(alertKey(id), `${stage}Attempt`, attempt)
   }
 
+  /** When `attempt` first went to write to the service (set by the job's ownership check); null before any write. */
+  async writeStartedAt(id: string, attempt: number): Promise<Date | null> {
+    const at = await this.redis.hget(alertKey(id), `writeAt:${attempt}`)
+    return at ? new Date(at) : null
+  }
+
   /** The ts of the thread message that shows an attempt's progress, once posted. */
   async progressMessage(id: string, attempt: number): Promise<string | null> {
     return this.redis.hget(alertKey(id), `progress:${attempt}`)

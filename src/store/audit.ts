@@ -23,6 +23,8 @@ export type AuditEvent =
   | 'approval-granted'
   | 'approval-rejected'
   | 'approval-expired'
+  /** A scheduled deletion the service no longer holds at its final date: it was cancelled outside the bot. */
+  | 'deletion-cancelled-elsewhere'
   | 'offboard-requested'
   | 'offboard-refused'
 

@@ -129,6 +129,15 @@ export function deletionFinalReply(alert: ThreadAlert, request: Request): SlackM
   return { text: line, blocks: [section(id(alert, request, 'final'), `🗑 *The deletion of ${email} in ${service} is final.* It can no longer be cancelled.`)] }
 }
 
+export function deletionCancelledElsewhereReply(alert: ThreadAlert, request: Request): SlackMessage {
+  const { email, service } = names(alert)
+  const line = `↩️ The scheduled deletion of ${email} in ${service} did not become final: it was cancelled in ${service} itself, and the account is active again.`
+  return {
+    text: line,
+    blocks: [section(id(alert, request, 'cancelled-elsewhere'), `↩️ *The scheduled deletion of ${email} in ${service} did not become final.* It was cancelled in ${service} itself (not through the bot), and the account is active again. The alert is open again if it still needs to go.`)],
+  }
+}
+
 function failedReply(alert: ThreadAlert, request: Request, problem: Problem, integration: ThreadIntegration): SlackMessage {
   const w = words(request.action)
   const { email, service } = names(alert)
