@@ -7,7 +7,6 @@
  */
 import { DelayedError, type Job } from 'bullmq'
 import type { Alert, AlertState, Request } from '../alerts/alert.js'
-import { lookupEmail } from '../actors.js'
 import { describeProblem, isRetryable, toProblem, type Problem } from '../providers/problems.js'
 import { executeFor } from '../providers/run.js'
 import type { Outcome } from '../providers/types.js'
@@ -121,7 +120,7 @@ async function actOrPoll(ctx: JobContext, alert: Alert, job: ActionJob): Promise
   const provider = ctx.providers.get(alert.integration)
   if (!provider) return { kind: 'failed', problem: { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` } }
   if (!job.task) {
-    const actorEmail = alert.state.kind === 'in-progress' ? await lookupEmail(ctx.slack, alert.state.request.actor) : undefined
+    const actorEmail = alert.state.kind === 'in-progress' ? await ctx.actorEmails.of(alert.state.request.actor) : undefined
     return executeFor(provider, alert, job.action, job.choices, ctx.providers.guardContext(alert.integration, actorEmail))
   }
   if (!provider.poll) return { kind: 'failed', problem: { kind: 'rejected', detail: `${provider.displayName} cannot be asked about its task` } }
