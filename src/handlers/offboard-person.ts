@@ -6,7 +6,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { lookingRow, lookUpEverywhere, type LookupTarget } from '../offboard/lookup.js'
 import { OFFBOARD_ACTIONS, type Draft } from '../offboard/plan.js'
-import { comparableEmail } from '../providers/guards.js'
+import { comparableEmail } from '../providers/addresses.js'
 import { newDraftId } from '../store/offboard.js'
 import { noticeModal } from '../views/modals.js'
 import { alreadyRunningText, offboardModal } from '../views/offboard.js'

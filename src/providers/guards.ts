@@ -5,6 +5,7 @@
  * own (Atlassian's manage permissions, Treasure Data's roles); these are the same
  * everywhere, so they live here once.
  */
+import { isAddressOf } from './addresses.js'
 import type { Problem } from './problems.js'
 import type { Account, Action, Provider } from './types.js'
 
@@ -59,15 +60,4 @@ export function isAdmin(account: Account): boolean | undefined {
   if (account.isAdmin !== undefined) return account.isAdmin
   if (account.roles === undefined) return undefined
   return account.roles.some((role) => /admin|owner/i.test(role))
-}
-
-/** Whether `email` is one of the account's addresses: its primary one or any other the service reports. */
-export function isAddressOf(account: Pick<Account, 'email' | 'emails'>, email: string): boolean {
-  const wanted = comparableEmail(email)
-  return [account.email, ...(account.emails ?? [])].some((address) => comparableEmail(address) === wanted)
-}
-
-/** An address as compared: trimmed, Unicode NFC (a composed and a decomposed "é" are the same), case-folded. */
-export function comparableEmail(email: string): string {
-  return email.trim().normalize('NFC').toLowerCase()
 }
