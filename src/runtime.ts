@@ -9,6 +9,7 @@ import type { Server } from 'node:http'
 import type { App } from '@slack/bolt'
 import { WebClient, type RetryOptions } from '@slack/web-api'
 import type { ConnectionOptions } from 'bullmq'
+import { ACTOR_LOOKUP_RETRY, ACTOR_LOOKUP_TIMEOUT_MS, ActorEmails } from './actors.js'
 import { boltLogger, createSlackApp } from './app.js'
 import type { BotRole, Config } from './config.js'
 import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
@@ -132,6 +133,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 
   const metrics = createMetrics(() => queues.depth())
   const slackClientOptions = { slackApiUrl: config.slack.apiUrl, logger: boltLogger(logger, 'slack-web-api'), ...countedSlackOptions(metrics, slackRetry) }
+  const actorEmails = new ActorEmails(
+    new WebClient(config.slack.botToken, { ...slackClientOptions, ...countedSlackOptions(metrics, ACTOR_LOOKUP_RETRY), timeout: ACTOR_LOOKUP_TIMEOUT_MS }),
+    redis,
+    logger,
+    now,
+  )
   const jobs: JobContext = {
     alerts,
     audit,
@@ -147,6 +154,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     ownsAttempt: (job) => ownsAttempt(redis, job, now()),
     slack: new WebClient(config.slack.botToken, slackClientOptions),
     poster: new WebClient(config.slack.botToken, { ...slackClientOptions, rejectRateLimitedCalls: true }),
+    actorEmails,
     alertChannelId: config.alertChannelId,
     logger,
     retry,
@@ -167,6 +175,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     providers,
     logger,
     actors: config.actors,
+    actorEmails,
     ingestToken: config.alertIngestToken,
     preflightTimeoutMs: options.preflightTimeoutMs ?? config.lookupTimeoutMs,
     now,

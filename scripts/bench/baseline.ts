@@ -15,7 +15,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { App } from '@slack/bolt'
 import { WebClient } from '@slack/web-api'
-import { lookupEmail } from '../../src/actors.js'
+import { ActorEmails } from '../../src/actors.js'
+import { createLogger } from '../../src/logger.js'
 import { executeFor } from '../../src/providers/run.js'
 import { ProviderRegistry } from '../../src/providers/registry.js'
 import { LOCAL } from '../../src/sandbox/local-environment.js'
@@ -65,6 +66,7 @@ async function main(services: ServicesInfo): Promise<void> {
   const redis = connectStore(services.redisUrl)
   const alerts = new AlertStore(redis)
   const slack = new WebClient(LOCAL.botToken, { slackApiUrl: services.apiUrl })
+  const actorEmails = new ActorEmails(slack, redis, createLogger('silent'))
   const providers = ProviderRegistry.fromConfig(config.integrations, { timeoutMs: 15_000 })
   const bolt = await startBareBolt(services.apiUrl)
   const ingest = await startIngestBaseline()
@@ -91,7 +93,7 @@ async function main(services: ServicesInfo): Promise<void> {
         const alert = await alertOf(alertId)
         const provider = providers.get(alert.integration)
         if (!provider) throw new Error(`no provider ${alert.integration}`)
-        const outcome = await executeFor(provider, alert, 'delete', {}, providers.guardContext(alert.integration, await lookupEmail(slack, LOCAL.actor)))
+        const outcome = await executeFor(provider, alert, 'delete', {}, providers.guardContext(alert.integration, await actorEmails.of(LOCAL.actor)))
         if (outcome.kind !== 'done') throw new Error(`direct delete: ${JSON.stringify(outcome)}`)
         return started
       },

@@ -5,19 +5,22 @@
  * other actor can; the alert's atomic transitions make exactly one decision count.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt'
-import { lookupEmail } from '../actors.js'
 import { threadOf, type Alert, type PendingApproval } from '../alerts/alert.js'
 import { alertSurface } from '../alerts/surface.js'
 import { ConfigError, type IntegrationConfig } from '../config.js'
 import type { ModalContext } from '../constants.js'
 import { closeApproval, recordDecision } from '../jobs/approval.js'
 import type { Logger } from '../logger.js'
+import { comparableEmail, isAddressOf } from '../providers/addresses.js'
+import { takesAccessAway } from '../providers/guards.js'
+import { describeProblem, toProblem, type Problem } from '../providers/problems.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Action, Choices } from '../providers/types.js'
 import { newApprovalId, type ApprovalRecord } from '../store/approvals.js'
-import { alreadyDecidedText, approvalRequestMessage, ownRequestRefusal } from '../views/approval.js'
+import { alreadyDecidedText, approvalRequestMessage, ownAccountRefusal, ownRequestRefusal } from '../views/approval.js'
 import { busyModal, notAuthorizedText } from '../views/modals.js'
 import { isActor, type HandlerDeps } from './deps.js'
+import { withTimeout } from './request-action.js'
 import { startAction } from './start-action.js'
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
@@ -118,12 +121,16 @@ export function decideApproval(deps: HandlerDeps, pressed: 'approve' | 'reject')
     const log = deps.logger.child({ alertId: record.alertId, action: approval.action, actor, approvalId: approval.id })
 
     const alert = await deps.alerts.get(record.alertId)
+    const ownAccount = pressed === 'approve' && alert && isActor(deps, actor) && actor !== approval.requester ? await ownAccountProblem(deps, actor, alert, approval.action) : undefined
     const refusal = !isActor(deps, actor)
       ? { text: notAuthorizedText(approval.action), detail: 'not an authorized actor' }
       : actor === approval.requester
         ? { text: ownRequestRefusal(approval, pressed), detail: `the requester cannot ${pressed} their own request` }
-        : pressed === 'approve' && alert && (await isOwnAccount(deps, actor, alert.email))
-          ? { text: '🚫 This request is about your own account, so you cannot approve it. Ask another member of the security team.', detail: 'the approver’s own account' }
+        : ownAccount && alert
+          ? {
+              text: ownAccountRefusal(ownAccount, { serviceName: alert.integrationName, action: approval.action }),
+              detail: ownAccount.kind === 'self' ? 'the approver’s own account' : `the approver’s own account could not be ruled out: ${describeProblem(ownAccount)}`,
+            }
           : undefined
     if (refusal) {
       log.warn({ reason: refusal.detail }, `${pressed} refused`)
@@ -153,9 +160,24 @@ async function approve(deps: HandlerDeps, client: ButtonArgs['client'], alert: A
   return true
 }
 
-async function isOwnAccount(deps: HandlerDeps, actor: string, email: string): Promise<boolean> {
-  const own = await lookupEmail(deps.announcer, actor)
-  return own !== undefined && own.trim().toLowerCase() === email.trim().toLowerCase()
+/**
+ * Why the approver may not approve an action that takes access away: the account is theirs (its address, or any other
+ * address the service reports for it, is their Slack email), or that cannot be ruled out (Slack did not say who they
+ * are, the service did not answer). Undefined when they may.
+ */
+async function ownAccountProblem(deps: HandlerDeps, approver: string, alert: Alert, action: Action): Promise<Problem | undefined> {
+  if (!takesAccessAway(action) || alert.access) return undefined
+  const own = await deps.actorEmails.of(approver)
+  if (own === undefined) return { kind: 'unknown-actor' }
+  if (comparableEmail(own) === comparableEmail(alert.email)) return { kind: 'self' }
+  const provider = deps.providers.get(alert.integration)
+  if (!provider) return undefined
+  try {
+    const account = await withTimeout(provider.findAccount(alert.email), deps.preflightTimeoutMs, provider.displayName)
+    return account && isAddressOf(account, own) ? { kind: 'self' } : undefined
+  } catch (error) {
+    return toProblem(error)
+  }
 }
 
 function clock(deps: Pick<HandlerDeps, 'now'>): Date {

@@ -1,5 +1,6 @@
 /** What Slack handlers need; passed in so tests and replicas wire the same handlers to real or local parts. */
 import type { WebClient } from '@slack/web-api'
+import type { ActorEmails } from '../actors.js'
 import type { IntegrationStatus } from '../views/health.js'
 import type { JobQueues } from '../jobs/queues.js'
 import type { Logger } from '../logger.js'
@@ -24,6 +25,8 @@ export interface HandlerDeps {
   queues: JobQueues
   providers: ProviderRegistry
   actors: ReadonlySet<string>
+  /** Actors' emails from Slack, for the own-account guard. */
+  actorEmails: ActorEmails
   /** A Slack client that fails fast (short timeout, no retries) for status posts that must not delay work. */
   announcer: WebClient
   logger: Logger

@@ -7,7 +7,6 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import type { WebClient } from '@slack/web-api'
 import { acceptsRequest, type Alert } from '../alerts/alert.js'
 import { REQUEST_ACTION_PATTERN, type ModalContext } from '../constants.js'
-import { lookupEmail } from '../actors.js'
 import type { Logger } from '../logger.js'
 import { describeProblem, toProblem, ProviderError } from '../providers/problems.js'
 import { preflightFor } from '../providers/run.js'
@@ -93,7 +92,7 @@ export async function showConfirmation(deps: HandlerDeps, client: WebClient, ope
   const context: ModalContext = { alertId: alert.id, action }
   const capabilities = deps.providers.summary(alert.integration).capabilities
   const accepted = acceptsRequest(alert, capabilities, action)
-  const view = accepted ? await confirmationView(deps, context, alert, { id: actor, email: await lookupEmail(deps.announcer, actor) }) : busyModal(context, alert)
+  const view = accepted ? await confirmationView(deps, context, alert, { id: actor, email: await deps.actorEmails.of(actor) }) : busyModal(context, alert)
   await client.views.update({ view_id: opened.viewId, ...(opened.hash ? { hash: opened.hash } : {}), view })
 }
 

@@ -1,5 +1,6 @@
 /** What every background job needs; one object built by the runtime. */
 import type { WebClient } from '@slack/web-api'
+import type { ActorEmails } from '../actors.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { HealthStore } from '../store/health.js'
@@ -35,6 +36,8 @@ export interface JobContext {
    * retry backoff on top of Retry-After, so the posting queue pauses for exactly Retry-After instead.
    */
   poster: WebClient
+  /** Actors' emails from Slack, for the own-account guard checked again when the action runs. */
+  actorEmails: ActorEmails
   alertChannelId: string
   logger: Logger
   retry: RetryPolicy

@@ -7,7 +7,6 @@
  */
 import { DelayedError, type Job } from 'bullmq'
 import type { Alert, AlertState, Request } from '../alerts/alert.js'
-import { lookupEmail } from '../actors.js'
 import { describeProblem, isRetryable, toProblem, type Problem } from '../providers/problems.js'
 import { executeFor, WriteAbandoned } from '../providers/run.js'
 import type { Outcome } from '../providers/types.js'
@@ -127,7 +126,7 @@ async function actOrPoll(ctx: JobContext, alert: Alert, request: Request, job: J
   const provider = ctx.providers.get(alert.integration)
   if (!provider) return { kind: 'failed', problem: { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` } }
   if (!task) {
-    const actorEmail = await lookupEmail(ctx.slack, request.actor)
+    const actorEmail = await ctx.actorEmails.of(request.actor)
     const owner = { jobId: job.id ?? actionJobId({ alertId: alert.id, action, attempt: request.attempt }), token, alertId: alert.id, attempt: request.attempt }
     // A re-run of an attempt that already went to write (its answer lost: a timeout, a 5xx, a crash) reports what the service shows.
     const resumedSince = await ctx.alerts.writeStartedAt(alert.id, request.attempt)

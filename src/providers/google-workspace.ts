@@ -17,6 +17,7 @@ import type { ServiceAccountKey, TokenSource } from './google-auth.js'
 import { createHttpClient } from './http.js'
 import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
+import { otherAddresses } from './addresses.js'
 import type { Account, AccountPage, Action, Blocker, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
 
 export const DEFAULT_BASE_URL = 'https://admin.googleapis.com'
@@ -56,6 +57,8 @@ const userSchema = z.object({
   lastLoginTime: z.string().optional(),
   aliases: z.array(z.string()).optional(),
   nonEditableAliases: z.array(z.string()).optional(),
+  // Google types it loosely ("value"); an unexpected shape must not make the whole user unreadable.
+  emails: z.array(z.object({ address: z.string().optional() })).optional().catch(undefined),
 })
 type GoogleUser = z.infer<typeof userSchema>
 
@@ -233,6 +236,7 @@ export function toAccount(user: GoogleUser): Account {
   return {
     id: user.id,
     email: user.primaryEmail,
+    ...otherAddresses(user.primaryEmail, [...(user.aliases ?? []), ...(user.nonEditableAliases ?? []), ...(user.emails ?? []).map((entry) => entry.address)]),
     ...(displayName ? { displayName } : {}),
     // An archived user (Archived User licence) cannot sign in either: to the bot it is suspended.
     status: user.suspended || user.archived ? 'suspended' : 'active',

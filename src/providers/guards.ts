@@ -5,11 +5,12 @@
  * own (Atlassian's manage permissions, Treasure Data's roles); these are the same
  * everywhere, so they live here once.
  */
+import { isAddressOf } from './addresses.js'
 import type { Problem } from './problems.js'
 import type { Account, Action, Provider } from './types.js'
 
 export interface GuardContext {
-  /** The acting Slack user's email, when Slack told it. */
+  /** The acting Slack user's email; absent when Slack did not tell it, and then delete and suspend are refused. */
   actorEmail?: string
   /** The configured owner of the integration's credentials. */
   integrationOwner?: string
@@ -21,20 +22,25 @@ export interface GuardResult {
 }
 
 /** Actions that take access away: the ones the guards protect against. */
-export const GUARDED_ACTIONS: ReadonlySet<Action> = new Set(['delete', 'suspend'])
+const GUARDED: ReadonlySet<Action> = new Set(['delete', 'suspend'])
 
 export const UNKNOWN_ADMINS_WARNING =
   'This service does not tell the bot who its admins are, so the bot cannot check that this is not the last admin.'
-export const UNKNOWN_ACTOR_WARNING = 'Slack did not tell the bot your email address, so it could not check that this is not your own account.'
+
+/** Whether the action takes access away: only those are refused for the actor's own account. */
+export function takesAccessAway(action: Action): boolean {
+  return GUARDED.has(action)
+}
 
 export async function guardAccount(provider: Provider, account: Account, action: Action, context: GuardContext): Promise<GuardResult> {
   const result: GuardResult = { blockers: [], warnings: [] }
-  if (!GUARDED_ACTIONS.has(action)) return result
+  if (!takesAccessAway(action)) return result
 
-  if (context.actorEmail === undefined) result.warnings.push(UNKNOWN_ACTOR_WARNING)
-  else if (sameEmail(context.actorEmail, account.email)) result.blockers.push({ kind: 'self' })
+  // Without the actor's email the own-account guard cannot be checked: refuse rather than risk it.
+  if (context.actorEmail === undefined) result.blockers.push({ kind: 'unknown-actor' })
+  else if (isAddressOf(account, context.actorEmail)) result.blockers.push({ kind: 'self' })
 
-  if (context.integrationOwner && sameEmail(context.integrationOwner, account.email)) {
+  if (context.integrationOwner && isAddressOf(account, context.integrationOwner)) {
     result.blockers.push({ kind: 'integration-owner', owner: context.integrationOwner })
   }
 
@@ -54,8 +60,4 @@ export function isAdmin(account: Account): boolean | undefined {
   if (account.isAdmin !== undefined) return account.isAdmin
   if (account.roles === undefined) return undefined
   return account.roles.some((role) => /admin|owner/i.test(role))
-}
-
-function sameEmail(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase()
 }

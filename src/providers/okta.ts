@@ -15,6 +15,7 @@ import { createHttpClient } from './http.js'
 import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
+import { otherAddresses } from './addresses.js'
 import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
 
 const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
@@ -52,6 +53,7 @@ const userSchema = z.object({
   profile: z.object({
     login: z.string().min(1),
     email: z.string().nullish(),
+    secondEmail: z.string().nullish(),
     firstName: z.string().nullish(),
     lastName: z.string().nullish(),
     displayName: z.string().nullish(),
@@ -258,6 +260,8 @@ export function toAccount(user: OktaUser, roles?: OktaRole[]): Account {
   return {
     id: user.id,
     email: user.profile.email || user.profile.login,
+    // The login is often an email too, and secondEmail another address of the same person.
+    ...otherAddresses(user.profile.email || user.profile.login, [user.profile.login, user.profile.secondEmail]),
     ...(displayName ? { displayName } : {}),
     status: statusOf(user.status),
     ...(roles ? { roles: roles.map(roleName), isAdmin: roles.length > 0 } : {}),

@@ -14,6 +14,8 @@ export type Problem =
   | { kind: 'last-admin' }
   /** The account is the acting user's own. */
   | { kind: 'self' }
+  /** Slack did not tell the bot the acting user's email, so the own-account guard could not be checked: refused, never guessed. */
+  | { kind: 'unknown-actor' }
   /** 401: the key or token is wrong, revoked or expired. */
   | { kind: 'credentials'; status: number; detail?: string }
   /** 403, or the bot's own role check: the credentials are valid but not allowed to do this. No status when decided before any call. */
@@ -66,6 +68,8 @@ export function describeProblem(problem: Problem): string {
       return 'the account is the last admin'
     case 'self':
       return "the account is the actor's own"
+    case 'unknown-actor':
+      return "Slack did not give the actor's email, so the own-account guard could not be checked"
     case 'credentials':
       return `credentials rejected (HTTP ${problem.status})${suffix(problem.detail)}`
     case 'permission':

@@ -3,7 +3,7 @@
  * up fresh each time (state may have changed since the alert, or since the modal).
  * An alert names either a person (by email) or an access configuration on an account.
  */
-import { GUARDED_ACTIONS, guardAccount, isAdmin, type GuardContext } from './guards.js'
+import { guardAccount, isAdmin, takesAccessAway, type GuardContext } from './guards.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { AccessTarget, Account, Action, Choices, Outcome, Preflight, Provider } from './types.js'
 
@@ -112,7 +112,7 @@ function asResumed(outcome: Outcome, service: string): Outcome {
 
 /** Whether the last-admin guard counts the admins for this action (the account is an admin the service can list). */
 function mayRemoveAdmin(provider: Provider, account: Account, action: Action): boolean {
-  return GUARDED_ACTIONS.has(action) && isAdmin(account) === true && provider.listAdmins !== undefined
+  return takesAccessAway(action) && isAdmin(account) === true && provider.listAdmins !== undefined
 }
 
 /**

@@ -8,6 +8,7 @@ import { createHttpClient } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import { isAdmin } from './guards.js'
+import { otherAddresses } from './addresses.js'
 import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
 
 export const SCIM_JSON = 'application/scim+json'
@@ -182,6 +183,7 @@ export function toAccount(user: ScimUser): Account {
   return {
     id: user.id,
     email: emailOf(user),
+    ...otherAddresses(emailOf(user), user.emails?.map((entry) => entry.value) ?? []),
     ...(displayName ? { displayName } : {}),
     status: statusOf(user.active),
     ...(user.roles ? { roles: user.roles.flatMap((role) => (role.value ? [role.value] : [])) } : {}),

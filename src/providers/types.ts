@@ -15,6 +15,8 @@ export interface Account {
   /** The service's own id for the account (SCIM `id`, Atlassian account_id, ...). */
   id: string
   email: string
+  /** Every address the service reports for the account (primary, aliases, secondary), where it reports more than one. */
+  emails?: string[]
   displayName?: string
   status: AccountStatus
   /** Roles as the service names them; absent when the service does not report roles. */

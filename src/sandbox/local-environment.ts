@@ -47,7 +47,7 @@ import {
   type SlackAppResponse,
 } from './slack-signing.js'
 import { DEMO_USERS as TD_DEMO_USERS, startTreasureDataSandbox, type TreasureDataSandbox, type TreasureDataSeedUser } from './treasure-data-sandbox.js'
-import { startSlackStandIn, type SlackStandIn, type StoredMessage, type StoredView } from './slack-stand-in.js'
+import { startSlackStandIn, type SlackStandIn, type StandInUser, type StoredMessage, type StoredView } from './slack-stand-in.js'
 
 export const LOCAL = {
   botToken: 'xoxb-local-sandbox-token',
@@ -78,6 +78,8 @@ export interface LocalEnvironmentOptions {
   /** Reuse this Redis instead of starting one. */
   redisUrl?: string
   users?: SeedUser[]
+  /** Slack profiles by user id, over LOCAL's (an actor whose profile has no email, or another address). */
+  slackUsers?: Record<string, StandInUser>
   /** More fields for the SCIM integration's providers-file entry (integrationOwner, actions...). */
   scimEntry?: Record<string, unknown>
   logger?: Logger
@@ -174,6 +176,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
         users: {
           [LOCAL.actor]: { email: 'sandbox.admin@example.com', name: 'sandbox.admin' },
           [LOCAL.approver]: { email: 'sandbox.approver@example.com', name: 'sandbox.approver' },
+          [LOCAL.secondApprover]: { email: 'sandbox.approver2@example.com', name: 'sandbox.approver2' },
+          ...options.slackUsers,
         },
         ...(options.postsPerSecondPerChannel ? { postsPerSecondPerChannel: options.postsPerSecondPerChannel } : {}),
       }),

@@ -50,6 +50,8 @@ export interface OktaSeedUser {
   login: string
   /** Defaults to the login. */
   email?: string
+  /** The profile's secondary address, null by default as in Okta. */
+  secondEmail?: string
   firstName?: string
   lastName?: string
   displayName?: string
@@ -76,7 +78,7 @@ export interface OktaUser {
   lastUpdated: string
   passwordChanged: string | null
   type: { id: string }
-  profile: { login: string; email: string; firstName: string | null; lastName: string | null; displayName?: string }
+  profile: { login: string; email: string; secondEmail: string | null; firstName: string | null; lastName: string | null; displayName?: string }
   credentials: { provider: { type: string; name: string } }
 }
 
@@ -446,6 +448,7 @@ function userFromSeed(seed: OktaSeedUser, index: number): OktaUser {
     profile: {
       login: seed.login,
       email: seed.email ?? seed.login,
+      secondEmail: seed.secondEmail ?? null,
       firstName: seed.firstName ?? null,
       lastName: seed.lastName ?? null,
       ...(seed.displayName ? { displayName: seed.displayName } : {}),

@@ -13,7 +13,8 @@ import { SANDBOX, newTriggerId, triggerIssuedAt } from './slack-signing.js'
 export type Block = Record<string, unknown> & { type: string }
 
 export interface StandInUser {
-  email: string
+  /** Absent: the profile has none (as Slack answers without the users:read.email scope). */
+  email?: string
   name: string
 }
 
@@ -789,7 +790,7 @@ function usersInfo(slack: SlackState, args: Args): Reply {
 
 function lookupByEmail(slack: SlackState, args: Args): Reply {
   const email = str(args.email)?.toLowerCase()
-  const entry = Object.entries(slack.options.users ?? {}).find(([, user]) => user.email.toLowerCase() === email)
+  const entry = Object.entries(slack.options.users ?? {}).find(([, user]) => user.email?.toLowerCase() === email)
   if (entry === undefined) return fail('users_not_found')
   return ok({ user: slackUser(entry[0], entry[1]) })
 }
@@ -798,13 +799,13 @@ function slackUser(id: string, user: StandInUser): Record<string, unknown> {
   return {
     id,
     team_id: SANDBOX.teamId,
-    name: user.email.split('@')[0],
+    name: user.name,
     real_name: user.name,
     deleted: false,
     is_bot: false,
     is_admin: false,
     tz: 'Etc/UTC',
-    profile: { email: user.email, real_name: user.name, display_name: user.name, real_name_normalized: user.name },
+    profile: { ...(user.email ? { email: user.email } : {}), real_name: user.name, display_name: user.name, real_name_normalized: user.name },
   }
 }
 

@@ -5,9 +5,11 @@
  */
 import type { Alert, PendingApproval } from '../alerts/alert.js'
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../constants.js'
+import type { Problem } from '../providers/problems.js'
 import type { Choices } from '../providers/types.js'
 import type { ApprovalDecision } from '../store/approvals.js'
 import { actions, blockId, button, context, section, type SlackMessage } from './blocks.js'
+import { explainProblem, type ProblemContext } from './problem.js'
 import { duration, inline, mention, plainSafe, slackDate, words } from './text.js'
 
 type ApprovalAlert = Pick<Alert, 'id' | 'email' | 'integrationName'>
@@ -82,6 +84,16 @@ export function awaitingApprovalLine(approval: PendingApproval): string {
 export function ownRequestRefusal(approval: PendingApproval, pressed: 'approve' | 'reject'): string {
   const w = words(approval.action)
   return `✋ You asked to ${w.lower} this account, so you cannot ${pressed} it yourself: two people must agree. Ask another member of the security team (anyone in ACTORS) to ${pressed === 'approve' ? 'approve it' : 'decide'}.`
+}
+
+/**
+ * The ephemeral answer to an approver who may not approve because of their own account: it is theirs, or the bot
+ * could not check that it is not (Slack did not say who they are, the service did not answer).
+ */
+export function ownAccountRefusal(problem: Problem, ctx: ProblemContext): string {
+  if (problem.kind === 'self') return '🚫 This request is about your own account, so you cannot approve it. Ask another member of the security team.'
+  const e = explainProblem(problem, ctx)
+  return `🚫 Not approved: ${e.headline} ${e.why} ${e.nextStep}`
 }
 
 /** The ephemeral answer to a press on a request that was already decided (or that expired). */

@@ -74,6 +74,13 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
         nextStep: 'Ask another member of the security team to do it.',
         retryable: false,
       }
+    case 'unknown-actor':
+      return {
+        headline: 'The bot could not check that this is not your own account.',
+        why: `Slack did not tell the bot who you are (your email address), so it could not compare you with this ${service} account. Nothing was changed.`,
+        nextStep: 'Try again in a minute. If this keeps happening, ask an admin to check that the bot has the users:read.email scope and that your Slack profile has an email address.',
+        retryable: true,
+      }
     case 'last-admin':
       return {
         headline: `This is the last admin account in ${service}.`,

@@ -18,6 +18,8 @@ const ORG_ID = 'org-4f1d2a'
 const DIRECTORY = 'dir-main'
 const START = new Date('2025-03-01T10:00:00.000Z')
 const DAY_MS = 86_400_000
+/** Someone acting whose Slack email the bot knows (without it, the guards refuse delete and suspend). */
+const ACTING = { actorEmail: 'security.oncall@example.com' }
 
 const SEED: SeedAccount[] = [
   {
@@ -408,7 +410,7 @@ describe('Atlassian provider: execute', () => {
   it('reports an account that vanished before the delete as already gone to the caller', async () => {
     sandbox.failNext({ pathIncludes: '/lifecycle/delete' }, { status: 404, body: { key: 'accountNotFound' } })
 
-    expect(await executeFor(provider, { email: 'bob@example.com' }, 'delete')).toEqual({
+    expect(await executeFor(provider, { email: 'bob@example.com' }, 'delete', {}, ACTING)).toEqual({
       kind: 'already-done',
       detail: 'no account with this email exists in Atlassian any more',
     })
@@ -571,11 +573,11 @@ describe('Atlassian provider through the bot\'s run helpers', () => {
     ['erin@freemail.example', 'suspend', 'blocked'],
     ['nobody@example.com', 'delete', 'gone'],
   ])('preflightFor(%s, %s) is %s', async (email, action, kind) => {
-    expect((await preflightFor(provider, { email }, action)).kind).toBe(kind)
+    expect((await preflightFor(provider, { email }, action, ACTING)).kind).toBe(kind)
   })
 
   it('executeFor turns a refusal into a failed outcome instead of throwing', async () => {
-    expect(await executeFor(provider, { email: 'grace@example.com' }, 'delete')).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
+    expect(await executeFor(provider, { email: 'grace@example.com' }, 'delete', {}, ACTING)).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
   })
 })
 

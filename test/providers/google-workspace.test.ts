@@ -307,12 +307,13 @@ describe('Google Workspace provider: access tokens (JWT bearer grant with domain
 })
 
 describe('Google Workspace provider: findAccount', () => {
-  it('reads the user by address (GET users/{userKey}) and maps it, with the last sign-in', async () => {
+  it('reads the user by address (GET users/{userKey}) and maps it, with its aliases and the last sign-in', async () => {
     const found = await provider.findAccount('bob@corp.example')
 
     expect(found).toEqual({
       id: 'u-bob',
       email: 'bob@corp.example',
+      emails: ['bob@corp.example', 'robert@corp.example'],
       displayName: 'Bob Builder',
       status: 'active',
       roles: [],

@@ -73,10 +73,10 @@ describe('SCIM provider: findAccount', () => {
     expect(await provider.findAccount('Alice@Example.COM')).toMatchObject({ id: 'u-alice' })
   })
 
-  it('falls back to emails.value when no userName matches, and reports the primary email', async () => {
+  it('falls back to emails.value when no userName matches, and reports the primary email and every other address', async () => {
     const found = await provider.findAccount('bob@example.com')
 
-    expect(found).toEqual({ id: 'u-bob', email: 'bob.builder@example.com', displayName: 'Bob Builder', status: 'active' })
+    expect(found).toEqual({ id: 'u-bob', email: 'bob.builder@example.com', emails: ['bob.builder@example.com', 'bob@example.com'], displayName: 'Bob Builder', status: 'active' })
     expect(sandbox.requests.map((r) => r.query.filter)).toEqual(['userName eq "bob@example.com"', 'emails.value eq "bob@example.com"'])
   })
 

@@ -35,6 +35,7 @@ export const PROBLEMS: Readonly<Record<ProblemKind, Problem>> = {
   'integration-owner': { kind: 'integration-owner', owner: 'ops-admin@corp.example' },
   'last-admin': { kind: 'last-admin' },
   self: { kind: 'self' },
+  'unknown-actor': { kind: 'unknown-actor' },
   credentials: { kind: 'credentials', status: 401, detail: 'token expired' },
   permission: { kind: 'permission', status: 403, detail: 'only the owner can delete admins' },
   'not-found': { kind: 'not-found', detail: 'no user with this email' },
@@ -48,7 +49,7 @@ export const PROBLEMS: Readonly<Record<ProblemKind, Problem>> = {
 
 export const PROBLEM_LIST: readonly Problem[] = Object.values(PROBLEMS)
 
-export const RETRYABLE_KINDS: readonly ProblemKind[] = ['rate-limited', 'transient', 'last-admin', 'credentials', 'permission', 'conflict', 'unconfirmed', 'account-changed']
+export const RETRYABLE_KINDS: readonly ProblemKind[] = ['rate-limited', 'transient', 'last-admin', 'credentials', 'permission', 'conflict', 'unconfirmed', 'account-changed', 'unknown-actor']
 export const FINAL_KINDS: readonly ProblemKind[] = ['unsupported', 'api-prohibited', 'integration-owner', 'not-found', 'rejected', 'self']
 
 /** Every alert state (and a failed state per problem kind). */
