@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { acceptsRequest, type Alert, type AlertReport, type AlertState, type MessageRef, type PendingApproval, type Request, type RunRef } from '../alerts/alert.js'
+import { acceptsRequest, type Alert, type AlertReport, type AlertState, type Dedup, type MessageRef, type PendingApproval, type Request, type RunRef } from '../alerts/alert.js'
 import type { Resolution } from '../alerts/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
@@ -15,7 +15,12 @@ import { KEY_PREFIX } from './redis.js'
 const RETENTION_SECONDS = 90 * 24 * 3600
 
 const alertKey = (id: string) => `${KEY_PREFIX}alert:${id}`
-const dedupKey = (integration: string, key: string) => `${KEY_PREFIX}dedup:${integration}:${key}`
+/**
+ * Detectors' keys and the bot's own live under different prefixes, chosen by the Dedup's origin, so no key text can
+ * reach the other's. Detectors keep the prefix they always had, so the keys they sent before still match.
+ */
+const DEDUP_PREFIX: Readonly<Record<Dedup['origin'], string>> = { detector: `${KEY_PREFIX}dedup:`, bot: `${KEY_PREFIX}own-dedup:` }
+const dedupKey = (integration: string, dedup: Dedup | undefined) => (dedup ? `${DEDUP_PREFIX[dedup.origin]}${integration}:${dedup.key}` : '')
 /** The account's latest alert per integration (address -> alert id), so acting on an account finds its thread. */
 const accountIndexKey = (integration: string) => `${KEY_PREFIX}alerts:by-account:${integration}`
 
@@ -120,6 +125,15 @@ export type ClaimResult =
 
 type StoredData = Omit<Alert, 'state' | 'version'>
 
+/** Alerts stored before keys had an origin carry a bare `dedupKey`, stored under the detectors' prefix. */
+interface LegacyDedup {
+  dedupKey?: string
+}
+
+function withDedup({ dedupKey: legacy, ...data }: StoredData & LegacyDedup): StoredData {
+  return legacy === undefined || data.dedup ? data : { ...data, dedup: { origin: 'detector', key: legacy } }
+}
+
 /** How far the report of a result got: its thread reply posted, or all of it (reply, alert update, offboarding run). */
 export type ReportStage = 'replied' | 'reported'
 
@@ -130,12 +144,11 @@ export class AlertStore {
     const id = newAlertId()
     const data: StoredData = { ...report, id, integrationName, createdAt: now.toISOString(), ...(run ? { run } : {}) }
     const state: AlertState = { kind: 'open' }
-    const dedup = report.dedupKey ? dedupKey(report.integration, report.dedupKey) : ''
     const [status, alertId] = (await this.redis.eval(
       CREATE,
       3,
       alertKey(id),
-      dedup,
+      dedupKey(report.integration, report.dedup),
       accountIndexKey(report.integration),
       id,
       JSON.stringify(data),
@@ -151,7 +164,7 @@ export class AlertStore {
     const [data, state, version, resolved] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved')
     if (!data || !state) return null
     return {
-      ...(JSON.parse(data) as StoredData),
+      ...withDedup(JSON.parse(data) as StoredData & LegacyDedup),
       state: JSON.parse(state) as AlertState,
       version: Number(version ?? 0),
       ...(resolved ? { resolved: JSON.parse(resolved) as Resolution } : {}),
@@ -161,7 +174,7 @@ export class AlertStore {
   /** Undo a create whose posting could not be queued, so the detector's retry is not taken for a duplicate. */
   async discard(alert: Alert): Promise<void> {
     const keys = [alertKey(alert.id)]
-    if (alert.dedupKey) keys.push(dedupKey(alert.integration, alert.dedupKey))
+    if (alert.dedup) keys.push(dedupKey(alert.integration, alert.dedup))
     await this.redis.del(...keys)
   }
 
@@ -235,9 +248,8 @@ export class AlertStore {
   }
 
   /** The alert's problem went away: frees its dedupKey, and marks it resolved if nobody acted on it (false otherwise). */
-  async resolve(alert: Pick<Alert, 'id' | 'integration' | 'dedupKey'>, resolution: Resolution): Promise<boolean> {
-    const dedup = alert.dedupKey ? dedupKey(alert.integration, alert.dedupKey) : ''
-    return (await this.redis.eval(RESOLVE, 2, alertKey(alert.id), dedup, JSON.stringify(resolution), alert.id)) === 1
+  async resolve(alert: Pick<Alert, 'id' | 'integration' | 'dedup'>, resolution: Resolution): Promise<boolean> {
+    return (await this.redis.eval(RESOLVE, 2, alertKey(alert.id), dedupKey(alert.integration, alert.dedup), JSON.stringify(resolution), alert.id)) === 1
   }
 
   /**
