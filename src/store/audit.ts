@@ -25,6 +25,8 @@ export type AuditEvent =
   | 'approval-expired'
   | 'offboard-requested'
   | 'offboard-refused'
+  /** `/deprovision` (any subcommand) refused. */
+  | 'command-refused'
 
 export interface AuditEntry {
   event: AuditEvent
