@@ -141,6 +141,10 @@ export class AlertStore {
   constructor(private readonly redis: Redis) {}
 
   async create(report: AlertReport, integrationName: string, now: Date, run?: RunRef): Promise<CreateResult> {
+    if (run && report.dedup?.origin === 'bot') {
+      const earlier = await this.stepOpenedBeforeOrigins(report.integration, report.dedup.key, run.id)
+      if (earlier) return { status: 'duplicate', alertId: earlier }
+    }
     const id = newAlertId()
     const data: StoredData = { ...report, id, integrationName, createdAt: now.toISOString(), ...(run ? { run } : {}) }
     const state: AlertState = { kind: 'open' }
@@ -157,6 +161,17 @@ export class AlertStore {
       report.access ? '' : normalizeAddress(report.email),
     )) as [string, string]
     return status === 'duplicate' ? { status: 'duplicate', alertId } : { status: 'created', alert: { ...data, state, version: 0 } }
+  }
+
+  /**
+   * The step alert of offboarding run `runId` opened before keys had an origin, under the detectors' prefix, so a
+   * run going on across the upgrade does not open (and run) its steps twice. Only the bot sets `run` on an alert,
+   * so a detector's alert under that key never matches. The run's lock keeps this read and the create together.
+   */
+  private async stepOpenedBeforeOrigins(integration: string, key: string, runId: string): Promise<string | undefined> {
+    const id = await this.redis.get(dedupKey(integration, { origin: 'detector', key }))
+    const alert = id ? await this.get(id) : null
+    return alert?.run?.id === runId ? alert.id : undefined
   }
 
   async get(id: string): Promise<Alert | null> {

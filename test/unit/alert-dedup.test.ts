@@ -2,7 +2,8 @@
  * Alert deduplication in Redis: a detector's dedupKey and the bot's own keys (App Home,
  * reconciliation, offboarding) are kept apart by who made them, never by their text, so
  * neither can match the other's alert; within one origin a key answers the first alert.
- * Keys and alerts stored before keys had an origin keep working as the detector's.
+ * Keys and alerts stored before keys had an origin keep working as the detector's, and an
+ * offboarding run going on across the upgrade finds its step alerts.
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -54,5 +55,20 @@ describe('alert deduplication', () => {
 
     expect(await alerts.resolve(stored!, { at: NOW.toISOString(), detail: 'gone' })).toBe(true)
     expect((await alerts.create(report('carol@corp.example', { origin: 'detector', key: 'siem-42:carol' }), 'Acme', NOW)).status).toBe('created')
+  })
+
+  it('finds the step alert of an offboarding run begun before keys had an origin, but never a detector’s alert under that key', async () => {
+    const alerts = new AlertStore(redis)
+    const thread = { channel: 'C1', ts: '1.1' }
+    const step = (runId: string, origin: Dedup['origin']) => report('dan@corp.example', { origin, key: `offboard:${runId}` })
+    // As stored before: the step's key under the detectors' prefix.
+    const earlier = await alerts.create(step('ob_1', 'detector'), 'Acme', NOW, { id: 'ob_1', thread })
+    if (earlier.status !== 'created') throw new Error('expected a new alert')
+    expect(await alerts.create(step('ob_1', 'bot'), 'Acme', NOW, { id: 'ob_1', thread })).toEqual({ status: 'duplicate', alertId: earlier.alert.id })
+
+    const planted = await alerts.create(step('ob_2', 'detector'), 'Acme', NOW)
+    const opened = await alerts.create(step('ob_2', 'bot'), 'Acme', NOW, { id: 'ob_2', thread })
+    expect(opened.status).toBe('created')
+    expect(opened).not.toEqual({ status: 'duplicate', alertId: planted.status === 'created' ? planted.alert.id : '' })
   })
 })
