@@ -8,6 +8,16 @@ import type { Problem } from '../providers/problems.js'
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical'
 
+/**
+ * An alert's deduplication key and who chose it. A detector's key (POST /alerts) and the bot's own (App Home,
+ * reconciliation, offboarding) are kept apart by the code path that makes them, never by the key's text, so a
+ * detector's key can neither match nor hold back an alert the bot opens.
+ */
+export interface Dedup {
+  origin: 'detector' | 'bot'
+  key: string
+}
+
 /** What a detector reported. */
 export interface AlertReport {
   integration: string
@@ -19,7 +29,7 @@ export interface AlertReport {
   name?: string
   reason: string
   severity: Severity
-  dedupKey?: string
+  dedup?: Dedup
 }
 
 /** Where the alert's Slack message is, once posted. */

@@ -35,16 +35,27 @@ export type AlertReportInput = z.input<typeof alertReportSchema>
 /** Parses either kind of alert; which schema applies is decided by the presence of accessConfigurationId. */
 export function parseAlertReport(body: unknown): { success: true; data: AlertReport } | { success: false; error: z.ZodError } {
   const isAccess = typeof body === 'object' && body !== null && 'accessConfigurationId' in body
-  if (!isAccess) return alertReportSchema.safeParse(body)
+  if (!isAccess) {
+    const parsed = alertReportSchema.safeParse(body)
+    if (!parsed.success) return parsed
+    const { dedupKey, ...rest } = parsed.data
+    return { success: true, data: { ...rest, ...detectorDedup(dedupKey) } }
+  }
   const parsed = accessAlertSchema.safeParse(body)
   if (!parsed.success) return parsed
-  const { accessConfigurationId, targetId, ...rest } = parsed.data
+  const { accessConfigurationId, targetId, dedupKey, ...rest } = parsed.data
   return {
     success: true,
     data: {
       ...rest,
+      ...detectorDedup(dedupKey),
       email: `access configuration ${accessConfigurationId} on account ${targetId}`,
       access: { accessConfigurationId, targetId },
     },
   }
+}
+
+/** A key sent to POST /alerts is the detector's, whatever it looks like. */
+function detectorDedup(key: string | undefined): Pick<AlertReport, 'dedup'> {
+  return key === undefined ? {} : { dedup: { origin: 'detector', key } }
 }

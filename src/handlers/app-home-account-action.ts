@@ -98,7 +98,7 @@ async function alertForAccount(deps: AppHomeDeps, provider: Provider, ref: HomeA
     reason: `Opened from the App Home's list of ${provider.displayName} accounts, to act on this account.`,
     severity: 'medium',
     // Two clicks at once open one alert; a re-created account (a new id) gets its own.
-    dedupKey: `app-home:${ref.accountId}`,
+    dedup: { origin: 'bot', key: `app-home:${ref.accountId}` },
   }
   const accepted = await acceptAlert(deps, report, provider.displayName, { ignoreMutes: true })
   if (accepted.status === 'muted') throw new Error('a mute held back an alert opened by a person')

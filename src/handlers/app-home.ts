@@ -27,6 +27,7 @@ import { inline } from '../views/text.js'
 import { requestAccountAction } from './app-home-account-action.js'
 import { readAccounts, readOverview, readServices, serviceName, type AppHomeDeps } from './app-home-data.js'
 import { isActor, type HandlerDeps } from './deps.js'
+import { auditRefusal, NOT_AN_ACTOR } from './refusal.js'
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
 type InputArgs = SlackActionMiddlewareArgs<BlockAction<PlainTextInputAction>> & AllMiddlewareArgs
@@ -41,21 +42,23 @@ export function registerAppHome(app: App, deps: AppHomeDeps): void {
     if (event.tab !== 'home') return
     await publishHome(deps, client, event.user)
   })
-  app.action<BlockAction<ButtonAction>>(HOME_TAB_ACTION_PATTERN, navigate(deps, (_, action) => (action.value === 'services' ? { screen: 'services' } : { screen: 'overview' })))
-  app.action<BlockAction<ButtonAction>>(HOME_OPEN_SERVICE_ACTION_ID, navigate(deps, (_, action) => accountsScreen(action.value ?? '')))
-  app.action<BlockAction<ButtonAction>>(HOME_PAGE_ACTION_PATTERN, navigate(deps, (screen, action) => (screen.screen === 'accounts' ? turnPage(screen, action.value === 'previous' ? 'previous' : 'next') : screen)))
-  app.action<BlockAction<PlainTextInputAction>>(HOME_SEARCH_ACTION_ID, navigate(deps, (screen, action) => (screen.screen === 'accounts' ? accountsScreen(screen.integration, (action.value ?? '').trim()) : screen)))
+  app.action<BlockAction<ButtonAction>>(HOME_TAB_ACTION_PATTERN, navigate(deps, 'open tab', (_, action) => (action.value === 'services' ? { screen: 'services' } : { screen: 'overview' })))
+  app.action<BlockAction<ButtonAction>>(HOME_OPEN_SERVICE_ACTION_ID, navigate(deps, 'open service', (_, action) => accountsScreen(action.value ?? '')))
+  app.action<BlockAction<ButtonAction>>(HOME_PAGE_ACTION_PATTERN, navigate(deps, 'turn page', (screen, action) => (screen.screen === 'accounts' ? turnPage(screen, action.value === 'previous' ? 'previous' : 'next') : screen)))
+  app.action<BlockAction<PlainTextInputAction>>(HOME_SEARCH_ACTION_ID, navigate(deps, 'search', (screen, action) => (screen.screen === 'accounts' ? accountsScreen(screen.integration, (action.value ?? '').trim()) : screen)))
   app.action<BlockAction<ButtonAction>>(HOME_UNMUTE_ACTION_ID, unmuteFromHome(deps))
   app.action<BlockAction<ButtonAction>>(HOME_ACCOUNT_ACTION_PATTERN, requestAccountAction(deps))
 }
 
-/** A click that moves the person to another screen: ack, store where they are now, publish it. */
-function navigate<A extends ButtonAction | PlainTextInputAction>(deps: AppHomeDeps, next: (screen: HomeScreen, action: A) => HomeScreen) {
+/** A click that moves the person to another screen (`move`, for the audit of a refusal): ack, store where they are now, publish it. */
+function navigate<A extends ButtonAction | PlainTextInputAction>(deps: AppHomeDeps, move: string, next: (screen: HomeScreen, action: A) => HomeScreen) {
   return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockAction<A>> & AllMiddlewareArgs): Promise<void> => {
     await ack()
     const user = body.user.id
-    if (isActor(deps, user)) await deps.home.set(user, next(await deps.home.get(user), action))
+    const allowed = isActor(deps, user)
+    if (allowed) await deps.home.set(user, next(await deps.home.get(user), action))
     await publishHome(deps, client, user)
+    if (!allowed) await auditRefusal(deps, { event: 'action-refused', actor: user, action: `App Home: ${move}`, detail: NOT_AN_ACTOR })
   }
 }
 
@@ -63,7 +66,8 @@ function unmuteFromHome(deps: AppHomeDeps) {
   return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
     await ack()
     const actor = body.user.id
-    if (isActor(deps, actor)) {
+    const allowed = isActor(deps, actor)
+    if (allowed) {
       const mute = await deps.mutes.unmute(action.value ?? '')
       // A second click finds it gone: nobody is named for an unmute that did not happen.
       if (mute) {
@@ -72,6 +76,7 @@ function unmuteFromHome(deps: AppHomeDeps) {
       }
     }
     await publishHome(deps, client, actor)
+    if (!allowed) await auditRefusal(deps, { event: 'action-refused', actor, action: 'App Home: unmute', detail: NOT_AN_ACTOR })
   }
 }
 

@@ -11,6 +11,7 @@ import { mutesMessage } from '../views/mutes.js'
 import { isActor, type HandlerDeps } from './deps.js'
 import { isScanRequest, scanCommand } from './scan-command.js'
 import { offboardPerson } from './offboard-person.js'
+import { auditRefusal, NOT_AN_ACTOR, type Refusal } from './refusal.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
 
@@ -45,6 +46,7 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
     const { ack, command, respond } = args
     if (!isActor(deps, command.user_id)) {
       await ack({ response_type: 'ephemeral', text: '🔒 Only the security team’s actors may use /deprovision. Ask an admin to add your Slack user ID to ACTORS.' })
+      await auditRefusal(deps, { event: 'command-refused', actor: command.user_id, ...askedFor(command.text), detail: NOT_AN_ACTOR })
       return
     }
     if (isScanRequest(command.text)) return scanCommand(deps, { ack, command })
@@ -71,6 +73,16 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
         await ack({ response_type: 'ephemeral', text: usage(deps.alertChannelId, request.kind === 'usage' ? request.problem : undefined) })
     }
   }
+}
+
+/** What a refused command asked for, for its audit entry. */
+function askedFor(text: string | undefined): Pick<Refusal, 'action' | 'email' | 'integration'> {
+  if (isScanRequest(text)) {
+    const integration = (text ?? '').trim().split(/\s+/)[1]
+    return { action: '/deprovision scan', ...(integration ? { integration: integration.slice(0, 60) } : {}) }
+  }
+  const request = parseCommand(text)
+  return request.kind === 'offboard' ? { action: '/deprovision user@corp', email: request.email } : { action: `/deprovision ${request.kind}` }
 }
 
 function usage(alertChannelId: string, problem: string | undefined): string {

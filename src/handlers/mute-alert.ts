@@ -7,6 +7,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { alertSurface } from '../alerts/surface.js'
 import { MUTE_DURATIONS, type MuteDuration, type MuteScope } from '../store/mutes.js'
 import { isActor, type HandlerDeps } from './deps.js'
+import { auditRefusal, NOT_AN_ACTOR } from './refusal.js'
 
 type SelectArgs = SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
@@ -21,6 +22,7 @@ export function muteAlert(deps: HandlerDeps) {
     const channel = body.channel?.id
     if (!isActor(deps, actor)) {
       if (channel) await client.chat.postEphemeral({ channel, user: actor, text: REFUSAL })
+      await auditRefusal(deps, { event: 'action-refused', actor, action: 'mute', ...(await refusedAlert(deps, alertId)), detail: NOT_AN_ACTOR })
       return
     }
     const alert = await deps.alerts.get(alertId)
@@ -43,6 +45,7 @@ export function unmute(deps: HandlerDeps) {
     const actor = body.user.id
     if (!isActor(deps, actor)) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: REFUSAL })
+      await auditRefusal(deps, { event: 'action-refused', actor, action: 'unmute', ...(await refusedAlert(deps, alertId)), detail: NOT_AN_ACTOR })
       return
     }
     const mute = await deps.mutes.unmute(muteId)
@@ -62,6 +65,13 @@ export function unmute(deps: HandlerDeps) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: '🔔 Unmuted: new alerts for it are posted again.' })
     }
   }
+}
+
+/** The refused alert, as far as it is known (an Unmute in `/deprovision mutes` names none). */
+async function refusedAlert(deps: HandlerDeps, alertId: string | undefined): Promise<{ alertId?: string; integration?: string; email?: string }> {
+  if (!alertId) return {}
+  const alert = await deps.alerts.get(alertId).catch(() => null)
+  return alert ? { alertId, integration: alert.integration, email: alert.email } : { alertId }
 }
 
 async function refresh(deps: HandlerDeps, client: SelectArgs['client'], alertId: string): Promise<void> {

@@ -19,6 +19,7 @@ import { noticeModal } from '../views/modals.js'
 import { alreadyRunningText } from '../views/offboard.js'
 import { isActor, type HandlerDeps } from './deps.js'
 import { permalinkOf } from './permalink.js'
+import { auditRefusal, NOT_AN_ACTOR } from './refusal.js'
 import { STORE_UNAVAILABLE_TEXT } from './request-action.js'
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
@@ -31,8 +32,10 @@ export function submitOffboarding(deps: HandlerDeps) {
     const actor = body.user.id
     const metadata = readMetadata(view.private_metadata)
     const log = deps.logger.child({ command: 'offboard', actor, draftId: metadata?.draftId })
+    const refused = { event: 'offboard-refused', actor, action: 'offboard', ...(metadata ? { alertId: metadata.draftId } : {}) } as const
     if (!isActor(deps, actor)) {
       await ack({ response_action: 'update', view: noticeModal('Not allowed', '🔒 Only the security team’s actors may offboard people. Ask an admin to add your Slack user ID to ACTORS.') })
+      await auditRefusal(deps, { ...refused, detail: NOT_AN_ACTOR })
       return
     }
     let draft
@@ -43,7 +46,12 @@ export function submitOffboarding(deps: HandlerDeps) {
       await ack({ response_action: 'update', view: noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT) })
       return
     }
-    if (!draft || draft.actor !== actor) {
+    if (draft && draft.actor !== actor) {
+      await ack({ response_action: 'update', view: noticeModal('Not allowed', '🔒 This offboarding form was opened by someone else. Run `/deprovision` with the email yourself.') })
+      await auditRefusal(deps, { ...refused, email: draft.email, detail: `the form was opened by ${draft.actor}, not by the submitter` })
+      return
+    }
+    if (!draft) {
       await ack({ response_action: 'update', view: noticeModal('Out of date', 'This offboarding form is out of date (it expires after two hours). Run `/deprovision` with the email again.') })
       return
     }

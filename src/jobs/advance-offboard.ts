@@ -86,7 +86,7 @@ async function openStepAlerts(ctx: JobContext, run: Run & { message: NonNullable
       ...(step.account.displayName ? { name: step.account.displayName } : {}),
       reason: `Offboarding requested with /deprovision by <@${run.actor}>`,
       severity: 'high',
-      dedupKey: `offboard:${run.id}`,
+      dedup: { origin: 'bot', key: `offboard:${run.id}` },
     }
     const created = await ctx.alerts.create(report, step.service, ctx.now(), { id: run.id, thread: run.message })
     const alert = created.status === 'created' ? created.alert : await ctx.alerts.get(created.alertId)

@@ -100,7 +100,7 @@ export function findingReport(
     ...(account.displayName ? { name: account.displayName } : {}),
     reason: findingReason(integration.displayName, finding, context),
     severity: SEVERITY[finding.kind],
-    dedupKey: findingDedupKey(finding),
+    dedup: { origin: 'bot', key: findingDedupKey(finding) },
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { acceptsRequest, type Alert, type AlertReport, type AlertState, type MessageRef, type PendingApproval, type Request, type RunRef } from '../alerts/alert.js'
+import { acceptsRequest, type Alert, type AlertReport, type AlertState, type Dedup, type MessageRef, type PendingApproval, type Request, type RunRef } from '../alerts/alert.js'
 import type { Resolution } from '../alerts/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
@@ -15,7 +15,12 @@ import { KEY_PREFIX } from './redis.js'
 const RETENTION_SECONDS = 90 * 24 * 3600
 
 export const alertKey = (id: string) => `${KEY_PREFIX}alert:${id}`
-const dedupKey = (integration: string, key: string) => `${KEY_PREFIX}dedup:${integration}:${key}`
+/**
+ * Detectors' keys and the bot's own live under different prefixes, chosen by the Dedup's origin, so no key text can
+ * reach the other's. Detectors keep the prefix they always had, so the keys they sent before still match.
+ */
+const DEDUP_PREFIX: Readonly<Record<Dedup['origin'], string>> = { detector: `${KEY_PREFIX}dedup:`, bot: `${KEY_PREFIX}own-dedup:` }
+const dedupKey = (integration: string, dedup: Dedup | undefined) => (dedup ? `${DEDUP_PREFIX[dedup.origin]}${integration}:${dedup.key}` : '')
 /** The account's latest alert per integration (address -> alert id), so acting on an account finds its thread. */
 const accountIndexKey = (integration: string) => `${KEY_PREFIX}alerts:by-account:${integration}`
 
@@ -121,6 +126,15 @@ export type ClaimResult =
 
 type StoredData = Omit<Alert, 'state' | 'version'>
 
+/** Alerts stored before keys had an origin carry a bare `dedupKey`, stored under the detectors' prefix. */
+interface LegacyDedup {
+  dedupKey?: string
+}
+
+function withDedup({ dedupKey: legacy, ...data }: StoredData & LegacyDedup): StoredData {
+  return legacy === undefined || data.dedup ? data : { ...data, dedup: { origin: 'detector', key: legacy } }
+}
+
 /** How far the report of a result got: its thread reply posted, or all of it (reply, alert update, offboarding run). */
 export type ReportStage = 'replied' | 'reported'
 
@@ -128,15 +142,18 @@ export class AlertStore {
   constructor(private readonly redis: Redis) {}
 
   async create(report: AlertReport, integrationName: string, now: Date, run?: RunRef): Promise<CreateResult> {
+    if (run && report.dedup?.origin === 'bot') {
+      const earlier = await this.stepOpenedBeforeOrigins(report.integration, report.dedup.key, run.id)
+      if (earlier) return { status: 'duplicate', alertId: earlier }
+    }
     const id = newAlertId()
     const data: StoredData = { ...report, id, integrationName, createdAt: now.toISOString(), ...(run ? { run } : {}) }
     const state: AlertState = { kind: 'open' }
-    const dedup = report.dedupKey ? dedupKey(report.integration, report.dedupKey) : ''
     const [status, alertId] = (await this.redis.eval(
       CREATE,
       3,
       alertKey(id),
-      dedup,
+      dedupKey(report.integration, report.dedup),
       accountIndexKey(report.integration),
       id,
       JSON.stringify(data),
@@ -147,12 +164,23 @@ export class AlertStore {
     return status === 'duplicate' ? { status: 'duplicate', alertId } : { status: 'created', alert: { ...data, state, version: 0 } }
   }
 
+  /**
+   * The step alert of offboarding run `runId` opened before keys had an origin, under the detectors' prefix, so a
+   * run going on across the upgrade does not open (and run) its steps twice. Only the bot sets `run` on an alert,
+   * so a detector's alert under that key never matches. The run's lock keeps this read and the create together.
+   */
+  private async stepOpenedBeforeOrigins(integration: string, key: string, runId: string): Promise<string | undefined> {
+    const id = await this.redis.get(dedupKey(integration, { origin: 'detector', key }))
+    const alert = id ? await this.get(id) : null
+    return alert?.run?.id === runId ? alert.id : undefined
+  }
+
   async get(id: string): Promise<Alert | null> {
     if (!isAlertId(id)) return null
     const [data, state, version, resolved] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved')
     if (!data || !state) return null
     return {
-      ...(JSON.parse(data) as StoredData),
+      ...withDedup(JSON.parse(data) as StoredData & LegacyDedup),
       state: JSON.parse(state) as AlertState,
       version: Number(version ?? 0),
       ...(resolved ? { resolved: JSON.parse(resolved) as Resolution } : {}),
@@ -162,7 +190,7 @@ export class AlertStore {
   /** Undo a create whose posting could not be queued, so the detector's retry is not taken for a duplicate. */
   async discard(alert: Alert): Promise<void> {
     const keys = [alertKey(alert.id)]
-    if (alert.dedupKey) keys.push(dedupKey(alert.integration, alert.dedupKey))
+    if (alert.dedup) keys.push(dedupKey(alert.integration, alert.dedup))
     await this.redis.del(...keys)
   }
 
@@ -238,9 +266,8 @@ export class AlertStore {
   }
 
   /** The alert's problem went away: frees its dedupKey, and marks it resolved if nobody acted on it (false otherwise). */
-  async resolve(alert: Pick<Alert, 'id' | 'integration' | 'dedupKey'>, resolution: Resolution): Promise<boolean> {
-    const dedup = alert.dedupKey ? dedupKey(alert.integration, alert.dedupKey) : ''
-    return (await this.redis.eval(RESOLVE, 2, alertKey(alert.id), dedup, JSON.stringify(resolution), alert.id)) === 1
+  async resolve(alert: Pick<Alert, 'id' | 'integration' | 'dedup'>, resolution: Resolution): Promise<boolean> {
+    return (await this.redis.eval(RESOLVE, 2, alertKey(alert.id), dedupKey(alert.integration, alert.dedup), JSON.stringify(resolution), alert.id)) === 1
   }
 
   /**

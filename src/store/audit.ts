@@ -27,6 +27,8 @@ export type AuditEvent =
   | 'deletion-cancelled-elsewhere'
   | 'offboard-requested'
   | 'offboard-refused'
+  /** `/deprovision` (any subcommand) refused. */
+  | 'command-refused'
 
 export interface AuditEntry {
   event: AuditEvent

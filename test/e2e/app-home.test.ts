@@ -264,6 +264,24 @@ describe('Delete from the services view', () => {
     expect(alertPostsAbout('dave@example.com')).toHaveLength(1)
   })
 
+  it("cannot be steered to another account's alert by a detector's dedupKey that looks like the App Home's own", async () => {
+    // Whoever holds the ingest token plants the key the App Home would use for person-001 (u-1) on an alert about person-002.
+    const planted = await env.postAlert({ integration: LOCAL.integrationId, email: 'person-002@example.com', reason: 'Planted', dedupKey: 'app-home:u-1' })
+    expect(planted.body.status).toBe('posted')
+
+    const { confirmation } = await deleteFromHome('person-001@example.com')
+    expect(text(confirmation)).toMatch(/person-001@example\.com/)
+    expect(text(confirmation)).not.toMatch(/person-002/)
+    expect(confirmation.private_metadata).not.toContain(String(planted.body.alertId))
+
+    await env.submit(confirmation)
+    const [post] = alertPostsAbout('person-001@example.com')
+    expect(post).toBeDefined()
+    await env.threadReply(env.slack.message(LOCAL.channel, (post!.response as { ts: string }).ts)!, /deleted/)
+    expect(env.scim.users.get('u-1')).toBeUndefined()
+    expect(env.scim.users.get('u-2')).toBeDefined()
+  })
+
   it('refuses a Delete forged by someone outside ACTORS: nothing is opened for the account, and the refusal is audited', async () => {
     await openAcmeAccounts()
     const found = await searchInHome('carol@example.com')

@@ -150,6 +150,21 @@ describe('/deprovision scan', () => {
     expect(env.slack.callsTo('chat.postMessage').filter(aboutDave)).toHaveLength(before + 1)
   })
 
+  it("raises a finding even when a detector sent a dedupKey that looks like reconciliation's own", async () => {
+    // Whoever holds the ingest token plants the key of Fay's finding on an alert about someone else.
+    const planted = await env.postAlert({ integration: LOCAL.integrationId, email: 'decoy@example.com', reason: 'Planted', dedupKey: 'reconcile:departed:fay@example.com' })
+    expect(planted.body.status).toBe('posted')
+    // Fay, suspended in Okta, is active again in Acme HR.
+    env.scim.users.get('u-fay')!.active = true
+    const since = env.slack.calls.length
+
+    const run = await scan()
+
+    expect(run.summary).toMatch(/\*departed\*: 2 \(1 new, 1 already open\)/)
+    const fay = await env.slack.waitFor('chat.postMessage', (c) => env.slack.calls.indexOf(c) >= since && !c.args.thread_ts && String(c.args.text).includes('fay@example.com in Acme HR'))
+    expect(String(fay.args.text)).toMatch(/Departed: deactivated or suspended in Okta/)
+  })
+
   it('compares only the integration named, and says which ones exist when the name is unknown', async () => {
     const one = await scan('scan acme-atlassian')
     expect(one.ack).toMatch(/Reconciliation of \*Atlassian\* started/)

@@ -97,7 +97,7 @@ describe('the alert a finding raises', () => {
       name: 'Dave D',
       reason: 'Departed: no longer in Okta (last seen there 2026-11-01), but still active in Atlassian.',
       severity: 'high',
-      dedupKey: 'reconcile:departed:dave@corp.example',
+      dedup: { origin: 'bot', key: 'reconcile:departed:dave@corp.example' },
     })
     const unknown = findingReport(service, { kind: 'unknown', account: account('m@corp.example') }, context)
     expect(unknown).toMatchObject({ severity: 'medium', reason: expect.stringContaining('nobody in Okta has this address') })
