@@ -12,6 +12,7 @@ import type { ConnectionOptions } from 'bullmq'
 import { boltLogger, createSlackApp } from './app.js'
 import type { BotRole, Config } from './config.js'
 import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
+import { ATTEMPT_LEASE_MS, AttemptLeases } from './jobs/attempt-lease.js'
 import type { JobContext } from './jobs/context.js'
 import { checkIntegrations } from './jobs/health-check.js'
 import { TimerStore } from './jobs/timers.js'
@@ -140,6 +141,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     offboard,
     metrics,
     queues,
+    leases: new AttemptLeases(redis, logger, options.jobLockMs ?? ATTEMPT_LEASE_MS),
     providers,
     slack: new WebClient(config.slack.botToken, slackClientOptions),
     poster: new WebClient(config.slack.botToken, { ...slackClientOptions, rejectRateLimitedCalls: true }),

@@ -90,8 +90,13 @@ reindex('in-progress', ARGV[5])
 return {'claimed', state}
 `
 
-/** KEYS: alert, state indexes, ARGV: attempt, expected kind, new state, new kind, index score. Moves an attempt on from one state, once. */
+/**
+ * KEYS: alert, state indexes[, lease], ARGV: attempt, expected kind, new state, new kind, index score. Moves an attempt
+ * on from one state, once; not while the lease (when given) exists, checked in the same script so a worker renewing
+ * it cannot slip in between.
+ */
 const SETTLE = `${REINDEX}
+if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 local current = cjson.decode(state)
@@ -228,9 +233,13 @@ export class AlertStore {
     return (await this.redis.eval(TRANSITION, 4, alertKey(alert.id), ...STATE_INDEX_KEYS, ...args)) === 1
   }
 
-  /** Moves attempt `attempt` on from a state of kind `from` (in progress, or scheduled) to `next`; false if it already moved. */
-  async settle(id: string, attempt: number, next: AlertState, from: AlertState['kind'] = 'in-progress'): Promise<boolean> {
-    const changed = await this.redis.eval(SETTLE, 4, alertKey(id), ...STATE_INDEX_KEYS, String(attempt), from, JSON.stringify(next), next.kind, indexScore(next))
+  /**
+   * Moves attempt `attempt` on from a state of kind `from` (in progress, or scheduled) to `next`; false if it already
+   * moved, or while the key `unlessLeased` exists (a worker's lease on the attempt).
+   */
+  async settle(id: string, attempt: number, next: AlertState, from: AlertState['kind'] = 'in-progress', unlessLeased?: string): Promise<boolean> {
+    const keys = [alertKey(id), ...STATE_INDEX_KEYS, ...(unlessLeased ? [unlessLeased] : [])]
+    const changed = await this.redis.eval(SETTLE, keys.length, ...keys, String(attempt), from, JSON.stringify(next), next.kind, indexScore(next))
     return changed === 1
   }
 
