@@ -107,6 +107,18 @@ reindex(ARGV[4], ARGV[5])
 return 1
 `
 
+/**
+ * KEYS: alert, ARGV: message ref (JSON). Records where the alert was posted, in its own field (no read-modify-write of
+ * `data`) and only once: answers the ref recorded first, this one or an earlier try's, or nothing if the alert is gone.
+ */
+const RECORD_MESSAGE = `
+if not redis.call('HGET', KEYS[1], 'stateKind') then return false end
+local recorded = redis.call('HGET', KEYS[1], 'message')
+if recorded then return recorded end
+redis.call('HSET', KEYS[1], 'message', ARGV[1])
+return ARGV[1]
+`
+
 /** KEYS: alert, state indexes, ARGV: version, state, kind, index score. Replaces the state only if nothing changed the alert since `version`. */
 const TRANSITION = `${REINDEX}
 if not redis.call('HGET', KEYS[1], 'stateKind') then return 0 end
@@ -153,10 +165,12 @@ export class AlertStore {
 
   async get(id: string): Promise<Alert | null> {
     if (!isAlertId(id)) return null
-    const [data, state, version, resolved] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved')
+    const [data, state, version, resolved, message] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved', 'message')
     if (!data || !state) return null
     return {
       ...(JSON.parse(data) as StoredData),
+      // Alerts posted before the message had a field of its own keep it in `data`.
+      ...(message ? { message: JSON.parse(message) as MessageRef } : {}),
       state: JSON.parse(state) as AlertState,
       version: Number(version ?? 0),
       ...(resolved ? { resolved: JSON.parse(resolved) as Resolution } : {}),
@@ -170,8 +184,13 @@ export class AlertStore {
     await this.redis.del(...keys)
   }
 
-  async setMessage(id: string, message: MessageRef): Promise<void> {
-    await this.updateData(id, (data) => ({ ...data, message }))
+  /**
+   * Records where the alert was posted, in one command, unless a message is recorded already: answers the recorded
+   * one (another try's, when two tries posted), or null when the alert no longer exists.
+   */
+  async recordMessage(id: string, message: MessageRef): Promise<MessageRef | null> {
+    const recorded = (await this.redis.eval(RECORD_MESSAGE, 1, alertKey(id), JSON.stringify(message))) as string | null
+    return recorded ? (JSON.parse(recorded) as MessageRef) : null
   }
 
   async setMute(id: string, muteId: string | undefined): Promise<void> {
