@@ -14,7 +14,9 @@ import type { PostAlertJob } from './queues.js'
 
 export async function postAlert(ctx: JobContext, job: Job<PostAlertJob>): Promise<void> {
   const alert = await ctx.alerts.get(job.data.alertId)
-  if (!alert || alert.message) return
+  // A ref kept in the job still goes through the record, which answers the first one recorded: a copy that lost
+  // and whose pointer edit failed (Slack) gets its edit on the retry.
+  if (!alert || (alert.message && !job.data.posted)) return
   const log = ctx.logger.child({ alertId: alert.id, integration: alert.integration })
   const posted = job.data.posted ?? (await post(ctx, alert, job))
   const recorded = await ctx.alerts.recordMessage(alert.id, posted)
