@@ -13,6 +13,7 @@ import { ACTOR_LOOKUP_RETRY, ACTOR_LOOKUP_TIMEOUT_MS, ActorEmails } from './acto
 import { boltLogger, createSlackApp } from './app.js'
 import type { BotRole, Config } from './config.js'
 import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
+import { ATTEMPT_LEASE_MS, AttemptLeases } from './jobs/attempt-lease.js'
 import type { JobContext } from './jobs/context.js'
 import { checkIntegrations } from './jobs/health-check.js'
 import { TimerStore } from './jobs/timers.js'
@@ -149,6 +150,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     offboard,
     metrics,
     queues,
+    leases: new AttemptLeases(redis, logger, options.jobLockMs ?? ATTEMPT_LEASE_MS),
     providers,
     adminLocks: new AdminLocks(redis),
     ownsAttempt: (job) => ownsAttempt(redis, job, now()),

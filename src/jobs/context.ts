@@ -10,6 +10,7 @@ import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
 import type { ApprovalStore } from '../store/approvals.js'
+import type { AttemptLeases } from './attempt-lease.js'
 import type { JobQueues, RetryPolicy } from './queues.js'
 import type { TimerStore } from './timers.js'
 import type { AdminLocks } from '../store/admin-lock.js'
@@ -25,6 +26,8 @@ export interface JobContext {
   offboard: OffboardStore
   metrics: Metrics
   queues: JobQueues
+  /** Held by the action worker on the attempt it runs, so no sweep settles it meanwhile. */
+  leases: AttemptLeases
   providers: ProviderRegistry
   /** Serialises "read the admins, then write" per integration, across replicas. */
   adminLocks: AdminLocks

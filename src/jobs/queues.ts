@@ -6,6 +6,7 @@
  * releases them). Job ids make enqueueing idempotent.
  */
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq'
+import type { MessageRef } from '../alerts/alert.js'
 import type { Action, Choices, TaskRef } from '../providers/types.js'
 import { KEY_PREFIX } from '../store/redis.js'
 import type { ReconcileJob } from './reconcile-jobs.js'
@@ -23,6 +24,8 @@ export const SWEEP_EVERY_MS = 60_000
 
 export interface PostAlertJob {
   alertId: string
+  /** The message Slack accepted on an earlier try, kept so a retry records it instead of posting again. */
+  posted?: MessageRef
 }
 
 export interface ActionJob {

@@ -11,6 +11,7 @@ import { describeProblem, isRetryable, toProblem, type Problem } from '../provid
 import { executeFor, WriteAbandoned } from '../providers/run.js'
 import type { Outcome } from '../providers/types.js'
 import { REMINDER_DAYS } from '../views/thread.js'
+import { attemptLeaseKey } from './attempt-lease.js'
 import type { JobContext } from './context.js'
 import { actionJobId, type ActionJob } from './queues.js'
 import { reportLater, reportOnce, reportProgress, type Unreported } from './report.js'
@@ -71,7 +72,7 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
  * An attempt whose job ended, or vanished, without settling it (an unexpected error on its last attempt, a job
  * failed for stalling, a job lost): settles it as unconfirmed and reports that with Retry, instead of leaving the
  * alert "in progress" with no way forward. Does nothing when the attempt was settled (its report is then the report
- * timers' business) or has moved on. Answers whether this call settled it.
+ * timers' business), has moved on, or is still leased by a worker. Answers whether this call settled it.
  */
 export async function settleUnfinished(ctx: JobContext, unfinished: Unreported, why: unknown): Promise<boolean> {
   const { alertId, action, attempt } = unfinished
@@ -79,7 +80,8 @@ export async function settleUnfinished(ctx: JobContext, unfinished: Unreported, 
   if (alert?.state.kind !== 'in-progress' || alert.state.request.attempt !== attempt) return false
   const outcome = { kind: 'failed', problem: { kind: 'unconfirmed' } } as const
   const next = settledState(alert.state.request, outcome, ctx.now())
-  if (!(await ctx.alerts.settle(alertId, attempt, next))) return false
+  // Not while a worker still holds the attempt (its job failed for stalling, yet it is alive and acting).
+  if (!(await ctx.alerts.settle(alertId, attempt, next, 'in-progress', attemptLeaseKey(unfinished)))) return false
   ctx.logger.warn({ alertId, action, attempt, err: why }, 'an action ended without recording its result; reported as unconfirmed')
   await recordSettlement(ctx, alert, alert.state.request, outcome, next)
   await reportOnce(ctx, alertId, attempt).catch(() => reportLater(ctx, unfinished, 1))
@@ -93,7 +95,8 @@ const ORPHAN_SCAN = 100
 
 /**
  * Finds in-progress attempts that no job will ever settle (their job failed for stalling, or was lost) and settles
- * them as unconfirmed. The timer sweep runs it every minute, on whichever replica takes the sweep.
+ * them as unconfirmed, once no worker holds their lease. The timer sweep runs it every minute, on whichever replica
+ * takes the sweep.
  */
 export async function settleOrphans(ctx: JobContext): Promise<number> {
   const { alerts } = await ctx.alerts.inState('in-progress', ORPHAN_SCAN)

@@ -67,7 +67,10 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
   }
   const actionWorker = new Worker<ActionJob>(
     ACTION_QUEUE,
-    (job, token) => timed(ACTION_QUEUE, () => pauseQueueWhenRateLimited(ctx.queues.actions, job, () => runAction(ctx, job, token))),
+    (job, token) =>
+      timed(ACTION_QUEUE, () =>
+        ctx.leases.holding(job.data, token ?? String(job.id), () => pauseQueueWhenRateLimited(ctx.queues.actions, job, () => runAction(ctx, job, token))),
+      ),
     { ...common, ...PAUSABLE, concurrency },
   )
   const workers = [

@@ -96,8 +96,13 @@ reindex('in-progress', ARGV[5])
 return {'claimed', state}
 `
 
-/** KEYS: alert, state indexes, ARGV: attempt, expected kind, new state, new kind, index score. Moves an attempt on from one state, once. */
+/**
+ * KEYS: alert, state indexes[, lease], ARGV: attempt, expected kind, new state, new kind, index score. Moves an attempt
+ * on from one state, once; not while the lease (when given) exists, checked in the same script so a worker renewing
+ * it cannot slip in between.
+ */
 const SETTLE = `${REINDEX}
+if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 local current = cjson.decode(state)
@@ -106,6 +111,18 @@ redis.call('HSET', KEYS[1], 'state', ARGV[3], 'stateKind', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 reindex(ARGV[4], ARGV[5])
 return 1
+`
+
+/**
+ * KEYS: alert, ARGV: message ref (JSON). Records where the alert was posted, in its own field (no read-modify-write of
+ * `data`) and only once: answers the ref recorded first, this one or an earlier try's, or nothing if the alert is gone.
+ */
+const RECORD_MESSAGE = `
+if not redis.call('HGET', KEYS[1], 'stateKind') then return false end
+local recorded = redis.call('HGET', KEYS[1], 'message')
+if recorded then return recorded end
+redis.call('HSET', KEYS[1], 'message', ARGV[1])
+return ARGV[1]
 `
 
 /** KEYS: alert, state indexes, ARGV: version, state, kind, index score. Replaces the state only if nothing changed the alert since `version`. */
@@ -177,10 +194,12 @@ export class AlertStore {
 
   async get(id: string): Promise<Alert | null> {
     if (!isAlertId(id)) return null
-    const [data, state, version, resolved] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved')
+    const [data, state, version, resolved, message] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved', 'message')
     if (!data || !state) return null
     return {
       ...withDedup(JSON.parse(data) as StoredData & LegacyDedup),
+      // Alerts posted before the message had a field of its own keep it in `data`.
+      ...(message ? { message: JSON.parse(message) as MessageRef } : {}),
       state: JSON.parse(state) as AlertState,
       version: Number(version ?? 0),
       ...(resolved ? { resolved: JSON.parse(resolved) as Resolution } : {}),
@@ -194,8 +213,13 @@ export class AlertStore {
     await this.redis.del(...keys)
   }
 
-  async setMessage(id: string, message: MessageRef): Promise<void> {
-    await this.updateData(id, (data) => ({ ...data, message }))
+  /**
+   * Records where the alert was posted, in one command, unless a message is recorded already: answers the recorded
+   * one (another try's, when two tries posted), or null when the alert no longer exists.
+   */
+  async recordMessage(id: string, message: MessageRef): Promise<MessageRef | null> {
+    const recorded = (await this.redis.eval(RECORD_MESSAGE, 1, alertKey(id), JSON.stringify(message))) as string | null
+    return recorded ? (JSON.parse(recorded) as MessageRef) : null
   }
 
   async setMute(id: string, muteId: string | undefined): Promise<void> {
@@ -259,9 +283,13 @@ export class AlertStore {
     return (await this.redis.eval(TRANSITION, 4, alertKey(alert.id), ...STATE_INDEX_KEYS, ...args)) === 1
   }
 
-  /** Moves attempt `attempt` on from a state of kind `from` (in progress, or scheduled) to `next`; false if it already moved. */
-  async settle(id: string, attempt: number, next: AlertState, from: AlertState['kind'] = 'in-progress'): Promise<boolean> {
-    const changed = await this.redis.eval(SETTLE, 4, alertKey(id), ...STATE_INDEX_KEYS, String(attempt), from, JSON.stringify(next), next.kind, indexScore(next))
+  /**
+   * Moves attempt `attempt` on from a state of kind `from` (in progress, or scheduled) to `next`; false if it already
+   * moved, or while the key `unlessLeased` exists (a worker's lease on the attempt).
+   */
+  async settle(id: string, attempt: number, next: AlertState, from: AlertState['kind'] = 'in-progress', unlessLeased?: string): Promise<boolean> {
+    const keys = [alertKey(id), ...STATE_INDEX_KEYS, ...(unlessLeased ? [unlessLeased] : [])]
+    const changed = await this.redis.eval(SETTLE, keys.length, ...keys, String(attempt), from, JSON.stringify(next), next.kind, indexScore(next))
     return changed === 1
   }
 

@@ -4,7 +4,7 @@
  * Delete/Suspend buttons (while the alert accepts a request) or a line saying
  * where the action stands.
  */
-import { availableActions, type Alert, type AlertState, type Severity } from '../alerts/alert.js'
+import { availableActions, type Alert, type AlertState, type MessageRef, type Severity } from '../alerts/alert.js'
 import { MUTE_ACTION_ID, UNMUTE_ACTION_ID, requestActionId } from '../constants.js'
 import type { Action } from '../providers/types.js'
 import { actions, blockId, button, context, fieldsSection, header, option, plain, section, type ActionsBlock, type Button, type KnownBlock, type SlackMessage, type StaticSelect } from './blocks.js'
@@ -99,6 +99,21 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
   blocks.push(context(id('footer'), [`Alert ID: ${inline(alert.id, 100)}`]))
 
   return { text: fallbackText(alert, integration), blocks }
+}
+
+/**
+ * A second copy of the alert (two tries of its posting job both reached Slack), edited into a pointer to the copy
+ * the bot keeps up to date: no buttons, so every click and thread reply goes to that one.
+ */
+export function duplicateAlertMessage(alert: Alert, original: MessageRef): SlackMessage {
+  const email = inline(alert.email, ALERT_TEXT.email)
+  const service = inline(alert.integrationName, ALERT_TEXT.service)
+  const postedAt = slackDate(new Date(Number(original.ts) * 1000).toISOString())
+  const text = `↩️ Posted twice: the alert about ${email} in ${service} is the message posted ${postedAt}. Act on it there.`
+  return {
+    text,
+    blocks: [section(blockId('alert', alert.id, 'duplicate'), text), context(blockId('alert', alert.id, 'duplicate', 'footer'), [`Alert ID: ${inline(alert.id, 100)}`])],
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { AlertState } from '../../src/alerts/alert.js'
 import { requestActionId } from '../../src/constants.js'
 import type { Action } from '../../src/providers/types.js'
-import { alertMessage } from '../../src/views/alert-message.js'
+import { alertMessage, duplicateAlertMessage } from '../../src/views/alert-message.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
 import { messageViolations } from '../../src/views/limits.js'
 import {
@@ -154,6 +154,23 @@ describe('alertMessage', () => {
       const alert = hostileAlert()
       expect(buttons(alertMessage(alert, integration(BOTH)).blocks).map((b) => b.value)).toEqual([alert.id, alert.id])
     })
+  })
+})
+
+describe('duplicateAlertMessage', () => {
+  const original = { channel: 'C0ALERTS', ts: '1796517735.312000' }
+
+  it('points to the copy the bot keeps, when it was posted, and offers nothing to click', () => {
+    const m = duplicateAlertMessage(makeAlert(), original)
+    expect(m.text).toMatch(/posted twice/i)
+    expect(m.text).toContain('<!date^1796517735^')
+    expect(m.blocks.some((b) => b.type === 'actions' || ('accessory' in b && b.accessory))).toBe(false)
+  })
+
+  it('stays within Slack’s limits and lets no markup through for a hostile alert', () => {
+    const m = duplicateAlertMessage(hostileAlert(), original)
+    expect(messageViolations(m)).toEqual([])
+    expect(injectedMarkup(m)).toEqual([])
   })
 })
 
