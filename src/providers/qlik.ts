@@ -225,8 +225,9 @@ function statusOf(status: string | undefined): AccountStatus {
 
 // --- reading users ------------------------------------------------------------
 
+/** Qlik answers /users/me with a redirect to the caller's user resource; it is followed on the tenant only. */
 async function readMe(ctx: Context): Promise<QlikUser> {
-  const response = await ctx.http.send({ method: 'GET', path: '/api/v1/users/me' })
+  const response = await ctx.http.send({ method: 'GET', path: '/api/v1/users/me', followRedirect: 'same-origin' })
   return parseUser(response.body, response.status, 'GET /api/v1/users/me')
 }
 

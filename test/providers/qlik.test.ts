@@ -144,9 +144,24 @@ describe('Qlik provider: findAccount', () => {
 })
 
 describe('Qlik provider: checkConnection', () => {
-  it('is healthy when the key belongs to a tenant admin, after one GET /users/me', async () => {
+  it('is healthy when the key belongs to a tenant admin, following /users/me\'s redirect to the caller\'s user', async () => {
     expect(await provider.checkConnection()).toEqual({ ok: true, detail: 'connected as Ada Admin (ada.admin@example.com), a tenant admin' })
-    expect(calls()).toEqual(['GET /api/v1/users/me'])
+    expect(calls()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-admin'])
+    expect(sandbox.requests.every((request) => request.authorization)).toBe(true)
+  })
+
+  it('does not follow /users/me\'s redirect to another origin, so the key never leaves the tenant', async () => {
+    const elsewhere = await startQlikSandbox(TENANT)
+    try {
+      sandbox.failNext({ method: 'GET', pathIncludes: '/users/me' }, { status: 301, headers: { location: `${elsewhere.url}/api/v1/users/u-admin` } })
+
+      const health = await provider.checkConnection()
+
+      expect(health).toMatchObject({ ok: false, problem: { kind: 'rejected', status: 301, detail: expect.stringMatching(/away from .* the bot did not follow it/) } })
+      expect(elsewhere.requests).toEqual([])
+    } finally {
+      await elsewhere.stop()
+    }
   })
 
   it('reports a permission problem when the key belongs to a user without TenantAdmin', async () => {
@@ -258,7 +273,7 @@ describe('Qlik provider: preflight for delete', () => {
     expect(preflight.account.status).toBe('pending')
     expect(preflight.consequences[0]).toMatch(/pending invitation is deleted/)
     expect(preflight.questions).toBeUndefined()
-    expect(calls().sort()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-erin'])
+    expect(calls().sort()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-admin', 'GET /api/v1/users/u-erin'])
   })
 
   it('blocks deleting the user whose API key the bot uses, naming them', async () => {
@@ -528,7 +543,7 @@ describe('Qlik provider: execute delete', () => {
     const erin = await account('erin@example.com')
 
     expect(await provider.execute(erin, 'delete', {})).toEqual({ kind: 'done', detail: 'the pending invitation was deleted' })
-    expect(calls()).toEqual(['GET /api/v1/users/me', 'DELETE /api/v1/users/u-erin'])
+    expect(calls()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-admin', 'DELETE /api/v1/users/u-erin'])
     expect(sandbox.users.has('u-erin')).toBe(false)
   })
 
@@ -749,8 +764,15 @@ describe('Qlik sandbox: behaves like a Qlik Cloud tenant', () => {
     expect((await call('GET', '/api/v1/users/u-carol')).status).toBe(404)
   })
 
-  it('refuses admin calls from a key without TenantAdmin, but answers its /users/me', async () => {
-    expect((await call('GET', '/api/v1/users/me', undefined, DEVELOPER_KEY)).status).toBe(200)
+  it('answers /users/me with a 301 to the caller\'s own user resource, as Qlik\'s spec says', async () => {
+    const response = await fetch(`${sandbox.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${KEY}` }, redirect: 'manual' })
+
+    expect(response.status).toBe(301)
+    expect(response.headers.get('location')).toBe(`${sandbox.url}/api/v1/users/u-admin`)
+  })
+
+  it('refuses admin calls from a key without TenantAdmin, but lets it read its own user through /users/me', async () => {
+    expect(await call('GET', '/api/v1/users/me', undefined, DEVELOPER_KEY)).toMatchObject({ status: 200, json: { id: 'u-devon' } })
     expect(await call('GET', '/api/v1/users', undefined, DEVELOPER_KEY)).toMatchObject({ status: 403, json: { errors: [{ code: 'HTTP-403' }] } })
   })
 
