@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { QlikIntegration } from '../../src/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import { NEW_OWNER_QUESTION, createQlikProvider, describeQlikError } from '../../src/providers/qlik.js'
+import { executeFor } from '../../src/providers/run.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { startQlikSandbox } from '../../src/sandbox/qlik-sandbox.js'
 import type { QlikSandbox, QlikSandboxOptions, RecordedRequest, SeedApp } from '../../src/sandbox/qlik-sandbox.js'
@@ -665,11 +666,33 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
     expect(await problemOf(provider.findAccount('bob@example.com'))).toMatchObject({ kind: 'transient', status: 503, detail: expect.stringMatching(/Internal server error \(HTTP-503\)/) })
   })
 
-  it('404 while reading assets for the preflight stops it as not-found', async () => {
+  it('a 404 from a listing the preflight reads is a fault of that listing, named, not "the account no longer exists"', async () => {
     const bob = await account('bob@example.com')
-    sandbox.failNext({ method: 'GET', pathIncludes: '/spaces' }, { status: 404 })
+    sandbox.failNext({ method: 'GET', pathIncludes: '/reload-tasks' }, { status: 404 })
 
-    expect(await problemOf(provider.preflight(bob, 'delete'))).toMatchObject({ kind: 'not-found' })
+    expect(await problemOf(provider.preflight(bob, 'delete'))).toMatchObject({
+      kind: 'rejected',
+      status: 404,
+      detail: expect.stringMatching(/read the list of reload schedules \(GET \/api\/v1\/reload-tasks\).*not touched/),
+    })
+  })
+
+  it('a 404 from a listing during the delete fails the job and keeps the user, instead of reporting it already deleted', async () => {
+    sandbox.failNext({ method: 'GET', pathIncludes: '/data-connections' }, { status: 404 })
+
+    const outcome = await executeFor(provider, { email: 'bob@example.com' }, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+
+    expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', status: 404, detail: expect.stringMatching(/list of data connections/) } })
+    expect(writes()).toEqual([])
+    expect(sandbox.users.has('u-bob')).toBe(true)
+  })
+
+  it('a 404 from /users/me is a fault of the bot\'s key, not a missing account', async () => {
+    const frank = await account('frank@example.com')
+    sandbox.failNext({ method: 'GET', pathIncludes: '/users/me' }, { status: 404 })
+
+    expect(await problemOf(provider.execute(frank, 'delete', {}))).toMatchObject({ kind: 'rejected', status: 404, detail: expect.stringMatching(/the bot's own user/) })
+    expect(sandbox.users.has('u-frank')).toBe(true)
   })
 
   it('stops reading the other lists once one of them fails', async () => {
