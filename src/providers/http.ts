@@ -63,6 +63,11 @@ export const DEFAULT_TIMEOUT_MS = 15_000
 /** Redirects followed in one call before giving up (a loop must not hold the worker). */
 export const MAX_REDIRECTS = 5
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+/**
+ * Added to the wait Okta's X-Rate-Limit-Reset gives, as Okta's own SDK does: the reset
+ * and the Date header come from clocks a fraction of a second apart.
+ */
+export const OKTA_RESET_MARGIN_MS = 1_000
 const MAX_DETAIL = 300
 const SECRET_HEADER = /authorization|token|secret|key|cookie|auth|password/i
 
@@ -182,7 +187,11 @@ export function problemForStatus(status: number, headers: Record<string, string>
   if (status === 404) return { kind: 'not-found', ...optional(detail) }
   if (status === 409 || status === 412) return { kind: 'conflict', detail: detail ?? fallback }
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(headers['retry-after']) ?? parseRateLimitReset(headers['x-ratelimit-reset'] ?? headers['x-rate-limit-reset'], headers.date)
+    const oktaReset = parseRateLimitReset(headers['x-rate-limit-reset'], headers.date)
+    const retryAfterMs =
+      parseRetryAfter(headers['retry-after']) ??
+      parseRateLimitReset(headers['x-ratelimit-reset'], headers.date) ??
+      (oktaReset === undefined ? undefined : oktaReset + OKTA_RESET_MARGIN_MS)
     return { kind: 'rate-limited', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
   }
   // 501 means the service does not implement the call: retrying cannot help, unlike other 5xx.

@@ -312,10 +312,11 @@ describe('rate-limit reset headers', () => {
     expect(parseRateLimitReset('yesterday', date)).toBeUndefined()
   })
 
-  it('uses them for a 429 without Retry-After, and prefers Retry-After when both are sent', () => {
+  it('uses them for a 429 without Retry-After (one second more for Okta\'s, as its SDK waits), and prefers Retry-After when both are sent', () => {
     const date = 'Sun, 22 Nov 2026 10:00:00 GMT'
     const reset = String(Date.parse(date) / 1000 + 45)
-    expect(problemForStatus(429, { 'x-rate-limit-reset': reset, date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 45_000 })
+    expect(problemForStatus(429, { 'x-rate-limit-reset': reset, date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 46_000 })
+    expect(problemForStatus(429, { 'x-ratelimit-reset': new Date(Date.parse(date) + 45_000).toISOString(), date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 45_000 })
     expect(problemForStatus(429, { 'x-rate-limit-reset': reset, 'retry-after': '3', date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 3_000 })
   })
 })
