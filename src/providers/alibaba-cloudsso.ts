@@ -24,6 +24,10 @@ export const DEPROVISION_LABEL = 'de-provisioning tasks finished'
 export const POLL_FIRST_MS = 2_000
 export const POLL_MAX_MS = 30_000
 const DEPROVISION_STRATEGY = 'DeprovisionForLastAccessAssignmentOnAccount'
+/** DeleteAccessAssignment's answer while CloudSSO is still de-provisioning on that account. */
+const STILL_DEPROVISIONING = 'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment'
+/** Polls that may meet STILL_DEPROVISIONING (about 8 minutes at the longest poll interval) before the delete gives up. */
+export const MAX_DEPROVISIONING_WAITS = 16
 const PAGE_SIZE = 100
 const MAX_PAGES = 50
 const MAX_NAMES = 10
@@ -143,6 +147,8 @@ const deleteStateSchema = z.object({
   queued: z.array(assignmentRefSchema),
   running: z.array(z.object({ taskId: z.string().min(1), assignment: assignmentRefSchema })),
   polls: z.number().int().nonnegative(),
+  /** Removals refused so far because CloudSSO was still de-provisioning there (0 in states stored before it was counted). */
+  deprovisioningWaits: z.number().int().nonnegative().default(0),
 })
 type DeleteState = z.infer<typeof deleteStateSchema>
 
@@ -624,7 +630,7 @@ async function startDelete(api: Api, account: Account): Promise<Outcome> {
   if (blocked) return { kind: 'failed', problem: blocked }
   // Cut access at once: removing assignments can take minutes.
   if (user.Status !== 'Disabled') await api.call('UpdateUserStatus', { UserId: user.UserId, NewStatus: 'Disabled' }, requestIdSchema)
-  return advanceDelete(api, { op: 'delete-user', userId: user.UserId, done: 0, queued: [], running: [], polls: 0 })
+  return advanceDelete(api, { op: 'delete-user', userId: user.UserId, done: 0, queued: [], running: [], polls: 0, deprovisioningWaits: 0 })
 }
 
 /**
@@ -666,18 +672,23 @@ async function startQueued(api: Api, state: DeleteState): Promise<DeleteState | 
   const queued: AssignmentRef[] = []
   const running = [...state.running]
   let done = state.done
+  let deprovisioningWaits = state.deprovisioningWaits
   for (const assignment of state.queued) {
     const started = await startRemoval(api, state.userId, assignment)
     if (started === 'gone') done++
     else if (started === 'busy') queued.push(assignment)
-    else if (started.Status === 'Success') done++
+    else if (started === 'deprovisioning') {
+      if (deprovisioningWaits >= MAX_DEPROVISIONING_WAITS) return stillDeprovisioning(assignment)
+      deprovisioningWaits++
+      queued.push(assignment)
+    } else if (started.Status === 'Success') done++
     else if (started.Status === 'Failed') return assignmentFailed(assignment, started.FailureReason)
     else running.push({ taskId: started.TaskId, assignment })
   }
-  return { ...state, done, queued, running }
+  return { ...state, done, queued, running, deprovisioningWaits }
 }
 
-async function startRemoval(api: Api, userId: string, assignment: AssignmentRef): Promise<Task | 'gone' | 'busy'> {
+async function startRemoval(api: Api, userId: string, assignment: AssignmentRef): Promise<Task | 'gone' | 'busy' | 'deprovisioning'> {
   try {
     const body = await api.call(
       'DeleteAccessAssignment',
@@ -698,6 +709,8 @@ async function startRemoval(api: Api, userId: string, assignment: AssignmentRef)
     if (code?.startsWith('EntityNotExists.') && code !== 'EntityNotExists.User') return 'gone'
     // Another task runs on that account (perhaps our own removal, started before a restart): try again next poll.
     if (code === 'OperationConflict.Task') return 'busy'
+    // CloudSSO is still de-provisioning on that account, and says so only for a while: Alibaba's Terraform provider waits it out too.
+    if (code === STILL_DEPROVISIONING) return 'deprovisioning'
     throw error
   }
 }
@@ -718,6 +731,16 @@ function assignmentFailed(assignment: AssignmentRef, reason: string | undefined)
     problem: {
       kind: failureKind(why),
       detail: `CloudSSO could not remove the access assignment ${describeRef(assignment)}: ${why}. The user is disabled but not deleted; resolve this in the CloudSSO console, then retry the delete.`,
+    },
+  }
+}
+
+function stillDeprovisioning(assignment: AssignmentRef): Outcome {
+  return {
+    kind: 'failed',
+    problem: {
+      kind: 'conflict',
+      detail: `CloudSSO kept answering that it is still de-provisioning ${describeRef(assignment)} (${STILL_DEPROVISIONING}), so that access assignment was not removed. The user is disabled but not deleted; retry the delete once the de-provisioning has finished in the CloudSSO console.`,
     },
   }
 }
@@ -815,7 +838,7 @@ function stateOf(task: TaskRef): TaskState {
   if (parsed.success) return parsed.data
   if (task.id.startsWith(DELETE_ID_PREFIX)) {
     const userId = decodeURIComponent(task.id.slice(DELETE_ID_PREFIX.length))
-    if (userId) return { op: 'delete-user', userId, done: 0, queued: [], running: [], polls: 0 }
+    if (userId) return { op: 'delete-user', userId, done: 0, queued: [], running: [], polls: 0, deprovisioningWaits: 0 }
   }
   if (task.id.startsWith(DEPROVISION_ID_PREFIX)) {
     const [accessConfigurationId, targetId, taskIds] = task.id.slice(DEPROVISION_ID_PREFIX.length).split(':').map(decodeURIComponent)

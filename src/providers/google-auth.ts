@@ -14,6 +14,8 @@ import { ProviderError } from './problems.js'
 import type { Problem } from './problems.js'
 
 export const DIRECTORY_USER_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user'
+/** users.signOut (ending a user's Google sessions) needs this scope, not the one above. */
+export const DIRECTORY_USER_SECURITY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.security'
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token'
 /** Google accepts assertions valid for at most an hour. */

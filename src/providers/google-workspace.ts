@@ -3,6 +3,8 @@
  * (`PUT users/{userKey}` with `{"suspended": …}`; the update method has patch
  * semantics and Google recommends it over `PATCH`), delete one (`DELETE
  * users/{userKey}`; an admin can restore it for 20 days in the Admin console).
+ * Both first end the person's Google web and device sessions (`POST
+ * users/{userKey}/signOut`; suspend right after suspending, delete before deleting).
  *
  * Google Workspace is usually the identity provider: the bot offboards it first so
  * the person cannot sign in to other apps through Google again.
@@ -12,11 +14,11 @@
  */
 import { z } from 'zod'
 import type { GoogleWorkspaceIntegration } from '../config.js'
-import { DIRECTORY_USER_SCOPE, GOOGLE_TOKEN_URL, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from './google-auth.js'
+import { DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, GOOGLE_TOKEN_URL, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from './google-auth.js'
 import type { ServiceAccountKey, TokenSource } from './google-auth.js'
 import { createHttpClient } from './http.js'
 import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
-import { ProviderError, toProblem } from './problems.js'
+import { ProviderError, describeProblem, toProblem } from './problems.js'
 import { otherAddresses } from './addresses.js'
 import type { Account, AccountPage, Action, Blocker, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
 
@@ -36,8 +38,10 @@ const NOT_FOUND_REASON = /\((notFound|NOT_FOUND)\)$/
 const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
+export const SIGN_OUT_CONSEQUENCE =
+  'They are signed out of every Google web and device session (their sign-in cookies are reset), so any open Google session ends.'
 export const SESSIONS_WARNING =
-  'Sessions already open in apps that sign in with Google last until those apps end them: if access must end now, sign the person out there or remove them from those apps too.'
+  'Sessions already open in other apps that signed in with Google last until those apps end them: if access must end now, sign the person out there or remove them from those apps too.'
 export const KEEP_DATA_WARNING =
   'If their data must be kept (a legal hold, a handover), suspend instead: Google advises suspending, since a suspended account keeps everything (it is still billed).'
 export const NO_TRANSFER_WARNING =
@@ -80,6 +84,8 @@ const googleErrorSchema = z.object({
 interface Context {
   http: HttpClient
   tokens: TokenSource
+  /** Tokens for users.signOut alone: an integration delegated only the user scope keeps working without it. */
+  securityTokens: TokenSource
   service: string
   domain: string
   adminEmail: string
@@ -96,14 +102,10 @@ interface Context {
 export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration, options: ProviderOptions = {}): Provider {
   const key = readKey(config)
   const now = options.now ?? (() => new Date())
-  const tokens = createTokenSource({
-    key,
-    subject: config.adminEmail,
-    scopes: [DIRECTORY_USER_SCOPE],
-    tokenUrl: config.tokenUrl ?? GOOGLE_TOKEN_URL,
-    timeoutMs: options.timeoutMs,
-    now,
-  })
+  const tokenSource = (scope: string) =>
+    createTokenSource({ key, subject: config.adminEmail, scopes: [scope], tokenUrl: config.tokenUrl ?? GOOGLE_TOKEN_URL, timeoutMs: options.timeoutMs, now })
+  const tokens = tokenSource(DIRECTORY_USER_SCOPE)
+  const securityTokens = tokenSource(DIRECTORY_USER_SECURITY_SCOPE)
   const http = createHttpClient({
     baseUrl: config.baseUrl ?? DEFAULT_BASE_URL,
     headers: { accept: 'application/json' },
@@ -111,7 +113,7 @@ export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration
     pace: options.pace,
     describeError: describeGoogleError,
   })
-  const ctx: Context = { http, tokens, service: config.displayName, domain: config.domain, adminEmail: config.adminEmail, now }
+  const ctx: Context = { http, tokens, securityTokens, service: config.displayName, domain: config.domain, adminEmail: config.adminEmail, now }
 
   return {
     id: config.id,
@@ -164,15 +166,15 @@ export function describeGoogleError(_status: number, body: unknown): string | un
  * A Directory API call with the bearer token. A token the API refuses (revoked, or
  * expired early) is replaced once; a failure to get a token is not retried here.
  */
-async function call<T = unknown>(ctx: Context, request: HttpRequest): Promise<HttpResponse<T>> {
-  const token = await ctx.tokens.accessToken()
+async function call<T = unknown>(ctx: Context, request: HttpRequest, tokens: TokenSource = ctx.tokens): Promise<HttpResponse<T>> {
+  const token = await tokens.accessToken()
   try {
     return await sendWith<T>(ctx, request, token)
   } catch (error) {
     if (!(error instanceof ProviderError) || error.problem.kind !== 'credentials') throw remap(error)
   }
-  ctx.tokens.invalidate()
-  const fresh = await ctx.tokens.accessToken()
+  tokens.invalidate()
+  const fresh = await tokens.accessToken()
   try {
     return await sendWith<T>(ctx, request, fresh)
   } catch (error) {
@@ -390,6 +392,7 @@ function consequences(ctx: Context, user: GoogleUser, action: Action): string[] 
     case 'suspend':
       return [
         `${who(user)} is suspended in ${service}: they can no longer sign in to Google, nor through Google sign-in to other apps.`,
+        SIGN_OUT_CONSEQUENCE,
         'Nothing is deleted: mail, Drive files and calendars are kept, and files they shared stay available to collaborators.',
         'New mail and calendar invitations to them are blocked.',
         'Google still bills the licence of a suspended account.',
@@ -397,6 +400,7 @@ function consequences(ctx: Context, user: GoogleUser, action: Action): string[] 
       ]
     case 'delete':
       return [
+        SIGN_OUT_CONSEQUENCE,
         `${who(user)} is deleted from ${service}: they can no longer sign in to Google, nor through Google sign-in to other apps.`,
         'Their mail, Drive files (My Drive), calendars and other Google data are deleted with the account.',
         'Their Google Vault data goes with it, so it can no longer be searched or exported.',
@@ -452,9 +456,12 @@ async function execute(ctx: Context, account: Account, action: Action, _choices:
   const blocker = (await blockersFor(ctx, user, action))[0]
   if (blocker) throw new ProviderError(blocker.problem)
   switch (action) {
-    case 'suspend':
-      if (user.suspended) return { kind: 'already-done', detail: 'already suspended' }
-      return setSuspended(ctx, user, true)
+    case 'suspend': {
+      // A run that suspended and then stopped before signing them out finishes the job here.
+      if (user.suspended) return { kind: 'already-done', detail: `already suspended; ${await signOut(ctx, user)} again` }
+      const suspended = await setSuspended(ctx, user, true)
+      return suspended.kind === 'done' ? { kind: 'done', detail: await signOut(ctx, user) } : suspended
+    }
     case 'restore':
       if (!user.suspended) return { kind: 'already-done', detail: user.archived ? 'not suspended (but archived)' : 'already active' }
       return setSuspended(ctx, user, false)
@@ -483,7 +490,25 @@ async function setSuspended(ctx: Context, user: GoogleUser, suspended: boolean):
   return { kind: 'done' }
 }
 
+/**
+ * Ends their Google web and device sessions; says what happened. Without the security
+ * scope delegated the action still goes on (suspending or deleting matters more), and
+ * the reply says how to get sessions ended next time. Other failures are thrown: a retry is safe.
+ */
+async function signOut(ctx: Context, user: GoogleUser): Promise<string> {
+  try {
+    await call(ctx, { method: 'POST', path: `${userPath(user.id)}/signOut` }, ctx.securityTokens)
+    return 'they were signed out of every Google session'
+  } catch (error) {
+    if (isNotFound(error)) return 'they had no Google session left'
+    const problem = toProblem(error)
+    if (problem.kind !== 'credentials' && problem.kind !== 'permission') throw error
+    return `they were NOT signed out of open Google sessions (${describeProblem(problem)}): grant the service account the ${DIRECTORY_USER_SECURITY_SCOPE} scope in domain-wide delegation, then sign them out in the Admin console`
+  }
+}
+
 async function deleteUser(ctx: Context, user: GoogleUser): Promise<Outcome> {
+  const signedOut = await signOut(ctx, user)
   try {
     await call(ctx, { method: 'DELETE', path: userPath(user.id) })
   } catch (error) {
@@ -492,5 +517,5 @@ async function deleteUser(ctx: Context, user: GoogleUser): Promise<Outcome> {
     throw error
   }
   const until = new Date(ctx.now().getTime() + RESTORE_WINDOW_DAYS * DAY_MS).toISOString().slice(0, 10)
-  return { kind: 'done', detail: `an admin can restore the account in the Google Admin console for ${RESTORE_WINDOW_DAYS} days (until ${until})` }
+  return { kind: 'done', detail: `${signedOut}; an admin can restore the account in the Google Admin console for ${RESTORE_WINDOW_DAYS} days (until ${until})` }
 }

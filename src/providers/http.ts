@@ -37,6 +37,12 @@ export interface HttpRequest {
   headers?: Record<string, string>
   /** How to read a 2xx body: JSON (the default; unreadable JSON is an error) or text. */
   expect?: 'json' | 'text'
+  /**
+   * For a GET the service answers with a redirect (Qlik's /users/me): follow it when its
+   * Location is on the base URL's origin; one elsewhere is refused unsent, so the
+   * credentials never leave the service. Without it every redirect is an error.
+   */
+  followRedirect?: 'same-origin'
 }
 
 export interface HttpResponse<T> {
@@ -54,6 +60,14 @@ export interface HttpClient {
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000
+/** Redirects followed in one call before giving up (a loop must not hold the worker). */
+export const MAX_REDIRECTS = 5
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+/**
+ * Added to the wait Okta's X-Rate-Limit-Reset gives, as Okta's own SDK does: the reset
+ * and the Date header come from clocks a fraction of a second apart.
+ */
+export const OKTA_RESET_MARGIN_MS = 1_000
 const MAX_DETAIL = 300
 const SECRET_HEADER = /authorization|token|secret|key|cookie|auth|password/i
 
@@ -65,13 +79,25 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const secrets = secretValues(baseHeaders)
 
   async function send<T>(req: HttpRequest): Promise<HttpResponse<T>> {
-    const url = joinUrl(options.baseUrl, req.path, req.query)
     const redact = (text: string) => redactSecrets(text, [...secrets, ...secretValues(req.headers ?? {})])
+    let url = joinUrl(options.baseUrl, req.path, req.query)
+    for (let redirects = 0; ; redirects++) {
+      const { status, headers, text } = await exchange(url, req, redact)
+      if (status >= 200 && status < 300) return success<T>(status, headers, text, req)
+      const next = req.followRedirect ? redirectTarget(status, headers, url, options.baseUrl, redirects, req) : undefined
+      if (next !== undefined) {
+        url = next
+        continue
+      }
+      const detail = errorDetail(status, text, options.describeError, redact)
+      throw new ProviderError(problemForStatus(status, headers, detail))
+    }
+  }
+
+  /** One request and its whole answer, paced and within the deadline. */
+  async function exchange(url: string, req: HttpRequest, redact: (text: string) => string): Promise<{ status: number; headers: Record<string, string>; text: string }> {
     await options.pace?.()
     const signal = AbortSignal.timeout(timeoutMs)
-    let status: number
-    let headers: Record<string, string>
-    let text: string
     try {
       const res = await request(url, {
         dispatcher: agent,
@@ -80,18 +106,36 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         body: requestBody(req),
         signal,
       })
-      status = res.statusCode
-      headers = flattenHeaders(res.headers)
-      text = await res.body.text()
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), text: await res.body.text() }
     } catch (error) {
       throw networkError(error, signal.aborted, timeoutMs, req, redact)
     }
-    if (status >= 200 && status < 300) return success<T>(status, headers, text, req)
-    const detail = errorDetail(status, text, options.describeError, redact)
-    throw new ProviderError(problemForStatus(status, headers, detail))
   }
 
   return { send, close: () => agent.close() }
+}
+
+/**
+ * Where a redirect leads, when it is one to follow; undefined for any other answer.
+ * Throws, before anything is sent, for a Location on another origin or one redirect too many.
+ */
+function redirectTarget(status: number, headers: Record<string, string>, from: string, baseUrl: string, redirects: number, req: HttpRequest): string | undefined {
+  const location = headers.location
+  if (!REDIRECT_STATUSES.has(status) || !location) return undefined
+  let target: URL
+  try {
+    target = new URL(location, from)
+  } catch {
+    throw new ProviderError({ kind: 'rejected', status, detail: `the service redirected ${req.method} ${req.path} to an unreadable location` })
+  }
+  const origin = new URL(baseUrl).origin
+  if (target.origin !== origin) {
+    throw new ProviderError({ kind: 'rejected', status, detail: `the service redirected ${req.method} ${req.path} away from ${origin} (to ${target.origin}); the bot did not follow it, so its credentials stayed with the service` })
+  }
+  if (redirects >= MAX_REDIRECTS) {
+    throw new ProviderError({ kind: 'rejected', status, detail: `the service redirected ${req.method} ${req.path} more than ${MAX_REDIRECTS} times` })
+  }
+  return target.href
 }
 
 /** Appends `path` to the base URL's own path (new URL(path, base) would drop it). */
@@ -143,7 +187,11 @@ export function problemForStatus(status: number, headers: Record<string, string>
   if (status === 404) return { kind: 'not-found', ...optional(detail) }
   if (status === 409 || status === 412) return { kind: 'conflict', detail: detail ?? fallback }
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(headers['retry-after']) ?? parseRateLimitReset(headers['x-ratelimit-reset'] ?? headers['x-rate-limit-reset'], headers.date)
+    const oktaReset = parseRateLimitReset(headers['x-rate-limit-reset'], headers.date)
+    const retryAfterMs =
+      parseRetryAfter(headers['retry-after']) ??
+      parseRateLimitReset(headers['x-ratelimit-reset'], headers.date) ??
+      (oktaReset === undefined ? undefined : oktaReset + OKTA_RESET_MARGIN_MS)
     return { kind: 'rate-limited', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
   }
   // 501 means the service does not implement the call: retrying cannot help, unlike other 5xx.

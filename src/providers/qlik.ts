@@ -225,9 +225,30 @@ function statusOf(status: string | undefined): AccountStatus {
 
 // --- reading users ------------------------------------------------------------
 
+/** Qlik answers /users/me with a redirect to the caller's user resource; it is followed on the tenant only. */
 async function readMe(ctx: Context): Promise<QlikUser> {
-  const response = await ctx.http.send({ method: 'GET', path: '/api/v1/users/me' })
+  const response = await ctx.http.send({ method: 'GET', path: '/api/v1/users/me', followRedirect: 'same-origin' }).catch((error: unknown) => {
+    throw notTheAccount(error, "the bot's own user (GET /api/v1/users/me)")
+  })
   return parseUser(response.body, response.status, 'GET /api/v1/users/me')
+}
+
+/**
+ * Only the account's own user resource answering 404 means it is gone. A 404 from
+ * anything else (a listing, /users/me) is a fault in that call: the account may well
+ * still exist, so it must not read as "already deleted".
+ */
+function notTheAccount(error: unknown, what: string): unknown {
+  if (!(error instanceof ProviderError) || error.problem.kind !== 'not-found') return error
+  const said = error.problem.detail ? ` (${error.problem.detail})` : ''
+  return new ProviderError({ kind: 'rejected', status: 404, detail: `Qlik answered 404 Not Found when the bot read ${what}${said}; the account was not touched` }, { cause: error })
+}
+
+/** One page of a Qlik list; a 404 is a fault of the listing, not a missing account. */
+function readPage(ctx: Context, request: { path: string; query?: Record<string, QueryValue> }, what: string) {
+  return ctx.http.send({ method: 'GET', path: request.path, query: request.query }).catch((error: unknown) => {
+    throw notTheAccount(error, `the list of ${what} (GET ${request.path})`)
+  })
 }
 
 /** The user as Qlik sees it now; null when it is gone (404, or already marked deleted). */
@@ -254,7 +275,7 @@ function parseUser(body: unknown, status: number, call: string): QlikUser {
  */
 async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
   const request = cursor ? nextRequest(ctx, cursor, 'users', new Set()) : { path: '/api/v1/users', query: { limit: PAGE_LIMIT } }
-  const response = await ctx.http.send({ method: 'GET', path: request.path, query: request.query })
+  const response = await readPage(ctx, request, 'users')
   const parsed = pageSchema(userSchema).safeParse(response.body)
   if (!parsed.success) throw unreadable(response.status, 'GET /api/v1/users', 'a list of users')
   const next = parsed.data.links?.next?.href
@@ -286,7 +307,7 @@ async function listAll<T extends z.ZodType>(
   let request: { path: string; query: Record<string, QueryValue> } = { path, query }
   for (let page = 1; ; page++) {
     if (options.signal?.aborted) throw new ProviderError({ kind: 'transient', detail: `stopped reading ${what}: another list failed` })
-    const response = await ctx.http.send({ method: 'GET', path: request.path, query: request.query })
+    const response = await readPage(ctx, request, what)
     const parsed = schema.safeParse(response.body)
     if (!parsed.success) throw unreadable(response.status, `GET ${path}`, `a list of ${what}`)
     results.push(...((parsed.data.data ?? []) as z.infer<T>[]))

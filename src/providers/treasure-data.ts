@@ -82,10 +82,18 @@ interface Context {
 
 // --- the provider -----------------------------------------------------------------
 
+/**
+ * `TD1 <key>`, whether the key was pasted bare or with its `TD1 ` prefix (as Treasure
+ * Data's Java client accepts both): `TD1 TD1 …` would be refused as a wrong key.
+ */
+export function tdAuthorization(apiKey: string): string {
+  return `TD1 ${apiKey.trim().replace(/^TD1\s+/i, '')}`
+}
+
 export function createTreasureDataProvider(config: TreasureDataIntegration, options: ProviderOptions = {}): Provider {
   const http = createHttpClient({
     baseUrl: treasureDataBaseUrl(config),
-    headers: { authorization: `TD1 ${config.apiKey}`, accept: 'application/json' },
+    headers: { authorization: tdAuthorization(config.apiKey), accept: 'application/json' },
     timeoutMs: options.timeoutMs,
     pace: options.pace,
     describeError: describeTreasureDataError,

@@ -220,6 +220,12 @@ export interface CloudSsoSandbox extends SandboxHandle<RecordedRequest, FailureM
   failNext(match: FailureMatch, reply: FailureReply): void
   /** The next task created that matches ends Failed with `reason`. */
   failNextTask(match: TaskFailureMatch, reason: string): void
+  /**
+   * CloudSSO still de-provisioning the access configuration from that account: the next
+   * `times` DeleteAccessAssignment calls there answer
+   * DeletionConflict.AccessConfigurationProvisioning.AccessAssignment.
+   */
+  stillDeprovisioning(target: { accessConfigurationId: string; targetId: string }, times: number): void
   /** Ends every running task now, as if enough GetTask calls had come. */
   finishTasks(): void
   /** Adds to the state. */
@@ -244,6 +250,8 @@ interface Context {
   state: SandboxState
   nonces: Set<string>
   taskFailures: { match: TaskFailureMatch; reason: string }[]
+  /** provisioningKey -> DeleteAccessAssignment calls there still refused as de-provisioning. */
+  deprovisioning: Map<string, number>
   now: () => Date
   taskPolls: (task: Pick<SandboxTask, 'TaskType' | 'AccessConfigurationId' | 'TargetId'>) => number
   nextId: (prefix: string) => string
@@ -261,6 +269,7 @@ export async function startCloudSsoSandbox(options: CloudSsoSandboxOptions): Pro
     state,
     nonces: new Set(),
     taskFailures: [],
+    deprovisioning: new Map(),
     now: options.now ?? (() => new Date()),
     taskPolls: (task) => Math.max(0, typeof options.taskPolls === 'function' ? options.taskPolls(task) : (options.taskPolls ?? 2)),
     nextId: (prefix) => `${prefix}-${(++counter).toString(36).padStart(4, '0')}${randomUUID().slice(0, 8)}`,
@@ -301,6 +310,7 @@ export async function startCloudSsoSandbox(options: CloudSsoSandboxOptions): Pro
     state,
     ...sandboxHandle(server, { requests, failures, waits }),
     failNextTask: (match, reason) => ctx.taskFailures.push({ match, reason }),
+    stillDeprovisioning: ({ accessConfigurationId, targetId }, times) => ctx.deprovisioning.set(provisioningKey(accessConfigurationId, targetId), times),
     finishTasks: () => {
       for (const task of state.tasks.values()) if (task.Status === 'InProgress') endTask(ctx, task)
     },
@@ -309,6 +319,7 @@ export async function startCloudSsoSandbox(options: CloudSsoSandboxOptions): Pro
       clearState(state, options.scimSynchronization ?? 'Disabled')
       ctx.nonces.clear()
       ctx.taskFailures.length = 0
+      ctx.deprovisioning.clear()
       failures.length = 0
       requests.length = 0
       seedState(ctx, seed ?? {})
@@ -612,6 +623,11 @@ function deleteAccessAssignment(ctx: Context, params: Params): Body {
   if (!assignment) throw new ServiceError(404, 'EntityNotExists.AccessAssignment', 'The specified access assignment does not exist.')
   if (assignment.removingTaskId && ctx.state.tasks.get(assignment.removingTaskId)?.Status === 'InProgress') {
     throw new ServiceError(409, 'OperationConflict.Task', 'A task is already running on the specified target. Try again later.')
+  }
+  const refusals = ctx.deprovisioning.get(provisioningKey(accessConfigurationId, targetId)) ?? 0
+  if (refusals > 0) {
+    ctx.deprovisioning.set(provisioningKey(accessConfigurationId, targetId), refusals - 1)
+    throw new ServiceError(409, 'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment', 'The access configuration is still being de-provisioned from the specified target. Try again later.')
   }
   const task = createTask(ctx, {
     TaskType: 'DeleteAccessAssignment',

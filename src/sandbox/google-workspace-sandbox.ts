@@ -29,6 +29,8 @@ export const TOKEN_PATH = '/token'
 export const USERS_PATH = '/admin/directory/v1/users'
 export const DIRECTORY_USER_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user'
 export const DIRECTORY_USER_READONLY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.readonly'
+/** users.signOut needs this one, not the user scope. */
+export const DIRECTORY_USER_SECURITY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.security'
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 /** What Google reports as lastLoginTime for a user who never signed in. */
 export const NEVER_SIGNED_IN = '1970-01-01T00:00:00.000Z'
@@ -129,7 +131,7 @@ export interface GoogleWorkspaceSandboxOptions extends SandboxServerOptions {
   domain: string
   secondaryDomains?: string[]
   users?: GoogleSeedUser[]
-  /** Scopes domain-wide delegation grants the service account's client id; defaults to the Directory user scope. */
+  /** Scopes domain-wide delegation grants the service account's client id; defaults to the Directory user and user security scopes. */
   delegatedScopes?: string[]
   /** Defaults to 3599, as Google answers. */
   tokenLifetimeSeconds?: number
@@ -148,6 +150,8 @@ export interface GoogleWorkspaceSandbox extends SandboxHandle<RecordedRequest, F
   deleted: Map<string, DeletedUser>
   /** Scopes granted to the service account's client id; tests may change them. */
   delegatedScopes: Set<string>
+  /** Ids of the users signed out with users.signOut, in order. */
+  signOuts: string[]
   addUser(seed: GoogleSeedUser): DirectoryUser
   /** A current user by primary address or alias (any case). */
   findUser(email: string): DirectoryUser | undefined
@@ -190,6 +194,7 @@ interface State {
   users: Map<string, DirectoryUser>
   deleted: Map<string, DeletedUser>
   delegatedScopes: Set<string>
+  signOuts: string[]
   tokens: Map<string, IssuedToken>
   publicKey: KeyObject
   now: () => Date
@@ -204,7 +209,8 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     domains: new Set([options.domain, ...(options.secondaryDomains ?? [])].map(lower)),
     users: new Map(),
     deleted: new Map(),
-    delegatedScopes: new Set(options.delegatedScopes ?? [DIRECTORY_USER_SCOPE]),
+    delegatedScopes: new Set(options.delegatedScopes ?? [DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE]),
+    signOuts: [],
     tokens: new Map(),
     publicKey: typeof options.serviceAccount.publicKey === 'string' ? createPublicKey(options.serviceAccount.publicKey) : options.serviceAccount.publicKey,
     now: options.now ?? (() => new Date()),
@@ -228,7 +234,7 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     if (url.pathname === TOKEN_PATH) return handleToken(state, req, text, recorded, res)
     if (url.pathname !== USERS_PATH && !url.pathname.startsWith(`${USERS_PATH}/`)) return sendNotFoundPage(res)
     try {
-      const actor = authenticate(state, req.headers.authorization, req.method === 'GET')
+      const actor = authenticate(state, req.headers.authorization, req.method === 'GET' ? 'read' : url.pathname.endsWith('/signOut') ? 'security' : 'write')
       recorded.actor = actor.primaryEmail
       const answer = routeDirectory(state, actor, recorded, url.pathname.slice(USERS_PATH.length))
       send(res, answer.status, answer.body)
@@ -246,6 +252,7 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     users: state.users,
     deleted: state.deleted,
     delegatedScopes: state.delegatedScopes,
+    signOuts: state.signOuts,
     ...sandboxHandle(server, intake),
     addUser,
     findUser: (email) => findByEmail(state, email),
@@ -336,8 +343,8 @@ function checkTimes(claims: Record<string, unknown>, now: Date): void {
 
 // --- the Directory API -------------------------------------------------------------------
 
-/** The admin the bearer token acts for; reads need the readonly or full scope, writes the full one. */
-function authenticate(state: State, header: string | undefined, read: boolean): DirectoryUser {
+/** The admin the bearer token acts for; reads need the readonly or full scope, writes the full one, signOut the security one. */
+function authenticate(state: State, header: string | undefined, access: 'read' | 'write' | 'security'): DirectoryUser {
   const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
   const token = presented ? state.tokens.get(presented) : undefined
   if (!token || token.expiresAt <= state.now().getTime()) {
@@ -348,7 +355,10 @@ function authenticate(state: State, header: string | undefined, read: boolean): 
       { status: 'UNAUTHENTICATED', itemMessage: 'Invalid Credentials' },
     )
   }
-  const scoped = token.scopes.has(DIRECTORY_USER_SCOPE) || (read && token.scopes.has(DIRECTORY_USER_READONLY_SCOPE))
+  const scoped =
+    access === 'security'
+      ? token.scopes.has(DIRECTORY_USER_SECURITY_SCOPE)
+      : token.scopes.has(DIRECTORY_USER_SCOPE) || (access === 'read' && token.scopes.has(DIRECTORY_USER_READONLY_SCOPE))
   if (!scoped) throw new DirectoryError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', { status: 'PERMISSION_DENIED', itemMessage: 'Insufficient Permission' })
   const actor = token.subject ? findByEmail(state, token.subject) : undefined
   if (!actor || actor.suspended || !(actor.isAdmin || actor.isDelegatedAdmin)) throw forbidden()
@@ -369,6 +379,10 @@ function routeDirectory(state: State, actor: DirectoryUser, req: RecordedRequest
   }
   const userKey = decodeURIComponent(key)
   if (verb === 'undelete' && extra === undefined && req.method === 'POST') return undelete(state, userKey, req.body)
+  if (verb === 'signOut' && extra === undefined && req.method === 'POST') {
+    state.signOuts.push(existing(state, userKey).id)
+    return { status: 204 }
+  }
   if (verb !== undefined) return notFoundPage()
   switch (req.method) {
     case 'GET':

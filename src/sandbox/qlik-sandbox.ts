@@ -1,8 +1,8 @@
 /**
  * An in-memory Qlik Cloud tenant on node:http, for the adapter tests, the end-to-end
  * tests and the demo: users (with statuses and roles), the API keys that act as
- * them (so /users/me works), and the assets users own (spaces, apps, scripts, data
- * connections, reload schedules). It answers the REST calls the Qlik adapter makes,
+ * them (/users/me redirects to the caller's own user, as Qlik's does), and the
+ * assets users own (spaces, apps, scripts, data connections, reload schedules). It answers the REST calls the Qlik adapter makes,
  * in Qlik's shapes (cursor pages with links.next, `{"errors":[...],"traceId"}`
  * bodies, 204/207 answers), applies owner changes and deletions to its state,
  * records every request, and can be told to fail the next matching request or one
@@ -257,7 +257,7 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
       if (!url.pathname.startsWith(`${QLIK_API_PREFIX}/`)) throw new QlikError(404, 'HTTP-404', 'Not found')
       const caller = authenticate(state, req.headers.authorization)
       const answer = route(state, caller, recorded)
-      send(res, answer.status, answer.body)
+      send(res, answer.status, answer.body, answer.headers)
     } catch (error) {
       if (error instanceof QlikError) return sendError(res, error)
       throw error
@@ -291,6 +291,7 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
 interface Answer {
   status: number
   body?: unknown
+  headers?: Record<string, string>
 }
 
 // --- auth -------------------------------------------------------------------
@@ -319,7 +320,9 @@ function route(state: State, caller: QlikUser, req: RecordedRequest): Answer {
   const parts = req.path.slice(QLIK_API_PREFIX.length + 1).split('/').map(decodeURIComponent)
   const [collection, id, sub, extra] = parts
   const key = `${req.method} ${collection}${id === undefined ? '' : id === 'me' || id === 'actions' ? `/${id}` : '/:id'}${sub === undefined ? '' : `/${sub}`}${extra === undefined ? '' : `/${extra}`}`
-  if (key === 'GET users/me') return { status: 200, body: presentUser(state, caller) }
+  // As Qlik's spec says: /users/me redirects to the caller's own user resource, which any user may read.
+  if (key === 'GET users/me') return { status: 301, headers: { location: userUrl(state, caller) } }
+  if (key === 'GET users/:id' && id === caller.id) return { status: 200, body: presentUser(state, caller) }
   // Everything else needs an admin (the real tenant allows some of it to others; the bot always calls as an admin).
   if (!isTenantAdmin(caller)) throw new QlikError(403, 'HTTP-403', 'Forbidden', 'The TenantAdmin role is required')
   switch (key) {
@@ -398,7 +401,11 @@ function deleteUser(state: State, user: QlikUser): Answer {
 }
 
 function presentUser(state: State, user: QlikUser): unknown {
-  return { ...structuredClone(user), links: { self: { href: `${state.baseUrl()}${QLIK_API_PREFIX}/users/${encodeURIComponent(user.id)}` } } }
+  return { ...structuredClone(user), links: { self: { href: userUrl(state, user) } } }
+}
+
+function userUrl(state: State, user: QlikUser): string {
+  return `${state.baseUrl()}${QLIK_API_PREFIX}/users/${encodeURIComponent(user.id)}`
 }
 
 /** The users filter (RFC 7644 subset Qlik documents): eq/co, and/or, parentheses, case-insensitive. */

@@ -87,6 +87,17 @@ describe('Qlik Cloud delete', () => {
     expect(env.qlik!.users.has('u-erin')).toBe(false)
   })
 
+  it('explains a 404 from a listing as that listing failing, not as the account being gone, and offers no submit', async () => {
+    env.qlik!.failNext({ method: 'GET', pathIncludes: '/reload-tasks' }, { status: 404 })
+
+    const { view } = await openDelete('bob@example.com')
+
+    expect(view.submit).toBeUndefined()
+    expect(text(view)).toMatch(/list of reload schedules/)
+    expect(text(view)).not.toMatch(/no longer exists|treats this as done/)
+    expect(env.qlik!.users.has('u-bob')).toBe(true)
+  })
+
   it('never deletes the admin whose API key the bot uses', async () => {
     const { view } = await openDelete('ada.admin@example.com')
     expect(view.submit).toBeUndefined()

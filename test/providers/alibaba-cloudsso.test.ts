@@ -10,6 +10,7 @@ import { newNonce, signRequest } from '../../src/providers/acs3-signature.js'
 import {
   ASSIGNMENTS_LABEL,
   DEPROVISION_LABEL,
+  MAX_DEPROVISIONING_WAITS,
   POLL_FIRST_MS,
   POLL_MAX_MS,
   SCIM_BLOCK_DETAIL,
@@ -592,6 +593,35 @@ describe('CloudSSO provider: delete', () => {
     sandbox.finishTasks()
     expect((await pollToEnd(fromId)).last).toMatchObject({ kind: 'done' })
     expect(sandbox.state.users.has('u-alice')).toBe(false)
+  })
+
+  it('waits out CloudSSO still de-provisioning on an account: the removal is tried again at the next poll, then the user is deleted', async () => {
+    sandbox.stillDeprovisioning({ accessConfigurationId: AC_ADMIN, targetId: STAGING }, 2)
+    const alice = await account('alice@example.com')
+
+    const first = await provider.execute(alice, 'delete', {})
+    const { last } = await pollToEnd(first)
+
+    expect(first).toMatchObject({ kind: 'pending', progress: { total: 3 } })
+    expect(last).toMatchObject({ kind: 'done', detail: expect.stringMatching(/^removed 3 access assignments/) })
+    const onStaging = sandbox.requests.filter((r) => r.action === 'DeleteAccessAssignment' && r.params.TargetId === STAGING)
+    expect(onStaging.map((r) => r.code ?? r.status)).toEqual([
+      'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment',
+      'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment',
+      200,
+    ])
+    expect(sandbox.state.users.has('u-alice')).toBe(false)
+  })
+
+  it('gives up on a de-provisioning that never ends, naming the assignment, with the user disabled but not deleted', async () => {
+    sandbox.stillDeprovisioning({ accessConfigurationId: AC_ADMIN, targetId: STAGING }, 1000)
+    const alice = await account('alice@example.com')
+
+    const { last } = await pollToEnd(await provider.execute(alice, 'delete', {}))
+
+    expect(last).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/still de-provisioning "Admin" on account "staging".*disabled but not deleted/) } })
+    expect(sandbox.requests.filter((r) => r.code === 'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment')).toHaveLength(MAX_DEPROVISIONING_WAITS + 1)
+    expect(sandbox.state.users.get('u-alice')?.Status).toBe('Disabled')
   })
 
   it('ignores a group membership that disappeared between listing and removing it', async () => {

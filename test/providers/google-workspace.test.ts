@@ -7,7 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { GoogleWorkspaceIntegration } from '../../src/config.js'
-import { DIRECTORY_USER_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-auth.js'
+import { DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-auth.js'
 import {
   DEFAULT_ADMIN_CONSOLE_URL,
   KEEP_DATA_WARNING,
@@ -107,7 +107,8 @@ beforeEach(() => {
   sandbox.deleted.clear()
   for (const seed of SEED) sandbox.addUser(seed)
   sandbox.delegatedScopes.clear()
-  sandbox.delegatedScopes.add(DIRECTORY_USER_SCOPE)
+  sandbox.delegatedScopes.add(DIRECTORY_USER_SCOPE).add(DIRECTORY_USER_SECURITY_SCOPE)
+  sandbox.signOuts.length = 0
   sandbox.revokeTokens()
   provider = make()
   sandbox.requests.length = 0
@@ -428,6 +429,7 @@ describe('Google Workspace provider: preflight', () => {
     if (result.kind !== 'ready') return
     expect(result.consequences[0]).toContain('Bob Builder (bob@corp.example) is suspended in Google Workspace')
     expect(result.consequences.join(' ')).toMatch(/Nothing is deleted.*New mail and calendar invitations.*still bills/)
+    expect(result.consequences[1]).toMatch(/signed out of every Google web and device session/)
     expect(result.warnings).toEqual([SESSIONS_WARNING])
     expect(directoryRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${USERS_PATH}/u-bob`])
   })
@@ -440,6 +442,7 @@ describe('Google Workspace provider: preflight', () => {
     expect(result).toMatchObject({ kind: 'ready', reversible: false })
     if (result.kind !== 'ready') return
     const text = result.consequences.join(' ')
+    expect(result.consequences[0]).toMatch(/signed out of every Google web and device session/)
     expect(text).toContain('Their mail, Drive files (My Drive), calendars and other Google data are deleted')
     expect(text).toContain('Vault')
     expect(text).toContain('restore the account in the Admin console for 20 days')
@@ -522,12 +525,14 @@ describe('Google Workspace provider: preflight', () => {
 })
 
 describe('Google Workspace provider: execute', () => {
-  it('suspends with PUT users/{id} and exactly {"suspended": true} (update has patch semantics)', async () => {
+  it('suspends with PUT users/{id} and exactly {"suspended": true} (update has patch semantics), then signs them out', async () => {
     const bob = await account('bob@corp.example')
 
-    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'done' })
+    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'done', detail: 'they were signed out of every Google session' })
 
-    const write = directoryRequests().at(-1)
+    expect(directoryRequests().slice(-2).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${USERS_PATH}/u-bob`, `POST ${USERS_PATH}/u-bob/signOut`])
+    expect(sandbox.signOuts).toEqual(['u-bob'])
+    const write = directoryRequests().at(-2)
     expect(write).toMatchObject({ method: 'PUT', path: `${USERS_PATH}/u-bob`, body: { suspended: true } })
     expect(write?.contentType).toContain('application/json')
     expect(sandbox.users.get('u-bob')).toMatchObject({ suspended: true, suspensionReason: 'ADMIN', primaryEmail: 'bob@corp.example', aliases: ['robert@corp.example'] })
@@ -550,11 +555,23 @@ describe('Google Workspace provider: execute', () => {
     })
   })
 
-  it('does not write when the account is already suspended, or already active for restore', async () => {
-    expect(await provider.execute(await account('dave@corp.example'), 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already suspended' })
+  it('does not change an account already suspended (only signs it out again), or already active for restore', async () => {
+    expect(await provider.execute(await account('dave@corp.example'), 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already suspended; they were signed out of every Google session again' })
     expect(await provider.execute(await account('bob@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'already active' })
     expect(await provider.execute(await account('erin@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'not suspended (but archived)' })
+    expect(sandbox.signOuts).toEqual(['u-dave'])
     expect(directoryRequests().filter((r) => r.method !== 'GET')).toHaveLength(0)
+  })
+
+  it('still suspends when the security scope is not delegated, and says they were not signed out and how to fix it', async () => {
+    sandbox.delegatedScopes.delete(DIRECTORY_USER_SECURITY_SCOPE)
+    const bob = await account('bob@corp.example')
+
+    const outcome = await provider.execute(bob, 'suspend', {})
+
+    expect(outcome).toMatchObject({ kind: 'done', detail: expect.stringMatching(/NOT signed out.*admin\.directory\.user\.security scope in domain-wide delegation/) })
+    expect(sandbox.users.get('u-bob')?.suspended).toBe(true)
+    expect(sandbox.signOuts).toEqual([])
   })
 
   it('says the account no longer exists when suspend finds it gone', async () => {
@@ -581,14 +598,15 @@ describe('Google Workspace provider: execute', () => {
     expect(await provider.execute(bob, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', status: 200 } })
   })
 
-  it('deletes with DELETE users/{id}: done, restorable by an admin for 20 days', async () => {
+  it('signs them out, then deletes with DELETE users/{id}: done, restorable by an admin for 20 days', async () => {
     const bob = await account('bob@corp.example')
 
     expect(await provider.execute(bob, 'delete', {})).toEqual({
       kind: 'done',
-      detail: 'an admin can restore the account in the Google Admin console for 20 days (until 2025-06-22)',
+      detail: 'they were signed out of every Google session; an admin can restore the account in the Google Admin console for 20 days (until 2025-06-22)',
     })
-    expect(directoryRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${USERS_PATH}/u-bob`, `DELETE ${USERS_PATH}/u-bob`])
+    expect(directoryRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${USERS_PATH}/u-bob`, `POST ${USERS_PATH}/u-bob/signOut`, `DELETE ${USERS_PATH}/u-bob`])
+    expect(sandbox.signOuts).toEqual(['u-bob'])
     expect(sandbox.users.has('u-bob')).toBe(false)
     expect(sandbox.deleted.get('u-bob')).toMatchObject({ deletedAt: '2025-06-02T10:00:00.000Z' })
   })

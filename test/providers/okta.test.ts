@@ -670,7 +670,14 @@ describe('Okta provider: Okta errors reach the caller as typed problems', () => 
     expect(problem).toMatchObject({ kind: 'rate-limited' })
     const wait = problem.kind === 'rate-limited' ? problem.retryAfterMs : undefined
     expect(wait).toBeGreaterThanOrEqual(0)
-    expect(wait).toBeLessThanOrEqual(RATE_LIMIT_FALLBACK_MS + 1_000)
+    expect(wait).toBeLessThanOrEqual(RATE_LIMIT_FALLBACK_MS + 2_000)
+  })
+
+  it('429 waits one second more than X-Rate-Limit-Reset says, measured from Okta\'s Date, as Okta\'s SDK does', async () => {
+    const date = new Date(Math.floor(Date.now() / 1000) * 1000)
+    sandbox.failNext({ method: 'GET' }, { status: 429, headers: { date: date.toUTCString(), 'x-rate-limit-reset': String(date.getTime() / 1000 + 30) } })
+
+    expect(await problemOf(provider.findAccount('bob@example.com'))).toEqual({ kind: 'rate-limited', retryAfterMs: 31_000 })
   })
 
   it('429 with a Retry-After (from a proxy in front of Okta) -> that wait', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { QlikIntegration } from '../../src/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import { NEW_OWNER_QUESTION, createQlikProvider, describeQlikError } from '../../src/providers/qlik.js'
+import { executeFor } from '../../src/providers/run.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { startQlikSandbox } from '../../src/sandbox/qlik-sandbox.js'
 import type { QlikSandbox, QlikSandboxOptions, RecordedRequest, SeedApp } from '../../src/sandbox/qlik-sandbox.js'
@@ -144,9 +145,24 @@ describe('Qlik provider: findAccount', () => {
 })
 
 describe('Qlik provider: checkConnection', () => {
-  it('is healthy when the key belongs to a tenant admin, after one GET /users/me', async () => {
+  it('is healthy when the key belongs to a tenant admin, following /users/me\'s redirect to the caller\'s user', async () => {
     expect(await provider.checkConnection()).toEqual({ ok: true, detail: 'connected as Ada Admin (ada.admin@example.com), a tenant admin' })
-    expect(calls()).toEqual(['GET /api/v1/users/me'])
+    expect(calls()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-admin'])
+    expect(sandbox.requests.every((request) => request.authorization)).toBe(true)
+  })
+
+  it('does not follow /users/me\'s redirect to another origin, so the key never leaves the tenant', async () => {
+    const elsewhere = await startQlikSandbox(TENANT)
+    try {
+      sandbox.failNext({ method: 'GET', pathIncludes: '/users/me' }, { status: 301, headers: { location: `${elsewhere.url}/api/v1/users/u-admin` } })
+
+      const health = await provider.checkConnection()
+
+      expect(health).toMatchObject({ ok: false, problem: { kind: 'rejected', status: 301, detail: expect.stringMatching(/away from .* the bot did not follow it/) } })
+      expect(elsewhere.requests).toEqual([])
+    } finally {
+      await elsewhere.stop()
+    }
   })
 
   it('reports a permission problem when the key belongs to a user without TenantAdmin', async () => {
@@ -258,7 +274,7 @@ describe('Qlik provider: preflight for delete', () => {
     expect(preflight.account.status).toBe('pending')
     expect(preflight.consequences[0]).toMatch(/pending invitation is deleted/)
     expect(preflight.questions).toBeUndefined()
-    expect(calls().sort()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-erin'])
+    expect(calls().sort()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-admin', 'GET /api/v1/users/u-erin'])
   })
 
   it('blocks deleting the user whose API key the bot uses, naming them', async () => {
@@ -528,7 +544,7 @@ describe('Qlik provider: execute delete', () => {
     const erin = await account('erin@example.com')
 
     expect(await provider.execute(erin, 'delete', {})).toEqual({ kind: 'done', detail: 'the pending invitation was deleted' })
-    expect(calls()).toEqual(['GET /api/v1/users/me', 'DELETE /api/v1/users/u-erin'])
+    expect(calls()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-admin', 'DELETE /api/v1/users/u-erin'])
     expect(sandbox.users.has('u-erin')).toBe(false)
   })
 
@@ -650,11 +666,33 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
     expect(await problemOf(provider.findAccount('bob@example.com'))).toMatchObject({ kind: 'transient', status: 503, detail: expect.stringMatching(/Internal server error \(HTTP-503\)/) })
   })
 
-  it('404 while reading assets for the preflight stops it as not-found', async () => {
+  it('a 404 from a listing the preflight reads is a fault of that listing, named, not "the account no longer exists"', async () => {
     const bob = await account('bob@example.com')
-    sandbox.failNext({ method: 'GET', pathIncludes: '/spaces' }, { status: 404 })
+    sandbox.failNext({ method: 'GET', pathIncludes: '/reload-tasks' }, { status: 404 })
 
-    expect(await problemOf(provider.preflight(bob, 'delete'))).toMatchObject({ kind: 'not-found' })
+    expect(await problemOf(provider.preflight(bob, 'delete'))).toMatchObject({
+      kind: 'rejected',
+      status: 404,
+      detail: expect.stringMatching(/read the list of reload schedules \(GET \/api\/v1\/reload-tasks\).*not touched/),
+    })
+  })
+
+  it('a 404 from a listing during the delete fails the job and keeps the user, instead of reporting it already deleted', async () => {
+    sandbox.failNext({ method: 'GET', pathIncludes: '/data-connections' }, { status: 404 })
+
+    const outcome = await executeFor(provider, { email: 'bob@example.com' }, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+
+    expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', status: 404, detail: expect.stringMatching(/list of data connections/) } })
+    expect(writes()).toEqual([])
+    expect(sandbox.users.has('u-bob')).toBe(true)
+  })
+
+  it('a 404 from /users/me is a fault of the bot\'s key, not a missing account', async () => {
+    const frank = await account('frank@example.com')
+    sandbox.failNext({ method: 'GET', pathIncludes: '/users/me' }, { status: 404 })
+
+    expect(await problemOf(provider.execute(frank, 'delete', {}))).toMatchObject({ kind: 'rejected', status: 404, detail: expect.stringMatching(/the bot's own user/) })
+    expect(sandbox.users.has('u-frank')).toBe(true)
   })
 
   it('stops reading the other lists once one of them fails', async () => {
@@ -749,8 +787,15 @@ describe('Qlik sandbox: behaves like a Qlik Cloud tenant', () => {
     expect((await call('GET', '/api/v1/users/u-carol')).status).toBe(404)
   })
 
-  it('refuses admin calls from a key without TenantAdmin, but answers its /users/me', async () => {
-    expect((await call('GET', '/api/v1/users/me', undefined, DEVELOPER_KEY)).status).toBe(200)
+  it('answers /users/me with a 301 to the caller\'s own user resource, as Qlik\'s spec says', async () => {
+    const response = await fetch(`${sandbox.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${KEY}` }, redirect: 'manual' })
+
+    expect(response.status).toBe(301)
+    expect(response.headers.get('location')).toBe(`${sandbox.url}/api/v1/users/u-admin`)
+  })
+
+  it('refuses admin calls from a key without TenantAdmin, but lets it read its own user through /users/me', async () => {
+    expect(await call('GET', '/api/v1/users/me', undefined, DEVELOPER_KEY)).toMatchObject({ status: 200, json: { id: 'u-devon' } })
     expect(await call('GET', '/api/v1/users', undefined, DEVELOPER_KEY)).toMatchObject({ status: 403, json: { errors: [{ code: 'HTTP-403' }] } })
   })
 

@@ -115,6 +115,14 @@ describe('Treasure Data provider: findAccount', () => {
     expect(sandbox.requests[0]).toMatchObject({ caller: OWNER, accept: 'application/json' })
   })
 
+  it('accepts a key pasted with its "TD1 " prefix, sending it once', async () => {
+    const prefixed = createTreasureDataProvider(integration({ apiKey: `TD1 ${keyOf(OWNER)}` }), { timeoutMs: 2000 })
+
+    expect(await prefixed.findAccount(RESTRICTED)).toMatchObject({ id: '4' })
+    expect(await prefixed.checkConnection()).toMatchObject({ ok: true })
+    expect(sandbox.requests.every((request) => request.caller === OWNER)).toBe(true)
+  })
+
   it('reports the roles from account_owner and administrator', async () => {
     expect((await asOwner.findAccount(OWNER))?.roles).toEqual(['owner'])
     expect((await asOwner.findAccount(ADMIN))?.roles).toEqual(['administrator'])
