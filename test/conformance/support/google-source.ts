@@ -4,16 +4,15 @@
  * HTTP method, path and query parameters, body and response schema, and the `Schema$…`
  * interfaces, read with the TypeScript parser.
  */
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import ts from 'typescript'
 import type { Operation } from './operations.js'
+import { installedPackage } from './package-root.js'
 import { propertyName, readTsDeclarations } from './ts-shapes.js'
 
-const require = createRequire(import.meta.url)
-const ROOT = dirname(require.resolve('@googleapis/admin/package.json'))
+const { root: ROOT, label } = installedPackage('@googleapis/admin')
 
-export const GOOGLE_ADMIN = `@googleapis/admin@${(require('@googleapis/admin/package.json') as { version: string }).version}`
+export const GOOGLE_ADMIN = label
 
 /** Every method of every `Resource$…` class, named like `Resource$Users.get`. */
 export function directoryOperations(): Operation[] {

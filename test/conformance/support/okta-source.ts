@@ -6,14 +6,16 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import type { Operation } from './operations.js'
+import { installedPackage } from './package-root.js'
 import type { Shape } from './shape.js'
 
 const require = createRequire(import.meta.url)
-const GENERATED = join(dirname(require.resolve('@okta/okta-sdk-nodejs/package.json')), 'src', 'generated')
+const { root, label } = installedPackage('@okta/okta-sdk-nodejs')
+const GENERATED = join(root, 'src', 'generated')
 
-export const OKTA_SDK = `@okta/okta-sdk-nodejs@${(require('@okta/okta-sdk-nodejs/package.json') as { version: string }).version}`
+export const OKTA_SDK = label
 
 interface Attribute {
   baseName: string

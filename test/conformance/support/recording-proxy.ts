@@ -30,22 +30,28 @@ export interface RecordingProxy {
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const exchanges: Exchange[] = []
   const upstream = new URL(target)
+  let origin = ''
+  // Like any reverse proxy, links the stand-in gives out (next pages, Link headers) point back at the proxy.
+  const relink = (text: string) => text.replaceAll(upstream.origin, origin)
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req)
       const url = new URL(req.url ?? '/', 'http://proxy')
       // Host is forwarded unchanged: signed requests (CloudSSO) sign the host the adapter saw.
       const out = forward({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        void readBody(answer).then((answerBody) => {
+        void readBody(answer).then((raw) => {
+          const answerBody = relink(raw.toString('utf8'))
           exchanges.push({
             method: req.method ?? 'GET',
             path: url.pathname,
             query: Object.fromEntries(url.searchParams),
             requestBody: parseBody(body.toString('utf8')),
             status: answer.statusCode ?? 0,
-            responseBody: parseBody(answerBody.toString('utf8')),
+            responseBody: parseBody(answerBody),
           })
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          const headers = Object.fromEntries(Object.entries(answer.headers).map(([name, value]) => [name, typeof value === 'string' ? relink(value) : value]))
+          delete headers['content-length']
+          res.writeHead(answer.statusCode ?? 502, headers)
           res.end(answerBody)
         })
       })
@@ -58,8 +64,9 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const { port } = server.address() as AddressInfo
+  origin = `http://127.0.0.1:${port}`
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: origin,
     exchanges,
     stop: async () => {
       server.closeAllConnections()

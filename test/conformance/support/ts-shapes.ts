@@ -69,6 +69,12 @@ export function readTsDeclarations(file: string): TsDeclarations {
       if (strings.length === options.length && strings.every((s) => s.values)) return { kind: 'string', values: strings.flatMap((s) => s.values ?? []) }
       return options.length === 1 && options[0] ? options[0] : { kind: 'union', options }
     }
+    if (ts.isIntersectionTypeNode(node)) {
+      // `User & unknown` is how the generator writes "a User, maybe with more": the object parts' fields together.
+      const parts = node.types.filter((t) => t.kind !== ts.SyntaxKind.UnknownKeyword).map((t) => shapeOfNode(t, name))
+      if (parts.length === 1 && parts[0]) return parts[0]
+      return { kind: 'object', name, fields: () => new Map(parts.flatMap((part) => [...objectFields(part)])) }
+    }
     if (ts.isTypeReferenceNode(node)) {
       const ref = node.typeName.getText(sourceFile)
       if (ref === 'Array' && node.typeArguments?.[0]) return { kind: 'array', item: shapeOfNode(node.typeArguments[0], name) }
@@ -88,6 +94,12 @@ export function readTsDeclarations(file: string): TsDeclarations {
   }
 
   return { sourceFile, shapeOf, membersOf }
+}
+
+/** The fields of an object shape, following references; none for any other shape. */
+export function objectFields(shape: Shape): ReadonlyMap<string, Shape> {
+  if (shape.kind === 'ref') return objectFields(shape.resolve())
+  return shape.kind === 'object' ? shape.fields() : new Map()
 }
 
 export function propertyName(name: ts.PropertyName): string {
