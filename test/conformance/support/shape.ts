@@ -13,6 +13,8 @@ export type Shape =
   | { kind: 'union'; options: readonly Shape[] }
   /** The source leaves it open (free-form maps, `any`). */
   | { kind: 'any' }
+  /** A source that validates rather than describes (scimmy's PatchOp): its own verdict. */
+  | { kind: 'validated'; problems: (value: unknown) => string[] }
   /** A named type read from the source only when a body reaches it. */
   | { kind: 'ref'; resolve: () => Shape }
 
@@ -27,6 +29,8 @@ export function mismatches(value: unknown, shape: Shape, at = '$'): Mismatch[] {
       return []
     case 'ref':
       return mismatches(value, shape.resolve(), at)
+    case 'validated':
+      return shape.problems(value).map((problem) => `${at}: ${problem}`)
     case 'string':
       if (typeof value !== 'string') return [`${at}: ${describe(value)}, the source says string`]
       return shape.values && !shape.values.includes(value) ? [`${at}: "${value}" is not one of ${shape.values.join(', ')}`] : []
