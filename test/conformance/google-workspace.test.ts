@@ -6,7 +6,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGoogleWorkspaceProvider } from '../../src/providers/google-workspace.js'
+import { createGoogleWorkspaceProvider, userListSchema, userSchema } from '../../src/providers/google-workspace.js'
 import { startGoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
 import type { GoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
@@ -14,11 +14,13 @@ import { GOOGLE_ADMIN, directoryOperations } from './support/google-source.js'
 import { exchangeMismatches, requestLine } from './support/operations.js'
 import type { RecordingProxy } from './support/recording-proxy.js'
 import { startRecordingProxy } from './support/recording-proxy.js'
+import { zodMismatches } from './support/zod-fields.js'
 
 const CLIENT_EMAIL = 'deprovision-bot@corp-security.iam.gserviceaccount.com'
 const ADMIN = 'it-admin@corp.example'
 const pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const operations = directoryOperations()
+const response = (name: string) => operations.find((op) => op.name === name)?.response ?? { kind: 'any' as const }
 
 let sandbox: GoogleWorkspaceSandbox
 let proxy: RecordingProxy
@@ -67,6 +69,10 @@ describe(`Google Workspace adapter and stand-in against ${GOOGLE_ADMIN} (directo
 
   it('sends only requests the Directory API defines, and the stand-in answers only fields its schemas have', () => {
     expect(proxy.exchanges.flatMap((exchange) => exchangeMismatches(operations, exchange))).toEqual([])
+  })
+
+  it('reads only fields the Directory API schemas define: a user, a page of users', () => {
+    expect([...zodMismatches(userSchema, response('Resource$Users.get'), 'Schema$User'), ...zodMismatches(userListSchema, response('Resource$Users.list'), 'Schema$Users')]).toEqual([])
   })
 
   // Issue 15: suspending or deleting should end the user's sessions with users.signOut; another branch adds it.

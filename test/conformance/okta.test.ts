@@ -5,17 +5,20 @@
  * fits the SDK's model for it, field by field.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createOktaProvider } from '../../src/providers/okta.js'
+import { assigneesSchema, createOktaProvider, roleSchema, userSchema } from '../../src/providers/okta.js'
 import { startOktaSandbox } from '../../src/sandbox/okta-sandbox.js'
 import type { OktaSandbox } from '../../src/sandbox/okta-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
 import { OKTA_SDK, oktaOperations } from './support/okta-source.js'
 import { exchangeMismatches, requestLine } from './support/operations.js'
+import type { Operation } from './support/operations.js'
 import type { Exchange, RecordingProxy } from './support/recording-proxy.js'
 import { startRecordingProxy } from './support/recording-proxy.js'
+import { itemOf, zodMismatches } from './support/zod-fields.js'
 
 const TOKEN = 'okta-conformance-ssws-token-1b2c'
 const operations = oktaOperations()
+const response = (name: string): Operation['response'] => operations.find((op) => op.name === name)?.response
 
 let sandbox: OktaSandbox
 let proxy: RecordingProxy
@@ -57,5 +60,14 @@ describe(`Okta adapter and stand-in against ${OKTA_SDK}`, () => {
   it('sends only requests the SDK defines, and the stand-in answers only fields its models have', () => {
     const found = distinct(proxy.exchanges).flatMap((exchange) => exchangeMismatches(operations, exchange))
     expect(found).toEqual([])
+  })
+
+  it('reads only fields the SDK models define: users, role assignments, role assignees', () => {
+    expect([
+      ...zodMismatches(userSchema, response('UserApi.getUser') ?? { kind: 'any' }, 'User'),
+      ...zodMismatches(userSchema, itemOf(response('UserApi.listUsers')), 'listUsers[]'),
+      ...zodMismatches(roleSchema, itemOf(response('RoleAssignmentApi.listAssignedRolesForUser')), 'Role'),
+      ...zodMismatches(assigneesSchema, response('RoleAssignmentApi.listUsersWithRoleAssignments') ?? { kind: 'any' }, 'RoleAssignedUsers'),
+    ]).toEqual([])
   })
 })
