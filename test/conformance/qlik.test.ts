@@ -6,7 +6,7 @@
  * answer the stand-in gives fits the type that function returns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { NEW_OWNER_QUESTION, createQlikProvider } from '../../src/providers/qlik.js'
+import { NEW_OWNER_QUESTION, bulkResultSchema, connectionSchema, createQlikProvider, itemSchema, reloadTaskSchema, spaceSchema, userSchema } from '../../src/providers/qlik.js'
 import { startQlikSandbox } from '../../src/sandbox/qlik-sandbox.js'
 import type { QlikSandbox } from '../../src/sandbox/qlik-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
@@ -14,9 +14,13 @@ import { exchangeMismatches, requestLine } from './support/operations.js'
 import { QLIK_API, qlikOperations } from './support/qlik-source.js'
 import type { RecordingProxy } from './support/recording-proxy.js'
 import { startRecordingProxy } from './support/recording-proxy.js'
+import { fieldOf, itemOf, zodMismatches } from './support/zod-fields.js'
 
 const KEY = 'qlik-conformance-key-9d2e61aa'
 const operations = qlikOperations()
+const response = (name: string) => operations.find((op) => op.name === name)?.response ?? { kind: 'any' as const }
+/** The item type of a listing's `data`. */
+const listed = (name: string) => itemOf(fieldOf(response(name), 'data'))
 
 let sandbox: QlikSandbox
 let proxy: RecordingProxy
@@ -67,5 +71,17 @@ describe(`Qlik Cloud adapter and stand-in against ${QLIK_API}`, () => {
 
   it('sends only requests the package defines, and the stand-in answers only fields its types have', () => {
     expect(proxy.exchanges.flatMap((exchange) => exchangeMismatches(operations, exchange))).toEqual([])
+  })
+
+  it('reads only fields the package types define: users, spaces, items, data connections, reload tasks, bulk results', () => {
+    expect([
+      ...zodMismatches(userSchema, response('users.getUser'), 'User'),
+      ...zodMismatches(userSchema, listed('users.getUsers'), 'Users.data[]'),
+      ...zodMismatches(spaceSchema, listed('spaces.getSpaces'), 'Spaces.data[]'),
+      ...zodMismatches(itemSchema, listed('items.getItems'), 'Items.data[]'),
+      ...zodMismatches(connectionSchema, listed('data-connections.getDataConnections'), 'DataConnections.data[]'),
+      ...zodMismatches(reloadTaskSchema, listed('reload-tasks.getReloadTasks'), 'ReloadTasks.data[]'),
+      ...zodMismatches(bulkResultSchema, response('data-connections.updateDataConnections'), 'updateDataConnections'),
+    ]).toEqual([])
   })
 })
