@@ -5,14 +5,15 @@
  * fits scimmy's User schema (core and enterprise) and ListResponse message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createScimProvider } from '../../src/providers/scim.js'
+import { createScimProvider, listResponseSchema, scimUserSchema } from '../../src/providers/scim.js'
 import { SCIM_BASE_PATH, startScimSandbox } from '../../src/sandbox/scim-sandbox.js'
 import type { ScimSandbox } from '../../src/sandbox/scim-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
 import { exchangeMismatches, requestLine } from './support/operations.js'
 import type { Exchange, RecordingProxy } from './support/recording-proxy.js'
 import { startRecordingProxy } from './support/recording-proxy.js'
-import { SCIMMY_LABEL, scimOperations } from './support/scim-source.js'
+import { SCIMMY_LABEL, listResponseShape, scimOperations, scimUserShape } from './support/scim-source.js'
+import { zodMismatches } from './support/zod-fields.js'
 
 const TOKEN = 'scim-conformance-token-4e8a0c'
 const operations = scimOperations()
@@ -50,5 +51,9 @@ describe(`SCIM adapter and stand-in against ${SCIMMY_LABEL}`, () => {
 
   it('sends only requests scimmy serves, and the stand-in answers only what its schemas define', () => {
     expect(proxy.exchanges.map(underBase).flatMap((exchange) => exchangeMismatches(operations, exchange))).toEqual([])
+  })
+
+  it("reads only attributes scimmy's User schema and ListResponse define", () => {
+    expect([...zodMismatches(scimUserSchema, scimUserShape, 'User'), ...zodMismatches(listResponseSchema, listResponseShape, 'ListResponse')]).toEqual([])
   })
 })

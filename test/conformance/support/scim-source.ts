@@ -43,13 +43,13 @@ function schemaShape(schema: { definition: { id: string; attributes: ScimmyAttri
   )
 }
 
-const user = schemaShape(SCIMMY.Schemas.User as never, [SCIMMY.Schemas.EnterpriseUser as never])
+export const scimUserShape = schemaShape(SCIMMY.Schemas.User as never, [SCIMMY.Schemas.EnterpriseUser as never])
 
 /** The ListResponse message's own fields (RFC 7644 §3.4.2), its Resources being Users. */
-const listResponse: Shape = {
+export const listResponseShape: Shape = {
   kind: 'object',
   name: 'ListResponse',
-  fields: () => new Map(Object.keys(new SCIMMY.Messages.ListResponse([])).map((key) => [key, key === 'Resources' ? { kind: 'array', item: user } : key === 'schemas' ? { kind: 'array', item: { kind: 'string' } } : { kind: 'number' }] as [string, Shape])),
+  fields: () => new Map(Object.keys(new SCIMMY.Messages.ListResponse([])).map((key) => [key, key === 'Resources' ? { kind: 'array', item: scimUserShape } : key === 'schemas' ? { kind: 'array', item: { kind: 'string' } } : { kind: 'number' }] as [string, Shape])),
 }
 
 const patchOp: Shape = {
@@ -91,8 +91,8 @@ export function scimOperations(): Operation[] {
       path: template,
       // scimmy reads the query from express at request time: it has no list of names to check against.
       query: 'unchecked',
-      ...(onUsers && method === 'PATCH' ? { requestBody: patchOp } : onUsers && (method === 'POST' || method === 'PUT') ? { requestBody: user } : {}),
-      ...(onUsers && method === 'GET' ? { response: template === '/Users' ? listResponse : user } : onUsers && method !== 'DELETE' ? { response: user } : {}),
+      ...(onUsers && method === 'PATCH' ? { requestBody: patchOp } : onUsers && (method === 'POST' || method === 'PUT') ? { requestBody: scimUserShape } : {}),
+      ...(onUsers && method === 'GET' ? { response: template === '/Users' ? listResponseShape : scimUserShape } : onUsers && method !== 'DELETE' ? { response: scimUserShape } : {}),
     }
   })
 }
