@@ -239,14 +239,14 @@ function routeAdmin(state: State, req: RecordedRequest, parts: string[]): Answer
   const [, version, orgs, orgId, collection, directoryId, users, search] = parts
   if (orgs !== 'orgs' || orgId === undefined) throw unknownResource()
   if (orgId !== state.orgId) throw new ApiError(404, orgErrorBody(404, 'ADMIN-404-2', 'Organization not found'))
-  // https://developer.atlassian.com/cloud/admin/organization/rest/api-group-orgs/ (GET /admin/v1/orgs/{orgId})
+  // https://developer.atlassian.com/cloud/admin/organization/rest/ (Orgs: Get an organization by ID)
   if (version === 'v1' && collection === undefined && req.method === 'GET') return { status: 200, body: organization(state) }
-  // https://developer.atlassian.com/cloud/admin/organization/rest/api-group-users/ (GET /admin/v1/orgs/{orgId}/users)
+  // https://developer.atlassian.com/cloud/admin/organization/rest/ (Users: Get managed accounts in an organization)
   if (version === 'v1' && collection === 'users' && parts.length === 5 && req.method === 'GET') return listManagedAccounts(state, req.query)
   if (version !== 'v2' || collection !== 'directories') throw unknownResource()
   // https://developer.atlassian.com/cloud/admin/organization/rest/api-group-directory/ (GET /admin/v2/orgs/{orgId}/directories)
   if (directoryId === undefined && req.method === 'GET') return listDirectories(state, req.query)
-  // https://developer.atlassian.com/cloud/admin/organization/rest/api-group-users/ (POST …/directories/{directoryId}/users/search)
+  // https://mrrefactoring.github.io/jira.js/api/functions/admin.searchDirectoryUsers.html (POST …/directories/{directoryId}/users/search)
   if (users === 'users' && search === 'search' && parts.length === 8 && req.method === 'POST') {
     return searchUsers(state, directoryId ?? '', req.body)
   }
