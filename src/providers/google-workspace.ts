@@ -49,7 +49,7 @@ export const NO_TRANSFER_WARNING =
 
 // --- what the service answers -------------------------------------------------------
 
-const userSchema = z.object({
+export const userSchema = z.object({
   id: z.string().min(1),
   primaryEmail: z.string().min(1),
   name: z.object({ fullName: z.string().optional(), givenName: z.string().optional(), familyName: z.string().optional() }).optional(),
@@ -66,7 +66,7 @@ const userSchema = z.object({
 })
 type GoogleUser = z.infer<typeof userSchema>
 
-const userListSchema = z.object({
+export const userListSchema = z.object({
   // Left out when nothing matched.
   users: z.array(userSchema).optional(),
   nextPageToken: z.string().optional(),

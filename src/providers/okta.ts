@@ -45,7 +45,7 @@ const LIVE_STATUSES = new Set(['ACTIVE', 'PROVISIONED', 'RECOVERY', 'PASSWORD_EX
 
 // --- Okta's answers, as far as the adapter relies on them --------------------
 
-const userSchema = z.object({
+export const userSchema = z.object({
   id: z.string().min(1),
   status: z.string().min(1),
   transitioningToStatus: z.string().nullish(),
@@ -62,7 +62,7 @@ const userSchema = z.object({
 })
 type OktaUser = z.infer<typeof userSchema>
 
-const roleSchema = z.object({
+export const roleSchema = z.object({
   id: z.string().optional(),
   type: z.string().min(1),
   label: z.string().nullish(),
@@ -71,7 +71,7 @@ const roleSchema = z.object({
 })
 type OktaRole = z.infer<typeof roleSchema>
 
-const assigneesSchema = z.object({
+export const assigneesSchema = z.object({
   value: z.array(z.object({ id: z.string().min(1) })).optional(),
   _links: z.object({ next: z.object({ href: z.string() }).nullish() }).nullish(),
 })

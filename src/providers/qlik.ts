@@ -35,27 +35,25 @@ const NAMES_IN_CONFLICT = 5
 
 // --- Qlik's answers, as far as the adapter relies on them --------------------
 
-const userSchema = z.object({
+export const userSchema = z.object({
   id: z.string().min(1),
   name: z.string().optional(),
   email: z.string().optional(),
   status: z.string().optional(),
   assignedRoles: z.array(z.object({ name: z.string() })).optional(),
-  // Deprecated by Qlik in favour of assignedRoles; still read when it is all there is.
-  roles: z.array(z.string()).optional(),
 })
 type QlikUser = z.infer<typeof userSchema>
 
-const spaceSchema = z.object({ id: z.string().min(1), name: z.string().optional(), ownerId: z.string().optional() })
-const itemSchema = z.object({
+export const spaceSchema = z.object({ id: z.string().min(1), name: z.string().optional(), ownerId: z.string().optional() })
+export const itemSchema = z.object({
   id: z.string().min(1),
   name: z.string().optional(),
   resourceId: z.string().optional(),
   ownerId: z.string().optional(),
 })
-const connectionSchema = z.object({ qID: z.string().min(1), qName: z.string().optional(), user: z.string().optional(), space: z.string().optional() })
-const reloadTaskSchema = z.object({ id: z.string().min(1), appId: z.string().optional(), userId: z.string().optional() })
-const bulkResultSchema = z.object({
+export const connectionSchema = z.object({ qID: z.string().min(1), qName: z.string().optional(), user: z.string().optional(), space: z.string().optional() })
+export const reloadTaskSchema = z.object({ id: z.string().min(1), appId: z.string().optional(), userId: z.string().optional() })
+export const bulkResultSchema = z.object({
   data: z
     .array(
       z.object({
@@ -203,9 +201,9 @@ export function toAccount(user: QlikUser): Account {
   }
 }
 
+// Only assignedRoles: the deprecated top-level `roles` is no longer in Qlik's User schema (@qlik/api).
 function rolesOf(user: QlikUser): string[] | undefined {
-  if (user.assignedRoles) return user.assignedRoles.map((role) => role.name)
-  return user.roles
+  return user.assignedRoles?.map((role) => role.name)
 }
 
 /** "provisioned" (created by the identity provider, not signed in yet) can sign in, so it counts as active. */

@@ -21,7 +21,7 @@ const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 // Lenient where real servers differ (booleans sent as "True"), strict on what the adapter needs (id).
 const looseBoolean = z.union([z.boolean(), z.string()])
 
-const scimUserSchema = z.object({
+export const scimUserSchema = z.object({
   id: z.string().min(1),
   userName: z.string().optional(),
   displayName: z.string().optional(),
@@ -33,7 +33,7 @@ const scimUserSchema = z.object({
   roles: z.array(z.object({ value: z.string().optional() })).optional(),
 })
 
-const listResponseSchema = z.object({
+export const listResponseSchema = z.object({
   totalResults: z.number().int().nonnegative(),
   // RFC 7644 §3.4.2: Resources may be left out when nothing matched.
   Resources: z.array(scimUserSchema).optional(),

@@ -228,6 +228,7 @@ export async function startAtlassianSandbox(options: AtlassianSandboxOptions): P
 
 // --- routing ----------------------------------------------------------------
 
+// No machine-readable source is published as a package: each route cites the page it follows (docs/conformance.md).
 function route(state: State, req: RecordedRequest): Answer {
   const parts = req.path.split('/').slice(1).map(decodeURIComponent)
   if (parts[0] === 'admin') return routeAdmin(state, req, parts)
@@ -239,10 +240,14 @@ function routeAdmin(state: State, req: RecordedRequest, parts: string[]): Answer
   const [, version, orgs, orgId, collection, directoryId, users, search] = parts
   if (orgs !== 'orgs' || orgId === undefined) throw unknownResource()
   if (orgId !== state.orgId) throw new ApiError(404, orgErrorBody(404, 'ADMIN-404-2', 'Organization not found'))
+  // https://developer.atlassian.com/cloud/admin/organization/rest/ (Orgs: Get an organization by ID)
   if (version === 'v1' && collection === undefined && req.method === 'GET') return { status: 200, body: organization(state) }
+  // https://developer.atlassian.com/cloud/admin/organization/rest/ (Users: Get managed accounts in an organization)
   if (version === 'v1' && collection === 'users' && parts.length === 5 && req.method === 'GET') return listManagedAccounts(state, req.query)
   if (version !== 'v2' || collection !== 'directories') throw unknownResource()
+  // https://developer.atlassian.com/cloud/admin/organization/rest/api-group-directory/ (GET /admin/v2/orgs/{orgId}/directories)
   if (directoryId === undefined && req.method === 'GET') return listDirectories(state, req.query)
+  // https://mrrefactoring.github.io/jira.js/api/functions/admin.searchDirectoryUsers.html (POST …/directories/{directoryId}/users/search)
   if (users === 'users' && search === 'search' && parts.length === 8 && req.method === 'POST') {
     return searchUsers(state, directoryId ?? '', req.body)
   }
@@ -252,7 +257,9 @@ function routeAdmin(state: State, req: RecordedRequest, parts: string[]): Answer
 function routeManage(state: State, req: RecordedRequest, accountId: string, rest: string[]): Answer {
   const account = state.accounts.get(accountId)
   if (!account || account.state === 'deleted') throw new ApiError(404, { key: 'accountNotFound' })
+  // https://developer.atlassian.com/cloud/admin/user-management/rest/api-group-manage/ (GET /users/{account_id}/manage)
   if (rest.length === 0 && req.method === 'GET') return { status: 200, body: permissions(account) }
+  // https://developer.atlassian.com/cloud/admin/user-management/rest/api-group-lifecycle/ (disable, enable, delete, cancel-delete)
   const [lifecycle, operation] = rest
   if (lifecycle === 'lifecycle' && rest.length === 2 && req.method === 'POST' && isOperation(operation)) {
     return runLifecycle(state, account, operation, req.body)

@@ -553,7 +553,8 @@ function changeAppOwner(state: State, id: string, body: unknown): Answer {
   activeUser(state, body.ownerId)
   app.ownerId = body.ownerId
   if (state.followAppOwner) for (const task of state.reloadTasks.values()) if (task.appId === id) task.userId = body.ownerId
-  return { status: 200, body: { attributes: { id: app.id, name: app.name, ownerId: app.ownerId, owner: app.ownerId, ...(app.spaceId ? { spaceId: app.spaceId } : {}) } } }
+  // An NxApp: its NxAttributes carry no spaceId (@qlik/api apps.d.ts), unlike the items listing.
+  return { status: 200, body: { attributes: { id: app.id, name: app.name, ownerId: app.ownerId, owner: app.ownerId } } }
 }
 
 // --- data connections and reload schedules ------------------------------------

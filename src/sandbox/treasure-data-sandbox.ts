@@ -176,11 +176,16 @@ function route(ctx: HandlerContext, req: RecordedRequest, pathname: string, call
   // Write-only keys may only import data.
   if (caller.keyType === 'write-only') throw new TdError(403, 'Forbidden', 'A write-only API key cannot access this resource')
   const [, , verb, second, third, extra] = segments
+  // No machine-readable source: each route cites the page it follows (docs/conformance.md).
+  // https://api-docs.treasuredata.com/en/api/system-api/user_api (GET /v3/user/show)
   if (req.method === 'GET' && verb === 'show' && second === undefined) return { status: 200, body: present(caller.user) }
+  // https://api-docs.treasuredata.com/en/api/system-api/user_api (GET /v3/user/list)
   if (req.method === 'GET' && verb === 'list' && second === undefined) return listUsers(ctx)
+  // Not on the public User API page; the official clients: td-client-python tdclient/user_api.py, td-client-ruby lib/td/client/api/user.rb
   if (req.method === 'GET' && verb === 'apikey' && second === 'list' && third !== undefined && extra === undefined) {
     return listApiKeys(ctx, caller.user, decodeSegment(third))
   }
+  // https://api-docs.treasuredata.com/en/api/system-api/user_api (remove user)
   // The docs' table says GET, their curl sample and both official clients POST: only POST here.
   if (req.method === 'POST' && verb === 'remove' && second !== undefined && third === undefined) {
     return removeUser(ctx, caller.user, decodeSegment(second))

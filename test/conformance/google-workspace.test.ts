@@ -1,0 +1,82 @@
+/**
+ * The Google Workspace adapter and its stand-in against the Admin SDK Directory API as
+ * Google's generator describes it in @googleapis/admin: every Directory request the
+ * adapter makes is a method the API defines (path, HTTP method, parameters, body
+ * schema), and every answer the stand-in gives fits the `Schema$…` the method returns.
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGoogleWorkspaceProvider, userListSchema, userSchema } from '../../src/providers/google-workspace.js'
+import { startGoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
+import type { GoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
+import { exerciseProvider } from './support/exercise.js'
+import { GOOGLE_ADMIN, directoryOperations } from './support/google-source.js'
+import { exchangeMismatches, requestLine } from './support/operations.js'
+import type { RecordingProxy } from './support/recording-proxy.js'
+import { startRecordingProxy } from './support/recording-proxy.js'
+import { zodMismatches } from './support/zod-fields.js'
+
+const CLIENT_EMAIL = 'deprovision-bot@corp-security.iam.gserviceaccount.com'
+const ADMIN = 'it-admin@corp.example'
+const pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const operations = directoryOperations()
+const response = (name: string) => operations.find((op) => op.name === name)?.response ?? { kind: 'any' as const }
+
+let sandbox: GoogleWorkspaceSandbox
+let proxy: RecordingProxy
+
+beforeAll(async () => {
+  sandbox = await startGoogleWorkspaceSandbox({
+    serviceAccount: { clientEmail: CLIENT_EMAIL, clientId: '112233445566778899001', publicKey: pair.publicKey },
+    domain: 'corp.example',
+    users: [
+      { id: 'u-admin', primaryEmail: ADMIN, givenName: 'Ivy', familyName: 'Admin', aliases: ['admin@corp.example'], isAdmin: true, lastLoginTime: '2025-06-01T08:00:00.000Z' },
+      { id: 'u-bob', primaryEmail: 'bob@corp.example', givenName: 'Bob', familyName: 'Builder', aliases: ['robert@corp.example'], lastLoginTime: '2025-05-28T16:45:00.000Z' },
+      { id: 'u-carol', primaryEmail: 'carol@corp.example', givenName: 'Carol', familyName: 'Contractor', isDelegatedAdmin: true },
+    ],
+  })
+  proxy = await startRecordingProxy(sandbox.url)
+  const key = JSON.stringify({
+    type: 'service_account',
+    private_key: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    client_email: CLIENT_EMAIL,
+    token_uri: 'https://oauth2.googleapis.com/token',
+  })
+  const provider = createGoogleWorkspaceProvider(
+    // Only Directory calls go through the proxy: the token request is OAuth, not part of the Directory API.
+    { id: 'gws', type: 'google-workspace', displayName: 'Google Workspace', domain: 'corp.example', adminEmail: ADMIN, serviceAccountKey: key, baseUrl: proxy.url, tokenUrl: sandbox.tokenUrl },
+    { timeoutMs: 5000 },
+  )
+  await exerciseProvider(provider, ['carol@corp.example', 'bob@corp.example'], ['suspend', 'restore', 'delete'])
+})
+
+afterAll(async () => {
+  await proxy?.stop()
+  await sandbox?.stop()
+})
+
+describe(`Google Workspace adapter and stand-in against ${GOOGLE_ADMIN} (directory_v1)`, () => {
+  it('exercised the user reads, the listing, suspend, restore and delete', () => {
+    expect(proxy.exchanges.map(requestLine)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^GET \/admin\/directory\/v1\/users\/[^/?]+$/),
+        expect.stringMatching(/^GET \/admin\/directory\/v1\/users\?customer&maxResults/),
+        expect.stringMatching(/^PUT \/admin\/directory\/v1\/users\/[^/?]+$/),
+        expect.stringMatching(/^DELETE \/admin\/directory\/v1\/users\/[^/?]+$/),
+      ]),
+    )
+  })
+
+  it('sends only requests the Directory API defines, and the stand-in answers only fields its schemas have', () => {
+    expect(proxy.exchanges.flatMap((exchange) => exchangeMismatches(operations, exchange))).toEqual([])
+  })
+
+  it('reads only fields the Directory API schemas define: a user, a page of users', () => {
+    expect([...zodMismatches(userSchema, response('Resource$Users.get'), 'Schema$User'), ...zodMismatches(userListSchema, response('Resource$Users.list'), 'Schema$Users')]).toEqual([])
+  })
+
+  // Issue 15: suspending or deleting should end the user's sessions with users.signOut; another branch adds it.
+  it.fails('ends the sessions of a suspended or deleted user with users.signOut (issue 15, known: not called yet)', () => {
+    expect(proxy.exchanges.map(requestLine)).toContainEqual(expect.stringMatching(/^POST \/admin\/directory\/v1\/users\/[^/?]+\/signOut$/))
+  })
+})
