@@ -36,6 +36,7 @@ import { AuditLog } from './store/audit.js'
 import { ApprovalStore } from './store/approvals.js'
 import { approvalPolicy } from './handlers/approval.js'
 import { connectStore, connectWorker, whenReady } from './store/redis.js'
+import { checkRedisSettings, describeRedisFinding, RedisSettingsError } from './store/redis-settings.js'
 
 export interface RuntimeOptions {
   logger?: Logger
@@ -111,6 +112,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const workerRedis = connectWorker(config.redisUrl)
   workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection problem'))
   await whenReady(redis)
+  const redisFindings = await checkRedisSettings(redis)
+  const eviction = redisFindings.find((finding) => finding.kind === 'evicts')
+  if (eviction) {
+    redis.disconnect()
+    workerRedis.disconnect()
+    throw new RedisSettingsError(describeRedisFinding(eviction))
+  }
+  for (const finding of redisFindings) logger.warn({ redisSetting: finding.kind }, `redis: ${describeRedisFinding(finding)}`)
 
   const retry = options.retry ?? DEFAULT_RETRY
   const slackRetry = options.slackRetry ?? SLACK_RETRY
@@ -180,6 +189,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     slackRetry,
     metrics,
     checkIntegrations: () => checkIntegrations(jobs),
+    checkRedis: () => checkRedisSettings(redis),
   })
 
   let workers: Workers | undefined
