@@ -23,6 +23,7 @@ import { Pacer } from './store/pacer.js'
 import { OffboardStore } from './store/offboard.js'
 import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
+import { ensureSchedules, keepSchedules, SCHEDULE_CHECK_MS, type Schedules } from './jobs/schedules.js'
 import { requestRun } from './jobs/reconcile-jobs.js'
 import { alongside, reconcileContext, startReconcileWorker } from './jobs/reconcile-worker.js'
 import { createLogger, type Logger } from './logger.js'
@@ -60,6 +61,8 @@ export interface RuntimeOptions {
   now?: () => Date
   /** Listen on this host (default all interfaces); tests use 127.0.0.1 and port 0. */
   host?: string
+  /** How often a worker replica re-creates the repeating schedules, should Redis have lost them (default 5 minutes). */
+  scheduleCheckMs?: number
   /** How reconciliation retries a page the service refused (tests shorten the waits). */
   reconcileWalk?: WalkOptions
 }
@@ -193,13 +196,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   })
 
   let workers: Workers | undefined
+  let stopKeepingSchedules: (() => void) | undefined
   if (options.workers !== false) {
     workers = startWorkers(jobs, workerRedis as unknown as ConnectionOptions, config.workerConcurrency, options.jobLockMs)
-    await queues.scheduleTimerSweep()
-    await queues.scheduleHealthCheck(config.healthCheckIntervalMs)
     workers = alongside(workers, startReconcileWorker(reconcileContext(jobs, redis, config.reconcile.settings, options.reconcileWalk), workerRedis as unknown as ConnectionOptions))
-    // Without an identity provider there is nothing to compare with: no daily "could not run" message.
-    await queues.scheduleReconciliation(config.integrations.some((integration) => integration.identityProvider) ? config.reconcile.schedule : undefined)
+    const schedules: Schedules = {
+      healthCheckEveryMs: config.healthCheckIntervalMs,
+      // Without an identity provider there is nothing to compare with: no daily "could not run" message.
+      ...(config.integrations.some((integration) => integration.identityProvider) && config.reconcile.schedule ? { reconcilePattern: config.reconcile.schedule } : {}),
+    }
+    await ensureSchedules(queues, schedules)
+    stopKeepingSchedules = keepSchedules(queues, schedules, options.scheduleCheckMs ?? SCHEDULE_CHECK_MS, logger)
   }
 
   const probes = serve === 'probes' ? await startProbeServer(probeRoutes({ redis, metrics }), config.port, options.host) : undefined
@@ -215,6 +222,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     checkHealth: () => checkIntegrations(jobs),
     stop() {
       stopping ??= (async () => {
+        stopKeepingSchedules?.()
         if (app) await app.stop()
         if (probes) await new Promise((resolve) => probes.close(resolve))
         // Let running jobs finish, but not forever (Redis may be gone): then hand them back.
