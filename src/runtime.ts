@@ -129,10 +129,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const alerts = new AlertStore(redis)
   const audit = new AuditLog(redis)
   const queues = new JobQueues(redis as unknown as ConnectionOptions, retry, (error) => logger.warn({ err: error }, 'queue connection problem'))
-  const timers = new TimerStore(redis)
   const mutes = new MuteStore(redis)
   const offboard = new OffboardStore(redis)
   const now = options.now ?? (() => new Date())
+  const timers = new TimerStore(redis, now)
   const pacer = new Pacer(redis, (error) => logger.warn({ err: error }, 'could not pace a request to a service (Redis); sending it at once'))
   const providers = ProviderRegistry.fromConfig(config.integrations, {
     timeoutMs: options.providerTimeoutMs ?? 15_000,
