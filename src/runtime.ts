@@ -127,7 +127,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const retry = options.retry ?? DEFAULT_RETRY
   const slackRetry = options.slackRetry ?? SLACK_RETRY
   const alerts = new AlertStore(redis)
-  const audit = new AuditLog(redis)
+  const audit = new AuditLog(redis, config.auditRetentionMs)
   const queues = new JobQueues(redis as unknown as ConnectionOptions, retry, (error) => logger.warn({ err: error }, 'queue connection problem'))
   const mutes = new MuteStore(redis)
   const offboard = new OffboardStore(redis)
