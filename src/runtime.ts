@@ -34,6 +34,7 @@ import { AlertStore } from './store/alerts.js'
 import { AdminLocks } from './store/admin-lock.js'
 import { ownsAttempt } from './jobs/attempt-ownership.js'
 import { AuditLog } from './store/audit.js'
+import { IngestLimit } from './store/ingest-limit.js'
 import { ApprovalStore } from './store/approvals.js'
 import { approvalPolicy } from './handlers/approval.js'
 import { connectStore, connectWorker, whenReady } from './store/redis.js'
@@ -180,6 +181,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     logger,
     actors: config.actors,
     ingestToken: config.alertIngestToken,
+    ingestLimit: new IngestLimit(redis, config.ingestMaxPerMinute),
     preflightTimeoutMs: options.preflightTimeoutMs ?? config.lookupTimeoutMs,
     now,
     announcer: new WebClient(config.slack.botToken, {
