@@ -64,6 +64,8 @@ const envSchema = z
     BOT_ROLE: z.enum(BOT_ROLES, { error: `expected ${BOT_ROLES.join(', ')}` }).default('all'),
     LOOKUP_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(1, 'expected at least 1 second').max(60, 'expected at most 60 seconds').default(8),
     APPROVAL_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive('expected more than 0 hours').max(30 * 24, 'expected at most 720 hours (30 days)').default(24),
+    AUDIT_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(1, 'expected at least 1 day').max(36_500, 'expected at most 36500 days').default(400),
+    INGEST_MAX_PER_MINUTE: z.coerce.number({ error: 'expected a number of alerts' }).int('expected a whole number of alerts').min(1, 'expected at least 1 alert a minute').max(10_000_000, 'expected at most 10000000').default(6000),
   })
 
 /** `${ENV_NAME}`: how the providers file names a secret without holding it. */
@@ -226,6 +228,10 @@ export interface Config {
   approvalTtlMs: number
   /** What this process does (BOT_ROLE); main.ts turns it into runtime options. */
   role: BotRole
+  /** How long audit entries are kept (older ones are trimmed by the minute's sweep). */
+  auditRetentionMs: number
+  /** POST /alerts accepts at most this many requests a minute, every replica together. */
+  ingestMaxPerMinute: number
 }
 
 type Env = Record<string, string | undefined>
@@ -265,6 +271,8 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     lookupTimeoutMs: e.LOOKUP_TIMEOUT_SECONDS * 1_000,
     approvalTtlMs: e.APPROVAL_TTL_HOURS * 3_600_000,
     role: e.BOT_ROLE,
+    auditRetentionMs: e.AUDIT_RETENTION_DAYS * 86_400_000,
+    ingestMaxPerMinute: e.INGEST_MAX_PER_MINUTE,
   }
 }
 

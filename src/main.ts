@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { exitOnSignals, ROLE_OPTIONS, startRuntime } from './runtime.js'
+import { RedisSettingsError } from './store/redis-settings.js'
 
 async function main(): Promise<void> {
   let config
@@ -21,6 +22,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A Redis setting the bot cannot run on is the operator's to fix: one line, like a config problem.
+  if (error instanceof RedisSettingsError) {
+    console.error(`redis: ${error.message}`)
+    process.exit(1)
+  }
   console.error('deprovision-bot failed to start:', error instanceof Error ? error.message : error)
   process.exit(1)
 })

@@ -23,6 +23,8 @@ export interface Metrics {
   jobSeconds: Histogram<'queue'>
   /** Jobs waiting or delayed, by queue, read at scrape time. */
   queueDepth: Gauge<'queue'>
+  /** POST /alerts requests refused before anything was stored, by reason (rate-limit). */
+  ingestRefused: Counter<'reason'>
 }
 
 export function createMetrics(queueDepth: () => Promise<Record<string, number>>): Metrics {
@@ -36,6 +38,7 @@ export function createMetrics(queueDepth: () => Promise<Record<string, number>>)
     providerErrors: new Counter({ name: 'deprovision_bot_provider_errors_total', help: 'Provider attempts that ended in a problem', labelNames: ['integration', 'problem'], registers: [registry] }),
     slackErrors: new Counter({ name: 'deprovision_bot_slack_api_errors_total', help: 'Slack Web API requests that failed', labelNames: ['method', 'error'], registers: [registry] }),
     slackRetries: new Counter({ name: 'deprovision_bot_slack_api_retries_total', help: 'Slack Web API requests tried again', labelNames: ['reason'], registers: [registry] }),
+    ingestRefused: new Counter({ name: 'deprovision_bot_ingest_refused_total', help: 'Alerts refused by POST /alerts before anything was stored', labelNames: ['reason'], registers: [registry] }),
     jobSeconds: new Histogram({ name: 'deprovision_bot_job_seconds', help: 'Job run time', labelNames: ['queue'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] }),
     queueDepth: new Gauge({
       name: 'deprovision_bot_queue_depth',

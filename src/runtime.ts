@@ -25,6 +25,7 @@ import { Pacer } from './store/pacer.js'
 import { OffboardStore } from './store/offboard.js'
 import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
+import { ensureSchedules, keepSchedules, SCHEDULE_CHECK_MS, type Schedules } from './jobs/schedules.js'
 import { requestRun } from './jobs/reconcile-jobs.js'
 import { alongside, reconcileContext, startReconcileWorker } from './jobs/reconcile-worker.js'
 import { createLogger, type Logger } from './logger.js'
@@ -35,9 +36,11 @@ import { AlertStore } from './store/alerts.js'
 import { AdminLocks } from './store/admin-lock.js'
 import { ownsAttempt } from './jobs/attempt-ownership.js'
 import { AuditLog } from './store/audit.js'
+import { IngestLimit } from './store/ingest-limit.js'
 import { ApprovalStore } from './store/approvals.js'
 import { approvalPolicy } from './handlers/approval.js'
 import { connectStore, connectWorker, whenReady } from './store/redis.js'
+import { checkRedisSettings, describeRedisFinding, RedisSettingsError } from './store/redis-settings.js'
 
 export interface RuntimeOptions {
   logger?: Logger
@@ -61,6 +64,8 @@ export interface RuntimeOptions {
   now?: () => Date
   /** Listen on this host (default all interfaces); tests use 127.0.0.1 and port 0. */
   host?: string
+  /** How often a worker replica re-creates the repeating schedules, should Redis have lost them (default 5 minutes). */
+  scheduleCheckMs?: number
   /** How reconciliation retries a page the service refused (tests shorten the waits). */
   reconcileWalk?: WalkOptions
 }
@@ -113,16 +118,24 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const workerRedis = connectWorker(config.redisUrl)
   workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection problem'))
   await whenReady(redis)
+  const redisFindings = await checkRedisSettings(redis)
+  const eviction = redisFindings.find((finding) => finding.kind === 'evicts')
+  if (eviction) {
+    redis.disconnect()
+    workerRedis.disconnect()
+    throw new RedisSettingsError(describeRedisFinding(eviction))
+  }
+  for (const finding of redisFindings) logger.warn({ redisSetting: finding.kind }, `redis: ${describeRedisFinding(finding)}`)
 
   const retry = options.retry ?? DEFAULT_RETRY
   const slackRetry = options.slackRetry ?? SLACK_RETRY
   const alerts = new AlertStore(redis)
-  const audit = new AuditLog(redis)
+  const audit = new AuditLog(redis, config.auditRetentionMs)
   const queues = new JobQueues(redis as unknown as ConnectionOptions, retry, (error) => logger.warn({ err: error }, 'queue connection problem'))
-  const timers = new TimerStore(redis)
   const mutes = new MuteStore(redis)
   const offboard = new OffboardStore(redis)
   const now = options.now ?? (() => new Date())
+  const timers = new TimerStore(redis, now)
   const pacer = new Pacer(redis, (error) => logger.warn({ err: error }, 'could not pace a request to a service (Redis); sending it at once'))
   const providers = ProviderRegistry.fromConfig(config.integrations, {
     timeoutMs: options.providerTimeoutMs ?? 15_000,
@@ -179,6 +192,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     actors: config.actors,
     actorEmails,
     ingestToken: config.alertIngestToken,
+    ingestLimit: new IngestLimit(redis, config.ingestMaxPerMinute),
     preflightTimeoutMs: options.preflightTimeoutMs ?? config.lookupTimeoutMs,
     now,
     announcer: new WebClient(config.slack.botToken, {
@@ -191,16 +205,21 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     slackRetry,
     metrics,
     checkIntegrations: () => checkIntegrations(jobs),
+    checkRedis: () => checkRedisSettings(redis),
   })
 
   let workers: Workers | undefined
+  let stopKeepingSchedules: (() => void) | undefined
   if (options.workers !== false) {
     workers = startWorkers(jobs, workerRedis as unknown as ConnectionOptions, config.workerConcurrency, options.jobLockMs)
-    await queues.scheduleTimerSweep()
-    await queues.scheduleHealthCheck(config.healthCheckIntervalMs)
     workers = alongside(workers, startReconcileWorker(reconcileContext(jobs, redis, config.reconcile.settings, options.reconcileWalk), workerRedis as unknown as ConnectionOptions))
-    // Without an identity provider there is nothing to compare with: no daily "could not run" message.
-    await queues.scheduleReconciliation(config.integrations.some((integration) => integration.identityProvider) ? config.reconcile.schedule : undefined)
+    const schedules: Schedules = {
+      healthCheckEveryMs: config.healthCheckIntervalMs,
+      // Without an identity provider there is nothing to compare with: no daily "could not run" message.
+      ...(config.integrations.some((integration) => integration.identityProvider) && config.reconcile.schedule ? { reconcilePattern: config.reconcile.schedule } : {}),
+    }
+    await ensureSchedules(queues, schedules)
+    stopKeepingSchedules = keepSchedules(queues, schedules, options.scheduleCheckMs ?? SCHEDULE_CHECK_MS, logger)
   }
 
   const probes = serve === 'probes' ? await startProbeServer(probeRoutes({ redis, metrics }), config.port, options.host) : undefined
@@ -216,6 +235,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     checkHealth: () => checkIntegrations(jobs),
     stop() {
       stopping ??= (async () => {
+        stopKeepingSchedules?.()
         if (app) await app.stop()
         if (probes) await new Promise((resolve) => probes.close(resolve))
         // Let running jobs finish, but not forever (Redis may be gone): then hand them back.

@@ -1,7 +1,7 @@
 /**
  * POST /alerts: where detectors report accounts that should not exist. Checks the
- * bearer token, the size and the shape, stores the alert (deduplicated by
- * dedupKey) and queues its Slack message. Every refusal says why; nothing is
+ * bearer token, the rate (INGEST_MAX_PER_MINUTE), the size and the shape, stores the
+ * alert (deduplicated by dedupKey) and queues its Slack message. Every refusal says why; nothing is
  * stored unless the alert is accepted whole.
  */
 import { timingSafeEqual, createHash } from 'node:crypto'
@@ -9,9 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { BodyTooLargeError, readBody, sendJson } from '../http.js'
 import type { JobQueues } from '../jobs/queues.js'
 import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AlertStore } from '../store/alerts.js'
 import type { AuditLog } from '../store/audit.js'
+import type { IngestLimit } from '../store/ingest-limit.js'
 import type { Mute, MuteStore } from '../store/mutes.js'
 import type { AlertReport } from './alert.js'
 import { parseAlertReport } from './schema.js'
@@ -25,6 +27,9 @@ export interface IngestDeps {
   mutes: MuteStore
   queues: JobQueues
   providers: ProviderRegistry
+  /** INGEST_MAX_PER_MINUTE, every replica together. */
+  ingestLimit: IngestLimit
+  metrics: Pick<Metrics, 'ingestRefused'>
   logger: Logger
   now?: () => Date
 }
@@ -44,6 +49,14 @@ async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   if (!hasToken(req.headers.authorization, deps.ingestToken)) {
     res.setHeader('www-authenticate', 'Bearer')
     return sendJson(res, 401, { error: 'Missing or wrong bearer token: send Authorization: Bearer <ALERT_INGEST_TOKEN>.' })
+  }
+  // Counted once the token is right, so nobody without it can use up the detectors' minute.
+  const admission = await deps.ingestLimit.admit((deps.now ?? (() => new Date()))())
+  if (!admission.admitted) {
+    deps.metrics.ingestRefused.inc({ reason: 'rate-limit' })
+    deps.logger.warn({ retryAfterSeconds: admission.retryAfterSeconds }, 'alert refused: INGEST_MAX_PER_MINUTE reached')
+    res.setHeader('retry-after', String(admission.retryAfterSeconds))
+    return sendJson(res, 429, { error: `Too many alerts this minute (INGEST_MAX_PER_MINUTE); the alert was not accepted. Retry after ${admission.retryAfterSeconds} s.` })
   }
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
     return sendJson(res, 415, { error: 'Send the alert as JSON with Content-Type: application/json.' })

@@ -1,6 +1,6 @@
 /**
  * /deprovision: `user@corp` offboards that person everywhere (offboard-person.ts);
- * `status` checks every integration and `mutes` lists active mutes (both ephemeral);
+ * `status` checks every integration (and the Redis settings the bot relies on) and `mutes` lists active mutes (both ephemeral);
  * anything else gets the usage with an example. Every answer starts with an ack, so
  * Slack never shows a timeout.
  */
@@ -57,8 +57,8 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
         return
       case 'status': {
         await ack({ response_type: 'ephemeral', text: '⏳ Checking every integration…' })
-        const statuses = await deps.checkIntegrations()
-        await respond({ response_type: 'ephemeral', replace_original: true, ...statusMessage(statuses) })
+        const [statuses, redisFindings] = await Promise.all([deps.checkIntegrations(), deps.checkRedis()])
+        await respond({ response_type: 'ephemeral', replace_original: true, ...statusMessage(statuses, redisFindings) })
         return
       }
       case 'mutes': {

@@ -12,6 +12,7 @@ import type { TimerStore } from '../jobs/timers.js'
 import type { ApprovalPolicy } from './approval.js'
 import type { MuteStore } from '../store/mutes.js'
 import type { OffboardStore } from '../store/offboard.js'
+import type { RedisFinding } from '../store/redis-settings.js'
 
 export interface HandlerDeps {
   alerts: AlertStore
@@ -32,6 +33,8 @@ export interface HandlerDeps {
   logger: Logger
   /** Checks every integration now (for /deprovision status). */
   checkIntegrations: () => Promise<IntegrationStatus[]>
+  /** Checks the Redis settings the bot relies on now (for /deprovision status). */
+  checkRedis: () => Promise<RedisFinding[]>
   /** How long the confirmation modal waits for the service before showing a timeout. */
   preflightTimeoutMs: number
   now?: () => Date

@@ -34,12 +34,17 @@ async function deletionAtItsDate(ctx: JobContext, alert: Alert, request: Request
   }
 }
 
-/** The minute's sweep: releases the timers due, and settles actions no job will finish; answers how many timers it released. */
+/**
+ * The minute's sweep: releases the timers due, settles actions no job will finish, and trims audit entries past
+ * AUDIT_RETENTION_DAYS; answers how many timers it released.
+ */
 export async function sweep(ctx: JobContext): Promise<number> {
   const released = await ctx.timers.releaseDue(ctx.now(), ctx.queues.timers)
   if (released > 0) ctx.logger.info({ released }, 'due timers released')
   const orphans = await settleOrphans(ctx)
   if (orphans > 0) ctx.logger.warn({ orphans }, 'in-progress actions without a live job reported as unconfirmed')
+  const trimmed = await ctx.audit.trimExpired()
+  if (trimmed > 0) ctx.logger.info({ trimmed }, 'audit entries past their retention removed')
   return released
 }
 

@@ -9,6 +9,7 @@
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Action } from '../providers/types.js'
+import { alertKey, KEEP, REFERENCE_MARGIN_SECONDS } from '../store/alerts.js'
 import { KEY_PREFIX } from '../store/redis.js'
 
 export const TIMERS_KEY = `${KEY_PREFIX}timers`
@@ -28,11 +29,23 @@ if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due
 `
 
-export class TimerStore {
-  constructor(private readonly redis: Redis) {}
+/** KEYS: timers, alert; ARGV: due (ms), timer, seconds the alert must last. The alert outlives its timer, in the same step. */
+const SCHEDULE = `${KEEP}
+keep(KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+`
 
+export class TimerStore {
+  /** `now` is the bot's clock, which `due` is on: the alert's expiry (on Redis's clock) is set from how far ahead `due` is. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Adds a timer; its alert is kept at least until REFERENCE_MARGIN_SECONDS after `due`. */
   async schedule(timer: Timer, due: Date): Promise<void> {
-    await this.redis.zadd(TIMERS_KEY, due.getTime(), JSON.stringify(timer))
+    const keepSeconds = Math.ceil(Math.max(0, due.getTime() - this.now().getTime()) / 1000) + REFERENCE_MARGIN_SECONDS
+    await this.redis.eval(SCHEDULE, 2, TIMERS_KEY, alertKey(timer.alertId), due.getTime(), JSON.stringify(timer), keepSeconds)
   }
 
   /** Forgets every timer of an alert (its deletion was cancelled). */

@@ -105,6 +105,8 @@ export interface LocalEnvironmentOptions {
   googleWorkspace?: { users?: GoogleSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
   /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
   now?: () => Date
+  /** How often the bot re-creates its repeating schedules (tests that remove them shorten it). */
+  scheduleCheckMs?: number
   /** More environment variables for the bot (RECONCILE_EXTERNAL_DOMAINS...). */
   env?: Record<string, string>
 }
@@ -326,6 +328,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
       ...(options.preflightTimeoutMs ? { preflightTimeoutMs: options.preflightTimeoutMs } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.scheduleCheckMs ? { scheduleCheckMs: options.scheduleCheckMs } : {}),
     }
     const bot = track(await startRuntime(config, { ...runtimeOptions, ...(options.workers === false ? { workers: false } : {}) }))
     const startWorker = async () => {

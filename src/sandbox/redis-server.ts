@@ -20,6 +20,8 @@ export interface RedisServerOptions {
    * server started again on the same port and directory (a restart) has everything. Default: none kept.
    */
   dataDir?: string
+  /** Redis's maxmemory-policy (default Redis's own, noeviction); tests start an evicting one to see the bot refuse it. */
+  maxmemoryPolicy?: string
 }
 
 export interface RedisServerHandle {
@@ -79,7 +81,8 @@ function freePort(): Promise<number> {
 async function launch(port: number, options: RedisServerOptions): Promise<RedisServerHandle> {
   const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server'
   const persistence = options.dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dataDir] : ['--appendonly', 'no']
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes']
+  const policy = options.maxmemoryPolicy ? ['--maxmemory-policy', options.maxmemoryPolicy] : []
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...policy, '--protected-mode', 'yes']
   // cwd in tmp: should anything ever be written (dump.rdb), it is not in the project.
   const child = spawn(binary, args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] })
   const output = captureTail(child)

@@ -11,8 +11,14 @@ import type { Resolution } from '../alerts/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
 
-/** How long a dedupKey keeps matching, and how long a closed alert stays actionable. */
+/**
+ * How long a dedupKey keeps matching, and how long an alert stays actionable after it last changed (each state
+ * change keeps it at least this long again). The dedupKey keeps its window from creation: it is a promise to
+ * detectors (a sighting after 90 days is a new alert), not something a timer refers to.
+ */
 const RETENTION_SECONDS = 90 * 24 * 3600
+/** How long an alert outlives the latest timer due on it (a final date, an approval expiry, a report retry). */
+export const REFERENCE_MARGIN_SECONDS = 7 * 24 * 3600
 
 export const alertKey = (id: string) => `${KEY_PREFIX}alert:${id}`
 /**
@@ -23,6 +29,17 @@ const DEDUP_PREFIX: Readonly<Record<Dedup['origin'], string>> = { detector: `${K
 const dedupKey = (integration: string, dedup: Dedup | undefined) => (dedup ? `${DEDUP_PREFIX[dedup.origin]}${integration}:${dedup.key}` : '')
 /** The account's latest alert per integration (address -> alert id), so acting on an account finds its thread. */
 const accountIndexKey = (integration: string) => `${KEY_PREFIX}alerts:by-account:${integration}`
+
+/**
+ * Lua: keep(key, seconds) makes a key with an expiry last at least `seconds` more; it never shortens one, never
+ * brings back a missing key, and never adds an expiry to a key without one.
+ */
+export const KEEP = `
+local function keep(key, seconds)
+  local ttl = redis.call('TTL', key)
+  if ttl >= 0 and ttl < tonumber(seconds) then redis.call('EXPIRE', key, seconds) end
+end
+`
 
 /** States the App Home lists; each has a sorted set of alert ids (scheduled: by final date, others: by start). */
 export const INDEXED_STATES = ['in-progress', 'awaiting-approval', 'scheduled'] as const
@@ -81,7 +98,7 @@ return {'created', ARGV[1]}
  * nothing changed the alert since the caller read it at `version` and decided the action is allowed: two claims
  * can never both win.
  */
-const CLAIM = `${REINDEX}
+const CLAIM = `${REINDEX}${KEEP}
 local kind = redis.call('HGET', KEYS[1], 'stateKind')
 if not kind then return {'missing'} end
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[4] then return {'refused', redis.call('HGET', KEYS[1], 'state')} end
@@ -93,6 +110,7 @@ local state = cjson.encode({kind = 'in-progress', request = request})
 redis.call('HSET', KEYS[1], 'state', state, 'stateKind', 'in-progress')
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 reindex('in-progress', ARGV[5])
+keep(KEYS[1], ${RETENTION_SECONDS})
 return {'claimed', state}
 `
 
@@ -101,7 +119,7 @@ return {'claimed', state}
  * on from one state, once; not while the lease (when given) exists, checked in the same script so a worker renewing
  * it cannot slip in between.
  */
-const SETTLE = `${REINDEX}
+const SETTLE = `${REINDEX}${KEEP}
 if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
@@ -110,6 +128,7 @@ if current.kind ~= ARGV[2] or tostring(current.request.attempt) ~= ARGV[1] then 
 redis.call('HSET', KEYS[1], 'state', ARGV[3], 'stateKind', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 reindex(ARGV[4], ARGV[5])
+keep(KEYS[1], ${RETENTION_SECONDS})
 return 1
 `
 
@@ -126,12 +145,13 @@ return ARGV[1]
 `
 
 /** KEYS: alert, state indexes, ARGV: version, state, kind, index score. Replaces the state only if nothing changed the alert since `version`. */
-const TRANSITION = `${REINDEX}
+const TRANSITION = `${REINDEX}${KEEP}
 if not redis.call('HGET', KEYS[1], 'stateKind') then return 0 end
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'stateKind', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 reindex(ARGV[3], ARGV[4])
+keep(KEYS[1], ${RETENTION_SECONDS})
 return 1
 `
 

@@ -1,13 +1,13 @@
 /**
  * The audit log: an append-only Redis Stream, one entry per decision (requested,
- * refused) and per outcome, with who, what, which account and when.
+ * refused) and per outcome, with who, what, which account and when. Entries are kept
+ * for the operator's AUDIT_RETENTION_DAYS, then trimmed by the minute's sweep.
  */
 import type { Redis } from 'ioredis'
 import { KEY_PREFIX } from './redis.js'
 
 export const AUDIT_STREAM = `${KEY_PREFIX}audit`
-/** Approximate cap: old entries are trimmed, recent history always kept. */
-const MAX_ENTRIES = 1_000_000
+export const DEFAULT_AUDIT_RETENTION_MS = 400 * 86_400_000
 
 export type AuditEvent =
   | 'alert-received'
@@ -51,13 +51,25 @@ export interface StoredAuditEntry extends AuditEntry {
 }
 
 export class AuditLog {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly retentionMs: number = DEFAULT_AUDIT_RETENTION_MS,
+  ) {}
 
   async append(entry: AuditEntry, now: Date = new Date()): Promise<void> {
     const fields = Object.entries({ ...entry, at: now.toISOString() }).flatMap(([key, value]) =>
       value === undefined ? [] : [key, String(value)],
     )
-    await this.redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', MAX_ENTRIES, '*', ...fields)
+    await this.redis.xadd(AUDIT_STREAM, '*', ...fields)
+  }
+
+  /**
+   * Removes entries older than the retention; answers how many. Entry ids are Redis's clock in ms, so the cut
+   * is taken on Redis's clock too. Exact, not `~`: run once a minute, it only ever removes that minute's few.
+   */
+  async trimExpired(): Promise<number> {
+    const [seconds] = await this.redis.time()
+    return this.redis.xtrim(AUDIT_STREAM, 'MINID', Number(seconds) * 1000 - this.retentionMs)
   }
 
   /** The `count` newest entries, newest first (the App Home's "latest activity"). */

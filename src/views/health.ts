@@ -4,6 +4,7 @@
  * ephemeral `/deprovision status` list.
  */
 import type { Problem } from '../providers/problems.js'
+import { describeRedisFinding, type RedisFinding } from '../store/redis-settings.js'
 import { context, section, type KnownBlock, type SlackMessage } from './blocks.js'
 import { explainProblem } from './problem.js'
 import { inline, link, slackDate } from './text.js'
@@ -41,12 +42,14 @@ export function integrationRecoveredMessage(status: IntegrationStatus): SlackMes
   }
 }
 
-/** The ephemeral answer to `/deprovision status`: every integration, healthy or what to do. */
-export function statusMessage(statuses: IntegrationStatus[]): SlackMessage {
-  if (statuses.length === 0) return { text: 'No integrations are configured.', blocks: [section('status:none', 'No integrations are configured in the providers file.')] }
+/** The ephemeral answer to `/deprovision status`: every integration, healthy or what to do, and any Redis setting that risks what the bot keeps. */
+export function statusMessage(statuses: IntegrationStatus[], redisFindings: RedisFinding[] = []): SlackMessage {
+  const storage = redisFindings.map((finding, index) => section(`status:redis:${index}`, `⚠️ *Redis*: ${describeRedisFinding(finding)}.`))
+  if (statuses.length === 0) return { text: 'No integrations are configured.', blocks: [section('status:none', 'No integrations are configured in the providers file.'), ...storage] }
   const broken = statuses.filter((status) => !status.health.ok).length
   const blocks: KnownBlock[] = [
     section('status:summary', broken === 0 ? `✅ ${statuses.length === 1 ? 'The integration is' : `All ${statuses.length} integrations are`} healthy.` : `⚠️ ${broken} of ${statuses.length} integrations need attention.`),
+    ...storage,
   ]
   statuses.slice(0, SHOWN).forEach((status, index) => {
     const name = inline(status.name, NAME_MAX)
