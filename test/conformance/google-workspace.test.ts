@@ -75,8 +75,7 @@ describe(`Google Workspace adapter and stand-in against ${GOOGLE_ADMIN} (directo
     expect([...zodMismatches(userSchema, response('Resource$Users.get'), 'Schema$User'), ...zodMismatches(userListSchema, response('Resource$Users.list'), 'Schema$Users')]).toEqual([])
   })
 
-  // Issue 15: suspending or deleting should end the user's sessions with users.signOut; another branch adds it.
-  it.fails('ends the sessions of a suspended or deleted user with users.signOut (issue 15, known: not called yet)', () => {
+  it('ends the sessions of a suspended or deleted user with users.signOut', () => {
     expect(proxy.exchanges.map(requestLine)).toContainEqual(expect.stringMatching(/^POST \/admin\/directory\/v1\/users\/[^/?]+\/signOut$/))
   })
 })

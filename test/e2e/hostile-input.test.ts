@@ -655,10 +655,16 @@ describe('tampering cannot make the bot act on an account that no stored alert n
     expect(await snapshot(redis, env)).toEqual(before)
   })
 
-  it("acts on the stored account of the alert the metadata names, never on an email or account id slipped into it: a modal opened for Ann but naming Ben deletes Ben's account (Ben's alert was claimable), not Ann's, not the victim's", async () => {
+  it("acts on the stored account of the alert the metadata names, never on an email or account id slipped into it: an account id that is not the stored alert's account stops the action; metadata naming Ben deletes Ben's account, not Ann's, not the victim's", async () => {
     const view = await confirmationFor(ann.message, 'delete')
     const from = env.scim.requests.length
-    const answer = await submitWith(view, { alertId: ben.alertId, action: 'delete', email: 'victim@example.com', accountId: 'u-victim' })
+    const slipped = await submitWith(view, { alertId: ben.alertId, action: 'delete', email: 'victim@example.com', accountId: 'u-victim' })
+    expect({ status: slipped.status, body: slipped.body }).toEqual({ status: 200, body: '' })
+    await env.threadReply(ben.message, /changed since it was confirmed/i)
+    await quiesce(env)
+    expect(writesTo(from)).toEqual([])
+
+    const answer = await submitWith(view, { alertId: ben.alertId, action: 'delete', email: 'victim@example.com' })
     expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: '' })
     await env.threadReply(ben.message, /was deleted/i)
     await quiesce(env)

@@ -680,7 +680,7 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
   it('a 404 from a listing during the delete fails the job and keeps the user, instead of reporting it already deleted', async () => {
     sandbox.failNext({ method: 'GET', pathIncludes: '/data-connections' }, { status: 404 })
 
-    const outcome = await executeFor(provider, { email: 'bob@example.com' }, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+    const outcome = await executeFor(provider, { email: 'bob@example.com' }, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' }, { actorEmail: 'actor@example.com' })
 
     expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', status: 404, detail: expect.stringMatching(/list of data connections/) } })
     expect(writes()).toEqual([])
