@@ -502,19 +502,26 @@ const BOOLEAN_FIELDS: Record<string, (user: DirectoryUser) => boolean> = {
   isarchived: (user) => user.archived,
 }
 
-/** The search clauses the bot and the tests use: `isAdmin=true`, `isSuspended=false`, `email=a@b`, space-separated (AND). */
+/**
+ * The search clauses the bot and the tests use, ANDed: `isAdmin=true`, `isSuspended=false`, `email=a@b`,
+ * and prefix searches `email:bo*` and `name:'Bob B*'` (Google's `:` with a trailing `*`; quotes around spaces).
+ */
 function searchMatcher(query: string | undefined): (user: DirectoryUser) => boolean {
   if (query === undefined || query.trim() === '') return () => true
-  const tests = query
-    .trim()
-    .split(/\s+/)
-    .map((clause) => {
-      const [field, value] = clause.split('=') as [string, string | undefined]
-      const flag = BOOLEAN_FIELDS[lower(field)]
-      if (flag && (value === 'true' || value === 'false')) return (user: DirectoryUser) => flag(user) === (value === 'true')
-      if (lower(field) === 'email' && value) return (user: DirectoryUser) => emailsOf(user).includes(lower(value.replace(/^'|'$/g, '')))
-      throw new DirectoryError(400, 'Invalid Input', 'invalid')
-    })
+  const clauses = [...query.trim().matchAll(/(\w+)([=:])('[^']*'|\S+)\s*/g)]
+  if (clauses.map((clause) => clause[0]).join('').trim() !== query.trim()) throw new DirectoryError(400, 'Invalid Input', 'invalid')
+  const tests = clauses.map(([, field = '', operator, raw = '']) => {
+    const value = raw.replace(/^'|'$/g, '')
+    const flag = BOOLEAN_FIELDS[lower(field)]
+    if (operator === '=' && flag && (value === 'true' || value === 'false')) return (user: DirectoryUser) => flag(user) === (value === 'true')
+    if (operator === '=' && lower(field) === 'email' && value) return (user: DirectoryUser) => emailsOf(user).includes(lower(value))
+    if (operator === ':' && value.endsWith('*') && (lower(field) === 'email' || lower(field) === 'name')) {
+      const prefix = lower(value.slice(0, -1))
+      if (lower(field) === 'email') return (user: DirectoryUser) => emailsOf(user).some((email) => email.startsWith(prefix))
+      return (user: DirectoryUser) => [user.name.fullName, user.name.givenName, user.name.familyName].some((name) => lower(name).startsWith(prefix))
+    }
+    throw new DirectoryError(400, 'Invalid Input', 'invalid')
+  })
   return (user) => tests.every((test) => test(user))
 }
 
