@@ -16,6 +16,8 @@ import type { Problem } from './problems.js'
 export const DIRECTORY_USER_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user'
 /** users.signOut (ending a user's Google sessions) needs this scope, not the one above. */
 export const DIRECTORY_USER_SECURITY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.security'
+/** The Data Transfer API (handing a person's files over before deleting them) needs this scope. */
+export const DATATRANSFER_SCOPE = 'https://www.googleapis.com/auth/admin.datatransfer'
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token'
 /** Google accepts assertions valid for at most an hour. */

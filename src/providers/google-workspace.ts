@@ -6,6 +6,12 @@
  * Both first end the person's Google web and device sessions (`POST
  * users/{userKey}/signOut`; suspend right after suspending, delete before deleting).
  *
+ * Before a delete the person's files can be handed over (google-data-transfer.ts):
+ * the modal asks for a new owner and whether Calendar goes too, or for the deliberate
+ * choice to skip it; the job starts a Data Transfer, polls it (the `pending` outcome)
+ * and deletes the user only once Google reports it completed. A failed transfer keeps
+ * the user. Without the data transfer scope the modal says the hand-over is unavailable.
+ *
  * Google Workspace is usually the identity provider: the bot offboards it first so
  * the person cannot sign in to other apps through Google again.
  *
@@ -14,13 +20,15 @@
  */
 import { z } from 'zod'
 import type { GoogleWorkspaceIntegration } from '../config.js'
-import { DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, GOOGLE_TOKEN_URL, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from './google-auth.js'
+import { DATATRANSFER_SCOPE, DELEGATION_PATH, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, GOOGLE_TOKEN_URL, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from './google-auth.js'
 import type { ServiceAccountKey, TokenSource } from './google-auth.js'
 import { createHttpClient } from './http.js'
 import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
 import { ProviderError, describeProblem, toProblem } from './problems.js'
 import { otherAddresses } from './addresses.js'
-import type { Account, AccountPage, Action, Blocker, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import { readTransfer, readTransferApplications, startTransfer, transferRequestBody, transferStatus } from './google-data-transfer.js'
+import type { DataTransfer, Send, TransferApplication, TransferApplications } from './google-data-transfer.js'
+import type { Account, AccountPage, Action, Blocker, Choices, Health, Option, Outcome, Preflight, Provider, ProviderOptions, Question, TaskRef } from './types.js'
 
 export const DEFAULT_BASE_URL = 'https://admin.googleapis.com'
 export const DEFAULT_ADMIN_CONSOLE_URL = 'https://admin.google.com/ac/users'
@@ -44,8 +52,30 @@ export const SESSIONS_WARNING =
   'Sessions already open in other apps that signed in with Google last until those apps end them: if access must end now, sign the person out there or remove them from those apps too.'
 export const KEEP_DATA_WARNING =
   'If their data must be kept (a legal hold, a handover), suspend instead: Google advises suspending, since a suspended account keeps everything (it is still billed).'
-export const NO_TRANSFER_WARNING =
-  'The bot does not transfer their Drive files or calendars to anyone; to hand them over, delete the account in the Admin console instead, which offers a transfer.'
+
+/** The Delete modal's questions (and Choices keys): whether and what to hand over, and to whom. */
+export const HAND_OVER_QUESTION = 'hand-over'
+export const NEW_OWNER_QUESTION = 'new-owner'
+export const HAND_OVER_DRIVE: Option = { value: 'drive', label: 'Hand over their Drive files' }
+export const HAND_OVER_DRIVE_CALENDAR: Option = { value: 'drive-calendar', label: 'Hand over their Drive files and calendars' }
+export const SKIP_HAND_OVER: Option = { value: 'skip', label: 'Skip: delete their files with the account' }
+export const SKIP_UNAVAILABLE_HAND_OVER: Option = { value: 'skip', label: 'Delete without a hand-over (unavailable, see above)' }
+export const HAND_OVER_CONSEQUENCE =
+  "Before the delete, what you choose below is handed over to the new owner with Google's Data Transfer: every Drive file they own (shared or not), and their calendars if you choose so; their mail is not. The account is deleted only once Google reports the transfer completed; if it fails, the account is kept."
+export const SKIPPED_DETAIL = 'the hand-over was skipped by choice, so their Drive files and calendars were deleted with the account'
+/** The first poll of a transfer waits this long; each later one twice as long, up to TRANSFER_POLL_MAX_MS. */
+export const TRANSFER_POLL_FIRST_MS = 5_000
+export const TRANSFER_POLL_MAX_MS = 60_000
+/** A transfer still running after this long is reported (the user kept) rather than polled for ever. */
+export const MAX_TRANSFER_DAYS = 7
+const TASK_PREFIX = 'google-transfer:'
+/** Suggestions read this many users per search (Slack shows at most 100 options). */
+const SUGGEST_PAGE_SIZE = 50
+const OPTION_LABEL_MAX = 75
+
+export function handOverUnavailableWarning(reason: string): string {
+  return `Their files cannot be handed over to anyone from here: ${reason}. To hand them over, fix that and open this again, or delete the account in the Admin console, which offers a transfer.`
+}
 
 // --- what the service answers -------------------------------------------------------
 
@@ -86,6 +116,8 @@ interface Context {
   tokens: TokenSource
   /** Tokens for users.signOut alone: an integration delegated only the user scope keeps working without it. */
   securityTokens: TokenSource
+  /** Tokens for the Data Transfer API alone: without that scope the hand-over is unavailable, the rest works. */
+  transferTokens: TokenSource
   service: string
   domain: string
   adminEmail: string
@@ -106,6 +138,7 @@ export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration
     createTokenSource({ key, subject: config.adminEmail, scopes: [scope], tokenUrl: config.tokenUrl ?? GOOGLE_TOKEN_URL, timeoutMs: options.timeoutMs, now })
   const tokens = tokenSource(DIRECTORY_USER_SCOPE)
   const securityTokens = tokenSource(DIRECTORY_USER_SECURITY_SCOPE)
+  const transferTokens = tokenSource(DATATRANSFER_SCOPE)
   const http = createHttpClient({
     baseUrl: config.baseUrl ?? DEFAULT_BASE_URL,
     headers: { accept: 'application/json' },
@@ -113,7 +146,7 @@ export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration
     pace: options.pace,
     describeError: describeGoogleError,
   })
-  const ctx: Context = { http, tokens, securityTokens, service: config.displayName, domain: config.domain, adminEmail: config.adminEmail, now }
+  const ctx: Context = { http, tokens, securityTokens, transferTokens, service: config.displayName, domain: config.domain, adminEmail: config.adminEmail, now }
 
   return {
     id: config.id,
@@ -126,6 +159,8 @@ export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
     execute: (account, action, choices) => execute(ctx, account, action, choices),
+    poll: (task) => poll(ctx, task),
+    suggest: (account, questionId, query) => suggest(ctx, account, questionId, query),
     listAccounts: (cursor) => listAccounts(ctx, cursor),
     listAdmins: () => listAdmins(ctx),
   }
@@ -356,13 +391,47 @@ async function preflight(ctx: Context, account: Account, action: Action): Promis
   const current = toAccount(user)
   const blockers = await blockersFor(ctx, user, action)
   if (blockers.length > 0) return { kind: 'blocked', account: current, blockers }
+  const handOver = action === 'delete' ? await handOverAvailability(ctx) : undefined
   return {
     kind: 'ready',
     account: current,
-    consequences: consequences(ctx, user, action),
-    warnings: warnings(ctx, user, action),
+    consequences: [...consequences(ctx, user, action), ...(handOver?.kind === 'available' ? [HAND_OVER_CONSEQUENCE] : [])],
+    warnings: [...warnings(ctx, user, action), ...(handOver?.kind === 'unavailable' ? [handOverUnavailableWarning(handOver.reason)] : [])],
     reversible: REVERSIBLE.has(action),
+    ...(handOver ? { questions: handOverQuestions(handOver) } : {}),
   }
+}
+
+type HandOver = { kind: 'available'; applications: TransferApplications } | { kind: 'unavailable'; reason: string }
+
+/** Whether files can be handed over: the data transfer scope is delegated and Google lists a Drive application. */
+async function handOverAvailability(ctx: Context): Promise<HandOver> {
+  try {
+    const applications = await readTransferApplications(transferSend(ctx))
+    return applications ? { kind: 'available', applications } : { kind: 'unavailable', reason: 'Google lists no Drive application whose files can be transferred' }
+  } catch (error) {
+    const problem = toProblem(error)
+    if (problem.kind !== 'credentials' && problem.kind !== 'permission') throw error
+    const described = describeProblem(problem)
+    const hint = described.includes(DATATRANSFER_SCOPE) ? '' : `; the hand-over needs the ${DATATRANSFER_SCOPE} scope granted in ${DELEGATION_PATH}`
+    return { kind: 'unavailable', reason: `the Data Transfer API refused the bot (${described}${hint})` }
+  }
+}
+
+/** Skipping is an explicit answer; without the hand-over on offer it is the only one, so the modal still says what happens. */
+function handOverQuestions(handOver: HandOver): Question[] {
+  if (handOver.kind === 'unavailable') {
+    return [{ id: HAND_OVER_QUESTION, label: 'Hand over their files', hint: 'Unavailable: their Drive files and calendars are deleted with the account.', options: [SKIP_UNAVAILABLE_HAND_OVER], initial: SKIP_UNAVAILABLE_HAND_OVER }]
+  }
+  const options = [HAND_OVER_DRIVE, ...(handOver.applications.calendar ? [HAND_OVER_DRIVE_CALENDAR] : []), SKIP_HAND_OVER]
+  return [
+    { id: HAND_OVER_QUESTION, label: 'Hand over their files before deleting', hint: 'The account is deleted only once the transfer has completed.', options, initial: HAND_OVER_DRIVE },
+    { id: NEW_OWNER_QUESTION, label: 'New owner of their files', hint: 'Needed unless you skip the hand-over. Only active users can be chosen.', searchable: true, optional: true },
+  ]
+}
+
+function transferSend(ctx: Context): Send {
+  return (request) => call(ctx, request, ctx.transferTokens)
 }
 
 /**
@@ -425,7 +494,7 @@ function warnings(ctx: Context, user: GoogleUser, action: Action): string[] {
     list.push(`${who(user)} holds delegated admin roles, which go with the account.`)
   }
   list.push(SESSIONS_WARNING)
-  if (action === 'delete') list.push(KEEP_DATA_WARNING, NO_TRANSFER_WARNING)
+  if (action === 'delete') list.push(KEEP_DATA_WARNING)
   return list
 }
 
@@ -446,7 +515,7 @@ function restoreWarnings(user: GoogleUser): string[] {
  * worker runs execute without a new preflight. Failures are thrown as ProviderError;
  * the caller turns them into a failed outcome.
  */
-async function execute(ctx: Context, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
+async function execute(ctx: Context, account: Account, action: Action, choices: Choices): Promise<Outcome> {
   if (!CAPABILITIES.has(action)) return { kind: 'failed', problem: { kind: 'unsupported', action } }
   const user = await readUser(ctx, account.id)
   if (!user) {
@@ -466,7 +535,7 @@ async function execute(ctx: Context, account: Account, action: Action, _choices:
       if (!user.suspended) return { kind: 'already-done', detail: user.archived ? 'not suspended (but archived)' : 'already active' }
       return setSuspended(ctx, user, false)
     default:
-      return deleteUser(ctx, user)
+      return deleteWithHandOver(ctx, user, choices)
   }
 }
 
@@ -518,4 +587,127 @@ async function deleteUser(ctx: Context, user: GoogleUser): Promise<Outcome> {
   }
   const until = new Date(ctx.now().getTime() + RESTORE_WINDOW_DAYS * DAY_MS).toISOString().slice(0, 10)
   return { kind: 'done', detail: `${signedOut}; an admin can restore the account in the Google Admin console for ${RESTORE_WINDOW_DAYS} days (until ${until})` }
+}
+
+// --- the hand-over before a delete -------------------------------------------------------------
+
+/** What the worker stores between polls of a transfer (JSON only). */
+const handOverStateSchema = z.object({
+  userId: z.string().min(1),
+  transferId: z.string().min(1),
+  newOwner: z.string().min(1),
+  applications: z.array(z.object({ id: z.string().min(1), name: z.string().min(1) })).min(1),
+  polls: z.number().int().nonnegative(),
+  startedAt: z.string(),
+})
+type HandOverState = z.infer<typeof handOverStateSchema>
+
+/** Deletes at once only when skipping was chosen; otherwise starts the transfer, and the delete waits for it. */
+async function deleteWithHandOver(ctx: Context, user: GoogleUser, choices: Choices): Promise<Outcome> {
+  const choice = choices[HAND_OVER_QUESTION]
+  if (choice === SKIP_HAND_OVER.value) {
+    const deleted = await deleteUser(ctx, user)
+    return deleted.kind === 'done' ? withDetail(deleted, SKIPPED_DETAIL) : deleted
+  }
+  if (choice !== HAND_OVER_DRIVE.value && choice !== HAND_OVER_DRIVE_CALENDAR.value) {
+    return keptUser('no choice was made about handing over their files: choose a new owner, or skip the hand-over, in the Delete dialog')
+  }
+  const newOwnerId = choices[NEW_OWNER_QUESTION]?.trim()
+  if (!newOwnerId) return keptUser('the hand-over was chosen without a new owner: choose one, or skip the hand-over')
+  const newOwner = await checkNewOwner(ctx, newOwnerId, user)
+  if (typeof newOwner === 'string') return keptUser(newOwner)
+  const handOver = await handOverAvailability(ctx)
+  if (handOver.kind === 'unavailable') return keptUser(`the hand-over is unavailable now: ${handOver.reason}`)
+  const { drive, calendar } = handOver.applications
+  if (choice === HAND_OVER_DRIVE_CALENDAR.value && !calendar) return keptUser('Google no longer lists a Calendar application to transfer: choose Drive files only, or skip')
+  const applications = choice === HAND_OVER_DRIVE_CALENDAR.value && calendar ? [drive, calendar] : [drive]
+  const transfer = await startTransfer(transferSend(ctx), transferRequestBody(user.id, newOwner.id, applications, calendar?.id))
+  const state: HandOverState = { userId: user.id, transferId: transfer.id, newOwner: who(newOwner), applications, polls: 0, startedAt: ctx.now().toISOString() }
+  return settleHandOver(ctx, state, transfer)
+}
+
+/** A reason the chosen user cannot receive the files, or the user. */
+async function checkNewOwner(ctx: Context, id: string, user: GoogleUser): Promise<GoogleUser | string> {
+  if (id === user.id) return 'the chosen new owner is the user being deleted'
+  const owner = await readUser(ctx, id)
+  if (!owner) return `the chosen new owner (${id}) no longer exists in ${ctx.service}`
+  if (owner.suspended || owner.archived) return `the chosen new owner, ${who(owner)}, is suspended or archived: files can only be handed to an active user`
+  return owner
+}
+
+async function poll(ctx: Context, task: TaskRef): Promise<Outcome> {
+  const parsed = handOverStateSchema.safeParse(task.state)
+  if (!parsed.success || !task.id.startsWith(TASK_PREFIX)) {
+    throw new ProviderError({ kind: 'rejected', detail: `task ${task.id} is not a transfer the Google Workspace adapter started, or its state is unreadable` })
+  }
+  return settleHandOver(ctx, parsed.data, await readTransfer(transferSend(ctx), parsed.data.transferId))
+}
+
+/** Deletes once the transfer completed (re-checking the user first: the worker polls without a preflight), keeps the user if it failed, else polls again. */
+async function settleHandOver(ctx: Context, state: HandOverState, transfer: DataTransfer): Promise<Outcome> {
+  const status = transferStatus(transfer, state.applications)
+  const handedOver = `their ${applicationNames(state.applications)} data was handed over to ${state.newOwner}`
+  switch (status.kind) {
+    case 'completed': {
+      const user = await readUser(ctx, state.userId)
+      if (!user) return { kind: 'already-done', detail: `${handedOver}; the account was already deleted` }
+      const blocker = (await blockersFor(ctx, user, 'delete'))[0]
+      if (blocker) throw new ProviderError(blocker.problem)
+      return withDetail(await deleteUser(ctx, user), handedOver)
+    }
+    case 'failed':
+      return {
+        kind: 'failed',
+        problem: {
+          kind: 'conflict',
+          detail: `Google's transfer of their ${applicationNames(status.failed)} data to ${state.newOwner} failed (transfer ${state.transferId}), so the user was kept and nothing was deleted. Retry to start a new transfer, or hand the files over in the Admin console and delete the user there`,
+        },
+      }
+    case 'running': {
+      const days = (ctx.now().getTime() - Date.parse(state.startedAt)) / DAY_MS
+      if (days > MAX_TRANSFER_DAYS) {
+        return keptUser(`Google's transfer to ${state.newOwner} (transfer ${state.transferId}) has not completed after ${MAX_TRANSFER_DAYS} days; check it in the Admin console, then retry`)
+      }
+      return {
+        kind: 'pending',
+        task: { id: `${TASK_PREFIX}${state.transferId}`, pollAfterMs: Math.min(TRANSFER_POLL_MAX_MS, TRANSFER_POLL_FIRST_MS * 2 ** Math.min(state.polls, 10)), state: { ...state, polls: state.polls + 1 } },
+        progress: { done: status.done, total: state.applications.length, label: `transfers to ${state.newOwner} completed (${applicationNames(state.applications)})` },
+      }
+    }
+  }
+}
+
+function keptUser(reason: string): Outcome {
+  return { kind: 'failed', problem: { kind: 'conflict', detail: `${reason}. Nothing was transferred and the user was not deleted` } }
+}
+
+function withDetail(outcome: Outcome, first: string): Outcome {
+  if (outcome.kind === 'done') return { kind: 'done', detail: outcome.detail ? `${first}; ${outcome.detail}` : first }
+  if (outcome.kind === 'already-done') return { kind: 'already-done', detail: `${first}; ${outcome.detail}` }
+  return outcome
+}
+
+function applicationNames(applications: readonly TransferApplication[]): string {
+  return applications.map((app) => app.name).join(' and ')
+}
+
+// --- suggest -------------------------------------------------------------------------------------
+
+/** Active users whose address or name starts with what the actor typed, never the person being deleted. */
+async function suggest(ctx: Context, account: Account, questionId: string, query: string): Promise<Option[]> {
+  if (questionId !== NEW_OWNER_QUESTION) return []
+  // Google's search syntax quotes with '; the actor's text is kept to characters that cannot break out of it.
+  const text = query.replace(/[^\p{L}\p{N}@._ -]/gu, '').trim()
+  const searches = text ? [`isSuspended=false email:${text.replace(/ /g, '')}*`, `isSuspended=false name:'${text}*'`] : ['isSuspended=false']
+  const pages = await Promise.all(searches.map((search) => listPage(ctx, { query: search, orderBy: 'email', maxResults: SUGGEST_PAGE_SIZE })))
+  const seen = new Set<string>()
+  return pages
+    .flatMap((page) => page.users)
+    .filter((user) => user.id !== account.id && !user.suspended && !user.archived && !seen.has(user.id) && seen.add(user.id))
+    .slice(0, 100)
+    .map((user) => ({ value: user.id, label: truncateLabel(who(user)) }))
+}
+
+function truncateLabel(label: string): string {
+  return label.length <= OPTION_LABEL_MAX ? label : `${label.slice(0, OPTION_LABEL_MAX - 1)}…`
 }

@@ -9,7 +9,11 @@
  * - the Admin SDK Directory API users resource (`/admin/directory/v1/users`): get,
  *   list (customer/domain, query, maxResults, pageToken, showDeleted), update (PUT,
  *   and PATCH), delete (restorable for 20 days) and undelete, each needing a valid
- *   token whose admin may do it, with Google's error bodies.
+ *   token whose admin may do it, with Google's error bodies;
+ * - the Admin SDK Data Transfer API (`/admin/datatransfer/v1`): the applications
+ *   whose data can be handed over (Drive and Docs, Calendar) and transfers (insert,
+ *   get, list), each taking `transferPolls` reads per application before it completes,
+ *   or fails for the applications a test names in `failingTransfers`.
  *
  * It records every request, and can be told to fail or stall the next matching one.
  *
@@ -31,6 +35,13 @@ export const DIRECTORY_USER_SCOPE = 'https://www.googleapis.com/auth/admin.direc
 export const DIRECTORY_USER_READONLY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.readonly'
 /** users.signOut needs this one, not the user scope. */
 export const DIRECTORY_USER_SECURITY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.security'
+/** The Data Transfer API: the full scope, and the one that only reads. */
+export const DATATRANSFER_SCOPE = 'https://www.googleapis.com/auth/admin.datatransfer'
+export const DATATRANSFER_READONLY_SCOPE = 'https://www.googleapis.com/auth/admin.datatransfer.readonly'
+export const DATATRANSFER_PATH = '/admin/datatransfer/v1'
+/** Google's ids for the applications whose data an admin can transfer (the applications resource lists them). */
+export const DRIVE_APPLICATION = { id: '55656082996', name: 'Drive and Docs', transferParams: [{ key: 'PRIVACY_LEVEL', value: ['PRIVATE', 'SHARED'] }] }
+export const CALENDAR_APPLICATION = { id: '435070579839', name: 'Calendar', transferParams: [{ key: 'RELEASE_RESOURCES', value: ['TRUE'] }] }
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 /** What Google reports as lastLoginTime for a user who never signed in. */
 export const NEVER_SIGNED_IN = '1970-01-01T00:00:00.000Z'
@@ -131,8 +142,10 @@ export interface GoogleWorkspaceSandboxOptions extends SandboxServerOptions {
   domain: string
   secondaryDomains?: string[]
   users?: GoogleSeedUser[]
-  /** Scopes domain-wide delegation grants the service account's client id; defaults to the Directory user and user security scopes. */
+  /** Scopes domain-wide delegation grants the service account's client id; defaults to the Directory user, user security and data transfer scopes. */
   delegatedScopes?: string[]
+  /** Reads of a transfer that still find each application's part in progress; defaults to 1. */
+  transferPolls?: number
   /** Defaults to 3599, as Google answers. */
   tokenLifetimeSeconds?: number
   /** The sandbox's clock (token expiry, assertion times, the restore window). */
@@ -152,11 +165,27 @@ export interface GoogleWorkspaceSandbox extends SandboxHandle<RecordedRequest, F
   delegatedScopes: Set<string>
   /** Ids of the users signed out with users.signOut, in order. */
   signOuts: string[]
+  /** Data transfers by id, in the Data Transfer API's shape. */
+  transfers: Map<string, DataTransfer>
+  /** Names of applications (e.g. `Calendar`) whose part of every later transfer fails; tests may change it. */
+  failingTransfers: Set<string>
   addUser(seed: GoogleSeedUser): DirectoryUser
   /** A current user by primary address or alias (any case). */
   findUser(email: string): DirectoryUser | undefined
   /** Makes every issued access token invalid, as a revocation would. */
   revokeTokens(): void
+}
+
+/** A transfer as transfers.get returns it. */
+export interface DataTransfer {
+  kind: 'admin#datatransfer#DataTransfer'
+  id: string
+  etag: string
+  oldOwnerUserId: string
+  newOwnerUserId: string
+  applicationDataTransfers: { applicationId: string; applicationTransferParams?: { key: string; value: string[] }[]; applicationTransferStatus: string }[]
+  overallTransferStatusCode: string
+  requestTime: string
 }
 
 interface IssuedToken {
@@ -195,6 +224,10 @@ interface State {
   deleted: Map<string, DeletedUser>
   delegatedScopes: Set<string>
   signOuts: string[]
+  transfers: Map<string, DataTransfer>
+  /** Reads left before the running application of each transfer settles. */
+  transferReads: Map<string, number>
+  failingTransfers: Set<string>
   tokens: Map<string, IssuedToken>
   publicKey: KeyObject
   now: () => Date
@@ -209,8 +242,11 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     domains: new Set([options.domain, ...(options.secondaryDomains ?? [])].map(lower)),
     users: new Map(),
     deleted: new Map(),
-    delegatedScopes: new Set(options.delegatedScopes ?? [DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE]),
+    delegatedScopes: new Set(options.delegatedScopes ?? [DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, DATATRANSFER_SCOPE]),
     signOuts: [],
+    transfers: new Map(),
+    transferReads: new Map(),
+    failingTransfers: new Set(),
     tokens: new Map(),
     publicKey: typeof options.serviceAccount.publicKey === 'string' ? createPublicKey(options.serviceAccount.publicKey) : options.serviceAccount.publicKey,
     now: options.now ?? (() => new Date()),
@@ -232,6 +268,7 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     const { url, text, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure, recorded.path === TOKEN_PATH)
     if (url.pathname === TOKEN_PATH) return handleToken(state, req, text, recorded, res)
+    if (url.pathname.startsWith(`${DATATRANSFER_PATH}/`)) return handleDataTransfer(state, req, recorded, url.pathname.slice(DATATRANSFER_PATH.length), res)
     if (url.pathname !== USERS_PATH && !url.pathname.startsWith(`${USERS_PATH}/`)) return sendNotFoundPage(res)
     try {
       const actor = authenticate(state, req.headers.authorization, req.method === 'GET' ? 'read' : url.pathname.endsWith('/signOut') ? 'security' : 'write')
@@ -253,6 +290,8 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     deleted: state.deleted,
     delegatedScopes: state.delegatedScopes,
     signOuts: state.signOuts,
+    transfers: state.transfers,
+    failingTransfers: state.failingTransfers,
     ...sandboxHandle(server, intake),
     addUser,
     findUser: (email) => findByEmail(state, email),
@@ -344,7 +383,7 @@ function checkTimes(claims: Record<string, unknown>, now: Date): void {
 // --- the Directory API -------------------------------------------------------------------
 
 /** The admin the bearer token acts for; reads need the readonly or full scope, writes the full one, signOut the security one. */
-function authenticate(state: State, header: string | undefined, access: 'read' | 'write' | 'security'): DirectoryUser {
+function authenticate(state: State, header: string | undefined, access: 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'): DirectoryUser {
   const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
   const token = presented ? state.tokens.get(presented) : undefined
   if (!token || token.expiresAt <= state.now().getTime()) {
@@ -355,14 +394,24 @@ function authenticate(state: State, header: string | undefined, access: 'read' |
       { status: 'UNAUTHENTICATED', itemMessage: 'Invalid Credentials' },
     )
   }
-  const scoped =
-    access === 'security'
-      ? token.scopes.has(DIRECTORY_USER_SECURITY_SCOPE)
-      : token.scopes.has(DIRECTORY_USER_SCOPE) || (access === 'read' && token.scopes.has(DIRECTORY_USER_READONLY_SCOPE))
+  const scoped = hasScope(token.scopes, access)
   if (!scoped) throw new DirectoryError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', { status: 'PERMISSION_DENIED', itemMessage: 'Insufficient Permission' })
   const actor = token.subject ? findByEmail(state, token.subject) : undefined
   if (!actor || actor.suspended || !(actor.isAdmin || actor.isDelegatedAdmin)) throw forbidden()
   return actor
+}
+
+function hasScope(scopes: Set<string>, access: 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'): boolean {
+  switch (access) {
+    case 'security':
+      return scopes.has(DIRECTORY_USER_SECURITY_SCOPE)
+    case 'transfer':
+      return scopes.has(DATATRANSFER_SCOPE)
+    case 'transfer-read':
+      return scopes.has(DATATRANSFER_SCOPE) || scopes.has(DATATRANSFER_READONLY_SCOPE)
+    default:
+      return scopes.has(DIRECTORY_USER_SCOPE) || (access === 'read' && scopes.has(DIRECTORY_USER_READONLY_SCOPE))
+  }
 }
 
 interface Answer {
@@ -453,19 +502,26 @@ const BOOLEAN_FIELDS: Record<string, (user: DirectoryUser) => boolean> = {
   isarchived: (user) => user.archived,
 }
 
-/** The search clauses the bot and the tests use: `isAdmin=true`, `isSuspended=false`, `email=a@b`, space-separated (AND). */
+/**
+ * The search clauses the bot and the tests use, ANDed: `isAdmin=true`, `isSuspended=false`, `email=a@b`,
+ * and prefix searches `email:bo*` and `name:'Bob B*'` (Google's `:` with a trailing `*`; quotes around spaces).
+ */
 function searchMatcher(query: string | undefined): (user: DirectoryUser) => boolean {
   if (query === undefined || query.trim() === '') return () => true
-  const tests = query
-    .trim()
-    .split(/\s+/)
-    .map((clause) => {
-      const [field, value] = clause.split('=') as [string, string | undefined]
-      const flag = BOOLEAN_FIELDS[lower(field)]
-      if (flag && (value === 'true' || value === 'false')) return (user: DirectoryUser) => flag(user) === (value === 'true')
-      if (lower(field) === 'email' && value) return (user: DirectoryUser) => emailsOf(user).includes(lower(value.replace(/^'|'$/g, '')))
-      throw new DirectoryError(400, 'Invalid Input', 'invalid')
-    })
+  const clauses = [...query.trim().matchAll(/(\w+)([=:])('[^']*'|\S+)\s*/g)]
+  if (clauses.map((clause) => clause[0]).join('').trim() !== query.trim()) throw new DirectoryError(400, 'Invalid Input', 'invalid')
+  const tests = clauses.map(([, field = '', operator, raw = '']) => {
+    const value = raw.replace(/^'|'$/g, '')
+    const flag = BOOLEAN_FIELDS[lower(field)]
+    if (operator === '=' && flag && (value === 'true' || value === 'false')) return (user: DirectoryUser) => flag(user) === (value === 'true')
+    if (operator === '=' && lower(field) === 'email' && value) return (user: DirectoryUser) => emailsOf(user).includes(lower(value))
+    if (operator === ':' && value.endsWith('*') && (lower(field) === 'email' || lower(field) === 'name')) {
+      const prefix = lower(value.slice(0, -1))
+      if (lower(field) === 'email') return (user: DirectoryUser) => emailsOf(user).some((email) => email.startsWith(prefix))
+      return (user: DirectoryUser) => [user.name.fullName, user.name.givenName, user.name.familyName].some((name) => lower(name).startsWith(prefix))
+    }
+    throw new DirectoryError(400, 'Invalid Input', 'invalid')
+  })
   return (user) => tests.every((test) => test(user))
 }
 
@@ -534,6 +590,104 @@ function purgeExpired(state: State): void {
 
 function forbidden(): DirectoryError {
   return new DirectoryError(403, 'Not Authorized to access this resource/api', 'forbidden')
+}
+
+// --- the Data Transfer API ---------------------------------------------------------------------
+
+const APPLICATIONS = [DRIVE_APPLICATION, CALENDAR_APPLICATION]
+
+function handleDataTransfer(state: State, req: IncomingMessage, recorded: RecordedRequest, rest: string, res: ServerResponse): void {
+  try {
+    const actor = authenticate(state, req.headers.authorization, req.method === 'GET' ? 'transfer-read' : 'transfer')
+    recorded.actor = actor.primaryEmail
+    const answer = routeDataTransfer(state, recorded, rest)
+    send(res, answer.status, answer.body)
+  } catch (error) {
+    if (error instanceof DirectoryError) return sendDirectoryError(res, error)
+    throw error
+  }
+}
+
+function routeDataTransfer(state: State, req: RecordedRequest, rest: string): Answer {
+  const [, collection, id, extra] = rest.split('/')
+  if (extra !== undefined) return notFoundPage()
+  if (collection === 'applications' && req.method === 'GET') {
+    if (id === undefined) return { status: 200, body: { kind: 'admin#datatransfer#applicationsList', etag: `"${randomUUID()}"`, applications: APPLICATIONS.map(presentApplication) } }
+    const application = APPLICATIONS.find((app) => app.id === decodeURIComponent(id))
+    if (!application) throw new DirectoryError(404, 'Resource Not Found: applicationId', 'notFound')
+    return { status: 200, body: presentApplication(application) }
+  }
+  if (collection !== 'transfers') return notFoundPage()
+  if (req.method === 'POST' && id === undefined) return insertTransfer(state, req.body)
+  if (req.method === 'GET' && id === undefined) return { status: 200, body: listTransfers(state, req.query) }
+  if (req.method === 'GET') return { status: 200, body: readTransfer(state, decodeURIComponent(id ?? '')) }
+  throw new DirectoryError(405, `Method ${req.method} is not allowed`, 'methodNotAllowed')
+}
+
+function presentApplication(application: (typeof APPLICATIONS)[number]): Record<string, unknown> {
+  return { kind: 'admin#datatransfer#ApplicationResource', etag: `"${application.id}"`, ...structuredClone(application) }
+}
+
+/** Both users must exist, the new owner must be active and someone else, and every application must be one Google lists. */
+function insertTransfer(state: State, body: unknown): Answer {
+  if (!isRecord(body)) throw new DirectoryError(400, 'Invalid JSON payload received.', 'parseError')
+  const { oldOwnerUserId, newOwnerUserId, applicationDataTransfers } = body
+  if (typeof oldOwnerUserId !== 'string' || !state.users.has(oldOwnerUserId)) throw new DirectoryError(400, 'Invalid Input: oldOwnerUserId', 'invalid')
+  const newOwner = typeof newOwnerUserId === 'string' ? state.users.get(newOwnerUserId) : undefined
+  if (!newOwner || newOwner.suspended || newOwner.archived || newOwnerUserId === oldOwnerUserId) throw new DirectoryError(400, 'Invalid Input: newOwnerUserId', 'invalid')
+  if (!Array.isArray(applicationDataTransfers) || applicationDataTransfers.length === 0) throw new DirectoryError(400, 'Invalid Input: applicationDataTransfers', 'invalid')
+  const parts = applicationDataTransfers.map((part: unknown) => {
+    if (!isRecord(part) || !APPLICATIONS.some((app) => app.id === part.applicationId)) throw new DirectoryError(400, 'Invalid Input: applicationId', 'invalid')
+    const params = Array.isArray(part.applicationTransferParams) ? (part.applicationTransferParams as { key: string; value: string[] }[]) : undefined
+    return { applicationId: String(part.applicationId), ...(params ? { applicationTransferParams: params } : {}), applicationTransferStatus: 'pending' }
+  })
+  const transfer: DataTransfer = {
+    kind: 'admin#datatransfer#DataTransfer',
+    id: `AKrEtIb${randomBytes(12).toString('base64url')}`,
+    etag: `"${randomUUID()}"`,
+    oldOwnerUserId,
+    newOwnerUserId: newOwner.id,
+    applicationDataTransfers: parts,
+    overallTransferStatusCode: 'inProgress',
+    requestTime: state.now().toISOString(),
+  }
+  state.transfers.set(transfer.id, transfer)
+  state.transferReads.set(transfer.id, transferPolls(state))
+  return { status: 200, body: structuredClone(transfer) }
+}
+
+function transferPolls(state: State): number {
+  return Math.max(0, state.options.transferPolls ?? 1)
+}
+
+/** Each read brings the running application's part one step nearer its end; when every part has ended, so has the transfer. */
+function readTransfer(state: State, id: string): DataTransfer {
+  const transfer = state.transfers.get(id)
+  if (!transfer) throw new DirectoryError(404, 'Resource Not Found: dataTransferId', 'notFound')
+  const running = transfer.applicationDataTransfers.find((part) => part.applicationTransferStatus === 'pending')
+  if (running) {
+    const left = (state.transferReads.get(id) ?? 0) - 1
+    state.transferReads.set(id, left <= 0 ? transferPolls(state) : left)
+    if (left <= 0) {
+      const name = APPLICATIONS.find((app) => app.id === running.applicationId)?.name ?? ''
+      running.applicationTransferStatus = state.failingTransfers.has(name) ? 'failed' : 'completed'
+    }
+  }
+  const parts = transfer.applicationDataTransfers
+  if (parts.every((part) => part.applicationTransferStatus !== 'pending')) {
+    transfer.overallTransferStatusCode = parts.every((part) => part.applicationTransferStatus === 'completed') ? 'completed' : 'failed'
+  }
+  return structuredClone(transfer)
+}
+
+function listTransfers(state: State, query: Record<string, string>): Record<string, unknown> {
+  const matching = [...state.transfers.values()].filter(
+    (transfer) =>
+      (query.oldOwnerUserId === undefined || transfer.oldOwnerUserId === query.oldOwnerUserId) &&
+      (query.newOwnerUserId === undefined || transfer.newOwnerUserId === query.newOwnerUserId) &&
+      (query.status === undefined || transfer.overallTransferStatusCode === query.status),
+  )
+  return { kind: 'admin#datatransfer#dataTransfersList', etag: `"${randomUUID()}"`, dataTransfers: matching.map((transfer) => structuredClone(transfer)) }
 }
 
 // --- users ---------------------------------------------------------------------------------

@@ -7,17 +7,22 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { GoogleWorkspaceIntegration } from '../../src/config.js'
-import { DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-auth.js'
+import { DATATRANSFER_SCOPE, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-auth.js'
 import {
   DEFAULT_ADMIN_CONSOLE_URL,
   KEEP_DATA_WARNING,
-  NO_TRANSFER_WARNING,
+  HAND_OVER_CONSEQUENCE,
+  HAND_OVER_DRIVE,
+  HAND_OVER_DRIVE_CALENDAR,
+  SKIPPED_DETAIL,
+  SKIP_HAND_OVER,
+  SKIP_UNAVAILABLE_HAND_OVER,
   SESSIONS_WARNING,
   createGoogleWorkspaceProvider,
 } from '../../src/providers/google-workspace.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
-import { USERS_PATH, googleErrorBody, startGoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
+import { CALENDAR_APPLICATION, DRIVE_APPLICATION, USERS_PATH, googleErrorBody, startGoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
 import type { GoogleSeedUser, GoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
 import { caught, problemOf, seededAccount } from '../support/provider-harness.js'
 
@@ -45,6 +50,8 @@ const KEY_JSON = serviceAccountKey(PRIVATE_PEM)
 const ROTATED_KEY_JSON = serviceAccountKey(
   generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
 )
+/** The Delete modal's deliberate choice not to hand anything over. */
+const SKIP = { 'hand-over': 'skip' }
 const PEM_BODY_SAMPLE = PRIVATE_PEM.split('\n')[3] ?? 'unreachable'
 
 const SEED: GoogleSeedUser[] = [
@@ -107,8 +114,10 @@ beforeEach(() => {
   sandbox.deleted.clear()
   for (const seed of SEED) sandbox.addUser(seed)
   sandbox.delegatedScopes.clear()
-  sandbox.delegatedScopes.add(DIRECTORY_USER_SCOPE).add(DIRECTORY_USER_SECURITY_SCOPE)
+  sandbox.delegatedScopes.add(DIRECTORY_USER_SCOPE).add(DIRECTORY_USER_SECURITY_SCOPE).add(DATATRANSFER_SCOPE)
   sandbox.signOuts.length = 0
+  sandbox.transfers.clear()
+  sandbox.failingTransfers.clear()
   sandbox.revokeTokens()
   provider = make()
   sandbox.requests.length = 0
@@ -446,7 +455,8 @@ describe('Google Workspace provider: preflight', () => {
     expect(text).toContain('Their mail, Drive files (My Drive), calendars and other Google data are deleted')
     expect(text).toContain('Vault')
     expect(text).toContain('restore the account in the Admin console for 20 days')
-    expect(result.warnings).toEqual([SESSIONS_WARNING, KEEP_DATA_WARNING, NO_TRANSFER_WARNING])
+    expect(result.warnings).toEqual([SESSIONS_WARNING, KEEP_DATA_WARNING])
+    expect(result.consequences).toContain(HAND_OVER_CONSEQUENCE)
   })
 
   it('restore: says they can sign in again, and warns when un-suspending will not let an archived user in', async () => {
@@ -598,12 +608,12 @@ describe('Google Workspace provider: execute', () => {
     expect(await provider.execute(bob, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', status: 200 } })
   })
 
-  it('signs them out, then deletes with DELETE users/{id}: done, restorable by an admin for 20 days', async () => {
+  it('with the hand-over skipped, signs them out, then deletes with DELETE users/{id}: done, says so, restorable by an admin for 20 days', async () => {
     const bob = await account('bob@corp.example')
 
-    expect(await provider.execute(bob, 'delete', {})).toEqual({
+    expect(await provider.execute(bob, 'delete', SKIP)).toEqual({
       kind: 'done',
-      detail: 'they were signed out of every Google session; an admin can restore the account in the Google Admin console for 20 days (until 2025-06-22)',
+      detail: `${SKIPPED_DETAIL}; they were signed out of every Google session; an admin can restore the account in the Google Admin console for 20 days (until 2025-06-22)`,
     })
     expect(directoryRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${USERS_PATH}/u-bob`, `POST ${USERS_PATH}/u-bob/signOut`, `DELETE ${USERS_PATH}/u-bob`])
     expect(sandbox.signOuts).toEqual(['u-bob'])
@@ -614,17 +624,17 @@ describe('Google Workspace provider: execute', () => {
   it('treats deleting a user that is already gone as already deleted, before or during the call', async () => {
     const bob = await account('bob@corp.example')
     sandbox.users.delete('u-bob')
-    expect(await provider.execute(bob, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await provider.execute(bob, 'delete', SKIP)).toEqual({ kind: 'already-done', detail: 'already deleted' })
 
     const alice = await account('alice@corp.example')
     sandbox.failNext({ method: 'DELETE' }, { status: 404 })
-    expect(await provider.execute(alice, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await provider.execute(alice, 'delete', SKIP)).toEqual({ kind: 'already-done', detail: 'already deleted' })
   })
 
   it('never suspends or deletes the admin it acts as, even without a preflight', async () => {
     const admin = await account(ADMIN)
 
-    expect(await problemOf(provider.execute(admin, 'delete', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
+    expect(await problemOf(provider.execute(admin, 'delete', SKIP))).toEqual({ kind: 'integration-owner', owner: ADMIN })
     expect(await problemOf(provider.execute(admin, 'suspend', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
     expect(directoryRequests().filter((r) => r.method !== 'GET')).toHaveLength(0)
     expect(sandbox.users.get('u-admin')?.suspended).toBe(false)
@@ -634,7 +644,7 @@ describe('Google Workspace provider: execute', () => {
     const delegated = make({ adminEmail: 'carol@corp.example' })
     const alice = await account('alice@corp.example', delegated)
 
-    expect(await problemOf(delegated.execute(alice, 'delete', {}))).toMatchObject({ kind: 'permission' })
+    expect(await problemOf(delegated.execute(alice, 'delete', SKIP))).toMatchObject({ kind: 'permission' })
     expect(directoryRequests().filter((r) => r.method === 'DELETE')).toHaveLength(0)
   })
 
@@ -643,6 +653,106 @@ describe('Google Workspace provider: execute', () => {
 
     expect(await provider.execute(bob, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
     expect(sandbox.requests).toHaveLength(0)
+  })
+})
+
+describe('Google Workspace provider: handing their files over before the delete', () => {
+  const transferRequests = () => sandbox.requests.filter((r) => r.path.startsWith('/admin/datatransfer/v1/transfers'))
+
+  it('asks whether to hand over Drive files (and calendars) or skip, and for a new owner from a search', async () => {
+    const result = await provider.preflight(await account('bob@corp.example'), 'delete')
+
+    expect(result).toMatchObject({ kind: 'ready' })
+    if (result.kind !== 'ready') return
+    expect(result.questions).toEqual([
+      expect.objectContaining({ id: 'hand-over', options: [HAND_OVER_DRIVE, HAND_OVER_DRIVE_CALENDAR, SKIP_HAND_OVER], initial: HAND_OVER_DRIVE }),
+      expect.objectContaining({ id: 'new-owner', searchable: true, optional: true }),
+    ])
+    expect(result.consequences).toContain(HAND_OVER_CONSEQUENCE)
+  })
+
+  it('says in the modal that the hand-over is unavailable, and why, when the data transfer scope is not delegated; skipping is then the only answer', async () => {
+    sandbox.delegatedScopes.delete(DATATRANSFER_SCOPE)
+
+    const result = await provider.preflight(await account('bob@corp.example'), 'delete')
+
+    expect(result).toMatchObject({ kind: 'ready' })
+    if (result.kind !== 'ready') return
+    const unavailable = result.warnings.find((warning) => warning.startsWith('Their files cannot be handed over'))
+    expect(unavailable).toContain(DATATRANSFER_SCOPE)
+    expect(unavailable).toContain('unauthorized_client')
+    expect(result.questions).toEqual([expect.objectContaining({ id: 'hand-over', options: [SKIP_UNAVAILABLE_HAND_OVER] })])
+    expect(result.consequences).not.toContain(HAND_OVER_CONSEQUENCE)
+  })
+
+  it('starts a Drive transfer to the new owner and keeps the user until Google reports it completed, then deletes', async () => {
+    const bob = await account('bob@corp.example')
+
+    const started = await provider.execute(bob, 'delete', { 'hand-over': 'drive', 'new-owner': 'u-carol' })
+
+    expect(started).toMatchObject({ kind: 'pending', progress: { done: 0, total: 1 } })
+    expect(transferRequests()[0]).toMatchObject({
+      method: 'POST',
+      body: { oldOwnerUserId: 'u-bob', newOwnerUserId: 'u-carol', applicationDataTransfers: [{ applicationId: DRIVE_APPLICATION.id, applicationTransferParams: [{ key: 'PRIVACY_LEVEL', value: ['PRIVATE', 'SHARED'] }] }] },
+    })
+    expect(sandbox.users.has('u-bob')).toBe(true)
+    if (started.kind !== 'pending') return
+
+    const finished = await provider.poll!(started.task)
+
+    expect(finished).toMatchObject({ kind: 'done', detail: expect.stringMatching(/^their Drive and Docs data was handed over to Carol Contractor \(carol@corp.example\); they were signed out/) })
+    expect(sandbox.users.has('u-bob')).toBe(false)
+  })
+
+  it('moves calendars too when asked, and keeps polling while a part is still running', async () => {
+    const bob = await account('bob@corp.example')
+    const started = await provider.execute(bob, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-carol' })
+    expect(transferRequests()[0]?.body).toMatchObject({
+      applicationDataTransfers: [{ applicationId: DRIVE_APPLICATION.id }, { applicationId: CALENDAR_APPLICATION.id, applicationTransferParams: [{ key: 'RELEASE_RESOURCES', value: ['TRUE'] }] }],
+    })
+    if (started.kind !== 'pending') throw new Error(`expected pending, got ${started.kind}`)
+
+    const halfway = await provider.poll!(started.task)
+    expect(halfway).toMatchObject({ kind: 'pending', progress: { done: 1, total: 2 } })
+    expect(sandbox.users.has('u-bob')).toBe(true)
+    if (halfway.kind !== 'pending') return
+    expect(await provider.poll!(halfway.task)).toMatchObject({ kind: 'done' })
+    expect(sandbox.users.has('u-bob')).toBe(false)
+  })
+
+  it('keeps the user when a part of the transfer fails, and says which application failed and what to do', async () => {
+    sandbox.failingTransfers.add('Calendar')
+    const bob = await account('bob@corp.example')
+    let outcome = await provider.execute(bob, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-carol' })
+    while (outcome.kind === 'pending') outcome = await provider.poll!(outcome.task)
+
+    expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
+    const detail = outcome.kind === 'failed' && outcome.problem.kind === 'conflict' ? outcome.problem.detail : ''
+    expect(detail).toMatch(/transfer of their Calendar data to Carol Contractor .* failed/)
+    expect(detail).toMatch(/user was kept/)
+    expect(detail).toMatch(/Retry .* or hand the files over in the Admin console/)
+    expect(sandbox.users.has('u-bob')).toBe(true)
+    expect(sandbox.requests.some((r) => r.method === 'DELETE')).toBe(false)
+  })
+
+  it('changes nothing without a hand-over answer, without a new owner, or with a suspended new owner', async () => {
+    const bob = await account('bob@corp.example')
+    const refused: Record<string, string>[] = [{}, { 'hand-over': 'drive' }, { 'hand-over': 'drive', 'new-owner': 'u-dave' }, { 'hand-over': 'drive', 'new-owner': 'u-bob' }]
+    for (const choices of refused) {
+      expect(await provider.execute(bob, 'delete', choices)).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/user was not deleted/) } })
+    }
+    expect(transferRequests()).toEqual([])
+    expect(sandbox.users.has('u-bob')).toBe(true)
+  })
+
+  it('suggests active users whose address or name starts with what was typed, never the person being deleted', async () => {
+    const bob = await account('bob@corp.example')
+    expect(await provider.suggest!(bob, 'new-owner', 'car')).toEqual([{ value: 'u-carol', label: 'Carol Contractor (carol@corp.example)' }])
+    expect(await provider.suggest!(bob, 'new-owner', 'Alice A')).toEqual([{ value: 'u-alice', label: 'Alice Admin (alice@corp.example)' }])
+    const everyone = (await provider.suggest!(bob, 'new-owner', '')).map((o) => o.value)
+    expect(everyone).toEqual(expect.arrayContaining(['u-admin', 'u-alice', 'u-carol']))
+    expect(everyone).not.toContain('u-bob')
+    expect(everyone).not.toContain('u-dave')
   })
 })
 
@@ -662,10 +772,10 @@ describe("Google Workspace provider: Google's errors reach the caller as typed p
   it('403 userRateLimitExceeded and 403 quotaExceeded -> rate-limited, not permission', async () => {
     const bob = await account('bob@corp.example')
     sandbox.failNext({ method: 'DELETE' }, { status: 403, reason: 'userRateLimitExceeded' })
-    expect(await problemOf(provider.execute(bob, 'delete', {}))).toEqual({ kind: 'rate-limited' })
+    expect(await problemOf(provider.execute(bob, 'delete', SKIP))).toEqual({ kind: 'rate-limited' })
 
     sandbox.failNext({ method: 'DELETE' }, { status: 403, reason: 'quotaExceeded' })
-    expect(await problemOf(provider.execute(bob, 'delete', {}))).toEqual({ kind: 'rate-limited' })
+    expect(await problemOf(provider.execute(bob, 'delete', SKIP))).toEqual({ kind: 'rate-limited' })
   })
 
   it('429 rateLimitExceeded with Retry-After: 7 -> rate-limited, retry after 7000 ms', async () => {
@@ -730,8 +840,8 @@ describe('Google Workspace provider: checkConnection', () => {
 describe('Google Workspace sandbox: the 20-day restore window', () => {
   it('undeletes a deleted user by id within 20 days, and not after', async () => {
     const bob = await account('bob@corp.example')
-    await provider.execute(bob, 'delete', {})
-    await provider.execute(await account('alice@corp.example'), 'delete', {})
+    await provider.execute(bob, 'delete', SKIP)
+    await provider.execute(await account('alice@corp.example'), 'delete', SKIP)
 
     clock = START + 19 * 24 * 3600_000
     const early = await fetch(`${sandbox.url}${USERS_PATH}/u-bob/undelete`, { method: 'POST', headers: { authorization: `Bearer ${await fetchToken()}` } })

@@ -1,6 +1,7 @@
 /**
- * The Admin SDK Directory API as Google's generator writes it into @googleapis/admin's
- * `directory_v1.ts` from the API's discovery document: each resource method's URL,
+ * The Admin SDK Directory API and Data Transfer API as Google's generator writes them
+ * into @googleapis/admin's `directory_v1.ts` and `datatransfer_v1.ts` from the APIs'
+ * discovery documents: each resource method's URL,
  * HTTP method, path and query parameters, body and response schema, and the `Schema$…`
  * interfaces, read with the TypeScript parser.
  */
@@ -14,9 +15,19 @@ const { root: ROOT, label } = installedPackage('@googleapis/admin')
 
 export const GOOGLE_ADMIN = label
 
-/** Every method of every `Resource$…` class, named like `Resource$Users.get`. */
+/** Every Directory API method, named like `Resource$Users.get`. */
 export function directoryOperations(): Operation[] {
-  const declarations = readTsDeclarations(join(ROOT, 'directory_v1.ts'))
+  return adminOperations('directory_v1.ts')
+}
+
+/** Every Data Transfer API method, named like `Resource$Transfers.insert`. */
+export function dataTransferOperations(): Operation[] {
+  return adminOperations('datatransfer_v1.ts')
+}
+
+/** Every method of every `Resource$…` class of one of the package's API files. */
+function adminOperations(file: string): Operation[] {
+  const declarations = readTsDeclarations(join(ROOT, file))
   // `auth` is the client's credentials object, never sent as a parameter.
   const standard = new Set(declarations.membersOf('StandardParameters').map(memberName).filter((name) => name !== 'auth'))
   const operations: Operation[] = []
