@@ -53,7 +53,7 @@ export async function pauseQueueWhenRateLimited(queue: Queue, job: Job, work: ()
 }
 
 /** A wait at least this long is said in the action's thread and on its alert; shorter ones pass unremarked. */
-export const WAIT_NOTICE_MS = 60_000
+export const WAIT_NOTICE_MS = 3_000
 
 /**
  * A provider action refused for its service's rate limit (a 429, or its integration blocked by an earlier one)
