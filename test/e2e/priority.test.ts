@@ -34,13 +34,17 @@ async function raise(email: string): Promise<StoredMessage> {
 
 describe('a Cancel deletion queued behind a bulk of deletions on the same integration', () => {
   it(`reaches the service before the ${BULK} deletions queued ahead of it`, async () => {
-    const zoe = await raise('zoe@example.com')
+    // A first worker posts the alerts and schedules Zoe's deletion, then stops.
     const first = await env.startWorker()
+    const zoe = await raise('zoe@example.com')
+    const messages: StoredMessage[] = []
+    for (const account of bulk) messages.push(await raise(account.email))
     await confirm(zoe, 'delete')
-    await env.threadReply(zoe, /scheduled for deletion/i)
+    await env.threadReply(zoe, /scheduled/i)
     await first.stop()
 
-    for (const account of bulk) await confirm(await raise(account.email), 'delete')
+    // The bulk is queued first, the Cancel deletion last.
+    for (const message of messages) await confirm(message, 'delete')
     await confirm(zoe, 'cancel-delete')
 
     const before = env.atlassian!.requests.length
