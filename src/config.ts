@@ -65,6 +65,7 @@ const envSchema = z
     LOOKUP_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(1, 'expected at least 1 second').max(60, 'expected at most 60 seconds').default(8),
     APPROVAL_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive('expected more than 0 hours').max(30 * 24, 'expected at most 720 hours (30 days)').default(24),
     AUDIT_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(1, 'expected at least 1 day').max(36_500, 'expected at most 36500 days').default(400),
+    MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number of seconds').min(1, 'expected at least 1 second').max(86_400, 'expected at most 86400 seconds (a day)').default(900),
     INGEST_MAX_PER_MINUTE: z.coerce.number({ error: 'expected a number of alerts' }).int('expected a whole number of alerts').min(1, 'expected at least 1 alert a minute').max(10_000_000, 'expected at most 10000000').default(6000),
   })
 
@@ -232,6 +233,8 @@ export interface Config {
   auditRetentionMs: number
   /** POST /alerts accepts at most this many requests a minute, every replica together. */
   ingestMaxPerMinute: number
+  /** The longest a service's rate limit may hold its integration's work, whatever its Retry-After or reset header says. */
+  maxRateLimitWaitMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -273,6 +276,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     role: e.BOT_ROLE,
     auditRetentionMs: e.AUDIT_RETENTION_DAYS * 86_400_000,
     ingestMaxPerMinute: e.INGEST_MAX_PER_MINUTE,
+    maxRateLimitWaitMs: e.MAX_RATE_LIMIT_WAIT_SECONDS * 1_000,
   }
 }
 

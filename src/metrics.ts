@@ -25,9 +25,15 @@ export interface Metrics {
   queueDepth: Gauge<'queue'>
   /** POST /alerts requests refused before anything was stored, by reason (rate-limit). */
   ingestRefused: Counter<'reason'>
+  /** 429s received from each integration's service. */
+  rateLimited: Counter<'integration'>
+  /** Time this replica's requests spent waiting for their integration's pace or rate limit (in place; delayed jobs are in the queue depth). */
+  rateLimitWaitSeconds: Counter<'integration'>
+  /** Each integration's learned pace in requests a second, read at scrape time (0: none learned). */
+  integrationPace: Gauge<'integration'>
 }
 
-export function createMetrics(queueDepth: () => Promise<Record<string, number>>): Metrics {
+export function createMetrics(queueDepth: () => Promise<Record<string, number>>, paces: () => Promise<Record<string, number>> = async () => ({})): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'deprovision_bot_' })
   return {
@@ -39,6 +45,17 @@ export function createMetrics(queueDepth: () => Promise<Record<string, number>>)
     slackErrors: new Counter({ name: 'deprovision_bot_slack_api_errors_total', help: 'Slack Web API requests that failed', labelNames: ['method', 'error'], registers: [registry] }),
     slackRetries: new Counter({ name: 'deprovision_bot_slack_api_retries_total', help: 'Slack Web API requests tried again', labelNames: ['reason'], registers: [registry] }),
     ingestRefused: new Counter({ name: 'deprovision_bot_ingest_refused_total', help: 'Alerts refused by POST /alerts before anything was stored', labelNames: ['reason'], registers: [registry] }),
+    rateLimited: new Counter({ name: 'deprovision_bot_rate_limited_total', help: '429s received from a service', labelNames: ['integration'], registers: [registry] }),
+    rateLimitWaitSeconds: new Counter({ name: 'deprovision_bot_rate_limit_wait_seconds_total', help: 'Time requests waited for their integration’s pace or rate limit', labelNames: ['integration'], registers: [registry] }),
+    integrationPace: new Gauge({
+      name: 'deprovision_bot_integration_pace',
+      help: 'The integration’s learned pace, requests a second (0: none learned)',
+      labelNames: ['integration'],
+      registers: [registry],
+      async collect() {
+        for (const [integration, pace] of Object.entries(await paces().catch(() => ({})))) this.set({ integration }, pace)
+      },
+    }),
     jobSeconds: new Histogram({ name: 'deprovision_bot_job_seconds', help: 'Job run time', labelNames: ['queue'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry] }),
     queueDepth: new Gauge({
       name: 'deprovision_bot_queue_depth',

@@ -21,7 +21,7 @@ import { sweep } from './jobs/run-timer.js'
 import { countedSlackOptions, createMetrics } from './metrics.js'
 import { HealthStore } from './store/health.js'
 import { MuteStore } from './store/mutes.js'
-import { Pacer } from './store/pacer.js'
+import { FlowControl } from './store/flow-control.js'
 import { OffboardStore } from './store/offboard.js'
 import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './jobs/worker.js'
@@ -136,16 +136,25 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const offboard = new OffboardStore(redis)
   const now = options.now ?? (() => new Date())
   const timers = new TimerStore(redis, now)
-  const pacer = new Pacer(redis, (error) => logger.warn({ err: error }, 'could not pace a request to a service (Redis); sending it at once'))
+  const metrics = createMetrics(
+    () => queues.depth(),
+    () => flow.learnedPaces(config.integrations.map((integration) => integration.id)),
+  )
+  const flow = new FlowControl(redis, config.maxRateLimitWaitMs, {
+    unavailable: (integration, error) => logger.warn({ err: error, integration }, 'could not pace a request to a service (Redis); sending it at once'),
+    capped: (integration, askedMs, capMs) =>
+      logger.warn({ integration, askedSeconds: Math.round(askedMs / 1000), capSeconds: capMs / 1000 }, 'the service asked for a longer rate-limit wait than MAX_RATE_LIMIT_WAIT_SECONDS; waiting the cap instead'),
+    refused: (integration) => metrics.rateLimited.inc({ integration }),
+    waited: (integration, ms) => metrics.rateLimitWaitSeconds.inc({ integration }, ms / 1000),
+  })
   const providers = ProviderRegistry.fromConfig(config.integrations, {
     timeoutMs: options.providerTimeoutMs ?? 15_000,
     now,
-    paceFor: (integration, requestsPerSecond) => pacer.paceFor(integration, requestsPerSecond),
+    paceFor: (integration, limits) => flow.flowFor(integration, limits),
   })
   const approval = approvalPolicy(config.integrations, providers, config.approvalTtlMs)
   const approvals = new ApprovalStore(redis)
 
-  const metrics = createMetrics(() => queues.depth())
   const slackClientOptions = { slackApiUrl: config.slack.apiUrl, logger: boltLogger(logger, 'slack-web-api'), ...countedSlackOptions(metrics, slackRetry) }
   const actorEmails = new ActorEmails(
     new WebClient(config.slack.botToken, { ...slackClientOptions, ...countedSlackOptions(metrics, ACTOR_LOOKUP_RETRY), timeout: ACTOR_LOOKUP_TIMEOUT_MS }),
@@ -173,6 +182,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     alertChannelId: config.alertChannelId,
     logger,
     retry,
+    maxRateLimitWaitMs: config.maxRateLimitWaitMs,
     now,
   }
   const serve = options.serve ?? 'all'

@@ -97,6 +97,19 @@ export interface Alert extends AlertReport {
   state: AlertState
   /** Bumped by every state change; a claim succeeds only on the version it was decided on. */
   version: number
+  /** Set while an attempt waits for its service's rate limit: shown instead of a silent "in progress". */
+  waiting?: Waiting
+}
+
+/** An attempt held by its service's rate limit until `until` (its next try). */
+export interface Waiting {
+  attempt: number
+  until: string
+}
+
+/** The wait of the alert's in-progress attempt, if it is waiting. */
+export function waitingOf(alert: Pick<Alert, 'state' | 'waiting'>): Waiting | undefined {
+  return alert.state.kind === 'in-progress' && alert.waiting?.attempt === alert.state.request.attempt ? alert.waiting : undefined
 }
 
 /** Where the alert's replies go: its own message's thread, or its offboarding run's. */

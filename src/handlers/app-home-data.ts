@@ -5,7 +5,7 @@
  * service's accounts, read from the service a provider page at a time (never a whole
  * directory in memory), with the reconciliation's findings for each account.
  */
-import type { Alert } from '../alerts/alert.js'
+import { waitingOf, type Alert } from '../alerts/alert.js'
 import { findingFor, findingReason, type Finding, type ReconcileSettings } from '../reconcile/findings.js'
 import type { IdentityStore } from '../reconcile/identity-store.js'
 import type { RunStore } from '../reconcile/run-store.js'
@@ -49,7 +49,10 @@ export async function readOverview(deps: AppHomeDeps): Promise<HomeOverview> {
 function actionInProgress(alert: Alert): ActionInProgress[] {
   const base = { service: alert.integrationName, email: alert.email }
   const state = alert.state
-  if (state.kind === 'in-progress') return [{ ...base, action: state.request.action, actor: state.request.actor, since: state.request.at }]
+  if (state.kind === 'in-progress') {
+    const waiting = waitingOf(alert)
+    return [{ ...base, action: state.request.action, actor: state.request.actor, since: state.request.at, ...(waiting ? { waitingUntil: waiting.until } : {}) }]
+  }
   if (state.kind === 'awaiting-approval') {
     return [{ ...base, action: state.approval.action, actor: state.approval.requester, since: state.approval.at, awaitingApproval: true }]
   }

@@ -44,7 +44,7 @@ async function advance(ctx: JobContext, runId: string): Promise<true> {
     const state = stateOf(step)
     if (state?.kind === 'in-progress' && state.request.attempt === 1 && state.request.actor === run.actor) {
       const alert = alerts.get(step.integration)
-      if (alert) await ctx.queues.enqueueAction({ alertId: alert.id, action: step.action, attempt: 1, choices: step.choices })
+      if (alert) await ctx.queues.enqueueAction({ alertId: alert.id, action: step.action, attempt: 1, choices: step.choices }, step.identityProvider)
     }
   }
 
@@ -110,6 +110,7 @@ async function startStep(ctx: JobContext, run: Run, step: PlannedStep, alert: Al
   const capabilities = ctx.providers.summary(step.integration).capabilities
   const claim = await ctx.alerts.claim(alert, step.action, run.actor, capabilities, ctx.now(), step.account.id)
   if (claim.status !== 'claimed') return
-  await ctx.queues.enqueueAction({ alertId: alert.id, action: step.action, attempt: claim.request.attempt, choices: step.choices })
+  // The identity provider goes first: the person can sign in everywhere until it is done.
+  await ctx.queues.enqueueAction({ alertId: alert.id, action: step.action, attempt: claim.request.attempt, choices: step.choices }, step.identityProvider)
   await ctx.audit.append({ event: 'action-requested', alertId: alert.id, actor: run.actor, action: step.action, integration: step.integration, email: run.email, detail: `step of offboarding run ${run.id}` })
 }

@@ -44,5 +44,7 @@ export interface JobContext {
   alertChannelId: string
   logger: Logger
   retry: RetryPolicy
+  /** The longest a service's rate limit holds an action (MAX_RATE_LIMIT_WAIT_SECONDS). */
+  maxRateLimitWaitMs: number
   now: () => Date
 }

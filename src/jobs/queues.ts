@@ -87,9 +87,12 @@ export class JobQueues {
     await this.postAlert.add('post', { alertId }, { jobId: `post.${alertId}` })
   }
 
-  /** One job per (alert, action, attempt): a repeated add with the same id is a no-op in BullMQ. */
-  async enqueueAction(job: ActionJob): Promise<void> {
-    await this.actions.add(job.action, job, { jobId: actionJobId(job) })
+  /**
+   * One job per (alert, action, attempt): a repeated add with the same id is a no-op in BullMQ. Time-critical work
+   * (Cancel deletion, the identity-provider step of an offboarding: `timeCritical`) goes ahead of everything else.
+   */
+  async enqueueAction(job: ActionJob, timeCritical = false): Promise<void> {
+    await this.actions.add(job.action, job, { jobId: actionJobId(job), priority: actionPriority(job, timeCritical) })
   }
 
   /** One job per (run, cause): the same step settling twice moves the run on once. */
@@ -140,6 +143,17 @@ export class JobQueues {
   private all(): Queue[] {
     return [this.postAlert, this.actions, this.timers, this.reconcile, this.offboard] as Queue[]
   }
+}
+
+/**
+ * BullMQ takes jobs of a lower priority number first, and jobs with none before any, so every action job has one;
+ * within a priority, jobs keep their order.
+ */
+export const ACTION_PRIORITY = { timeCritical: 1, bulk: 10 } as const
+
+/** A pending Cancel deletion races the final date: it never waits behind a bulk of deletions. */
+export function actionPriority(job: Pick<ActionJob, 'action'>, timeCritical = false): number {
+  return timeCritical || job.action === 'cancel-delete' ? ACTION_PRIORITY.timeCritical : ACTION_PRIORITY.bulk
 }
 
 export function actionJobId(job: Pick<ActionJob, 'alertId' | 'action' | 'attempt'>): string {

@@ -7,7 +7,7 @@
 import { threadOf, type Alert, type AlertState, type Request } from '../alerts/alert.js'
 import type { Outcome, Progress } from '../providers/types.js'
 import { alertSurface } from '../alerts/surface.js'
-import { outcomeReply, progressReply } from '../views/thread.js'
+import { outcomeReply, progressReply, waitingReply } from '../views/thread.js'
 import type { JobContext } from './context.js'
 import type { Timer } from './timers.js'
 
@@ -115,6 +115,16 @@ export async function reportProgress(ctx: JobContext, alert: Alert, request: Req
   }
   const posted = await ctx.slack.chat.postMessage({ channel, thread_ts: ts, ...message })
   if (posted.ts) await ctx.alerts.setProgressMessage(alert.id, request.attempt, posted.ts)
+}
+
+/** An attempt waits for its service's rate limit: its alert says "waiting" until when, and its thread says so once. */
+export async function reportWaiting(ctx: JobContext, alert: Alert, attempt: number, until: Date): Promise<void> {
+  if (alert.state.kind !== 'in-progress' || alert.state.request.attempt !== attempt) return
+  const first = await ctx.alerts.markWaiting(alert.id, attempt, until)
+  const thread = threadOf(alert)
+  if (!thread) return
+  if (first) await ctx.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...waitingReply(alert, alert.state.request, until.toISOString()) })
+  await updateAlert(ctx, { ...alert, waiting: { attempt, until: until.toISOString() } })
 }
 
 /** The outcome a settled state records, so a re-run can report without asking the provider again. */

@@ -1,16 +1,19 @@
 /**
  * Starts the BullMQ workers of one replica: alert posting (one at a time), provider
  * actions, and timers. Failed attempts back off exponentially, or as long as the
- * refusal's Retry-After asked; a provider action or an alert post refused with a
- * Retry-After pauses its whole queue that long instead (pauseQueueWhenRateLimited).
+ * refusal's Retry-After asked; an alert post refused with a Retry-After pauses the
+ * posting queue that long (pauseQueueWhenRateLimited), and a provider action waiting
+ * for its service's rate limit is delayed alone (delayWhenRateLimited), so one
+ * service's limit never holds another's work.
  */
 import { ErrorCode, type WebAPIRateLimitedError } from '@slack/web-api'
-import { RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq'
+import { DelayedError, RateLimitError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq'
 import type { JobContext } from './context.js'
 import { advanceOffboard } from './advance-offboard.js'
 import { postAlert } from './post-alert.js'
 import { ACTION_QUEUE, OFFBOARD_QUEUE, POST_ALERT_QUEUE, QUEUE_PREFIX, TIMER_QUEUE, type ActionJob, type OffboardJob, type PostAlertJob, type RetryPolicy, type TimerJob } from './queues.js'
 import { failedForGood, RetryLaterError, runAction, settleUnfinished } from './run-action.js'
+import { reportWaiting } from './report.js'
 import { runTimer } from './run-timer.js'
 
 /** How long a refusal asks to wait: a service's 429 with Retry-After, or Slack's 429 (from a client that rejects rate-limited calls). */
@@ -32,8 +35,8 @@ const PAUSABLE = { limiter: { max: 100_000, duration: 1_000 } }
 const MAX_RATE_LIMITED_STARTS = 100
 
 /**
- * A 429 that says how long to wait pauses the whole queue (every replica) that long and puts the job back
- * at the head of the queue without using an attempt. A burst then waits once, together, instead of each job
+ * Slack's 429 on posting alerts pauses the posting queue (every replica) that long and puts the job back at
+ * the head of the queue without using an attempt. A burst then waits once, together, instead of each job
  * sleeping its own Retry-After, coming back with the others and being refused again until its attempts run out;
  * and a burst of alerts keeps its order.
  */
@@ -46,6 +49,35 @@ export async function pauseQueueWhenRateLimited(queue: Queue, job: Job, work: ()
     // Retry-After: 0 asks for no pause (and Redis refuses a zero expiry): the job goes back and is taken again.
     if (retryAfterMs > 0) await queue.rateLimit(retryAfterMs)
     throw new RateLimitError()
+  }
+}
+
+/** A wait at least this long is said in the action's thread and on its alert; shorter ones pass unremarked. */
+export const WAIT_NOTICE_MS = 3_000
+
+/**
+ * A provider action refused for its service's rate limit (a 429, or its integration blocked by an earlier one)
+ * waits alone in the delayed set, at most `maxRateLimitWaitMs`, without using an attempt; the queue, and every
+ * other integration's work, goes on. A long wait is said once in the thread and on the alert.
+ */
+export async function delayWhenRateLimited(ctx: JobContext, job: Job<ActionJob>, token: string | undefined, work: () => Promise<void>): Promise<void> {
+  try {
+    await work()
+  } catch (error) {
+    const asked = retryAfterMsOf(error)
+    if (asked === undefined || job.attemptsStarted > MAX_RATE_LIMITED_STARTS) throw error
+    const { alertId, action, attempt } = job.data
+    const waitMs = Math.min(asked, ctx.maxRateLimitWaitMs)
+    const until = new Date(ctx.now().getTime() + waitMs)
+    const log = ctx.logger.child({ alertId, action, attempt, jobId: job.id })
+    log.info({ waitMs, askedMs: asked }, 'waiting for the service rate limit')
+    const alert = await ctx.alerts.get(alertId)
+    if (alert) ctx.metrics.rateLimitWaitSeconds.inc({ integration: alert.integration }, waitMs / 1000)
+    if (alert && waitMs >= WAIT_NOTICE_MS) {
+      await reportWaiting(ctx, alert, attempt, until).catch((problem: unknown) => log.warn({ err: problem }, 'could not say the action is waiting'))
+    }
+    await job.moveToDelayed(Date.now() + waitMs, token)
+    throw new DelayedError()
   }
 }
 
@@ -69,9 +101,9 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
     ACTION_QUEUE,
     (job, token) =>
       timed(ACTION_QUEUE, () =>
-        ctx.leases.holding(job.data, token ?? String(job.id), () => pauseQueueWhenRateLimited(ctx.queues.actions, job, () => runAction(ctx, job, token))),
+        ctx.leases.holding(job.data, token ?? String(job.id), () => delayWhenRateLimited(ctx, job, token, () => runAction(ctx, job, token))),
       ),
-    { ...common, ...PAUSABLE, concurrency },
+    { ...common, concurrency },
   )
   const workers = [
     // One poster at a time per process keeps a burst in order and paced by Slack's per-channel limit.

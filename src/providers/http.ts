@@ -18,10 +18,26 @@ export interface HttpClientOptions {
   headers?: Record<string, string>
   /** Deadline for one whole call (connect, headers and body). */
   timeoutMs?: number
-  /** Waited for before each request (the integration's pace); the deadline starts after it. */
-  pace?: () => Promise<void>
+  /** The integration's flow control: waited for before each request (the deadline starts after it), told every answer. */
+  pace?: RequestFlow
   /** Reads the service's error body (parsed JSON, or the raw text) into a one-line detail. */
   describeError?: (status: number, body: unknown) => string | undefined
+}
+
+/** How one integration's requests are let through: its pace and its rate-limit blocks (store/flow-control.ts). */
+export interface RequestFlow {
+  /** Waits for the request's turn; throws a rate-limited ProviderError when the wait is too long to hold the caller. */
+  beforeSend(): Promise<void>
+  /** Hears each answer's status and headers (429s, rate-limit headers); never throws. */
+  afterAnswer(status: number, headers: Record<string, string>): Promise<void>
+}
+
+/** The bounds of one integration's pace. */
+export interface FlowLimits {
+  /** The operator's upper bound (`requestsPerSecond`). */
+  requestsPerSecond?: number
+  /** The adapter's default from the service's published limits, used until something is learned. */
+  defaultRequestsPerSecond?: number
 }
 
 export interface HttpRequest {
@@ -96,8 +112,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   /** One request and its whole answer, paced and within the deadline. */
   async function exchange(url: string, req: HttpRequest, redact: (text: string) => string): Promise<{ status: number; headers: Record<string, string>; text: string }> {
-    await options.pace?.()
+    await options.pace?.beforeSend()
     const signal = AbortSignal.timeout(timeoutMs)
+    let answer: { status: number; headers: Record<string, string>; text: string }
     try {
       const res = await request(url, {
         dispatcher: agent,
@@ -106,10 +123,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         body: requestBody(req),
         signal,
       })
-      return { status: res.statusCode, headers: flattenHeaders(res.headers), text: await res.body.text() }
+      answer = { status: res.statusCode, headers: flattenHeaders(res.headers), text: await res.body.text() }
     } catch (error) {
       throw networkError(error, signal.aborted, timeoutMs, req, redact)
     }
+    await options.pace?.afterAnswer(answer.status, answer.headers)
+    return answer
   }
 
   return { send, close: () => agent.close() }

@@ -98,9 +98,23 @@ function limitActions(provider: Provider, allowed: readonly Action[] | undefined
   return { ...provider, capabilities: new Set([...provider.capabilities].filter((action) => allowed.includes(action))) }
 }
 
-/** An integration configured with `requestsPerSecond` gets its own pace; the others send at once. */
+/**
+ * Each service's published limit, the pace its integration starts at until the service says otherwise
+ * (sources in README, "Rate limits"). Services without one start unpaced and learn from their answers.
+ */
+export const DEFAULT_REQUESTS_PER_SECOND: Partial<Record<IntegrationConfig['type'], number>> = {
+  // Qlik Cloud Tier 1: 1,000 requests a minute per user per tenant (qlik.dev/apis/rest/rate-limiting).
+  qlik: 1000 / 60,
+  // Okta's Users API org-wide default: 600 requests a minute (developer.okta.com/docs/reference/rl-global-mgmt).
+  okta: 600 / 60,
+}
+
+/** Every integration gets its own flow control, bounded by `requestsPerSecond` when set. */
 function withPace(integration: IntegrationConfig, { paceFor, ...options }: ProviderOptions): ProviderOptions {
-  return paceFor && integration.requestsPerSecond ? { ...options, pace: paceFor(integration.id, integration.requestsPerSecond) } : options
+  if (!paceFor) return options
+  const cap = integration.requestsPerSecond
+  const fallback = DEFAULT_REQUESTS_PER_SECOND[integration.type]
+  return { ...options, pace: paceFor(integration.id, { ...(cap ? { requestsPerSecond: cap } : {}), ...(fallback ? { defaultRequestsPerSecond: fallback } : {}) }) }
 }
 
 function createProvider(integration: IntegrationConfig, options: ProviderOptions): Provider {

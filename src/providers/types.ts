@@ -3,6 +3,7 @@
  * they find accounts, say what an action would do, and do it, reporting typed
  * outcomes and throwing `ProviderError` (see problems.ts) when the service fails.
  */
+import type { FlowLimits, RequestFlow } from './http.js'
 import type { Problem } from './problems.js'
 
 /** Every action an alert can offer, in the order its buttons are shown. */
@@ -166,8 +167,8 @@ export interface ProviderOptions {
   timeoutMs?: number
   /** The clock, so scheduled dates can be tested. */
   now?: () => Date
-  /** Waited for before each request to the service (the integration's configured pace, shared by every replica). */
-  pace?: () => Promise<void>
-  /** Makes the pace of an integration configured with `requestsPerSecond` (ProviderRegistry.fromConfig). */
-  paceFor?: (integration: string, requestsPerSecond: number) => () => Promise<void>
+  /** The integration's flow control (pace and rate-limit blocks, shared by every replica). */
+  pace?: RequestFlow
+  /** Makes each integration's flow control (ProviderRegistry.fromConfig), bounded by `requestsPerSecond` and started at the adapter's default. */
+  paceFor?: (integration: string, limits: FlowLimits) => RequestFlow
 }

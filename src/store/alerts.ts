@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { acceptsRequest, type Alert, type AlertReport, type AlertState, type Dedup, type MessageRef, type PendingApproval, type Request, type RunRef } from '../alerts/alert.js'
-import type { Resolution } from '../alerts/alert.js'
+import type { Resolution, Waiting } from '../alerts/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
 
@@ -214,7 +214,7 @@ export class AlertStore {
 
   async get(id: string): Promise<Alert | null> {
     if (!isAlertId(id)) return null
-    const [data, state, version, resolved, message] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved', 'message')
+    const [data, state, version, resolved, message, waiting] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved', 'message', 'waiting')
     if (!data || !state) return null
     return {
       ...withDedup(JSON.parse(data) as StoredData & LegacyDedup),
@@ -223,6 +223,7 @@ export class AlertStore {
       state: JSON.parse(state) as AlertState,
       version: Number(version ?? 0),
       ...(resolved ? { resolved: JSON.parse(resolved) as Resolution } : {}),
+      ...(waiting ? { waiting: JSON.parse(waiting) as Waiting } : {}),
     }
   }
 
@@ -360,6 +361,13 @@ export class AlertStore {
 
   async setProgressMessage(id: string, attempt: number, ts: string): Promise<void> {
     await this.redis.hset(alertKey(id), `progress:${attempt}`, ts)
+  }
+
+  /** Records that `attempt` waits for its service's rate limit until `until`; answers whether it is the attempt's first wait. */
+  async markWaiting(id: string, attempt: number, until: Date): Promise<boolean> {
+    const waiting: Waiting = { attempt, until: until.toISOString() }
+    const results = await this.redis.multi().hset(alertKey(id), 'waiting', JSON.stringify(waiting)).hsetnx(alertKey(id), `waitNoted:${attempt}`, '1').exec()
+    return results?.[1]?.[1] === 1
   }
 }
 

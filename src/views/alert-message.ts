@@ -4,7 +4,7 @@
  * Delete/Suspend buttons (while the alert accepts a request) or a line saying
  * where the action stands.
  */
-import { availableActions, type Alert, type AlertState, type MessageRef, type Severity } from '../alerts/alert.js'
+import { availableActions, waitingOf, type Alert, type AlertState, type MessageRef, type Severity } from '../alerts/alert.js'
 import { MUTE_ACTION_ID, UNMUTE_ACTION_ID, requestActionId } from '../constants.js'
 import type { Action } from '../providers/types.js'
 import { actions, blockId, button, context, fieldsSection, header, option, plain, section, type ActionsBlock, type Button, type KnownBlock, type SlackMessage, type StaticSelect } from './blocks.js'
@@ -168,6 +168,8 @@ function statusLine(alert: Alert, integration: AlertIntegration): string | undef
     case 'in-progress': {
       const w = words(state.request.action)
       const approved = state.request.approvedBy ? `, approved by ${mention(state.request.approvedBy)}` : ''
+      const waiting = waitingOf(alert)
+      if (waiting) return `⏳ *${w.progressive}: waiting* for ${inline(alert.integrationName, ALERT_TEXT.service)}'s rate limit, next try at ${slackDate(waiting.until)}. Requested by ${mention(state.request.actor)}${approved}, ${slackDate(state.request.at)}.`
       return `⏳ *${w.progressive}…* requested by ${mention(state.request.actor)}${approved}, ${slackDate(state.request.at)}.`
     }
     case 'awaiting-approval':
@@ -205,7 +207,7 @@ function fallbackText(alert: Alert, integration: AlertIntegration): string {
     case 'open':
       break
     case 'in-progress':
-      status = `${words(state.request.action).progressive}… (in progress)`
+      status = `${words(state.request.action).progressive}… (${waitingOf(alert) ? "waiting for the service's rate limit" : 'in progress'})`
       break
     case 'awaiting-approval':
       status = `${words(state.approval.action).verb} awaits approval.`

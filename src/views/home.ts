@@ -34,6 +34,8 @@ export interface ActionInProgress {
   since: string
   /** Held until a second actor approves it. */
   awaitingApproval?: boolean
+  /** Waiting for the service's rate limit until then (its next try). */
+  waitingUntil?: string
 }
 
 export interface ScheduledDeletion {
@@ -119,7 +121,11 @@ function muteRow(mute: MuteListItem, index: number): KnownBlock {
 
 function progressRow(item: ActionInProgress, index: number): KnownBlock {
   const what = `*${words(item.action).noun}* of *${inline(item.email, MAIL)}* in ${inline(item.service, SERVICE)}`
-  const state = item.awaitingApproval ? `awaiting a second person's approval since ${slackDate(item.since)}` : `running since ${slackDate(item.since)}`
+  const state = item.awaitingApproval
+    ? `awaiting a second person's approval since ${slackDate(item.since)}`
+    : item.waitingUntil
+      ? `waiting for the service's rate limit, next try at ${slackDate(item.waitingUntil)}`
+      : `running since ${slackDate(item.since)}`
   return section(blockId('home', 'progress', index), `${what}: ${state}, requested by ${mention(item.actor)}.`)
 }
 

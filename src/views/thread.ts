@@ -35,6 +35,20 @@ export function inProgressReply(alert: ThreadAlert, request: Request): SlackMess
   }
 }
 
+/** Said once when an action waits for its service's rate limit, so the thread is not silent meanwhile. */
+export function waitingReply(alert: ThreadAlert, request: Request, until: string): SlackMessage {
+  const w = words(request.action)
+  const { email, service } = names(alert)
+  const line = `⏳ ${w.progressive} ${email} is waiting for ${service}'s rate limit, next try at ${slackDate(until)}.`
+  return {
+    text: line,
+    blocks: [
+      section(id(alert, request, 'waiting'), `⏳ *${w.progressive} ${email} is waiting for ${service}'s rate limit*, next try at ${slackDate(until)}.`),
+      context(id(alert, request, 'waiting:note'), ['The service asked the bot to slow down. Nothing is lost: the action runs then, and the result follows in this thread.']),
+    ],
+  }
+}
+
 export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outcome, integration: ThreadIntegration): SlackMessage {
   const w = words(request.action)
   const { email, service } = names(alert)

@@ -100,9 +100,14 @@ describe('HTTP client: pacing', () => {
     const paced = createHttpClient({
       baseUrl: origin,
       timeoutMs: 200,
-      pace: async () => {
-        order.push('pace')
-        await new Promise((resolve) => setTimeout(resolve, 300))
+      pace: {
+        beforeSend: async () => {
+          order.push('pace')
+          await new Promise((resolve) => setTimeout(resolve, 300))
+        },
+        afterAnswer: async (status) => {
+          order.push(`answer ${status}`)
+        },
       },
     })
     try {
@@ -111,7 +116,7 @@ describe('HTTP client: pacing', () => {
     } finally {
       await paced.close()
     }
-    expect(order).toEqual(['pace', 'request', 'pace', 'request'])
+    expect(order).toEqual(['pace', 'request', 'answer 204', 'pace', 'request', 'answer 204'])
   })
 })
 

@@ -1,0 +1,96 @@
+/**
+ * Per-integration flow control in Redis: each request reserves its turn, spaced by the
+ * integration's pace whichever replica asks; a service's "wait" blocks only its own
+ * integration, never longer than the cap; the pace is learned from what the service says.
+ */
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ProviderError } from '../../src/providers/problems.js'
+import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { FlowControl, HOLD_IN_PLACE_MS } from '../../src/store/flow-control.js'
+
+let server: RedisServerHandle
+const connections: Redis[] = []
+const connect = () => {
+  const connection = new Redis(server.url)
+  connections.push(connection)
+  return connection
+}
+beforeAll(async () => {
+  server = await startRedisServer()
+})
+afterAll(async () => {
+  for (const connection of connections) connection.disconnect()
+  await server.stop()
+})
+
+describe('FlowControl', () => {
+  it('spaces the requests of one integration 1/rate apart, even when two replicas ask at once', async () => {
+    const [first, second] = [new FlowControl(connect()), new FlowControl(connect())]
+    const turns = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? first : second).reserve('hr', { requestsPerSecond: 20 })))
+    const sorted = turns.map((turn) => turn.waitMs).sort((a, b) => a - b)
+    // 20 a second: one every 50 ms. Requests reserved within the same few ms wait 0, 50, 100 … 450 ms.
+    sorted.forEach((wait, i) => expect(wait).toBeGreaterThanOrEqual(i * 50 - 40))
+    sorted.forEach((wait, i) => expect(wait).toBeLessThanOrEqual(i * 50))
+  })
+
+  it('keeps each integration to its own pace', async () => {
+    const flow = new FlowControl(connect())
+    await flow.reserve('crm', { requestsPerSecond: 1 })
+    expect((await flow.reserve('billing', { requestsPerSecond: 1 })).waitMs).toBe(0)
+    expect((await flow.reserve('crm', { requestsPerSecond: 1 })).waitMs).toBeGreaterThan(900)
+  })
+
+  it('starts an integration at its adapter default and lets no request wait when it has none', async () => {
+    const flow = new FlowControl(connect())
+    for (let i = 0; i < 5; i++) expect((await flow.reserve('fresh')).waitMs).toBe(0)
+    await flow.reserve('qlik-like', { defaultRequestsPerSecond: 2 })
+    expect((await flow.reserve('qlik-like', { defaultRequestsPerSecond: 2 })).waitMs).toBeGreaterThan(400)
+  })
+
+  it('blocks only the integration the service asked to wait, never longer than the cap, and says when it capped', async () => {
+    const capped: number[] = []
+    const flow = new FlowControl(connect(), 5_000, { unavailable: () => undefined, capped: (_, asked) => capped.push(asked), refused: () => undefined, waited: () => undefined })
+    await flow.learn('okta-a', { waitMs: 3_600_000, refused: true })
+    const blocked = await flow.reserve('okta-a')
+    expect(blocked.kind).toBe('blocked')
+    expect(blocked.waitMs).toBeLessThanOrEqual(5_000)
+    expect(blocked.waitMs).toBeGreaterThan(4_000)
+    expect(capped).toEqual([3_600_000])
+    expect(await flow.reserve('okta-b')).toEqual({ kind: 'go', waitMs: 0 })
+  })
+
+  it('hands a long block back to the caller as a rate-limited problem instead of holding it', async () => {
+    const flow = new FlowControl(connect())
+    const requests = flow.flowFor('wiki')
+    await requests.afterAnswer(429, { 'retry-after': '30' })
+    const refusal = await requests.beforeSend().then(() => undefined, (error: unknown) => error)
+    expect(refusal).toBeInstanceOf(ProviderError)
+    expect((refusal as ProviderError).problem).toMatchObject({ kind: 'rate-limited' })
+    expect(((refusal as ProviderError).problem as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(HOLD_IN_PLACE_MS)
+  })
+
+  it('learns a pace under what got through before a 429, and takes the rate a service declares', async () => {
+    const flow = new FlowControl(connect())
+    const requests = flow.flowFor('scim')
+    for (let i = 0; i < 40; i++) await requests.afterAnswer(200, {})
+    await requests.afterAnswer(429, { 'retry-after': '1' })
+    const [learned] = Object.values(await flow.learnedPaces(['scim']))
+    // 40 answered within the second the service allowed: a little under 40 a second.
+    expect(learned).toBeGreaterThan(30)
+    expect(learned).toBeLessThan(40)
+
+    await flow.flowFor('okta').afterAnswer(200, { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '599' })
+    expect((await flow.learnedPaces(['okta'])).okta).toBeCloseTo(9.5)
+  })
+
+  it('lets the request go at once, and says why, when Redis cannot be asked', async () => {
+    const broken = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false })
+    connections.push(broken)
+    const problems: unknown[] = []
+    const requests = new FlowControl(broken, undefined, { unavailable: (_, error) => problems.push(error), capped: () => undefined, refused: () => undefined, waited: () => undefined }).flowFor('hr', { requestsPerSecond: 1 })
+    await requests.beforeSend()
+    await requests.beforeSend()
+    expect(problems).toHaveLength(2)
+  })
+})
