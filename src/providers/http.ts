@@ -22,6 +22,11 @@ export interface HttpClientOptions {
   pace?: () => Promise<void>
   /** Reads the service's error body (parsed JSON, or the raw text) into a one-line detail. */
   describeError?: (status: number, body: unknown) => string | undefined
+  /**
+   * Whether a refusal that is not a 429 is the service's rate limit (GitHub refuses with 403 and
+   * `x-ratelimit-remaining: 0` or `retry-after`): it is then reported as one, with its wait.
+   */
+  isRateLimited?: (status: number, headers: Record<string, string>, detail: string | undefined) => boolean
 }
 
 export interface HttpRequest {
@@ -90,7 +95,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         continue
       }
       const detail = errorDetail(status, text, options.describeError, redact)
-      throw new ProviderError(problemForStatus(status, headers, detail))
+      const rateLimited = options.isRateLimited?.(status, headers, detail) ?? false
+      throw new ProviderError(problemForStatus(rateLimited ? 429 : status, headers, detail))
     }
   }
 
