@@ -14,8 +14,8 @@
 import { z } from 'zod'
 import type { GitHubIntegration } from '../config.js'
 import { comparableEmail } from './addresses.js'
-import { createHttpClient } from './http.js'
-import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
+import { createHttpClient, parseRateLimitReset, parseRetryAfter } from './http.js'
+import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
 import type { Account, AccountHint, AccountPage, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
@@ -152,11 +152,11 @@ export function createGitHubProvider(config: GitHubIntegration, options: Provide
     timeoutMs: options.timeoutMs,
     pace: options.pace,
     describeError: describeGitHubError,
-    isRateLimited: isGitHubRateLimit,
+    rateLimit: gitHubRateLimit,
   }
   const ctx: Context = {
-    http: withGitHubProblems(createHttpClient({ baseUrl: apiUrl, ...common })),
-    graphql: withGitHubProblems(createHttpClient({ baseUrl: graphqlUrl(apiUrl), ...common })),
+    http: createHttpClient({ baseUrl: apiUrl, ...common }),
+    graphql: createHttpClient({ baseUrl: graphqlUrl(apiUrl), ...common }),
     org: config.org,
     service: config.displayName,
   }
@@ -190,12 +190,16 @@ function webUrl(apiUrl: string): string {
 }
 
 /**
- * A primary limit is a 403 or 429 with `x-ratelimit-remaining: 0`; a secondary limit a 403 or
- * 429 with `retry-after`, or one whose message says so.
+ * GitHub's rule for a refusal over its limits (403 or 429): wait for `retry-after` when given;
+ * else, with `x-ratelimit-remaining: 0` (the primary limit), until `x-ratelimit-reset`; else
+ * (a secondary limit) at least a minute. Any other 403 is a missing permission.
  */
-export function isGitHubRateLimit(status: number, headers: Record<string, string>, detail: string | undefined): boolean {
-  if (status !== 403 && status !== 429) return false
-  return headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined || /secondary rate limit/i.test(detail ?? '')
+export function gitHubRateLimit(status: number, headers: Record<string, string>, detail: string | undefined): { retryAfterMs: number } | undefined {
+  if (status !== 403 && status !== 429) return undefined
+  const retryAfterMs = parseRetryAfter(headers['retry-after'])
+  if (retryAfterMs !== undefined) return { retryAfterMs }
+  if (headers['x-ratelimit-remaining'] === '0') return { retryAfterMs: parseRateLimitReset(headers['x-ratelimit-reset'], headers.date) ?? SECONDARY_LIMIT_FALLBACK_MS }
+  return status === 429 || /secondary rate limit/i.test(detail ?? '') ? { retryAfterMs: SECONDARY_LIMIT_FALLBACK_MS } : undefined
 }
 
 /** GitHub error bodies: `{message, errors: [{message, code}], documentation_url}`. */
@@ -204,23 +208,6 @@ export function describeGitHubError(_status: number, body: unknown): string | un
   if (!parsed.success || !parsed.data.message) return undefined
   const causes = (parsed.data.errors ?? []).flatMap((error) => (error.message ?? error.code ? [error.message ?? error.code ?? ''] : []))
   return causes.length > 0 ? `${parsed.data.message}: ${causes.join('; ')}` : parsed.data.message
-}
-
-/** A secondary limit without a wait still waits the minute GitHub asks for. */
-function withGitHubProblems(http: HttpClient): HttpClient {
-  return {
-    close: () => http.close(),
-    async send<T>(request: HttpRequest): Promise<HttpResponse<T>> {
-      try {
-        return await http.send<T>(request)
-      } catch (error) {
-        if (error instanceof ProviderError && error.problem.kind === 'rate-limited' && error.problem.retryAfterMs === undefined) {
-          throw new ProviderError({ kind: 'rate-limited', retryAfterMs: SECONDARY_LIMIT_FALLBACK_MS }, { cause: error })
-        }
-        throw error
-      }
-    },
-  }
 }
 
 // --- GraphQL --------------------------------------------------------------------

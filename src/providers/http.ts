@@ -23,10 +23,11 @@ export interface HttpClientOptions {
   /** Reads the service's error body (parsed JSON, or the raw text) into a one-line detail. */
   describeError?: (status: number, body: unknown) => string | undefined
   /**
-   * Whether a refusal that is not a 429 is the service's rate limit (GitHub refuses with 403 and
-   * `x-ratelimit-remaining: 0` or `retry-after`): it is then reported as one, with its wait.
+   * The service's own reading of its rate limits, for services that refuse with another status
+   * than 429 or say how long to wait in their own way (GitHub: a 403 with `x-ratelimit-remaining: 0`
+   * or `retry-after`). Undefined: not a rate limit; otherwise the wait, if the answer gave one.
    */
-  isRateLimited?: (status: number, headers: Record<string, string>, detail: string | undefined) => boolean
+  rateLimit?: (status: number, headers: Record<string, string>, detail: string | undefined) => { retryAfterMs?: number } | undefined
 }
 
 export interface HttpRequest {
@@ -95,8 +96,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         continue
       }
       const detail = errorDetail(status, text, options.describeError, redact)
-      const rateLimited = options.isRateLimited?.(status, headers, detail) ?? false
-      throw new ProviderError(problemForStatus(rateLimited ? 429 : status, headers, detail))
+      const limited = options.rateLimit?.(status, headers, detail)
+      throw new ProviderError(limited ? { kind: 'rate-limited', ...limited } : problemForStatus(status, headers, detail))
     }
   }
 
