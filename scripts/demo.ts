@@ -2,7 +2,7 @@
  * `npm run demo`: the whole bot on this machine, no Slack workspace needed. A
  * detector reports an account, a security engineer deletes it from Slack, then a
  * second alert shows an actionable error (expired SCIM credentials) and its Retry,
- * then `/deprovision` offboards a person from Okta (the identity provider, first) and SCIM.
+ * then `/deprovision` offboards a person from Okta (the identity provider, first), SCIM and GitHub.
  * Prints what Slack would show at each step and checks every outcome, so it is
  * also a smoke test: exit 0 when all went as described, 1 with the reason if not.
  * Everything it starts is stopped again, on failure and Ctrl-C too; it gives up after
@@ -12,6 +12,7 @@ import { CONFIRM_CALLBACK_ID, OFFBOARD_DECISION_ACTION_ID, offboardDecisionBlock
 import type { Action } from '../src/providers/types.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../src/sandbox/local-environment.js'
 import { isRedisReachable } from '../src/sandbox/redis-server.js'
+import { DEMO_MEMBERS as GITHUB_DEMO_MEMBERS } from '../src/sandbox/github-sandbox.js'
 import type { RecordedRequest } from '../src/sandbox/scim-sandbox.js'
 import { DEMO_USERS as SCIM_DEMO_USERS } from '../src/sandbox/scim-sandbox.js'
 import { SANDBOX } from '../src/sandbox/slack-signing.js'
@@ -191,6 +192,9 @@ interface Tally {
 const runId = Date.now().toString(36)
 
 const ERIN_IN_SCIM = { id: 'u-erin', userName: 'erin@example.com', displayName: 'Erin Exit', givenName: 'Erin', familyName: 'Exit' }
+/** Erin in the GitHub organisation: GitHub shows no email, her SAML identity does. */
+const ERIN_ON_GITHUB = { login: 'erin-codes', name: 'Erin Exited', samlNameId: 'erin@example.com', teams: ['backend'] }
+
 const OKTA_USERS = [
   { id: '00u-ada', login: 'ada@example.com', firstName: 'Ada', lastName: 'Admin', roles: ['SUPER_ADMIN'] },
   { id: '00u-erin', login: 'erin@example.com', firstName: 'Erin', lastName: 'Exit' },
@@ -224,6 +228,8 @@ async function startEnvironment(): Promise<{ env: LocalEnvironment; redisNote: s
     users: [...SCIM_DEMO_USERS, ERIN_IN_SCIM],
     // Okta is the identity provider people sign in through: /deprovision suspends there first.
     okta: { users: OKTA_USERS },
+    // Erin is also in the GitHub organisation, found by her SAML SSO identity (GitHub shows no member's email).
+    github: { members: [...GITHUB_DEMO_MEMBERS, ERIN_ON_GITHUB] },
   })
   return { env: await environment, redisNote }
 }
@@ -243,6 +249,7 @@ async function runDemo(): Promise<void> {
   say(`  Slack stand-in  ${env.slack.apiUrl}   (the bot's SLACK_API_URL)`)
   say(`  SCIM sandbox    ${env.scim.url}   (integration "${LOCAL.integrationId}", shown as ${LOCAL.integrationName})`)
   say(`  Okta sandbox    ${env.okta!.url}   (integration "${LOCAL.oktaId}", the identity provider)`)
+  say(`  GitHub sandbox  ${env.github!.url}   (integration "${LOCAL.githubId}", the ${env.github!.org} organisation)`)
   say()
   say(`  Alert channel: #${SANDBOX.channelName} (${LOCAL.channel}).`)
   say(`  You play the security engineer: Slack user ${LOCAL.actor} (${SANDBOX.userName}), the one user in ACTORS.`)
@@ -431,7 +438,7 @@ async function runDemo(): Promise<void> {
 
 /** `/deprovision erin@example.com`: the modal filled in per service, then Okta (the identity provider) first, then SCIM. */
 async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
-  say(`  Erin left; she has accounts in Okta ${dim('(the identity provider, a sandbox at ' + env.okta!.url + ')')} and in ${LOCAL.integrationName}.`)
+  say(`  Erin left; she has accounts in Okta ${dim('(the identity provider, a sandbox at ' + env.okta!.url + ')')}, in ${LOCAL.integrationName} and in the GitHub organisation.`)
   say('  The engineer types the command; the modal opens at once, then fills in as each service answers:')
   const before = env.slack.calls.length
   const typed = await env.command('erin@example.com')
@@ -444,10 +451,12 @@ async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
   say(indent(renderView(asView(modal))))
   say()
   check(plainText(modal.submit) === 'Offboard', 'the modal offers Offboard once every service answered', `submit "${plainText(modal.submit) ?? 'none'}"`)
-  say('  They keep Suspend for Okta and choose Delete for the SCIM service, then press Offboard.')
+  check(/SAML SSO identity/.test(JSON.stringify(modal.blocks)), 'the GitHub row says Erin was matched by her SAML SSO identity', 'it does not say how she was matched')
+  say('  They keep Suspend for Okta and choose Delete for the SCIM service and GitHub, then press Offboard.')
   await env.submitValues(modal, {
     [offboardDecisionBlockId(LOCAL.oktaId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'suspend' },
     [offboardDecisionBlockId(LOCAL.integrationId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
+    [offboardDecisionBlockId(LOCAL.githubId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
   })
   const posted = await waitForCall(env, 'chat.postMessage', before, (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding erin@example.com'), 'the checklist')
   const checklistTs = (posted.response as { ts: string }).ts
@@ -461,6 +470,7 @@ async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
   check(/complete/.test(checklist.replies.at(-1)?.text ?? ''), 'the summary says the offboarding is complete', `it says "${checklist.replies.at(-1)?.text ?? ''}"`)
   check(env.okta!.users.get('00u-erin')?.status === 'SUSPENDED', 'erin is suspended in Okta', `her Okta status is ${env.okta!.users.get('00u-erin')?.status}`)
   check(env.scim.findUser('erin@example.com') === undefined, 'erin no longer exists in the SCIM sandbox', 'she is still there')
+  check(!env.github!.members.has(ERIN_ON_GITHUB.login), 'erin is no longer a member of the GitHub organisation', 'she is still a member')
   const suspendedAt = env.okta!.requests.findIndex((request) => request.path.endsWith('/lifecycle/suspend'))
   check(suspendedAt >= 0, 'Okta received the suspend (identity provider first)', 'no suspend reached Okta')
 }

@@ -180,7 +180,17 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     baseUrl: httpUrl.default('https://admin.googleapis.com'),
     tokenUrl: httpUrl.default('https://oauth2.googleapis.com/token'),
   })
-  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso, okta, googleWorkspace])
+  const github = z.object({
+    ...common,
+    type: z.literal('github'),
+    /** The organisation's login, as in https://github.com/<org>. */
+    org: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,38})$/i, 'expected an organisation login such as acme (letters, digits, dashes)'),
+    /** A GitHub App installation token or a token with admin:org. */
+    token: secretReference(env),
+    /** https://github.example.com/api/v3 for GitHub Enterprise Server; tests point it at a local server. */
+    apiUrl: httpUrl.default('https://api.github.com'),
+  })
+  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso, okta, googleWorkspace, github])
 }
 
 /** Treasure Data's API regions and their hosts. */
@@ -201,6 +211,7 @@ export type QlikIntegration = Extract<IntegrationConfig, { type: 'qlik' }>
 export type AlibabaCloudSsoIntegration = Extract<IntegrationConfig, { type: 'alibaba-cloudsso' }>
 export type OktaIntegration = Extract<IntegrationConfig, { type: 'okta' }>
 export type GoogleWorkspaceIntegration = Extract<IntegrationConfig, { type: 'google-workspace' }>
+export type GitHubIntegration = Extract<IntegrationConfig, { type: 'github' }>
 
 export interface Config {
   slack: {

@@ -22,6 +22,12 @@ export interface HttpClientOptions {
   pace?: RequestFlow
   /** Reads the service's error body (parsed JSON, or the raw text) into a one-line detail. */
   describeError?: (status: number, body: unknown) => string | undefined
+  /**
+   * The service's own reading of its rate limits, for services that refuse with another status
+   * than 429 or say how long to wait in their own way (GitHub: a 403 with `x-ratelimit-remaining: 0`
+   * or `retry-after`). Undefined: not a rate limit; otherwise the wait, if the answer gave one.
+   */
+  rateLimit?: (status: number, headers: Record<string, string>, detail: string | undefined) => { retryAfterMs?: number } | undefined
 }
 
 /** How one integration's requests are let through: its pace and its rate-limit blocks (store/flow-control.ts). */
@@ -106,7 +112,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         continue
       }
       const detail = errorDetail(status, text, options.describeError, redact)
-      throw new ProviderError(problemForStatus(status, headers, detail))
+      const limited = options.rateLimit?.(status, headers, detail)
+      throw new ProviderError(limited ? { kind: 'rate-limited', ...limited } : problemForStatus(status, headers, detail))
     }
   }
 

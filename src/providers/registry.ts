@@ -5,6 +5,7 @@
 import type { IntegrationConfig } from '../config.js'
 import { createCloudSsoProvider } from './alibaba-cloudsso.js'
 import { createAtlassianProvider } from './atlassian.js'
+import { createGitHubProvider } from './github.js'
 import { createGoogleWorkspaceProvider } from './google-workspace.js'
 import { createOktaProvider } from './okta.js'
 import { createQlikProvider } from './qlik.js'
@@ -22,6 +23,7 @@ export const CREDENTIALS_NEEDED: Readonly<Record<IntegrationConfig['type'], stri
   'treasure-data': 'a master API key of the account owner or an administrator',
   okta: 'an API token of an admin allowed to manage users (okta.users.manage)',
   'google-workspace': 'a service account with domain-wide delegation for the admin.directory.user scope, acting as a super admin',
+  github: "a GitHub App installation token (organisation Members: read and write) or an owner's token with the admin:org scope",
 }
 
 export interface IntegrationSummary {
@@ -133,5 +135,7 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
       return createGoogleWorkspaceProvider(integration, options)
     case 'treasure-data':
       return createTreasureDataProvider(integration, options)
+    case 'github':
+      return createGitHubProvider(integration, options)
   }
 }

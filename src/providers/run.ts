@@ -5,10 +5,12 @@
  */
 import { guardAccount, isAdmin, takesAccessAway, type GuardContext } from './guards.js'
 import { ProviderError, toProblem } from './problems.js'
-import type { AccessTarget, Account, Action, Choices, Outcome, Preflight, Provider } from './types.js'
+import type { AccessTarget, Account, AccountHint, Action, Choices, Outcome, Preflight, Provider } from './types.js'
 
 export interface Subject {
   email: string
+  /** The alert's account id, a hint for services that cannot always find a person by email. */
+  accountId?: string
   access?: AccessTarget
 }
 
@@ -22,7 +24,7 @@ export async function preflightFor(provider: Provider, subject: Subject, action:
     return provider.preflightAccess(subject.access)
   }
   if (action === 'deprovision-access') return unsupported(action)
-  const account = await provider.findAccount(subject.email)
+  const account = await provider.findAccount(subject.email, hintOf(subject))
   if (!account) return { kind: 'gone' }
   return preflightAccount(provider, account, action, guard)
 }
@@ -77,7 +79,7 @@ export async function executeFor(
       await beforeWrite()
       return await provider.deprovisionAccess(subject.access)
     }
-    const account = await provider.findAccount(subject.email)
+    const account = await provider.findAccount(subject.email, hintOf(subject))
     if (!account) return goneOutcome(action, provider.displayName, options.resumedSince)
     const { confirmedAccountId } = options
     if (confirmedAccountId !== undefined && account.id !== confirmedAccountId) {
@@ -123,6 +125,10 @@ function goneOutcome(action: Action, service: string, resumedSince?: Date): Outc
   if (action === 'delete' && resumedSince) return { kind: 'done', detail: `${service} shows the account gone; its answer to the bot's first request was lost` }
   if (action === 'delete') return { kind: 'already-done', detail: `no account with this email exists in ${service} any more` }
   return { kind: 'failed', problem: { kind: 'not-found', detail: `the account no longer exists in ${service}` } }
+}
+
+function hintOf(subject: Subject): AccountHint {
+  return subject.accountId ? { accountId: subject.accountId } : {}
 }
 
 function unsupported(action: Action): Preflight {

@@ -26,6 +26,14 @@ export interface Account {
   isAdmin?: boolean
   /** The last sign-in or activity the service reports (ISO 8601); absent when it reports none. */
   lastActiveAt?: string
+  /** How the service's account was matched to the email, where it is not the account's own address (GitHub's SAML identity); shown in the modal. */
+  matchedBy?: string
+}
+
+/** What the alert says of the account besides its email, for services that cannot always find a person by email (GitHub). */
+export interface AccountHint {
+  /** The alert's `accountId`: the service's own id or login for the account. */
+  accountId?: string
 }
 
 /**
@@ -134,7 +142,7 @@ export interface Provider {
   readonly adminConsoleUrl?: string
 
   checkConnection(): Promise<Health>
-  findAccount(email: string): Promise<Account | null>
+  findAccount(email: string, hint?: AccountHint): Promise<Account | null>
   preflight(account: Account, action: Action): Promise<Preflight>
   execute(account: Account, action: Action, choices: Choices, context?: ExecuteContext): Promise<Outcome>
   /** Asks again about a `pending` outcome's task; needed by adapters that return `pending`. */

@@ -29,6 +29,7 @@ import {
   type GoogleSeedUser,
   type GoogleWorkspaceSandbox,
 } from './google-workspace-sandbox.js'
+import { DEMO_INVITATIONS as GITHUB_DEMO_INVITATIONS, DEMO_MEMBERS as GITHUB_DEMO_MEMBERS, DEMO_ORG as GITHUB_DEMO_ORG, DEMO_OUTSIDE_COLLABORATORS as GITHUB_DEMO_OUTSIDE, startGitHubSandbox, type GitHubSandbox, type GitHubSandboxOptions } from './github-sandbox.js'
 import { DEMO_USERS as OKTA_DEMO_USERS, startOktaSandbox, type OktaSandbox, type OktaSeedUser } from './okta-sandbox.js'
 import { startRedisServer } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
@@ -66,6 +67,8 @@ export const LOCAL = {
   oktaId: 'acme-okta',
   oktaToken: 'local-sandbox-okta-token',
   googleId: 'acme-google',
+  githubId: 'acme-github',
+  githubToken: 'local-sandbox-github-token',
   actor: SANDBOX.userId,
   /** Two more authorized actors, for two-person approval. */
   approver: 'U0APPROVER1',
@@ -103,6 +106,8 @@ export interface LocalEnvironmentOptions {
   okta?: { users?: OktaSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
   /** Also run a Google Workspace sandbox as integration LOCAL.googleId (an identity provider only with `identityProvider: true`). */
   googleWorkspace?: { users?: GoogleSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
+  /** Also run a GitHub organisation sandbox as integration LOCAL.githubId (the demo organisation unless given). */
+  github?: Partial<Omit<GitHubSandboxOptions, 'token'>>
   /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
   now?: () => Date
   /** How often the bot re-creates its repeating schedules (tests that remove them shorten it). */
@@ -129,6 +134,7 @@ export interface LocalEnvironment {
   cloudSso?: CloudSsoSandbox
   okta?: OktaSandbox
   googleWorkspace?: GoogleWorkspaceSandbox
+  github?: GitHubSandbox
   redisUrl: string
   /** POST /alerts as a detector would. */
   postAlert(body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>
@@ -295,6 +301,24 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       })
     }
 
+    let github: GitHubSandbox | undefined
+    if (options.github) {
+      github = track(
+        await startGitHubSandbox({
+          org: GITHUB_DEMO_ORG,
+          members: GITHUB_DEMO_MEMBERS,
+          outsideCollaborators: GITHUB_DEMO_OUTSIDE,
+          invitations: GITHUB_DEMO_INVITATIONS,
+          ...options.github,
+          token: LOCAL.githubToken,
+        }),
+      )
+      integrations.push({
+        entry: { id: LOCAL.githubId, type: 'github', displayName: 'GitHub', org: github.org, token: '${GITHUB_TOKEN}', apiUrl: github.url },
+        secrets: { GITHUB_TOKEN: LOCAL.githubToken },
+      })
+    }
+
     const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
     started.push(() => rmSync(directory, { recursive: true, force: true }))
     const providersFile = join(directory, 'providers.yml')
@@ -336,14 +360,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       started.push(() => worker.stop())
       return worker
     }
-    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}), ...(okta ? { okta } : {}), ...(googleWorkspace ? { googleWorkspace } : {}) })
+    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}), ...(okta ? { okta } : {}), ...(googleWorkspace ? { googleWorkspace } : {}), ...(github ? { github } : {}) })
   } catch (error) {
     await stopAll()
     throw error
   }
 }
 
-type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'okta' | 'googleWorkspace' | 'stop'>
+type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'okta' | 'googleWorkspace' | 'github' | 'stop'>
 
 function environment(parts: Parts): LocalEnvironment {
   const { bot, slack } = parts

@@ -246,6 +246,7 @@ function accountFields(id: string, account: Account): KnownBlock {
   fields.push(`*Status*\n${STATUS[account.status]}`)
   if (account.roles) fields.push(`*Roles*\n${account.roles.length > 0 ? clip(account.roles.map((r) => r.trim()).join(', '), MODAL_TEXT.roles) : 'none'}`)
   fields.push(`*Account ID*\n${inline(account.id, MODAL_TEXT.accountId) || '—'}`)
+  if (account.matchedBy) fields.push(`*Matched by*\n${clip(account.matchedBy, MODAL_TEXT.item)}`)
   return fieldsSection(id, fields)
 }
 

@@ -134,6 +134,7 @@ function accountLine(account: Account): string {
   if (account.roles && account.roles.length > 0) parts.push(inline(account.roles.join(', '), 200))
   else if (account.isAdmin) parts.push('admin')
   if (account.displayName) parts.push(inline(account.displayName, 120))
+  if (account.matchedBy) parts.push(`matched by ${inline(account.matchedBy, 200)}`)
   return parts.join(' · ')
 }
 

@@ -13,7 +13,7 @@ export interface InstalledPackage {
 
 /** Found from the package's entry point, since some packages do not export their package.json. */
 export function installedPackage(name: string): InstalledPackage {
-  let dir = dirname(require.resolve(name))
+  let dir = dirname(entryOf(name))
   while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== name) {
     const parent = dirname(dir)
     if (parent === dir) throw new Error(`cannot find the root of ${name}`)
@@ -21,4 +21,13 @@ export function installedPackage(name: string): InstalledPackage {
   }
   const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }
   return { root: dir, label: `${name}@${version}` }
+}
+
+/** The package's entry point; a types-only package (@octokit/openapi-types) has none but its package.json. */
+function entryOf(name: string): string {
+  try {
+    return require.resolve(name)
+  } catch {
+    return require.resolve(`${name}/package.json`)
+  }
 }

@@ -13,6 +13,8 @@ export interface TsDeclarations {
   shapeOf(name: string): Shape
   /** The members of the interface or object type alias `name` (empty when it is not one). */
   membersOf(name: string): ts.TypeElement[]
+  /** The shape of a type written in the file (a member's type). */
+  shapeOfType(node: ts.TypeNode): Shape
 }
 
 export function readTsDeclarations(file: string): TsDeclarations {
@@ -75,6 +77,12 @@ export function readTsDeclarations(file: string): TsDeclarations {
       if (parts.length === 1 && parts[0]) return parts[0]
       return { kind: 'object', name, fields: () => new Map(parts.flatMap((part) => [...objectFields(part)])) }
     }
+    if (ts.isIndexedAccessTypeNode(node) && ts.isLiteralTypeNode(node.indexType) && ts.isStringLiteral(node.indexType.literal)) {
+      // `components["schemas"]["simple-user"]`, as openapi-typescript writes references (Octokit's types).
+      const key = node.indexType.literal.text
+      const outer = node.objectType
+      return { kind: 'ref', resolve: () => objectFields(shapeOfNode(outer, name)).get(key) ?? { kind: 'any' } }
+    }
     if (ts.isTypeReferenceNode(node)) {
       const ref = node.typeName.getText(sourceFile)
       if (ref === 'Array' && node.typeArguments?.[0]) return { kind: 'array', item: shapeOfNode(node.typeArguments[0], name) }
@@ -93,7 +101,7 @@ export function readTsDeclarations(file: string): TsDeclarations {
     }
   }
 
-  return { sourceFile, shapeOf, membersOf }
+  return { sourceFile, shapeOf, membersOf, shapeOfType: (node) => shapeOfNode(node, node.getText(sourceFile)) }
 }
 
 /** The fields of an object shape, following references; none for any other shape. */

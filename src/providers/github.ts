@@ -1,0 +1,563 @@
+/**
+ * A GitHub organisation (REST under {apiUrl}, GraphQL for what REST does not tell: SAML
+ * identities, verified-domain emails, a member's teams). A token sent as `Bearer`.
+ *
+ * GitHub shows no member's email, so a person is found by the email of their SAML SSO
+ * identity (organisations using SAML), else by their email on a domain the organisation
+ * verified, else by the login the alert gives as its `accountId`; a pending invitation to
+ * the email is found too. Delete removes the member (DELETE /orgs/{org}/members/{login})
+ * or the outside collaborator (DELETE /orgs/{org}/outside_collaborators/{login}) and cancels
+ * pending invitations to the email; a person who was only invited has their invitation
+ * cancelled. Ordinary organisations cannot suspend a member, so Delete is the only action.
+ * The last owner (the shared guard, from listAdmins) and the token's own user are never removed.
+ */
+import { z } from 'zod'
+import type { GitHubIntegration } from '../config.js'
+import { comparableEmail } from './addresses.js'
+import { createHttpClient, parseRateLimitReset, parseRetryAfter } from './http.js'
+import type { HttpClient } from './http.js'
+import { ProviderError, toProblem } from './problems.js'
+import type { Problem } from './problems.js'
+import type { Account, AccountHint, AccountPage, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+
+const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete'])
+const REVERSIBLE: ReadonlySet<Action> = new Set<Action>()
+
+/** GitHub's REST lists answer at most 100 per page; GraphQL connections take at most 100 too. */
+export const PAGE_SIZE = 100
+/** A runaway list stops here instead of paging forever (100,000 entries). */
+const MAX_PAGES = 1_000
+/**
+ * GitHub asks clients to wait at least a minute after a secondary rate limit that came
+ * without retry-after or x-ratelimit-reset.
+ */
+export const SECONDARY_LIMIT_FALLBACK_MS = 60_000
+
+export const MATCHED_BY_LOGIN = "the login given as the alert's account ID (GitHub shows no email for this person)"
+
+// --- GitHub's answers, as far as the adapter relies on them ------------------
+
+export const membershipSchema = z.object({
+  state: z.string().min(1),
+  role: z.string().min(1),
+  user: z.object({ login: z.string().min(1) }).nullish(),
+})
+
+export const simpleUserSchema = z.object({ login: z.string().min(1), name: z.string().nullish() })
+
+export const invitationSchema = z.object({
+  id: z.number(),
+  login: z.string().nullish(),
+  email: z.string().nullish(),
+  role: z.string().nullish(),
+  created_at: z.string().nullish(),
+  inviter: z.object({ login: z.string() }).nullish(),
+})
+type Invitation = z.infer<typeof invitationSchema>
+
+const graphqlAnswerSchema = z.object({
+  data: z.unknown().optional(),
+  errors: z.array(z.object({ type: z.string().optional(), message: z.string().optional() })).optional(),
+})
+
+const samlIdentitiesSchema = z.object({
+  organization: z
+    .object({
+      samlIdentityProvider: z
+        .object({
+          externalIdentities: z.object({
+            nodes: z.array(
+              z.object({
+                samlIdentity: z.object({ nameId: z.string().nullish(), emails: z.array(z.object({ value: z.string().nullish() })).nullish() }).nullish(),
+                user: z.object({ login: z.string().min(1), name: z.string().nullish() }).nullish(),
+              }),
+            ),
+          }),
+        })
+        .nullish(),
+    })
+    .nullish(),
+})
+
+const membersPageSchema = z.object({
+  organization: z
+    .object({
+      membersWithRole: z.object({
+        pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() }),
+        edges: z.array(
+          z.object({
+            role: z.string().nullish(),
+            node: z.object({ login: z.string().min(1), name: z.string().nullish(), organizationVerifiedDomainEmails: z.array(z.string()) }),
+          }),
+        ),
+      }),
+    })
+    .nullish(),
+})
+type MemberEdge = NonNullable<z.infer<typeof membersPageSchema>['organization']>['membersWithRole']['edges'][number]
+
+const teamsSchema = z.object({
+  organization: z.object({ teams: z.object({ totalCount: z.number(), nodes: z.array(z.object({ name: z.string() })) }) }).nullish(),
+})
+
+const errorSchema = z.object({ message: z.string().optional(), errors: z.array(z.object({ message: z.string().optional(), code: z.string().optional() })).optional() })
+
+// The GraphQL documents, named so the stand-in (and GitHub's logs) can tell them apart.
+const SAML_IDENTITY_QUERY = `query SamlIdentityByEmail($org: String!, $email: String!) {
+  organization(login: $org) {
+    samlIdentityProvider {
+      externalIdentities(first: 10, userName: $email) {
+        nodes { samlIdentity { nameId emails { value } } user { login name } }
+      }
+    }
+  }
+}`
+
+const MEMBERS_QUERY = `query MembersWithVerifiedEmails($org: String!, $first: Int!, $after: String) {
+  organization(login: $org) {
+    membersWithRole(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { role node { login name organizationVerifiedDomainEmails(login: $org) } }
+    }
+  }
+}`
+
+const TEAMS_QUERY = `query TeamsOfMember($org: String!, $login: String!) {
+  organization(login: $org) {
+    teams(first: 100, userLogins: [$login]) { totalCount nodes { name } }
+  }
+}`
+
+// --- the provider -------------------------------------------------------------
+
+interface Context {
+  http: HttpClient
+  graphql: HttpClient
+  org: string
+  service: string
+}
+
+/** What an account id names: a member or outside collaborator by login, or a pending invitation. */
+const INVITATION_ID = /^invitation:(\d+)$/
+
+export function createGitHubProvider(config: GitHubIntegration, options: ProviderOptions = {}): Provider {
+  const apiUrl = config.apiUrl.replace(/\/+$/, '')
+  const common = {
+    headers: {
+      authorization: `Bearer ${config.token}`,
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+      'user-agent': 'deprovision-bot',
+    },
+    timeoutMs: options.timeoutMs,
+    pace: options.pace,
+    describeError: describeGitHubError,
+    rateLimit: gitHubRateLimit,
+  }
+  const ctx: Context = {
+    http: createHttpClient({ baseUrl: apiUrl, ...common }),
+    graphql: createHttpClient({ baseUrl: graphqlUrl(apiUrl), ...common }),
+    org: config.org,
+    service: config.displayName,
+  }
+  return {
+    id: config.id,
+    displayName: config.displayName,
+    type: 'github',
+    capabilities: CAPABILITIES,
+    reversible: REVERSIBLE,
+    adminConsoleUrl: config.adminConsoleUrl ?? `${webUrl(apiUrl)}/orgs/${encodeURIComponent(config.org)}/people`,
+    checkConnection: () => checkConnection(ctx),
+    findAccount: (email, hint) => findAccount(ctx, email, hint),
+    preflight: (account, action) => preflight(ctx, account, action),
+    execute: (account, action, choices) => execute(ctx, account, action, choices),
+    listAccounts: (cursor) => listAccounts(ctx, cursor),
+    listAdmins: () => listAdmins(ctx),
+  }
+}
+
+/** GraphQL lives at {apiUrl}/graphql on api.github.com, and at https://{host}/api/graphql on GitHub Enterprise Server (apiUrl …/api/v3). */
+export function graphqlUrl(apiUrl: string): string {
+  const base = apiUrl.replace(/\/+$/, '')
+  return /\/api\/v3$/.test(base) ? base.replace(/\/api\/v3$/, '/api/graphql') : `${base}/graphql`
+}
+
+/** The web host people use: github.com for api.github.com, the server itself for Enterprise Server. */
+function webUrl(apiUrl: string): string {
+  const url = new URL(apiUrl)
+  if (url.hostname === 'api.github.com') return 'https://github.com'
+  return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/api\/v3$/, '')}`
+}
+
+/**
+ * GitHub's rule for a refusal over its limits (403 or 429): wait for `retry-after` when given;
+ * else, with `x-ratelimit-remaining: 0` (the primary limit), until `x-ratelimit-reset`; else
+ * (a secondary limit) at least a minute. Any other 403 is a missing permission.
+ */
+export function gitHubRateLimit(status: number, headers: Record<string, string>, detail: string | undefined): { retryAfterMs: number } | undefined {
+  if (status !== 403 && status !== 429) return undefined
+  const retryAfterMs = parseRetryAfter(headers['retry-after'])
+  if (retryAfterMs !== undefined) return { retryAfterMs }
+  if (headers['x-ratelimit-remaining'] === '0') return { retryAfterMs: parseRateLimitReset(headers['x-ratelimit-reset'], headers.date) ?? SECONDARY_LIMIT_FALLBACK_MS }
+  return status === 429 || /secondary rate limit/i.test(detail ?? '') ? { retryAfterMs: SECONDARY_LIMIT_FALLBACK_MS } : undefined
+}
+
+/** GitHub error bodies: `{message, errors: [{message, code}], documentation_url}`. */
+export function describeGitHubError(_status: number, body: unknown): string | undefined {
+  const parsed = errorSchema.safeParse(body)
+  if (!parsed.success || !parsed.data.message) return undefined
+  const causes = (parsed.data.errors ?? []).flatMap((error) => (error.message ?? error.code ? [error.message ?? error.code ?? ''] : []))
+  return causes.length > 0 ? `${parsed.data.message}: ${causes.join('; ')}` : parsed.data.message
+}
+
+// --- GraphQL --------------------------------------------------------------------
+
+/**
+ * GitHub answers GraphQL errors with 200 and `errors`: RATE_LIMITED waits for x-ratelimit-reset,
+ * FORBIDDEN is a missing permission, anything else a rejected request.
+ */
+async function graphql<T>(ctx: Context, query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+  const response = await ctx.graphql.send({ method: 'POST', path: '', json: { query, variables } })
+  const answer = graphqlAnswerSchema.safeParse(response.body)
+  if (!answer.success) throw unreadable(response.status, 'GraphQL', 'a GraphQL answer')
+  const errors = answer.data.errors ?? []
+  if (errors.length > 0) throw new ProviderError(graphqlProblem(errors, response.headers))
+  const data = schema.safeParse(answer.data.data)
+  if (!data.success) throw unreadable(response.status, 'GraphQL', 'the data the bot asked for')
+  return data.data
+}
+
+function graphqlProblem(errors: { type?: string | undefined; message?: string | undefined }[], headers: Record<string, string>): Problem {
+  const detail = errors.map((error) => error.message ?? error.type ?? 'error').join('; ')
+  const types = new Set(errors.map((error) => error.type))
+  if (types.has('RATE_LIMITED')) {
+    const reset = Number(headers['x-ratelimit-reset'])
+    const retryAfterMs = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : SECONDARY_LIMIT_FALLBACK_MS
+    return { kind: 'rate-limited', retryAfterMs }
+  }
+  if (types.has('FORBIDDEN')) return { kind: 'permission', detail }
+  if (types.has('NOT_FOUND')) return { kind: 'rejected', detail: `GitHub does not show the organisation to this token: ${detail}` }
+  return { kind: 'rejected', detail: `GitHub refused the GraphQL query: ${detail}` }
+}
+
+// --- connection -------------------------------------------------------------------
+
+/** Listing pending invitations needs owner rights: the call every removal depends on. */
+async function checkConnection(ctx: Context): Promise<Health> {
+  try {
+    await ctx.http.send({ method: 'GET', path: orgPath(ctx) })
+    await ctx.http.send({ method: 'GET', path: `${orgPath(ctx)}/invitations`, query: { per_page: 1 } })
+    const me = await tokenUser(ctx)
+    return { ok: true, detail: `connected to the ${ctx.org} organisation${me ? ` as ${me}` : ' as a GitHub App'}; members can be removed` }
+  } catch (error) {
+    return { ok: false, problem: toProblem(error) }
+  }
+}
+
+/** The login the token acts as; undefined for a GitHub App installation token, which acts as no user. */
+async function tokenUser(ctx: Context): Promise<string | undefined> {
+  try {
+    const response = await ctx.http.send({ method: 'GET', path: '/user' })
+    const user = simpleUserSchema.safeParse(response.body)
+    if (!user.success) throw unreadable(response.status, 'GET /user', 'a user')
+    return user.data.login
+  } catch (error) {
+    // "Resource not accessible by integration": an installation token has no user of its own.
+    if (error instanceof ProviderError && error.problem.kind === 'permission' && /integration/i.test(error.problem.detail ?? '')) return undefined
+    throw error
+  }
+}
+
+// --- finding a person ---------------------------------------------------------------
+
+type Membership = { kind: 'member'; role: string } | { kind: 'outside-collaborator' } | { kind: 'none' }
+
+async function findAccount(ctx: Context, email: string, hint: AccountHint = {}): Promise<Account | null> {
+  const bySaml = await findBySamlIdentity(ctx, email)
+  if (bySaml) return accountFor(ctx, bySaml.login, bySaml.name, email, `their SAML SSO identity (${bySaml.nameId})`)
+  const byDomain = await findByVerifiedEmail(ctx, email)
+  if (byDomain) return accountFor(ctx, byDomain.node.login, byDomain.node.name, email, `their email on a domain ${ctx.org} verified`)
+  const login = hint.accountId && !INVITATION_ID.test(hint.accountId) ? hint.accountId : undefined
+  if (login) {
+    const account = await accountFor(ctx, login, undefined, email, MATCHED_BY_LOGIN)
+    if (account) return account
+  }
+  const invitation = (await pendingInvitations(ctx)).find((candidate) => invitedAs(candidate, email, login))
+  return invitation ? invitationAccount(invitation, email) : null
+}
+
+/** The organisation's SAML identity whose NameID (or one of its emails) is the address; none when the organisation does not use SAML. */
+async function findBySamlIdentity(ctx: Context, email: string): Promise<{ login: string; name?: string | null | undefined; nameId: string } | undefined> {
+  const data = await graphql(ctx, SAML_IDENTITY_QUERY, { org: ctx.org, email }, samlIdentitiesSchema)
+  const wanted = comparableEmail(email)
+  for (const node of data.organization?.samlIdentityProvider?.externalIdentities.nodes ?? []) {
+    const identity = node.samlIdentity
+    const addresses = [identity?.nameId, ...(identity?.emails ?? []).map((entry) => entry.value)].filter((value): value is string => Boolean(value))
+    // An identity not yet linked to a GitHub account (user null) cannot be removed from the organisation.
+    if (node.user && addresses.some((address) => comparableEmail(address) === wanted)) return { login: node.user.login, name: node.user.name, nameId: identity?.nameId ?? email }
+  }
+  return undefined
+}
+
+async function findByVerifiedEmail(ctx: Context, email: string): Promise<MemberEdge | undefined> {
+  const wanted = comparableEmail(email)
+  let after: string | undefined
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const { edges, next } = await membersPage(ctx, after)
+    const found = edges.find((edge) => edge.node.organizationVerifiedDomainEmails.some((address) => comparableEmail(address) === wanted))
+    if (found || next === undefined) return found
+    after = next
+  }
+  throw tooMany('members')
+}
+
+async function membersPage(ctx: Context, after: string | undefined): Promise<{ edges: MemberEdge[]; next?: string }> {
+  const data = await graphql(ctx, MEMBERS_QUERY, { org: ctx.org, first: PAGE_SIZE, after: after ?? null }, membersPageSchema)
+  if (!data.organization) throw new ProviderError({ kind: 'rejected', detail: `GitHub does not show the ${ctx.org} organisation to this token` })
+  const { edges, pageInfo } = data.organization.membersWithRole
+  const next = pageInfo.hasNextPage && pageInfo.endCursor ? pageInfo.endCursor : undefined
+  if (next !== undefined && next === after) throw new ProviderError({ kind: 'rejected', detail: "GitHub's list of members repeats the same page" })
+  return { edges, ...(next !== undefined ? { next } : {}) }
+}
+
+/** The login as a member or outside collaborator of the organisation; null when it is neither. */
+async function accountFor(ctx: Context, login: string, name: string | null | undefined, email: string, matchedBy: string): Promise<Account | null> {
+  const membership = await membershipOf(ctx, login)
+  if (membership.kind === 'none') return null
+  const admin = membership.kind === 'member' && membership.role === 'admin'
+  return {
+    id: login,
+    email,
+    displayName: name ? `${name} (@${login})` : `@${login}`,
+    status: 'active',
+    roles: [roleLabel(membership)],
+    isAdmin: admin,
+    matchedBy,
+  }
+}
+
+function roleLabel(membership: Membership): string {
+  if (membership.kind !== 'member') return 'outside collaborator'
+  return membership.role === 'admin' ? 'owner' : membership.role === 'billing_manager' ? 'billing manager' : 'member'
+}
+
+/** An active membership, or outside collaboration on any repository; a membership still pending is an invitation. */
+async function membershipOf(ctx: Context, login: string): Promise<Membership> {
+  try {
+    const response = await ctx.http.send({ method: 'GET', path: `${orgPath(ctx)}/memberships/${encodeURIComponent(login)}` })
+    const membership = membershipSchema.safeParse(response.body)
+    if (!membership.success) throw unreadable(response.status, 'GET /orgs/{org}/memberships/{username}', 'a membership')
+    if (membership.data.state === 'active') return { kind: 'member', role: membership.data.role }
+  } catch (error) {
+    if (!isNotFound(error)) throw error
+  }
+  return (await outsideCollaborators(ctx)).some((user) => sameLogin(user.login, login)) ? { kind: 'outside-collaborator' } : { kind: 'none' }
+}
+
+function invitedAs(invitation: Invitation, email: string, login: string | undefined): boolean {
+  if (invitation.email && comparableEmail(invitation.email) === comparableEmail(email)) return true
+  return login !== undefined && invitation.login !== null && invitation.login !== undefined && sameLogin(invitation.login, login)
+}
+
+function invitationAccount(invitation: Invitation, email: string): Account {
+  return {
+    id: `invitation:${invitation.id}`,
+    email: invitation.email ?? email,
+    ...(invitation.login ? { displayName: `@${invitation.login}` } : {}),
+    status: 'pending',
+    roles: [`invited as ${invitation.role ?? 'member'}`],
+    isAdmin: false,
+    matchedBy: invitation.email ? 'the email their invitation was sent to' : MATCHED_BY_LOGIN,
+  }
+}
+
+// --- preflight --------------------------------------------------------------------
+
+async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
+  if (action !== 'delete') return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+  const invitationId = INVITATION_ID.exec(account.id)?.[1]
+  if (invitationId !== undefined) {
+    return {
+      kind: 'ready',
+      account,
+      consequences: [`Their pending invitation to the ${ctx.org} organisation is cancelled: they never joined, so there is nothing else to remove.`],
+      warnings: [],
+      reversible: false,
+    }
+  }
+  const [me, membership, teams, invitations] = await Promise.all([tokenUser(ctx), membershipOf(ctx, account.id), teamsOf(ctx, account.id), invitationsFor(ctx, account)])
+  if (me !== undefined && sameLogin(me, account.id)) return { kind: 'blocked', account, blockers: [{ problem: tokenOwner(me) }] }
+  if (membership.kind === 'none') return { kind: 'gone' }
+  return {
+    kind: 'ready',
+    account,
+    consequences: consequences(ctx, account.id, membership, teams, invitations),
+    warnings: account.matchedBy === MATCHED_BY_LOGIN ? [`GitHub shows no email for @${account.id}: the bot found them by the login the alert gave. Check it is the right person.`] : [],
+    reversible: false,
+  }
+}
+
+function consequences(ctx: Context, login: string, membership: Membership, teams: string[] | undefined, invitations: Invitation[]): string[] {
+  const org = ctx.org
+  const list =
+    membership.kind === 'outside-collaborator'
+      ? [`@${login} is removed as an outside collaborator from every repository of ${org}: their access to them ends.`]
+      : [
+          `@${login} is removed from the ${org} organisation: their access to its repositories, teams and projects ends${membership.kind === 'member' && membership.role === 'admin' ? ', and so do their owner rights' : ''}.`,
+          teams === undefined ? 'The teams they leave could not be read.' : teams.length > 0 ? `They leave these teams: ${teams.join(', ')}.` : 'They are in no team.',
+          `GitHub deletes their forks of ${org}'s private repositories.`,
+        ]
+  if (invitations.length > 0) list.push(`The pending invitation to ${invitations.map((invitation) => invitation.email ?? `@${invitation.login ?? login}`).join(', ')} is cancelled too.`)
+  list.push(`Their personal GitHub account stays theirs: only what ${org} gave them ends. Re-inviting them within three months can restore their former access.`)
+  return list
+}
+
+/** The names of the member's teams in the organisation; undefined when GitHub would not tell. */
+async function teamsOf(ctx: Context, login: string): Promise<string[] | undefined> {
+  try {
+    const data = await graphql(ctx, TEAMS_QUERY, { org: ctx.org, login }, teamsSchema)
+    const teams = data.organization?.teams
+    if (!teams) return undefined
+    const names = teams.nodes.map((team) => team.name)
+    return teams.totalCount > names.length ? [...names, `and ${teams.totalCount - names.length} more`] : names
+  } catch (error) {
+    if (error instanceof ProviderError && (error.problem.kind === 'permission' || error.problem.kind === 'rejected')) return undefined
+    throw error
+  }
+}
+
+function tokenOwner(login: string): Problem {
+  return { kind: 'integration-owner', owner: `@${login}, the user whose token the bot uses` }
+}
+
+// --- execute ------------------------------------------------------------------------
+
+/**
+ * Each removal reads the membership again first, so a re-run after a crash or a double
+ * click carries on where it stopped, and one that finds nothing left says so.
+ */
+async function execute(ctx: Context, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
+  if (action !== 'delete') return { kind: 'failed', problem: { kind: 'unsupported', action } }
+  const invitationId = INVITATION_ID.exec(account.id)?.[1]
+  if (invitationId !== undefined) return cancelOnlyInvitation(ctx, Number(invitationId))
+  const me = await tokenUser(ctx)
+  if (me !== undefined && sameLogin(me, account.id)) return { kind: 'failed', problem: tokenOwner(me) }
+  const membership = await membershipOf(ctx, account.id)
+  const path = `${orgPath(ctx)}/${membership.kind === 'outside-collaborator' ? 'outside_collaborators' : 'members'}/${encodeURIComponent(account.id)}`
+  const cancelled = await cancelInvitations(ctx, await invitationsFor(ctx, account))
+  const alsoCancelled = cancelled.length > 0 ? `; the pending invitation to ${cancelled.join(', ')} was cancelled too` : ''
+  if (membership.kind === 'none') return { kind: 'already-done', detail: `@${account.id} is no longer in the ${ctx.org} organisation${alsoCancelled}` }
+  try {
+    await ctx.http.send({ method: 'DELETE', path })
+  } catch (error) {
+    if (isNotFound(error)) return { kind: 'already-done', detail: `@${account.id} is no longer in the ${ctx.org} organisation${alsoCancelled}` }
+    throw error
+  }
+  const what = membership.kind === 'outside-collaborator' ? `removed as an outside collaborator from every repository of ${ctx.org}` : `removed from the ${ctx.org} organisation (their forks of its private repositories go with it)`
+  return { kind: 'done', detail: `@${account.id} was ${what}; their personal GitHub account stays theirs${alsoCancelled}` }
+}
+
+async function cancelOnlyInvitation(ctx: Context, id: number): Promise<Outcome> {
+  const invitation = (await pendingInvitations(ctx)).find((candidate) => candidate.id === id)
+  if (!invitation) {
+    return { kind: 'already-done', detail: `the invitation is no longer pending in ${ctx.org} (cancelled already, or accepted: then look the person up again)` }
+  }
+  const cancelled = await cancelInvitations(ctx, [invitation])
+  return cancelled.length > 0
+    ? { kind: 'done', detail: `the pending invitation to ${cancelled.join(', ')} was cancelled; they had not joined ${ctx.org}` }
+    : { kind: 'already-done', detail: `the invitation is no longer pending in ${ctx.org}` }
+}
+
+/** Cancels each invitation; answers who they were sent to, leaving out the ones already gone. */
+async function cancelInvitations(ctx: Context, invitations: Invitation[]): Promise<string[]> {
+  const cancelled: string[] = []
+  for (const invitation of invitations) {
+    try {
+      await ctx.http.send({ method: 'DELETE', path: `${orgPath(ctx)}/invitations/${invitation.id}` })
+      cancelled.push(invitation.email ?? `@${invitation.login ?? invitation.id}`)
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+    }
+  }
+  return cancelled
+}
+
+/** Pending invitations to the account's email or login. */
+async function invitationsFor(ctx: Context, account: Account): Promise<Invitation[]> {
+  return (await pendingInvitations(ctx)).filter((invitation) => invitedAs(invitation, account.email, account.id))
+}
+
+// --- lists ---------------------------------------------------------------------------
+
+async function pendingInvitations(ctx: Context): Promise<Invitation[]> {
+  return restList(ctx, `${orgPath(ctx)}/invitations`, {}, invitationSchema, 'invitations')
+}
+
+async function outsideCollaborators(ctx: Context): Promise<z.infer<typeof simpleUserSchema>[]> {
+  return restList(ctx, `${orgPath(ctx)}/outside_collaborators`, {}, simpleUserSchema, 'outside collaborators')
+}
+
+/** Every page of a REST list, by page number (GitHub's Link header names the same pages). */
+async function restList<T>(ctx: Context, path: string, query: Record<string, string>, schema: z.ZodType<T>, what: string): Promise<T[]> {
+  const all: T[] = []
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const response = await ctx.http.send({ method: 'GET', path, query: { ...query, per_page: PAGE_SIZE, page } })
+    const items = z.array(schema).safeParse(response.body ?? [])
+    if (!items.success) throw unreadable(response.status, `GET ${path}`, `a list of ${what}`)
+    all.push(...items.data)
+    if (items.data.length < PAGE_SIZE) return all
+  }
+  throw tooMany(what)
+}
+
+/**
+ * One page of members for reconciliation, each under their verified-domain email (GitHub
+ * shows no other); members without one are listed with no address, so they are not judged.
+ * GitHub reports no last activity for members. The cursor is GraphQL's endCursor.
+ */
+async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+  const { edges, next } = await membersPage(ctx, cursor || undefined)
+  const accounts = edges.map((edge): Account => {
+    const [email = '', ...others] = edge.node.organizationVerifiedDomainEmails
+    const admin = edge.role === 'ADMIN'
+    return {
+      id: edge.node.login,
+      email,
+      ...(others.length > 0 ? { emails: [email, ...others] } : {}),
+      displayName: edge.node.name ? `${edge.node.name} (@${edge.node.login})` : `@${edge.node.login}`,
+      status: 'active',
+      roles: [admin ? 'owner' : 'member'],
+      isAdmin: admin,
+    }
+  })
+  return { accounts, ...(next !== undefined ? { nextCursor: next } : {}) }
+}
+
+/** The organisation's owners (GET /orgs/{org}/members?role=admin). */
+async function listAdmins(ctx: Context): Promise<Account[]> {
+  const owners = await restList(ctx, `${orgPath(ctx)}/members`, { role: 'admin' }, simpleUserSchema, 'owners')
+  return owners.map((owner) => ({ id: owner.login, email: '', displayName: `@${owner.login}`, status: 'active', roles: ['owner'], isAdmin: true }))
+}
+
+// --- small helpers -------------------------------------------------------------------
+
+function orgPath(ctx: Context): string {
+  return `/orgs/${encodeURIComponent(ctx.org)}`
+}
+
+/** GitHub logins are case-insensitive. */
+function sameLogin(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof ProviderError && error.problem.kind === 'not-found'
+}
+
+function tooMany(what: string): ProviderError {
+  return new ProviderError({ kind: 'rejected', detail: `GitHub listed more than ${MAX_PAGES * PAGE_SIZE} ${what}; the bot stopped rather than work from a partial list` })
+}
+
+function unreadable(status: number, call: string, what: string): ProviderError {
+  return new ProviderError({ kind: 'rejected', status, detail: `GitHub answered ${call} with something that is not ${what}` })
+}
