@@ -179,7 +179,19 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     baseUrl: httpUrl.default('https://admin.googleapis.com'),
     tokenUrl: httpUrl.default('https://oauth2.googleapis.com/token'),
   })
-  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso, okta, googleWorkspace])
+  const entraId = z.object({
+    ...common,
+    type: z.literal('entra-id'),
+    /** The directory (tenant) id, or one of its domains (contoso.onmicrosoft.com). */
+    tenantId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'expected the directory (tenant) id, e.g. 00000000-0000-0000-0000-000000000000'),
+    /** The application (client) id of the app registration. */
+    clientId: z.string().min(1),
+    clientSecret: secretReference(env),
+    /** Leave out for Microsoft's global cloud; national clouds and tests set both. */
+    graphUrl: httpUrl.default('https://graph.microsoft.com'),
+    loginUrl: httpUrl.default('https://login.microsoftonline.com'),
+  })
+  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso, okta, googleWorkspace, entraId])
 }
 
 /** Treasure Data's API regions and their hosts. */
@@ -200,6 +212,7 @@ export type QlikIntegration = Extract<IntegrationConfig, { type: 'qlik' }>
 export type AlibabaCloudSsoIntegration = Extract<IntegrationConfig, { type: 'alibaba-cloudsso' }>
 export type OktaIntegration = Extract<IntegrationConfig, { type: 'okta' }>
 export type GoogleWorkspaceIntegration = Extract<IntegrationConfig, { type: 'google-workspace' }>
+export type EntraIdIntegration = Extract<IntegrationConfig, { type: 'entra-id' }>
 
 export interface Config {
   slack: {

@@ -4,6 +4,7 @@
  */
 import type { IntegrationConfig } from '../config.js'
 import { createCloudSsoProvider } from './alibaba-cloudsso.js'
+import { createEntraIdProvider } from './entra-id.js'
 import { createAtlassianProvider } from './atlassian.js'
 import { createGoogleWorkspaceProvider } from './google-workspace.js'
 import { createOktaProvider } from './okta.js'
@@ -22,6 +23,7 @@ export const CREDENTIALS_NEEDED: Readonly<Record<IntegrationConfig['type'], stri
   'treasure-data': 'a master API key of the account owner or an administrator',
   okta: 'an API token of an admin allowed to manage users (okta.users.manage)',
   'google-workspace': 'a service account with domain-wide delegation for the admin.directory.user scope, acting as a super admin',
+  'entra-id': 'an app registration with a client secret and the application permissions User.EnableDisableAccount.All, User.RevokeSessions.All, User.ReadWrite.All, AuditLog.Read.All and RoleManagement.Read.Directory, admin-consented',
 }
 
 export interface IntegrationSummary {
@@ -119,5 +121,7 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
       return createGoogleWorkspaceProvider(integration, options)
     case 'treasure-data':
       return createTreasureDataProvider(integration, options)
+    case 'entra-id':
+      return createEntraIdProvider(integration, options)
   }
 }
