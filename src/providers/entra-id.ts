@@ -53,6 +53,7 @@ export const ROLES_THAT_MANAGE_ADMINS: ReadonlySet<string> = new Set([ROLE_TEMPL
 /** GET /users pages by at most 999; with signInActivity Microsoft allows at most 500. */
 export const USERS_PAGE_SIZE = 500
 const USER_FIELDS = ['id', 'userPrincipalName', 'mail', 'otherMails', 'displayName', 'accountEnabled', 'deletedDateTime']
+const MEMBER_FIELDS = 'id,appId,userPrincipalName,mail,otherMails,displayName,accountEnabled'
 const MAX_ROLE_MEMBER_PAGES = 50
 
 // --- Graph's answers, as far as the adapter relies on them ---------------------
@@ -329,7 +330,8 @@ async function roleMembers(ctx: Context, roleId: string): Promise<RoleMember[]> 
   let skiptoken: string | undefined
   for (let page = 1; ; page++) {
     const path = `/directoryRoles/${encodeURIComponent(roleId)}/members`
-    const response = await ctx.http.send({ method: 'GET', path, query: { $skiptoken: skiptoken } })
+    // accountEnabled is not among the default properties: asked for, so a disabled admin does not count as one left.
+    const response = await ctx.http.send({ method: 'GET', path, query: { $select: MEMBER_FIELDS, $skiptoken: skiptoken } })
     const parsed = memberPageSchema.safeParse(response.body)
     if (!parsed.success) throw unreadable(response.status, 'GET /directoryRoles/{id}/members', 'a list of role members')
     members.push(...parsed.data.value)

@@ -29,6 +29,7 @@ import {
   type GoogleSeedUser,
   type GoogleWorkspaceSandbox,
 } from './google-workspace-sandbox.js'
+import { DEMO_CLIENT_ID as ENTRA_DEMO_CLIENT_ID, DEMO_USERS as ENTRA_DEMO_USERS, startEntraIdSandbox, type EntraSandbox, type EntraSandboxOptions } from './entra-id-sandbox.js'
 import { DEMO_USERS as OKTA_DEMO_USERS, startOktaSandbox, type OktaSandbox, type OktaSeedUser } from './okta-sandbox.js'
 import { startRedisServer } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
@@ -66,6 +67,8 @@ export const LOCAL = {
   oktaId: 'acme-okta',
   oktaToken: 'local-sandbox-okta-token',
   googleId: 'acme-google',
+  entraId: 'acme-entra',
+  entraSecret: 'local-sandbox-entra-client-secret',
   actor: SANDBOX.userId,
   /** Two more authorized actors, for two-person approval. */
   approver: 'U0APPROVER1',
@@ -103,6 +106,8 @@ export interface LocalEnvironmentOptions {
   okta?: { users?: OktaSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
   /** Also run a Google Workspace sandbox as integration LOCAL.googleId (an identity provider only with `identityProvider: true`). */
   googleWorkspace?: { users?: GoogleSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
+  /** Also run a Microsoft Entra ID tenant sandbox as integration LOCAL.entraId (an identity provider only with `identityProvider: true`). */
+  entraId?: Partial<Omit<EntraSandboxOptions, 'clientSecret'>> & { identityProvider?: boolean; entry?: Record<string, unknown> }
   /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
   now?: () => Date
   /** How often the bot re-creates its repeating schedules (tests that remove them shorten it). */
@@ -129,6 +134,7 @@ export interface LocalEnvironment {
   cloudSso?: CloudSsoSandbox
   okta?: OktaSandbox
   googleWorkspace?: GoogleWorkspaceSandbox
+  entraId?: EntraSandbox
   redisUrl: string
   /** POST /alerts as a detector would. */
   postAlert(body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>
@@ -295,6 +301,35 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       })
     }
 
+    let entraId: EntraSandbox | undefined
+    if (options.entraId) {
+      const { identityProvider, entry, ...sandboxOptions } = options.entraId
+      entraId = track(
+        await startEntraIdSandbox({
+          clientId: ENTRA_DEMO_CLIENT_ID,
+          users: ENTRA_DEMO_USERS,
+          ...(options.now ? { now: options.now } : {}),
+          ...sandboxOptions,
+          clientSecret: LOCAL.entraSecret,
+        }),
+      )
+      integrations.push({
+        entry: {
+          id: LOCAL.entraId,
+          type: 'entra-id',
+          displayName: 'Microsoft Entra ID',
+          tenantId: entraId.tenantId,
+          clientId: sandboxOptions.clientId ?? ENTRA_DEMO_CLIENT_ID,
+          clientSecret: '${ENTRA_CLIENT_SECRET}',
+          graphUrl: entraId.url,
+          loginUrl: entraId.url,
+          identityProvider: identityProvider ?? false,
+          ...entry,
+        },
+        secrets: { ENTRA_CLIENT_SECRET: LOCAL.entraSecret },
+      })
+    }
+
     const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
     started.push(() => rmSync(directory, { recursive: true, force: true }))
     const providersFile = join(directory, 'providers.yml')
@@ -336,14 +371,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       started.push(() => worker.stop())
       return worker
     }
-    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}), ...(okta ? { okta } : {}), ...(googleWorkspace ? { googleWorkspace } : {}) })
+    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}), ...(okta ? { okta } : {}), ...(googleWorkspace ? { googleWorkspace } : {}), ...(entraId ? { entraId } : {}) })
   } catch (error) {
     await stopAll()
     throw error
   }
 }
 
-type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'okta' | 'googleWorkspace' | 'stop'>
+type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'okta' | 'googleWorkspace' | 'entraId' | 'stop'>
 
 function environment(parts: Parts): LocalEnvironment {
   const { bot, slack } = parts
