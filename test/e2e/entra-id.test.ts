@@ -25,6 +25,7 @@ const USERS: EntraSeedUser[] = [
   { id: 'd0000000-0000-0000-0000-0000000000dd', userPrincipalName: 'dina@example.com', displayName: 'Dina Disabled' },
   { id: 'e0000000-0000-0000-0000-0000000000ee', userPrincipalName: 'uma@example.com', displayName: 'Uma User-Admin', roles: ['userAdministrator'] },
   { id: 'f0000000-0000-0000-0000-0000000000ff', userPrincipalName: 'owen@example.com', displayName: 'Owen Owner' },
+  { id: '90000000-0000-0000-0000-000000000099', userPrincipalName: 'rita@example.com', displayName: 'Rita Restored' },
 ]
 
 let env: LocalEnvironment
@@ -120,6 +121,26 @@ describe('Entra ID delete', () => {
     await env.threadReply(bob, /is final/)
     expect(env.entraId!.user('b0000000-0000-0000-0000-0000000000bb')).toBeUndefined()
     expect(buttons(await alertUpdated(bob, /Deleted/))).toEqual([])
+  })
+})
+
+describe('Entra ID delete, restored in the admin center', () => {
+  it('at the final date the alert is open again, since Entra shows the user active', async () => {
+    const message = await raise('rita@example.com')
+    await env.submit(await open(message, 'delete'))
+    await env.threadReply(message, /scheduled for deletion/)
+    await alertUpdated(message, /scheduled/)
+    // Someone restores Rita in the Entra admin center (Deleted users > Restore), not through the bot.
+    const rita = env.entraId!.user('90000000-0000-0000-0000-000000000099')!
+    rita.deletedDateTime = null
+    rita.userPrincipalName = 'rita@example.com'
+
+    advance(30 * DAY + 60_000)
+    expect(await env.bot.sweepTimers()).toBe(2)
+    const since = env.slack.calls.length
+    await env.threadReply(message, /did not become final/)
+    await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && env.slack.calls.indexOf(c) >= since)
+    expect(buttons(current(message))).toEqual(['delete', 'suspend'])
   })
 })
 
