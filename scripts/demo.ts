@@ -2,7 +2,8 @@
  * `npm run demo`: the whole bot on this machine, no Slack workspace needed. A
  * detector reports an account, a security engineer deletes it from Slack, then a
  * second alert shows an actionable error (expired SCIM credentials) and its Retry,
- * then `/deprovision` offboards a person from Okta (the identity provider, first), SCIM and GitHub.
+ * then `/deprovision` offboards a person from Okta (the identity provider, first), SCIM and GitHub, and
+ * another from Microsoft Entra ID (also an identity provider, first) and SCIM.
  * Prints what Slack would show at each step and checks every outcome, so it is
  * also a smoke test: exit 0 when all went as described, 1 with the reason if not.
  * Everything it starts is stopped again, on failure and Ctrl-C too; it gives up after
@@ -195,6 +196,12 @@ const ERIN_IN_SCIM = { id: 'u-erin', userName: 'erin@example.com', displayName: 
 /** Erin in the GitHub organisation: GitHub shows no email, her SAML identity does. */
 const ERIN_ON_GITHUB = { login: 'erin-codes', name: 'Erin Exited', samlNameId: 'erin@example.com', teams: ['backend'] }
 
+const FRANK_IN_SCIM = { id: 'u-frank', userName: 'frank@example.com', displayName: 'Frank Farewell', givenName: 'Frank', familyName: 'Farewell' }
+const FRANK_IN_ENTRA_ID = 'f0000000-0000-0000-0000-00000000f0f0'
+const ENTRA_USERS = [
+  { id: 'a0000000-0000-0000-0000-00000000a0a0', userPrincipalName: 'ada@example.com', displayName: 'Ada Admin', roles: ['globalAdministrator' as const] },
+  { id: FRANK_IN_ENTRA_ID, userPrincipalName: 'frank@example.com', displayName: 'Frank Farewell' },
+]
 const OKTA_USERS = [
   { id: '00u-ada', login: 'ada@example.com', firstName: 'Ada', lastName: 'Admin', roles: ['SUPER_ADMIN'] },
   { id: '00u-erin', login: 'erin@example.com', firstName: 'Erin', lastName: 'Exit' },
@@ -218,18 +225,20 @@ async function startEnvironment(): Promise<{ env: LocalEnvironment; redisNote: s
     redisNote = 'a throwaway redis-server started for this demo, stopped at the end'
     say('REDIS_URL is not set: starting a throwaway redis-server (no persistence, stopped at the end).')
   }
-  say('Starting the Slack stand-in, the SCIM and Okta sandboxes and the bot…')
+  say('Starting the Slack stand-in, the SCIM, Okta and Entra ID sandboxes and the bot…')
   environment = startLocalEnvironment({
     ...(redisUrl ? { redisUrl } : {}),
     // Short backoffs and timeouts so a misbehaving run fails within the time limit instead of waiting minutes.
     retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1_000 },
     slackRetry: { retries: 2, minTimeout: 50, maxTimeout: 200 },
     providerTimeoutMs: PROVIDER_TIMEOUT_MS,
-    users: [...SCIM_DEMO_USERS, ERIN_IN_SCIM],
+    users: [...SCIM_DEMO_USERS, ERIN_IN_SCIM, FRANK_IN_SCIM],
     // Okta is the identity provider people sign in through: /deprovision suspends there first.
     okta: { users: OKTA_USERS },
     // Erin is also in the GitHub organisation, found by her SAML SSO identity (GitHub shows no member's email).
     github: { members: [...GITHUB_DEMO_MEMBERS, ERIN_ON_GITHUB] },
+    // So is Microsoft Entra ID, for the people it holds.
+    entraId: { users: ENTRA_USERS, identityProvider: true },
   })
   return { env: await environment, redisNote }
 }
@@ -250,6 +259,7 @@ async function runDemo(): Promise<void> {
   say(`  SCIM sandbox    ${env.scim.url}   (integration "${LOCAL.integrationId}", shown as ${LOCAL.integrationName})`)
   say(`  Okta sandbox    ${env.okta!.url}   (integration "${LOCAL.oktaId}", the identity provider)`)
   say(`  GitHub sandbox  ${env.github!.url}   (integration "${LOCAL.githubId}", the ${env.github!.org} organisation)`)
+  say(`  Entra ID sandbox ${env.entraId!.url}  (integration "${LOCAL.entraId}", Microsoft Graph and its token endpoint, an identity provider too)`)
   say()
   say(`  Alert channel: #${SANDBOX.channelName} (${LOCAL.channel}).`)
   say(`  You play the security engineer: Slack user ${LOCAL.actor} (${SANDBOX.userName}), the one user in ACTORS.`)
@@ -423,7 +433,11 @@ async function runDemo(): Promise<void> {
   await offboardEverywhere(env)
 
   // 8 -----------------------------------------------------------------------------
-  step(8, 'Summary')
+  step(8, 'Offboarding from Microsoft Entra ID: /deprovision frank@example.com')
+  await offboardFromEntraId(env)
+
+  // 9 -----------------------------------------------------------------------------
+  step(9, 'Summary')
   const slackErrors = env.slack.calls.filter((call) => call.status !== 200 || (call.response as { ok?: unknown } | undefined)?.ok !== true)
   check(slackErrors.length === 0, 'every Slack API call the bot made succeeded', slackErrors.map((c) => `${c.method} → ${JSON.stringify(c.response)}`).join('; '))
   const expectedReplies = tally.actions * 2
@@ -473,6 +487,40 @@ async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
   check(!env.github!.members.has(ERIN_ON_GITHUB.login), 'erin is no longer a member of the GitHub organisation', 'she is still a member')
   const suspendedAt = env.okta!.requests.findIndex((request) => request.path.endsWith('/lifecycle/suspend'))
   check(suspendedAt >= 0, 'Okta received the suspend (identity provider first)', 'no suspend reached Okta')
+}
+
+/** `/deprovision frank@example.com`: Entra ID (an identity provider) suspends first, then the SCIM account is deleted. */
+async function offboardFromEntraId(env: LocalEnvironment): Promise<void> {
+  say(`  Frank left; he signs in through Microsoft Entra ID ${dim('(a sandbox of Microsoft Graph at ' + env.entraId!.url + ')')} and has an account in ${LOCAL.integrationName}.`)
+  const before = env.slack.calls.length
+  const typed = await env.command('frank@example.com')
+  check(typed.status === 200, 'the command was acknowledged', `HTTP ${typed.status} ${typed.body}`)
+  const opened = await waitForCall(env, 'views.open', before, () => true, 'the offboarding modal')
+  const viewId = String((opened.response as { view: { id: string } }).view.id)
+  await waitForCall(env, 'views.update', before, (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'), 'the filled-in modal')
+  const modal = env.slack.view(viewId)!
+  say()
+  say(indent(renderView(asView(modal))))
+  say()
+  say('  They keep Suspend for Entra ID (sign-in blocked, sessions revoked) and choose Delete for the SCIM service.')
+  await env.submitValues(modal, {
+    [offboardDecisionBlockId(LOCAL.entraId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'suspend' },
+    [offboardDecisionBlockId(LOCAL.integrationId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
+  })
+  const posted = await waitForCall(env, 'chat.postMessage', before, (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding frank@example.com'), 'the checklist')
+  const checklistTs = (posted.response as { ts: string }).ts
+  await waitForCall(env, 'chat.postMessage', before, (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)), 'the summary')
+  const checklist = threadOf(env, env.slack.message(LOCAL.channel, checklistTs)!)
+  say()
+  say(indent(renderThread(checklist)))
+  say()
+  check(/complete/.test(checklist.replies.at(-1)?.text ?? ''), 'the summary says the offboarding is complete', `it says "${checklist.replies.at(-1)?.text ?? ''}"`)
+  const frank = env.entraId!.user(FRANK_IN_ENTRA_ID)
+  check(frank?.accountEnabled === false && frank.sessionsRevoked > 0, 'frank cannot sign in through Entra ID and his sessions were revoked', `Entra ID shows ${JSON.stringify(frank ? { accountEnabled: frank.accountEnabled, sessionsRevoked: frank.sessionsRevoked } : null)}`)
+  check(env.scim.findUser('frank@example.com') === undefined, 'frank no longer exists in the SCIM sandbox', 'he is still there')
+  const graphCalls = env.entraId!.requests.filter((request) => request.method === 'PATCH' || request.method === 'POST').map((request) => `${request.method} ${request.path}`)
+  say('  What Microsoft Graph received:')
+  for (const line of graphCalls.filter((line) => !line.endsWith('/token'))) say(dim(`    ${line}`))
 }
 
 /**

@@ -190,7 +190,19 @@ function integrationSchemas(env: Record<string, string | undefined>) {
     /** https://github.example.com/api/v3 for GitHub Enterprise Server; tests point it at a local server. */
     apiUrl: httpUrl.default('https://api.github.com'),
   })
-  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso, okta, googleWorkspace, github])
+  const entraId = z.object({
+    ...common,
+    type: z.literal('entra-id'),
+    /** The directory (tenant) id, or one of its domains (contoso.onmicrosoft.com). */
+    tenantId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'expected the directory (tenant) id, e.g. 00000000-0000-0000-0000-000000000000'),
+    /** The application (client) id of the app registration. */
+    clientId: z.string().min(1),
+    clientSecret: secretReference(env),
+    /** Leave out for Microsoft's global cloud; national clouds and tests set both. */
+    graphUrl: httpUrl.default('https://graph.microsoft.com'),
+    loginUrl: httpUrl.default('https://login.microsoftonline.com'),
+  })
+  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso, okta, googleWorkspace, github, entraId])
 }
 
 /** Treasure Data's API regions and their hosts. */
@@ -212,6 +224,7 @@ export type AlibabaCloudSsoIntegration = Extract<IntegrationConfig, { type: 'ali
 export type OktaIntegration = Extract<IntegrationConfig, { type: 'okta' }>
 export type GoogleWorkspaceIntegration = Extract<IntegrationConfig, { type: 'google-workspace' }>
 export type GitHubIntegration = Extract<IntegrationConfig, { type: 'github' }>
+export type EntraIdIntegration = Extract<IntegrationConfig, { type: 'entra-id' }>
 
 export interface Config {
   slack: {

@@ -4,6 +4,7 @@
  */
 import type { IntegrationConfig } from '../config.js'
 import { createCloudSsoProvider } from './alibaba-cloudsso.js'
+import { createEntraIdProvider } from './entra-id.js'
 import { createAtlassianProvider } from './atlassian.js'
 import { createGitHubProvider } from './github.js'
 import { createGoogleWorkspaceProvider } from './google-workspace.js'
@@ -24,6 +25,7 @@ export const CREDENTIALS_NEEDED: Readonly<Record<IntegrationConfig['type'], stri
   okta: 'an API token of an admin allowed to manage users (okta.users.manage)',
   'google-workspace': 'a service account with domain-wide delegation for the admin.directory.user scope, acting as a super admin',
   github: "a GitHub App installation token (organisation Members: read and write) or an owner's token with the admin:org scope",
+  'entra-id': 'an app registration with a client secret and the application permissions User.EnableDisableAccount.All, User.RevokeSessions.All, User.ReadWrite.All, AuditLog.Read.All and RoleManagement.Read.Directory, admin-consented',
 }
 
 export interface IntegrationSummary {
@@ -137,5 +139,7 @@ function createProvider(integration: IntegrationConfig, options: ProviderOptions
       return createTreasureDataProvider(integration, options)
     case 'github':
       return createGitHubProvider(integration, options)
+    case 'entra-id':
+      return createEntraIdProvider(integration, options)
   }
 }

@@ -30,6 +30,7 @@ import {
   type GoogleWorkspaceSandbox,
 } from './google-workspace-sandbox.js'
 import { DEMO_INVITATIONS as GITHUB_DEMO_INVITATIONS, DEMO_MEMBERS as GITHUB_DEMO_MEMBERS, DEMO_ORG as GITHUB_DEMO_ORG, DEMO_OUTSIDE_COLLABORATORS as GITHUB_DEMO_OUTSIDE, startGitHubSandbox, type GitHubSandbox, type GitHubSandboxOptions } from './github-sandbox.js'
+import { DEMO_CLIENT_ID as ENTRA_DEMO_CLIENT_ID, DEMO_USERS as ENTRA_DEMO_USERS, startEntraIdSandbox, type EntraSandbox, type EntraSandboxOptions } from './entra-id-sandbox.js'
 import { DEMO_USERS as OKTA_DEMO_USERS, startOktaSandbox, type OktaSandbox, type OktaSeedUser } from './okta-sandbox.js'
 import { startRedisServer } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
@@ -69,6 +70,8 @@ export const LOCAL = {
   googleId: 'acme-google',
   githubId: 'acme-github',
   githubToken: 'local-sandbox-github-token',
+  entraId: 'acme-entra',
+  entraSecret: 'local-sandbox-entra-client-secret',
   actor: SANDBOX.userId,
   /** Two more authorized actors, for two-person approval. */
   approver: 'U0APPROVER1',
@@ -108,6 +111,8 @@ export interface LocalEnvironmentOptions {
   googleWorkspace?: { users?: GoogleSeedUser[]; identityProvider?: boolean; entry?: Record<string, unknown> }
   /** Also run a GitHub organisation sandbox as integration LOCAL.githubId (the demo organisation unless given). */
   github?: Partial<Omit<GitHubSandboxOptions, 'token'>>
+  /** Also run a Microsoft Entra ID tenant sandbox as integration LOCAL.entraId (an identity provider only with `identityProvider: true`). */
+  entraId?: Partial<Omit<EntraSandboxOptions, 'clientSecret'>> & { identityProvider?: boolean; entry?: Record<string, unknown> }
   /** The bot's (and the Atlassian sandbox's) clock; tests move it to reach scheduled dates. */
   now?: () => Date
   /** How often the bot re-creates its repeating schedules (tests that remove them shorten it). */
@@ -135,6 +140,7 @@ export interface LocalEnvironment {
   okta?: OktaSandbox
   googleWorkspace?: GoogleWorkspaceSandbox
   github?: GitHubSandbox
+  entraId?: EntraSandbox
   redisUrl: string
   /** POST /alerts as a detector would. */
   postAlert(body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>
@@ -319,6 +325,35 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       })
     }
 
+    let entraId: EntraSandbox | undefined
+    if (options.entraId) {
+      const { identityProvider, entry, ...sandboxOptions } = options.entraId
+      entraId = track(
+        await startEntraIdSandbox({
+          clientId: ENTRA_DEMO_CLIENT_ID,
+          users: ENTRA_DEMO_USERS,
+          ...(options.now ? { now: options.now } : {}),
+          ...sandboxOptions,
+          clientSecret: LOCAL.entraSecret,
+        }),
+      )
+      integrations.push({
+        entry: {
+          id: LOCAL.entraId,
+          type: 'entra-id',
+          displayName: 'Microsoft Entra ID',
+          tenantId: entraId.tenantId,
+          clientId: sandboxOptions.clientId ?? ENTRA_DEMO_CLIENT_ID,
+          clientSecret: '${ENTRA_CLIENT_SECRET}',
+          graphUrl: entraId.url,
+          loginUrl: entraId.url,
+          identityProvider: identityProvider ?? false,
+          ...entry,
+        },
+        secrets: { ENTRA_CLIENT_SECRET: LOCAL.entraSecret },
+      })
+    }
+
     const directory = mkdtempSync(join(tmpdir(), 'deprovision-bot-'))
     started.push(() => rmSync(directory, { recursive: true, force: true }))
     const providersFile = join(directory, 'providers.yml')
@@ -360,14 +395,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       started.push(() => worker.stop())
       return worker
     }
-    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}), ...(okta ? { okta } : {}), ...(googleWorkspace ? { googleWorkspace } : {}), ...(github ? { github } : {}) })
+    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}), ...(okta ? { okta } : {}), ...(googleWorkspace ? { googleWorkspace } : {}), ...(github ? { github } : {}), ...(entraId ? { entraId } : {}) })
   } catch (error) {
     await stopAll()
     throw error
   }
 }
 
-type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'okta' | 'googleWorkspace' | 'github' | 'stop'>
+type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'okta' | 'googleWorkspace' | 'github' | 'entraId' | 'stop'>
 
 function environment(parts: Parts): LocalEnvironment {
   const { bot, slack } = parts
