@@ -1,6 +1,8 @@
 // Type-aware lint: catches promises nobody awaits or handles (a lost rejection is a
 // lost deletion or a crashed process), values awaited that are not promises, and
 // `any` flowing into typed code. Formatting is not checked here; a formatter owns that.
+// No --cache: ESLint caches per file, so a change in one file's types would leave
+// another file's cached verdict stale (typescript-eslint issue #4694).
 import js from '@eslint/js'
 import { defineConfig } from 'eslint/config'
 import tseslint from 'typescript-eslint'
