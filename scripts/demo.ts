@@ -99,7 +99,7 @@ function redactedUrl(url: string): string {
 }
 
 function asView(value: unknown): RenderableView {
-  return typeof value === 'object' && value !== null ? (value as RenderableView) : {}
+  return typeof value === 'object' && value !== null ? value : {}
 }
 
 function buttonsOf(message: { blocks?: readonly object[] }): string[] {
@@ -136,7 +136,7 @@ function printTimeline(env: LocalEnvironment, alert: StoredMessage, since: numbe
   for (const call of calls) {
     const at = dim(`+${String(call.at - from).padStart(4)} ms`)
     if (call.method === 'chat.update') {
-      say(`  ${at}  alert message updated, its status now: ${alertStatus(String(call.args.text ?? ''))}`)
+      say(`  ${at}  alert message updated, its status now: ${alertStatus(textArg(call))}`)
     } else {
       say(`  ${at}  reply in the thread:`)
       say(indent(renderMessage(replyContent(call)), '              '))
@@ -153,8 +153,10 @@ function alertStatus(text: string): string {
 
 function replyContent(call: RecordedCall): { text?: string; blocks?: readonly object[] } {
   const blocks = Array.isArray(call.args.blocks) ? (call.args.blocks as object[]) : undefined
-  return { text: String(call.args.text ?? ''), ...(blocks ? { blocks } : {}) }
+  return { text: textArg(call), ...(blocks ? { blocks } : {}) }
 }
+
+const textArg = (call: RecordedCall): string => (typeof call.args.text === 'string' ? call.args.text : '')
 
 function threadOf(env: LocalEnvironment, alert: StoredMessage): StoredMessage & { replies: StoredMessage[] } {
   const thread = env.slack.messages(LOCAL.channel).find((message) => message.ts === alert.ts)

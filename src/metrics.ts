@@ -106,7 +106,7 @@ export function slackErrorOf(status: number, body: string): string | undefined {
   if (!/"ok"\s*:\s*false/.test(body)) return undefined
   try {
     const answer = JSON.parse(body) as { ok?: boolean; error?: unknown }
-    return answer.ok === false ? String(answer.error ?? 'unknown') : undefined
+    return answer.ok === false ? (typeof answer.error === 'string' ? answer.error : 'unknown') : undefined
   } catch {
     return undefined
   }

@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import type { App } from '@slack/bolt'
 import { WebClient, type RetryOptions } from '@slack/web-api'
-import type { ConnectionOptions } from 'bullmq'
 import { ACTOR_LOOKUP_RETRY, ACTOR_LOOKUP_TIMEOUT_MS, ActorEmails } from './actors.js'
 import { boltLogger, createSlackApp } from './app.js'
 import type { BotRole, Config } from './config.js'
@@ -106,7 +105,7 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
 
 /** Starts the HTTP receiver and returns the port it got (port 0 picks a free one). */
 async function listen(app: App, port: number, host: string | undefined): Promise<number> {
-  return portOf((await app.start({ port, ...(host ? { host } : {}) })) as Server)
+  return portOf(await app.start({ port, ...(host ? { host } : {}) }))
 }
 
 const portOf = (server: Server): number => (server.address() as AddressInfo).port
@@ -131,7 +130,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const slackRetry = options.slackRetry ?? SLACK_RETRY
   const alerts = new AlertStore(redis)
   const audit = new AuditLog(redis, config.auditRetentionMs)
-  const queues = new JobQueues(redis as unknown as ConnectionOptions, retry, (error) => logger.warn({ err: error }, 'queue connection problem'))
+  const queues = new JobQueues(redis, retry, (error) => logger.warn({ err: error }, 'queue connection problem'))
   const mutes = new MuteStore(redis)
   const offboard = new OffboardStore(redis)
   const now = options.now ?? (() => new Date())
@@ -221,8 +220,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   let workers: Workers | undefined
   let stopKeepingSchedules: (() => void) | undefined
   if (options.workers !== false) {
-    workers = startWorkers(jobs, workerRedis as unknown as ConnectionOptions, config.workerConcurrency, options.jobLockMs)
-    workers = alongside(workers, startReconcileWorker(reconcileContext(jobs, redis, config.reconcile.settings, options.reconcileWalk), workerRedis as unknown as ConnectionOptions))
+    workers = startWorkers(jobs, workerRedis, config.workerConcurrency, options.jobLockMs)
+    workers = alongside(workers, startReconcileWorker(reconcileContext(jobs, redis, config.reconcile.settings, options.reconcileWalk), workerRedis))
     const schedules: Schedules = {
       healthCheckEveryMs: config.healthCheckIntervalMs,
       // Without an identity provider there is nothing to compare with: no daily "could not run" message.

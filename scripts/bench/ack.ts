@@ -10,7 +10,6 @@
  * the deletions and the rest of the background work), each against the bare Bolt app.
  */
 import { performance } from 'node:perf_hooks'
-import type { Pool } from 'undici'
 import { MachineProbe, ms, percentiles, ratio, sleep, sleepUntil } from './measure.js'
 import { atMost, cpuLine, say, type PartResult, type Row } from './report.js'
 import type { BotSetup } from './protocol.js'
@@ -104,7 +103,7 @@ async function measure(deployment: Deployment, options: AckOptions): Promise<Rec
           // The same request to both; the bot's submissions each confirm their own alert.
           const request = build[kind](round)
           sends.push(
-            sendTo(pools[target] as Pool, '/slack/events', request).then((answer) => {
+            sendTo(pools[target], '/slack/events', request).then((answer) => {
               if (!record) return
               const key = `${kind}/${target}`
               answers.set(key, answers.get(key) ?? [])

@@ -79,7 +79,7 @@ export async function flowPart(options: FlowOptions): Promise<PartResult> {
     const deletesArrived = await poll(async () => {
       const arrivals = firstDeletes(await stack.services.call<ScimExchange[]>('scimExchanges'))
       const all = Array.from({ length: 2 * n }, (_, i) => arrivals.get(`/Users/${benchUserId(i)}`))
-      return all.every((at) => at !== undefined) ? (all as number[]) : undefined
+      return all.every((at) => at !== undefined) ? all : undefined
     }, 60_000, 'the DELETE calls')
     await sleep(200)
     const cpu = cpuLine(machine, await stack.stats())

@@ -34,7 +34,7 @@ export const running = new Set<Child<unknown>>()
 
 function start<Info>(name: string, file: string, args: unknown[], execArgv: string[] = []): Child<Info> {
   const child = new Child<Info>(name, new URL(file, import.meta.url), args.map((arg) => JSON.stringify(arg)), execArgv)
-  running.add(child as Child<unknown>)
+  running.add(child)
   void child.exited.then(() => running.delete(child as Child<unknown>))
   return child
 }

@@ -30,7 +30,6 @@ import { isActor, type HandlerDeps } from './deps.js'
 import { auditRefusal, NOT_AN_ACTOR } from './refusal.js'
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
-type InputArgs = SlackActionMiddlewareArgs<BlockAction<PlainTextInputAction>> & AllMiddlewareArgs
 
 /** The stores the App Home reads besides the handlers' own, on the same Redis. */
 export function appHomeDeps(deps: HandlerDeps, redis: Redis, reconcile: ReconcileSettings): AppHomeDeps {

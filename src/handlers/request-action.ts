@@ -10,7 +10,7 @@ import { REQUEST_ACTION_PATTERN, type ModalContext } from '../constants.js'
 import type { Logger } from '../logger.js'
 import { describeProblem, toProblem, ProviderError } from '../providers/problems.js'
 import { preflightFor } from '../providers/run.js'
-import type { Action, Preflight } from '../providers/types.js'
+import type { Action } from '../providers/types.js'
 import { busyModal, confirmModal, loadingModal, notAuthorizedText, problemModal } from '../views/modals.js'
 import { isActor, type HandlerDeps } from './deps.js'
 
@@ -33,14 +33,14 @@ export function requestAction(deps: HandlerDeps) {
       alert = await deps.alerts.get(alertId)
     } catch (error) {
       log.error({ err: error }, 'could not read the alert')
-      const channel = body.channel?.id ?? body.container?.channel_id
+      const channel = channelOf(body)
       if (channel) await client.chat.postEphemeral({ channel, user: actor, text: STORE_UNAVAILABLE_TEXT })
       return
     }
     if (!isActor(deps, actor)) {
       log.warn('refused: actor not in ACTORS')
       await deps.audit.append({ event: 'action-refused', alertId, actor, action: kind, detail: 'not an authorized actor', ...(alert ? { integration: alert.integration, email: alert.email } : {}) })
-      const channel = body.channel?.id ?? body.container?.channel_id
+      const channel = channelOf(body)
       if (channel) await client.chat.postEphemeral({ channel, user: actor, text: notAuthorizedText(kind) })
       return
     }
@@ -53,7 +53,7 @@ export function requestAction(deps: HandlerDeps) {
 
     const opened = await openLoadingModal(client, body.trigger_id, { alertId, action: kind }, alert, log)
     if (!opened) {
-      const channel = body.channel?.id ?? body.container?.channel_id
+      const channel = channelOf(body)
       if (channel) await client.chat.postEphemeral({ channel, user: actor, text: MODAL_NOT_OPENED_TEXT })
       return
     }
@@ -133,4 +133,10 @@ export function withTimeout<T>(work: Promise<T>, ms: number, service: string): P
     )
   })
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** Where to answer the clicker: the alert's channel, else the one its container names (Bolt types it `any`, so it is checked). */
+function channelOf(body: BlockAction): string | undefined {
+  const fromContainer: unknown = body.container?.channel_id
+  return body.channel?.id ?? (typeof fromContainer === 'string' ? fromContainer : undefined)
 }

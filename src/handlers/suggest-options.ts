@@ -58,7 +58,7 @@ export function suggestOffboardingOptions(deps: HandlerDeps) {
 
 function suggestWith(deps: HandlerDeps, ask: (suggestion: BlockSuggestion) => Promise<Asked | undefined>) {
   return async ({ ack, body }: Args): Promise<void> => {
-    const suggestion = body as BlockSuggestion
+    const suggestion = body
     const asked = deps.actors.has(suggestion.user.id) ? await ask(suggestion) : undefined
     if (!asked?.provider.suggest) {
       await ack({ options: [] })

@@ -54,7 +54,7 @@ export function planRun(ctx: Pick<ReconcileContext, 'providers'>, only?: readonl
   const skipped = wanted
     .filter((provider) => !provider.listAccounts)
     .map((provider) => ({ integration: provider.id, name: provider.displayName, reason: `${provider.displayName} cannot list its accounts through its API, so it cannot be compared.` }))
-  return { identityProviders, compare: wanted.filter((provider) => provider.listAccounts), skipped }
+  return { identityProviders, compare: wanted.filter((provider) => provider.listAccounts !== undefined), skipped }
 }
 
 async function startRun(ctx: ReconcileContext, runId: string, job: Extract<ReconcileJob, { kind: 'run' }>): Promise<void> {

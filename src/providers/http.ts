@@ -316,8 +316,8 @@ function networkError(
 
 /** undici wraps socket errors: the code (ECONNREFUSED, ENOTFOUND) is the useful part. */
 function describeNetworkFailure(error: Error): string {
-  const cause = error.cause instanceof Error ? error.cause : undefined
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? (error as NodeJS.ErrnoException).code
+  const cause: NodeJS.ErrnoException | undefined = error.cause instanceof Error ? error.cause : undefined
+  const code = cause?.code ?? (error as NodeJS.ErrnoException).code
   return code ? `${code} (${cause?.message ?? error.message})` : error.message
 }
 

@@ -354,7 +354,7 @@ function searchBody(raw: unknown): SearchBody {
     }
   }
   if (body.emails !== undefined && body.searchTerm !== undefined) throw invalidBody('searchTerm and emails cannot be used together')
-  return body as SearchBody
+  return body
 }
 
 function presentUser(state: State, account: SandboxAccount, expand: ReadonlySet<string>): Record<string, unknown> {

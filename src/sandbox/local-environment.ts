@@ -541,9 +541,9 @@ interface FoundElement {
 /** The first interactive element of a view (in an actions block, an accessory, or an input) that `matches`. */
 function findInView(view: StoredView, matches: (element: HomeElement) => boolean): FoundElement | undefined {
   for (const block of view.blocks as ReadonlyArray<{ block_id?: string; elements?: unknown; accessory?: unknown; element?: unknown }>) {
-    const candidates = [...(Array.isArray(block.elements) ? block.elements : []), block.accessory, block.element]
+    const candidates = [...(Array.isArray(block.elements) ? (block.elements as unknown[]) : []), block.accessory, block.element]
     for (const element of candidates) {
-      if (typeof element === 'object' && element !== null && matches(element as HomeElement)) return { blockId: block.block_id ?? '', element: element as HomeElement }
+      if (typeof element === 'object' && element !== null && matches(element)) return { blockId: block.block_id ?? '', element }
     }
   }
   return undefined

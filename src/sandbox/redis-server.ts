@@ -114,7 +114,7 @@ function handle(child: ChildProcess, port: number, exited: Promise<ExitResult>):
   }
 }
 
-interface ExitResult { code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }
+interface ExitResult { code: number | null; signal: NodeJS.Signals | null; spawnError?: NodeJS.ErrnoException }
 
 function exitOf(child: ChildProcess): Promise<ExitResult> {
   return new Promise((resolve) => {
@@ -124,7 +124,7 @@ function exitOf(child: ChildProcess): Promise<ExitResult> {
 }
 
 function startFailure(binary: string, port: number, result: ExitResult, output: string): Error {
-  if ((result.spawnError as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return new Error(`${MISSING_BINARY} (tried '${binary}')`)
+  if (result.spawnError?.code === 'ENOENT') return new Error(`${MISSING_BINARY} (tried '${binary}')`)
   if (result.spawnError !== undefined) return new Error(`could not start ${binary}: ${result.spawnError.message}`)
   const how = result.signal === null ? `code ${result.code}` : `signal ${result.signal}`
   return new Error(`${binary} on port ${port} exited early with ${how}. Last output:\n${output || '(none)'}`)

@@ -329,7 +329,7 @@ function interactiveElements(blocks: readonly object[]): ElementRef[] {
   const refs: ElementRef[] = []
   for (const block of blocks as ReadonlyArray<{ block_id?: string; elements?: unknown; accessory?: unknown }>) {
     const blockId = block.block_id ?? ''
-    const candidates = [...(Array.isArray(block.elements) ? block.elements : []), block.accessory]
+    const candidates = [...(Array.isArray(block.elements) ? (block.elements as unknown[]) : []), block.accessory]
     for (const element of candidates) {
       if (typeof element === 'object' && element !== null) refs.push({ blockId, element })
     }

@@ -83,7 +83,7 @@ function renderBlock(block: Json): string[] {
     case 'divider': return ['────────────────────────────────']
     case 'actions': return [arrayOf(block.elements).map(elementText).join(' ')]
     case 'input': return renderInput(block)
-    case 'image': return [`[image: ${String(block.alt_text ?? '')}]`]
+    case 'image': return [`[image: ${textOf(block.alt_text) ?? ''}]`]
     case 'markdown': return splitLines(typeof block.text === 'string' ? block.text : '')
     case 'rich_text': return splitLines(richText(block))
     default: return [`[${String(block.type)} block]`]
@@ -110,7 +110,7 @@ function renderInput(block: Json): string[] {
 }
 
 function contextElement(element: Json): string {
-  if (element.type === 'image') return `[${String(element.alt_text ?? 'image')}]`
+  if (element.type === 'image') return `[${textOf(element.alt_text) ?? 'image'}]`
   return textOf(element) ?? ''
 }
 
@@ -127,11 +127,11 @@ function elementText(element: Json | undefined): string {
     case 'multi_static_select':
     case 'multi_users_select': return `[ ${textOf(element.placeholder) ?? 'Select'} ▾▾ ]`
     case 'overflow': return '[ ⋯ ]'
-    case 'datepicker': return `[ ${String(element.initial_date ?? textOf(element.placeholder) ?? 'Pick a date')} 📅 ]`
-    case 'plain_text_input': return `[ ${String(element.initial_value ?? textOf(element.placeholder) ?? '')}____ ]`
+    case 'datepicker': return `[ ${textOf(element.initial_date) ?? textOf(element.placeholder) ?? 'Pick a date'} 📅 ]`
+    case 'plain_text_input': return `[ ${textOf(element.initial_value) ?? textOf(element.placeholder) ?? ''}____ ]`
     case 'radio_buttons': return options(element, '(•)', '( )')
     case 'checkboxes': return options(element, '[x]', '[ ]')
-    case 'image': return `[image: ${String(element.alt_text ?? '')}]`
+    case 'image': return `[image: ${textOf(element.alt_text) ?? ''}]`
     default: return `[ ${String(element.type)} ]`
   }
 }

@@ -50,7 +50,7 @@ export class OffboardStore {
   async createDraft(draft: Draft): Promise<void> {
     const { rows, ...rest } = draft
     const meta: DraftMeta = { ...rest, integrations: rows.map((row) => row.integration) }
-    const fields = Object.fromEntries([['meta', JSON.stringify(meta)], ...rows.map((row) => [`row:${row.integration}`, JSON.stringify(row)])])
+    const fields = Object.fromEntries([['meta', JSON.stringify(meta)], ...rows.map((row): [string, string] => [`row:${row.integration}`, JSON.stringify(row)])])
     await this.redis.multi().hset(draftKey(draft.id), fields).expire(draftKey(draft.id), DRAFT_SECONDS).exec()
   }
 

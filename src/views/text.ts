@@ -67,6 +67,7 @@ export function clip(text: string, max: number): string {
 
 /** Untrusted text for one line: control characters and runs of whitespace become one space. */
 export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim()
 }
 

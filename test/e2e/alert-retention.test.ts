@@ -12,7 +12,7 @@ import { KEY_PREFIX } from '../../src/store/redis.js'
 
 const DAY = 24 * 3600
 const alertKey = (id: string) => `${KEY_PREFIX}alert:${id}`
-let clock = new Date('2026-11-22T10:00:00.000Z')
+const clock = new Date('2026-11-22T10:00:00.000Z')
 let env: LocalEnvironment
 let redis: Redis
 

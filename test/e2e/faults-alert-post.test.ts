@@ -56,6 +56,7 @@ describe('posting an alert', () => {
   /** Another run of the same job posts its copy and records it first, while this one is between its post and its record. */
   function anotherRunRecordsFirst(refusedEdits: number): { first: () => MessageRef | undefined } {
     let first: MessageRef | undefined
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the unmocked method, always called with .call(this)
     const original = AlertStore.prototype.recordMessage
     vi.spyOn(AlertStore.prototype, 'recordMessage').mockImplementationOnce(async function (this: AlertStore, id, message) {
       const copy = env.slack.message(message.channel, message.ts)!

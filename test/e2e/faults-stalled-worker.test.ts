@@ -8,7 +8,7 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttemptLeases } from '../../src/jobs/attempt-lease.js'
-import { ACTION_QUEUE, QUEUE_PREFIX } from '../../src/jobs/queues.js'
+import { ACTION_QUEUE, QUEUE_PREFIX, type ActionJob } from '../../src/jobs/queues.js'
 import { ORPHANED_AFTER_MS } from '../../src/jobs/run-action.js'
 import { createLogger } from '../../src/logger.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
@@ -88,7 +88,7 @@ describe('the minute sweep and a worker still acting on a job that failed for st
     const jobId = `${alertId}.delete.1`
 
     // A worker takes the job and holds the attempt's lease as the bot's action worker does, then its job fails for stalling.
-    const taker = new Worker(ACTION_QUEUE, null, { connection: { url: env.redisUrl }, prefix: QUEUE_PREFIX })
+    const taker = new Worker<ActionJob>(ACTION_QUEUE, null, { connection: { url: env.redisUrl }, prefix: QUEUE_PREFIX })
     const redis = new Redis(env.redisUrl)
     try {
       const job = await taker.getNextJob('still-alive')

@@ -62,7 +62,6 @@ import {
   requestsForUnknownAccounts,
   routableHostileCase,
   slackHeaders,
-  sleep,
   snapshot,
   startBotProcess,
   storedEmails,

@@ -391,7 +391,7 @@ describe('Google Workspace provider: findAccount', () => {
 describe('Google Workspace provider: listAccounts and listAdmins', () => {
   it('pages through every user of the account, 500 at a time, with an opaque cursor', async () => {
     for (let n = 0; n < 1000; n++) sandbox.addUser({ primaryEmail: `user${String(n).padStart(4, '0')}@corp.example` })
-    const listAccounts = provider.listAccounts
+    const listAccounts = provider.listAccounts?.bind(provider)
     if (!listAccounts) throw new Error('listAccounts is missing')
 
     const first = await listAccounts()
@@ -407,7 +407,7 @@ describe('Google Workspace provider: listAccounts and listAdmins', () => {
   })
 
   it('lists the super admins with the isAdmin=true search, believing only the flag', async () => {
-    const listAdmins = provider.listAdmins
+    const listAdmins = provider.listAdmins?.bind(provider)
     if (!listAdmins) throw new Error('listAdmins is missing')
 
     const admins = await listAdmins()

@@ -58,7 +58,7 @@ function declareUsers(): void {
         return user
       }
       // Quirk: Filter.match compares eq values case-sensitively, although RFC 7643 makes userName caseExact=false.
-      return resource.filter ? resource.filter.match(users) : users
+      return resource.filter ? (resource.filter.match(users) as typeof users) : users
     })
     .ingress((resource, instance) => {
       const id = resource.id ?? randomUUID()
