@@ -71,7 +71,7 @@ export interface RecordedRequest extends RecordedBasics {
   consistencyLevel?: string
 }
 
-export interface FailureReply extends InjectedReply {}
+export type FailureReply = InjectedReply
 
 export interface EntraSandboxOptions extends SandboxServerOptions {
   clientId: string
@@ -327,13 +327,13 @@ function filterOf(filter: string): (user: EntraUser) => boolean {
     const unquote = (text: string | undefined) => (text ?? '').replace(/''/g, "'").toLowerCase()
     if (match[1]) {
       const [property, value] = [match[1], unquote(match[2])]
-      tests.push((user) => String((user as unknown as Record<string, unknown>)[property] ?? '').toLowerCase() === value)
+      tests.push((user) => textOf(user, property).toLowerCase() === value)
     } else if (match[3]) {
       const value = unquote(match[4])
       tests.push((user) => user.otherMails.some((mail) => mail.toLowerCase() === value))
     } else {
       const [property, value] = [match[5] ?? '', unquote(match[6])]
-      tests.push((user) => String((user as unknown as Record<string, unknown>)[property] ?? '').toLowerCase().endsWith(value))
+      tests.push((user) => textOf(user, property).toLowerCase().endsWith(value))
     }
     rest = rest.slice(match[0].length)
     if (rest.trim() === '') break
@@ -476,3 +476,9 @@ async function main(): Promise<EntraSandbox> {
 }
 
 await runAsScript(import.meta.url, main)
+
+/** A user's property as text, for $filter; anything that is not a string matches nothing. */
+function textOf(user: object, property: string): string {
+  const value = (user as Record<string, unknown>)[property]
+  return typeof value === 'string' ? value : ''
+}

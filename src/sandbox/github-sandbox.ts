@@ -252,14 +252,15 @@ function tokenUserOf(state: State): string | null | undefined {
 // --- GraphQL (by operation name) -------------------------------------------------------
 
 function graphql(state: State, req: RecordedRequest): Answer {
-  const variables = ((req.body as { variables?: Record<string, unknown> } | undefined)?.variables ?? {}) as Record<string, unknown>
-  if (String(variables.org ?? '').toLowerCase() !== state.org.toLowerCase()) {
-    return { status: 200, body: { data: { organization: null }, errors: [{ type: 'NOT_FOUND', path: ['organization'], message: `Could not resolve to an Organization with the login of '${String(variables.org)}'.` }] } }
+  const variables = (req.body as { variables?: Record<string, unknown> } | undefined)?.variables ?? {}
+  const text = (name: string) => (typeof variables[name] === 'string' ? variables[name] : '')
+  if (text('org').toLowerCase() !== state.org.toLowerCase()) {
+    return { status: 200, body: { data: { organization: null }, errors: [{ type: 'NOT_FOUND', path: ['organization'], message: `Could not resolve to an Organization with the login of '${text('org')}'.` }] } }
   }
   switch (req.operation) {
     case 'SamlIdentityByEmail': {
       if (!state.saml) return data({ organization: { samlIdentityProvider: null } })
-      const email = String(variables.email ?? '').toLowerCase()
+      const email = text('email').toLowerCase()
       const nodes = [...state.members.values()]
         .filter((member) => member.samlNameId?.toLowerCase() === email)
         .map((member) => ({ samlIdentity: { nameId: member.samlNameId, emails: [{ value: member.samlNameId }] }, user: { login: member.login, name: member.name } }))
@@ -281,7 +282,7 @@ function graphql(state: State, req: RecordedRequest): Answer {
       })
     }
     case 'TeamsOfMember': {
-      const member = state.members.get(String(variables.login ?? '').toLowerCase())
+      const member = state.members.get(text('login').toLowerCase())
       const teams = member?.teams ?? []
       return data({ organization: { teams: { totalCount: teams.length, nodes: teams.map((name) => ({ name })) } } })
     }

@@ -3,7 +3,7 @@
  * without an email on their account, what GitHub receives for a removal, and what the
  * caller sees for each answer GitHub gives (rate limits included).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { GitHubIntegration } from '../../src/config.js'
 import { MATCHED_BY_LOGIN, SECONDARY_LIMIT_FALLBACK_MS, createGitHubProvider, graphqlUrl } from '../../src/providers/github.js'
 import { guardAccount } from '../../src/providers/guards.js'
