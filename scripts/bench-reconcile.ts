@@ -29,10 +29,10 @@ import { createLogger } from '../src/logger.js'
 import type { RunRecord } from '../src/reconcile/run-store.js'
 import { RunStore } from '../src/reconcile/run-store.js'
 import { startRuntime } from '../src/runtime.js'
-import { startOktaSandbox, type OktaSeedUser } from '../src/sandbox/okta-sandbox.js'
-import { startQlikSandbox, type SeedUser as QlikSeedUser } from '../src/sandbox/qlik-sandbox.js'
-import { startRedisServer } from '../src/sandbox/redis-server.js'
-import { startSlackStandIn } from '../src/sandbox/slack-stand-in.js'
+import { startOktaSandbox, type OktaSeedUser } from '../local/okta-sandbox.js'
+import { startQlikSandbox, type SeedUser as QlikSeedUser } from '../local/qlik-sandbox.js'
+import { startRedisServer } from '../local/redis-server.js'
+import { startSlackStandIn } from '../local/slack-stand-in.js'
 
 const TIME_LIMIT_MS = 110_000
 const SAMPLE_EVERY_MS = 20

@@ -11,14 +11,14 @@
  */
 import { CONFIRM_CALLBACK_ID, OFFBOARD_DECISION_ACTION_ID, offboardDecisionBlockId } from '../src/constants.js'
 import type { Action } from '../src/providers/types.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../src/sandbox/local-environment.js'
-import { isRedisReachable } from '../src/sandbox/redis-server.js'
-import { DEMO_MEMBERS as GITHUB_DEMO_MEMBERS } from '../src/sandbox/github-sandbox.js'
-import type { RecordedRequest } from '../src/sandbox/scim-sandbox.js'
-import { DEMO_USERS as SCIM_DEMO_USERS } from '../src/sandbox/scim-sandbox.js'
-import { SANDBOX } from '../src/sandbox/slack-signing.js'
-import type { RecordedCall, StoredMessage, StoredView } from '../src/sandbox/slack-stand-in.js'
-import { mrkdwn, renderMessage, renderThread, renderView, type RenderableView } from '../src/sandbox/transcript.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../local/local-environment.js'
+import { isRedisReachable } from '../local/redis-server.js'
+import { DEMO_MEMBERS as GITHUB_DEMO_MEMBERS } from '../local/github-sandbox.js'
+import type { RecordedRequest } from '../local/scim-sandbox.js'
+import { DEMO_USERS as SCIM_DEMO_USERS } from '../local/scim-sandbox.js'
+import { SANDBOX } from '../local/slack-signing.js'
+import type { RecordedCall, StoredMessage, StoredView } from '../local/slack-stand-in.js'
+import { mrkdwn, renderMessage, renderThread, renderView, type RenderableView } from '../local/transcript.js'
 
 const TIME_LIMIT_MS = 60_000
 /** How long stopping everything may take before the demo exits anyway. */

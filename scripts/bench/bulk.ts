@@ -11,12 +11,12 @@
  * matters to a client that honours a whole-second Retry-After); then against the fixed
  * window again with the integration paced a little under N (`requestsPerSecond`).
  */
-import type { RateLimit } from '../../src/sandbox/sandbox-kit.js'
+import type { RateLimit } from '../../local/sandbox-kit.js'
 import { MachineProbe, poll, sharedClockMs } from './measure.js'
 import { benchUserId, type ScimExchange } from './protocol.js'
 import { atMost, cpuLine, say, type PartResult, type Row } from './report.js'
 import { paced, prepareConfirmations, sendTo, slackPool, startStack, submitView, type Stack } from './stack.js'
-import type { StoredView } from '../../src/sandbox/slack-stand-in.js'
+import type { StoredView } from '../../local/slack-stand-in.js'
 
 export interface BulkOptions {
   accounts: number

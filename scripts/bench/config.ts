@@ -1,7 +1,7 @@
 /** The bot's configuration in the bench: one SCIM integration and Slack, both in the "services" process. */
 import { stringify as stringifyYaml } from 'yaml'
 import { loadConfig, type Config } from '../../src/config.js'
-import { LOCAL } from '../../src/sandbox/local-environment.js'
+import { LOCAL } from '../../local/local-environment.js'
 import type { BotSetup, ServicesInfo } from './protocol.js'
 
 const PROVIDERS_FILE = 'bench-providers.yml'

@@ -12,8 +12,8 @@
  * Bot and direct calls alternate at a low rate (these are latencies, not throughput);
  * each acts on its own alerts and accounts. Times are on the clock all processes share.
  */
-import { newTriggerId } from '../../src/sandbox/slack-signing.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { newTriggerId } from '../../local/slack-signing.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { MachineProbe, ms, percentiles, poll, ratio, sharedClockMs, sleep } from './measure.js'
 import { cpuLine, say, type PartResult, type Row } from './report.js'
 import { benchEmail, benchUserId, type ScimExchange } from './protocol.js'

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
-import { LOCAL } from '../../src/sandbox/local-environment.js'
+import { LOCAL } from '../../local/local-environment.js'
 import { MachineProbe, ms, percentiles } from './measure.js'
 import { cpuLine, say, type PartResult } from './report.js'
 import { sendTo, startStack } from './stack.js'

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEntraIdProvider, directoryRoleSchema, roleMemberSchema, userSchema } from '../../src/providers/entra-id.js'
-import { startEntraIdSandbox, type EntraSandbox } from '../../src/sandbox/entra-id-sandbox.js'
+import { startEntraIdSandbox, type EntraSandbox } from '../../local/entra-id-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
 import { GRAPH_TYPES, graphOperations, readGraphTypes } from './support/graph-source.js'
 import { exchangeMismatches, requestLine } from './support/operations.js'

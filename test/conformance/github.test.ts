@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGitHubProvider, invitationSchema, membershipSchema, simpleUserSchema } from '../../src/providers/github.js'
-import { startGitHubSandbox } from '../../src/sandbox/github-sandbox.js'
-import type { GitHubSandbox } from '../../src/sandbox/github-sandbox.js'
+import { startGitHubSandbox } from '../../local/github-sandbox.js'
+import type { GitHubSandbox } from '../../local/github-sandbox.js'
 import { OCTOKIT_OPENAPI, githubOperations } from './support/github-source.js'
 import { exchangeMismatches, requestLine } from './support/operations.js'
 import type { Operation } from './support/operations.js'

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assigneesSchema, createOktaProvider, roleSchema, userSchema } from '../../src/providers/okta.js'
-import { startOktaSandbox } from '../../src/sandbox/okta-sandbox.js'
-import type { OktaSandbox } from '../../src/sandbox/okta-sandbox.js'
+import { startOktaSandbox } from '../../local/okta-sandbox.js'
+import type { OktaSandbox } from '../../local/okta-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
 import { OKTA_SDK, oktaOperations } from './support/okta-source.js'
 import { exchangeMismatches, requestLine } from './support/operations.js'

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NEW_OWNER_QUESTION, bulkResultSchema, connectionSchema, createQlikProvider, itemSchema, reloadTaskSchema, spaceSchema, userSchema } from '../../src/providers/qlik.js'
-import { startQlikSandbox } from '../../src/sandbox/qlik-sandbox.js'
-import type { QlikSandbox } from '../../src/sandbox/qlik-sandbox.js'
+import { startQlikSandbox } from '../../local/qlik-sandbox.js'
+import type { QlikSandbox } from '../../local/qlik-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
 import { exchangeMismatches, requestLine } from './support/operations.js'
 import { QLIK_API, qlikOperations } from './support/qlik-source.js'

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createScimProvider, listResponseSchema, scimUserSchema } from '../../src/providers/scim.js'
-import { SCIM_BASE_PATH, startScimSandbox } from '../../src/sandbox/scim-sandbox.js'
-import type { ScimSandbox } from '../../src/sandbox/scim-sandbox.js'
+import { SCIM_BASE_PATH, startScimSandbox } from '../../local/scim-sandbox.js'
+import type { ScimSandbox } from '../../local/scim-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
 import { exchangeMismatches, requestLine } from './support/operations.js'
 import type { Exchange, RecordingProxy } from './support/recording-proxy.js'

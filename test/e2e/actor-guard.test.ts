@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { APPROVE_ACTION_ID, OFFBOARD_DECISION_ACTION_ID, offboardDecisionBlockId } from '../../src/constants.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { Fault, StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { Fault, StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 const NO_EMAIL_ACTOR = 'U0NOEMAIL01'
 const UNKNOWN_ACTOR = /could not check that this is not your own account/

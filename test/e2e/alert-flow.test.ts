@@ -4,8 +4,8 @@
  * HTTP with signed requests, real Redis and BullMQ, the SCIM sandbox as the service.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { interactionBody, postToSlackApp, blockActionsPayload, nowSeconds } from '../../src/sandbox/slack-signing.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { interactionBody, postToSlackApp, blockActionsPayload, nowSeconds } from '../../local/slack-signing.js'
 import { requestActionId } from '../../src/constants.js'
 import { Redis } from 'ioredis'
 import { AuditLog } from '../../src/store/audit.js'

@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TimerStore } from '../../src/jobs/timers.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { AlertStore } from '../../src/store/alerts.js'
 import { KEY_PREFIX } from '../../src/store/redis.js'
 

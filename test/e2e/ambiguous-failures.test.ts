@@ -7,8 +7,8 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import type { Action } from '../../src/providers/types.js'
 import { AuditLog } from '../../src/store/audit.js'
 

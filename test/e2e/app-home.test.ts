@@ -16,9 +16,9 @@ import {
   homePageActionId,
   homeTabActionId,
 } from '../../src/constants.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { interactionBody, postToSlackApp, viewBlockActionsPayload } from '../../src/sandbox/slack-signing.js'
-import type { RecordedCall, StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { interactionBody, postToSlackApp, viewBlockActionsPayload } from '../../local/slack-signing.js'
+import type { RecordedCall, StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 /** 130 more people in the SCIM service (and in Okta): two provider pages of 100, seven Home pages of 20. */
 const CROWD = Array.from({ length: 130 }, (_, i) => {

@@ -8,9 +8,9 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/constants.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { blockActionsPayload, interactionBody, postToSlackApp } from '../../src/sandbox/slack-signing.js'
-import type { StoredMessage } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { blockActionsPayload, interactionBody, postToSlackApp } from '../../local/slack-signing.js'
+import type { StoredMessage } from '../../local/slack-stand-in.js'
 import { AuditLog, type StoredAuditEntry } from '../../src/store/audit.js'
 
 const HOUR = 3_600_000

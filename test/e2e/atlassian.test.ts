@@ -4,9 +4,9 @@
  * state on a controllable clock, and the refusals the service's rules call for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { SeedAccount } from '../../src/sandbox/atlassian-sandbox.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { SeedAccount } from '../../local/atlassian-sandbox.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import type { Action } from '../../src/providers/types.js'
 
 const DAY = 24 * 3600 * 1000

@@ -5,9 +5,9 @@
  * finishing it with one result, and a Failed task answered with its reason and Retry.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { DEMO_SEED as CLOUDSSO_DEMO_SEED } from '../../src/sandbox/cloudsso-sandbox.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { DEMO_SEED as CLOUDSSO_DEMO_SEED } from '../../local/cloudsso-sandbox.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 let env: LocalEnvironment | undefined
 afterEach(async () => {

@@ -4,8 +4,8 @@
  * and as a service (a last sign-in long ago is inactive).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { RecordedCall } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { RecordedCall } from '../../local/slack-stand-in.js'
 
 let env: LocalEnvironment | undefined
 afterEach(async () => {

@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROLE_TEMPLATES } from '../../src/providers/entra-id.js'
 import type { Action } from '../../src/providers/types.js'
-import type { EntraSeedUser } from '../../src/sandbox/entra-id-sandbox.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import type { EntraSeedUser } from '../../local/entra-id-sandbox.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 const DAY = 24 * 3600 * 1000
 let clock = new Date('2026-11-22T10:00:00.000Z')

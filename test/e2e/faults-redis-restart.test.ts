@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { eventually, repliesMatching } from '../support/fault-replicas.js'
 
 const RESULT = /^(✅|⚠️)/

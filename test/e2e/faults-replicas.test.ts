@@ -5,8 +5,8 @@
  * runs exactly once at the service and every thread gets one result.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { clickAt, repliesMatching, startReplica, submitAt, type Replica } from '../support/fault-replicas.js'
 
 // Replicas start as processes of their own, which takes a while on a busy machine.

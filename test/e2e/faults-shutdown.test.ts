@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/logger.js'
 import { startRuntime, type Runtime } from '../../src/runtime.js'
-import { startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { deleteHeldAtTheService, deletesOf, eventually, repliesMatching, startReplica, type Replica } from '../support/fault-replicas.js'
 
 // Replicas start as processes of their own, which takes a while on a busy machine.

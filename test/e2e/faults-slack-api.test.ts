@@ -9,8 +9,8 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TimerStore } from '../../src/jobs/timers.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { RecordedCall, StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { RecordedCall, StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { eventually, repliesMatching } from '../support/fault-replicas.js'
 
 const RESULT = /^(✅|⚠️)/

@@ -10,8 +10,8 @@ import { Queue } from 'bullmq'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ORPHANED_AFTER_MS } from '../../src/jobs/run-action.js'
 import { ACTION_QUEUE, QUEUE_PREFIX } from '../../src/jobs/queues.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { AlertStore } from '../../src/store/alerts.js'
 
 let env: LocalEnvironment

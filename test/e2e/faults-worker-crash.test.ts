@@ -5,7 +5,7 @@
  * process of its own, which the test kills.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { deleteHeldAtTheService, deletesOf, repliesMatching, startReplica, type Replica } from '../support/fault-replicas.js'
 
 // Replicas start as processes of their own, which takes a while on a busy machine.

@@ -4,8 +4,8 @@
  * alert say so), while every other integration's actions go on, on every replica.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../../local/local-environment.js'
+import type { StoredMessage } from '../../local/slack-stand-in.js'
 
 const TD_USERS = [{ email: 'olivia.owner@example.com', role: 'owner' as const }, { email: 'rob.retired@example.com' }, { email: 'ria.retired@example.com' }]
 const SCIM_USERS = [{ id: 'u-kim', userName: 'kim@example.com' }, { id: 'u-lee', userName: 'lee@example.com' }]

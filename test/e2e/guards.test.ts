@@ -6,9 +6,9 @@
  */
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../../src/sandbox/local-environment.js'
-import type { SeedUser } from '../../src/sandbox/scim-sandbox.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../../local/local-environment.js'
+import type { SeedUser } from '../../local/scim-sandbox.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { AuditLog } from '../../src/store/audit.js'
 
 const USERS: SeedUser[] = [

@@ -5,7 +5,7 @@
  * and /metrics exposes each integration's health.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 
 let env: LocalEnvironment
 beforeAll(async () => {

@@ -35,9 +35,9 @@ import { MAX_ALERT_BYTES } from '../../src/alerts/ingest.js'
 import { parseAlertReport } from '../../src/alerts/schema.js'
 import { CONFIRM_CALLBACK_ID, MUTE_ACTION_ID, UNMUTE_ACTION_ID, requestActionId } from '../../src/constants.js'
 import { createLogger } from '../../src/logger.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { startRedisServer } from '../../src/sandbox/redis-server.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { startRedisServer } from '../../local/redis-server.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import {
   blockActionsPayload,
   interactionBody,
@@ -45,7 +45,7 @@ import {
   slashCommandBody,
   viewSubmissionPayload,
   type SandboxUser,
-} from '../../src/sandbox/slack-signing.js'
+} from '../../local/slack-signing.js'
 import {
   FORM,
   JSON_TYPE,

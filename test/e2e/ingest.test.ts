@@ -5,8 +5,8 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_ALERT_BYTES } from '../../src/alerts/ingest.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 
 const valid = { integration: LOCAL.integrationId, email: 'alice@example.com', reason: 'Departed employee still active' }
 

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MUTE_ACTION_ID, UNMUTE_ACTION_ID } from '../../src/constants.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { blockActionsPayload, interactionBody, postToSlackApp } from '../../src/sandbox/slack-signing.js'
-import type { StoredMessage } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { blockActionsPayload, interactionBody, postToSlackApp } from '../../local/slack-signing.js'
+import type { StoredMessage } from '../../local/slack-stand-in.js'
 
 let env: LocalEnvironment
 beforeAll(async () => {

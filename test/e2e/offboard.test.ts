@@ -9,10 +9,10 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OFFBOARD_DECISION_ACTION_ID, offboardDecisionBlockId, requestActionId } from '../../src/constants.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { AUDIT_STREAM } from '../../src/store/audit.js'
-import { DEMO_USERS } from '../../src/sandbox/scim-sandbox.js'
+import { DEMO_USERS } from '../../local/scim-sandbox.js'
 
 let env: LocalEnvironment
 beforeAll(async () => {

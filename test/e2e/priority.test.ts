@@ -3,9 +3,9 @@
  * queued behind a bulk of deletions on the same integration reaches the service before them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { SeedAccount } from '../../src/sandbox/atlassian-sandbox.js'
-import type { StoredMessage } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { SeedAccount } from '../../local/atlassian-sandbox.js'
+import type { StoredMessage } from '../../local/slack-stand-in.js'
 import type { Action } from '../../src/providers/types.js'
 
 const BULK = 200

@@ -6,9 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ANSWER_ACTION_ID } from '../../src/constants.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { SANDBOX, interactionBody, postToSlackApp } from '../../src/sandbox/slack-signing.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { SANDBOX, interactionBody, postToSlackApp } from '../../local/slack-signing.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 let env: LocalEnvironment
 beforeEach(async () => {

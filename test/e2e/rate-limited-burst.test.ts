@@ -5,8 +5,8 @@
  * (`requestsPerSecond` under the service's limit), the service never has to refuse.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 const PEOPLE = ['kim', 'lee', 'max', 'ned', 'oda', 'pam']
 /** Each deletion is a lookup and a DELETE: the service lets two deletions through per second. */

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MUTE_ACTION_ID } from '../../src/constants.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { RecordedCall, StoredMessage } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { RecordedCall, StoredMessage } from '../../local/slack-stand-in.js'
 
 const LONG_AGO = '2025-01-15T09:00:00.000Z'
 

@@ -11,8 +11,8 @@ import { promisify } from 'node:util'
 import { Writable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/logger.js'
-import { LOCAL, startLocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { LOCAL, startLocalEnvironment } from '../../local/local-environment.js'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 
 const run = promisify(execFile)
 const cleanups: Array<() => Promise<void> | void> = []

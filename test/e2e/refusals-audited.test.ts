@@ -8,9 +8,9 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOME_OPEN_SERVICE_ACTION_ID, HOME_SEARCH_ACTION_ID, HOME_UNMUTE_ACTION_ID, MUTE_ACTION_ID, UNMUTE_ACTION_ID, homePageActionId, homeTabActionId } from '../../src/constants.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { interactionBody, postToSlackApp, viewBlockActionsPayload } from '../../src/sandbox/slack-signing.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import { interactionBody, postToSlackApp, viewBlockActionsPayload } from '../../local/slack-signing.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { AUDIT_STREAM, type StoredAuditEntry } from '../../src/store/audit.js'
 
 let env: LocalEnvironment

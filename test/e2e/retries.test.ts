@@ -4,8 +4,8 @@
  * repeated just because reporting to Slack failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 let env: LocalEnvironment
 

@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { QUEUE_PREFIX, TIMER_QUEUE } from '../../src/jobs/queues.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 
 const HOUR = 3_600_000
 let env: LocalEnvironment

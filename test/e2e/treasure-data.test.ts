@@ -4,9 +4,9 @@
  * write call, and an expired key answered with the re-integrate reply.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
-import type { TreasureDataSeedUser } from '../../src/sandbox/treasure-data-sandbox.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
+import type { TreasureDataSeedUser } from '../../local/treasure-data-sandbox.js'
 
 const USERS: TreasureDataSeedUser[] = [
   { email: 'olivia.owner@example.com', role: 'owner' },

@@ -7,8 +7,8 @@
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { actionJobLockKey } from '../../src/jobs/attempt-ownership.js'
-import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 let env: LocalEnvironment
 let redis: Redis

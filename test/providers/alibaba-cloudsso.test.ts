@@ -22,8 +22,8 @@ import {
 import type { CloudSsoProvider } from '../../src/providers/alibaba-cloudsso.js'
 import type { Problem } from '../../src/providers/problems.js'
 import type { Account, Outcome, TaskRef } from '../../src/providers/types.js'
-import { startCloudSsoSandbox } from '../../src/sandbox/cloudsso-sandbox.js'
-import type { CloudSsoSandbox, CloudSsoSeed, SandboxTask } from '../../src/sandbox/cloudsso-sandbox.js'
+import { startCloudSsoSandbox } from '../../local/cloudsso-sandbox.js'
+import type { CloudSsoSandbox, CloudSsoSeed, SandboxTask } from '../../local/cloudsso-sandbox.js'
 import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
 
 const ACCESS_KEY_ID = 'LTAI5tSandboxKeyId'

@@ -9,8 +9,8 @@ import { DEFAULT_ADMIN_CONSOLE_URL, createAtlassianProvider, rateLimitWaitMs } f
 import { ProviderError } from '../../src/providers/problems.js'
 import { executeFor, preflightFor } from '../../src/providers/run.js'
 import type { Account, Action, Preflight, Provider } from '../../src/providers/types.js'
-import { LAST_BILLING_ADMIN, startAtlassianSandbox } from '../../src/sandbox/atlassian-sandbox.js'
-import type { AtlassianSandbox, SeedAccount } from '../../src/sandbox/atlassian-sandbox.js'
+import { LAST_BILLING_ADMIN, startAtlassianSandbox } from '../../local/atlassian-sandbox.js'
+import type { AtlassianSandbox, SeedAccount } from '../../local/atlassian-sandbox.js'
 import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
 
 const API_KEY = 'atl-admin-key-5b2e91c7d3'

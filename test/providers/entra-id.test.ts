@@ -8,7 +8,7 @@ import { createEntraIdProvider, deletedUserFilter, odataString, userFilter } fro
 import { ProviderError } from '../../src/providers/problems.js'
 import { executeFor, preflightFor } from '../../src/providers/run.js'
 import type { Provider } from '../../src/providers/types.js'
-import { startEntraIdSandbox, type EntraSandbox, type EntraSandboxOptions, type EntraSeedUser } from '../../src/sandbox/entra-id-sandbox.js'
+import { startEntraIdSandbox, type EntraSandbox, type EntraSandboxOptions, type EntraSeedUser } from '../../local/entra-id-sandbox.js'
 
 const CLIENT_ID = '11111111-1111-1111-1111-111111111111'
 const SECRET = 'entra-sandbox-client-secret-7d1e'

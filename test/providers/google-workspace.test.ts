@@ -22,8 +22,8 @@ import {
 } from '../../src/providers/google-workspace.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
-import { CALENDAR_APPLICATION, DRIVE_APPLICATION, USERS_PATH, googleErrorBody, startGoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
-import type { GoogleSeedUser, GoogleWorkspaceSandbox } from '../../src/sandbox/google-workspace-sandbox.js'
+import { CALENDAR_APPLICATION, DRIVE_APPLICATION, USERS_PATH, googleErrorBody, startGoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'
+import type { GoogleSeedUser, GoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'
 import { caught, problemOf, seededAccount } from '../support/provider-harness.js'
 
 const CLIENT_EMAIL = 'deprovision-bot@corp-security.iam.gserviceaccount.com'

@@ -13,8 +13,8 @@ import {
   treasureDataBaseUrl,
 } from '../../src/providers/treasure-data.js'
 import type { Account, Provider } from '../../src/providers/types.js'
-import { sandboxApiKey, startTreasureDataSandbox } from '../../src/sandbox/treasure-data-sandbox.js'
-import type { TreasureDataSandbox, TreasureDataSeedUser } from '../../src/sandbox/treasure-data-sandbox.js'
+import { sandboxApiKey, startTreasureDataSandbox } from '../../local/treasure-data-sandbox.js'
+import type { TreasureDataSandbox, TreasureDataSeedUser } from '../../local/treasure-data-sandbox.js'
 import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
 
 const OWNER = 'olivia.owner@acme.example'

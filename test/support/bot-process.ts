@@ -6,7 +6,7 @@
  *
  *   node --import tsx test/support/bot-process.ts redis://127.0.0.1:6390
  */
-import { startLocalEnvironment } from '../../src/sandbox/local-environment.js'
+import { startLocalEnvironment } from '../../local/local-environment.js'
 
 const redisUrl = process.argv[2]
 if (!redisUrl) {

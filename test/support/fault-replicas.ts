@@ -9,9 +9,9 @@ import type { Config } from '../../src/config.js'
 import { requestActionId } from '../../src/constants.js'
 import type { Action } from '../../src/providers/types.js'
 import type { RuntimeOptions } from '../../src/runtime.js'
-import { LOCAL, type LocalEnvironment } from '../../src/sandbox/local-environment.js'
-import { blockActionsPayload, interactionBody, postToSlackApp, viewSubmissionPayload, type SandboxUser, type SlackAppResponse } from '../../src/sandbox/slack-signing.js'
-import type { StoredMessage, StoredView } from '../../src/sandbox/slack-stand-in.js'
+import { LOCAL, type LocalEnvironment } from '../../local/local-environment.js'
+import { blockActionsPayload, interactionBody, postToSlackApp, viewSubmissionPayload, type SandboxUser, type SlackAppResponse } from '../../local/slack-signing.js'
+import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 export type ReplicaOptions = Pick<RuntimeOptions, 'workers' | 'serve' | 'retry' | 'slackRetry' | 'providerTimeoutMs' | 'stopGraceMs' | 'jobLockMs'>
 

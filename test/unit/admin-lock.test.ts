@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProviderError } from '../../src/providers/problems.js'
-import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { AdminLocks } from '../../src/store/admin-lock.js'
 
 let server: RedisServerHandle

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alert, PendingApproval } from '../../src/alerts/alert.js'
 import type { Action } from '../../src/providers/types.js'
-import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { AlertStore } from '../../src/store/alerts.js'
 import { ApprovalStore, newApprovalId } from '../../src/store/approvals.js'
 

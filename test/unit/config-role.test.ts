@@ -1,7 +1,7 @@
 /** BOT_ROLE: what one process does (everything, the HTTP side, or the background work), and what each role requires. */
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'
-import { LOCAL } from '../../src/sandbox/local-environment.js'
+import { LOCAL } from '../../local/local-environment.js'
 
 const PROVIDERS = 'providers.yml'
 const env = (extra: Record<string, string>) => ({

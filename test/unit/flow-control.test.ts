@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProviderError } from '../../src/providers/problems.js'
-import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { FlowControl, HOLD_IN_PLACE_MS } from '../../src/store/flow-control.js'
 
 let server: RedisServerHandle

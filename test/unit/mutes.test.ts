@@ -1,7 +1,7 @@
 /** Mutes in Redis: they end by themselves, survive a new connection (a restart), and a late count never revives one. */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { MuteStore, muteId } from '../../src/store/mutes.js'
 
 let server: RedisServerHandle

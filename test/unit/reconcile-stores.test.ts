@@ -10,7 +10,7 @@ import type { Account } from '../../src/providers/types.js'
 import { FindingStore } from '../../src/reconcile/finding-store.js'
 import { IdentityStore } from '../../src/reconcile/identity-store.js'
 import { RunStore, emptyTallies, type IntegrationResult, type RunMeta } from '../../src/reconcile/run-store.js'
-import { startRedisServer, type RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 
 let server: RedisServerHandle
 let redis: Redis

@@ -4,7 +4,7 @@ import { requestActionId } from '../../src/constants.js'
 import type { Action } from '../../src/providers/types.js'
 import { alertMessage, duplicateAlertMessage } from '../../src/views/alert-message.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
-import { messageViolations } from '../../src/views/limits.js'
+import { messageViolations } from '../support/slack-limits.js'
 import {
   ALL_STATES,
   allText,

@@ -5,7 +5,7 @@ import type { ApprovalDecision } from '../../src/store/approvals.js'
 import { alertMessage } from '../../src/views/alert-message.js'
 import { alreadyDecidedText, approvalClosedMessage, approvalDecisionReply, approvalRequestMessage, awaitingApprovalLine, ownRequestRefusal } from '../../src/views/approval.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
-import { messageViolations, modalViolations } from '../../src/views/limits.js'
+import { messageViolations, modalViolations } from '../support/slack-limits.js'
 import { busyModal } from '../../src/views/modals.js'
 import { HOSTILE, allText, hostileAlert, injectedMarkup, makeAlert } from './fixtures.js'
 

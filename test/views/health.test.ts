@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { integrationBrokenMessage, integrationRecoveredMessage, statusMessage, type IntegrationStatus } from '../../src/views/health.js'
-import { messageViolations } from '../../src/views/limits.js'
+import { messageViolations } from '../support/slack-limits.js'
 
 const since = '2026-11-22T10:00:00.000Z'
 const healthy: IntegrationStatus = { name: 'Acme HR', health: { ok: true, detail: 'connected; users can be read', since }, credentialsNeeded: 'a SCIM token' }

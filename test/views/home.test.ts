@@ -4,7 +4,7 @@ import type { Account } from '../../src/providers/types.js'
 import type { StoredAuditEntry } from '../../src/store/audit.js'
 import { outsiderHome, overviewHome, type HomeOverview, type HomeView } from '../../src/views/home.js'
 import { accountsHome, servicesHome, type AccountsModel, type ServiceRow } from '../../src/views/home-services.js'
-import { modalViolations } from '../../src/views/limits.js'
+import { modalViolations } from '../support/slack-limits.js'
 import { HOSTILE } from './fixtures.js'
 
 /**

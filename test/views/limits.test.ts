@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { messageViolations, modalViolations } from '../../src/views/limits.js'
+import { messageViolations, modalViolations } from '../support/slack-limits.js'
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text })
 const plain = (text: string) => ({ type: 'plain_text', text })

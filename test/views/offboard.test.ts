@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Request } from '../../src/alerts/alert.js'
 import { offboardDecisionBlockId } from '../../src/constants.js'
 import type { Draft, PlannedStep, Row, Run } from '../../src/offboard/plan.js'
-import { messageViolations, modalViolations } from '../../src/views/limits.js'
+import { messageViolations, modalViolations } from '../support/slack-limits.js'
 import { alreadyRunningText, checklistMessage, offboardModal, summaryReply, type ChecklistStep } from '../../src/views/offboard.js'
 import { allText, HOSTILE, HOSTILE_PROBLEMS, HOSTILE_READY, injectedMarkup, READY } from './fixtures.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { messageViolations } from '../../src/views/limits.js'
+import { messageViolations } from '../support/slack-limits.js'
 import { explainProblem, problemBlocks, type ProblemContext } from '../../src/views/problem.js'
 import { allText, CONSOLE_URL, FINAL_KINDS, HOSTILE, HOSTILE_PROBLEMS, injectedMarkup, PROBLEMS, PROBLEM_LIST, RETRYABLE_KINDS } from './fixtures.js'
 

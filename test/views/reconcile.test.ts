@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { IntegrationResult, RunMeta, RunRecord } from '../../src/reconcile/run-store.js'
 import { alertMessage } from '../../src/views/alert-message.js'
-import { messageViolations } from '../../src/views/limits.js'
+import { messageViolations } from '../support/slack-limits.js'
 import { elapsedMs, reconcileDoneMessage, reconcileRunningMessage, reconcileSummaryReply } from '../../src/views/reconcile.js'
 import { makeAlert } from './fixtures.js'
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { requestActionId } from '../../src/constants.js'
 import type { Outcome } from '../../src/providers/types.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
-import { messageViolations } from '../../src/views/limits.js'
+import { messageViolations } from '../support/slack-limits.js'
 import { deletionFinalReply, deletionReminderReply, inProgressReply, outcomeReply, progressReply } from '../../src/views/thread.js'
 import {
   ALL_OUTCOMES,

@@ -7,7 +7,7 @@
 import { request as forward } from 'node:http'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { parseBody, readBody } from '../../../src/sandbox/sandbox-kit.js'
+import { parseBody, readBody } from '../../../local/sandbox-kit.js'
 
 export interface Exchange {
   method: string

@@ -6,7 +6,7 @@
  * assignments and sessions, pages with `Link` headers, answers with Okta's error bodies,
  * records every request and can be told to fail or stall the next matching one.
  *
- * Run on its own: `tsx src/sandbox/okta-sandbox.ts` (OKTA_SANDBOX_TOKEN, OKTA_SANDBOX_PORT).
+ * Run on its own: `tsx local/okta-sandbox.ts` (OKTA_SANDBOX_TOKEN, OKTA_SANDBOX_PORT).
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'

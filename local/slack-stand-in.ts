@@ -834,7 +834,7 @@ function applyResponseUrl(slack: SlackState, channel: string, context: ResponseU
 }
 
 // ---------------------------------------------------------------------------------------------
-// `tsx src/sandbox/slack-stand-in.ts`: run it for a demo
+// `tsx local/slack-stand-in.ts`: run it for a demo
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<SlackStandIn> {

@@ -8,7 +8,7 @@
  * Seed restrictions per account (a SCIM-managed user), unmanaged accounts, and 409
  * lifecycle errors (the last billing admin); `failNext` injects any other answer.
  *
- * Run on its own: `tsx src/sandbox/atlassian-sandbox.ts` (ATLASSIAN_SANDBOX_API_KEY, ATLASSIAN_SANDBOX_PORT).
+ * Run on its own: `tsx local/atlassian-sandbox.ts` (ATLASSIAN_SANDBOX_API_KEY, ATLASSIAN_SANDBOX_PORT).
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'

@@ -4,7 +4,7 @@
  * window) or a little at a time (a token bucket).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { rateLimiter, retryAfterSeconds } from '../../src/sandbox/sandbox-kit.js'
+import { rateLimiter, retryAfterSeconds } from '../../local/sandbox-kit.js'
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { isRedisReachable, startRedisServer } from '../../src/sandbox/redis-server.js'
-import type { RedisServerHandle } from '../../src/sandbox/redis-server.js'
+import { isRedisReachable, startRedisServer } from '../../local/redis-server.js'
+import type { RedisServerHandle } from '../../local/redis-server.js'
 
 describe('startRedisServer', () => {
   const started: RedisServerHandle[] = []

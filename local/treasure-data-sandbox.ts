@@ -9,7 +9,7 @@
  * remove, deleting a user deletes its keys. What is not (the exact error wording, which
  * status a refused role gets, who may list whose keys) is this sandbox's best guess.
  *
- * Run on its own: `tsx src/sandbox/treasure-data-sandbox.ts` (TD_SANDBOX_PORT).
+ * Run on its own: `tsx local/treasure-data-sandbox.ts` (TD_SANDBOX_PORT).
  */
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'

@@ -9,7 +9,7 @@
  * sends), not interpreted. Served under `/api/v3` and `/api/graphql` too, as GitHub
  * Enterprise Server is.
  *
- * Run on its own: `tsx src/sandbox/github-sandbox.ts` (GITHUB_SANDBOX_TOKEN, GITHUB_SANDBOX_PORT).
+ * Run on its own: `tsx local/github-sandbox.ts` (GITHUB_SANDBOX_TOKEN, GITHUB_SANDBOX_PORT).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, receive, requestBasics, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'

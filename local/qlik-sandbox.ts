@@ -13,7 +13,7 @@
  * `reloadTasksFollowAppOwner: false`), and deleting a user revokes their API keys
  * and disables the schedules they own (disabledCode OWNER-DELETED).
  *
- * Run on its own: `tsx src/sandbox/qlik-sandbox.ts` (QLIK_SANDBOX_KEY, QLIK_SANDBOX_PORT).
+ * Run on its own: `tsx local/qlik-sandbox.ts` (QLIK_SANDBOX_KEY, QLIK_SANDBOX_PORT).
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'

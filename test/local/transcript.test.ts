@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mrkdwn, renderMessage, renderThread, renderView } from '../../src/sandbox/transcript.js'
+import { mrkdwn, renderMessage, renderThread, renderView } from '../../local/transcript.js'
 
 describe('mrkdwn', () => {
   it('shows user mentions as @id, or @label when Slack has one', () => {

@@ -17,7 +17,7 @@
  *
  * It records every request, and can be told to fail or stall the next matching one.
  *
- * Run on its own: `tsx src/sandbox/google-workspace-sandbox.ts` (GOOGLE_SANDBOX_PORT):
+ * Run on its own: `tsx local/google-workspace-sandbox.ts` (GOOGLE_SANDBOX_PORT):
  * it writes a throwaway service account key to a temporary file and prints its path.
  */
 import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, verify } from 'node:crypto'

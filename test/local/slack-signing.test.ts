@@ -11,7 +11,7 @@ import {
   slashCommandBody,
   triggerIssuedAt,
   viewSubmissionPayload,
-} from '../../src/sandbox/slack-signing.js'
+} from '../../local/slack-signing.js'
 
 const secret = 'shhh-signing-secret'
 

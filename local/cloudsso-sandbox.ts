@@ -11,12 +11,12 @@
  * or -> Failed with a FailureReason on demand. DeleteUser refuses while the user
  * still has access assignments, group memberships or MFA devices.
  *
- * Run on its own: `tsx src/sandbox/cloudsso-sandbox.ts`
+ * Run on its own: `tsx local/cloudsso-sandbox.ts`
  * (CLOUDSSO_SANDBOX_ACCESS_KEY_ID, CLOUDSSO_SANDBOX_ACCESS_KEY_SECRET, CLOUDSSO_SANDBOX_PORT).
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ACS3_ALGORITHM, canonicalRequest, isSignedHeader, parseAuthorization, sha256Hex, signature, stringToSign } from '../providers/acs3-signature.js'
+import { ACS3_ALGORITHM, canonicalRequest, isSignedHeader, parseAuthorization, sha256Hex, signature, stringToSign } from '../src/providers/acs3-signature.js'
 import { createSandboxServer, listen, readBody, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender, stall, takeFailure } from './sandbox-kit.js'
 import type { QueuedFailure, SandboxHandle, SandboxServerOptions, Waits } from './sandbox-kit.js'
 

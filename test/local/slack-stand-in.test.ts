@@ -5,8 +5,8 @@ import { App } from '@slack/bolt'
 import type { BlockAction } from '@slack/bolt'
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api'
 import type { WebClientOptions } from '@slack/web-api'
-import { startSlackStandIn } from '../../src/sandbox/slack-stand-in.js'
-import type { SlackStandIn, SlackStandInOptions } from '../../src/sandbox/slack-stand-in.js'
+import { startSlackStandIn } from '../../local/slack-stand-in.js'
+import type { SlackStandIn, SlackStandInOptions } from '../../local/slack-stand-in.js'
 import {
   blockActionsPayload,
   inputValue,
@@ -15,7 +15,7 @@ import {
   postToSlackApp,
   slashCommandBody,
   viewSubmissionPayload,
-} from '../../src/sandbox/slack-signing.js'
+} from '../../local/slack-signing.js'
 
 const botToken = 'xoxb-test-token'
 const channel = 'C0ALERTS'

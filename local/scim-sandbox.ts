@@ -5,7 +5,7 @@
  * dialects real identity providers send (RFC pathed, capitalised op names, Okta's
  * path-less replace), so the adapter is tested against what services accept.
  *
- * Run on its own: `tsx src/sandbox/scim-sandbox.ts` (SCIM_SANDBOX_TOKEN, SCIM_SANDBOX_PORT).
+ * Run on its own: `tsx local/scim-sandbox.ts` (SCIM_SANDBOX_TOKEN, SCIM_SANDBOX_PORT).
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'

@@ -13,11 +13,11 @@
  * with $count. Pages with `@odata.nextLink` and `$skiptoken`; records every request;
  * can be told to fail or stall the next matching one.
  *
- * Run on its own: `tsx src/sandbox/entra-id-sandbox.ts` (ENTRA_SANDBOX_SECRET, ENTRA_SANDBOX_PORT).
+ * Run on its own: `tsx local/entra-id-sandbox.ts` (ENTRA_SANDBOX_SECRET, ENTRA_SANDBOX_PORT).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ROLE_TEMPLATES } from '../providers/entra-id.js'
+import { ROLE_TEMPLATES } from '../src/providers/entra-id.js'
 import { createSandboxServer, envSecret, injectedAnswer, listen, newIntake, presentedCredential, receive, requestBasics, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
 import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
