@@ -39,7 +39,7 @@ import { AuditLog } from './store/audit.js'
 import { IngestLimit } from './store/ingest-limit.js'
 import { ApprovalStore } from './store/approvals.js'
 import { approvalPolicy } from './handlers/approval.js'
-import { connectStore, connectWorker, whenReady } from './store/redis.js'
+import { connectionOptions, connectStore, connectWorker, whenReady } from './store/redis.js'
 import { checkRedisSettings, describeRedisFinding, RedisSettingsError } from './store/redis-settings.js'
 
 export interface RuntimeOptions {
@@ -113,9 +113,10 @@ const portOf = (server: Server): number => (server.address() as AddressInfo).por
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel)
-  const redis = connectStore(config.redisUrl)
+  const connection = connectionOptions(config.redisConnection)
+  const redis = connectStore(config.redisUrl, connection)
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'))
-  const workerRedis = connectWorker(config.redisUrl)
+  const workerRedis = connectWorker(config.redisUrl, connection)
   workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection problem'))
   await whenReady(redis)
   const redisFindings = await checkRedisSettings(redis)
