@@ -72,6 +72,9 @@ const envSchema = z
     INGEST_MAX_PER_MINUTE: z.coerce.number({ error: 'expected a number of alerts' }).int('expected a whole number of alerts').min(1, 'expected at least 1 alert a minute').max(10_000_000, 'expected at most 10000000').default(6000),
   })
 
+/** Every environment variable the bot reads (besides the secrets the providers file refers to). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape)
+
 /** `${ENV_NAME}`: how the providers file names a secret without holding it. */
 const SECRET_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/
 
