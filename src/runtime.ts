@@ -250,11 +250,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   }
 }
 
+/** After SIGTERM the process is gone within this long (deploy/kubernetes and compose.yaml allow a little more). */
+export const STOP_DEADLINE_MS = 30_000
+
 /**
  * SIGTERM or SIGINT stops the replica (no new requests, running jobs finished or handed back, Redis closed)
  * and exits 0; exit 1 if stopping takes longer than `forceAfterMs`.
  */
-export function exitOnSignals(runtime: Runtime, logger: Logger, forceAfterMs = 30_000): void {
+export function exitOnSignals(runtime: Runtime, logger: Logger, forceAfterMs = STOP_DEADLINE_MS): void {
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return
