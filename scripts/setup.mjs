@@ -1,6 +1,7 @@
-// Makes a fresh clone runnable: installs the npm dependencies when they are missing
-// or stale, and Debian's redis-server when it is missing (as root). Runs before
-// `npm test`, `npm run demo` and `npm run bench`; plain Node, no dependencies.
+// Makes a fresh clone runnable: installs the npm dependencies exactly as locked when
+// they are missing or stale, and Debian's redis-server when it is missing (as root).
+// Runs before `npm test`, `npm run demo` and `npm run bench`, and prints nothing when
+// there is nothing to do; plain Node, no dependencies.
 import { execSync, spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 
@@ -12,7 +13,7 @@ const has = (binary) => spawnSync('sh', ['-c', `command -v ${binary}`], { stdio:
 
 const marker = 'node_modules/.package-lock.json'
 if (!existsSync(marker) || statSync('package-lock.json').mtimeMs > statSync(marker).mtimeMs) {
-  run('bash scripts/install-deps.sh')
+  run('npm ci --no-audit --no-fund')
 }
 
 if (!process.env.REDIS_URL && !has('redis-server')) {

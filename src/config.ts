@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { ACTIONS } from './providers/types.js'
+import type { RedisConnectionSettings } from './store/redis.js'
 import { DEFAULT_INACTIVE_DAYS, FINDING_KINDS, type ReconcileSettings } from './reconcile/findings.js'
 
 export class ConfigError extends Error {
@@ -37,6 +38,9 @@ const envSchema = z
       .string({ error: 'required: the channel ID alerts are posted to (C0123456789)' })
       .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a channel ID like C0123456789, not a channel name'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://...').default('redis://127.0.0.1:6379'),
+    REDIS_USERNAME: z.string().optional(),
+    REDIS_PASSWORD: z.string().optional(),
+    REDIS_TLS_CA_FILE: z.string().optional(),
     PORT: z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535).default(3000),
     ALERT_INGEST_TOKEN: z
       .string({ error: 'required: the bearer token detectors send to POST /alerts' })
@@ -68,6 +72,9 @@ const envSchema = z
     MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number of seconds').min(1, 'expected at least 1 second').max(86_400, 'expected at most 86400 seconds (a day)').default(900),
     INGEST_MAX_PER_MINUTE: z.coerce.number({ error: 'expected a number of alerts' }).int('expected a whole number of alerts').min(1, 'expected at least 1 alert a minute').max(10_000_000, 'expected at most 10000000').default(6000),
   })
+
+/** Every environment variable the bot reads (besides the secrets the providers file refers to). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape)
 
 /** `${ENV_NAME}`: how the providers file names a secret without holding it. */
 const SECRET_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/
@@ -235,6 +242,8 @@ export interface Config {
   }
   alertChannelId: string
   redisUrl: string
+  /** What REDIS_URL does not carry: credentials kept apart from it, the CA bundle a rediss:// server is checked against. */
+  redisConnection: RedisConnectionSettings
   port: number
   alertIngestToken: string
   actors: ReadonlySet<string>
@@ -284,6 +293,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     },
     alertChannelId: e.ALERT_CHANNEL_ID,
     redisUrl: e.REDIS_URL,
+    redisConnection: loadRedisConnection(e, readFile),
     port: e.PORT,
     alertIngestToken: e.ALERT_INGEST_TOKEN,
     actors: new Set(e.ACTORS),
@@ -301,6 +311,18 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     auditRetentionMs: e.AUDIT_RETENTION_DAYS * 86_400_000,
     ingestMaxPerMinute: e.INGEST_MAX_PER_MINUTE,
     maxRateLimitWaitMs: e.MAX_RATE_LIMIT_WAIT_SECONDS * 1_000,
+  }
+}
+
+function loadRedisConnection(e: z.infer<typeof envSchema>, readFile: (path: string) => string): RedisConnectionSettings {
+  const credentials = { ...(e.REDIS_USERNAME ? { username: e.REDIS_USERNAME } : {}), ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}) }
+  if (!e.REDIS_TLS_CA_FILE) return credentials
+  // A CA bundle says the operator expects TLS: connecting in clear instead would be a silent downgrade.
+  if (!e.REDIS_URL.startsWith('rediss://')) throw new ConfigError(['REDIS_TLS_CA_FILE: set, but REDIS_URL is not rediss://: use rediss://host:port to connect over TLS'])
+  try {
+    return { ...credentials, tlsCa: readFile(e.REDIS_TLS_CA_FILE) }
+  } catch (error) {
+    throw new ConfigError([`REDIS_TLS_CA_FILE: cannot read ${e.REDIS_TLS_CA_FILE} (${(error as NodeJS.ErrnoException).code ?? String(error)})`])
   }
 }
 

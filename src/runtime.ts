@@ -38,7 +38,7 @@ import { AuditLog } from './store/audit.js'
 import { IngestLimit } from './store/ingest-limit.js'
 import { ApprovalStore } from './store/approvals.js'
 import { approvalPolicy } from './handlers/approval.js'
-import { connectStore, connectWorker, whenReady } from './store/redis.js'
+import { connectionOptions, connectStore, connectWorker, whenReady } from './store/redis.js'
 import { checkRedisSettings, describeRedisFinding, RedisSettingsError } from './store/redis-settings.js'
 
 export interface RuntimeOptions {
@@ -112,9 +112,10 @@ const portOf = (server: Server): number => (server.address() as AddressInfo).por
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel)
-  const redis = connectStore(config.redisUrl)
+  const connection = connectionOptions(config.redisConnection)
+  const redis = connectStore(config.redisUrl, connection)
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'))
-  const workerRedis = connectWorker(config.redisUrl)
+  const workerRedis = connectWorker(config.redisUrl, connection)
   workerRedis.on('error', (error) => logger.warn({ err: error }, 'redis (worker) connection problem'))
   await whenReady(redis)
   const redisFindings = await checkRedisSettings(redis)
@@ -258,11 +259,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   }
 }
 
+/** After SIGTERM the process is gone within this long (deploy/kubernetes and compose.yaml allow a little more). */
+export const STOP_DEADLINE_MS = 30_000
+
 /**
  * SIGTERM or SIGINT stops the replica (no new requests, running jobs finished or handed back, Redis closed)
  * and exits 0; exit 1 if stopping takes longer than `forceAfterMs`.
  */
-export function exitOnSignals(runtime: Runtime, logger: Logger, forceAfterMs = 30_000): void {
+export function exitOnSignals(runtime: Runtime, logger: Logger, forceAfterMs = STOP_DEADLINE_MS): void {
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return

@@ -8,6 +8,22 @@ import { Redis, type RedisOptions } from 'ioredis'
 
 export const KEY_PREFIX = 'dpb:'
 
+/** What a managed Redis may need beyond its URL: an ACL user and password, the CA bundle of its TLS certificate (PEM). */
+export interface RedisConnectionSettings {
+  username?: string
+  password?: string
+  tlsCa?: string
+}
+
+/** ioredis options for those settings; credentials written in the URL take precedence (ioredis reads the URL first). */
+export function connectionOptions(settings: RedisConnectionSettings): RedisOptions {
+  return {
+    ...(settings.username ? { username: settings.username } : {}),
+    ...(settings.password ? { password: settings.password } : {}),
+    ...(settings.tlsCa ? { tls: { ca: settings.tlsCa } } : {}),
+  }
+}
+
 export function connectStore(url: string, options: RedisOptions = {}): Redis {
   return new Redis(url, {
     // No queueing while disconnected: ioredis would hold a command through reconnection attempts (up to
@@ -22,8 +38,8 @@ export function connectStore(url: string, options: RedisOptions = {}): Redis {
 }
 
 /** BullMQ workers block on Redis and must never give up a command (maxRetriesPerRequest: null). */
-export function connectWorker(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2_000) })
+export function connectWorker(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2_000), ...options })
 }
 
 /** Resolves once the connection is up (a store connection refuses commands before that). */

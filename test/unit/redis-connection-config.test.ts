@@ -1,0 +1,55 @@
+/**
+ * How the bot reaches a managed Redis: REDIS_USERNAME/REDIS_PASSWORD (an ACL user kept out of the URL)
+ * and REDIS_TLS_CA_FILE (the CA bundle a rediss:// server's certificate is checked against).
+ */
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../src/config.js'
+
+const env = {
+  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
+  SLACK_SIGNING_SECRET: 'signing-secret',
+  ALERT_CHANNEL_ID: 'C0123ABCD',
+  ALERT_INGEST_TOKEN: 'a-long-enough-ingest-token',
+  PROVIDERS_FILE: '/etc/providers.yml',
+  ACTORS: 'U0123ABCD',
+}
+const FILES: Record<string, string> = { '/etc/providers.yml': '[]', '/etc/redis/ca.pem': '-----BEGIN CERTIFICATE-----\n…' }
+const load = (extra: Record<string, string>) =>
+  loadConfig({ ...env, ...extra }, (path) => {
+    const text = FILES[path]
+    if (text === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' })
+    return text
+  })
+
+function problemsOf(extra: Record<string, string>): string[] {
+  try {
+    load(extra)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('Redis connection settings', () => {
+  it('reads the ACL user, its password and the CA bundle', () => {
+    expect(load({ REDIS_URL: 'rediss://redis.internal:6380', REDIS_USERNAME: 'bot', REDIS_PASSWORD: 'pw', REDIS_TLS_CA_FILE: '/etc/redis/ca.pem' }).redisConnection).toEqual({
+      username: 'bot',
+      password: 'pw',
+      tlsCa: FILES['/etc/redis/ca.pem'],
+    })
+    expect(load({}).redisConnection).toEqual({})
+  })
+
+  it('refuses a CA bundle for a plain redis:// URL rather than connect without TLS', () => {
+    expect(problemsOf({ REDIS_URL: 'redis://redis.internal:6379', REDIS_TLS_CA_FILE: '/etc/redis/ca.pem' })).toEqual([
+      'REDIS_TLS_CA_FILE: set, but REDIS_URL is not rediss://: use rediss://host:port to connect over TLS',
+    ])
+  })
+
+  it('names a CA bundle it cannot read', () => {
+    expect(problemsOf({ REDIS_URL: 'rediss://redis.internal:6380', REDIS_TLS_CA_FILE: '/etc/redis/missing.pem' })).toEqual([
+      'REDIS_TLS_CA_FILE: cannot read /etc/redis/missing.pem (ENOENT)',
+    ])
+  })
+})
