@@ -6,10 +6,10 @@
  * releases them). Job ids make enqueueing idempotent.
  */
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq'
-import type { MessageRef } from '../alerts/alert.js'
+import type { MessageRef } from '../domain/alert.js'
 import type { Action, Choices, TaskRef } from '../providers/types.js'
 import { KEY_PREFIX } from '../store/redis.js'
-import type { ReconcileJob } from './reconcile-jobs.js'
+import type { ReconcileJob } from '../features/reconciliation/reconcile-jobs.js'
 import type { Timer } from './timers.js'
 
 export const QUEUE_PREFIX = `${KEY_PREFIX}bull`

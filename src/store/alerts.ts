@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { acceptsRequest, type Alert, type AlertReport, type AlertState, type Dedup, type MessageRef, type PendingApproval, type Request, type RunRef } from '../alerts/alert.js'
-import type { Resolution, Waiting } from '../alerts/alert.js'
+import { acceptsRequest, type Alert, type AlertReport, type AlertState, type Dedup, type MessageRef, type PendingApproval, type Request, type RunRef } from '../domain/alert.js'
+import type { Resolution, Waiting } from '../domain/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
 

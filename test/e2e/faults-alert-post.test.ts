@@ -4,7 +4,7 @@
  * did both post, one copy keeps the buttons and the other points to it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { MessageRef } from '../../src/alerts/alert.js'
+import type { MessageRef } from '../../src/domain/alert.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { StoredMessage } from '../../local/slack-stand-in.js'
 import { AlertStore } from '../../src/store/alerts.js'

@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { REPORT_RETRY_DELAYS_MS } from '../../src/jobs/report.js'
+import { REPORT_RETRY_DELAYS_MS } from '../../src/features/alerts/report.js'
 import { TimerStore, type Timer } from '../../src/jobs/timers.js'
 import { createLogger } from '../../src/logger.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'

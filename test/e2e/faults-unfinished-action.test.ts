@@ -8,7 +8,7 @@
  */
 import { Queue } from 'bullmq'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { ORPHANED_AFTER_MS } from '../../src/jobs/run-action.js'
+import { ORPHANED_AFTER_MS } from '../../src/features/alerts/jobs/run-action.js'
 import { ACTION_QUEUE, QUEUE_PREFIX } from '../../src/jobs/queues.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'

@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MAX_ALERT_BYTES } from '../../src/alerts/ingest.js'
+import { MAX_ALERT_BYTES } from '../../src/features/alerts/ingest.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 

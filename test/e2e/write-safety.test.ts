@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { actionJobLockKey } from '../../src/jobs/attempt-ownership.js'
+import { actionJobLockKey } from '../../src/features/alerts/attempt-ownership.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 

@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url'
 import fc, { type Arbitrary } from 'fast-check'
 import type { Redis } from 'ioredis'
 import { CONFIRM_CALLBACK_ID, MUTE_ACTION_ID, UNMUTE_ACTION_ID, requestActionId } from '../../src/constants.js'
-import { parseModalContext } from '../../src/handlers/modal-context.js'
+import { parseModalContext } from '../../src/features/alerts/listeners/modal-context.js'
 import { ACTIONS } from '../../src/providers/types.js'
 import type { LocalEnvironment } from '../../local/local-environment.js'
 import { SANDBOX, newTriggerId, nowSeconds, slackSignature } from '../../local/slack-signing.js'
-import { MUTE_DURATIONS } from '../../src/store/mutes.js'
+import { MUTE_DURATIONS } from '../../src/features/mutes/store.js'
 
 // ---------------------------------------------------------------------------------------------
 // Raw requests

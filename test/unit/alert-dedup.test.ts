@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AlertReport, Dedup } from '../../src/alerts/alert.js'
+import type { AlertReport, Dedup } from '../../src/domain/alert.js'
 import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { AlertStore } from '../../src/store/alerts.js'
 import { KEY_PREFIX } from '../../src/store/redis.js'

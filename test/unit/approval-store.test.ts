@@ -5,11 +5,11 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Alert, PendingApproval } from '../../src/alerts/alert.js'
+import type { Alert, PendingApproval } from '../../src/domain/alert.js'
 import type { Action } from '../../src/providers/types.js'
 import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { AlertStore } from '../../src/store/alerts.js'
-import { ApprovalStore, newApprovalId } from '../../src/store/approvals.js'
+import { ApprovalStore, newApprovalId } from '../../src/features/approval/store.js'
 
 const CAPABILITIES: ReadonlySet<Action> = new Set(['delete', 'suspend'])
 const NOW = new Date('2026-11-22T10:00:00.000Z')

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
-import { MuteStore, muteId } from '../../src/store/mutes.js'
+import { MuteStore, muteId } from '../../src/features/mutes/store.js'
 
 let server: RedisServerHandle
 let redis: Redis

@@ -7,9 +7,9 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Account } from '../../src/providers/types.js'
-import { FindingStore } from '../../src/reconcile/finding-store.js'
-import { IdentityStore } from '../../src/reconcile/identity-store.js'
-import { RunStore, emptyTallies, type IntegrationResult, type RunMeta } from '../../src/reconcile/run-store.js'
+import { FindingStore } from '../../src/features/reconciliation/finding-store.js'
+import { IdentityStore } from '../../src/features/reconciliation/identity-store.js'
+import { RunStore, emptyTallies, type IntegrationResult, type RunMeta } from '../../src/features/reconciliation/run-store.js'
 import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 
 let server: RedisServerHandle

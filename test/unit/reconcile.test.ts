@@ -5,10 +5,10 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { planRun } from '../../src/jobs/reconcile-run.js'
+import { planRun } from '../../src/features/reconciliation/jobs/reconcile-run.js'
 import { ProviderRegistry } from '../../src/providers/registry.js'
 import type { Account, Provider } from '../../src/providers/types.js'
-import { compareAccounts, type IdentityIndex } from '../../src/reconcile/compare.js'
+import { compareAccounts, type IdentityIndex } from '../../src/features/reconciliation/compare.js'
 import {
   DEFAULT_RECONCILE_SETTINGS,
   findingDedupKey,
@@ -18,7 +18,7 @@ import {
   type Finding,
   type Identity,
   type ReconcileSettings,
-} from '../../src/reconcile/findings.js'
+} from '../../src/features/reconciliation/findings.js'
 
 const NOW = new Date('2026-11-22T06:00:00.000Z')
 const DAY_MS = 86_400_000

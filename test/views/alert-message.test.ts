@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { AlertState } from '../../src/alerts/alert.js'
+import type { AlertState } from '../../src/domain/alert.js'
 import { requestActionId } from '../../src/constants.js'
 import type { Action } from '../../src/providers/types.js'
-import { alertMessage, duplicateAlertMessage } from '../../src/views/alert-message.js'
+import { alertMessage, duplicateAlertMessage } from '../../src/features/alerts/views/alert-message.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
 import { messageViolations } from '../support/slack-limits.js'
 import {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { PendingApproval } from '../../src/alerts/alert.js'
+import type { PendingApproval } from '../../src/domain/alert.js'
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/constants.js'
-import type { ApprovalDecision } from '../../src/store/approvals.js'
-import { alertMessage } from '../../src/views/alert-message.js'
-import { alreadyDecidedText, approvalClosedMessage, approvalDecisionReply, approvalRequestMessage, awaitingApprovalLine, ownRequestRefusal } from '../../src/views/approval.js'
+import type { ApprovalDecision } from '../../src/features/approval/store.js'
+import { alertMessage } from '../../src/features/alerts/views/alert-message.js'
+import { alreadyDecidedText, approvalClosedMessage, approvalDecisionReply, approvalRequestMessage, awaitingApprovalLine, ownRequestRefusal } from '../../src/features/approval/views/approval.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
 import { messageViolations, modalViolations } from '../support/slack-limits.js'
-import { busyModal } from '../../src/views/modals.js'
+import { busyModal } from '../../src/features/alerts/views/modals.js'
 import { HOSTILE, allText, hostileAlert, injectedMarkup, makeAlert } from './fixtures.js'
 
 const alert = makeAlert()

@@ -2,7 +2,7 @@
  * Shared data for the view tests: a plain alert, every state, every problem kind,
  * every outcome, and hostile input a detector or a service could send.
  */
-import type { Alert, AlertState, Request } from '../../src/alerts/alert.js'
+import type { Alert, AlertState, Request } from '../../src/domain/alert.js'
 import type { Problem, ProblemKind } from '../../src/providers/problems.js'
 import type { Action, Outcome, Preflight } from '../../src/providers/types.js'
 

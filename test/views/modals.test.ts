@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { AlertState } from '../../src/alerts/alert.js'
+import type { AlertState } from '../../src/domain/alert.js'
 import { CONFIRM_CALLBACK_ID, type ModalContext } from '../../src/constants.js'
 import type { Preflight } from '../../src/providers/types.js'
 import { modalViolations } from '../support/slack-limits.js'
-import { busyModal, confirmModal, loadingModal, noticeModal, notAuthorizedText, problemModal } from '../../src/views/modals.js'
+import { busyModal, confirmModal, loadingModal, noticeModal, notAuthorizedText, problemModal } from '../../src/features/alerts/views/modals.js'
 import {
   ALL_STATES,
   allText,

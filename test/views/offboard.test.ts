@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { Request } from '../../src/alerts/alert.js'
+import type { Request } from '../../src/domain/alert.js'
 import { offboardDecisionBlockId } from '../../src/constants.js'
-import type { Draft, PlannedStep, Row, Run } from '../../src/offboard/plan.js'
+import type { Draft, PlannedStep, Row, Run } from '../../src/features/offboarding/plan.js'
 import { messageViolations, modalViolations } from '../support/slack-limits.js'
-import { alreadyRunningText, checklistMessage, offboardModal, summaryReply, type ChecklistStep } from '../../src/views/offboard.js'
+import { alreadyRunningText, checklistMessage, offboardModal, summaryReply, type ChecklistStep } from '../../src/features/offboarding/views/offboard.js'
 import { allText, HOSTILE, HOSTILE_PROBLEMS, HOSTILE_READY, injectedMarkup, READY } from './fixtures.js'
 
 const request: Request = { action: 'suspend', actor: 'U0ACTOR1', attempt: 1, at: '2026-11-22T10:00:00Z' }

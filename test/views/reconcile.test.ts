@@ -4,10 +4,10 @@
  * and an alert whose problem went away, all within Slack's limits.
  */
 import { describe, expect, it } from 'vitest'
-import type { IntegrationResult, RunMeta, RunRecord } from '../../src/reconcile/run-store.js'
-import { alertMessage } from '../../src/views/alert-message.js'
+import type { IntegrationResult, RunMeta, RunRecord } from '../../src/features/reconciliation/run-store.js'
+import { alertMessage } from '../../src/features/alerts/views/alert-message.js'
 import { messageViolations } from '../support/slack-limits.js'
-import { elapsedMs, reconcileDoneMessage, reconcileRunningMessage, reconcileSummaryReply } from '../../src/views/reconcile.js'
+import { elapsedMs, reconcileDoneMessage, reconcileRunningMessage, reconcileSummaryReply } from '../../src/features/reconciliation/views/reconcile.js'
 import { makeAlert } from './fixtures.js'
 
 const STARTED = '2026-11-22T06:00:00.000Z'

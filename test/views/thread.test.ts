@@ -3,7 +3,7 @@ import { requestActionId } from '../../src/constants.js'
 import type { Outcome } from '../../src/providers/types.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
 import { messageViolations } from '../support/slack-limits.js'
-import { deletionFinalReply, deletionReminderReply, inProgressReply, outcomeReply, progressReply } from '../../src/views/thread.js'
+import { deletionFinalReply, deletionReminderReply, inProgressReply, outcomeReply, progressReply } from '../../src/features/alerts/views/thread.js'
 import {
   ALL_OUTCOMES,
   allText,

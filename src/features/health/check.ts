@@ -1,0 +1,55 @@
+/**
+ * Checks every integration's credentials and permissions, records the result, and
+ * tells the alert channel once when one breaks and once when it recovers (never again
+ * while it stays broken). Runs on a schedule and for `/deprovision status`.
+ */
+import { ProviderError, toProblem } from '../../providers/problems.js'
+import type { Health, Provider } from '../../providers/types.js'
+import type { IntegrationHealth } from '../../store/health.js'
+import { integrationBrokenMessage, integrationRecoveredMessage, type IntegrationStatus } from '../../views/health.js'
+import type { JobContext } from '../../workers/context.js'
+
+const CHECK_TIMEOUT_MS = 10_000
+
+export async function checkIntegrations(ctx: JobContext): Promise<IntegrationStatus[]> {
+  return Promise.all(ctx.providers.all().map((provider) => checkOne(ctx, provider)))
+}
+
+async function checkOne(ctx: JobContext, provider: Provider): Promise<IntegrationStatus> {
+  const now = ctx.now().toISOString()
+  const result = await withTimeout(provider)
+  const previous = await ctx.health.all().then((all) => all[provider.id])
+  const since = previous && previous.ok === result.ok ? previous.since : now
+  const next: IntegrationHealth = result.ok
+    ? { ok: true, ...(result.detail ? { detail: result.detail } : {}), checkedAt: now, since }
+    : { ok: false, problem: result.problem, checkedAt: now, since }
+  const replaced = await ctx.health.record(provider.id, next)
+  ctx.metrics.integrationUp.set({ integration: provider.id }, next.ok ? 1 : 0)
+
+  const status: IntegrationStatus = {
+    name: provider.displayName,
+    health: next,
+    ...(provider.adminConsoleUrl ? { adminConsoleUrl: provider.adminConsoleUrl } : {}),
+    credentialsNeeded: ctx.providers.credentialsNeeded(provider.id),
+  }
+  const broke = !next.ok && (replaced === undefined || replaced.ok)
+  const recovered = next.ok && replaced !== undefined && !replaced.ok
+  if (broke || recovered) {
+    const message = next.ok ? integrationRecoveredMessage(status) : integrationBrokenMessage({ ...status, health: next })
+    await ctx.slack.chat.postMessage({ channel: ctx.alertChannelId, ...message })
+    ctx.logger.warn({ integration: provider.id, ok: next.ok, problem: next.ok ? undefined : next.problem.kind }, broke ? 'integration broke' : 'integration recovered')
+  }
+  return status
+}
+
+async function withTimeout(provider: Provider): Promise<Health> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<Health>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, problem: { kind: 'transient', detail: `${provider.displayName} did not answer within ${CHECK_TIMEOUT_MS / 1000} s` } }),
+      CHECK_TIMEOUT_MS,
+    )
+  })
+  const check = provider.checkConnection().catch((error: unknown): Health => ({ ok: false, problem: error instanceof ProviderError ? error.problem : toProblem(error) }))
+  return Promise.race([check, timeout]).finally(() => clearTimeout(timer))
+}

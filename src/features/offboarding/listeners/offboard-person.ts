@@ -1,0 +1,88 @@
+/**
+ * `/deprovision user@corp`: open the modal at once (the trigger_id lives 3 s), then
+ * look the person up in every integration in parallel and fill the modal in as each
+ * answers. The modal's submit is in offboard-submit.ts.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
+import { lookingRow, lookUpEverywhere, type LookupTarget } from '../lookup.js'
+import { OFFBOARD_ACTIONS, type Draft } from '../plan.js'
+import { comparableEmail } from '../../../providers/addresses.js'
+import { newDraftId } from '../store.js'
+import { noticeModal } from '../../alerts/views/modals.js'
+import { alreadyRunningText, offboardModal } from '../views/offboard.js'
+import { permalinkOf } from '../../../slack/permalink.js'
+import { STORE_UNAVAILABLE_TEXT } from '../../alerts/listeners/request-action.js'
+import type { HandlerDeps } from '../../../slack/deps.js'
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
+
+export async function offboardPerson(deps: HandlerDeps, { ack, command, client, respond }: Args, email: string): Promise<void> {
+  await ack()
+  const actor = command.user_id
+  const log = deps.logger.child({ command: 'offboard', actor })
+  const now = (deps.now ?? (() => new Date()))()
+
+  let running
+  try {
+    running = await deps.offboard.activeRun(email)
+  } catch (error) {
+    log.error({ err: error }, 'could not read offboarding runs')
+    await respond({ response_type: 'ephemeral', text: STORE_UNAVAILABLE_TEXT })
+    return
+  }
+  if (running) {
+    await respond({ response_type: 'ephemeral', text: alreadyRunningText(running, await permalinkOf(deps.announcer, running.message)) })
+    return
+  }
+
+  // Identity providers first, in the modal as in the run.
+  const targets: LookupTarget[] = deps.providers
+    .all()
+    .map((provider) => ({
+      provider,
+      identityProvider: deps.providers.isIdentityProvider(provider.id),
+      needsApproval: OFFBOARD_ACTIONS.filter((action) => deps.approval.required(provider.id, action)),
+      guard: {},
+    }))
+    .sort((a, b) => Number(b.identityProvider) - Number(a.identityProvider))
+  if (targets.length === 0) {
+    await respond({ response_type: 'ephemeral', text: 'No integration is configured, so there is nowhere to look. Add integrations to the providers file.' })
+    return
+  }
+  const draft: Draft = { id: newDraftId(), email, actor, createdAt: now.toISOString(), rows: targets.map(lookingRow) }
+  const opened = await client.views.open({ trigger_id: command.trigger_id, view: offboardModal(draft) })
+  const viewId = opened.view?.id
+  if (!viewId) throw new Error('views.open answered without a view id')
+  const show = (view: ReturnType<typeof offboardModal>) =>
+    client.views.update({ view_id: viewId, view }).catch((error: unknown) => log.info({ err: error }, 'could not update the offboarding modal (closed?)'))
+
+  // Unknown (Slack did not say): every row's guards then refuse Suspend and Delete, so nothing can be submitted.
+  const actorEmail = await deps.actorEmails.of(actor)
+  if (actorEmail && comparableEmail(actorEmail) === comparableEmail(email)) {
+    await deps.audit.append({ event: 'offboard-refused', alertId: draft.id, actor, email, detail: 'the actor’s own account' })
+    await show(noticeModal('Not allowed', `🚫 *${email}* is your own account. Nobody may offboard themselves: ask another member of the security team.`))
+    return
+  }
+  try {
+    await deps.offboard.createDraft(draft)
+  } catch (error) {
+    log.error({ err: error }, 'could not store the offboarding draft')
+    await show(noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT))
+    return
+  }
+
+  // Each row is stored, then the modal redrawn from the store: updates go out one at a time, each with every row known so far.
+  let redraw = Promise.resolve()
+  const guarded = targets.map((target) => ({ ...target, guard: deps.providers.guardContext(target.provider.id, actorEmail) }))
+  await lookUpEverywhere(guarded, email, deps.preflightTimeoutMs, async (row) => {
+    await deps.offboard.setRow(draft.id, row)
+    redraw = redraw
+      .then(async () => {
+        const current = await deps.offboard.getDraft(draft.id)
+        if (current) await show(offboardModal(current))
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not redraw the offboarding modal'))
+  })
+  await redraw
+  log.info({ draftId: draft.id }, 'offboarding lookups finished')
+}

@@ -1,0 +1,131 @@
+/**
+ * The offboarding modal's submit: check the choices against the stored draft (never
+ * against what the modal carries), start the run unless one is already running for
+ * the person, and queue it. The job posts the checklist and starts the steps.
+ */
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewStateValue, ViewSubmitAction } from '@slack/bolt'
+import { z } from 'zod'
+import {
+  OFFBOARD_ANSWER_ACTION_ID,
+  OFFBOARD_DECISION_ACTION_ID,
+  offboardDecisionBlockId,
+  offboardQuestionBlockId,
+  parseOffboardDecisionBlockId,
+  parseOffboardQuestionBlockId,
+} from '../../../constants.js'
+import { decide, type Run, type Submitted } from '../plan.js'
+import { newRunId } from '../store.js'
+import { noticeModal } from '../../alerts/views/modals.js'
+import { alreadyRunningText } from '../views/offboard.js'
+import { isActor, type HandlerDeps } from '../../../slack/deps.js'
+import { permalinkOf } from '../../../slack/permalink.js'
+import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
+import { STORE_UNAVAILABLE_TEXT } from '../../alerts/listeners/request-action.js'
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
+type ViewStateValues = Record<string, Record<string, ViewStateValue>>
+
+const metadataSchema = z.object({ draftId: z.string().min(1).max(64) })
+
+export function submitOffboarding(deps: HandlerDeps) {
+  return async ({ ack, body, view }: Args): Promise<void> => {
+    const actor = body.user.id
+    const metadata = readMetadata(view.private_metadata)
+    const log = deps.logger.child({ command: 'offboard', actor, draftId: metadata?.draftId })
+    const refused = { event: 'offboard-refused', actor, action: 'offboard', ...(metadata ? { alertId: metadata.draftId } : {}) } as const
+    if (!isActor(deps, actor)) {
+      await ack({ response_action: 'update', view: noticeModal('Not allowed', '🔒 Only the security team’s actors may offboard people. Ask an admin to add your Slack user ID to ACTORS.') })
+      await auditRefusal(deps, { ...refused, detail: NOT_AN_ACTOR })
+      return
+    }
+    let draft
+    try {
+      draft = metadata ? await deps.offboard.getDraft(metadata.draftId) : null
+    } catch (error) {
+      log.error({ err: error }, 'could not read the offboarding draft')
+      await ack({ response_action: 'update', view: noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT) })
+      return
+    }
+    if (draft && draft.actor !== actor) {
+      await ack({ response_action: 'update', view: noticeModal('Not allowed', '🔒 This offboarding form was opened by someone else. Run `/deprovision` with the email yourself.') })
+      await auditRefusal(deps, { ...refused, email: draft.email, detail: `the form was opened by ${draft.actor}, not by the submitter` })
+      return
+    }
+    if (!draft) {
+      await ack({ response_action: 'update', view: noticeModal('Out of date', 'This offboarding form is out of date (it expires after two hours). Run `/deprovision` with the email again.') })
+      return
+    }
+
+    const decided = decide(draft, readSubmitted(view.state?.values))
+    if (!decided.ok) {
+      const errors = Object.fromEntries(
+        decided.errors.map((error) => [
+          error.question ? offboardQuestionBlockId(error.integration, error.question.action, error.question.id) : offboardDecisionBlockId(error.integration),
+          error.message,
+        ]),
+      )
+      await ack({ response_action: 'errors', errors })
+      return
+    }
+
+    const run: Run = { id: newRunId(), email: draft.email, actor, createdAt: (deps.now ?? (() => new Date()))().toISOString(), steps: decided.steps, untouched: decided.untouched }
+    let begun
+    try {
+      begun = await deps.offboard.begin(run)
+    } catch (error) {
+      log.error({ err: error }, 'could not start the offboarding run')
+      await ack({ response_action: 'update', view: noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT) })
+      return
+    }
+    if (begun.status === 'running') {
+      const running = await deps.offboard.getRun(begun.runId)
+      const text = running ? alreadyRunningText(running, await permalinkOf(deps.announcer, running.message)) : 'Offboarding of this person is already running.'
+      await ack({ response_action: 'update', view: noticeModal('Already running', text) })
+      return
+    }
+    try {
+      await deps.queues.enqueueOffboardAdvance(run.id, 'start')
+    } catch (error) {
+      log.error({ err: error }, 'could not queue the offboarding run')
+      await deps.offboard.finish(run).catch(() => undefined)
+      await ack({ response_action: 'update', view: noticeModal('Nothing was done', '⚠️ The bot’s job queue is unavailable, so nothing was started. Try again in a minute.') })
+      return
+    }
+    await ack()
+    log.info({ runId: run.id, steps: run.steps.map((step) => `${step.integration}:${step.action}`) }, 'offboarding started')
+    await deps.audit.append({
+      event: 'offboard-requested',
+      alertId: run.id,
+      actor,
+      email: run.email,
+      detail: run.steps.map((step) => `${step.action} in ${step.integration}`).join(', '),
+    })
+  }
+}
+
+function readMetadata(metadata: string | undefined): z.infer<typeof metadataSchema> | null {
+  try {
+    const parsed = metadataSchema.safeParse(JSON.parse(metadata ?? ''))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
+}
+
+/** The decision select and the question answers, per integration. */
+function readSubmitted(values: ViewStateValues | undefined): Submitted {
+  const decisions: Record<string, string> = {}
+  const answers: Record<string, Record<string, Record<string, string>>> = {}
+  for (const [block, inputs] of Object.entries(values ?? {})) {
+    const integration = parseOffboardDecisionBlockId(block)
+    const decided = inputs?.[OFFBOARD_DECISION_ACTION_ID]?.selected_option?.value
+    if (integration && decided) decisions[integration] = decided
+    const question = parseOffboardQuestionBlockId(block)
+    const answer = inputs?.[OFFBOARD_ANSWER_ACTION_ID]?.selected_option?.value
+    if (question && answer) {
+      const forIntegration = (answers[question.integration] ??= {})
+      ;(forIntegration[question.action] ??= {})[question.questionId] = answer
+    }
+  }
+  return { decisions, answers }
+}
