@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { ACTIONS } from './providers/types.js'
 import type { RedisConnectionSettings } from './store/redis.js'
-import { DEFAULT_INACTIVE_DAYS, FINDING_KINDS, type ReconcileSettings } from './features/reconciliation/findings.js'
+import { DEFAULT_INACTIVE_DAYS, FINDING_KINDS, type ReconcileSettings } from './domain/reconciliation.js'
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'

@@ -7,9 +7,10 @@
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import type { App } from '@slack/bolt'
-import { WebClient, type RetryOptions } from '@slack/web-api'
-import { ACTOR_LOOKUP_RETRY, ACTOR_LOOKUP_TIMEOUT_MS, ActorEmails } from './slack/actors.js'
-import { boltLogger, createSlackApp } from './slack/app.js'
+import type { RetryOptions } from '@slack/web-api'
+import { ActorEmails } from './slack/actors.js'
+import { createSlackApp } from './slack/app.js'
+import { SLACK_RETRY, slackClients } from './slack/web-api.js'
 import type { BotRole, Config } from './config.js'
 import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
 import { ATTEMPT_LEASE_MS, AttemptLeases } from './features/alerts/attempt-lease.js'
@@ -17,7 +18,7 @@ import type { JobContext } from './workers/context.js'
 import { checkIntegrations } from './features/health/check.js'
 import { TimerStore } from './jobs/timers.js'
 import { sweep } from './workers/run-timer.js'
-import { countedSlackOptions, createMetrics } from './metrics.js'
+import { createMetrics } from './metrics.js'
 import { HealthStore } from './store/health.js'
 import { MuteStore } from './features/mutes/store.js'
 import { FlowControl } from './store/flow-control.js'
@@ -26,7 +27,11 @@ import type { IntegrationStatus } from './views/health.js'
 import { startWorkers, type Workers } from './workers/worker.js'
 import { ensureSchedules, keepSchedules, SCHEDULE_CHECK_MS, type Schedules } from './jobs/schedules.js'
 import { requestRun } from './features/reconciliation/reconcile-jobs.js'
-import { alongside, reconcileContext, startReconcileWorker } from './features/reconciliation/jobs/reconcile-worker.js'
+import { alongside, startReconcileWorker } from './workers/reconcile-worker.js'
+import { FindingStore } from './features/reconciliation/finding-store.js'
+import { IdentityStore } from './features/reconciliation/identity-store.js'
+import { RunStore } from './features/reconciliation/run-store.js'
+import { HomeStateStore } from './features/app-home/store.js'
 import { createLogger, type Logger } from './logger.js'
 import { probeRoutes, startProbeServer } from './probes.js'
 import type { WalkOptions } from './features/reconciliation/pages.js'
@@ -37,7 +42,7 @@ import { ownsAttempt } from './features/alerts/attempt-ownership.js'
 import { AuditLog } from './store/audit.js'
 import { IngestLimit } from './features/alerts/ingest-limit.js'
 import { ApprovalStore } from './features/approval/store.js'
-import { approvalPolicy } from './features/approval/listeners/approval.js'
+import { approvalPolicy } from './features/approval/policy.js'
 import { connectionOptions, connectStore, connectWorker, whenReady } from './store/redis.js'
 import { checkRedisSettings, describeRedisFinding, RedisSettingsError } from './store/redis-settings.js'
 
@@ -87,8 +92,6 @@ export const ROLE_OPTIONS: Record<BotRole, Pick<RuntimeOptions, 'workers' | 'ser
   web: { workers: false },
   worker: { serve: 'probes' },
 }
-
-const SLACK_RETRY: RetryOptions = { retries: 5, factor: 3, minTimeout: 1_000, maxTimeout: 60_000, randomize: true }
 
 /** Whether `work` finished within `ms` (it keeps running either way). */
 async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
@@ -155,18 +158,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const approval = approvalPolicy(config.integrations, providers, config.approvalTtlMs)
   const approvals = new ApprovalStore(redis)
 
-  const slackClientOptions = { slackApiUrl: config.slack.apiUrl, logger: boltLogger(logger, 'slack-web-api'), ...countedSlackOptions(metrics, slackRetry) }
-  const actorEmails = new ActorEmails(
-    new WebClient(config.slack.botToken, { ...slackClientOptions, ...countedSlackOptions(metrics, ACTOR_LOOKUP_RETRY), timeout: ACTOR_LOOKUP_TIMEOUT_MS }),
-    redis,
-    logger,
-    now,
-  )
+  const slack = slackClients(config.slack, slackRetry, metrics, logger)
+  const actorEmails = new ActorEmails(slack.actorLookup, redis, logger, now)
+  const health = new HealthStore(redis)
+  const identities = new IdentityStore(redis)
+  const runs = new RunStore(redis)
   const jobs: JobContext = {
     alerts,
     audit,
     timers,
-    health: new HealthStore(redis),
+    health,
     mutes,
     approvals,
     offboard,
@@ -176,8 +177,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     providers,
     adminLocks: new AdminLocks(redis),
     ownsAttempt: (job) => ownsAttempt(redis, job, now()),
-    slack: new WebClient(config.slack.botToken, slackClientOptions),
-    poster: new WebClient(config.slack.botToken, { ...slackClientOptions, rejectRateLimitedCalls: true }),
+    slack: slack.slack,
+    poster: slack.poster,
     actorEmails,
     alertChannelId: config.alertChannelId,
     logger,
@@ -205,15 +206,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     ingestLimit: new IngestLimit(redis, config.ingestMaxPerMinute),
     preflightTimeoutMs: options.preflightTimeoutMs ?? config.lookupTimeoutMs,
     now,
-    announcer: new WebClient(config.slack.botToken, {
-      slackApiUrl: config.slack.apiUrl,
-      logger: boltLogger(logger, 'slack-web-api'),
-      timeout: 3_000,
-      ...countedSlackOptions(metrics, { retries: 0 }),
-      rejectRateLimitedCalls: true,
-    }),
-    slackRetry,
+    announcer: slack.announcer,
+    boltClientOptions: slack.boltClientOptions,
     metrics,
+    home: new HomeStateStore(redis),
+    health,
+    identities,
+    runs,
+    reconcile: config.reconcile.settings,
     checkIntegrations: () => checkIntegrations(jobs),
     checkRedis: () => checkRedisSettings(redis),
   })
@@ -222,7 +222,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   let stopKeepingSchedules: (() => void) | undefined
   if (options.workers !== false) {
     workers = startWorkers(jobs, workerRedis, config.workerConcurrency, options.jobLockMs)
-    workers = alongside(workers, startReconcileWorker(reconcileContext(jobs, redis, config.reconcile.settings, options.reconcileWalk), workerRedis))
+    workers = alongside(workers, startReconcileWorker({ ...jobs, runs, identities, findings: new FindingStore(redis), settings: config.reconcile.settings, ...(options.reconcileWalk ? { walk: options.reconcileWalk } : {}) }, workerRedis))
     const schedules: Schedules = {
       healthCheckEveryMs: config.healthCheckIntervalMs,
       // Without an identity provider there is nothing to compare with: no daily "could not run" message.

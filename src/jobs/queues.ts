@@ -9,7 +9,7 @@ import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq'
 import type { MessageRef } from '../domain/alert.js'
 import type { Action, Choices, TaskRef } from '../providers/types.js'
 import { KEY_PREFIX } from '../store/redis.js'
-import type { ReconcileJob } from '../features/reconciliation/reconcile-jobs.js'
+import type { ReconcileTrigger } from '../domain/reconciliation.js'
 import type { Timer } from './timers.js'
 
 export const QUEUE_PREFIX = `${KEY_PREFIX}bull`
@@ -21,6 +21,13 @@ export const OFFBOARD_QUEUE = 'offboard'
 
 /** How often due timers are looked for. */
 export const SWEEP_EVERY_MS = 60_000
+
+/** The reconciliation queue's jobs: a run (scheduled or asked for), one per integration, and the summary. */
+export type ReconcileJob =
+  /** Reads the identity provider and starts one job per integration; `runId` is set on the first try. */
+  | { kind: 'run'; trigger: ReconcileTrigger; runId?: string; integrations?: string[] }
+  | { kind: 'integration'; runId: string; integration: string }
+  | { kind: 'summary'; runId: string }
 
 export interface PostAlertJob {
   alertId: string

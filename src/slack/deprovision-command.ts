@@ -7,7 +7,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { z } from 'zod'
 import { statusMessage } from '../views/health.js'
-import { mutesMessage } from '../features/mutes/views/mutes.js'
+import { mutesMessage } from '../views/mutes.js'
 import { isActor, type HandlerDeps } from './deps.js'
 import { isScanRequest, scanCommand } from '../features/reconciliation/listeners/scan-command.js'
 import { offboardPerson } from '../features/offboarding/listeners/offboard-person.js'

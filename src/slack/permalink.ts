@@ -1,8 +1,8 @@
 /** A link to a message, for "follow it there"; undefined when Slack cannot give one (the answer is then worded without it). */
-import type { WebClient } from '@slack/web-api'
 import type { MessageRef } from '../domain/alert.js'
+import type { SlackPort } from './web-api.js'
 
-export async function permalinkOf(slack: WebClient, message: MessageRef | undefined): Promise<string | undefined> {
+export async function permalinkOf(slack: SlackPort, message: MessageRef | undefined): Promise<string | undefined> {
   if (!message) return undefined
   try {
     return (await slack.chat.getPermalink({ channel: message.channel, message_ts: message.ts })).permalink

@@ -9,7 +9,7 @@ import { HOME_UNMUTE_ACTION_ID, homeTabActionId } from '../constants.js'
 import type { Action } from '../providers/types.js'
 import type { StoredAuditEntry } from '../store/audit.js'
 import { actions, blockId, button, context, divider, header, section, type KnownBlock } from './blocks.js'
-import type { MuteListItem } from '../features/mutes/views/mutes.js'
+import type { MuteListItem } from './mutes.js'
 import { inline, mention, plainSafe, slackDate, words } from './text.js'
 
 export type HomeView = types.HomeView

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig, type Config } from '../../src/config.js'
-import { approvalPolicy } from '../../src/features/approval/listeners/approval.js'
+import { approvalPolicy } from '../../src/features/approval/policy.js'
 import { ProviderRegistry } from '../../src/providers/registry.js'
 
 const env = {

@@ -2,7 +2,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ErrorCode } from '@slack/web-api'
 import { describe, expect, it } from 'vitest'
-import { countedSlackOptions, createMetrics, slackErrorOf, slackRetryReason } from '../../src/metrics.js'
+import { createMetrics } from '../../src/metrics.js'
+import { countedSlackOptions, slackErrorOf, slackRetryReason } from '../../src/slack/counted.js'
 
 describe('slackErrorOf', () => {
   it("names Slack's error code for ok: false, ratelimited for 429 and the status for other HTTP failures", () => {

@@ -9,16 +9,8 @@ import { planRun } from '../../src/features/reconciliation/jobs/reconcile-run.js
 import { ProviderRegistry } from '../../src/providers/registry.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { compareAccounts, type IdentityIndex } from '../../src/features/reconciliation/compare.js'
-import {
-  DEFAULT_RECONCILE_SETTINGS,
-  findingDedupKey,
-  findingFor,
-  findingReport,
-  isExternal,
-  type Finding,
-  type Identity,
-  type ReconcileSettings,
-} from '../../src/features/reconciliation/findings.js'
+import { DEFAULT_RECONCILE_SETTINGS, findingDedupKey, findingFor, findingReport, isExternal, type Finding, type Identity } from '../../src/features/reconciliation/findings.js'
+import { type ReconcileSettings } from '../../src/domain/reconciliation.js'
 
 const NOW = new Date('2026-11-22T06:00:00.000Z')
 const DAY_MS = 86_400_000

@@ -8,7 +8,7 @@ import { threadOf, type Alert, type AlertState, type Request } from '../../domai
 import type { Outcome, Progress } from '../../providers/types.js'
 import { alertSurface } from './surface.js'
 import { outcomeReply, progressReply, waitingReply } from './views/thread.js'
-import type { JobContext } from '../../workers/context.js'
+import type { AlertJobDeps } from './deps.js'
 import type { Timer } from '../../jobs/timers.js'
 
 const MINUTE_MS = 60_000
@@ -24,7 +24,7 @@ export type Unreported = Pick<ReportRetry, 'alertId' | 'action' | 'attempt'>
  * Posts the settled result of `attempt`, unless it was already posted (a re-run after a Slack failure, a
  * replica's timer). Answers whether this call reported it.
  */
-export async function reportOnce(ctx: JobContext, alertId: string, attempt: number): Promise<boolean> {
+export async function reportOnce(ctx: AlertJobDeps, alertId: string, attempt: number): Promise<boolean> {
   const alert = await ctx.alerts.get(alertId)
   if (!alert || (await ctx.alerts.reportReached(alertId, attempt, 'reported'))) return false
   const outcome = outcomeOf(alert.state)
@@ -49,7 +49,7 @@ export async function reportOnce(ctx: JobContext, alertId: string, attempt: numb
  * back, from any replica, without asking the service again. After the last delay, gives up: the alert message
  * still says "in progress", so the warning and the audit entry are where people learn the result went unposted.
  */
-export async function reportLater(ctx: JobContext, result: Unreported, retry: number): Promise<void> {
+export async function reportLater(ctx: AlertJobDeps, result: Unreported, retry: number): Promise<void> {
   const log = ctx.logger.child({ ...result, retry })
   const delayMs = REPORT_RETRY_DELAYS_MS[retry - 1]
   if (delayMs === undefined) {
@@ -63,7 +63,7 @@ export async function reportLater(ctx: JobContext, result: Unreported, retry: nu
 }
 
 /** A `report-retry` timer came due: posts the result (nothing when it was posted meanwhile), or arms the next try. */
-export async function retryReport(ctx: JobContext, timer: ReportRetry): Promise<void> {
+export async function retryReport(ctx: AlertJobDeps, timer: ReportRetry): Promise<void> {
   const result: Unreported = { alertId: timer.alertId, action: timer.action, attempt: timer.attempt }
   const log = ctx.logger.child({ ...result, retry: timer.retry })
   try {
@@ -75,7 +75,7 @@ export async function retryReport(ctx: JobContext, timer: ReportRetry): Promise<
 }
 
 /** The audit trail of a result that was never posted: the outcome settled, but nobody in Slack was told. */
-async function auditUnreported(ctx: JobContext, result: Unreported, laterTries: number): Promise<void> {
+async function auditUnreported(ctx: AlertJobDeps, result: Unreported, laterTries: number): Promise<void> {
   const alert = await ctx.alerts.get(result.alertId)
   if (!alert || !('request' in alert.state)) return
   const { request } = alert.state
@@ -92,18 +92,18 @@ async function auditUnreported(ctx: JobContext, result: Unreported, laterTries: 
 }
 
 /** A step of an offboarding run moved: the run may release its next steps and redraws its checklist. */
-export async function advanceRunOf(ctx: JobContext, alert: Pick<Alert, 'id' | 'run'>, cause: string): Promise<void> {
+export async function advanceRunOf(ctx: AlertJobDeps, alert: Pick<Alert, 'id' | 'run'>, cause: string): Promise<void> {
   if (alert.run) await ctx.queues.enqueueOffboardAdvance(alert.run.id, `${alert.id}.${cause}`)
 }
 
-export async function updateAlert(ctx: JobContext, alert: Alert): Promise<void> {
+export async function updateAlert(ctx: AlertJobDeps, alert: Alert): Promise<void> {
   if (!alert.message) return
   const { channel, ts } = alert.message
   await ctx.slack.chat.update({ channel, ts, ...(await alertSurface(alert, ctx.providers, ctx.mutes)) })
 }
 
 /** Shows how far a multi-step action has come: posts one progress message per attempt, then edits it. */
-export async function reportProgress(ctx: JobContext, alert: Alert, request: Request, progress: Progress): Promise<void> {
+export async function reportProgress(ctx: AlertJobDeps, alert: Alert, request: Request, progress: Progress): Promise<void> {
   const thread = threadOf(alert)
   if (!thread) return
   const { channel, ts } = thread
@@ -118,7 +118,7 @@ export async function reportProgress(ctx: JobContext, alert: Alert, request: Req
 }
 
 /** An attempt waits for its service's rate limit: its alert says "waiting" until when, and its thread says so once. */
-export async function reportWaiting(ctx: JobContext, alert: Alert, attempt: number, until: Date): Promise<void> {
+export async function reportWaiting(ctx: AlertJobDeps, alert: Alert, attempt: number, until: Date): Promise<void> {
   if (alert.state.kind !== 'in-progress' || alert.state.request.attempt !== attempt) return
   const first = await ctx.alerts.markWaiting(alert.id, attempt, until)
   const thread = threadOf(alert)

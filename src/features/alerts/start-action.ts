@@ -2,16 +2,16 @@
  * Runs a claimed request: says so in the thread and on the alert, queues the job, audits. The confirmation and
  * an approval both start actions through here, so an approved request runs exactly as a confirmed one.
  */
-import type { WebClient } from '@slack/web-api'
 import type { Alert, Request } from '../../domain/alert.js'
 import { alertSurface } from './surface.js'
 import type { Logger } from '../../logger.js'
 import type { Choices } from '../../providers/types.js'
 import { inProgressReply, outcomeReply } from './views/thread.js'
-import type { HandlerDeps } from '../../slack/deps.js'
+import type { SlackPort } from '../../slack/web-api.js'
+import type { AlertDeps } from './deps.js'
 
 /** `client` retries (the failure report must land); the announcer, which gives up fast, says "in progress". */
-export async function startAction(deps: HandlerDeps, client: WebClient, alert: Alert, request: Request, choices: Choices, log: Logger): Promise<void> {
+export async function startAction(deps: AlertDeps, client: SlackPort, alert: Alert, request: Request, choices: Choices, log: Logger): Promise<void> {
   const summary = deps.providers.summary(alert.integration)
   // "In progress" goes out before the job is queued, so the worker's result always lands after it and is
   // never overwritten by it. The announcer gives up within seconds: a slow Slack must not hold the action back.

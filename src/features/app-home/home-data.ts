@@ -6,7 +6,8 @@
  * directory in memory), with the reconciliation's findings for each account.
  */
 import { waitingOf, type Alert } from '../../domain/alert.js'
-import { findingFor, findingReason, type Finding, type ReconcileSettings } from '../reconciliation/findings.js'
+import { findingFor, findingReason, type Finding } from '../reconciliation/findings.js'
+import { type ReconcileSettings } from '../../domain/reconciliation.js'
 import type { IdentityStore } from '../reconciliation/identity-store.js'
 import type { RunStore } from '../reconciliation/run-store.js'
 import { toProblem } from '../../providers/problems.js'
@@ -15,9 +16,10 @@ import type { HealthStore } from '../../store/health.js'
 import type { AccountPosition, AccountsScreen, HomeStateStore } from './store.js'
 import { HOME_LIST_MAX, type ActionInProgress, type HomeOverview, type ScheduledDeletion } from '../../views/home.js'
 import { ACCOUNTS_PER_PAGE, type AccountRow, type AccountsModel, type ServiceRow } from '../../views/home-services.js'
-import type { HandlerDeps } from '../../slack/deps.js'
+import type { AlertDeps } from '../alerts/deps.js'
 
-export interface AppHomeDeps extends HandlerDeps {
+/** The alert path's parts (acting on an account opens an alert like POST /alerts), and what the Home reads besides. */
+export interface AppHomeDeps extends AlertDeps {
   home: HomeStateStore
   health: HealthStore
   identities: IdentityStore
@@ -177,6 +179,6 @@ function identityProviderName(deps: AppHomeDeps): string {
   return names.length > 0 ? names.join(' and ') : 'the identity provider'
 }
 
-export function serviceName(deps: Pick<HandlerDeps, 'providers'>, id: string): string {
+export function serviceName(deps: Pick<AlertDeps, 'providers'>, id: string): string {
   return deps.providers.get(id)?.displayName ?? id
 }

@@ -4,7 +4,6 @@
  * The alert's own atomic transition decides that it ends; this says so in the
  * thread, on the alert and in the audit log.
  */
-import type { WebClient } from '@slack/web-api'
 import type { Alert } from '../../domain/alert.js'
 import { alertSurface } from '../alerts/surface.js'
 import type { Logger } from '../../logger.js'
@@ -14,7 +13,7 @@ import type { ApprovalDecision, ApprovalRecord, ApprovalStore } from './store.js
 import type { AuditLog, AuditEvent } from '../../store/audit.js'
 import type { MuteStore } from '../mutes/store.js'
 import { approvalClosedMessage, approvalDecisionReply } from './views/approval.js'
-import type { JobContext } from '../../workers/context.js'
+import type { SlackPort } from '../../slack/web-api.js'
 import type { Timer } from '../../jobs/timers.js'
 
 /** What ending a request needs; handlers and jobs both have it. */
@@ -38,7 +37,7 @@ const AUDIT_EVENT: Readonly<Record<ApprovalDecision['kind'], AuditEvent>> = {
  * who asked), and on the "awaiting approval" message, which loses its buttons. A Slack failure is logged, not
  * thrown: the decision stands either way.
  */
-export async function recordDecision(parts: ApprovalParts, slack: WebClient, alert: Alert, record: ApprovalRecord, decision: ApprovalDecision): Promise<void> {
+export async function recordDecision(parts: ApprovalParts, slack: SlackPort, alert: Alert, record: ApprovalRecord, decision: ApprovalDecision): Promise<void> {
   const { approval } = record
   await parts.approvals.setDecision(approval.id, decision)
   await parts.audit.append({
@@ -63,7 +62,7 @@ export async function recordDecision(parts: ApprovalParts, slack: WebClient, ale
  */
 export async function closeApproval(
   parts: ApprovalParts,
-  slack: WebClient,
+  slack: SlackPort,
   alert: Alert,
   record: ApprovalRecord,
   decision: Exclude<ApprovalDecision, { kind: 'approved' }>,
@@ -81,7 +80,7 @@ export async function closeApproval(
 }
 
 /** The expiry timer: a request nobody decided on in time ends, unless it already did. */
-export async function expireApproval(ctx: JobContext, timer: Extract<Timer, { kind: 'approval-expiry' }>): Promise<void> {
+export async function expireApproval(ctx: ApprovalParts & { slack: SlackPort; now: () => Date }, timer: Extract<Timer, { kind: 'approval-expiry' }>): Promise<void> {
   const [alert, record] = await Promise.all([ctx.alerts.get(timer.alertId), ctx.approvals.get(timer.approvalId)])
   if (!alert || !record) return
   const expired = await closeApproval(ctx, ctx.slack, alert, record, { kind: 'expired', at: ctx.now().toISOString() })

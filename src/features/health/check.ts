@@ -7,15 +7,17 @@ import { ProviderError, toProblem } from '../../providers/problems.js'
 import type { Health, Provider } from '../../providers/types.js'
 import type { IntegrationHealth } from '../../store/health.js'
 import { integrationBrokenMessage, integrationRecoveredMessage, type IntegrationStatus } from '../../views/health.js'
-import type { JobContext } from '../../workers/context.js'
+import type { AlertJobDeps } from '../alerts/deps.js'
 
 const CHECK_TIMEOUT_MS = 10_000
 
-export async function checkIntegrations(ctx: JobContext): Promise<IntegrationStatus[]> {
+export type HealthCheckDeps = Pick<AlertJobDeps, 'health' | 'providers' | 'slack' | 'alertChannelId' | 'logger' | 'metrics' | 'now'>
+
+export async function checkIntegrations(ctx: HealthCheckDeps): Promise<IntegrationStatus[]> {
   return Promise.all(ctx.providers.all().map((provider) => checkOne(ctx, provider)))
 }
 
-async function checkOne(ctx: JobContext, provider: Provider): Promise<IntegrationStatus> {
+async function checkOne(ctx: HealthCheckDeps, provider: Provider): Promise<IntegrationStatus> {
   const now = ctx.now().toISOString()
   const result = await withTimeout(provider)
   const previous = await ctx.health.all().then((all) => all[provider.id])

@@ -5,7 +5,8 @@
  * holds one page of the service, whatever its size.
  */
 import type { Account } from '../../providers/types.js'
-import { FINDING_KINDS, findingFor, normalizeEmail, type Finding, type FindingKind, type Identity, type ReconcileSettings } from './findings.js'
+import { findingFor, normalizeEmail, type Finding, type Identity } from './findings.js'
+import { FINDING_KINDS, type FindingKind, type ReconcileSettings } from '../../domain/reconciliation.js'
 
 /** Where people stand in the identity provider, looked up a page of addresses at a time. */
 export interface IdentityIndex {

@@ -6,7 +6,8 @@
  */
 import type { Redis } from 'ioredis'
 import { KEY_PREFIX } from '../../store/redis.js'
-import { FINDING_KINDS, normalizeEmail, type FindingKind } from './findings.js'
+import { normalizeEmail } from './findings.js'
+import { FINDING_KINDS, type FindingKind } from '../../domain/reconciliation.js'
 
 const alertsKey = (integration: string) => `${KEY_PREFIX}reconcile:findings:${integration}`
 const seenKey = (integration: string) => `${KEY_PREFIX}reconcile:seen:${integration}`

@@ -11,23 +11,10 @@
  */
 import type { AlertReport, Severity } from '../../domain/alert.js'
 import type { Account } from '../../providers/types.js'
-
-export const FINDING_KINDS = ['departed', 'unknown', 'inactive'] as const
-export type FindingKind = (typeof FINDING_KINDS)[number]
+import { DEFAULT_INACTIVE_DAYS, FINDING_KINDS, type FindingKind, type ReconcileSettings } from '../../domain/reconciliation.js'
 
 /** Where a person stands in the identity provider; 'deleted': seen there by an earlier run, gone now. */
 export type Identity = { status: 'active' } | { status: 'suspended' } | { status: 'deleted'; lastSeen: string }
-
-export interface ReconcileSettings {
-  /** The kinds looked for (default all). */
-  kinds: ReadonlySet<FindingKind>
-  /** An account idle longer than this is inactive. */
-  inactiveDays: number
-  /** Domains of expected outside collaborators (subdomains included): never flagged unknown. */
-  externalDomains: readonly string[]
-}
-
-export const DEFAULT_INACTIVE_DAYS = 45
 
 export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
   kinds: new Set(FINDING_KINDS),

@@ -1,11 +1,7 @@
-/** The reconciliation queue's jobs: a run (scheduled or asked for), one per integration, and the summary. */
-import { newRunId, type ReconcileTrigger } from './run-store.js'
-
-export type ReconcileJob =
-  /** Reads the identity provider and starts one job per integration; `runId` is set on the first try. */
-  | { kind: 'run'; trigger: ReconcileTrigger; runId?: string; integrations?: string[] }
-  | { kind: 'integration'; runId: string; integration: string }
-  | { kind: 'summary'; runId: string }
+/** Starting a reconciliation run, and its jobs' ids. */
+import type { ReconcileTrigger } from '../../domain/reconciliation.js'
+import type { ReconcileJob } from '../../jobs/queues.js'
+import { newRunId } from './run-store.js'
 
 export const integrationJobId = (runId: string, integration: string) => `reconcile.${runId}.${integration}`
 export const summaryJobId = (runId: string) => `reconcile.${runId}.summary`

@@ -8,12 +8,11 @@ import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { MessageRef } from '../../domain/alert.js'
 import { KEY_PREFIX } from '../../store/redis.js'
-import { FINDING_KINDS, type FindingKind } from './findings.js'
+import { FINDING_KINDS, type FindingKind, type ReconcileTrigger } from '../../domain/reconciliation.js'
 
 const runKey = (runId: string) => `${KEY_PREFIX}reconcile:run:${runId}`
 const RUN_TTL_SECONDS = 14 * 24 * 3600
 
-export type ReconcileTrigger = { kind: 'schedule' } | { kind: 'command'; user: string }
 
 export interface SkippedIntegration {
   integration: string

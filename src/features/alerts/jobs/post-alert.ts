@@ -9,10 +9,10 @@ import type { Alert, MessageRef } from '../../../domain/alert.js'
 import { describeProblem } from '../../../providers/problems.js'
 import { alertSurface } from '../surface.js'
 import { duplicateAlertMessage } from '../views/alert-message.js'
-import type { JobContext } from '../../../workers/context.js'
+import type { AlertJobDeps } from '../deps.js'
 import type { PostAlertJob } from '../../../jobs/queues.js'
 
-export async function postAlert(ctx: JobContext, job: Job<PostAlertJob>): Promise<void> {
+export async function postAlert(ctx: AlertJobDeps, job: Job<PostAlertJob>): Promise<void> {
   const alert = await ctx.alerts.get(job.data.alertId)
   // A ref kept in the job still goes through the record, which answers the first one recorded: a copy that lost
   // and whose pointer edit failed (Slack) gets its edit on the retry.
@@ -28,7 +28,7 @@ export async function postAlert(ctx: JobContext, job: Job<PostAlertJob>): Promis
   log.info({ channel: posted.channel, ts: posted.ts, reused: job.data.posted !== undefined }, 'alert posted')
 }
 
-async function post(ctx: JobContext, alert: Alert, job: Job<PostAlertJob>): Promise<MessageRef> {
+async function post(ctx: AlertJobDeps, alert: Alert, job: Job<PostAlertJob>): Promise<MessageRef> {
   // Say a broken integration is broken on the alert itself, before anyone clicks.
   const health = (await ctx.health.all())[alert.integration]
   const broken = health && !health.ok ? describeProblem(health.problem) : undefined

@@ -12,7 +12,7 @@ import { executeFor, WriteAbandoned } from '../../../providers/run.js'
 import type { Outcome } from '../../../providers/types.js'
 import { REMINDER_DAYS } from '../views/thread.js'
 import { attemptLeaseKey } from '../attempt-lease.js'
-import type { JobContext } from '../../../workers/context.js'
+import type { AlertJobDeps } from '../deps.js'
 import { actionJobId, type ActionJob } from '../../../jobs/queues.js'
 import { reportLater, reportOnce, reportProgress, type Unreported } from '../report.js'
 
@@ -26,7 +26,7 @@ export class RetryLaterError extends Error {
   }
 }
 
-export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: string): Promise<void> {
+export async function runAction(ctx: AlertJobDeps, job: Job<ActionJob>, token?: string): Promise<void> {
   const { alertId, action, attempt } = job.data
   const log = ctx.logger.child({ alertId, action, attempt, jobId: job.id })
   const alert = await ctx.alerts.get(alertId)
@@ -74,7 +74,7 @@ export async function runAction(ctx: JobContext, job: Job<ActionJob>, token?: st
  * alert "in progress" with no way forward. Does nothing when the attempt was settled (its report is then the report
  * timers' business), has moved on, or is still leased by a worker. Answers whether this call settled it.
  */
-export async function settleUnfinished(ctx: JobContext, unfinished: Unreported, why: unknown): Promise<boolean> {
+export async function settleUnfinished(ctx: AlertJobDeps, unfinished: Unreported, why: unknown): Promise<boolean> {
   const { alertId, action, attempt } = unfinished
   const alert = await ctx.alerts.get(alertId)
   if (alert?.state.kind !== 'in-progress' || alert.state.request.attempt !== attempt) return false
@@ -98,7 +98,7 @@ const ORPHAN_SCAN = 100
  * them as unconfirmed, once no worker holds their lease. The timer sweep runs it every minute, on whichever replica
  * takes the sweep.
  */
-export async function settleOrphans(ctx: JobContext): Promise<number> {
+export async function settleOrphans(ctx: AlertJobDeps): Promise<number> {
   const { alerts } = await ctx.alerts.inState('in-progress', ORPHAN_SCAN)
   let settled = 0
   for (const alert of alerts) {
@@ -124,7 +124,7 @@ export function failedForGood(job: Job<ActionJob>): boolean {
 }
 
 /** The outcome of acting (or of polling a pending task); 'abandoned' when the job no longer owned its attempt at the write. */
-async function actOrPoll(ctx: JobContext, alert: Alert, request: Request, job: Job<ActionJob>, token: string | undefined): Promise<Outcome | 'abandoned'> {
+async function actOrPoll(ctx: AlertJobDeps, alert: Alert, request: Request, job: Job<ActionJob>, token: string | undefined): Promise<Outcome | 'abandoned'> {
   const { action, choices, task } = job.data
   const provider = ctx.providers.get(alert.integration)
   if (!provider) return { kind: 'failed', problem: { kind: 'rejected', detail: `integration "${alert.integration}" is no longer configured` } }
@@ -170,7 +170,7 @@ export function settledState(request: Request, outcome: Exclude<Outcome, { kind:
 }
 
 /** The audit entry, and the timers a scheduled deletion needs (or no longer needs). */
-async function recordSettlement(ctx: JobContext, alert: Alert, request: Request, outcome: Outcome, next: AlertState): Promise<void> {
+async function recordSettlement(ctx: AlertJobDeps, alert: Alert, request: Request, outcome: Outcome, next: AlertState): Promise<void> {
   ctx.metrics.actions.inc({ integration: alert.integration, action: request.action, outcome: outcome.kind })
   await ctx.audit.append({
     event: outcome.kind === 'failed' ? 'action-failed' : 'action-completed',

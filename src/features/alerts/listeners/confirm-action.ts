@@ -10,10 +10,10 @@ type ViewStateValues = Record<string, Record<string, ViewStateValue>>
 import { ANSWER_ACTION_ID, QUESTION_BLOCK_PREFIX } from '../../../constants.js'
 import type { Choices } from '../../../providers/types.js'
 import { busyModal, noticeModal, notAuthorizedText } from '../views/modals.js'
-import { requestApproval } from '../../approval/listeners/approval.js'
+import { announceApprovalRequest, holdForApproval } from '../../approval/request.js'
 import { isActor, type HandlerDeps } from '../../../slack/deps.js'
 import { parseModalContext } from './modal-context.js'
-import { STORE_UNAVAILABLE_TEXT } from './request-action.js'
+import { STORE_UNAVAILABLE_TEXT } from '../confirmation.js'
 import { startAction } from '../start-action.js'
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
@@ -50,7 +50,14 @@ export function confirmAction(deps: HandlerDeps) {
     // Read everything the submission carries before claiming: nothing after the claim may throw and strand it.
     const choices = readChoices(view.state?.values)
     if (deps.approval.required(alert.integration, context.action)) {
-      await requestApproval(deps, { ack, client, alert, context, actor, choices, log })
+      const approval = await holdForApproval(deps, alert, context, actor, choices)
+      if (!approval) {
+        await ack({ response_action: 'update', view: busyModal(context, (await deps.alerts.get(alert.id)) ?? alert) })
+        log.info('approval request refused: the alert moved on')
+        return
+      }
+      await ack()
+      await announceApprovalRequest(deps, client, alert, approval, choices, log)
       return
     }
     const claim = await deps.alerts.claim(alert, context.action, actor, summary.capabilities, (deps.now ?? (() => new Date()))(), context.accountId)

@@ -11,7 +11,7 @@ import type { Account, Provider } from '../../../providers/types.js'
 import { option } from '../../../views/blocks.js'
 import type { HandlerDeps } from '../../../slack/deps.js'
 import { parseModalContext } from './modal-context.js'
-import { withTimeout } from './request-action.js'
+import { withTimeout } from '../confirmation.js'
 
 const SUGGEST_TIMEOUT_MS = 2_500
 

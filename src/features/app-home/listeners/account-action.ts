@@ -16,7 +16,7 @@ import type { HomeAccountRef } from '../../../views/home-services.js'
 import { noticeModal, notAuthorizedText } from '../../alerts/views/modals.js'
 import type { AppHomeDeps } from '../home-data.js'
 import { isActor } from '../../../slack/deps.js'
-import { openLoadingModal, showConfirmation, STORE_UNAVAILABLE_TEXT } from '../../alerts/listeners/request-action.js'
+import { openLoadingModal, showConfirmation, STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
 

@@ -5,8 +5,7 @@
  * their clicks change nothing. Delete / Suspend on an account: app-home-account-action.ts.
  */
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, PlainTextInputAction, SlackActionMiddlewareArgs } from '@slack/bolt'
-import type { WebClient } from '@slack/web-api'
-import type { Redis } from 'ioredis'
+import type { SlackPort } from '../../../slack/web-api.js'
 import {
   HOME_ACCOUNT_ACTION_PATTERN,
   HOME_OPEN_SERVICE_ACTION_ID,
@@ -15,26 +14,17 @@ import {
   HOME_TAB_ACTION_PATTERN,
   HOME_UNMUTE_ACTION_ID,
 } from '../../../constants.js'
-import type { ReconcileSettings } from '../../reconciliation/findings.js'
-import { IdentityStore } from '../../reconciliation/identity-store.js'
-import { RunStore } from '../../reconciliation/run-store.js'
-import { HealthStore } from '../../../store/health.js'
-import { accountsScreen, HomeStateStore, turnPage, type HomeScreen } from '../store.js'
+import { accountsScreen, turnPage, type HomeScreen } from '../store.js'
 import { outsiderHome, overviewHome, homeView, homeTabs, type HomeView } from '../../../views/home.js'
 import { accountsHome, servicesHome } from '../../../views/home-services.js'
 import { header, section } from '../../../views/blocks.js'
 import { inline } from '../../../views/text.js'
 import { requestAccountAction } from './account-action.js'
 import { readAccounts, readOverview, readServices, serviceName, type AppHomeDeps } from '../home-data.js'
-import { isActor, type HandlerDeps } from '../../../slack/deps.js'
+import { isActor } from '../../../slack/deps.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
-
-/** The stores the App Home reads besides the handlers' own, on the same Redis. */
-export function appHomeDeps(deps: HandlerDeps, redis: Redis, reconcile: ReconcileSettings): AppHomeDeps {
-  return { ...deps, home: new HomeStateStore(redis), health: new HealthStore(redis), identities: new IdentityStore(redis), runs: new RunStore(redis), reconcile }
-}
 
 export function registerAppHome(app: App, deps: AppHomeDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
@@ -80,7 +70,7 @@ function unmuteFromHome(deps: AppHomeDeps) {
 }
 
 /** Publishes the person's Home as it stands now: outsiders get the explanation, actors their current screen. */
-export async function publishHome(deps: AppHomeDeps, client: WebClient, user: string): Promise<void> {
+export async function publishHome(deps: AppHomeDeps, client: SlackPort, user: string): Promise<void> {
   const publish = (view: HomeView) => client.views.publish({ user_id: user, view })
   if (!isActor(deps, user)) {
     await publish(outsiderHome([...deps.actors]))

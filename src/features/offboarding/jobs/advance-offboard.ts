@@ -11,13 +11,17 @@ import { DelayedError, type Job } from 'bullmq'
 import type { Alert, AlertReport } from '../../../domain/alert.js'
 import { isFinished, isQuiet, nextMoves, statusOf, type PlannedStep, type Run } from '../plan.js'
 import { checklistMessage, summaryReply, type ChecklistStep } from '../views/offboard.js'
-import type { JobContext } from '../../../workers/context.js'
+import type { AlertJobDeps } from '../../alerts/deps.js'
+import type { OffboardStore } from '../store.js'
 import type { OffboardJob } from '../../../jobs/queues.js'
 
 /** How long a job waits before trying again while another replica holds the run. */
 const LOCK_RETRY_MS = 250
 
-export async function advanceOffboard(ctx: JobContext, job: Job<OffboardJob>, token?: string): Promise<void> {
+/** An offboarding run's steps are alerts: the alert path's parts, and the runs' store. */
+export type OffboardJobDeps = AlertJobDeps & { offboard: OffboardStore }
+
+export async function advanceOffboard(ctx: OffboardJobDeps, job: Job<OffboardJob>, token?: string): Promise<void> {
   const { runId } = job.data
   const advanced = await ctx.offboard.withLock(runId, () => advance(ctx, runId))
   if (advanced === undefined) {
@@ -26,7 +30,7 @@ export async function advanceOffboard(ctx: JobContext, job: Job<OffboardJob>, to
   }
 }
 
-async function advance(ctx: JobContext, runId: string): Promise<true> {
+async function advance(ctx: OffboardJobDeps, runId: string): Promise<true> {
   const log = ctx.logger.child({ runId })
   const run = await ctx.offboard.getRun(runId)
   if (!run) {
@@ -65,7 +69,7 @@ async function advance(ctx: JobContext, runId: string): Promise<true> {
   return true
 }
 
-async function postChecklist(ctx: JobContext, run: Run): Promise<NonNullable<Run['message']>> {
+async function postChecklist(ctx: OffboardJobDeps, run: Run): Promise<NonNullable<Run['message']>> {
   const waiting = nextMoves(run, () => undefined)
   const steps = run.steps.map((step) => ({ step, status: statusOf(step, undefined, waiting) }))
   const posted = await ctx.slack.chat.postMessage({ channel: ctx.alertChannelId, ...checklistMessage(run, steps) })
@@ -76,7 +80,7 @@ async function postChecklist(ctx: JobContext, run: Run): Promise<NonNullable<Run
 }
 
 /** One alert per step, found again by its dedup key when an earlier try already opened it. */
-async function openStepAlerts(ctx: JobContext, run: Run & { message: NonNullable<Run['message']> }): Promise<Map<string, Alert>> {
+async function openStepAlerts(ctx: OffboardJobDeps, run: Run & { message: NonNullable<Run['message']> }): Promise<Map<string, Alert>> {
   const alerts = new Map<string, Alert>()
   for (const step of run.steps) {
     const report: AlertReport = {
@@ -95,7 +99,7 @@ async function openStepAlerts(ctx: JobContext, run: Run & { message: NonNullable
   return alerts
 }
 
-async function readStepAlerts(ctx: JobContext, alerts: ReadonlyMap<string, Alert>): Promise<Map<string, Alert>> {
+async function readStepAlerts(ctx: OffboardJobDeps, alerts: ReadonlyMap<string, Alert>): Promise<Map<string, Alert>> {
   const fresh = new Map<string, Alert>()
   for (const [integration, alert] of alerts) {
     const current = await ctx.alerts.get(alert.id)
@@ -105,7 +109,7 @@ async function readStepAlerts(ctx: JobContext, alerts: ReadonlyMap<string, Alert
 }
 
 /** Claims the step's alert (so it runs once, whichever replica gets here) and queues its action. */
-async function startStep(ctx: JobContext, run: Run, step: PlannedStep, alert: Alert | undefined): Promise<void> {
+async function startStep(ctx: OffboardJobDeps, run: Run, step: PlannedStep, alert: Alert | undefined): Promise<void> {
   if (!alert) return
   const capabilities = ctx.providers.summary(step.integration).capabilities
   const claim = await ctx.alerts.claim(alert, step.action, run.actor, capabilities, ctx.now(), step.account.id)

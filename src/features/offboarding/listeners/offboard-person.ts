@@ -11,7 +11,7 @@ import { newDraftId } from '../store.js'
 import { noticeModal } from '../../alerts/views/modals.js'
 import { alreadyRunningText, offboardModal } from '../views/offboard.js'
 import { permalinkOf } from '../../../slack/permalink.js'
-import { STORE_UNAVAILABLE_TEXT } from '../../alerts/listeners/request-action.js'
+import { STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
 import type { HandlerDeps } from '../../../slack/deps.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs

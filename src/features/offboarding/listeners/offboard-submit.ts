@@ -20,7 +20,7 @@ import { alreadyRunningText } from '../views/offboard.js'
 import { isActor, type HandlerDeps } from '../../../slack/deps.js'
 import { permalinkOf } from '../../../slack/permalink.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
-import { STORE_UNAVAILABLE_TEXT } from '../../alerts/listeners/request-action.js'
+import { STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
 type ViewStateValues = Record<string, Record<string, ViewStateValue>>

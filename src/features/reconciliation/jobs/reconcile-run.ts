@@ -12,16 +12,18 @@ import { describeProblem, toProblem } from '../../../providers/problems.js'
 import type { Provider } from '../../../providers/types.js'
 import { compareAccounts, type ComparisonCounts } from '../compare.js'
 import type { FindingStore } from '../finding-store.js'
-import { findingReport, type Finding, type FindingKind, type ReconcileSettings } from '../findings.js'
+import { findingReport, type Finding } from '../findings.js'
+import { type FindingKind, type ReconcileSettings } from '../../../domain/reconciliation.js'
 import type { IdentityStore } from '../identity-store.js'
 import { accountPages, type WalkOptions } from '../pages.js'
 import { emptyTallies, newRunId, type IntegrationResult, type KindTally, type RunMeta, type RunStore, type SkippedIntegration } from '../run-store.js'
 import { reconcileDoneMessage, reconcileRunningMessage, reconcileSummaryReply } from '../views/reconcile.js'
-import type { JobContext } from '../../../workers/context.js'
-import { integrationJobId, summaryJobId, type ReconcileJob } from '../reconcile-jobs.js'
+import type { AlertJobDeps } from '../../alerts/deps.js'
+import { integrationJobId, summaryJobId } from '../reconcile-jobs.js'
+import { type ReconcileJob } from '../../../jobs/queues.js'
 import { updateAlert } from '../../alerts/report.js'
 
-export interface ReconcileContext extends JobContext {
+export interface ReconcileContext extends AlertJobDeps {
   runs: RunStore
   identities: IdentityStore
   findings: FindingStore

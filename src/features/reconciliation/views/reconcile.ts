@@ -4,7 +4,7 @@
  * thread: per kind, per integration (accounts compared, findings, alerts raised, muted,
  * resolved, how long), what failed and what was skipped, and why.
  */
-import { FINDING_KINDS, type FindingKind } from '../findings.js'
+import { FINDING_KINDS, type FindingKind } from '../../../domain/reconciliation.js'
 import { emptyTallies, type IntegrationResult, type KindTally, type RunMeta, type RunRecord } from '../run-store.js'
 import { blockId, context, section, type KnownBlock, type SlackMessage } from '../../../views/blocks.js'
 import { clip, inline, mention, slackDate } from '../../../views/text.js'

@@ -1,7 +1,7 @@
 /** The ephemeral `/deprovision mutes` list: every active mute, with an Unmute button each. */
-import { UNMUTE_ACTION_ID } from '../../../constants.js'
-import { actions, blockId, button, section, type KnownBlock, type SlackMessage } from '../../../views/blocks.js'
-import { inline, mention, plainSafe, slackDate } from '../../../views/text.js'
+import { UNMUTE_ACTION_ID } from '../constants.js'
+import { actions, blockId, button, section, type KnownBlock, type SlackMessage } from './blocks.js'
+import { inline, mention, plainSafe, slackDate } from './text.js'
 
 export interface MuteListItem {
   id: string

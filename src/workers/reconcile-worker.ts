@@ -3,24 +3,13 @@
  * the work is waiting on services, and each job holds one page at a time.
  */
 import { Worker, type ConnectionOptions } from 'bullmq'
-import type { Redis } from 'ioredis'
-import { FindingStore } from '../finding-store.js'
-import type { ReconcileSettings } from '../findings.js'
-import { IdentityStore } from '../identity-store.js'
-import type { WalkOptions } from '../pages.js'
-import { RunStore } from '../run-store.js'
-import type { JobContext } from '../../../workers/context.js'
-import { QUEUE_PREFIX, RECONCILE_QUEUE } from '../../../jobs/queues.js'
-import type { ReconcileJob } from '../reconcile-jobs.js'
-import { runReconcileJob, type ReconcileContext } from './reconcile-run.js'
-import { backoffDelay, type Workers } from '../../../workers/worker.js'
+import { QUEUE_PREFIX, RECONCILE_QUEUE } from '../jobs/queues.js'
+import type { ReconcileJob } from '../jobs/queues.js'
+import { runReconcileJob, type ReconcileContext } from '../features/reconciliation/jobs/reconcile-run.js'
+import { backoffDelay, type Workers } from './worker.js'
 
 /** Integrations compared at once per replica. */
 export const RECONCILE_CONCURRENCY = 10
-
-export function reconcileContext(jobs: JobContext, redis: Redis, settings: ReconcileSettings, walk?: WalkOptions): ReconcileContext {
-  return { ...jobs, runs: new RunStore(redis), identities: new IdentityStore(redis), findings: new FindingStore(redis), settings, ...(walk ? { walk } : {}) }
-}
 
 export function startReconcileWorker(ctx: ReconcileContext, connection: ConnectionOptions, concurrency = RECONCILE_CONCURRENCY): Workers {
   const worker = new Worker<ReconcileJob>(
