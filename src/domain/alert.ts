@@ -76,6 +76,9 @@ export type AlertState =
   | { kind: 'scheduled'; request: Request; until: string; at: string }
   | { kind: 'failed'; request: Request; problem: Problem; at: string }
 
+/** Days before a scheduled deletion becomes final that the thread is reminded (the reminder timer, its wording). */
+export const REMINDER_DAYS = 4
+
 /** An alert that is one step of an offboarding run: its replies go in the run's checklist thread. */
 export interface RunRef {
   id: string

@@ -20,11 +20,14 @@ type ReportRetry = Extract<Timer, { kind: 'report-retry' }>
 /** Which settled result to report: the alert, the action and its attempt. */
 export type Unreported = Pick<ReportRetry, 'alertId' | 'action' | 'attempt'>
 
+/** What reporting a settled result needs: the action job has it, and so has a listener whose job could not be queued. */
+export type ReportDeps = Pick<AlertJobDeps, 'alerts' | 'providers' | 'mutes' | 'slack' | 'queues'>
+
 /**
  * Posts the settled result of `attempt`, unless it was already posted (a re-run after a Slack failure, a
  * replica's timer). Answers whether this call reported it.
  */
-export async function reportOnce(ctx: AlertJobDeps, alertId: string, attempt: number): Promise<boolean> {
+export async function reportOnce(ctx: ReportDeps, alertId: string, attempt: number): Promise<boolean> {
   const alert = await ctx.alerts.get(alertId)
   if (!alert || (await ctx.alerts.reportReached(alertId, attempt, 'reported'))) return false
   const outcome = outcomeOf(alert.state)
@@ -92,11 +95,11 @@ async function auditUnreported(ctx: AlertJobDeps, result: Unreported, laterTries
 }
 
 /** A step of an offboarding run moved: the run may release its next steps and redraws its checklist. */
-export async function advanceRunOf(ctx: AlertJobDeps, alert: Pick<Alert, 'id' | 'run'>, cause: string): Promise<void> {
+export async function advanceRunOf(ctx: Pick<AlertJobDeps, 'queues'>, alert: Pick<Alert, 'id' | 'run'>, cause: string): Promise<void> {
   if (alert.run) await ctx.queues.enqueueOffboardAdvance(alert.run.id, `${alert.id}.${cause}`)
 }
 
-export async function updateAlert(ctx: AlertJobDeps, alert: Alert): Promise<void> {
+export async function updateAlert(ctx: Pick<AlertJobDeps, 'slack' | 'providers' | 'mutes'>, alert: Alert): Promise<void> {
   if (!alert.message) return
   const { channel, ts } = alert.message
   await ctx.slack.chat.update({ channel, ts, ...(await alertSurface(alert, ctx.providers, ctx.mutes)) })

@@ -6,13 +6,13 @@ import type { Alert, Request } from '../../domain/alert.js'
 import { alertSurface } from './surface.js'
 import type { Logger } from '../../logger.js'
 import type { Choices } from '../../providers/types.js'
-import { inProgressReply, outcomeReply } from './views/thread.js'
+import { reportOnce } from './report.js'
+import { inProgressReply } from './views/thread.js'
 import type { SlackPort } from '../../slack/web-api.js'
 import type { AlertDeps } from './deps.js'
 
 /** `client` retries (the failure report must land); the announcer, which gives up fast, says "in progress". */
 export async function startAction(deps: AlertDeps, client: SlackPort, alert: Alert, request: Request, choices: Choices, log: Logger): Promise<void> {
-  const summary = deps.providers.summary(alert.integration)
   // "In progress" goes out before the job is queued, so the worker's result always lands after it and is
   // never overwritten by it. The announcer gives up within seconds: a slow Slack must not hold the action back.
   const claimed = { ...alert, state: { kind: 'in-progress', request } } as const
@@ -38,14 +38,11 @@ export async function startAction(deps: AlertDeps, client: SlackPort, alert: Ale
       ...(Object.keys(choices).length > 0 ? { detail: `choices: ${JSON.stringify(choices)}` } : {}),
     })
   } catch (error) {
-    // Nothing ran: record the attempt as failed so the alert offers Retry instead of hanging "in progress".
+    // Nothing ran: the attempt settles as failed, so the alert offers Retry instead of hanging "in progress", and is
+    // reported as a job reports any result (through the retrying `client`: the failure must land).
     log.error({ err: error }, 'could not queue the action')
     const problem = { kind: 'transient', detail: 'the job queue was unavailable, so nothing was done' } as const
-    const failed = { kind: 'failed', request, problem, at: new Date().toISOString() } as const
-    await deps.alerts.settle(alert.id, request.attempt, failed)
-    if (!alert.message) return
-    const { channel, ts } = alert.message
-    await client.chat.postMessage({ channel, thread_ts: ts, ...outcomeReply(alert, request, { kind: 'failed', problem }, summary) })
-    await client.chat.update({ channel, ts, ...(await alertSurface({ ...alert, state: failed }, deps.providers, deps.mutes)) })
+    await deps.alerts.settle(alert.id, request.attempt, { kind: 'failed', request, problem, at: new Date().toISOString() })
+    await reportOnce({ ...deps, slack: client }, alert.id, request.attempt)
   }
 }

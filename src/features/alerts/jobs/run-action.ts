@@ -6,11 +6,10 @@
  * refuses the report on the job's last attempt, durable timers report it later.
  */
 import { DelayedError, type Job } from 'bullmq'
-import type { Alert, AlertState, Request } from '../../../domain/alert.js'
+import { REMINDER_DAYS, type Alert, type AlertState, type Request } from '../../../domain/alert.js'
 import { describeProblem, isRetryable, toProblem, type Problem } from '../../../providers/problems.js'
 import { executeFor, WriteAbandoned } from '../../../providers/run.js'
 import type { Outcome } from '../../../providers/types.js'
-import { REMINDER_DAYS } from '../views/thread.js'
 import { attemptLeaseKey } from '../attempt-lease.js'
 import type { AlertJobDeps } from '../deps.js'
 import { actionJobId, type ActionJob } from '../../../jobs/queues.js'

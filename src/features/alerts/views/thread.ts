@@ -3,7 +3,7 @@
  * A failure says what happened, why and what to do next, with a Retry button when
  * a retry can succeed once that is done.
  */
-import type { Alert, Request } from '../../../domain/alert.js'
+import { REMINDER_DAYS, type Alert, type Request } from '../../../domain/alert.js'
 import { requestActionId } from '../../../constants.js'
 import type { Problem } from '../../../providers/problems.js'
 import type { Outcome, Progress } from '../../../providers/types.js'
@@ -98,9 +98,6 @@ export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outc
       return failedReply(alert, request, outcome.problem, integration)
   }
 }
-
-/** Days before a scheduled deletion becomes final that the thread is reminded. */
-export const REMINDER_DAYS = 4
 
 /** One message per attempt, edited in place as a multi-step action advances ("3 of 5 access assignments removed"). */
 export function progressReply(alert: ThreadAlert, request: Request, progress: Progress): SlackMessage {
