@@ -25,6 +25,11 @@ const cachedSchema = z.object({ email: z.string().min(1), at: z.string().datetim
 
 type Answer = { kind: 'told'; email: string } | { kind: 'not-told'; why: string; err?: unknown }
 
+/** Whether the Slack user may act at all (ACTORS). */
+export function isActor(deps: { actors: ReadonlySet<string> }, userId: string): boolean {
+  return deps.actors.has(userId)
+}
+
 export class ActorEmails {
   constructor(
     /** A client made for this lookup, with ACTOR_LOOKUP_RETRY and ACTOR_LOOKUP_TIMEOUT_MS. */

@@ -3,8 +3,8 @@
  * the person first (Slack's trigger and ack do not wait), then record it here; an audit
  * write that fails is logged, never thrown at the person who was refused.
  */
-import type { AuditEntry } from '../store/audit.js'
-import type { HandlerDeps } from './deps.js'
+import type { AuditEntry, AuditLog } from '../store/audit.js'
+import type { Logger } from '../logger.js'
 
 /** Why anyone outside ACTORS is refused. */
 export const NOT_AN_ACTOR = 'not an authorized actor'
@@ -18,7 +18,7 @@ export type Refusal = Omit<AuditEntry, 'event' | 'alertId'> & {
   detail: string
 }
 
-export async function auditRefusal(deps: Pick<HandlerDeps, 'audit' | 'logger'>, { alertId = '', ...refusal }: Refusal): Promise<void> {
+export async function auditRefusal(deps: { audit: AuditLog; logger: Logger }, { alertId = '', ...refusal }: Refusal): Promise<void> {
   const log = deps.logger.child({ alertId, action: refusal.action, actor: refusal.actor })
   log.warn({ reason: refusal.detail }, refusal.event)
   await deps.audit.append({ alertId, ...refusal }).catch((error: unknown) => log.error({ err: error }, 'could not audit a refusal'))

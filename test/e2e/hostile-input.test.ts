@@ -20,7 +20,7 @@
  * - events: 200 at once (Bolt acks every event before its listeners run);
  * - signed payloads whose user/view/channel/actions/event/response_urls Bolt itself
  *   dereferences before any listener, or whose team id names an Object.prototype member:
- *   400 from the bot's receiver guard (src/slack/receiver.ts); Bolt 5.1 alone answers
+ *   400 from the bot's receiver guard (src/app/receiver.ts); Bolt 5.1 alone answers
  *   500, and a signed `payload=null` crashes its process (see "Bolt 5.1 defects" below).
  *
  * Requests Bolt holds for its 3-second timer are sent in concurrent batches, so a
@@ -789,7 +789,7 @@ describe('tampering cannot make the bot act on an account that no stored alert n
 })
 
 // =============================================================================================
-// Bolt 5.1 defects, each guarded by the bot's receiver (src/slack/receiver.ts)
+// Bolt 5.1 defects, each guarded by the bot's receiver (src/app/receiver.ts)
 // =============================================================================================
 
 describe('Bolt 5.1 defects the receiver guard closes', () => {

@@ -1,8 +1,9 @@
 /**
- * Dependencies in src/ point one way (docs/structure.md): the kit and the providers know no feature, views and
- * use-cases know nothing of Slack's listeners or the queues' workers, a feature reaches another only through its
- * public modules (its root files and views, never its listeners or jobs), and no module depends on itself in a
- * cycle. Imports are read with the TypeScript compiler, type-only ones included: a type edge is still an edge.
+ * Dependencies in src/ point one way (docs/structure.md): the kit, the providers and the Slack port know no
+ * feature; views and use-cases know no listener, job, Bolt app or worker, and use no Slack client but the port's;
+ * a feature reaches another only through its public modules (its root files and views, never its listeners or
+ * jobs); and no module depends on itself in a cycle. Imports are read with the TypeScript compiler, type-only ones
+ * included: a type edge is still an edge.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -45,13 +46,14 @@ export function importGraph(files: readonly string[]): Map<Module, { modules: Mo
 
 /** Where a module sits: the layer its folder gives it. */
 type Place =
-  | { layer: 'providers' | 'kit' | 'slack' | 'workers' | 'composition' }
+  | { layer: 'providers' | 'kit' | 'slack' | 'app' | 'workers' | 'composition' }
   | { layer: 'feature'; feature: string; part: 'use-case' | 'views' | 'listeners' | 'jobs' }
 
 export function placeOf(module: Module): Place {
   const parts = module.split('/')
   if (parts[1] === 'providers') return { layer: 'providers' }
   if (parts[1] === 'slack') return { layer: 'slack' }
+  if (parts[1] === 'app') return { layer: 'app' }
   if (parts[1] === 'workers') return { layer: 'workers' }
   if (parts[1] === 'features') {
     const sub = parts.length > 4 ? parts[3] : undefined
@@ -64,8 +66,6 @@ export function placeOf(module: Module): Place {
 
 const isView = (place: Place, module: Module) => (place.layer === 'feature' && place.part === 'views') || (place.layer === 'kit' && module.startsWith('src/views/'))
 const SLACK_PACKAGES = ['@slack/bolt', '@slack/web-api']
-/** The port: what a use-case or a job may know of Slack (the clients' shape; who an actor is, from users.info). */
-const SLACK_PORT = ['src/slack/web-api.ts', 'src/slack/actors.ts']
 
 /** Why `from` may not import `to`, or undefined when it may. */
 export function backEdge(from: Module, to: Module): string | undefined {
@@ -73,13 +73,13 @@ export function backEdge(from: Module, to: Module): string | undefined {
   const b = placeOf(to)
   if (!to.startsWith('src/')) return 'src/ imports only src/ (the local world and tests stay outside)'
   if (a.layer === 'providers' && b.layer !== 'providers' && to !== 'src/config.ts') return 'providers know nothing of the bot around them'
-  if (a.layer === 'kit' && b.layer !== 'kit' && b.layer !== 'providers') return 'the kit (domain, shared stores, views, queues) knows no feature, Slack listener or worker'
-  if (isView(a, from) && (b.layer === 'slack' || b.layer === 'workers' || b.layer === 'composition' || (b.layer === 'feature' && (b.part === 'listeners' || b.part === 'jobs')))) {
-    return 'views are pure: no listeners, jobs, Slack client or workers'
+  if (a.layer === 'kit' && b.layer !== 'kit' && b.layer !== 'providers') return 'the kit (domain, shared stores, views, queues) knows no feature, Slack or worker'
+  if (a.layer === 'slack' && b.layer !== 'slack' && b.layer !== 'kit' && b.layer !== 'providers') return 'the Slack port knows no feature, listener wiring or worker'
+  if (isView(a, from) && (b.layer === 'app' || b.layer === 'workers' || b.layer === 'composition' || (b.layer === 'feature' && (b.part === 'listeners' || b.part === 'jobs')))) {
+    return 'views are pure: no listeners, jobs or workers'
   }
   if (a.layer === 'feature') {
-    if (b.layer === 'workers' || b.layer === 'composition') return 'features are wired by the composition root, never the other way'
-    if (b.layer === 'slack' && a.part !== 'listeners' && !SLACK_PORT.includes(to)) return 'only listeners meet Slack; use-cases and jobs speak to it through the port (src/slack/web-api.ts, actors.ts)'
+    if (b.layer === 'app' || b.layer === 'workers' || b.layer === 'composition') return 'features are wired by the Bolt app, the workers and the composition root, never the other way'
     if (b.layer === 'feature' && b.feature !== a.feature && (b.part === 'listeners' || b.part === 'jobs')) return `a feature reaches ${b.feature} only through its public modules (root files, views)`
     if (a.part === 'use-case' && b.layer === 'feature' && (b.part === 'listeners' || b.part === 'jobs')) return 'use-cases know no listener or job adapter'
   }
@@ -132,7 +132,7 @@ describe('the import graph of src/', () => {
   it('keeps Slack packages out of views, use-cases and the kit', () => {
     const leaks = [...graph].flatMap(([from, { packages }]) => {
       const place = placeOf(from)
-      const mayUseSlack = place.layer === 'slack' || place.layer === 'workers' || place.layer === 'composition' || (place.layer === 'feature' && (place.part === 'listeners' || place.part === 'jobs'))
+      const mayUseSlack = place.layer === 'slack' || place.layer === 'app' || place.layer === 'workers' || place.layer === 'composition' || (place.layer === 'feature' && (place.part === 'listeners' || place.part === 'jobs'))
       return mayUseSlack ? [] : packages.filter((name) => SLACK_PACKAGES.includes(name)).map((name) => `${from} → ${name}`)
     })
     expect(leaks).toEqual([])
@@ -146,7 +146,8 @@ describe('the import graph of src/', () => {
 describe('the rules themselves', () => {
   it('catch a view importing a listener, a use-case importing Slack, and a feature reaching into another one’s jobs', () => {
     expect(backEdge('src/features/alerts/views/thread.ts', 'src/features/alerts/listeners/request-action.ts')).toBeDefined()
-    expect(backEdge('src/features/alerts/report.ts', 'src/slack/app.ts')).toBeDefined()
+    expect(backEdge('src/features/alerts/report.ts', 'src/app/slack-app.ts')).toBeDefined()
+    expect(backEdge('src/slack/web-api.ts', 'src/features/alerts/deps.ts')).toBeDefined()
     expect(backEdge('src/features/approval/listeners/approval.ts', 'src/features/alerts/jobs/run-action.ts')).toBeDefined()
     expect(backEdge('src/store/alerts.ts', 'src/features/alerts/report.ts')).toBeDefined()
     expect(backEdge('src/providers/okta.ts', 'src/features/alerts/report.ts')).toBeDefined()

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { AlertState, Request } from '../../src/domain/alert.js'
 import { decide, defaultDecision, isFinished, isQuiet, nextMoves, offeredActions, statusOf, type Draft, type PlannedStep, type Row } from '../../src/features/offboarding/plan.js'
 import type { Account, Preflight } from '../../src/providers/types.js'
-import { parseCommand } from '../../src/slack/deprovision-command.js'
+import { parseCommand } from '../../src/app/deprovision-command.js'
 
 const account = (id: string): Account => ({ id, email: 'bob@corp.example', status: 'active' })
 const ready = (questions: Extract<Preflight, { kind: 'ready' }>['questions'] = []): Preflight => ({ kind: 'ready', account: account('a'), consequences: [], warnings: [], reversible: true, questions })

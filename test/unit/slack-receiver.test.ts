@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkPayloadShape } from '../../src/slack/receiver.js'
+import { checkPayloadShape } from '../../src/app/receiver.js'
 
 const click = { type: 'block_actions', user: { id: 'U1' }, team: { id: 'T1' }, actions: [{ action_id: 'x' }], channel: { id: 'C1' } }
 

@@ -11,14 +11,18 @@ import { ANSWER_ACTION_ID, QUESTION_BLOCK_PREFIX } from '../../../constants.js'
 import type { Choices } from '../../../providers/types.js'
 import { busyModal, noticeModal, notAuthorizedText } from '../views/modals.js'
 import { announceApprovalRequest, holdForApproval } from '../../approval/request.js'
-import { isActor, type HandlerDeps } from '../../../slack/deps.js'
+import type { AlertDeps } from '../deps.js'
+import type { ApprovalRequestDeps } from '../../approval/request.js'
+import { isActor } from '../../../slack/actors.js'
 import { parseModalContext } from './modal-context.js'
 import { STORE_UNAVAILABLE_TEXT } from '../confirmation.js'
 import { startAction } from '../start-action.js'
 
+type ListenerDeps = AlertDeps & ApprovalRequestDeps
+
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
 
-export function confirmAction(deps: HandlerDeps) {
+export function confirmAction(deps: ListenerDeps) {
   return async ({ ack, body, view, client }: Args): Promise<void> => {
     const actor = body.user.id
     const context = parseModalContext(view.private_metadata)

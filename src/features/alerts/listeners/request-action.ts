@@ -9,13 +9,14 @@ import { REQUEST_ACTION_PATTERN } from '../../../constants.js'
 import type { Action } from '../../../providers/types.js'
 import { openLoadingModal, showConfirmation, STORE_UNAVAILABLE_TEXT } from '../confirmation.js'
 import { notAuthorizedText } from '../views/modals.js'
-import { isActor, type HandlerDeps } from '../../../slack/deps.js'
+import type { AlertDeps } from '../deps.js'
+import { isActor } from '../../../slack/actors.js'
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
 
 const MODAL_NOT_OPENED_TEXT = 'Slack could not open the confirmation, so nothing was done. Click the button again.'
 
-export function requestAction(deps: HandlerDeps) {
+export function requestAction(deps: AlertDeps) {
   return async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack()
     const kind = REQUEST_ACTION_PATTERN.exec(action.action_id)?.[1] as Action | undefined

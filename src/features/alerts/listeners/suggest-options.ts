@@ -9,9 +9,12 @@ import { z } from 'zod'
 import { parseOffboardQuestionBlockId, QUESTION_BLOCK_PREFIX } from '../../../constants.js'
 import type { Account, Provider } from '../../../providers/types.js'
 import { option } from '../../../views/blocks.js'
-import type { HandlerDeps } from '../../../slack/deps.js'
+import type { AlertDeps } from '../deps.js'
+import type { OffboardStore } from '../../offboarding/store.js'
 import { parseModalContext } from './modal-context.js'
 import { withTimeout } from '../confirmation.js'
+
+type ListenerDeps = AlertDeps & { offboard: OffboardStore }
 
 const SUGGEST_TIMEOUT_MS = 2_500
 
@@ -24,7 +27,7 @@ interface Asked {
   questionId: string
 }
 
-export function suggestOptions(deps: HandlerDeps) {
+export function suggestOptions(deps: ListenerDeps) {
   return suggestWith(deps, async (suggestion) => {
     const questionId = suggestion.block_id.startsWith(QUESTION_BLOCK_PREFIX) ? suggestion.block_id.slice(QUESTION_BLOCK_PREFIX.length) : ''
     const context = parseModalContext(suggestion.view?.private_metadata)
@@ -38,7 +41,7 @@ export function suggestOptions(deps: HandlerDeps) {
 const offboardMetadata = z.object({ draftId: z.string().min(1).max(64) })
 
 /** The account comes from the stored draft, never from the modal. */
-export function suggestOffboardingOptions(deps: HandlerDeps) {
+export function suggestOffboardingOptions(deps: ListenerDeps) {
   return suggestWith(deps, async (suggestion) => {
     const question = parseOffboardQuestionBlockId(suggestion.block_id)
     let metadata: unknown
@@ -56,7 +59,7 @@ export function suggestOffboardingOptions(deps: HandlerDeps) {
   })
 }
 
-function suggestWith(deps: HandlerDeps, ask: (suggestion: BlockSuggestion) => Promise<Asked | undefined>) {
+function suggestWith(deps: ListenerDeps, ask: (suggestion: BlockSuggestion) => Promise<Asked | undefined>) {
   return async ({ ack, body }: Args): Promise<void> => {
     const suggestion = body
     const asked = deps.actors.has(suggestion.user.id) ? await ask(suggestion) : undefined

@@ -15,7 +15,7 @@ import type { Action, Provider } from '../../../providers/types.js'
 import type { HomeAccountRef } from '../../../views/home-services.js'
 import { noticeModal, notAuthorizedText } from '../../alerts/views/modals.js'
 import type { AppHomeDeps } from '../home-data.js'
-import { isActor } from '../../../slack/deps.js'
+import { isActor } from '../../../slack/actors.js'
 import { openLoadingModal, showConfirmation, STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs

@@ -21,7 +21,7 @@ import { header, section } from '../../../views/blocks.js'
 import { inline } from '../../../views/text.js'
 import { requestAccountAction } from './account-action.js'
 import { readAccounts, readOverview, readServices, serviceName, type AppHomeDeps } from '../home-data.js'
-import { isActor } from '../../../slack/deps.js'
+import { isActor } from '../../../slack/actors.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs

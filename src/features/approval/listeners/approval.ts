@@ -13,14 +13,18 @@ import type { Action } from '../../../providers/types.js'
 import type { ApprovalRecord } from '../store.js'
 import { alreadyDecidedText, ownAccountRefusal, ownRequestRefusal } from '../views/approval.js'
 import { notAuthorizedText } from '../../alerts/views/modals.js'
-import { isActor, type HandlerDeps } from '../../../slack/deps.js'
+import type { AlertDeps } from '../../alerts/deps.js'
+import type { ApprovalRequestDeps } from '../request.js'
+import { isActor } from '../../../slack/actors.js'
 import { withTimeout } from '../../alerts/confirmation.js'
 import { startAction } from '../../alerts/start-action.js'
+
+type ListenerDeps = AlertDeps & ApprovalRequestDeps
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
 
 /** Approve or Reject on an "awaiting approval" message. */
-export function decideApproval(deps: HandlerDeps, pressed: 'approve' | 'reject') {
+export function decideApproval(deps: ListenerDeps, pressed: 'approve' | 'reject') {
   return async ({ ack, body, action, client, respond }: ButtonArgs): Promise<void> => {
     await ack()
     const actor = body.user.id
@@ -63,7 +67,7 @@ export function decideApproval(deps: HandlerDeps, pressed: 'approve' | 'reject')
 }
 
 /** The approved request becomes the requester's attempt (once, however many approvers press) and runs. */
-async function approve(deps: HandlerDeps, client: ButtonArgs['client'], alert: Alert, record: ApprovalRecord, approver: string, log: Logger): Promise<boolean> {
+async function approve(deps: ListenerDeps, client: ButtonArgs['client'], alert: Alert, record: ApprovalRecord, approver: string, log: Logger): Promise<boolean> {
   const now = clock(deps)
   const claim = await deps.alerts.claimApproved(alert, record.approval.id, approver, now)
   if (claim.status !== 'claimed') return false
@@ -77,7 +81,7 @@ async function approve(deps: HandlerDeps, client: ButtonArgs['client'], alert: A
  * address the service reports for it, is their Slack email), or that cannot be ruled out (Slack did not say who they
  * are, the service did not answer). Undefined when they may.
  */
-async function ownAccountProblem(deps: HandlerDeps, approver: string, alert: Alert, action: Action): Promise<Problem | undefined> {
+async function ownAccountProblem(deps: ListenerDeps, approver: string, alert: Alert, action: Action): Promise<Problem | undefined> {
   if (!takesAccessAway(action) || alert.access) return undefined
   const own = await deps.actorEmails.of(approver)
   if (own === undefined) return { kind: 'unknown-actor' }
@@ -92,6 +96,6 @@ async function ownAccountProblem(deps: HandlerDeps, approver: string, alert: Ale
   }
 }
 
-function clock(deps: Pick<HandlerDeps, 'now'>): Date {
+function clock(deps: Pick<ListenerDeps, 'now'>): Date {
   return (deps.now ?? (() => new Date()))()
 }

@@ -6,7 +6,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt'
 import { alertSurface } from '../../alerts/surface.js'
 import { MUTE_DURATIONS, type MuteDuration, type MuteScope } from '../store.js'
-import { isActor, type HandlerDeps } from '../../../slack/deps.js'
+import type { AlertDeps } from '../../alerts/deps.js'
+import { isActor } from '../../../slack/actors.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 
 type SelectArgs = SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs
@@ -14,7 +15,7 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMidd
 
 const REFUSAL = '🔒 Only the security team’s actors may mute or unmute alerts. Ask an admin to add your Slack user ID to ACTORS.'
 
-export function muteAlert(deps: HandlerDeps) {
+export function muteAlert(deps: AlertDeps) {
   return async ({ ack, body, action, client }: SelectArgs): Promise<void> => {
     await ack()
     const [alertId = '', scope, duration] = action.selected_option.value.split('|')
@@ -38,7 +39,7 @@ export function muteAlert(deps: HandlerDeps) {
   }
 }
 
-export function unmute(deps: HandlerDeps) {
+export function unmute(deps: AlertDeps) {
   return async ({ ack, body, action, client, respond }: ButtonArgs): Promise<void> => {
     await ack()
     const [muteId = '', alertId] = (action.value ?? '').split('|')
@@ -68,13 +69,13 @@ export function unmute(deps: HandlerDeps) {
 }
 
 /** The refused alert, as far as it is known (an Unmute in `/deprovision mutes` names none). */
-async function refusedAlert(deps: HandlerDeps, alertId: string | undefined): Promise<{ alertId?: string; integration?: string; email?: string }> {
+async function refusedAlert(deps: AlertDeps, alertId: string | undefined): Promise<{ alertId?: string; integration?: string; email?: string }> {
   if (!alertId) return {}
   const alert = await deps.alerts.get(alertId).catch(() => null)
   return alert ? { alertId, integration: alert.integration, email: alert.email } : { alertId }
 }
 
-async function refresh(deps: HandlerDeps, client: SelectArgs['client'], alertId: string): Promise<void> {
+async function refresh(deps: AlertDeps, client: SelectArgs['client'], alertId: string): Promise<void> {
   const alert = await deps.alerts.get(alertId)
   if (!alert?.message) return
   await client.chat.update({ channel: alert.message.channel, ts: alert.message.ts, ...(await alertSurface(alert, deps.providers, deps.mutes)) })

@@ -12,11 +12,11 @@ import { noticeModal } from '../../alerts/views/modals.js'
 import { alreadyRunningText, offboardModal } from '../views/offboard.js'
 import { permalinkOf } from '../../../slack/permalink.js'
 import { STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
-import type { HandlerDeps } from '../../../slack/deps.js'
+import type { OffboardingDeps } from '../deps.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
 
-export async function offboardPerson(deps: HandlerDeps, { ack, command, client, respond }: Args, email: string): Promise<void> {
+export async function offboardPerson(deps: OffboardingDeps, { ack, command, client, respond }: Args, email: string): Promise<void> {
   await ack()
   const actor = command.user_id
   const log = deps.logger.child({ command: 'offboard', actor })

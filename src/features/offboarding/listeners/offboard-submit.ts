@@ -17,7 +17,8 @@ import { decide, type Run, type Submitted } from '../plan.js'
 import { newRunId } from '../store.js'
 import { noticeModal } from '../../alerts/views/modals.js'
 import { alreadyRunningText } from '../views/offboard.js'
-import { isActor, type HandlerDeps } from '../../../slack/deps.js'
+import type { OffboardingDeps } from '../deps.js'
+import { isActor } from '../../../slack/actors.js'
 import { permalinkOf } from '../../../slack/permalink.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 import { STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
@@ -27,7 +28,7 @@ type ViewStateValues = Record<string, Record<string, ViewStateValue>>
 
 const metadataSchema = z.object({ draftId: z.string().min(1).max(64) })
 
-export function submitOffboarding(deps: HandlerDeps) {
+export function submitOffboarding(deps: OffboardingDeps) {
   return async ({ ack, body, view }: Args): Promise<void> => {
     const actor = body.user.id
     const metadata = readMetadata(view.private_metadata)

@@ -8,7 +8,9 @@ import type { SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { requestRun } from '../reconcile-jobs.js'
 import { planRun } from '../jobs/reconcile-run.js'
 import { inline } from '../../../views/text.js'
-import type { HandlerDeps } from '../../../slack/deps.js'
+import type { AlertDeps } from '../../alerts/deps.js'
+
+type ListenerDeps = Pick<AlertDeps, 'logger' | 'now' | 'providers' | 'queues'> & { alertChannelId: string }
 
 type Args = Pick<SlackCommandMiddlewareArgs, 'ack' | 'command'>
 
@@ -16,7 +18,7 @@ export function isScanRequest(text: string | undefined): boolean {
   return (text ?? '').trim().split(/\s+/)[0]?.toLowerCase() === 'scan'
 }
 
-export async function scanCommand(deps: HandlerDeps & { alertChannelId: string }, { ack, command }: Args): Promise<void> {
+export async function scanCommand(deps: ListenerDeps & { alertChannelId: string }, { ack, command }: Args): Promise<void> {
   const [, name, ...extra] = command.text.trim().split(/\s+/)
   const refusal = refusalFor(deps, name, extra.length > 0)
   if (refusal) {
@@ -37,7 +39,7 @@ export async function scanCommand(deps: HandlerDeps & { alertChannelId: string }
 }
 
 /** Why the request cannot start, or undefined when it can. */
-function refusalFor(deps: HandlerDeps, name: string | undefined, tooMany: boolean): string | undefined {
+function refusalFor(deps: ListenerDeps, name: string | undefined, tooMany: boolean): string | undefined {
   const plan = planRun(deps)
   const scannable = plan.compare.map((provider) => `\`${provider.id}\``).join(', ') || 'none'
   if (plan.identityProviders.length === 0) {

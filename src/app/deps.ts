@@ -18,7 +18,3 @@ export interface HandlerDeps extends AlertDeps {
   /** Checks the Redis settings the bot relies on now (for /deprovision status). */
   checkRedis: () => Promise<RedisFinding[]>
 }
-
-export function isActor(deps: Pick<HandlerDeps, 'actors'>, userId: string): boolean {
-  return deps.actors.has(userId)
-}

@@ -4,7 +4,7 @@
  * port: POST /alerts for detectors, and the probes (GET /healthz, /readyz, /metrics).
  */
 import { App, type CustomRoute } from '@slack/bolt'
-import { boltLogger } from './bolt-logger.js'
+import { boltLogger } from '../slack/bolt-logger.js'
 import type { Redis } from 'ioredis'
 import { createIngestRoute, type IngestDeps } from '../features/alerts/ingest.js'
 import type { Config } from '../config.js'
@@ -15,7 +15,7 @@ import { registerHandlers } from './listeners.js'
 import type { Metrics } from '../metrics.js'
 import { probeRoutes } from '../probes.js'
 import { createGuardedReceiver } from './receiver.js'
-import type { SlackClients } from './web-api.js'
+import type { SlackClients } from '../slack/web-api.js'
 
 export interface AppDeps extends HandlerDeps, IngestDeps, AppHomeDeps {
   redis: Redis

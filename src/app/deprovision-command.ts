@@ -8,10 +8,11 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { z } from 'zod'
 import { statusMessage } from '../views/health.js'
 import { mutesMessage } from '../views/mutes.js'
-import { isActor, type HandlerDeps } from './deps.js'
+import { isActor } from '../slack/actors.js'
+import type { HandlerDeps } from './deps.js'
 import { isScanRequest, scanCommand } from '../features/reconciliation/listeners/scan-command.js'
 import { offboardPerson } from '../features/offboarding/listeners/offboard-person.js'
-import { auditRefusal, NOT_AN_ACTOR, type Refusal } from './refusal.js'
+import { auditRefusal, NOT_AN_ACTOR, type Refusal } from '../slack/refusal.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
 
