@@ -3,11 +3,25 @@
  * `state` = the AlertState as JSON, `stateKind` for the atomic scripts). Every
  * transition that decides "does this run?" is one Lua script, so two replicas or
  * a double click can never both win it.
+ *
+ * Long because: every transition is a Lua script beside its typed method, sharing the key layout and the
+ * state encoding; split, a script and the code that reads what it wrote would drift apart.
  */
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { acceptsRequest, type Alert, type AlertReport, type AlertState, type Dedup, type MessageRef, type PendingApproval, type Request, type RunRef } from '../domain/alert.js'
-import type { Resolution, Waiting } from '../domain/alert.js'
+import {
+  acceptsRequest,
+  type Alert,
+  type AlertReport,
+  type AlertState,
+  type Dedup,
+  type MessageRef,
+  type PendingApproval,
+  type Request,
+  type Resolution,
+  type RunRef,
+  type Waiting,
+} from '../domain/alert.js'
 import type { Action } from '../providers/types.js'
 import { KEY_PREFIX } from './redis.js'
 
