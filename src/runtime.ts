@@ -201,6 +201,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     providers,
     logger,
     actors: config.actors,
+    alertChannelId: config.alertChannelId,
     actorEmails,
     ingestToken: config.alertIngestToken,
     ingestLimit: new IngestLimit(redis, config.ingestMaxPerMinute),

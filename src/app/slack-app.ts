@@ -49,7 +49,7 @@ export function createSlackApp(config: Config, deps: AppDeps): App {
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener')
   })
-  registerHandlers(app, { ...deps, alertChannelId: config.alertChannelId })
+  registerHandlers(app, deps)
   registerAppHome(app, deps)
   return app
 }

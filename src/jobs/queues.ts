@@ -90,8 +90,9 @@ export class JobQueues {
     for (const queue of this.all()) queue.on('error', onError)
   }
 
-  async enqueuePostAlert(alertId: string): Promise<void> {
-    await this.postAlert.add('post', { alertId }, { jobId: `post.${alertId}` })
+  /** `delayMs`: the caller posts the alert itself, and the job only posts it should that fail (or the caller crash). */
+  async enqueuePostAlert(alertId: string, delayMs = 0): Promise<void> {
+    await this.postAlert.add('post', { alertId }, { jobId: `post.${alertId}`, ...(delayMs > 0 ? { delay: delayMs } : {}) })
   }
 
   /**

@@ -106,7 +106,7 @@ export async function acceptAlert(
   deps: Pick<IngestDeps, 'alerts' | 'audit' | 'mutes' | 'queues' | 'logger' | 'now'>,
   report: AlertReport,
   integrationName: string,
-  options: { ignoreMutes?: boolean } = {},
+  options: { ignoreMutes?: boolean; postJobDelayMs?: number } = {},
 ): Promise<Acceptance> {
   // A mute silences what detectors report; a person acting on an account on purpose still gets its thread.
   const mute = options.ignoreMutes ? null : await deps.mutes.matching(report.integration, report.email)
@@ -119,7 +119,7 @@ export async function acceptAlert(
   if (created.status === 'duplicate') return { status: 'duplicate', alertId: created.alertId }
   const { alert } = created
   try {
-    await deps.queues.enqueuePostAlert(alert.id)
+    await deps.queues.enqueuePostAlert(alert.id, options.postJobDelayMs)
   } catch (error) {
     await deps.alerts.discard(alert).catch(() => undefined)
     throw error

@@ -20,6 +20,7 @@ import type { AlertDeps } from '../alerts/deps.js'
 
 /** The alert path's parts (acting on an account opens an alert like POST /alerts), and what the Home reads besides. */
 export interface AppHomeDeps extends AlertDeps {
+  alertChannelId: string
   home: HomeStateStore
   health: HealthStore
   identities: IdentityStore

@@ -6,8 +6,7 @@
  */
 import type { Job } from 'bullmq'
 import type { Alert, MessageRef } from '../../../domain/alert.js'
-import { describeProblem } from '../../../providers/problems.js'
-import { alertSurface } from '../surface.js'
+import { newAlertMessage } from '../posting.js'
 import { duplicateAlertMessage } from '../views/alert-message.js'
 import type { AlertJobDeps } from '../deps.js'
 import type { PostAlertJob } from '../../../jobs/queues.js'
@@ -29,13 +28,7 @@ export async function postAlert(ctx: AlertJobDeps, job: Job<PostAlertJob>): Prom
 }
 
 async function post(ctx: AlertJobDeps, alert: Alert, job: Job<PostAlertJob>): Promise<MessageRef> {
-  // Say a broken integration is broken on the alert itself, before anyone clicks.
-  const health = (await ctx.health.all())[alert.integration]
-  const broken = health && !health.ok ? describeProblem(health.problem) : undefined
-  const answer = await ctx.poster.chat.postMessage({
-    channel: ctx.alertChannelId,
-    ...(await alertSurface(alert, ctx.providers, ctx.mutes, broken ? { broken } : {})),
-  })
+  const answer = await ctx.poster.chat.postMessage({ channel: ctx.alertChannelId, ...(await newAlertMessage(ctx, alert)) })
   if (!answer.ts || !answer.channel) throw new Error('chat.postMessage answered without channel and ts')
   const posted = { channel: answer.channel, ts: answer.ts }
   // Kept in the job first, over the worker's connection, which waits out a Redis outage instead of failing: a retry

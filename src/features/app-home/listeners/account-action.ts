@@ -2,13 +2,14 @@
  * Delete / Suspend on an account in the App Home's account list. The same path as an
  * alert's buttons: ack, authorize, open the loading modal at once (the trigger_id lives
  * 3 s), then find the account's alert, or open one through the same ingest core as
- * POST /alerts (with its dedup), so every action has one thread and one audit trail,
- * and turn the modal into the same confirmation, with the same guards.
+ * POST /alerts (with its dedup) and post it at once, so every action has one thread and
+ * one audit trail, and turn the modal into the same confirmation, with the same guards.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
 import { z } from 'zod'
 import { availableActions, threadOf, type Alert, type AlertReport } from '../../../domain/alert.js'
 import { acceptAlert } from '../../alerts/ingest.js'
+import { postOpenedAlert } from '../../alerts/posting.js'
 import { HOME_ACCOUNT_ACTION_PATTERN } from '../../../constants.js'
 import type { Logger } from '../../../logger.js'
 import type { Action, Provider } from '../../../providers/types.js'
@@ -27,9 +28,8 @@ const refSchema = z.object({
   name: z.string().max(100).optional(),
 })
 
-/** How long the modal waits for a newly opened alert's message, so "in progress" and the result land in its thread. */
-const THREAD_WAIT_MS = 5_000
-const THREAD_POLL_MS = 100
+/** A newly opened alert is posted here at once; its posting job only posts it after this long, should that fail. */
+const POST_JOB_DELAY_MS = 15_000
 
 /** The states in which an alert still stands for the account: acting on it again goes to its thread. */
 const ONGOING: ReadonlySet<Alert['state']['kind']> = new Set(['in-progress', 'awaiting-approval', 'scheduled'])
@@ -100,23 +100,16 @@ async function alertForAccount(deps: AppHomeDeps, provider: Provider, ref: HomeA
     // Two clicks at once open one alert; a re-created account (a new id) gets its own.
     dedup: { origin: 'bot', key: `app-home:${ref.accountId}` },
   }
-  const accepted = await acceptAlert(deps, report, provider.displayName, { ignoreMutes: true })
+  const accepted = await acceptAlert(deps, report, provider.displayName, { ignoreMutes: true, postJobDelayMs: POST_JOB_DELAY_MS })
   if (accepted.status === 'muted') throw new Error('a mute held back an alert opened by a person')
   log.info({ alertId: accepted.alertId, status: accepted.status }, 'alert opened from the App Home')
-  return waitForThread(deps, accepted.alertId)
+  const alert = await deps.alerts.get(accepted.alertId)
+  if (!alert) throw new Error(`alert ${accepted.alertId} vanished right after it was opened`)
+  // Posted here, not by a worker, so "in progress" and the result land in its thread; a second click's duplicate
+  // finds it posted (or being posted: it then has no thread, and its confirmation reads the alert again).
+  return accepted.status === 'posted' && !threadOf(alert) ? postOpenedAlert(deps, deps.announcer, alert, log.child({ alertId: alert.id })) : alert
 }
 
 function stillStands(alert: Alert, capabilities: ReadonlySet<Action>): boolean {
   return !alert.resolved && (ONGOING.has(alert.state.kind) || availableActions(alert, capabilities).length > 0)
-}
-
-/** The alert once its message is posted (the worker posts it within moments), or as it is after a few seconds. */
-async function waitForThread(deps: AppHomeDeps, alertId: string): Promise<Alert> {
-  const deadline = Date.now() + THREAD_WAIT_MS
-  for (;;) {
-    const alert = await deps.alerts.get(alertId)
-    if (!alert) throw new Error(`alert ${alertId} vanished right after it was opened`)
-    if (threadOf(alert) || Date.now() >= deadline) return alert
-    await new Promise((resolve) => setTimeout(resolve, THREAD_POLL_MS))
-  }
 }
