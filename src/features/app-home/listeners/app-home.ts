@@ -2,7 +2,7 @@
  * The App Home tab: `app_home_opened` publishes the person's Home (views.publish), and
  * every click in it (tabs, a service's accounts, paging, search, Unmute) acks, updates
  * where the person is, and publishes again. Outsiders see what the bot is and who to ask;
- * their clicks change nothing. Delete / Suspend on an account: app-home-account-action.ts.
+ * their clicks change nothing. Delete / Suspend on an account: account-action.ts.
  */
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, PlainTextInputAction, SlackActionMiddlewareArgs } from '@slack/bolt'
 import type { SlackPort } from '../../../slack/web-api.js'
