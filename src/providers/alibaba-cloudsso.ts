@@ -14,7 +14,8 @@ import { createHttpClient } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Progress, Provider, ProviderOptions, TaskRef } from './types.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Adapter, Deletes, DeprovisionsAccess, Health, ListsAccounts, Outcome, PollsTasks, Preflight, Progress, Provider, ProviderOptions, Suspends, TaskRef } from './types.js'
+import { provide } from './capabilities.js'
 
 export const CLOUDSSO_API_VERSION = '2021-05-15'
 export const SCIM_BLOCK_DETAIL = 'synchronised from the identity provider by SCIM: remove them there'
@@ -32,8 +33,6 @@ const PAGE_SIZE = 100
 const MAX_PAGES = 50
 const MAX_NAMES = 10
 
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore', 'deprovision-access'])
-const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
 export interface AccessConfigurationTarget {
   accessConfigurationId: string
@@ -50,14 +49,13 @@ export interface AccessConfigurationUsage extends AccessConfigurationTarget {
 }
 
 /** The Provider plus two account-level operations the views do not offer yet. */
-export interface CloudSsoProvider extends Provider {
-  poll(task: TaskRef): Promise<Outcome>
+export type CloudSsoProvider = Provider & Suspends & Deletes & PollsTasks & DeprovisionsAccess & CloudSsoExtras
+
+interface CloudSsoExtras {
   /** Removes an access configuration from an RD account (DeprovisionAccessConfiguration); pending tasks go through `poll`. */
   deprovisionAccessConfiguration(target: AccessConfigurationTarget): Promise<Outcome>
   /** The access configuration's name and who still has assignments with it on that account, for a modal. */
   describeAccessConfiguration(target: AccessConfigurationTarget): Promise<AccessConfigurationUsage>
-  preflightAccess(target: AccessConfigurationTarget): Promise<Preflight>
-  deprovisionAccess(target: AccessConfigurationTarget): Promise<Outcome>
 }
 
 // --- the service's answers, as far as the adapter relies on them -------------
@@ -313,24 +311,24 @@ async function listAll<T>(page: (nextToken: string | undefined) => Promise<{ ite
 
 export function createCloudSsoProvider(config: AlibabaCloudSsoIntegration, options: ProviderOptions = {}): CloudSsoProvider {
   const api = createApi(config, options)
-  return {
+  return provide({
     id: config.id,
     displayName: config.displayName,
     type: 'alibaba-cloudsso',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     ...(config.adminConsoleUrl ? { adminConsoleUrl: config.adminConsoleUrl } : {}),
     checkConnection: () => checkConnection(api),
     findAccount: (email) => findAccount(api, email),
     listAccounts: (cursor) => listAccounts(api, cursor),
     preflight: (account, action) => preflight(api, account, action),
-    execute: (account, action, choices) => execute(api, account, action, choices),
+    suspend: (account) => setStatus(api, account, 'Disabled'),
+    restore: (account) => setStatus(api, account, 'Enabled'),
+    delete: (account) => startDelete(api, account),
     poll: (task) => poll(api, task),
     deprovisionAccessConfiguration: (target) => deprovisionAccessConfiguration(api, target),
     describeAccessConfiguration: (target) => describeAccessConfiguration(api, target),
     preflightAccess: async (target) => accessPreflight(await describeAccessConfiguration(api, target)),
     deprovisionAccess: (target) => deprovisionAccessConfiguration(api, target),
-  }
+  } satisfies Adapter & Suspends & Deletes & PollsTasks & ListsAccounts & DeprovisionsAccess & CloudSsoExtras)
 }
 
 /** The confirmation for de-provisioning an access configuration: what it removes, and from whom. */
@@ -449,8 +447,7 @@ function statusOf(status: string | undefined): AccountStatus {
 
 // --- preflight ----------------------------------------------------------------
 
-async function preflight(api: Api, account: Account, action: Action): Promise<Preflight> {
-  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(api: Api, account: Account, action: AccountAction): Promise<Preflight> {
   // Re-read the user: the modal shows CloudSSO's state now, not the alert's.
   const user = await getUser(api, account.id)
   if (!user) return { kind: 'gone' }
@@ -474,7 +471,7 @@ const RESTORE_CONSEQUENCES = ['The user is enabled in CloudSSO again: they can s
 const SESSIONS_WARNING =
   'Sessions they already opened in member accounts are not ended by this: they stay valid until they expire (the session duration of each access configuration).'
 
-function statusWarnings(user: User, action: Action, scim: ScimStatus | undefined): string[] {
+function statusWarnings(user: User, action: AccountAction, scim: ScimStatus | undefined): string[] {
   const warnings: string[] = []
   if (action === 'suspend' && user.Status === 'Disabled') warnings.push('The user is already disabled in CloudSSO; nothing will change.')
   if (action === 'restore' && user.Status === 'Enabled') warnings.push('The user is already enabled in CloudSSO; nothing will change.')
@@ -596,20 +593,6 @@ async function listMfaDevices(api: Api, userId: string): Promise<z.infer<typeof 
 }
 
 // --- execute ------------------------------------------------------------------
-
-/** Failures are thrown as ProviderError (the worker decides on retries from the kind); definite answers are returned. */
-async function execute(api: Api, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
-  switch (action) {
-    case 'suspend':
-      return setStatus(api, account, 'Disabled')
-    case 'restore':
-      return setStatus(api, account, 'Enabled')
-    case 'delete':
-      return startDelete(api, account)
-    default:
-      return { kind: 'failed', problem: { kind: 'unsupported', action } }
-  }
-}
 
 async function setStatus(api: Api, account: Account, wanted: 'Enabled' | 'Disabled'): Promise<Outcome> {
   const user = await getUser(api, account.id)

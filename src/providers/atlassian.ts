@@ -15,7 +15,8 @@ import { createHttpClient, parseRetryAfter } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountPage, AccountStatus, Action, Choices, ExecuteContext, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, CancelsDeletion, Deletes, ExecuteContext, Write, Health, ListsAccounts, Outcome, Preflight, Provider, ProviderOptions, Suspends } from './types.js'
+import { provide } from './capabilities.js'
 
 /** Atlassian keeps a deleted managed account, deactivated and restorable, for 14 days. */
 export const DELETION_GRACE_DAYS = 14
@@ -26,7 +27,6 @@ const DAY_MS = 86_400_000
 const MAX_DIRECTORY_PAGES = 20
 const MAX_PRODUCTS_LISTED = 8
 
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore', 'cancel-delete'])
 /**
  * All four can be undone: suspend by restore (and back), delete by cancel-delete during
  * the 14-day grace period, cancel-delete by deleting again.
@@ -137,19 +137,20 @@ export function createAtlassianProvider(config: AtlassianIntegration, options: P
     directories: directoryId ? async () => [directoryId] : cachedDirectories(http, config.orgId),
   }
 
-  return {
+  return provide({
     id: config.id,
     displayName: config.displayName,
     type: 'atlassian',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     adminConsoleUrl: config.adminConsoleUrl ?? DEFAULT_ADMIN_CONSOLE_URL,
     checkConnection: () => checkConnection(ctx),
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
-    execute: (account, action, choices, context) => execute(ctx, account, action, choices, context),
+    suspend: reclassifying('suspend', (account) => suspend(ctx, account)),
+    restore: reclassifying('restore', (account) => restore(ctx, account)),
+    delete: reclassifying('delete', (account, context) => deleteAccount(ctx, account, context)),
+    cancelDelete: reclassifying('cancel-delete', (account) => cancelDeletion(ctx, account)),
     listAccounts: (cursor) => listAccounts(ctx, cursor),
-  }
+  } satisfies Adapter & Suspends & Deletes & CancelsDeletion & ListsAccounts)
 }
 
 // --- errors -----------------------------------------------------------------
@@ -201,7 +202,7 @@ function describeOrgErrors(errors: unknown[]): string | undefined {
  * A 403 `forbidden.action` names why Atlassian refused; turn it into the same problem the
  * preflight would have shown. The shared client only passes a detail string, hence the prefix.
  */
-function reclassify(error: unknown, action: Action, account: Account): unknown {
+function reclassify(error: unknown, action: AccountAction, account: Account): unknown {
   if (!(error instanceof ProviderError) || error.problem.kind !== 'permission') return error
   const detail = error.problem.detail ?? ''
   if (!detail.startsWith(FORBIDDEN_ACTION)) return error
@@ -415,8 +416,7 @@ function latest(dates: ReadonlyArray<string | null | undefined>): string | undef
 
 // --- preflight ----------------------------------------------------------------
 
-async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
-  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(ctx: Context, account: Account, action: AccountAction): Promise<Preflight> {
   const user = await readUser(ctx, account.id)
   if (!user) return { kind: 'gone' }
   const current = toAccount(user, account.email)
@@ -467,7 +467,7 @@ async function readPermissions(ctx: Context, accountId: string): Promise<Permiss
   }
 }
 
-function privilegeFor(action: Action): Privilege {
+function privilegeFor(action: AccountAction): Privilege {
   return action === 'suspend' || action === 'restore' ? 'lifecycle.enablement' : 'lifecycle.delete'
 }
 
@@ -480,7 +480,7 @@ const ACTION_VERBS: Record<Action, string> = {
 }
 
 /** A restricted privilege as the problem the modal explains, with what to do instead. */
-export function restrictionProblem(reason: string, action: Action, account: Account): Problem {
+export function restrictionProblem(reason: string, action: AccountAction, account: Account): Problem {
   const verb = ACTION_VERBS[action]
   switch (reason) {
     case 'administrative':
@@ -516,7 +516,7 @@ function restrictionText(reason: string, verb: string): string {
   }
 }
 
-function consequences(ctx: Context, action: Action, user: DirectoryUser): string[] {
+function consequences(ctx: Context, action: AccountAction, user: DirectoryUser): string[] {
   switch (action) {
     case 'suspend':
       return [
@@ -544,8 +544,6 @@ function consequences(ctx: Context, action: Action, user: DirectoryUser): string
         'The scheduled deletion is cancelled and the account is reactivated: they can use Atlassian services again.',
         'Your organization is billed for the account again.',
       ]
-    case 'deprovision-access':
-      return []
   }
 }
 
@@ -557,7 +555,7 @@ function productsLine(user: DirectoryUser): string {
   return `They lose access to every product and service of the organization, including ${shown}${more}.`
 }
 
-function warnings(ctx: Context, action: Action, user: DirectoryUser, account: Account, rule: Rule | undefined): string[] {
+function warnings(ctx: Context, action: AccountAction, user: DirectoryUser, account: Account, rule: Rule | undefined): string[] {
   const list = stateWarnings(action, lifecycleOf(user))
   if (rule === undefined) list.push(`Atlassian did not say whether the API key may ${ACTION_VERBS[action]} this account; the bot will try.`)
   if (action === 'suspend' || action === 'delete') {
@@ -572,7 +570,7 @@ function warnings(ctx: Context, action: Action, user: DirectoryUser, account: Ac
   return list
 }
 
-function stateWarnings(action: Action, lifecycle: Lifecycle): string[] {
+function stateWarnings(action: AccountAction, lifecycle: Lifecycle): string[] {
   if (action === 'suspend' && lifecycle !== 'active') {
     return [`The account is already deactivated${lifecycle === 'pending-deletion' ? ' and scheduled for deletion' : ''}; nothing will change.`]
   }
@@ -590,22 +588,13 @@ function stateWarnings(action: Action, lifecycle: Lifecycle): string[] {
  * Failures are thrown as ProviderError (the caller turns them into failed outcomes and
  * decides on retries); "already in that state" is answered without calling the service.
  */
-async function execute(ctx: Context, account: Account, action: Action, _choices: Choices, context: ExecuteContext = {}): Promise<Outcome> {
-  try {
-    switch (action) {
-      case 'suspend':
-        return await suspend(ctx, account)
-      case 'restore':
-        return await restore(ctx, account)
-      case 'delete':
-        return await deleteAccount(ctx, account, context)
-      case 'cancel-delete':
-        return await cancelDeletion(ctx, account)
-      default:
-        return { kind: 'failed', problem: { kind: 'unsupported', action } }
+function reclassifying(action: AccountAction, write: (account: Account, context: ExecuteContext) => Promise<Outcome>): Write {
+  return async (account, _choices, context) => {
+    try {
+      return await write(account, context)
+    } catch (error) {
+      throw reclassify(error, action, account)
     }
-  } catch (error) {
-    throw reclassify(error, action, account)
   }
 }
 

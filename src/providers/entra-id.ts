@@ -24,14 +24,14 @@ import { createHttpClient } from './http.js'
 import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountPage, Action, Choices, ExecuteContext, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import type { Account, AccountAction, AccountPage, Action, Adapter, CancelsDeletion, Deletes, ExecuteContext, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from './types.js'
+import { provide } from './capabilities.js'
 
 /** Microsoft keeps a deleted user, restorable, for 30 days. */
 export const RESTORE_DAYS = 30
 const DAY_MS = 86_400_000
 export const DEFAULT_ADMIN_CONSOLE_URL = 'https://entra.microsoft.com/#view/Microsoft_AAD_UsersAndTenants/UserManagementMenuBlade/~/AllUsers'
 
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore', 'cancel-delete'])
 /** Suspend and Reactivate undo each other; a delete is undone by Restore (cancel-delete) for 30 days. */
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore', 'cancel-delete'])
 
@@ -136,20 +136,21 @@ export function createEntraIdProvider(config: EntraIdIntegration, options: Provi
     now: options.now ?? (() => new Date()),
     signInActivity: 'unknown',
   }
-  return {
+  return provide({
     id: config.id,
     displayName: config.displayName,
     type: 'entra-id',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     adminConsoleUrl: config.adminConsoleUrl ?? DEFAULT_ADMIN_CONSOLE_URL,
     checkConnection: () => checkConnection(ctx),
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
-    execute: (account, action, choices, context) => execute(ctx, account, action, choices, context),
+    suspend: (account) => suspend(ctx, account),
+    restore: (account) => reactivate(ctx, account),
+    delete: (account, _choices, context) => remove(ctx, account, context),
+    cancelDelete: (account) => restoreDeleted(ctx, account),
     listAccounts: (cursor) => listAccounts(ctx, cursor),
     listAdmins: () => listAdmins(ctx),
-  }
+  } satisfies Adapter & Suspends & Deletes & CancelsDeletion & ListsAccounts & ListsAdmins)
 }
 
 /** Every Graph call carries the app's access token; one Graph refuses (401) is not used again. */
@@ -377,8 +378,7 @@ async function listAdmins(ctx: Context): Promise<Account[]> {
 
 // --- preflight ---------------------------------------------------------------------------
 
-async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
-  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(ctx: Context, account: Account, action: AccountAction): Promise<Preflight> {
   if (action === 'cancel-delete') return preflightRestore(ctx, account)
   const user = await readUser(ctx, account.id)
   if (!user) {
@@ -397,7 +397,7 @@ async function preflight(ctx: Context, account: Account, action: Action): Promis
   return ready(current, action, consequences(ctx, action), warnings(ctx, action, user, roles))
 }
 
-function ready(account: Account, action: Action, consequences: string[], warnings: string[]): Preflight {
+function ready(account: Account, action: AccountAction, consequences: string[], warnings: string[]): Preflight {
   return { kind: 'ready', account, consequences, warnings, reversible: REVERSIBLE.has(action) }
 }
 
@@ -409,7 +409,7 @@ function blocked(account: Account, problem: Problem): Preflight {
  * What Entra ID itself would refuse, said before anyone confirms: the last Global Administrator, and a user who
  * holds a directory role while the app holds none that may change such a user.
  */
-async function roleBlockers(ctx: Context, account: Account, roles: DirectoryRole[], action: Action): Promise<Problem[]> {
+async function roleBlockers(ctx: Context, account: Account, roles: DirectoryRole[], action: AccountAction): Promise<Problem[]> {
   if (roles.length === 0 || action === 'cancel-delete') return []
   const holders = await roleHolders(ctx)
   const problems: Problem[] = []
@@ -424,7 +424,7 @@ async function roleBlockers(ctx: Context, account: Account, roles: DirectoryRole
   return problems
 }
 
-export function appLacksRole(account: Account, roles: DirectoryRole[], action: Action): Problem {
+export function appLacksRole(account: Account, roles: DirectoryRole[], action: AccountAction): Problem {
   const verb = ACTION_VERBS[action]
   return {
     kind: 'permission',
@@ -465,7 +465,7 @@ const ACTION_VERBS: Record<Action, string> = {
   'deprovision-access': 'de-provision',
 }
 
-function consequences(ctx: Context, action: Action): string[] {
+function consequences(ctx: Context, action: AccountAction): string[] {
   switch (action) {
     case 'suspend':
       return [
@@ -484,12 +484,11 @@ function consequences(ctx: Context, action: Action): string[] {
       ]
     }
     case 'cancel-delete':
-    case 'deprovision-access':
       return []
   }
 }
 
-function warnings(ctx: Context, action: Action, user: GraphUser, roles: DirectoryRole[]): string[] {
+function warnings(ctx: Context, action: AccountAction, user: GraphUser, roles: DirectoryRole[]): string[] {
   const list: string[] = []
   if (action === 'suspend' && user.accountEnabled === false) list.push(`Sign-in is already blocked in ${ctx.service}; the bot revokes their sessions again.`)
   if (action === 'restore' && user.accountEnabled !== false) list.push(`The user can already sign in to ${ctx.service}: nothing will change.`)
@@ -502,27 +501,8 @@ function warnings(ctx: Context, action: Action, user: GraphUser, roles: Director
 
 // --- execute ----------------------------------------------------------------------------
 
-/**
- * Every action re-reads the user first (a re-run after a crash carries on where it stopped) and checks Entra's own
- * rules again; service failures are thrown as ProviderError.
- */
-async function execute(ctx: Context, account: Account, action: Action, _choices: Choices, context: ExecuteContext = {}): Promise<Outcome> {
-  switch (action) {
-    case 'suspend':
-      return suspend(ctx, account)
-    case 'restore':
-      return reactivate(ctx, account)
-    case 'delete':
-      return remove(ctx, account, context)
-    case 'cancel-delete':
-      return restoreDeleted(ctx, account)
-    default:
-      return { kind: 'failed', problem: { kind: 'unsupported', action } }
-  }
-}
-
 /** Reads the live user and their roles, and answers Entra's own refusal for this action, if any. */
-async function liveUser(ctx: Context, account: Account, action: Action): Promise<{ user: GraphUser; refusal?: Problem } | null> {
+async function liveUser(ctx: Context, account: Account, action: AccountAction): Promise<{ user: GraphUser; refusal?: Problem } | null> {
   const user = await readUser(ctx, account.id)
   if (!user) return null
   const roles = await userRoles(ctx, user.id)

@@ -18,10 +18,8 @@ import { createHttpClient, parseRateLimitReset, parseRetryAfter } from './http.j
 import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountHint, AccountPage, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
-
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete'])
-const REVERSIBLE: ReadonlySet<Action> = new Set<Action>()
+import type { Account, AccountHint, AccountPage, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import { provide } from './capabilities.js'
 
 /** GitHub's REST lists answer at most 100 per page; GraphQL connections take at most 100 too. */
 export const PAGE_SIZE = 100
@@ -160,20 +158,18 @@ export function createGitHubProvider(config: GitHubIntegration, options: Provide
     org: config.org,
     service: config.displayName,
   }
-  return {
+  return provide({
     id: config.id,
     displayName: config.displayName,
     type: 'github',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     adminConsoleUrl: config.adminConsoleUrl ?? `${webUrl(apiUrl)}/orgs/${encodeURIComponent(config.org)}/people`,
     checkConnection: () => checkConnection(ctx),
     findAccount: (email, hint) => findAccount(ctx, email, hint),
-    preflight: (account, action) => preflight(ctx, account, action),
-    execute: (account, action, choices) => execute(ctx, account, action, choices),
+    preflight: (account) => preflight(ctx, account),
+    delete: (account) => removeMember(ctx, account),
     listAccounts: (cursor) => listAccounts(ctx, cursor),
     listAdmins: () => listAdmins(ctx),
-  }
+  } satisfies Adapter & Deletes & ListsAccounts & ListsAdmins)
 }
 
 /** GraphQL lives at {apiUrl}/graphql on api.github.com, and at https://{host}/api/graphql on GitHub Enterprise Server (apiUrl …/api/v3). */
@@ -373,8 +369,7 @@ function invitationAccount(invitation: Invitation, email: string): Account {
 
 // --- preflight --------------------------------------------------------------------
 
-async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
-  if (action !== 'delete') return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(ctx: Context, account: Account): Promise<Preflight> {
   const invitationId = INVITATION_ID.exec(account.id)?.[1]
   if (invitationId !== undefined) {
     return {
@@ -436,8 +431,7 @@ function tokenOwner(login: string): Problem {
  * Each removal reads the membership again first, so a re-run after a crash or a double
  * click carries on where it stopped, and one that finds nothing left says so.
  */
-async function execute(ctx: Context, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
-  if (action !== 'delete') return { kind: 'failed', problem: { kind: 'unsupported', action } }
+async function removeMember(ctx: Context, account: Account): Promise<Outcome> {
   const invitationId = INVITATION_ID.exec(account.id)?.[1]
   if (invitationId !== undefined) return cancelOnlyInvitation(ctx, Number(invitationId))
   const me = await tokenUser(ctx)

@@ -28,7 +28,8 @@ import { ProviderError, describeProblem, toProblem } from './problems.js'
 import { otherAddresses } from './addresses.js'
 import { readTransfer, readTransferApplications, startTransfer, transferRequestBody, transferStatus } from './google-data-transfer.js'
 import type { DataTransfer, Send, TransferApplication, TransferApplications } from './google-data-transfer.js'
-import type { Account, AccountPage, Action, Blocker, Choices, Health, Option, Outcome, Preflight, Provider, ProviderOptions, Question, TaskRef } from './types.js'
+import type { Account, AccountAction, AccountPage, Action, Adapter, Blocker, Choices, Deletes, Health, ListsAccounts, ListsAdmins, Option, Outcome, PollsTasks, Preflight, Provider, ProviderOptions, Question, SuggestsAnswers, Suspends, TaskRef } from './types.js'
+import { provide } from './capabilities.js'
 
 export const DEFAULT_BASE_URL = 'https://admin.googleapis.com'
 export const DEFAULT_ADMIN_CONSOLE_URL = 'https://admin.google.com/ac/users'
@@ -43,7 +44,6 @@ const DAY_MS = 24 * 60 * 60_000
 const RATE_LIMIT_REASON = /\((userRateLimitExceeded|rateLimitExceeded|quotaExceeded)\)$/
 const NOT_FOUND_REASON = /\((notFound|NOT_FOUND)\)$/
 
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
 export const SIGN_OUT_CONSEQUENCE =
@@ -148,22 +148,22 @@ export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration
   })
   const ctx: Context = { http, tokens, securityTokens, transferTokens, service: config.displayName, domain: config.domain, adminEmail: config.adminEmail, now }
 
-  return {
+  return provide({
     id: config.id,
     displayName: config.displayName,
     type: 'google-workspace',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     adminConsoleUrl: config.adminConsoleUrl ?? DEFAULT_ADMIN_CONSOLE_URL,
     checkConnection: () => checkConnection(ctx),
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
-    execute: (account, action, choices) => execute(ctx, account, action, choices),
+    suspend: (account) => execute(ctx, account, 'suspend', {}),
+    restore: (account) => execute(ctx, account, 'restore', {}),
+    delete: (account, choices) => execute(ctx, account, 'delete', choices),
     poll: (task) => poll(ctx, task),
     suggest: (account, questionId, query) => suggest(ctx, account, questionId, query),
     listAccounts: (cursor) => listAccounts(ctx, cursor),
     listAdmins: () => listAdmins(ctx),
-  }
+  } satisfies Adapter & Suspends & Deletes & PollsTasks & SuggestsAnswers & ListsAccounts & ListsAdmins)
 }
 
 function readKey(config: GoogleWorkspaceIntegration): ServiceAccountKey {
@@ -383,8 +383,7 @@ async function listAdmins(ctx: Context): Promise<Account[]> {
 
 // --- preflight ------------------------------------------------------------------------------
 
-async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
-  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(ctx: Context, account: Account, action: AccountAction): Promise<Preflight> {
   // Re-read by id: the modal shows Google's state now, and a renamed address still finds the person.
   const user = await readUser(ctx, account.id)
   if (!user) return { kind: 'gone' }
@@ -439,7 +438,7 @@ function transferSend(ctx: Context): Send {
  * integration), and only a super admin may act on a super admin: checked here from
  * Google's data so the modal says so instead of Google's bare 403.
  */
-async function blockersFor(ctx: Context, user: GoogleUser, action: Action): Promise<Blocker[]> {
+async function blockersFor(ctx: Context, user: GoogleUser, action: AccountAction): Promise<Blocker[]> {
   if (action === 'restore') return []
   if (isActingAdmin(ctx, user)) return [{ problem: { kind: 'integration-owner', owner: ctx.adminEmail } }]
   if (!user.isAdmin) return []
@@ -455,7 +454,7 @@ async function blockersFor(ctx: Context, user: GoogleUser, action: Action): Prom
   ]
 }
 
-function consequences(ctx: Context, user: GoogleUser, action: Action): string[] {
+function consequences(ctx: Context, user: GoogleUser, action: AccountAction): string[] {
   const service = ctx.service
   switch (action) {
     case 'suspend':
@@ -481,7 +480,7 @@ function consequences(ctx: Context, user: GoogleUser, action: Action): string[] 
   }
 }
 
-function warnings(ctx: Context, user: GoogleUser, action: Action): string[] {
+function warnings(ctx: Context, user: GoogleUser, action: AccountAction): string[] {
   if (action === 'restore') return restoreWarnings(user)
   const list: string[] = []
   if (action === 'suspend' && user.suspended) list.push(`The account is already suspended in ${ctx.service}; nothing will change.`)
@@ -515,8 +514,7 @@ function restoreWarnings(user: GoogleUser): string[] {
  * worker runs execute without a new preflight. Failures are thrown as ProviderError;
  * the caller turns them into a failed outcome.
  */
-async function execute(ctx: Context, account: Account, action: Action, choices: Choices): Promise<Outcome> {
-  if (!CAPABILITIES.has(action)) return { kind: 'failed', problem: { kind: 'unsupported', action } }
+async function execute(ctx: Context, account: Account, action: AccountAction, choices: Choices): Promise<Outcome> {
   const user = await readUser(ctx, account.id)
   if (!user) {
     if (action === 'restore') throw new ProviderError({ kind: 'not-found', detail: `the account was deleted; an admin can restore it in the Admin console within ${RESTORE_WINDOW_DAYS} days of deletion` })

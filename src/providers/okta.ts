@@ -16,9 +16,9 @@ import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
 import { otherAddresses } from './addresses.js'
-import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from './types.js'
+import { provide } from './capabilities.js'
 
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
 /** GET /api/v1/users answers at most 200 users per page. */
@@ -103,20 +103,20 @@ export function createOktaProvider(config: OktaIntegration, options: ProviderOpt
   })
   const ctx: Context = { http: withOktaProblems(http), service: config.displayName, org: new URL(orgUrl) }
 
-  return {
+  return provide({
     id: config.id,
     displayName: config.displayName,
     type: 'okta',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     adminConsoleUrl: config.adminConsoleUrl ?? oktaAdminConsoleUrl(orgUrl),
     checkConnection: () => checkConnection(ctx),
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
-    execute: (account, action, choices) => execute(ctx, account, action, choices),
+    suspend: (account) => suspend(ctx, account.id),
+    restore: (account) => restore(ctx, account.id),
+    delete: (account) => remove(ctx, account.id),
     listAccounts: (cursor) => listAccounts(ctx, cursor),
     listAdmins: () => listAdmins(ctx),
-  }
+  } satisfies Adapter & Suspends & Deletes & ListsAccounts & ListsAdmins)
 }
 
 /**
@@ -331,8 +331,7 @@ function parseUsers(body: unknown, status: number): OktaUser[] {
 
 // --- preflight ----------------------------------------------------------------
 
-async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
-  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(ctx: Context, account: Account, action: AccountAction): Promise<Preflight> {
   // Re-read the user so the modal shows Okta's state now, not the alert's.
   const [user, me] = await Promise.all([readUser(ctx, account.id), readMe(ctx)])
   if (!user) return { kind: 'gone' }
@@ -353,7 +352,7 @@ async function preflight(ctx: Context, account: Account, action: Action): Promis
 }
 
 /** Okta suspends only ACTIVE users and unsuspends only SUSPENDED ones; what the others need instead. */
-function lifecycleBlocker(user: OktaUser, action: Action): Problem | undefined {
+function lifecycleBlocker(user: OktaUser, action: AccountAction): Problem | undefined {
   const status = user.status
   if (action === 'suspend') {
     if (status === 'ACTIVE' || status === 'SUSPENDED' || status === 'DEPROVISIONED') return undefined
@@ -379,7 +378,7 @@ function notSuspendable(status: string): string {
   return `Okta can only suspend users whose status is ACTIVE; this user is ${status}${why}. Delete instead deactivates a user in any status.`
 }
 
-function consequences(service: string, user: OktaUser, action: Action): string[] {
+function consequences(service: string, user: OktaUser, action: AccountAction): string[] {
   switch (action) {
     case 'suspend':
       return [
@@ -406,7 +405,7 @@ function consequences(service: string, user: OktaUser, action: Action): string[]
   }
 }
 
-function warnings(service: string, user: OktaUser, roles: OktaRole[] | undefined, action: Action): string[] {
+function warnings(service: string, user: OktaUser, roles: OktaRole[] | undefined, action: AccountAction): string[] {
   const list: string[] = []
   if (action === 'suspend' && user.status === 'SUSPENDED') list.push(`The user is already suspended in ${service}: only their sessions are cleared again.`)
   if (action === 'suspend' && user.status === 'DEPROVISIONED') {
@@ -428,7 +427,7 @@ function warnings(service: string, user: OktaUser, roles: OktaRole[] | undefined
   return list
 }
 
-function roleWarnings(service: string, roles: OktaRole[] | undefined, action: Action): string[] {
+function roleWarnings(service: string, roles: OktaRole[] | undefined, action: AccountAction): string[] {
   if (roles === undefined) return [`The bot could not read their admin roles, so it cannot tell whether they are a ${service} admin.`]
   if (roles.length === 0) return []
   const list = [
@@ -447,25 +446,6 @@ function integrationOwner(me: OktaUser): Problem {
 }
 
 // --- execute ------------------------------------------------------------------
-
-/**
- * Service failures are thrown as ProviderError (the worker turns them into failed outcomes
- * and retries the retryable kinds); decisions the adapter makes itself (integration owner,
- * a status Okta cannot act on) are returned as failed outcomes. Every action re-reads the
- * user by id first: a re-run after a crash or a double click then carries on where it stopped.
- */
-async function execute(ctx: Context, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
-  switch (action) {
-    case 'suspend':
-      return suspend(ctx, account.id)
-    case 'restore':
-      return restore(ctx, account.id)
-    case 'delete':
-      return remove(ctx, account.id)
-    default:
-      return { kind: 'failed', problem: { kind: 'unsupported', action } }
-  }
-}
 
 const SESSIONS_CLEARED = 'their Okta sessions were cleared and their OAuth tokens revoked'
 

@@ -12,7 +12,8 @@ import { createHttpClient } from './http.js'
 import type { HttpClient, QueryValue } from './http.js'
 import { ProviderError, describeProblem, isRetryable, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Option, Outcome, Preflight, Provider, ProviderOptions, Question } from './types.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Choices, Deletes, Health, ListsAccounts, Option, Outcome, Preflight, Provider, ProviderOptions, Question, SuggestsAnswers, Suspends } from './types.js'
+import { provide } from './capabilities.js'
 
 /** The question (and Choices key) for the user who receives the deleted user's assets. */
 export const NEW_OWNER_QUESTION = 'new-owner'
@@ -20,7 +21,6 @@ export const TENANT_ADMIN_ROLE = 'TenantAdmin'
 /** Names listed per kind of asset in the modal; the rest is counted. */
 export const NAMES_PER_KIND = 10
 
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
 /** Qlik's list endpoints take at most 100 per page. */
@@ -106,20 +106,20 @@ export function createQlikProvider(config: QlikIntegration, options: ProviderOpt
   })
   const ctx: Context = { http, service: config.displayName, tenant: new URL(tenantUrl) }
 
-  return {
+  return provide({
     id: config.id,
     displayName: config.displayName,
     type: 'qlik',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     adminConsoleUrl: config.adminConsoleUrl ?? `${tenantUrl}/console/users`,
     checkConnection: () => checkConnection(ctx),
     findAccount: (email) => findAccount(ctx, email),
     preflight: (account, action) => preflight(ctx, account, action),
-    execute: (account, action, choices) => execute(ctx, account, action, choices),
+    suspend: (account) => setStatus(ctx, account, 'disabled'),
+    restore: (account) => setStatus(ctx, account, 'active'),
+    delete: (account, choices) => deleteAccount(ctx, account, choices),
     suggest: (account, questionId, query) => suggest(ctx, account, questionId, query),
     listAccounts: (cursor) => listAccounts(ctx, cursor),
-  }
+  } satisfies Adapter & Suspends & Deletes & ListsAccounts & SuggestsAnswers)
 }
 
 /** Qlik error bodies: `{"errors":[{"code","title","detail","status"}],"traceId"}`. */
@@ -429,8 +429,7 @@ async function namesOfApps(ctx: Context, owned: OwnedAsset[], appIds: string[]):
 
 // --- preflight ----------------------------------------------------------------
 
-async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
-  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(ctx: Context, account: Account, action: AccountAction): Promise<Preflight> {
   // Re-read the user so the modal shows Qlik's state now, not the alert's.
   const [user, me] = await Promise.all([readUser(ctx, account.id), readMe(ctx)])
   if (!user) return { kind: 'gone' }
@@ -453,7 +452,7 @@ async function preflight(ctx: Context, account: Account, action: Action): Promis
   }
 }
 
-function ready(account: Account, action: Action, consequences: string[], warnings: string[], questions?: Question[]): Preflight {
+function ready(account: Account, action: AccountAction, consequences: string[], warnings: string[], questions?: Question[]): Preflight {
   return { kind: 'ready', account, consequences, warnings, reversible: REVERSIBLE.has(action), ...(questions ? { questions } : {}) }
 }
 
@@ -549,7 +548,7 @@ function integrationOwner(me: QlikUser): Problem {
   return { kind: 'integration-owner', owner: nameOf(me) }
 }
 
-function pendingProblem(action: Action): Problem {
+function pendingProblem(action: AccountAction): Problem {
   const what = action === 'restore' ? 'enable' : 'disable'
   return {
     kind: 'conflict',
@@ -577,24 +576,6 @@ function userOption(user: QlikUser): Option {
 }
 
 // --- execute ------------------------------------------------------------------
-
-/**
- * Service failures are thrown as ProviderError (the worker turns them into failed
- * outcomes and retries the retryable kinds); decisions the adapter makes itself
- * (integration owner, owned assets left over) are returned as failed outcomes.
- */
-async function execute(ctx: Context, account: Account, action: Action, choices: Choices): Promise<Outcome> {
-  switch (action) {
-    case 'suspend':
-      return setStatus(ctx, account, 'disabled')
-    case 'restore':
-      return setStatus(ctx, account, 'active')
-    case 'delete':
-      return deleteAccount(ctx, account, choices)
-    default:
-      return { kind: 'failed', problem: { kind: 'unsupported', action } }
-  }
-}
 
 export function statusPatch(status: 'active' | 'disabled'): unknown {
   return [{ op: 'replace', path: '/status', value: status }]

@@ -12,6 +12,7 @@ import { createOktaProvider } from './okta.js'
 import { createQlikProvider } from './qlik.js'
 import { createScimProvider } from './scim.js'
 import { createTreasureDataProvider } from './treasure-data.js'
+import { limitActions } from './capabilities.js'
 import type { GuardContext } from './guards.js'
 import type { Action, Provider, ProviderOptions } from './types.js'
 
@@ -94,12 +95,6 @@ export class ProviderRegistry {
   ids(): string[] {
     return [...this.byId.keys()]
   }
-}
-
-/** An integration configured to offer fewer actions than its service supports. */
-function limitActions(provider: Provider, allowed: readonly Action[] | undefined): Provider {
-  if (!allowed) return provider
-  return { ...provider, capabilities: new Set([...provider.capabilities].filter((action) => allowed.includes(action))) }
 }
 
 /**

@@ -9,12 +9,12 @@ import type { HttpClient } from './http.js'
 import { ProviderError, toProblem } from './problems.js'
 import { isAdmin } from './guards.js'
 import { otherAddresses } from './addresses.js'
-import type { Account, AccountPage, AccountStatus, Action, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from './types.js'
+import { provide } from './capabilities.js'
 
 export const SCIM_JSON = 'application/scim+json'
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore'])
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
 
@@ -54,20 +54,20 @@ export function createScimProvider(config: ScimIntegration, options: ProviderOpt
   })
   const service = config.displayName
 
-  return {
+  return provide({
     id: config.id,
     displayName: service,
     type: 'scim',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     ...(config.adminConsoleUrl ? { adminConsoleUrl: config.adminConsoleUrl } : {}),
     checkConnection: () => checkConnection(http),
     findAccount: (email) => findAccount(http, email),
     preflight: (account, action) => preflight(http, service, account, action),
-    execute: (account, action, choices) => execute(http, account, action, choices),
+    suspend: (account) => suspend(http, account),
+    restore: (account) => setActive(http, account.id, true),
+    delete: (account) => deleteUser(http, account.id),
     listAccounts: (cursor) => listAccounts(http, cursor),
     listAdmins: () => listAdmins(http),
-  }
+  } satisfies Adapter & Suspends & Deletes & ListsAccounts & ListsAdmins)
 }
 
 const PAGE_SIZE = 100
@@ -215,8 +215,7 @@ function isTrue(value: boolean | string | undefined): boolean {
 
 // --- preflight ----------------------------------------------------------------
 
-async function preflight(http: HttpClient, service: string, account: Account, action: Action): Promise<Preflight> {
-  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(http: HttpClient, service: string, account: Account, action: AccountAction): Promise<Preflight> {
   // Re-read the account so the modal shows the service's state now, not the alert's.
   const current = await readAccount(http, account.id)
   if (!current) return { kind: 'gone' }
@@ -243,7 +242,7 @@ async function readAccount(http: HttpClient, id: string): Promise<Account | null
   }
 }
 
-function consequences(service: string, action: Action): string[] {
+function consequences(service: string, action: AccountAction): string[] {
   switch (action) {
     case 'delete':
       return [
@@ -262,7 +261,7 @@ function consequences(service: string, action: Action): string[] {
   }
 }
 
-function warnings(service: string, account: Account, action: Action): string[] {
+function warnings(service: string, account: Account, action: AccountAction): string[] {
   const list: string[] = []
   if (action === 'suspend' && account.status === 'suspended') list.push(`The account is already suspended in ${service}; nothing will change.`)
   if (action === 'restore' && account.status === 'active') list.push(`The account is already active in ${service}.`)
@@ -279,18 +278,9 @@ function warnings(service: string, account: Account, action: Action): string[] {
  * returned as `failed`: the worker turns any throw into a failed Outcome and decides
  * from the problem kind whether to retry, so throwing keeps one path for every failure.
  */
-async function execute(http: HttpClient, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
-  switch (action) {
-    case 'suspend':
-      if (account.status === 'suspended') return { kind: 'already-done', detail: 'already suspended' }
-      return setActive(http, account.id, false)
-    case 'restore':
-      return setActive(http, account.id, true)
-    case 'delete':
-      return deleteUser(http, account.id)
-    default:
-      return { kind: 'failed', problem: { kind: 'unsupported', action } }
-  }
+async function suspend(http: HttpClient, account: Account): Promise<Outcome> {
+  if (account.status === 'suspended') return { kind: 'already-done', detail: 'already suspended' }
+  return setActive(http, account.id, false)
 }
 
 export function activePatch(active: boolean): unknown {

@@ -19,13 +19,10 @@ import { createHttpClient } from './http.js'
 import type { HttpClient } from './http.js'
 import { ProviderError, describeProblem, toProblem } from './problems.js'
 import type { Problem } from './problems.js'
-import type { Account, Action, Blocker, Choices, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import type { Account, Adapter, Blocker, Deletes, ListsAccounts, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
+import { provide } from './capabilities.js'
 
 export type TreasureDataRole = 'owner' | 'administrator' | 'restricted'
-
-const CAPABILITIES: ReadonlySet<Action> = new Set<Action>(['delete'])
-// An immediate delete cannot be undone, and there is nothing else.
-const REVERSIBLE: ReadonlySet<Action> = new Set<Action>()
 
 const ROLE_LABEL: Record<TreasureDataRole, string> = {
   owner: 'the account owner',
@@ -100,20 +97,18 @@ export function createTreasureDataProvider(config: TreasureDataIntegration, opti
   })
   const ctx: Context = { http, service: config.displayName }
 
-  return {
+  return provide({
     id: config.id,
     displayName: config.displayName,
     type: 'treasure-data',
-    capabilities: CAPABILITIES,
-    reversible: REVERSIBLE,
     ...(config.adminConsoleUrl ? { adminConsoleUrl: config.adminConsoleUrl } : {}),
     checkConnection: () => checkConnection(ctx),
     findAccount: (email) => findAccount(ctx, email),
-    preflight: (account, action) => preflight(ctx, account, action),
-    execute: (account, action, choices) => execute(ctx, account, action, choices),
+    preflight: (account) => preflight(ctx, account),
+    delete: (account) => deleteUser(ctx, account),
     // GET /v3/user/list has no pagination: the whole list is one page.
     listAccounts: async () => ({ accounts: (await listUsers(ctx.http)).map(toAccount) }),
-  }
+  } satisfies Adapter & Deletes & ListsAccounts)
 }
 
 /** The API host: `baseUrl` wins over the region; a trailing /v3 is dropped since every path carries it. */
@@ -266,8 +261,7 @@ function unreadable(status: number, call: string, expected: string): ProviderErr
 
 // --- preflight --------------------------------------------------------------------------
 
-async function preflight(ctx: Context, account: Account, action: Action): Promise<Preflight> {
-  if (!CAPABILITIES.has(action)) return { kind: 'blocked', account, blockers: [{ problem: { kind: 'unsupported', action } }] }
+async function preflight(ctx: Context, account: Account): Promise<Preflight> {
   // Both read fresh: roles may have changed since the alert.
   const caller = await showCaller(ctx.http)
   const target = currentUser(await listUsers(ctx.http), account)
@@ -352,11 +346,10 @@ function capitalize(text: string): string {
 
 /**
  * Re-checks the role rules against fresh data before the only write call: the worker runs
- * execute without a new preflight, and roles (or the bot's key) may have changed since the
+ * the delete without a new preflight, and roles (or the bot's key) may have changed since the
  * modal. Failures are thrown as ProviderError; the caller turns them into a failed outcome.
  */
-async function execute(ctx: Context, account: Account, action: Action, _choices: Choices): Promise<Outcome> {
-  if (!CAPABILITIES.has(action)) return { kind: 'failed', problem: { kind: 'unsupported', action } }
+async function deleteUser(ctx: Context, account: Account): Promise<Outcome> {
   const caller = await showCaller(ctx.http)
   const target = currentUser(await listUsers(ctx.http), account)
   if (!target) return { kind: 'already-done', detail: 'already deleted' }

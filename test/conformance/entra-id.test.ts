@@ -14,6 +14,7 @@ import { exchangeMismatches, requestLine } from './support/operations.js'
 import { startRecordingProxy, type RecordingProxy } from './support/recording-proxy.js'
 import type { Shape } from './support/shape.js'
 import { zodMismatches } from './support/zod-fields.js'
+import { act } from '../../src/providers/run.js'
 
 const CLIENT_ID = '11111111-1111-1111-1111-111111111111'
 const SECRET = 'conformance-entra-secret'
@@ -45,7 +46,7 @@ beforeAll(async () => {
   await exerciseProvider(provider, ['carol@example.com', 'bob@example.com'], ['suspend', 'restore', 'delete'])
   // A deleted user: found in deleted items, then restored.
   const deleted = await provider.findAccount('bob@example.com')
-  if (deleted) await provider.execute(deleted, 'cancel-delete', {})
+  if (deleted) await act(provider, deleted, 'cancel-delete', {})
 })
 
 afterAll(async () => {

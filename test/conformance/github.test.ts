@@ -15,6 +15,7 @@ import type { Operation } from './support/operations.js'
 import type { Exchange, RecordingProxy } from './support/recording-proxy.js'
 import { startRecordingProxy } from './support/recording-proxy.js'
 import { itemOf, zodMismatches } from './support/zod-fields.js'
+import { act } from '../../src/providers/run.js'
 
 const TOKEN = 'github-conformance-token-5a1f'
 const operations = githubOperations()
@@ -45,7 +46,7 @@ beforeAll(async () => {
     const account = await provider.findAccount(email, accountId ? { accountId } : {})
     if (!account) throw new Error(`stand-in has no account ${email}`)
     await provider.preflight(account, 'delete')
-    await provider.execute(account, 'delete', {})
+    await act(provider, account, 'delete', {})
   }
 }, 60_000)
 
