@@ -3,7 +3,7 @@
  * they find accounts, say what an action would do, and do it, reporting typed
  * outcomes and throwing `ProviderError` (see problems.ts) when the service fails.
  */
-import type { FlowLimits, RequestFlow } from './http.js'
+import type { FlowLimits, RequestFlow } from './kit/http.js'
 import type { Problem } from './problems.js'
 
 /** Every action an alert can offer, in the order its buttons are shown. */

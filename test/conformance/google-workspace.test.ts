@@ -6,8 +6,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applicationListSchema, dataTransferSchema } from '../../src/providers/google-data-transfer.js'
-import { createGoogleWorkspaceProvider, userListSchema, userSchema } from '../../src/providers/google-workspace.js'
+import { applicationListSchema, dataTransferSchema } from '../../src/providers/google-workspace/data-transfer.js'
+import { createGoogleWorkspaceProvider, userListSchema, userSchema } from '../../src/providers/google-workspace/adapter.js'
 import type { Outcome } from '../../src/providers/types.js'
 import { startGoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'
 import type { GoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'

@@ -5,8 +5,8 @@
  * to the end, a worker restart in the middle, and failed tasks.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AlibabaCloudSsoIntegration } from '../../src/config.js'
-import { newNonce, signRequest } from '../../src/providers/acs3-signature.js'
+import type { AlibabaCloudSsoIntegration } from '../../src/providers/alibaba-cloudsso/config.js'
+import { newNonce, signRequest } from '../../src/providers/alibaba-cloudsso/acs3-signature.js'
 import {
   ASSIGNMENTS_LABEL,
   DEPROVISION_LABEL,
@@ -18,8 +18,8 @@ import {
   cloudSsoEndpoint,
   createCloudSsoProvider,
   userNameCandidates,
-} from '../../src/providers/alibaba-cloudsso.js'
-import type { CloudSsoProvider } from '../../src/providers/alibaba-cloudsso.js'
+} from '../../src/providers/alibaba-cloudsso/adapter.js'
+import type { CloudSsoProvider } from '../../src/providers/alibaba-cloudsso/adapter.js'
 import type { Problem } from '../../src/providers/problems.js'
 import type { Account, Outcome, TaskRef } from '../../src/providers/types.js'
 import { startCloudSsoSandbox } from '../../local/cloudsso-sandbox.js'

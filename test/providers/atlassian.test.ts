@@ -4,8 +4,8 @@
  */
 import { request } from 'undici'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AtlassianIntegration } from '../../src/config.js'
-import { DEFAULT_ADMIN_CONSOLE_URL, createAtlassianProvider, rateLimitWaitMs } from '../../src/providers/atlassian.js'
+import type { AtlassianIntegration } from '../../src/providers/atlassian/config.js'
+import { DEFAULT_ADMIN_CONSOLE_URL, createAtlassianProvider, rateLimitWaitMs } from '../../src/providers/atlassian/adapter.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import { act, executeFor, preflightFor } from '../../src/providers/run.js'
 import type { Account, Action, Preflight, Provider } from '../../src/providers/types.js'

@@ -3,8 +3,9 @@
  * endpoint receive for each action, and what the caller sees for each answer they give.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig, type EntraIdIntegration } from '../../src/config.js'
-import { createEntraIdProvider, deletedUserFilter, odataString, userFilter } from '../../src/providers/entra-id.js'
+import { loadConfig } from '../../src/config.js'
+import type { EntraIdIntegration } from '../../src/providers/entra-id/config.js'
+import { createEntraIdProvider, deletedUserFilter, odataString, userFilter } from '../../src/providers/entra-id/adapter.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import { act, executeFor, preflightFor } from '../../src/providers/run.js'
 import type { Provider } from '../../src/providers/types.js'

@@ -3,8 +3,8 @@
  * and what the caller sees for each answer Okta gives.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { OktaIntegration } from '../../src/config.js'
-import { RATE_LIMIT_FALLBACK_MS, createOktaProvider, describeOktaError, nextLink, oktaAdminConsoleUrl, searchString } from '../../src/providers/okta.js'
+import type { OktaIntegration } from '../../src/providers/okta/config.js'
+import { RATE_LIMIT_FALLBACK_MS, createOktaProvider, describeOktaError, nextLink, oktaAdminConsoleUrl, searchString } from '../../src/providers/okta/adapter.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { oktaErrorBody, startOktaSandbox } from '../../local/okta-sandbox.js'

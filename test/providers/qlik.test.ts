@@ -4,9 +4,9 @@
  * the caller sees for each answer the tenant gives.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { QlikIntegration } from '../../src/config.js'
+import type { QlikIntegration } from '../../src/providers/qlik/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import { NEW_OWNER_QUESTION, createQlikProvider, describeQlikError } from '../../src/providers/qlik.js'
+import { NEW_OWNER_QUESTION, createQlikProvider, describeQlikError } from '../../src/providers/qlik/adapter.js'
 import { act, preflightAccount, executeFor } from '../../src/providers/run.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { startQlikSandbox } from '../../local/qlik-sandbox.js'

@@ -21,7 +21,7 @@ import type { Request } from 'express'
 import SCIMMY from 'scimmy'
 import SCIMMYRouters from 'scimmy-routers'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createScimProvider } from '../../src/providers/scim.js'
+import { createScimProvider } from '../../src/providers/scim/adapter.js'
 import type { Provider } from '../../src/providers/types.js'
 import { act } from '../../src/providers/run.js'
 

@@ -3,9 +3,9 @@
  * for each action, and what the caller sees for each answer the service gives.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { ScimIntegration } from '../../src/config.js'
+import type { ScimIntegration } from '../../src/providers/scim/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import { createScimProvider } from '../../src/providers/scim.js'
+import { createScimProvider } from '../../src/providers/scim/adapter.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { startScimSandbox } from '../../local/scim-sandbox.js'
 import type { ScimSandbox, SeedUser } from '../../local/scim-sandbox.js'

@@ -4,14 +4,14 @@
  * Treasure Data's role rules stop a delete before any write call.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { TreasureDataIntegration } from '../../src/config.js'
+import type { TreasureDataIntegration } from '../../src/providers/treasure-data/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import {
   API_KEYS_CONSOLE_ONLY_WARNING,
   AUDIENCE_OWNER_WARNING,
   createTreasureDataProvider,
   treasureDataBaseUrl,
-} from '../../src/providers/treasure-data.js'
+} from '../../src/providers/treasure-data/adapter.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { sandboxApiKey, startTreasureDataSandbox } from '../../local/treasure-data-sandbox.js'
 import type { TreasureDataSandbox, TreasureDataSeedUser } from '../../local/treasure-data-sandbox.js'

@@ -7,13 +7,15 @@
  * simply deleted. The user whose key the bot uses is never deleted or disabled.
  */
 import { z } from 'zod'
-import type { QlikIntegration } from '../config.js'
-import { createHttpClient } from './http.js'
-import type { HttpClient, QueryValue } from './http.js'
-import { ProviderError, describeProblem, isRetryable, toProblem } from './problems.js'
-import type { Problem } from './problems.js'
-import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Choices, Deletes, Health, ListsAccounts, Option, Outcome, Preflight, Provider, ProviderOptions, Question, SuggestsAnswers, Suspends } from './types.js'
-import { provide } from './capabilities.js'
+import type { QlikIntegration } from './config.js'
+import { createHttpClient } from '../kit/http.js'
+import type { HttpClient, QueryValue } from '../kit/http.js'
+import { ProviderError, describeProblem, isRetryable, toProblem } from '../problems.js'
+import type { Problem } from '../problems.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Choices, Deletes, Health, ListsAccounts, Option, Outcome, Preflight, Provider, ProviderOptions, Question, SuggestsAnswers, Suspends } from '../types.js'
+import { provide } from '../capabilities.js'
+import { capitalize, clip } from '../kit/text.js'
+import { isNotFound, unreadable } from '../kit/errors.js'
 
 /** The question (and Choices key) for the user who receives the deleted user's assets. */
 export const NEW_OWNER_QUESTION = 'new-owner'
@@ -263,7 +265,7 @@ async function readUser(ctx: Context, id: string): Promise<QlikUser | null> {
 
 function parseUser(body: unknown, status: number, call: string): QlikUser {
   const parsed = userSchema.safeParse(body)
-  if (!parsed.success) throw unreadable(status, call, 'a user')
+  if (!parsed.success) throw unreadable('Qlik', status, call, 'a user')
   return parsed.data
 }
 
@@ -275,7 +277,7 @@ async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage>
   const request = cursor ? nextRequest(ctx, cursor, 'users', new Set()) : { path: '/api/v1/users', query: { limit: PAGE_LIMIT } }
   const response = await readPage(ctx, request, 'users')
   const parsed = pageSchema(userSchema).safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, 'GET /api/v1/users', 'a list of users')
+  if (!parsed.success) throw unreadable('Qlik', response.status, 'GET /api/v1/users', 'a list of users')
   const next = parsed.data.links?.next?.href
   if (next !== undefined && next === cursor) throw new ProviderError({ kind: 'rejected', detail: "Qlik's next link for users repeats the same page" })
   const users = (parsed.data.data ?? []).filter((user) => user.status !== 'deleted')
@@ -307,7 +309,7 @@ async function listAll<T extends z.ZodType>(
     if (options.signal?.aborted) throw new ProviderError({ kind: 'transient', detail: `stopped reading ${what}: another list failed` })
     const response = await readPage(ctx, request, what)
     const parsed = schema.safeParse(response.body)
-    if (!parsed.success) throw unreadable(response.status, `GET ${path}`, `a list of ${what}`)
+    if (!parsed.success) throw unreadable('Qlik', response.status, `GET ${path}`, `a list of ${what}`)
     results.push(...((parsed.data.data ?? []) as z.infer<T>[]))
     const next = parsed.data.links?.next?.href
     if (!next || (options.enough !== undefined && results.length >= options.enough)) return results
@@ -751,14 +753,6 @@ function joinWords(words: string[]): string {
   return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
-}
-
 function nameOf(user: QlikUser): string {
   if (user.name && user.email) return `${user.name} (${user.email})`
   return user.name ?? user.email ?? user.id
@@ -772,10 +766,3 @@ function userPath(id: string): string {
   return `/api/v1/users/${encodeURIComponent(id)}`
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.problem.kind === 'not-found'
-}
-
-function unreadable(status: number, call: string, what: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', status, detail: `Qlik answered ${call} with something that is not ${what}` })
-}

@@ -9,9 +9,9 @@
 import { createPrivateKey, sign } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { z } from 'zod'
-import { createHttpClient } from './http.js'
-import { ProviderError } from './problems.js'
-import type { Problem } from './problems.js'
+import { createHttpClient } from '../kit/http.js'
+import { ProviderError } from '../problems.js'
+import type { Problem } from '../problems.js'
 
 export const DIRECTORY_USER_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user'
 /** users.signOut (ending a user's Google sessions) needs this scope, not the one above. */

@@ -10,14 +10,15 @@
  * The user whose token the bot uses is never suspended or deleted.
  */
 import { z } from 'zod'
-import type { OktaIntegration } from '../config.js'
-import { createHttpClient } from './http.js'
-import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
-import { ProviderError, toProblem } from './problems.js'
-import type { Problem } from './problems.js'
-import { otherAddresses } from './addresses.js'
-import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from './types.js'
-import { provide } from './capabilities.js'
+import type { OktaIntegration } from './config.js'
+import { createHttpClient } from '../kit/http.js'
+import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
+import { ProviderError, toProblem } from '../problems.js'
+import type { Problem } from '../problems.js'
+import { otherAddresses } from '../addresses.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from '../types.js'
+import { provide } from '../capabilities.js'
+import { isNotFound, unreadable } from '../kit/errors.js'
 
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
 
@@ -309,7 +310,7 @@ async function readRoles(ctx: Context, id: string): Promise<OktaRole[] | undefin
   try {
     const response = await ctx.http.send({ method: 'GET', path: `${userPath(id)}/roles` })
     const parsed = z.array(roleSchema).safeParse(response.body ?? [])
-    if (!parsed.success) throw unreadable(response.status, 'GET /api/v1/users/{id}/roles', 'a list of role assignments')
+    if (!parsed.success) throw unreadable('Okta', response.status, 'GET /api/v1/users/{id}/roles', 'a list of role assignments')
     return parsed.data.filter((role) => role.status !== 'INACTIVE')
   } catch (error) {
     if (error instanceof ProviderError && (error.problem.kind === 'not-found' || error.problem.kind === 'permission')) return undefined
@@ -319,13 +320,13 @@ async function readRoles(ctx: Context, id: string): Promise<OktaRole[] | undefin
 
 function parseUser(body: unknown, status: number, call: string): OktaUser {
   const parsed = userSchema.safeParse(body)
-  if (!parsed.success) throw unreadable(status, call, 'an Okta user')
+  if (!parsed.success) throw unreadable('Okta', status, call, 'an Okta user')
   return parsed.data
 }
 
 function parseUsers(body: unknown, status: number): OktaUser[] {
   const parsed = z.array(userSchema).safeParse(body ?? [])
-  if (!parsed.success) throw unreadable(status, 'GET /api/v1/users', 'a list of Okta users')
+  if (!parsed.success) throw unreadable('Okta', status, 'GET /api/v1/users', 'a list of Okta users')
   return parsed.data
 }
 
@@ -606,7 +607,7 @@ async function adminIds(ctx: Context): Promise<string[]> {
   for (let page = 1; ; page++) {
     const response = await ctx.http.send({ method: 'GET', path: '/api/v1/iam/assignees/users', query: { limit: ADMINS_PAGE_LIMIT, after } })
     const parsed = assigneesSchema.safeParse(response.body)
-    if (!parsed.success) throw unreadable(response.status, 'GET /api/v1/iam/assignees/users', 'a list of users with role assignments')
+    if (!parsed.success) throw unreadable('Okta', response.status, 'GET /api/v1/iam/assignees/users', 'a list of users with role assignments')
     for (const { id } of parsed.data.value ?? []) if (!ids.includes(id)) ids.push(id)
     const next = parsed.data._links?.next?.href ?? nextLink(response.headers.link)
     if (!next) return ids
@@ -676,10 +677,3 @@ function userPath(id: string): string {
   return `/api/v1/users/${encodeURIComponent(id)}`
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.problem.kind === 'not-found'
-}
-
-function unreadable(status: number, call: string, what: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', status, detail: `Okta answered ${call} with something that is not ${what}` })
-}

@@ -8,14 +8,16 @@
  * as the official SDKs send RPC calls, signed with ACS3-HMAC-SHA256 (acs3-signature.ts).
  */
 import { z } from 'zod'
-import type { AlibabaCloudSsoIntegration } from '../config.js'
+import type { AlibabaCloudSsoIntegration } from './config.js'
 import { newNonce, signRequest } from './acs3-signature.js'
-import { createHttpClient } from './http.js'
-import type { HttpClient } from './http.js'
-import { ProviderError, toProblem } from './problems.js'
-import type { Problem } from './problems.js'
-import type { Account, AccountAction, AccountPage, AccountStatus, Adapter, Deletes, DeprovisionsAccess, Health, ListsAccounts, Outcome, PollsTasks, Preflight, Progress, Provider, ProviderOptions, Suspends, TaskRef } from './types.js'
-import { provide } from './capabilities.js'
+import { createHttpClient } from '../kit/http.js'
+import type { HttpClient } from '../kit/http.js'
+import { ProviderError, toProblem } from '../problems.js'
+import type { Problem } from '../problems.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Adapter, Deletes, DeprovisionsAccess, Health, ListsAccounts, Outcome, PollsTasks, Preflight, Progress, Provider, ProviderOptions, Suspends, TaskRef } from '../types.js'
+import { provide } from '../capabilities.js'
+import { isNotFound } from '../kit/errors.js'
+import { readAllPages, type Page } from '../kit/pagination.js'
 
 export const CLOUDSSO_API_VERSION = '2021-05-15'
 export const SCIM_BLOCK_DETAIL = 'synchronised from the identity provider by SCIM: remove them there'
@@ -32,7 +34,6 @@ export const MAX_DEPROVISIONING_WAITS = 16
 const PAGE_SIZE = 100
 const MAX_PAGES = 50
 const MAX_NAMES = 10
-
 
 export interface AccessConfigurationTarget {
   accessConfigurationId: string
@@ -290,21 +291,13 @@ function codeOf(error: unknown): string | undefined {
   return error instanceof CloudSsoError ? error.code : undefined
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.problem.kind === 'not-found'
-}
-
-/** Pages through a list call while IsTruncated, with a bound so a service that never stops cannot loop the worker. */
+/** Pages through a list call while IsTruncated. */
 async function listAll<T>(page: (nextToken: string | undefined) => Promise<{ items: T[]; isTruncated?: boolean; nextToken?: string }>): Promise<T[]> {
-  const all: T[] = []
-  let token: string | undefined
-  for (let count = 0; count < MAX_PAGES; count++) {
-    const result = await page(token)
-    all.push(...result.items)
-    if (!result.isTruncated || !result.nextToken) return all
-    token = result.nextToken
+  const readPage = async (token: string | undefined): Promise<Page<T, string>> => {
+    const { items, isTruncated, nextToken } = await page(token)
+    return isTruncated && nextToken ? { items, next: nextToken } : { items }
   }
-  throw new CloudSsoError({ kind: 'rejected', detail: `CloudSSO kept returning pages after ${MAX_PAGES}` }, undefined)
+  return readAllPages(readPage, MAX_PAGES, () => new CloudSsoError({ kind: 'rejected', detail: `CloudSSO kept returning pages after ${MAX_PAGES}` }, undefined))
 }
 
 // --- the provider -------------------------------------------------------------

@@ -4,8 +4,9 @@
  * `ProviderError` so adapters only deal with the answers they expect.
  */
 import { Agent, request } from 'undici'
-import type { Problem } from './problems.js'
-import { ProviderError } from './problems.js'
+import type { Problem } from '../problems.js'
+import { ProviderError } from '../problems.js'
+import { clip } from './text.js'
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -282,7 +283,7 @@ function errorDetail(
   const parsed = parseJson(text)
   const body = parsed.ok ? parsed.value : text
   const detail = describe?.(status, body) ?? genericDetail(body)
-  return detail === undefined || detail.trim() === '' ? undefined : truncate(redact(oneLine(detail)))
+  return detail === undefined || detail.trim() === '' ? undefined : clip(redact(oneLine(detail)), MAX_DETAIL)
 }
 
 /** The usual places services put a message, for adapters without their own describeError. */
@@ -311,7 +312,7 @@ function networkError(
     return new ProviderError({ kind: 'transient', detail: `no answer to ${req.method} ${req.path} within ${timeoutMs} ms` }, { cause: error })
   }
   const reason = error instanceof Error ? describeNetworkFailure(error) : String(error)
-  return new ProviderError({ kind: 'transient', detail: truncate(redact(`could not reach the service: ${reason}`)) }, { cause: error })
+  return new ProviderError({ kind: 'transient', detail: clip(redact(`could not reach the service: ${reason}`), MAX_DETAIL) }, { cause: error })
 }
 
 /** undici wraps socket errors: the code (ECONNREFUSED, ENOTFOUND) is the useful part. */
@@ -341,6 +342,3 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim()
 }
 
-function truncate(text: string): string {
-  return text.length <= MAX_DETAIL ? text : `${text.slice(0, MAX_DETAIL - 1)}…`
-}

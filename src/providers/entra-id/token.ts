@@ -6,8 +6,8 @@
  * of the app registration is wrong (AADSTS code), never the secret.
  */
 import { z } from 'zod'
-import { createHttpClient } from './http.js'
-import { ProviderError } from './problems.js'
+import { createHttpClient } from '../kit/http.js'
+import { ProviderError } from '../problems.js'
 
 /** A cached token is replaced this long before it expires, or at half its life if shorter. */
 export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000

@@ -19,17 +19,19 @@
  * as `adminEmail` (google-auth.ts). Writes address the user by its immutable id.
  */
 import { z } from 'zod'
-import type { GoogleWorkspaceIntegration } from '../config.js'
-import { DATATRANSFER_SCOPE, DELEGATION_PATH, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, GOOGLE_TOKEN_URL, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from './google-auth.js'
-import type { ServiceAccountKey, TokenSource } from './google-auth.js'
-import { createHttpClient } from './http.js'
-import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
-import { ProviderError, describeProblem, toProblem } from './problems.js'
-import { otherAddresses } from './addresses.js'
-import { readTransfer, readTransferApplications, startTransfer, transferRequestBody, transferStatus } from './google-data-transfer.js'
-import type { DataTransfer, Send, TransferApplication, TransferApplications } from './google-data-transfer.js'
-import type { Account, AccountAction, AccountPage, Action, Adapter, Blocker, Choices, Deletes, Health, ListsAccounts, ListsAdmins, Option, Outcome, PollsTasks, Preflight, Provider, ProviderOptions, Question, SuggestsAnswers, Suspends, TaskRef } from './types.js'
-import { provide } from './capabilities.js'
+import type { GoogleWorkspaceIntegration } from './config.js'
+import { DATATRANSFER_SCOPE, DELEGATION_PATH, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, GOOGLE_TOKEN_URL, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from './auth.js'
+import type { ServiceAccountKey, TokenSource } from './auth.js'
+import { createHttpClient } from '../kit/http.js'
+import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
+import { ProviderError, describeProblem, toProblem } from '../problems.js'
+import { otherAddresses } from '../addresses.js'
+import { readTransfer, readTransferApplications, startTransfer, transferRequestBody, transferStatus } from './data-transfer.js'
+import type { DataTransfer, Send, TransferApplication, TransferApplications } from './data-transfer.js'
+import type { Account, AccountAction, AccountPage, Action, Adapter, Blocker, Choices, Deletes, Health, ListsAccounts, ListsAdmins, Option, Outcome, PollsTasks, Preflight, Provider, ProviderOptions, Question, SuggestsAnswers, Suspends, TaskRef } from '../types.js'
+import { provide } from '../capabilities.js'
+import { clip } from '../kit/text.js'
+import { isNotFound, unreadable } from '../kit/errors.js'
 
 export const DEFAULT_BASE_URL = 'https://admin.googleapis.com'
 export const DEFAULT_ADMIN_CONSOLE_URL = 'https://admin.google.com/ac/users'
@@ -236,10 +238,6 @@ function remap(error: unknown): unknown {
   return error
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.problem.kind === 'not-found'
-}
-
 function userPath(userKey: string): string {
   return `${USERS_PATH}/${encodeURIComponent(userKey)}`
 }
@@ -257,12 +255,8 @@ async function readUser(ctx: Context, userKey: string): Promise<GoogleUser | nul
 
 function parseUser(body: unknown, status: number, call: string): GoogleUser {
   const parsed = userSchema.safeParse(body)
-  if (!parsed.success) throw unreadable(status, call, 'a Directory API user')
+  if (!parsed.success) throw unreadable('Google', status, call, 'a Directory API user')
   return parsed.data
-}
-
-function unreadable(status: number, call: string, expected: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', status, detail: `Google answered ${call} with something that is not ${expected}` })
 }
 
 // --- accounts -------------------------------------------------------------------------
@@ -358,7 +352,7 @@ async function listPage(ctx: Context, query: Record<string, string | number | un
   // customer=my_customer covers every domain of the account (domain= would cover only one).
   const response = await call(ctx, { method: 'GET', path: USERS_PATH, query: { customer: 'my_customer', maxResults: PAGE_SIZE, ...query } })
   const parsed = userListSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, 'GET users', 'a list of Directory API users')
+  if (!parsed.success) throw unreadable('Google', response.status, 'GET users', 'a list of Directory API users')
   return { users: parsed.data.users ?? [], ...(parsed.data.nextPageToken ? { nextPageToken: parsed.data.nextPageToken } : {}) }
 }
 
@@ -703,9 +697,6 @@ async function suggest(ctx: Context, account: Account, questionId: string, query
     .flatMap((page) => page.users)
     .filter((user) => user.id !== account.id && !user.suspended && !user.archived && !seen.has(user.id) && seen.add(user.id))
     .slice(0, 100)
-    .map((user) => ({ value: user.id, label: truncateLabel(who(user)) }))
+    .map((user) => ({ value: user.id, label: clip(who(user), OPTION_LABEL_MAX) }))
 }
 
-function truncateLabel(label: string): string {
-  return label.length <= OPTION_LABEL_MAX ? label : `${label.slice(0, OPTION_LABEL_MAX - 1)}…`
-}

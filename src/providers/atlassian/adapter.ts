@@ -10,13 +10,14 @@
  * (users search, directories), support.atlassian.com/user-management (deactivate / delete a managed account).
  */
 import { z } from 'zod'
-import type { AtlassianIntegration } from '../config.js'
-import { createHttpClient, parseRetryAfter } from './http.js'
-import type { HttpClient } from './http.js'
-import { ProviderError, toProblem } from './problems.js'
-import type { Problem } from './problems.js'
-import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, CancelsDeletion, Deletes, ExecuteContext, Write, Health, ListsAccounts, Outcome, Preflight, Provider, ProviderOptions, Suspends } from './types.js'
-import { provide } from './capabilities.js'
+import type { AtlassianIntegration } from './config.js'
+import { createHttpClient, parseRetryAfter } from '../kit/http.js'
+import type { HttpClient } from '../kit/http.js'
+import { ProviderError, toProblem } from '../problems.js'
+import type { Problem } from '../problems.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, CancelsDeletion, Deletes, ExecuteContext, Write, Health, ListsAccounts, Outcome, Preflight, Provider, ProviderOptions, Suspends } from '../types.js'
+import { provide } from '../capabilities.js'
+import { isNotFound, unreadable } from '../kit/errors.js'
 
 /** Atlassian keeps a deleted managed account, deactivated and restorable, for 14 days. */
 export const DELETION_GRACE_DAYS = 14
@@ -253,7 +254,7 @@ async function listDirectories(http: HttpClient, orgId: string): Promise<{ direc
   for (let page = 0; page < MAX_DIRECTORY_PAGES; page++) {
     const response = await orgCall(http, orgId, { method: 'GET', path: `${orgPath(orgId)}/directories`, query: { cursor } })
     const parsed = directoryPageSchema.safeParse(response.body)
-    if (!parsed.success) throw unreadable(response.status, 'GET /admin/v2/orgs/{orgId}/directories')
+    if (!parsed.success) throw unreadable('Atlassian', response.status, 'GET /admin/v2/orgs/{orgId}/directories')
     found.push(...(parsed.data.data ?? []))
     cursor = parsed.data.links?.next ?? undefined
     if (!cursor) break
@@ -286,7 +287,7 @@ async function checkConnection(ctx: Context): Promise<Health> {
   try {
     const response = await orgCall(ctx.http, ctx.orgId, { method: 'GET', path: `/admin/v1/orgs/${encodeURIComponent(ctx.orgId)}` })
     const parsed = orgSchema.safeParse(response.body)
-    if (!parsed.success) throw unreadable(response.status, 'GET /admin/v1/orgs/{orgId}')
+    if (!parsed.success) throw unreadable('Atlassian', response.status, 'GET /admin/v1/orgs/{orgId}')
     const directories = await ctx.directories()
     // A configured directoryId is not checked by the listing: one search proves it exists.
     await searchDirectory(ctx, directories[0] ?? '', { limit: 1 })
@@ -336,7 +337,7 @@ async function searchDirectory(ctx: Context, directoryId: string, filter: Search
   const path = `${orgPath(ctx.orgId)}/directories/${encodeURIComponent(directoryId)}/users/search`
   const response = await orgCall(ctx.http, ctx.orgId, { method: 'POST', path, json: filter })
   const parsed = searchPageSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, 'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search')
+  if (!parsed.success) throw unreadable('Atlassian', response.status, 'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search')
   return parsed.data.data
 }
 
@@ -384,7 +385,7 @@ async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage>
   const path = `/admin/v1/orgs/${encodeURIComponent(ctx.orgId)}/users`
   const response = await orgCall(ctx.http, ctx.orgId, { method: 'GET', path, query: { cursor } })
   const parsed = managedAccountsPageSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, 'GET /admin/v1/orgs/{orgId}/users')
+  if (!parsed.success) throw unreadable('Atlassian', response.status, 'GET /admin/v1/orgs/{orgId}/users')
   const accounts = parsed.data.data.filter((account) => account.account_type !== 'app' && account.account_status !== 'closed').map(managedToAccount)
   const nextCursor = cursorOf(parsed.data.links?.next)
   if (nextCursor !== undefined && nextCursor === cursor) throw new ProviderError({ kind: 'rejected', detail: "Atlassian's next cursor for managed accounts repeats the same page" })
@@ -459,7 +460,7 @@ async function readPermissions(ctx: Context, accountId: string): Promise<Permiss
   try {
     const response = await ctx.http.send({ method: 'GET', path: `${userPath(accountId)}/manage` })
     const parsed = permissionsSchema.safeParse(response.body)
-    if (!parsed.success) throw unreadable(response.status, 'GET /users/{account_id}/manage')
+    if (!parsed.success) throw unreadable('Atlassian', response.status, 'GET /users/{account_id}/manage')
     return parsed.data
   } catch (error) {
     if (isNotFound(error)) return null
@@ -661,14 +662,6 @@ function userPath(accountId: string): string {
 
 function lifecyclePath(accountId: string, operation: 'disable' | 'enable' | 'delete' | 'cancel-delete'): string {
   return `${userPath(accountId)}/manage/lifecycle/${operation}`
-}
-
-function unreadable(status: number, call: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', status, detail: `Atlassian answered ${call} with something the bot cannot read` })
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.problem.kind === 'not-found'
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

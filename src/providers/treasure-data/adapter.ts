@@ -13,14 +13,16 @@
  * recommendation).
  */
 import { z } from 'zod'
-import { TREASURE_DATA_HOSTS } from '../config.js'
-import type { TreasureDataIntegration } from '../config.js'
-import { createHttpClient } from './http.js'
-import type { HttpClient } from './http.js'
-import { ProviderError, describeProblem, toProblem } from './problems.js'
-import type { Problem } from './problems.js'
-import type { Account, Adapter, Blocker, Deletes, ListsAccounts, Health, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
-import { provide } from './capabilities.js'
+import { TREASURE_DATA_HOSTS } from './config.js'
+import type { TreasureDataIntegration } from './config.js'
+import { createHttpClient } from '../kit/http.js'
+import type { HttpClient } from '../kit/http.js'
+import { ProviderError, describeProblem, toProblem } from '../problems.js'
+import type { Problem } from '../problems.js'
+import type { Account, Adapter, Blocker, Deletes, ListsAccounts, Health, Outcome, Preflight, Provider, ProviderOptions } from '../types.js'
+import { provide } from '../capabilities.js'
+import { capitalize } from '../kit/text.js'
+import { unreadable } from '../kit/errors.js'
 
 export type TreasureDataRole = 'owner' | 'administrator' | 'restricted'
 
@@ -214,14 +216,14 @@ async function findAccount(ctx: Context, email: string): Promise<Account | null>
 async function showCaller(http: HttpClient): Promise<TdUser> {
   const response = await http.send({ method: 'GET', path: '/v3/user/show' })
   const parsed = userSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, 'GET /v3/user/show', 'a user with its role flags')
+  if (!parsed.success) throw unreadable('Treasure Data', response.status, 'GET /v3/user/show', 'a user with its role flags')
   return parsed.data
 }
 
 async function listUsers(http: HttpClient): Promise<TdUser[]> {
   const response = await http.send({ method: 'GET', path: '/v3/user/list' })
   const parsed = userListSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, 'GET /v3/user/list', 'a list of users with their role flags')
+  if (!parsed.success) throw unreadable('Treasure Data', response.status, 'GET /v3/user/list', 'a list of users with their role flags')
   return Array.isArray(parsed.data) ? parsed.data : parsed.data.users
 }
 
@@ -253,10 +255,6 @@ function displayNameOf(user: TdUser): string | undefined {
   if (user.name && user.name.toLowerCase() !== user.email.toLowerCase()) return user.name
   const parts = [user.first_name, user.last_name].filter((part): part is string => Boolean(part))
   return parts.length > 0 ? parts.join(' ') : undefined
-}
-
-function unreadable(status: number, call: string, expected: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', status, detail: `Treasure Data answered ${call} with something that is not ${expected}` })
 }
 
 // --- preflight --------------------------------------------------------------------------
@@ -336,10 +334,6 @@ function countKeys(keys: ApiKeyInfo[], owner: string): string {
 function who(user: TdUser): string {
   const name = displayNameOf(user)
   return name ? `${name} (${user.email})` : user.email
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 // --- execute ------------------------------------------------------------------------------

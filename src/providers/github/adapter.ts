@@ -12,14 +12,16 @@
  * The last owner (the shared guard, from listAdmins) and the token's own user are never removed.
  */
 import { z } from 'zod'
-import type { GitHubIntegration } from '../config.js'
-import { comparableEmail } from './addresses.js'
-import { createHttpClient, parseRateLimitReset, parseRetryAfter } from './http.js'
-import type { HttpClient } from './http.js'
-import { ProviderError, toProblem } from './problems.js'
-import type { Problem } from './problems.js'
-import type { Account, AccountHint, AccountPage, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions } from './types.js'
-import { provide } from './capabilities.js'
+import type { GitHubIntegration } from './config.js'
+import { comparableEmail } from '../addresses.js'
+import { createHttpClient, parseRateLimitReset, parseRetryAfter } from '../kit/http.js'
+import type { HttpClient } from '../kit/http.js'
+import { ProviderError, toProblem } from '../problems.js'
+import type { Problem } from '../problems.js'
+import type { Account, AccountHint, AccountPage, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions } from '../types.js'
+import { provide } from '../capabilities.js'
+import { isNotFound, unreadable } from '../kit/errors.js'
+import { readAllPages, type Page } from '../kit/pagination.js'
 
 /** GitHub's REST lists answer at most 100 per page; GraphQL connections take at most 100 too. */
 export const PAGE_SIZE = 100
@@ -215,11 +217,11 @@ export function describeGitHubError(_status: number, body: unknown): string | un
 async function graphql<T>(ctx: Context, query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
   const response = await ctx.graphql.send({ method: 'POST', path: '', json: { query, variables } })
   const answer = graphqlAnswerSchema.safeParse(response.body)
-  if (!answer.success) throw unreadable(response.status, 'GraphQL', 'a GraphQL answer')
+  if (!answer.success) throw unreadable('GitHub', response.status, 'GraphQL', 'a GraphQL answer')
   const errors = answer.data.errors ?? []
   if (errors.length > 0) throw new ProviderError(graphqlProblem(errors, response.headers))
   const data = schema.safeParse(answer.data.data)
-  if (!data.success) throw unreadable(response.status, 'GraphQL', 'the data the bot asked for')
+  if (!data.success) throw unreadable('GitHub', response.status, 'GraphQL', 'the data the bot asked for')
   return data.data
 }
 
@@ -255,7 +257,7 @@ async function tokenUser(ctx: Context): Promise<string | undefined> {
   try {
     const response = await ctx.http.send({ method: 'GET', path: '/user' })
     const user = simpleUserSchema.safeParse(response.body)
-    if (!user.success) throw unreadable(response.status, 'GET /user', 'a user')
+    if (!user.success) throw unreadable('GitHub', response.status, 'GET /user', 'a user')
     return user.data.login
   } catch (error) {
     // "Resource not accessible by integration": an installation token has no user of its own.
@@ -342,7 +344,7 @@ async function membershipOf(ctx: Context, login: string): Promise<Membership> {
   try {
     const response = await ctx.http.send({ method: 'GET', path: `${orgPath(ctx)}/memberships/${encodeURIComponent(login)}` })
     const membership = membershipSchema.safeParse(response.body)
-    if (!membership.success) throw unreadable(response.status, 'GET /orgs/{org}/memberships/{username}', 'a membership')
+    if (!membership.success) throw unreadable('GitHub', response.status, 'GET /orgs/{org}/memberships/{username}', 'a membership')
     if (membership.data.state === 'active') return { kind: 'member', role: membership.data.role }
   } catch (error) {
     if (!isNotFound(error)) throw error
@@ -493,15 +495,13 @@ async function outsideCollaborators(ctx: Context): Promise<z.infer<typeof simple
 
 /** Every page of a REST list, by page number (GitHub's Link header names the same pages). */
 async function restList<T>(ctx: Context, path: string, query: Record<string, string>, schema: z.ZodType<T>, what: string): Promise<T[]> {
-  const all: T[] = []
-  for (let page = 1; page <= MAX_PAGES; page++) {
+  const readPage = async (page = 1): Promise<Page<T, number>> => {
     const response = await ctx.http.send({ method: 'GET', path, query: { ...query, per_page: PAGE_SIZE, page } })
     const items = z.array(schema).safeParse(response.body ?? [])
-    if (!items.success) throw unreadable(response.status, `GET ${path}`, `a list of ${what}`)
-    all.push(...items.data)
-    if (items.data.length < PAGE_SIZE) return all
+    if (!items.success) throw unreadable('GitHub', response.status, `GET ${path}`, `a list of ${what}`)
+    return items.data.length < PAGE_SIZE ? { items: items.data } : { items: items.data, next: page + 1 }
   }
-  throw tooMany(what)
+  return readAllPages(readPage, MAX_PAGES, () => tooMany(what))
 }
 
 /**
@@ -544,14 +544,7 @@ function sameLogin(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase()
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.problem.kind === 'not-found'
-}
-
 function tooMany(what: string): ProviderError {
   return new ProviderError({ kind: 'rejected', detail: `GitHub listed more than ${MAX_PAGES * PAGE_SIZE} ${what}; the bot stopped rather than work from a partial list` })
 }
 
-function unreadable(status: number, call: string, what: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', status, detail: `GitHub answered ${call} with something that is not ${what}` })
-}

@@ -6,8 +6,8 @@
  * caller's `send` (the Google adapter's authorized client); the rest here is pure.
  */
 import { z } from 'zod'
-import type { HttpRequest, HttpResponse } from './http.js'
-import { ProviderError } from './problems.js'
+import type { HttpRequest, HttpResponse } from '../kit/http.js'
+import { unreadable } from '../kit/errors.js'
 
 export const DATATRANSFER_PATH = '/admin/datatransfer/v1'
 /** The names Google gives the applications in `GET applications`; their ids are read from there, never assumed. */
@@ -48,7 +48,7 @@ export async function readTransferApplications(send: Send): Promise<TransferAppl
   for (let page = 0; page < MAX_APPLICATION_PAGES; page++) {
     const response = await send({ method: 'GET', path: `${DATATRANSFER_PATH}/applications`, query: { customerId: 'my_customer', pageToken } })
     const parsed = applicationListSchema.safeParse(response.body)
-    if (!parsed.success) throw unreadable(response.status, 'GET applications', 'a list of Data Transfer applications')
+    if (!parsed.success) throw unreadable('Google', response.status, 'GET applications', 'a list of Data Transfer applications')
     found.push(...(parsed.data.applications ?? []).map((app) => ({ id: app.id, name: app.name ?? app.id })))
     pageToken = parsed.data.nextPageToken
     if (!pageToken) break
@@ -82,12 +82,8 @@ export async function readTransfer(send: Send, id: string): Promise<DataTransfer
 
 function parseTransfer(response: HttpResponse<unknown>, call: string): DataTransfer {
   const parsed = dataTransferSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, call, 'a data transfer')
+  if (!parsed.success) throw unreadable('Google', response.status, call, 'a data transfer')
   return parsed.data
-}
-
-function unreadable(status: number, call: string, expected: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', status, detail: `Google answered ${call} with something that is not ${expected}` })
 }
 
 export type TransferStatus =

@@ -17,15 +17,16 @@
  * ("Who can perform sensitive actions"), learn.microsoft.com/graph/throttling (429 with Retry-After).
  */
 import { z } from 'zod'
-import type { EntraIdIntegration } from '../config.js'
-import { otherAddresses } from './addresses.js'
-import { createTokenSource, type TokenSource } from './entra-token.js'
-import { createHttpClient } from './http.js'
-import type { HttpClient, HttpRequest, HttpResponse } from './http.js'
-import { ProviderError, toProblem } from './problems.js'
-import type { Problem } from './problems.js'
-import type { Account, AccountAction, AccountPage, Action, Adapter, CancelsDeletion, Deletes, ExecuteContext, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from './types.js'
-import { provide } from './capabilities.js'
+import type { EntraIdIntegration } from './config.js'
+import { otherAddresses } from '../addresses.js'
+import { createTokenSource, type TokenSource } from './token.js'
+import { createHttpClient } from '../kit/http.js'
+import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
+import { ProviderError, toProblem } from '../problems.js'
+import type { Problem } from '../problems.js'
+import type { Account, AccountAction, AccountPage, Action, Adapter, CancelsDeletion, Deletes, ExecuteContext, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from '../types.js'
+import { provide } from '../capabilities.js'
+import { isNotFound, unreadable } from '../kit/errors.js'
 
 /** Microsoft keeps a deleted user, restorable, for 30 days. */
 export const RESTORE_DAYS = 30
@@ -312,7 +313,7 @@ async function readDeletedUser(ctx: Context, id: string): Promise<GraphUser | nu
 async function userRoles(ctx: Context, id: string): Promise<DirectoryRole[]> {
   const response = await ctx.http.send({ method: 'GET', path: `${userPath(id)}/memberOf/microsoft.graph.directoryRole`, query: { $select: 'id,displayName,roleTemplateId' } })
   const parsed = rolePageSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, 'GET /users/{id}/memberOf/microsoft.graph.directoryRole', 'a list of directory roles')
+  if (!parsed.success) throw unreadable('Graph', response.status, 'GET /users/{id}/memberOf/microsoft.graph.directoryRole', 'a list of directory roles')
   return parsed.data.value
 }
 
@@ -320,7 +321,7 @@ async function userRoles(ctx: Context, id: string): Promise<DirectoryRole[]> {
 async function activatedAdminRoles(ctx: Context, templates: ReadonlySet<string>): Promise<DirectoryRole[]> {
   const response = await ctx.http.send({ method: 'GET', path: '/directoryRoles' })
   const parsed = rolePageSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, 'GET /directoryRoles', 'a list of directory roles')
+  if (!parsed.success) throw unreadable('Graph', response.status, 'GET /directoryRoles', 'a list of directory roles')
   return parsed.data.value.filter((role) => templates.has(role.roleTemplateId ?? ''))
 }
 
@@ -334,7 +335,7 @@ async function roleMembers(ctx: Context, roleId: string): Promise<RoleMember[]> 
     // accountEnabled is not among the default properties: asked for, so a disabled admin does not count as one left.
     const response = await ctx.http.send({ method: 'GET', path, query: { $select: MEMBER_FIELDS, $skiptoken: skiptoken } })
     const parsed = memberPageSchema.safeParse(response.body)
-    if (!parsed.success) throw unreadable(response.status, 'GET /directoryRoles/{id}/members', 'a list of role members')
+    if (!parsed.success) throw unreadable('Graph', response.status, 'GET /directoryRoles/{id}/members', 'a list of role members')
     members.push(...parsed.data.value)
     const next = parsed.data['@odata.nextLink']
     if (!next) return members
@@ -595,7 +596,7 @@ async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage>
   const path = deleted ? '/directory/deletedItems/microsoft.graph.user' : '/users'
   const response = deleted ? await listPage(ctx, path, USER_FIELDS, skiptoken) : await listLiveUsers(ctx, skiptoken)
   const parsed = userPageSchema.safeParse(response.body)
-  if (!parsed.success) throw unreadable(response.status, `GET ${path}`, 'a page of users')
+  if (!parsed.success) throw unreadable('Graph', response.status, `GET ${path}`, 'a page of users')
   const nextLink = parsed.data['@odata.nextLink']
   const next = nextLink ? skiptokenOf(ctx, nextLink, path) : undefined
   if (next !== undefined && next === skiptoken) throw new ProviderError({ kind: 'rejected', detail: `Graph's next link for ${path} repeats the same page` })
@@ -667,20 +668,13 @@ function deletedPath(id: string): string {
 
 function parseUser(body: unknown, status: number, call: string): GraphUser {
   const parsed = userSchema.safeParse(body)
-  if (!parsed.success) throw unreadable(status, call, 'a user')
+  if (!parsed.success) throw unreadable('Graph', status, call, 'a user')
   return parsed.data
 }
 
 function parseUsers(body: unknown, status: number, call: string): GraphUser[] {
   const parsed = userPageSchema.safeParse(body)
-  if (!parsed.success) throw unreadable(status, call, 'a list of users')
+  if (!parsed.success) throw unreadable('Graph', status, call, 'a list of users')
   return parsed.data.value
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.problem.kind === 'not-found'
-}
-
-function unreadable(status: number, call: string, what: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', status, detail: `Graph answered ${call} with something that is not ${what}` })
-}

@@ -3,20 +3,20 @@
  * suspend = PATCH active=false, restore = PATCH active=true, delete = DELETE.
  */
 import { z } from 'zod'
-import type { ScimIntegration } from '../config.js'
-import { createHttpClient } from './http.js'
-import type { HttpClient } from './http.js'
-import { ProviderError, toProblem } from './problems.js'
-import { isAdmin } from './guards.js'
-import { otherAddresses } from './addresses.js'
-import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from './types.js'
-import { provide } from './capabilities.js'
+import type { ScimIntegration } from './config.js'
+import { createHttpClient } from '../kit/http.js'
+import type { HttpClient } from '../kit/http.js'
+import { ProviderError, toProblem } from '../problems.js'
+import { isAdmin } from '../guards.js'
+import { otherAddresses } from '../addresses.js'
+import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from '../types.js'
+import { provide } from '../capabilities.js'
+import { isNotFound } from '../kit/errors.js'
 
 export const SCIM_JSON = 'application/scim+json'
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 
 const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
-
 
 // Lenient where real servers differ (booleans sent as "True"), strict on what the adapter needs (id).
 const looseBoolean = z.union([z.boolean(), z.string()])
@@ -320,10 +320,6 @@ async function deleteUser(http: HttpClient, id: string): Promise<Outcome> {
     if (isNotFound(error)) return { kind: 'already-done', detail: 'already deleted' }
     throw error
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof ProviderError && error.problem.kind === 'not-found'
 }
 
 function userPath(id: string): string {

@@ -1,0 +1,12 @@
+/** The service failures every adapter reads the same way. */
+import { ProviderError } from '../problems.js'
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ProviderError && error.problem.kind === 'not-found'
+}
+
+/** The service answered `call` with something the adapter cannot read (not `what` it expected): rejected, since asking again gets the same. */
+export function unreadable(service: string, status: number, call: string, what?: string): ProviderError {
+  const answer = what === undefined ? 'something the bot cannot read' : `something that is not ${what}`
+  return new ProviderError({ kind: 'rejected', status, detail: `${service} answered ${call} with ${answer}` })
+}
