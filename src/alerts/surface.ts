@@ -3,13 +3,14 @@
  * the alert itself (what the integration offers, its mute). Every post and update of
  * an alert goes through here, so none of them drops the mute line or the buttons.
  */
+import type { Problem } from '../providers/problems.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { MuteStore } from '../store/mutes.js'
 import { alertMessage } from '../views/alert-message.js'
 import type { SlackMessage } from '../views/blocks.js'
 import type { Alert } from './alert.js'
 
-export async function alertSurface(alert: Alert, providers: ProviderRegistry, mutes: MuteStore, extra: { broken?: string } = {}): Promise<SlackMessage> {
+export async function alertSurface(alert: Alert, providers: ProviderRegistry, mutes: MuteStore, extra: { broken?: Problem } = {}): Promise<SlackMessage> {
   const mute = alert.muteId ? await mutes.get(alert.muteId) : null
   return alertMessage(alert, {
     ...providers.summary(alert.integration),

@@ -6,7 +6,6 @@
  */
 import type { Job } from 'bullmq'
 import type { Alert, MessageRef } from '../alerts/alert.js'
-import { describeProblem } from '../providers/problems.js'
 import { alertSurface } from '../alerts/surface.js'
 import { duplicateAlertMessage } from '../views/alert-message.js'
 import type { JobContext } from './context.js'
@@ -31,7 +30,7 @@ export async function postAlert(ctx: JobContext, job: Job<PostAlertJob>): Promis
 async function post(ctx: JobContext, alert: Alert, job: Job<PostAlertJob>): Promise<MessageRef> {
   // Say a broken integration is broken on the alert itself, before anyone clicks.
   const health = (await ctx.health.all())[alert.integration]
-  const broken = health && !health.ok ? describeProblem(health.problem) : undefined
+  const broken = health && !health.ok ? health.problem : undefined
   const answer = await ctx.poster.chat.postMessage({
     channel: ctx.alertChannelId,
     ...(await alertSurface(alert, ctx.providers, ctx.mutes, broken ? { broken } : {})),

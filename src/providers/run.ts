@@ -5,7 +5,7 @@
  */
 import { writeFor } from './capabilities.js'
 import { guardAccount, isAdmin, takesAccessAway, type GuardContext } from './guards.js'
-import { ProviderError, toProblem } from './problems.js'
+import { isBug, ProviderError, toProblem } from './problems.js'
 import type { AccessTarget, Account, AccountHint, Action, Choices, ExecuteContext, Outcome, Preflight, Provider } from './types.js'
 
 export interface Subject {
@@ -50,6 +50,8 @@ export interface ExecuteOptions {
   beforeWrite?: () => Promise<void>
   /** An earlier try of this request went to write at this time and lost the answer: report what the service shows. */
   resumedSince?: Date
+  /** Told of a bug in the bot's code, to log with its stack; the outcome says only `internal`. */
+  onBug?: (error: Error) => void
 }
 
 /** Thrown by `beforeWrite` when the caller no longer may act (another worker owns the attempt): no write, no outcome. */
@@ -97,6 +99,7 @@ export async function executeFor(
   } catch (error) {
     if (error instanceof WriteAbandoned) throw error
     if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) return goneOutcome(action, provider.displayName, options.resumedSince)
+    if (isBug(error)) options.onBug?.(error)
     return { kind: 'failed', problem: toProblem(error) }
   }
 }

@@ -6,6 +6,7 @@
  */
 import { availableActions, waitingOf, type Alert, type AlertState, type MessageRef, type Severity } from '../alerts/alert.js'
 import { MUTE_ACTION_ID, UNMUTE_ACTION_ID, requestActionId } from '../constants.js'
+import type { Problem } from '../providers/problems.js'
 import type { Action } from '../providers/types.js'
 import { actions, blockId, button, context, fieldsSection, header, option, plain, section, type ActionsBlock, type Button, type KnownBlock, type SlackMessage, type StaticSelect } from './blocks.js'
 import { awaitingApprovalLine } from './approval.js'
@@ -16,7 +17,7 @@ export interface AlertIntegration {
   capabilities: ReadonlySet<Action>
   adminConsoleUrl?: string
   /** Set while the integration's last health check failed: what is wrong, said before anyone clicks. */
-  broken?: string
+  broken?: Problem
   /** The mute set from this alert, while it holds. */
   mute?: AlertMute
 }
@@ -75,7 +76,8 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
     blocks.push(section(id('resolved'), `✅ *Resolved ${slackDate(alert.resolved.at)}:* ${clip(alert.resolved.detail, ALERT_TEXT.detail)} Nothing left to do.`))
   }
   if (integration.broken && alert.state.kind === 'open' && !alert.resolved) {
-    blocks.push(section(id('broken'), `🔌 *${service} integration is broken:* ${clip(integration.broken, ALERT_TEXT.detail)} Actions will fail until it is re-integrated (\`/deprovision status\` says how).`))
+    const e = explainProblem(integration.broken, { serviceName: alert.integrationName, ...(integration.adminConsoleUrl ? { adminConsoleUrl: integration.adminConsoleUrl } : {}) })
+    blocks.push(section(id('broken'), `🔌 *${service} integration is broken:* ${e.headline} Actions will fail until it is re-integrated (\`/deprovision status\` says how).`))
   }
 
   const offered = availableActions(alert, integration.capabilities)
