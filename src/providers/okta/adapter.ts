@@ -16,11 +16,13 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Problem } from '../problems.js'
 import { otherAddresses } from '../addresses.js'
-import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from '../types.js'
+import type { Account, AccountPage, AccountStatus, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Provider, ProviderOptions, Suspends } from '../types.js'
 import { provide } from '../capabilities.js'
 import { isNotFound, unreadable } from '../kit/errors.js'
-
-const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['suspend', 'restore'])
+import { preflight } from './preflight.js'
+import { remove, restore, suspend } from './actions.js'
+import { assigneesSchema, errorSchema, nameOf, roleName, roleNames, roleSchema, userPath, userSchema } from './answers.js'
+import type { OktaRole, OktaUser } from './answers.js'
 
 /** GET /api/v1/users answers at most 200 users per page. */
 export const USERS_PAGE_LIMIT = 200
@@ -39,54 +41,12 @@ export const RATE_LIMIT_FALLBACK_MS = 60_000
 
 /** Roles that manage every user of the org. */
 const ORG_WIDE_ROLES = new Set(['SUPER_ADMIN', 'ORG_ADMIN'])
-/** Profiles mastered by a directory: its next import can bring the user back. */
-const DIRECTORY_PROVIDERS = new Set(['ACTIVE_DIRECTORY', 'LDAP'])
 /** Okta statuses in which a person can still sign in (or finish activating and then sign in). */
 const LIVE_STATUSES = new Set(['ACTIVE', 'PROVISIONED', 'RECOVERY', 'PASSWORD_EXPIRED', 'LOCKED_OUT'])
 
-// --- Okta's answers, as far as the adapter relies on them --------------------
-
-export const userSchema = z.object({
-  id: z.string().min(1),
-  status: z.string().min(1),
-  transitioningToStatus: z.string().nullish(),
-  lastLogin: z.string().nullish(),
-  profile: z.object({
-    login: z.string().min(1),
-    email: z.string().nullish(),
-    secondEmail: z.string().nullish(),
-    firstName: z.string().nullish(),
-    lastName: z.string().nullish(),
-    displayName: z.string().nullish(),
-  }),
-  credentials: z.object({ provider: z.object({ type: z.string().nullish(), name: z.string().nullish() }).nullish() }).nullish(),
-})
-type OktaUser = z.infer<typeof userSchema>
-
-export const roleSchema = z.object({
-  id: z.string().optional(),
-  type: z.string().min(1),
-  label: z.string().nullish(),
-  status: z.string().nullish(),
-  assignmentType: z.string().nullish(),
-})
-type OktaRole = z.infer<typeof roleSchema>
-
-export const assigneesSchema = z.object({
-  value: z.array(z.object({ id: z.string().min(1) })).optional(),
-  _links: z.object({ next: z.object({ href: z.string() }).nullish() }).nullish(),
-})
-
-const errorSchema = z.object({
-  errorCode: z.string().optional(),
-  errorSummary: z.string().optional(),
-  errorId: z.string().optional(),
-  errorCauses: z.array(z.object({ errorSummary: z.string().optional() })).optional(),
-})
-
 // --- the provider -------------------------------------------------------------
 
-interface Context {
+export interface Context {
   http: HttpClient
   service: string
   /** The org URL: next links must stay on it (the token is never sent elsewhere). */
@@ -277,7 +237,7 @@ function statusOf(status: string): AccountStatus {
   return status === 'STAGED' ? 'pending' : 'unknown'
 }
 
-function displayNameOf(user: OktaUser): string | undefined {
+export function displayNameOf(user: OktaUser): string | undefined {
   if (user.profile.displayName) return user.profile.displayName
   const parts = [user.profile.firstName, user.profile.lastName].filter((part): part is string => Boolean(part))
   return parts.length > 0 ? parts.join(' ') : undefined
@@ -286,13 +246,13 @@ function displayNameOf(user: OktaUser): string | undefined {
 // --- reading users ------------------------------------------------------------
 
 /** The user the API token acts as. */
-async function readMe(ctx: Context): Promise<OktaUser> {
+export async function readMe(ctx: Context): Promise<OktaUser> {
   const response = await ctx.http.send({ method: 'GET', path: '/api/v1/users/me' })
   return parseUser(response.body, response.status, 'GET /api/v1/users/me')
 }
 
 /** The user as Okta sees it now (by id: not the eventually consistent search); null when it is gone. */
-async function readUser(ctx: Context, id: string): Promise<OktaUser | null> {
+export async function readUser(ctx: Context, id: string): Promise<OktaUser | null> {
   try {
     const response = await ctx.http.send({ method: 'GET', path: userPath(id) })
     return parseUser(response.body, response.status, 'GET /api/v1/users/{id}')
@@ -306,7 +266,7 @@ async function readUser(ctx: Context, id: string): Promise<OktaUser | null> {
  * The user's admin role assignments (direct or through a group); any role makes an admin.
  * Undefined when the token may not read them (403), or Okta no longer knows the user (404).
  */
-async function readRoles(ctx: Context, id: string): Promise<OktaRole[] | undefined> {
+export async function readRoles(ctx: Context, id: string): Promise<OktaRole[] | undefined> {
   try {
     const response = await ctx.http.send({ method: 'GET', path: `${userPath(id)}/roles` })
     const parsed = z.array(roleSchema).safeParse(response.body ?? [])
@@ -328,235 +288,6 @@ function parseUsers(body: unknown, status: number): OktaUser[] {
   const parsed = z.array(userSchema).safeParse(body ?? [])
   if (!parsed.success) throw unreadable('Okta', status, 'GET /api/v1/users', 'a list of Okta users')
   return parsed.data
-}
-
-// --- preflight ----------------------------------------------------------------
-
-async function preflight(ctx: Context, account: Account, action: AccountAction): Promise<Preflight> {
-  // Re-read the user so the modal shows Okta's state now, not the alert's.
-  const [user, me] = await Promise.all([readUser(ctx, account.id), readMe(ctx)])
-  if (!user) return { kind: 'gone' }
-  const roles = await readRoles(ctx, user.id)
-  const current = toAccount(user, roles)
-  if (action !== 'restore' && user.id === me.id) {
-    return { kind: 'blocked', account: current, blockers: [{ problem: integrationOwner(me) }] }
-  }
-  const blocker = action === 'delete' ? undefined : lifecycleBlocker(user, action)
-  if (blocker) return { kind: 'blocked', account: current, blockers: [{ problem: blocker }] }
-  return {
-    kind: 'ready',
-    account: current,
-    consequences: consequences(ctx.service, user, action),
-    warnings: warnings(ctx.service, user, roles, action),
-    reversible: REVERSIBLE.has(action),
-  }
-}
-
-/** Okta suspends only ACTIVE users and unsuspends only SUSPENDED ones; what the others need instead. */
-function lifecycleBlocker(user: OktaUser, action: AccountAction): Problem | undefined {
-  const status = user.status
-  if (action === 'suspend') {
-    if (status === 'ACTIVE' || status === 'SUSPENDED' || status === 'DEPROVISIONED') return undefined
-    return { kind: 'conflict', detail: notSuspendable(status) }
-  }
-  return status === 'DEPROVISIONED' ? DEACTIVATED_NOT_SUSPENDED : undefined
-}
-
-const DEACTIVATED_NOT_SUSPENDED: Problem = {
-  kind: 'conflict',
-  detail: 'the user is deactivated (DEPROVISIONED), not suspended: unsuspend cannot bring them back, and activating them again (a new activation email, apps provisioned afresh) is done in the Okta Admin Console',
-}
-
-function notSuspendable(status: string): string {
-  const hint: Record<string, string> = {
-    STAGED: 'they were never activated, so they cannot sign in yet',
-    PROVISIONED: 'they have not finished activating their account',
-    LOCKED_OUT: 'unlock them in the Okta Admin Console first',
-    PASSWORD_EXPIRED: 'they must set a new password before Okta lets them be suspended',
-    RECOVERY: 'they are in the middle of a password reset',
-  }
-  const why = hint[status] ? ` (${hint[status]})` : ''
-  return `Okta can only suspend users whose status is ACTIVE; this user is ${status}${why}. Delete instead deactivates a user in any status.`
-}
-
-function consequences(service: string, user: OktaUser, action: AccountAction): string[] {
-  switch (action) {
-    case 'suspend':
-      return [
-        `The user is suspended in ${service}: they can no longer sign in to Okta, nor to any app through Okta single sign-on.`,
-        'All their Okta sessions are cleared and the OpenID Connect and OAuth tokens Okta issued to them are revoked.',
-        'Their group memberships and app assignments are kept: no app account is deprovisioned.',
-        'Restore (unsuspend) makes them ACTIVE again, with the same assignments.',
-      ]
-    case 'restore':
-      return [`The user is unsuspended in ${service} and becomes ACTIVE again: they can sign in to Okta and reach their apps through single sign-on.`]
-    default:
-      return user.status === 'DEPROVISIONED'
-        ? [
-            'The user is already deactivated (DEPROVISIONED): Okta deprovisioned their app accounts when that happened.',
-            `The user is deleted from ${service} permanently.`,
-            'This cannot be undone: if they come back they get a new Okta user, with a new id and no assignments.',
-          ]
-        : [
-            'All their Okta sessions are cleared and the OpenID Connect and OAuth tokens Okta issued to them are revoked.',
-            'The user is deactivated first: Okta deprovisions them from every assigned app, which may deactivate or delete their accounts and data there (mailboxes, files), and revokes their admin roles.',
-            `The user is then deleted from ${service} permanently.`,
-            'This cannot be undone: if they come back they get a new Okta user, with a new id and no assignments.',
-          ]
-  }
-}
-
-function warnings(service: string, user: OktaUser, roles: OktaRole[] | undefined, action: AccountAction): string[] {
-  const list: string[] = []
-  if (action === 'suspend' && user.status === 'SUSPENDED') list.push(`The user is already suspended in ${service}: only their sessions are cleared again.`)
-  if (action === 'suspend' && user.status === 'DEPROVISIONED') {
-    list.push(`The user is already deactivated in ${service} (DEPROVISIONED), which stops every sign-in too: nothing will change.`)
-  }
-  if (action === 'restore' && user.status !== 'SUSPENDED') list.push(`The user is not suspended in ${service} (status ${user.status}): nothing will change.`)
-  if (user.transitioningToStatus) list.push(`Okta is still moving this user to ${user.transitioningToStatus}.`)
-  if (action === 'restore') return list
-  list.push(...roleWarnings(service, roles, action))
-  const provider = user.credentials?.provider
-  if (provider?.type && DIRECTORY_PROVIDERS.has(provider.type)) {
-    list.push(
-      `The user is imported from ${provider.name ?? provider.type} (${provider.type}): unless they are disabled or removed there too, the next import may re-activate or re-create them in ${service}.`,
-    )
-  }
-  if (action === 'suspend') {
-    list.push("Sessions an app opened on its own (the app's own sign-in cookie) last until that app ends them: Okta does not clear those.")
-  }
-  return list
-}
-
-function roleWarnings(service: string, roles: OktaRole[] | undefined, action: AccountAction): string[] {
-  if (roles === undefined) return [`The bot could not read their admin roles, so it cannot tell whether they are a ${service} admin.`]
-  if (roles.length === 0) return []
-  const list = [
-    action === 'delete'
-      ? `They hold ${service} admin roles (${roleNames(roles)}): deactivation revokes them.`
-      : `They hold ${service} admin roles (${roleNames(roles)}): while suspended they cannot use them.`,
-  ]
-  if (roles.some((role) => role.type === 'SUPER_ADMIN')) {
-    list.push(`They are a Super Administrator. Okta needs at least one individually assigned super admin: make sure another one remains.`)
-  }
-  return list
-}
-
-function integrationOwner(me: OktaUser): Problem {
-  return { kind: 'integration-owner', owner: nameOf(me) }
-}
-
-// --- execute ------------------------------------------------------------------
-
-const SESSIONS_CLEARED = 'their Okta sessions were cleared and their OAuth tokens revoked'
-
-async function suspend(ctx: Context, id: string): Promise<Outcome> {
-  const [user, me] = await Promise.all([readUser(ctx, id), readMe(ctx)])
-  if (!user) return { kind: 'already-done', detail: 'the user no longer exists in Okta' }
-  if (user.id === me.id) return { kind: 'failed', problem: integrationOwner(me) }
-  if (user.status === 'DEPROVISIONED') return { kind: 'already-done', detail: 'already deactivated in Okta, which stops every sign-in too' }
-  if (user.status === 'SUSPENDED') {
-    // A run that suspended and then stopped before clearing sessions finishes the job here.
-    await clearSessions(ctx, id)
-    return { kind: 'already-done', detail: `already suspended; ${SESSIONS_CLEARED} again` }
-  }
-  if (user.status !== 'ACTIVE') return { kind: 'failed', problem: { kind: 'conflict', detail: notSuspendable(user.status) } }
-  const raced = await lifecycle(ctx, id, 'suspend', 'SUSPENDED')
-  if (raced === 'gone') return { kind: 'already-done', detail: 'the user no longer exists in Okta' }
-  await clearSessions(ctx, id)
-  return { kind: 'done', detail: SESSIONS_CLEARED }
-}
-
-async function restore(ctx: Context, id: string): Promise<Outcome> {
-  const user = await readUser(ctx, id)
-  // Nothing to bring back; the caller reports a missing account as such.
-  if (!user) throw new ProviderError({ kind: 'not-found', detail: 'the user no longer exists in Okta' })
-  if (user.status === 'DEPROVISIONED') return { kind: 'failed', problem: DEACTIVATED_NOT_SUSPENDED }
-  if (user.status !== 'SUSPENDED') return { kind: 'already-done', detail: `not suspended (Okta status ${user.status})` }
-  const raced = await lifecycle(ctx, id, 'unsuspend', 'ACTIVE')
-  if (raced === 'gone') throw new ProviderError({ kind: 'not-found', detail: 'the user no longer exists in Okta' })
-  return raced === 'already' ? { kind: 'already-done', detail: 'already active' } : { kind: 'done' }
-}
-
-/**
- * POST /users/{id}/lifecycle/{operation}. Okta answers 400 E0000001 when the user is not in
- * the status the operation needs: if someone else just made the change, that is fine.
- */
-async function lifecycle(ctx: Context, id: string, operation: 'suspend' | 'unsuspend', target: string): Promise<'done' | 'already' | 'gone'> {
-  try {
-    await ctx.http.send({ method: 'POST', path: `${userPath(id)}/lifecycle/${operation}` })
-    return 'done'
-  } catch (error) {
-    if (isNotFound(error)) return 'gone'
-    if (!(error instanceof ProviderError) || error.problem.kind !== 'rejected' || error.problem.status !== 400) throw error
-    const now = await readUser(ctx, id)
-    if (!now) return 'gone'
-    if (now.status === target) return 'already'
-    throw new ProviderError({ kind: 'conflict', detail: `Okta refused to ${operation} the user (status ${now.status}): ${error.problem.detail}` }, { cause: error })
-  }
-}
-
-async function remove(ctx: Context, id: string): Promise<Outcome> {
-  const [user, me] = await Promise.all([readUser(ctx, id), readMe(ctx)])
-  if (!user) return { kind: 'already-done', detail: 'already deleted' }
-  if (user.id === me.id) return { kind: 'failed', problem: integrationOwner(me) }
-  const wasDeactivated = user.status === 'DEPROVISIONED'
-  if (!wasDeactivated) {
-    // Sessions first, while Okta still lists them; then deactivate explicitly rather than
-    // rely on the first DELETE doing it, so every step is known and a re-run can resume.
-    await clearSessions(ctx, id)
-    if ((await deactivate(ctx, id)) === 'gone') return { kind: 'already-done', detail: 'already deleted' }
-  }
-  return deleteDeactivated(ctx, id, wasDeactivated)
-}
-
-/** Okta answers 404 E0000007 to deactivating a user that is already DEPROVISIONED: look before concluding it is gone. */
-async function deactivate(ctx: Context, id: string): Promise<'deactivated' | 'gone'> {
-  try {
-    await ctx.http.send({ method: 'POST', path: `${userPath(id)}/lifecycle/deactivate`, query: { sendEmail: false } })
-    return 'deactivated'
-  } catch (error) {
-    if (!isNotFound(error)) throw error
-    const now = await readUser(ctx, id)
-    if (!now) return 'gone'
-    if (now.status === 'DEPROVISIONED') return 'deactivated'
-    throw error
-  }
-}
-
-/**
- * DELETE only deletes a DEPROVISIONED user; on any other it deactivates instead. So the
- * bot checks afterwards that the user is really gone, and deletes once more if Okta only
- * deactivated (someone re-activated them in between).
- */
-async function deleteDeactivated(ctx: Context, id: string, wasDeactivated: boolean): Promise<Outcome> {
-  const detail = wasDeactivated
-    ? 'the user was already deactivated and is now deleted permanently'
-    : `${SESSIONS_CLEARED}; the user was deactivated (deprovisioned from every assigned app), then deleted permanently`
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    try {
-      await ctx.http.send({ method: 'DELETE', path: userPath(id), query: { sendEmail: false } })
-    } catch (error) {
-      if (isNotFound(error)) return attempt === 1 && wasDeactivated ? { kind: 'already-done', detail: 'already deleted' } : { kind: 'done', detail }
-      throw error
-    }
-    const left = await readUser(ctx, id)
-    if (!left) return { kind: 'done', detail }
-    if (left.status !== 'DEPROVISIONED' || attempt === 2) {
-      return { kind: 'failed', problem: { kind: 'conflict', detail: `Okta accepted the delete but still lists the user (status ${left.status}); check them in the Okta Admin Console` } }
-    }
-  }
-  return { kind: 'failed', problem: { kind: 'conflict', detail: 'Okta did not delete the user' } }
-}
-
-/** DELETE /users/{id}/sessions with oauthTokens=true: Okta sessions end and issued tokens are revoked. */
-async function clearSessions(ctx: Context, id: string): Promise<void> {
-  try {
-    await ctx.http.send({ method: 'DELETE', path: `${userPath(id)}/sessions`, query: { oauthTokens: true } })
-  } catch (error) {
-    // A user who is gone has no sessions left to clear.
-    if (!isNotFound(error)) throw error
-  }
 }
 
 // --- listing ------------------------------------------------------------------
@@ -657,23 +388,3 @@ function afterOf(ctx: Context, href: string, path: string, what: string): string
   }
   return after
 }
-
-// --- small helpers ------------------------------------------------------------
-
-function roleName(role: OktaRole): string {
-  return role.label || role.type
-}
-
-function roleNames(roles: OktaRole[]): string {
-  return roles.map(roleName).join(', ')
-}
-
-function nameOf(user: OktaUser): string {
-  const name = displayNameOf(user)
-  return name ? `${name} (${user.profile.login})` : user.profile.login
-}
-
-function userPath(id: string): string {
-  return `/api/v1/users/${encodeURIComponent(id)}`
-}
-
