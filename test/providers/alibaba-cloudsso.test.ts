@@ -7,18 +7,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AlibabaCloudSsoIntegration } from '../../src/providers/alibaba-cloudsso/config.js'
 import { newNonce, signRequest } from '../../src/providers/alibaba-cloudsso/acs3-signature.js'
-import {
-  ASSIGNMENTS_LABEL,
-  DEPROVISION_LABEL,
-  MAX_DEPROVISIONING_WAITS,
-  POLL_FIRST_MS,
-  POLL_MAX_MS,
-  SCIM_BLOCK_DETAIL,
-  backoff,
-  cloudSsoEndpoint,
-  createCloudSsoProvider,
-  userNameCandidates,
-} from '../../src/providers/alibaba-cloudsso/adapter.js'
+import { ASSIGNMENTS_LABEL, DEPROVISION_LABEL, MAX_DEPROVISIONING_WAITS, POLL_FIRST_MS, POLL_MAX_MS, SCIM_BLOCK_DETAIL, createCloudSsoProvider, userNameCandidates } from '../../src/providers/alibaba-cloudsso/adapter.js'
+import { cloudSsoEndpoint } from '../../src/providers/alibaba-cloudsso/client.js'
+import { backoff } from '../../src/providers/alibaba-cloudsso/actions.js'
 import type { CloudSsoProvider } from '../../src/providers/alibaba-cloudsso/adapter.js'
 import type { Problem } from '../../src/providers/problems.js'
 import type { Account, Outcome, TaskRef } from '../../src/providers/types.js'
