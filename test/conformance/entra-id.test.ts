@@ -6,7 +6,8 @@
  * (User, DirectoryRole, ServicePrincipal), and the adapter reads only fields those types have.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEntraIdProvider, directoryRoleSchema, roleMemberSchema, userSchema } from '../../src/providers/entra-id/adapter.js'
+import { createEntraIdProvider } from '../../src/providers/entra-id/adapter.js'
+import { directoryRoleSchema, roleMemberSchema, userSchema } from '../../src/providers/entra-id/answers.js'
 import { startEntraIdSandbox, type EntraSandbox } from '../../local/entra-id-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
 import { GRAPH_TYPES, graphOperations, readGraphTypes } from './support/graph-source.js'

@@ -23,18 +23,21 @@ import { createTokenSource, type TokenSource } from './token.js'
 import { createHttpClient } from '../kit/http.js'
 import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
-import type { Problem } from '../problems.js'
-import type { Account, AccountAction, AccountPage, Action, Adapter, CancelsDeletion, Deletes, ExecuteContext, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from '../types.js'
+import type { Account, AccountPage, Action, Adapter, CancelsDeletion, Deletes, Health, ListsAccounts, ListsAdmins, Provider, ProviderOptions, Suspends } from '../types.js'
 import { provide } from '../capabilities.js'
 import { isNotFound, unreadable } from '../kit/errors.js'
+import { reactivate, remove, restoreDeleted, suspend } from './actions.js'
+import { preflight } from './preflight.js'
+import { deletedPath, errorSchema, memberPageSchema, parseUser, parseUsers, roleMemberSchema, roleName, rolePageSchema, userPageSchema, userPath } from './answers.js'
+import type { DirectoryRole, GraphUser } from './answers.js'
 
 /** Microsoft keeps a deleted user, restorable, for 30 days. */
 export const RESTORE_DAYS = 30
-const DAY_MS = 86_400_000
+export const DAY_MS = 86_400_000
 export const DEFAULT_ADMIN_CONSOLE_URL = 'https://entra.microsoft.com/#view/Microsoft_AAD_UsersAndTenants/UserManagementMenuBlade/~/AllUsers'
 
 /** Suspend and Reactivate undo each other; a delete is undone by Restore (cancel-delete) for 30 days. */
-const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore', 'cancel-delete'])
+export const REVERSIBLE: ReadonlySet<Action> = new Set<Action>(['delete', 'suspend', 'restore', 'cancel-delete'])
 
 /** Directory role template ids (the same in every tenant). */
 export const ROLE_TEMPLATES = {
@@ -57,55 +60,9 @@ const USER_FIELDS = ['id', 'userPrincipalName', 'mail', 'otherMails', 'displayNa
 const MEMBER_FIELDS = 'id,appId,userPrincipalName,mail,otherMails,displayName,accountEnabled'
 const MAX_ROLE_MEMBER_PAGES = 50
 
-// --- Graph's answers, as far as the adapter relies on them ---------------------
-
-const signInActivitySchema = z.object({
-  lastSignInDateTime: z.string().nullish(),
-  lastNonInteractiveSignInDateTime: z.string().nullish(),
-  lastSuccessfulSignInDateTime: z.string().nullish(),
-})
-
-export const userSchema = z.object({
-  id: z.string().min(1),
-  userPrincipalName: z.string().nullish(),
-  mail: z.string().nullish(),
-  otherMails: z.array(z.string()).nullish(),
-  displayName: z.string().nullish(),
-  accountEnabled: z.boolean().nullish(),
-  deletedDateTime: z.string().nullish(),
-  signInActivity: signInActivitySchema.nullish(),
-})
-type GraphUser = z.infer<typeof userSchema>
-
-export const directoryRoleSchema = z.object({
-  id: z.string().min(1),
-  displayName: z.string().nullish(),
-  roleTemplateId: z.string().nullish(),
-})
-type DirectoryRole = z.infer<typeof directoryRoleSchema>
-
-/** A role member: a user, or a service principal (an app), told apart by `@odata.type`. */
-export const roleMemberSchema = z.object({
-  '@odata.type': z.string().optional(),
-  id: z.string().min(1),
-  appId: z.string().nullish(),
-  userPrincipalName: z.string().nullish(),
-  mail: z.string().nullish(),
-  otherMails: z.array(z.string()).nullish(),
-  displayName: z.string().nullish(),
-  accountEnabled: z.boolean().nullish(),
-})
-
-const collection = <T extends z.ZodType>(item: T) => z.object({ value: z.array(item), '@odata.nextLink': z.string().nullish() })
-export const userPageSchema = collection(userSchema)
-export const rolePageSchema = collection(directoryRoleSchema)
-export const memberPageSchema = collection(roleMemberSchema)
-
-const errorSchema = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }) })
-
 // --- the provider ----------------------------------------------------------------
 
-interface Context {
+export interface Context {
   http: HttpClient
   tokens: TokenSource
   graph: URL
@@ -264,7 +221,7 @@ function isAddressOfUser(user: GraphUser, email: string): boolean {
   return addressesOf(user).some((address) => address.toLowerCase() === wanted)
 }
 
-function toAccount(user: GraphUser, roles?: DirectoryRole[]): Account {
+export function toAccount(user: GraphUser, roles?: DirectoryRole[]): Account {
   const [primary = '', ...others] = [user.mail, ...addressesOf(user)].filter((address): address is string => Boolean(address))
   const lastActiveAt = lastSignIn(user)
   return {
@@ -289,7 +246,7 @@ function lastSignIn(user: GraphUser): string | undefined {
 
 // --- reading ---------------------------------------------------------------------------
 
-async function readUser(ctx: Context, id: string): Promise<GraphUser | null> {
+export async function readUser(ctx: Context, id: string): Promise<GraphUser | null> {
   try {
     const response = await ctx.http.send({ method: 'GET', path: userPath(id), query: { $select: USER_FIELDS.join(',') } })
     return parseUser(response.body, response.status, 'GET /users/{id}')
@@ -299,7 +256,7 @@ async function readUser(ctx: Context, id: string): Promise<GraphUser | null> {
   }
 }
 
-async function readDeletedUser(ctx: Context, id: string): Promise<GraphUser | null> {
+export async function readDeletedUser(ctx: Context, id: string): Promise<GraphUser | null> {
   try {
     const response = await ctx.http.send({ method: 'GET', path: deletedPath(id) })
     return parseUser(response.body, response.status, 'GET /directory/deletedItems/{id}')
@@ -310,7 +267,7 @@ async function readDeletedUser(ctx: Context, id: string): Promise<GraphUser | nu
 }
 
 /** The directory roles the user holds (GET /users/{id}/memberOf/microsoft.graph.directoryRole). */
-async function userRoles(ctx: Context, id: string): Promise<DirectoryRole[]> {
+export async function userRoles(ctx: Context, id: string): Promise<DirectoryRole[]> {
   const response = await ctx.http.send({ method: 'GET', path: `${userPath(id)}/memberOf/microsoft.graph.directoryRole`, query: { $select: 'id,displayName,roleTemplateId' } })
   const parsed = rolePageSchema.safeParse(response.body)
   if (!parsed.success) throw unreadable('Graph', response.status, 'GET /users/{id}/memberOf/microsoft.graph.directoryRole', 'a list of directory roles')
@@ -325,7 +282,7 @@ async function activatedAdminRoles(ctx: Context, templates: ReadonlySet<string>)
   return parsed.data.value.filter((role) => templates.has(role.roleTemplateId ?? ''))
 }
 
-type RoleMember = z.infer<typeof roleMemberSchema>
+export type RoleMember = z.infer<typeof roleMemberSchema>
 
 async function roleMembers(ctx: Context, roleId: string): Promise<RoleMember[]> {
   const members: RoleMember[] = []
@@ -354,7 +311,7 @@ interface RoleHolders {
   appMayChangeAdmins: boolean
 }
 
-async function roleHolders(ctx: Context): Promise<RoleHolders> {
+export async function roleHolders(ctx: Context): Promise<RoleHolders> {
   const roles = await activatedAdminRoles(ctx, new Set([...ADMIN_ROLE_TEMPLATES, ...ROLES_THAT_MANAGE_ADMINS]))
   const holders: RoleHolders = { admins: new Map(), globalAdministrators: [], appMayChangeAdmins: false }
   for (const role of roles) {
@@ -375,210 +332,6 @@ async function roleHolders(ctx: Context): Promise<RoleHolders> {
 async function listAdmins(ctx: Context): Promise<Account[]> {
   const { admins } = await roleHolders(ctx)
   return [...admins.values()].map(({ member, roles }) => toAccount({ ...member, accountEnabled: member.accountEnabled ?? true }, roles))
-}
-
-// --- preflight ---------------------------------------------------------------------------
-
-async function preflight(ctx: Context, account: Account, action: AccountAction): Promise<Preflight> {
-  if (action === 'cancel-delete') return preflightRestore(ctx, account)
-  const user = await readUser(ctx, account.id)
-  if (!user) {
-    const deleted = await readDeletedUser(ctx, account.id)
-    if (!deleted) return { kind: 'gone' }
-    const current = toAccount(deleted)
-    if (action === 'delete') {
-      return ready(current, action, [`Already deleted on ${formatDate(deletedOn(deleted, ctx.now()))}: nothing will change. To bring the user back, use Cancel deletion (Restore).`], [])
-    }
-    return blocked(current, { kind: 'conflict', detail: `the user was deleted on ${formatDate(deletedOn(deleted, ctx.now()))}: restore them first (Cancel deletion on the alert, or the Entra admin center's Deleted users)` })
-  }
-  const roles = await userRoles(ctx, user.id)
-  const current = toAccount(user, roles)
-  const blockers = await roleBlockers(ctx, current, roles, action)
-  if (blockers.length > 0) return { kind: 'blocked', account: current, blockers: blockers.map((problem) => ({ problem })) }
-  return ready(current, action, consequences(ctx, action), warnings(ctx, action, user, roles))
-}
-
-function ready(account: Account, action: AccountAction, consequences: string[], warnings: string[]): Preflight {
-  return { kind: 'ready', account, consequences, warnings, reversible: REVERSIBLE.has(action) }
-}
-
-function blocked(account: Account, problem: Problem): Preflight {
-  return { kind: 'blocked', account, blockers: [{ problem }] }
-}
-
-/**
- * What Entra ID itself would refuse, said before anyone confirms: the last Global Administrator, and a user who
- * holds a directory role while the app holds none that may change such a user.
- */
-async function roleBlockers(ctx: Context, account: Account, roles: DirectoryRole[], action: AccountAction): Promise<Problem[]> {
-  if (roles.length === 0 || action === 'cancel-delete') return []
-  const holders = await roleHolders(ctx)
-  const problems: Problem[] = []
-  const isGlobalAdmin = roles.some((role) => role.roleTemplateId === ROLE_TEMPLATES.globalAdministrator)
-  const others = (members: RoleMember[]) => members.filter((member) => member.id !== account.id && member.accountEnabled !== false)
-  // With no other admin at all the shared last-admin guard already refuses (from listAdmins); this adds Global Administrator's own rule.
-  const otherAdmins = others([...holders.admins.values()].map((held) => held.member))
-  if ((action === 'delete' || action === 'suspend') && isGlobalAdmin && otherAdmins.length > 0 && others(holders.globalAdministrators).length === 0) {
-    problems.push({ kind: 'last-admin' })
-  }
-  if (!holders.appMayChangeAdmins) problems.push(appLacksRole(account, roles, action))
-  return problems
-}
-
-export function appLacksRole(account: Account, roles: DirectoryRole[], action: AccountAction): Problem {
-  const verb = ACTION_VERBS[action]
-  return {
-    kind: 'permission',
-    detail:
-      `${account.email || 'this user'} holds the directory role ${roles.map(roleName).join(', ')}, and Microsoft does not let an app ${verb} a user with an admin role on its application permissions alone (User.ReadWrite.All is not enough): ` +
-      'assign the app registration the Privileged Authentication Administrator role (Entra admin center > Roles and administrators), or do it in the Entra admin center',
-  }
-}
-
-/**
- * Restore: the user must still be in deleted items, and its sign-in name free. Microsoft refuses to restore a user
- * who held an admin role unless the app holds one that may (a deleted user's roles cannot be read): said as a warning.
- */
-async function preflightRestore(ctx: Context, account: Account): Promise<Preflight> {
-  const deleted = await readDeletedUser(ctx, account.id)
-  if (!deleted) {
-    const live = await readUser(ctx, account.id)
-    if (!live) return { kind: 'gone' }
-    return ready(toAccount(live), 'cancel-delete', ['The user is not deleted: nothing will change.'], [])
-  }
-  const current = toAccount(deleted)
-  const until = formatDate(restorableUntil(deleted, ctx.now()))
-  const holders = await roleHolders(ctx)
-  const warnings = holders.appMayChangeAdmins
-    ? []
-    : ['The app holds no directory role that may restore an admin: if this user held an admin role, Microsoft refuses the restore (assign the app Privileged Authentication Administrator, or restore them in the Entra admin center).']
-  return ready(current, 'cancel-delete', [
-    `The user is restored from deleted items (restorable until ${until}): they can sign in again, with the group memberships, licences and app assignments they had.`,
-    'Their sign-in name comes back as it was, unless another user took it meanwhile (then the restore is refused).',
-  ], warnings)
-}
-
-const ACTION_VERBS: Record<Action, string> = {
-  suspend: 'disable',
-  restore: 'enable',
-  delete: 'delete',
-  'cancel-delete': 'restore',
-  'deprovision-access': 'de-provision',
-}
-
-function consequences(ctx: Context, action: AccountAction): string[] {
-  switch (action) {
-    case 'suspend':
-      return [
-        'Sign-in is blocked (accountEnabled false): they can no longer sign in to Microsoft 365 or any app that signs in through Entra ID.',
-        'Their refresh tokens and browser sessions are revoked (revokeSignInSessions); access tokens already issued last until they expire (about an hour).',
-        'Groups, licences and roles are kept, so the user can be reactivated later (Reactivate).',
-      ]
-    case 'restore':
-      return ['Sign-in is allowed again (accountEnabled true), with the groups, licences and roles they had.']
-    case 'delete': {
-      const until = formatDate(new Date(ctx.now().getTime() + RESTORE_DAYS * DAY_MS))
-      return [
-        `The user is deleted: they can no longer sign in anywhere through Entra ID, and Microsoft keeps them in deleted items until ${until} (${RESTORE_DAYS} days).`,
-        `Until ${until} the alert offers Cancel deletion, which restores the user (Microsoft's Restore) with their groups, licences and app assignments.`,
-        'After that Microsoft deletes them for good, with their mailbox and OneDrive on Microsoft 365\'s own retention schedule.',
-      ]
-    }
-    case 'cancel-delete':
-      return []
-  }
-}
-
-function warnings(ctx: Context, action: AccountAction, user: GraphUser, roles: DirectoryRole[]): string[] {
-  const list: string[] = []
-  if (action === 'suspend' && user.accountEnabled === false) list.push(`Sign-in is already blocked in ${ctx.service}; the bot revokes their sessions again.`)
-  if (action === 'restore' && user.accountEnabled !== false) list.push(`The user can already sign in to ${ctx.service}: nothing will change.`)
-  if ((action === 'delete' || action === 'suspend') && roles.length > 0) list.push(`They hold directory roles (${roles.map(roleName).join(', ')}): make sure another admin remains for each.`)
-  if (action === 'delete' || action === 'suspend') {
-    list.push('A user synchronised from on-premises Active Directory (Entra Connect) comes back at the next sync unless they are disabled or removed there too.')
-  }
-  return list
-}
-
-// --- execute ----------------------------------------------------------------------------
-
-/** Reads the live user and their roles, and answers Entra's own refusal for this action, if any. */
-async function liveUser(ctx: Context, account: Account, action: AccountAction): Promise<{ user: GraphUser; refusal?: Problem } | null> {
-  const user = await readUser(ctx, account.id)
-  if (!user) return null
-  const roles = await userRoles(ctx, user.id)
-  const refusal = (await roleBlockers(ctx, toAccount(user, roles), roles, action))[0]
-  return refusal ? { user, refusal } : { user }
-}
-
-async function suspend(ctx: Context, account: Account): Promise<Outcome> {
-  const found = await liveUser(ctx, account, 'suspend')
-  if (!found) throw new ProviderError({ kind: 'not-found', detail: `the user no longer exists in ${ctx.service}` })
-  if (found.refusal) return { kind: 'failed', problem: found.refusal }
-  const wasDisabled = found.user.accountEnabled === false
-  if (!wasDisabled) await ctx.http.send({ method: 'PATCH', path: userPath(account.id), json: { accountEnabled: false } })
-  await ctx.http.send({ method: 'POST', path: `${userPath(account.id)}/revokeSignInSessions` })
-  const revoked = 'their refresh tokens and sessions were revoked'
-  return wasDisabled ? { kind: 'already-done', detail: `sign-in was already blocked; ${revoked} again` } : { kind: 'done', detail: `sign-in is blocked and ${revoked}` }
-}
-
-async function reactivate(ctx: Context, account: Account): Promise<Outcome> {
-  const found = await liveUser(ctx, account, 'restore')
-  if (!found) throw new ProviderError({ kind: 'not-found', detail: `the user no longer exists in ${ctx.service}` })
-  if (found.refusal) return { kind: 'failed', problem: found.refusal }
-  if (found.user.accountEnabled !== false) return { kind: 'already-done', detail: 'sign-in was already allowed' }
-  await ctx.http.send({ method: 'PATCH', path: userPath(account.id), json: { accountEnabled: true } })
-  return { kind: 'done', detail: 'sign-in is allowed again' }
-}
-
-async function remove(ctx: Context, account: Account, context: ExecuteContext): Promise<Outcome> {
-  const found = await liveUser(ctx, account, 'delete')
-  if (!found) {
-    const deleted = await readDeletedUser(ctx, account.id)
-    if (!deleted) throw new ProviderError({ kind: 'not-found', detail: `the user no longer exists in ${ctx.service}` })
-    // The bot's own earlier request, whose answer was lost: Microsoft's deletion date gives the final one.
-    if (context.resumedSince) return { kind: 'scheduled', until: restorableUntil(deleted, context.resumedSince).toISOString(), cancellable: true }
-    return { kind: 'already-done', detail: `already deleted on ${formatDate(deletedOn(deleted, ctx.now()))}; Microsoft keeps it restorable until ${formatDate(restorableUntil(deleted, ctx.now()))}` }
-  }
-  if (found.refusal) return { kind: 'failed', problem: found.refusal }
-  try {
-    await ctx.http.send({ method: 'DELETE', path: userPath(account.id) })
-  } catch (error) {
-    if (!isNotFound(error)) throw error
-  }
-  const deleted = await readDeletedUser(ctx, account.id)
-  return { kind: 'scheduled', until: restorableUntil(deleted, ctx.now()).toISOString(), cancellable: true }
-}
-
-async function restoreDeleted(ctx: Context, account: Account): Promise<Outcome> {
-  const deleted = await readDeletedUser(ctx, account.id)
-  if (!deleted) {
-    if (await readUser(ctx, account.id)) return { kind: 'already-done', detail: 'the user is not deleted' }
-    throw new ProviderError({ kind: 'not-found', detail: `the user is no longer in ${ctx.service}'s deleted items: the deletion is final` })
-  }
-  try {
-    await ctx.http.send({ method: 'POST', path: `${deletedPath(account.id)}/restore` })
-  } catch (error) {
-    throw restoreProblem(error)
-  }
-  return { kind: 'done', detail: 'the user is restored with their group memberships, licences and app assignments, and can sign in again' }
-}
-
-/** Microsoft's refusals of a restore, said as what to do. */
-function restoreProblem(error: unknown): unknown {
-  if (!(error instanceof ProviderError)) return error
-  const { problem } = error
-  if (problem.kind === 'permission') {
-    return new ProviderError({
-      kind: 'permission',
-      status: problem.status ?? 403,
-      detail: `Microsoft refused the restore (${problem.detail ?? 'insufficient privileges'}): a user who held an admin role can be restored only by an app holding Privileged Authentication Administrator, or in the Entra admin center`,
-    }, { cause: error })
-  }
-  if (problem.kind === 'rejected' && problem.status === 400) {
-    return new ProviderError({ kind: 'conflict', detail: `Microsoft refused the restore: ${problem.detail}; another user may hold their sign-in name or address now: free it, then Retry` }, { cause: error })
-  }
-  return error
 }
 
 // --- listing ----------------------------------------------------------------------------
@@ -635,46 +388,5 @@ function skiptokenOf(ctx: Context, link: string, path: string): string {
     throw new ProviderError({ kind: 'rejected', detail: `Graph's next link for ${path} is not a next page of it on ${ctx.graph.origin}; the bot did not follow it` })
   }
   return token
-}
-
-// --- small helpers -----------------------------------------------------------------------
-
-function deletedOn(user: GraphUser, fallback: Date): Date {
-  const at = Date.parse(user.deletedDateTime ?? '')
-  return Number.isNaN(at) ? fallback : new Date(at)
-}
-
-/** 30 days from Microsoft's deletion date (the bot's clock when Graph does not say). */
-function restorableUntil(user: GraphUser | null, fallback: Date): Date {
-  return new Date((user ? deletedOn(user, fallback) : fallback).getTime() + RESTORE_DAYS * DAY_MS)
-}
-
-/** "15 March 2025 (UTC)": unambiguous for readers in any locale. */
-function formatDate(date: Date): string {
-  return `${date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })} (UTC)`
-}
-
-function roleName(role: DirectoryRole): string {
-  return role.displayName || role.roleTemplateId || role.id
-}
-
-function userPath(id: string): string {
-  return `/users/${encodeURIComponent(id)}`
-}
-
-function deletedPath(id: string): string {
-  return `/directory/deletedItems/${encodeURIComponent(id)}`
-}
-
-function parseUser(body: unknown, status: number, call: string): GraphUser {
-  const parsed = userSchema.safeParse(body)
-  if (!parsed.success) throw unreadable('Graph', status, call, 'a user')
-  return parsed.data
-}
-
-function parseUsers(body: unknown, status: number, call: string): GraphUser[] {
-  const parsed = userPageSchema.safeParse(body)
-  if (!parsed.success) throw unreadable('Graph', status, call, 'a list of users')
-  return parsed.data.value
 }
 
