@@ -18,10 +18,14 @@ import { createHttpClient, parseRateLimitReset, parseRetryAfter } from '../kit/h
 import type { HttpClient } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Problem } from '../problems.js'
-import type { Account, AccountHint, AccountPage, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions } from '../types.js'
+import type { Account, AccountHint, AccountPage, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Provider, ProviderOptions } from '../types.js'
 import { provide } from '../capabilities.js'
 import { isNotFound, unreadable } from '../kit/errors.js'
-import { readAllPages, type Page } from '../kit/pagination.js'
+import { type Page, readAllPages } from '../kit/pagination.js'
+import { removeMember } from './actions.js'
+import { preflight } from './preflight.js'
+import { errorSchema, graphqlAnswerSchema, invitationSchema, MEMBERS_QUERY, membershipSchema, membersPageSchema, SAML_IDENTITY_QUERY, samlIdentitiesSchema, simpleUserSchema } from './answers.js'
+import type { Invitation, MemberEdge } from './answers.js'
 
 /** GitHub's REST lists answer at most 100 per page; GraphQL connections take at most 100 too. */
 export const PAGE_SIZE = 100
@@ -35,102 +39,9 @@ export const SECONDARY_LIMIT_FALLBACK_MS = 60_000
 
 export const MATCHED_BY_LOGIN = "the login given as the alert's account ID (GitHub shows no email for this person)"
 
-// --- GitHub's answers, as far as the adapter relies on them ------------------
-
-export const membershipSchema = z.object({
-  state: z.string().min(1),
-  role: z.string().min(1),
-  user: z.object({ login: z.string().min(1) }).nullish(),
-})
-
-export const simpleUserSchema = z.object({ login: z.string().min(1), name: z.string().nullish() })
-
-export const invitationSchema = z.object({
-  id: z.number(),
-  login: z.string().nullish(),
-  email: z.string().nullish(),
-  role: z.string().nullish(),
-  created_at: z.string().nullish(),
-  inviter: z.object({ login: z.string() }).nullish(),
-})
-type Invitation = z.infer<typeof invitationSchema>
-
-const graphqlAnswerSchema = z.object({
-  data: z.unknown().optional(),
-  errors: z.array(z.object({ type: z.string().optional(), message: z.string().optional() })).optional(),
-})
-
-const samlIdentitiesSchema = z.object({
-  organization: z
-    .object({
-      samlIdentityProvider: z
-        .object({
-          externalIdentities: z.object({
-            nodes: z.array(
-              z.object({
-                samlIdentity: z.object({ nameId: z.string().nullish(), emails: z.array(z.object({ value: z.string().nullish() })).nullish() }).nullish(),
-                user: z.object({ login: z.string().min(1), name: z.string().nullish() }).nullish(),
-              }),
-            ),
-          }),
-        })
-        .nullish(),
-    })
-    .nullish(),
-})
-
-const membersPageSchema = z.object({
-  organization: z
-    .object({
-      membersWithRole: z.object({
-        pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() }),
-        edges: z.array(
-          z.object({
-            role: z.string().nullish(),
-            node: z.object({ login: z.string().min(1), name: z.string().nullish(), organizationVerifiedDomainEmails: z.array(z.string()) }),
-          }),
-        ),
-      }),
-    })
-    .nullish(),
-})
-type MemberEdge = NonNullable<z.infer<typeof membersPageSchema>['organization']>['membersWithRole']['edges'][number]
-
-const teamsSchema = z.object({
-  organization: z.object({ teams: z.object({ totalCount: z.number(), nodes: z.array(z.object({ name: z.string() })) }) }).nullish(),
-})
-
-const errorSchema = z.object({ message: z.string().optional(), errors: z.array(z.object({ message: z.string().optional(), code: z.string().optional() })).optional() })
-
-// The GraphQL documents, named so the stand-in (and GitHub's logs) can tell them apart.
-const SAML_IDENTITY_QUERY = `query SamlIdentityByEmail($org: String!, $email: String!) {
-  organization(login: $org) {
-    samlIdentityProvider {
-      externalIdentities(first: 10, userName: $email) {
-        nodes { samlIdentity { nameId emails { value } } user { login name } }
-      }
-    }
-  }
-}`
-
-const MEMBERS_QUERY = `query MembersWithVerifiedEmails($org: String!, $first: Int!, $after: String) {
-  organization(login: $org) {
-    membersWithRole(first: $first, after: $after) {
-      pageInfo { hasNextPage endCursor }
-      edges { role node { login name organizationVerifiedDomainEmails(login: $org) } }
-    }
-  }
-}`
-
-const TEAMS_QUERY = `query TeamsOfMember($org: String!, $login: String!) {
-  organization(login: $org) {
-    teams(first: 100, userLogins: [$login]) { totalCount nodes { name } }
-  }
-}`
-
 // --- the provider -------------------------------------------------------------
 
-interface Context {
+export interface Context {
   http: HttpClient
   graphql: HttpClient
   org: string
@@ -138,7 +49,7 @@ interface Context {
 }
 
 /** What an account id names: a member or outside collaborator by login, or a pending invitation. */
-const INVITATION_ID = /^invitation:(\d+)$/
+export const INVITATION_ID = /^invitation:(\d+)$/
 
 export function createGitHubProvider(config: GitHubIntegration, options: ProviderOptions = {}): Provider {
   const apiUrl = config.apiUrl.replace(/\/+$/, '')
@@ -214,7 +125,7 @@ export function describeGitHubError(_status: number, body: unknown): string | un
  * GitHub answers GraphQL errors with 200 and `errors`: RATE_LIMITED waits for x-ratelimit-reset,
  * FORBIDDEN is a missing permission, anything else a rejected request.
  */
-async function graphql<T>(ctx: Context, query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
+export async function graphql<T>(ctx: Context, query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
   const response = await ctx.graphql.send({ method: 'POST', path: '', json: { query, variables } })
   const answer = graphqlAnswerSchema.safeParse(response.body)
   if (!answer.success) throw unreadable('GitHub', response.status, 'GraphQL', 'a GraphQL answer')
@@ -253,7 +164,7 @@ async function checkConnection(ctx: Context): Promise<Health> {
 }
 
 /** The login the token acts as; undefined for a GitHub App installation token, which acts as no user. */
-async function tokenUser(ctx: Context): Promise<string | undefined> {
+export async function tokenUser(ctx: Context): Promise<string | undefined> {
   try {
     const response = await ctx.http.send({ method: 'GET', path: '/user' })
     const user = simpleUserSchema.safeParse(response.body)
@@ -268,7 +179,7 @@ async function tokenUser(ctx: Context): Promise<string | undefined> {
 
 // --- finding a person ---------------------------------------------------------------
 
-type Membership = { kind: 'member'; role: string } | { kind: 'outside-collaborator' } | { kind: 'none' }
+export type Membership = { kind: 'member'; role: string } | { kind: 'outside-collaborator' } | { kind: 'none' }
 
 async function findAccount(ctx: Context, email: string, hint: AccountHint = {}): Promise<Account | null> {
   const bySaml = await findBySamlIdentity(ctx, email)
@@ -340,7 +251,7 @@ function roleLabel(membership: Membership): string {
 }
 
 /** An active membership, or outside collaboration on any repository; a membership still pending is an invitation. */
-async function membershipOf(ctx: Context, login: string): Promise<Membership> {
+export async function membershipOf(ctx: Context, login: string): Promise<Membership> {
   try {
     const response = await ctx.http.send({ method: 'GET', path: `${orgPath(ctx)}/memberships/${encodeURIComponent(login)}` })
     const membership = membershipSchema.safeParse(response.body)
@@ -352,7 +263,7 @@ async function membershipOf(ctx: Context, login: string): Promise<Membership> {
   return (await outsideCollaborators(ctx)).some((user) => sameLogin(user.login, login)) ? { kind: 'outside-collaborator' } : { kind: 'none' }
 }
 
-function invitedAs(invitation: Invitation, email: string, login: string | undefined): boolean {
+export function invitedAs(invitation: Invitation, email: string, login: string | undefined): boolean {
   if (invitation.email && comparableEmail(invitation.email) === comparableEmail(email)) return true
   return login !== undefined && invitation.login !== null && invitation.login !== undefined && sameLogin(invitation.login, login)
 }
@@ -369,123 +280,9 @@ function invitationAccount(invitation: Invitation, email: string): Account {
   }
 }
 
-// --- preflight --------------------------------------------------------------------
-
-async function preflight(ctx: Context, account: Account): Promise<Preflight> {
-  const invitationId = INVITATION_ID.exec(account.id)?.[1]
-  if (invitationId !== undefined) {
-    return {
-      kind: 'ready',
-      account,
-      consequences: [`Their pending invitation to the ${ctx.org} organisation is cancelled: they never joined, so there is nothing else to remove.`],
-      warnings: [],
-      reversible: false,
-    }
-  }
-  const [me, membership, teams, invitations] = await Promise.all([tokenUser(ctx), membershipOf(ctx, account.id), teamsOf(ctx, account.id), invitationsFor(ctx, account)])
-  if (me !== undefined && sameLogin(me, account.id)) return { kind: 'blocked', account, blockers: [{ problem: tokenOwner(me) }] }
-  if (membership.kind === 'none') return { kind: 'gone' }
-  return {
-    kind: 'ready',
-    account,
-    consequences: consequences(ctx, account.id, membership, teams, invitations),
-    warnings: account.matchedBy === MATCHED_BY_LOGIN ? [`GitHub shows no email for @${account.id}: the bot found them by the login the alert gave. Check it is the right person.`] : [],
-    reversible: false,
-  }
-}
-
-function consequences(ctx: Context, login: string, membership: Membership, teams: string[] | undefined, invitations: Invitation[]): string[] {
-  const org = ctx.org
-  const list =
-    membership.kind === 'outside-collaborator'
-      ? [`@${login} is removed as an outside collaborator from every repository of ${org}: their access to them ends.`]
-      : [
-          `@${login} is removed from the ${org} organisation: their access to its repositories, teams and projects ends${membership.kind === 'member' && membership.role === 'admin' ? ', and so do their owner rights' : ''}.`,
-          teams === undefined ? 'The teams they leave could not be read.' : teams.length > 0 ? `They leave these teams: ${teams.join(', ')}.` : 'They are in no team.',
-          `GitHub deletes their forks of ${org}'s private repositories.`,
-        ]
-  if (invitations.length > 0) list.push(`The pending invitation to ${invitations.map((invitation) => invitation.email ?? `@${invitation.login ?? login}`).join(', ')} is cancelled too.`)
-  list.push(`Their personal GitHub account stays theirs: only what ${org} gave them ends. Re-inviting them within three months can restore their former access.`)
-  return list
-}
-
-/** The names of the member's teams in the organisation; undefined when GitHub would not tell. */
-async function teamsOf(ctx: Context, login: string): Promise<string[] | undefined> {
-  try {
-    const data = await graphql(ctx, TEAMS_QUERY, { org: ctx.org, login }, teamsSchema)
-    const teams = data.organization?.teams
-    if (!teams) return undefined
-    const names = teams.nodes.map((team) => team.name)
-    return teams.totalCount > names.length ? [...names, `and ${teams.totalCount - names.length} more`] : names
-  } catch (error) {
-    if (error instanceof ProviderError && (error.problem.kind === 'permission' || error.problem.kind === 'rejected')) return undefined
-    throw error
-  }
-}
-
-function tokenOwner(login: string): Problem {
-  return { kind: 'integration-owner', owner: `@${login}, the user whose token the bot uses` }
-}
-
-// --- execute ------------------------------------------------------------------------
-
-/**
- * Each removal reads the membership again first, so a re-run after a crash or a double
- * click carries on where it stopped, and one that finds nothing left says so.
- */
-async function removeMember(ctx: Context, account: Account): Promise<Outcome> {
-  const invitationId = INVITATION_ID.exec(account.id)?.[1]
-  if (invitationId !== undefined) return cancelOnlyInvitation(ctx, Number(invitationId))
-  const me = await tokenUser(ctx)
-  if (me !== undefined && sameLogin(me, account.id)) return { kind: 'failed', problem: tokenOwner(me) }
-  const membership = await membershipOf(ctx, account.id)
-  const path = `${orgPath(ctx)}/${membership.kind === 'outside-collaborator' ? 'outside_collaborators' : 'members'}/${encodeURIComponent(account.id)}`
-  const cancelled = await cancelInvitations(ctx, await invitationsFor(ctx, account))
-  const alsoCancelled = cancelled.length > 0 ? `; the pending invitation to ${cancelled.join(', ')} was cancelled too` : ''
-  if (membership.kind === 'none') return { kind: 'already-done', detail: `@${account.id} is no longer in the ${ctx.org} organisation${alsoCancelled}` }
-  try {
-    await ctx.http.send({ method: 'DELETE', path })
-  } catch (error) {
-    if (isNotFound(error)) return { kind: 'already-done', detail: `@${account.id} is no longer in the ${ctx.org} organisation${alsoCancelled}` }
-    throw error
-  }
-  const what = membership.kind === 'outside-collaborator' ? `removed as an outside collaborator from every repository of ${ctx.org}` : `removed from the ${ctx.org} organisation (their forks of its private repositories go with it)`
-  return { kind: 'done', detail: `@${account.id} was ${what}; their personal GitHub account stays theirs${alsoCancelled}` }
-}
-
-async function cancelOnlyInvitation(ctx: Context, id: number): Promise<Outcome> {
-  const invitation = (await pendingInvitations(ctx)).find((candidate) => candidate.id === id)
-  if (!invitation) {
-    return { kind: 'already-done', detail: `the invitation is no longer pending in ${ctx.org} (cancelled already, or accepted: then look the person up again)` }
-  }
-  const cancelled = await cancelInvitations(ctx, [invitation])
-  return cancelled.length > 0
-    ? { kind: 'done', detail: `the pending invitation to ${cancelled.join(', ')} was cancelled; they had not joined ${ctx.org}` }
-    : { kind: 'already-done', detail: `the invitation is no longer pending in ${ctx.org}` }
-}
-
-/** Cancels each invitation; answers who they were sent to, leaving out the ones already gone. */
-async function cancelInvitations(ctx: Context, invitations: Invitation[]): Promise<string[]> {
-  const cancelled: string[] = []
-  for (const invitation of invitations) {
-    try {
-      await ctx.http.send({ method: 'DELETE', path: `${orgPath(ctx)}/invitations/${invitation.id}` })
-      cancelled.push(invitation.email ?? `@${invitation.login ?? invitation.id}`)
-    } catch (error) {
-      if (!isNotFound(error)) throw error
-    }
-  }
-  return cancelled
-}
-
-/** Pending invitations to the account's email or login. */
-async function invitationsFor(ctx: Context, account: Account): Promise<Invitation[]> {
-  return (await pendingInvitations(ctx)).filter((invitation) => invitedAs(invitation, account.email, account.id))
-}
-
 // --- lists ---------------------------------------------------------------------------
 
-async function pendingInvitations(ctx: Context): Promise<Invitation[]> {
+export async function pendingInvitations(ctx: Context): Promise<Invitation[]> {
   return restList(ctx, `${orgPath(ctx)}/invitations`, {}, invitationSchema, 'invitations')
 }
 
@@ -535,12 +332,12 @@ async function listAdmins(ctx: Context): Promise<Account[]> {
 
 // --- small helpers -------------------------------------------------------------------
 
-function orgPath(ctx: Context): string {
+export function orgPath(ctx: Context): string {
   return `/orgs/${encodeURIComponent(ctx.org)}`
 }
 
 /** GitHub logins are case-insensitive. */
-function sameLogin(a: string, b: string): boolean {
+export function sameLogin(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase()
 }
 
