@@ -3,7 +3,7 @@ import type { Context, DirectoryUser, Lifecycle, Permissions, Privilege, Rule } 
 import type { Account, AccountAction, Action, Preflight } from '../types.js'
 import { DELETION_GRACE_DAYS, deletionDate, formatDate, isManaged, lifecycleOf, MAX_PRODUCTS_LISTED, permissionsSchema, PERSONAL_DATA_ERASED_WITHIN_DAYS, readUser, REVERSIBLE, toAccount, userPath } from './adapter.js'
 import type { Problem } from '../problems.js'
-import { isNotFound, unreadable } from '../kit/errors.js'
+import { nullIfNotFound, unreadable } from '../kit/errors.js'
 
 // --- preflight ----------------------------------------------------------------
 
@@ -47,15 +47,12 @@ export function notManagedProblem(email: string): Problem {
 
 /** GET /users/{id}/manage; null when the account no longer exists. */
 async function readPermissions(ctx: Context, accountId: string): Promise<Permissions | null> {
-  try {
+  return nullIfNotFound(async () => {
     const response = await ctx.http.send({ method: 'GET', path: `${userPath(accountId)}/manage` })
     const parsed = permissionsSchema.safeParse(response.body)
     if (!parsed.success) throw unreadable('Atlassian', response.status, 'GET /users/{account_id}/manage')
     return parsed.data
-  } catch (error) {
-    if (isNotFound(error)) return null
-    throw error
-  }
+  })
 }
 
 function privilegeFor(action: AccountAction): Privilege {

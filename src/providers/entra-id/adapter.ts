@@ -25,7 +25,7 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, Action, Adapter, CancelsDeletion, Deletes, Health, ListsAccounts, ListsAdmins, Provider, ProviderOptions, Suspends } from '../types.js'
 import { provide } from '../capabilities.js'
-import { isNotFound, unreadable } from '../kit/errors.js'
+import { nullIfNotFound, unreadable } from '../kit/errors.js'
 import { reactivate, remove, restoreDeleted, suspend } from './actions.js'
 import { preflight } from './preflight.js'
 import { deletedPath, errorSchema, memberPageSchema, parseUser, parseUsers, roleMemberSchema, roleName, rolePageSchema, userPageSchema, userPath } from './answers.js'
@@ -247,23 +247,17 @@ function lastSignIn(user: GraphUser): string | undefined {
 // --- reading ---------------------------------------------------------------------------
 
 export async function readUser(ctx: Context, id: string): Promise<GraphUser | null> {
-  try {
+  return nullIfNotFound(async () => {
     const response = await ctx.http.send({ method: 'GET', path: userPath(id), query: { $select: USER_FIELDS.join(',') } })
     return parseUser(response.body, response.status, 'GET /users/{id}')
-  } catch (error) {
-    if (isNotFound(error)) return null
-    throw error
-  }
+  })
 }
 
 export async function readDeletedUser(ctx: Context, id: string): Promise<GraphUser | null> {
-  try {
+  return nullIfNotFound(async () => {
     const response = await ctx.http.send({ method: 'GET', path: deletedPath(id) })
     return parseUser(response.body, response.status, 'GET /directory/deletedItems/{id}')
-  } catch (error) {
-    if (isNotFound(error)) return null
-    throw error
-  }
+  })
 }
 
 /** The directory roles the user holds (GET /users/{id}/memberOf/microsoft.graph.directoryRole). */

@@ -28,7 +28,7 @@ import { ProviderError, toProblem } from '../problems.js'
 import { otherAddresses } from '../addresses.js'
 import { provide } from '../capabilities.js'
 import { clip } from '../kit/text.js'
-import { isNotFound, unreadable } from '../kit/errors.js'
+import { nullIfNotFound, unreadable } from '../kit/errors.js'
 import { execute, poll } from './actions.js'
 import { preflight } from './preflight.js'
 import type { Account, AccountPage, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Option, PollsTasks, Provider, ProviderOptions, SuggestsAnswers, Suspends } from '../types.js'
@@ -244,13 +244,10 @@ export function userPath(userKey: string): string {
 
 /** GET users/{userKey}; null when Google has no such user (or it was deleted). */
 export async function readUser(ctx: Context, userKey: string): Promise<GoogleUser | null> {
-  try {
+  return nullIfNotFound(async () => {
     const response = await call(ctx, { method: 'GET', path: userPath(userKey) })
     return parseUser(response.body, response.status, 'GET users/{userKey}')
-  } catch (error) {
-    if (isNotFound(error)) return null
-    throw error
-  }
+  })
 }
 
 export function parseUser(body: unknown, status: number, call: string): GoogleUser {

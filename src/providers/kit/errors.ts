@@ -10,3 +10,13 @@ export function unreadable(service: string, status: number, call: string, what?:
   const answer = what === undefined ? 'something the bot cannot read' : `something that is not ${what}`
   return new ProviderError({ kind: 'rejected', status, detail: `${service} answered ${call} with ${answer}` })
 }
+
+/** What `read` answers, or null when the service says there is no such thing (any more). */
+export async function nullIfNotFound<T>(read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read()
+  } catch (error) {
+    if (isNotFound(error)) return null
+    throw error
+  }
+}

@@ -18,7 +18,7 @@ import type { Problem } from '../problems.js'
 import { otherAddresses } from '../addresses.js'
 import type { Account, AccountPage, AccountStatus, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Provider, ProviderOptions, Suspends } from '../types.js'
 import { provide } from '../capabilities.js'
-import { isNotFound, unreadable } from '../kit/errors.js'
+import { nullIfNotFound, unreadable } from '../kit/errors.js'
 import { preflight } from './preflight.js'
 import { remove, restore, suspend } from './actions.js'
 import { assigneesSchema, errorSchema, nameOf, roleName, roleNames, roleSchema, userPath, userSchema } from './answers.js'
@@ -253,13 +253,10 @@ export async function readMe(ctx: Context): Promise<OktaUser> {
 
 /** The user as Okta sees it now (by id: not the eventually consistent search); null when it is gone. */
 export async function readUser(ctx: Context, id: string): Promise<OktaUser | null> {
-  try {
+  return nullIfNotFound(async () => {
     const response = await ctx.http.send({ method: 'GET', path: userPath(id) })
     return parseUser(response.body, response.status, 'GET /api/v1/users/{id}')
-  } catch (error) {
-    if (isNotFound(error)) return null
-    throw error
-  }
+  })
 }
 
 /**

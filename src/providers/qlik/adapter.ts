@@ -13,7 +13,7 @@ import type { HttpClient, QueryValue } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, Option, Provider, ProviderOptions, SuggestsAnswers, Suspends } from '../types.js'
 import { provide } from '../capabilities.js'
-import { isNotFound, unreadable } from '../kit/errors.js'
+import { nullIfNotFound, unreadable } from '../kit/errors.js'
 import { nameOf, userPath } from './wording.js'
 import { deleteAccount, setStatus } from './actions.js'
 import { preflight } from './preflight.js'
@@ -254,14 +254,11 @@ function readPage(ctx: Context, request: { path: string; query?: Record<string, 
 
 /** The user as Qlik sees it now; null when it is gone (404, or already marked deleted). */
 export async function readUser(ctx: Context, id: string): Promise<QlikUser | null> {
-  try {
+  return nullIfNotFound(async () => {
     const response = await ctx.http.send({ method: 'GET', path: userPath(id) })
     const user = parseUser(response.body, response.status, 'GET /api/v1/users/{id}')
     return user.status === 'deleted' ? null : user
-  } catch (error) {
-    if (isNotFound(error)) return null
-    throw error
-  }
+  })
 }
 
 function parseUser(body: unknown, status: number, call: string): QlikUser {
