@@ -6,7 +6,7 @@
  * (User, DirectoryRole, ServicePrincipal), and the adapter reads only fields those types have.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEntraIdProvider } from '../../src/providers/entra-id/adapter.js'
+import { createEntraIdProvider } from '../../src/providers/entra-id/provider.js'
 import { directoryRoleSchema, roleMemberSchema, userSchema } from '../../src/providers/entra-id/answers.js'
 import { startEntraIdSandbox, type EntraSandbox } from '../../local/entra-id-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'

@@ -6,7 +6,7 @@
  * part of the REST description and are not checked here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGitHubProvider } from '../../src/providers/github/adapter.js'
+import { createGitHubProvider } from '../../src/providers/github/provider.js'
 import { invitationSchema, membershipSchema, simpleUserSchema } from '../../src/providers/github/answers.js'
 import { startGitHubSandbox } from '../../local/github-sandbox.js'
 import type { GitHubSandbox } from '../../local/github-sandbox.js'

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { GitHubIntegration } from '../../src/providers/github/config.js'
-import { MATCHED_BY_LOGIN, SECONDARY_LIMIT_FALLBACK_MS, createGitHubProvider, graphqlUrl } from '../../src/providers/github/adapter.js'
+import { MATCHED_BY_LOGIN, SECONDARY_LIMIT_FALLBACK_MS, graphqlUrl } from '../../src/providers/github/adapter.js'
+import { createGitHubProvider } from '../../src/providers/github/provider.js'
 import { guardAccount } from '../../src/providers/guards.js'
 import type { Provider } from '../../src/providers/types.js'
 import { startGitHubSandbox } from '../../local/github-sandbox.js'

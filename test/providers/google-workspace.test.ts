@@ -8,18 +8,8 @@ import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { GoogleWorkspaceIntegration } from '../../src/providers/google-workspace/config.js'
 import { DATATRANSFER_SCOPE, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-workspace/auth.js'
-import {
-  DEFAULT_ADMIN_CONSOLE_URL,
-  KEEP_DATA_WARNING,
-  HAND_OVER_CONSEQUENCE,
-  HAND_OVER_DRIVE,
-  HAND_OVER_DRIVE_CALENDAR,
-  SKIPPED_DETAIL,
-  SKIP_HAND_OVER,
-  SKIP_UNAVAILABLE_HAND_OVER,
-  SESSIONS_WARNING,
-  createGoogleWorkspaceProvider,
-} from '../../src/providers/google-workspace/adapter.js'
+import { DEFAULT_ADMIN_CONSOLE_URL, KEEP_DATA_WARNING, HAND_OVER_CONSEQUENCE, HAND_OVER_DRIVE, HAND_OVER_DRIVE_CALENDAR, SKIPPED_DETAIL, SKIP_HAND_OVER, SKIP_UNAVAILABLE_HAND_OVER, SESSIONS_WARNING } from '../../src/providers/google-workspace/adapter.js'
+import { createGoogleWorkspaceProvider } from '../../src/providers/google-workspace/provider.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { CALENDAR_APPLICATION, DRIVE_APPLICATION, USERS_PATH, googleErrorBody, startGoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { OktaIntegration } from '../../src/providers/okta/config.js'
-import { RATE_LIMIT_FALLBACK_MS, createOktaProvider, describeOktaError, nextLink, oktaAdminConsoleUrl, searchString } from '../../src/providers/okta/adapter.js'
+import { RATE_LIMIT_FALLBACK_MS, describeOktaError, nextLink, oktaAdminConsoleUrl, searchString } from '../../src/providers/okta/adapter.js'
+import { createOktaProvider } from '../../src/providers/okta/provider.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { oktaErrorBody, startOktaSandbox } from '../../local/okta-sandbox.js'

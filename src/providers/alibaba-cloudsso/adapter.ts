@@ -8,15 +8,13 @@
  * as the official SDKs send RPC calls, signed with ACS3-HMAC-SHA256 (acs3-signature.ts).
  */
 import { z } from 'zod'
-import type { AlibabaCloudSsoIntegration } from './config.js'
 import { ProviderError, toProblem } from '../problems.js'
-import type { Account, AccountPage, AccountStatus, Adapter, Deletes, DeprovisionsAccess, Health, ListsAccounts, Outcome, PollsTasks, Preflight, Provider, ProviderOptions, Suspends } from '../types.js'
-import { provide } from '../capabilities.js'
+import type { Account, AccountPage, AccountStatus, Deletes, DeprovisionsAccess, Health, Outcome, PollsTasks, Preflight, Provider, Suspends } from '../types.js'
 import { isNotFound } from '../kit/errors.js'
-import { backoff, deprovisionTaskId, failureKind, getTask, poll, reasonText, setStatus, startDelete } from './actions.js'
+import { backoff, deprovisionTaskId, failureKind, getTask, reasonText } from './actions.js'
 import type { DeprovisionState } from './actions.js'
-import { listAssignments, names, preflight } from './preflight.js'
-import { accessConfigurationSchema, codeOf, createApi, deprovisionResponseSchema, directorySchema, getUserSchema, listAll, listUsersSchema } from './client.js'
+import { listAssignments, names } from './preflight.js'
+import { accessConfigurationSchema, codeOf, deprovisionResponseSchema, directorySchema, getUserSchema, listAll, listUsersSchema } from './client.js'
 import type { Api, User } from './client.js'
 
 export const CLOUDSSO_API_VERSION = '2021-05-15'
@@ -52,7 +50,7 @@ export interface AccessConfigurationUsage extends AccessConfigurationTarget {
 /** The Provider plus two account-level operations the views do not offer yet. */
 export type CloudSsoProvider = Provider & Suspends & Deletes & PollsTasks & DeprovisionsAccess & CloudSsoExtras
 
-interface CloudSsoExtras {
+export interface CloudSsoExtras {
   /** Removes an access configuration from an RD account (DeprovisionAccessConfiguration); pending tasks go through `poll`. */
   deprovisionAccessConfiguration(target: AccessConfigurationTarget): Promise<Outcome>
   /** The access configuration's name and who still has assignments with it on that account, for a modal. */
@@ -61,27 +59,6 @@ interface CloudSsoExtras {
 
 // --- the provider -------------------------------------------------------------
 
-export function createCloudSsoProvider(config: AlibabaCloudSsoIntegration, options: ProviderOptions = {}): CloudSsoProvider {
-  const api = createApi(config, options)
-  return provide({
-    id: config.id,
-    displayName: config.displayName,
-    type: 'alibaba-cloudsso',
-    ...(config.adminConsoleUrl ? { adminConsoleUrl: config.adminConsoleUrl } : {}),
-    checkConnection: () => checkConnection(api),
-    findAccount: (email) => findAccount(api, email),
-    listAccounts: (cursor) => listAccounts(api, cursor),
-    preflight: (account, action) => preflight(api, account, action),
-    suspend: (account) => setStatus(api, account, 'Disabled'),
-    restore: (account) => setStatus(api, account, 'Enabled'),
-    delete: (account) => startDelete(api, account),
-    poll: (task) => poll(api, task),
-    deprovisionAccessConfiguration: (target) => deprovisionAccessConfiguration(api, target),
-    describeAccessConfiguration: (target) => describeAccessConfiguration(api, target),
-    preflightAccess: async (target) => accessPreflight(await describeAccessConfiguration(api, target)),
-    deprovisionAccess: (target) => deprovisionAccessConfiguration(api, target),
-  } satisfies Adapter & Suspends & Deletes & PollsTasks & ListsAccounts & DeprovisionsAccess & CloudSsoExtras)
-}
 
 /** The confirmation for de-provisioning an access configuration: what it removes, and from whom. */
 export function accessPreflight(usage: AccessConfigurationUsage): Preflight {
@@ -107,7 +84,7 @@ export function accessPreflight(usage: AccessConfigurationUsage): Preflight {
 
 // --- checkConnection ----------------------------------------------------------
 
-async function checkConnection(api: Api): Promise<Health> {
+export async function checkConnection(api: Api): Promise<Health> {
   try {
     const { Directory } = await api.call('GetDirectory', {}, directorySchema)
     const name = Directory.DirectoryName ? `"${Directory.DirectoryName}" (${Directory.DirectoryId})` : Directory.DirectoryId
@@ -130,7 +107,7 @@ async function checkConnection(api: Api): Promise<Health> {
  * part; act only on a user whose Email is the address (or, with no Email at all,
  * whose UserName is the whole address): someone else's "alice" must never match.
  */
-async function findAccount(api: Api, email: string): Promise<Account | null> {
+export async function findAccount(api: Api, email: string): Promise<Account | null> {
   const wanted = email.trim().toLowerCase()
   for (const candidate of userNameCandidates(email)) {
     const users = await listUsersByName(api, candidate)
@@ -159,7 +136,7 @@ async function listUsersByName(api: Api, userName: string): Promise<User[]> {
  * One page of the directory's users (ListUsers, 100 a page, NextToken while IsTruncated).
  * A user without Email is listed under its UserName when that is an address, else with none.
  */
-async function listAccounts(api: Api, cursor?: string): Promise<AccountPage> {
+export async function listAccounts(api: Api, cursor?: string): Promise<AccountPage> {
   const body = await api.call('ListUsers', { MaxResults: PAGE_SIZE, NextToken: cursor }, listUsersSchema)
   const nextCursor = body.IsTruncated ? body.NextToken : undefined
   if (nextCursor !== undefined && nextCursor === cursor) throw new ProviderError({ kind: 'rejected', detail: 'CloudSSO answered ListUsers with the same NextToken again' })
@@ -199,7 +176,7 @@ function statusOf(status: string | undefined): AccountStatus {
 
 // --- access configurations ----------------------------------------------------
 
-async function deprovisionAccessConfiguration(api: Api, target: AccessConfigurationTarget): Promise<Outcome> {
+export async function deprovisionAccessConfiguration(api: Api, target: AccessConfigurationTarget): Promise<Outcome> {
   try {
     const body = await api.call(
       'DeprovisionAccessConfiguration',
@@ -285,7 +262,7 @@ async function stillAssignedDetail(api: Api, target: AccessConfigurationTarget):
   }
 }
 
-async function describeAccessConfiguration(api: Api, target: AccessConfigurationTarget): Promise<AccessConfigurationUsage> {
+export async function describeAccessConfiguration(api: Api, target: AccessConfigurationTarget): Promise<AccessConfigurationUsage> {
   const [configuration, assignments] = await Promise.all([
     getAccessConfiguration(api, target.accessConfigurationId),
     listAssignments(api, { AccessConfigurationId: target.accessConfigurationId, TargetType: 'RD-Account', TargetId: target.targetId }),

@@ -1,6 +1,6 @@
 /** An Alibaba Cloud CloudSSO directory: how it is configured and built. */
 import { defineProvider } from '../kit/config.js'
-import { createCloudSsoProvider } from './adapter.js'
+import { createCloudSsoProvider } from './provider.js'
 import { alibabaCloudSsoSchema } from './config.js'
 
 export const alibabaCloudSsoProvider = defineProvider({

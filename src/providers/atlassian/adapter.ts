@@ -10,16 +10,10 @@
  * (users search, directories), support.atlassian.com/user-management (deactivate / delete a managed account).
  */
 import { z } from 'zod'
-import type { AtlassianIntegration } from './config.js'
-import { createHttpClient } from '../kit/http.js'
 import type { HttpClient } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
-import type { Account, AccountPage, AccountStatus, Action, Adapter, CancelsDeletion, Deletes, Health, ListsAccounts, Provider, ProviderOptions, Suspends } from '../types.js'
-import { provide } from '../capabilities.js'
+import type { Account, AccountPage, AccountStatus, Action, Health } from '../types.js'
 import { unreadable } from '../kit/errors.js'
-import { cancelDeletion, deleteAccount, reclassifying, restore, suspend } from './actions.js'
-import { preflight } from './preflight.js'
-import { describeAtlassianError } from './errors.js'
 
 /** Atlassian keeps a deleted managed account, deactivated and restorable, for 14 days. */
 export const DELETION_GRACE_DAYS = 14
@@ -123,43 +117,11 @@ export interface Context {
   directories: () => Promise<string[]>
 }
 
-export function createAtlassianProvider(config: AtlassianIntegration, options: ProviderOptions = {}): Provider {
-  const http = createHttpClient({
-    baseUrl: config.baseUrl,
-    headers: { authorization: `Bearer ${config.apiKey}`, accept: 'application/json' },
-    timeoutMs: options.timeoutMs,
-    pace: options.pace,
-    describeError: describeAtlassianError,
-  })
-  const { directoryId } = config
-  const ctx: Context = {
-    http,
-    orgId: config.orgId,
-    service: config.displayName,
-    now: options.now ?? (() => new Date()),
-    directories: directoryId ? async () => [directoryId] : cachedDirectories(http, config.orgId),
-  }
-
-  return provide({
-    id: config.id,
-    displayName: config.displayName,
-    type: 'atlassian',
-    adminConsoleUrl: config.adminConsoleUrl ?? DEFAULT_ADMIN_CONSOLE_URL,
-    checkConnection: () => checkConnection(ctx),
-    findAccount: (email) => findAccount(ctx, email),
-    preflight: (account, action) => preflight(ctx, account, action),
-    suspend: reclassifying('suspend', (account) => suspend(ctx, account)),
-    restore: reclassifying('restore', (account) => restore(ctx, account)),
-    delete: reclassifying('delete', (account, context) => deleteAccount(ctx, account, context)),
-    cancelDelete: reclassifying('cancel-delete', (account) => cancelDeletion(ctx, account)),
-    listAccounts: (cursor) => listAccounts(ctx, cursor),
-  } satisfies Adapter & Suspends & Deletes & CancelsDeletion & ListsAccounts)
-}
 
 // --- directories --------------------------------------------------------------
 
 /** Looked up once per adapter; a failed lookup is not cached, so the next call tries again. */
-function cachedDirectories(http: HttpClient, orgId: string): () => Promise<string[]> {
+export function cachedDirectories(http: HttpClient, orgId: string): () => Promise<string[]> {
   let cached: Promise<string[]> | undefined
   return () => {
     cached ??= listDirectories(http, orgId).then(
@@ -208,7 +170,7 @@ async function orgCall(http: HttpClient, orgId: string, request: Parameters<Http
 
 // --- checkConnection ----------------------------------------------------------
 
-async function checkConnection(ctx: Context): Promise<Health> {
+export async function checkConnection(ctx: Context): Promise<Health> {
   try {
     const response = await orgCall(ctx.http, ctx.orgId, { method: 'GET', path: `/admin/v1/orgs/${encodeURIComponent(ctx.orgId)}` })
     const parsed = orgSchema.safeParse(response.body)
@@ -226,7 +188,7 @@ async function checkConnection(ctx: Context): Promise<Health> {
 
 // --- findAccount --------------------------------------------------------------
 
-async function findAccount(ctx: Context, email: string): Promise<Account | null> {
+export async function findAccount(ctx: Context, email: string): Promise<Account | null> {
   const wanted = email.trim().toLowerCase()
   // Exact match only: a service that loosened the filter must not lead the bot to someone else.
   const matches = (await searchUsers(ctx, { emails: [email.trim()] })).filter(
@@ -306,7 +268,7 @@ export function isManaged(user: DirectoryUser): boolean {
  * list that carries `last_active`. App accounts (bots, integrations) are not people and are
  * left out; closed accounts are gone.
  */
-async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+export async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
   const path = `/admin/v1/orgs/${encodeURIComponent(ctx.orgId)}/users`
   const response = await orgCall(ctx.http, ctx.orgId, { method: 'GET', path, query: { cursor } })
   const parsed = managedAccountsPageSchema.safeParse(response.body)

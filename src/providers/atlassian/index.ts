@@ -1,6 +1,6 @@
 /** An Atlassian organization: how it is configured and built. */
 import { defineProvider } from '../kit/config.js'
-import { createAtlassianProvider } from './adapter.js'
+import { createAtlassianProvider } from './provider.js'
 import { atlassianSchema } from './config.js'
 
 export const atlassianProvider = defineProvider({

@@ -17,17 +17,12 @@
  * ("Who can perform sensitive actions"), learn.microsoft.com/graph/throttling (429 with Retry-After).
  */
 import { z } from 'zod'
-import type { EntraIdIntegration } from './config.js'
 import { otherAddresses } from '../addresses.js'
-import { createTokenSource, type TokenSource } from './token.js'
-import { createHttpClient } from '../kit/http.js'
+import { type TokenSource } from './token.js'
 import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
-import type { Account, AccountPage, Action, Adapter, CancelsDeletion, Deletes, Health, ListsAccounts, ListsAdmins, Provider, ProviderOptions, Suspends } from '../types.js'
-import { provide } from '../capabilities.js'
+import type { Account, AccountPage, Action, Health } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
-import { reactivate, remove, restoreDeleted, suspend } from './actions.js'
-import { preflight } from './preflight.js'
 import { deletedPath, errorSchema, memberPageSchema, parseUser, parseUsers, roleMemberSchema, roleName, rolePageSchema, userPageSchema, userPath } from './answers.js'
 import type { DirectoryRole, GraphUser } from './answers.js'
 
@@ -73,46 +68,9 @@ export interface Context {
   signInActivity: 'unknown' | 'available' | 'unavailable'
 }
 
-export function createEntraIdProvider(config: EntraIdIntegration, options: ProviderOptions = {}): Provider {
-  const graphUrl = config.graphUrl.replace(/\/+$/, '')
-  const tokens = createTokenSource({
-    loginUrl: config.loginUrl,
-    tenantId: config.tenantId,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    scope: `${graphUrl}/.default`,
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  })
-  const http = createHttpClient({ baseUrl: `${graphUrl}/v1.0`, headers: { accept: 'application/json' }, timeoutMs: options.timeoutMs, pace: options.pace, describeError: describeGraphError })
-  const ctx: Context = {
-    http: authorized(http, tokens),
-    tokens,
-    graph: new URL(`${graphUrl}/v1.0`),
-    clientId: config.clientId,
-    service: config.displayName,
-    now: options.now ?? (() => new Date()),
-    signInActivity: 'unknown',
-  }
-  return provide({
-    id: config.id,
-    displayName: config.displayName,
-    type: 'entra-id',
-    adminConsoleUrl: config.adminConsoleUrl ?? DEFAULT_ADMIN_CONSOLE_URL,
-    checkConnection: () => checkConnection(ctx),
-    findAccount: (email) => findAccount(ctx, email),
-    preflight: (account, action) => preflight(ctx, account, action),
-    suspend: (account) => suspend(ctx, account),
-    restore: (account) => reactivate(ctx, account),
-    delete: (account, _choices, context) => remove(ctx, account, context),
-    cancelDelete: (account) => restoreDeleted(ctx, account),
-    listAccounts: (cursor) => listAccounts(ctx, cursor),
-    listAdmins: () => listAdmins(ctx),
-  } satisfies Adapter & Suspends & Deletes & CancelsDeletion & ListsAccounts & ListsAdmins)
-}
 
 /** Every Graph call carries the app's access token; one Graph refuses (401) is not used again. */
-function authorized(http: HttpClient, tokens: TokenSource): HttpClient {
+export function authorized(http: HttpClient, tokens: TokenSource): HttpClient {
   return {
     close: () => http.close(),
     async send<T>(request: HttpRequest): Promise<HttpResponse<T>> {
@@ -138,7 +96,7 @@ export function describeGraphError(_status: number, body: unknown): string | und
 
 // --- checkConnection ----------------------------------------------------------------
 
-async function checkConnection(ctx: Context): Promise<Health> {
+export async function checkConnection(ctx: Context): Promise<Health> {
   try {
     await ctx.http.send({ method: 'GET', path: '/users', query: { $top: 1, $select: 'id' } })
     const roles = await activatedAdminRoles(ctx, ROLES_THAT_MANAGE_ADMINS)
@@ -161,7 +119,7 @@ async function checkConnection(ctx: Context): Promise<Health> {
  * The user whose sign-in name, mail or any other address is `email` (ignoring case); a user deleted within 30 days
  * is found too, as suspended, so Restore and the final date can ask about it. Live users win over deleted ones.
  */
-async function findAccount(ctx: Context, email: string): Promise<Account | null> {
+export async function findAccount(ctx: Context, email: string): Promise<Account | null> {
   const wanted = email.trim()
   const live = pickUser(await searchUsers(ctx, '/users', userFilter(wanted)), wanted)
   if (live) return toAccount(live, await userRoles(ctx, live.id))
@@ -323,7 +281,7 @@ export async function roleHolders(ctx: Context): Promise<RoleHolders> {
   return holders
 }
 
-async function listAdmins(ctx: Context): Promise<Account[]> {
+export async function listAdmins(ctx: Context): Promise<Account[]> {
   const { admins } = await roleHolders(ctx)
   return [...admins.values()].map(({ member, roles }) => toAccount({ ...member, accountEnabled: member.accountEnabled ?? true }, roles))
 }
@@ -337,7 +295,7 @@ async function listAdmins(ctx: Context): Promise<Account[]> {
  */
 const DELETED_CURSOR = 'deleted:'
 
-async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+export async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
   const deleted = cursor?.startsWith(DELETED_CURSOR) ?? false
   const skiptoken = (deleted ? cursor?.slice(DELETED_CURSOR.length) : cursor) || undefined
   const path = deleted ? '/directory/deletedItems/microsoft.graph.user' : '/users'

@@ -1,6 +1,6 @@
 /** A Microsoft Entra ID tenant: how it is configured and built. */
 import { defineProvider } from '../kit/config.js'
-import { createEntraIdProvider } from './adapter.js'
+import { createEntraIdProvider } from './provider.js'
 import { entraIdSchema } from './config.js'
 
 export const entraIdProvider = defineProvider({

@@ -12,18 +12,14 @@
  * The last owner (the shared guard, from listAdmins) and the token's own user are never removed.
  */
 import { z } from 'zod'
-import type { GitHubIntegration } from './config.js'
 import { comparableEmail } from '../addresses.js'
-import { createHttpClient, parseRateLimitReset, parseRetryAfter } from '../kit/http.js'
+import { parseRateLimitReset, parseRetryAfter } from '../kit/http.js'
 import type { HttpClient } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Problem } from '../problems.js'
-import type { Account, AccountHint, AccountPage, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Provider, ProviderOptions } from '../types.js'
-import { provide } from '../capabilities.js'
+import type { Account, AccountHint, AccountPage, Health } from '../types.js'
 import { isNotFound, unreadable } from '../kit/errors.js'
 import { type Page, readAllPages } from '../kit/pagination.js'
-import { removeMember } from './actions.js'
-import { preflight } from './preflight.js'
 import { errorSchema, graphqlAnswerSchema, invitationSchema, MEMBERS_QUERY, membershipSchema, membersPageSchema, SAML_IDENTITY_QUERY, samlIdentitiesSchema, simpleUserSchema } from './answers.js'
 import type { Invitation, MemberEdge } from './answers.js'
 
@@ -51,39 +47,6 @@ export interface Context {
 /** What an account id names: a member or outside collaborator by login, or a pending invitation. */
 export const INVITATION_ID = /^invitation:(\d+)$/
 
-export function createGitHubProvider(config: GitHubIntegration, options: ProviderOptions = {}): Provider {
-  const apiUrl = config.apiUrl.replace(/\/+$/, '')
-  const common = {
-    headers: {
-      authorization: `Bearer ${config.token}`,
-      accept: 'application/vnd.github+json',
-      'x-github-api-version': '2022-11-28',
-      'user-agent': 'deprovision-bot',
-    },
-    timeoutMs: options.timeoutMs,
-    pace: options.pace,
-    describeError: describeGitHubError,
-    rateLimit: gitHubRateLimit,
-  }
-  const ctx: Context = {
-    http: createHttpClient({ baseUrl: apiUrl, ...common }),
-    graphql: createHttpClient({ baseUrl: graphqlUrl(apiUrl), ...common }),
-    org: config.org,
-    service: config.displayName,
-  }
-  return provide({
-    id: config.id,
-    displayName: config.displayName,
-    type: 'github',
-    adminConsoleUrl: config.adminConsoleUrl ?? `${webUrl(apiUrl)}/orgs/${encodeURIComponent(config.org)}/people`,
-    checkConnection: () => checkConnection(ctx),
-    findAccount: (email, hint) => findAccount(ctx, email, hint),
-    preflight: (account) => preflight(ctx, account),
-    delete: (account) => removeMember(ctx, account),
-    listAccounts: (cursor) => listAccounts(ctx, cursor),
-    listAdmins: () => listAdmins(ctx),
-  } satisfies Adapter & Deletes & ListsAccounts & ListsAdmins)
-}
 
 /** GraphQL lives at {apiUrl}/graphql on api.github.com, and at https://{host}/api/graphql on GitHub Enterprise Server (apiUrl …/api/v3). */
 export function graphqlUrl(apiUrl: string): string {
@@ -92,7 +55,7 @@ export function graphqlUrl(apiUrl: string): string {
 }
 
 /** The web host people use: github.com for api.github.com, the server itself for Enterprise Server. */
-function webUrl(apiUrl: string): string {
+export function webUrl(apiUrl: string): string {
   const url = new URL(apiUrl)
   if (url.hostname === 'api.github.com') return 'https://github.com'
   return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/api\/v3$/, '')}`
@@ -152,7 +115,7 @@ function graphqlProblem(errors: { type?: string | undefined; message?: string | 
 // --- connection -------------------------------------------------------------------
 
 /** Listing pending invitations needs owner rights: the call every removal depends on. */
-async function checkConnection(ctx: Context): Promise<Health> {
+export async function checkConnection(ctx: Context): Promise<Health> {
   try {
     await ctx.http.send({ method: 'GET', path: orgPath(ctx) })
     await ctx.http.send({ method: 'GET', path: `${orgPath(ctx)}/invitations`, query: { per_page: 1 } })
@@ -181,7 +144,7 @@ export async function tokenUser(ctx: Context): Promise<string | undefined> {
 
 export type Membership = { kind: 'member'; role: string } | { kind: 'outside-collaborator' } | { kind: 'none' }
 
-async function findAccount(ctx: Context, email: string, hint: AccountHint = {}): Promise<Account | null> {
+export async function findAccount(ctx: Context, email: string, hint: AccountHint = {}): Promise<Account | null> {
   const bySaml = await findBySamlIdentity(ctx, email)
   if (bySaml) return accountFor(ctx, bySaml.login, bySaml.name, email, `their SAML SSO identity (${bySaml.nameId})`)
   const byDomain = await findByVerifiedEmail(ctx, email)
@@ -306,7 +269,7 @@ async function restList<T>(ctx: Context, path: string, query: Record<string, str
  * shows no other); members without one are listed with no address, so they are not judged.
  * GitHub reports no last activity for members. The cursor is GraphQL's endCursor.
  */
-async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+export async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
   const { edges, next } = await membersPage(ctx, cursor || undefined)
   const accounts = edges.map((edge): Account => {
     const [email = '', ...others] = edge.node.organizationVerifiedDomainEmails
@@ -325,7 +288,7 @@ async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage>
 }
 
 /** The organisation's owners (GET /orgs/{org}/members?role=admin). */
-async function listAdmins(ctx: Context): Promise<Account[]> {
+export async function listAdmins(ctx: Context): Promise<Account[]> {
   const owners = await restList(ctx, `${orgPath(ctx)}/members`, { role: 'admin' }, simpleUserSchema, 'owners')
   return owners.map((owner) => ({ id: owner.login, email: '', displayName: `@${owner.login}`, status: 'active', roles: ['owner'], isAdmin: true }))
 }

@@ -1,6 +1,6 @@
 /** A GitHub organisation: how it is configured and built. */
 import { defineProvider } from '../kit/config.js'
-import { createGitHubProvider } from './adapter.js'
+import { createGitHubProvider } from './provider.js'
 import { githubSchema } from './config.js'
 
 export const githubProvider = defineProvider({

@@ -20,18 +20,14 @@
  */
 import { z } from 'zod'
 import type { GoogleWorkspaceIntegration } from './config.js'
-import { createTokenSource, DATATRANSFER_SCOPE, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, GOOGLE_TOKEN_URL, parseServiceAccountKey, ServiceAccountKeyError } from './auth.js'
+import { parseServiceAccountKey, ServiceAccountKeyError } from './auth.js'
 import type { ServiceAccountKey, TokenSource } from './auth.js'
-import { createHttpClient } from '../kit/http.js'
 import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import { otherAddresses } from '../addresses.js'
-import { provide } from '../capabilities.js'
 import { clip } from '../kit/text.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
-import { execute, poll } from './actions.js'
-import { preflight } from './preflight.js'
-import type { Account, AccountPage, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Option, PollsTasks, Provider, ProviderOptions, SuggestsAnswers, Suspends } from '../types.js'
+import type { Account, AccountPage, Action, Health, Option } from '../types.js'
 
 export const DEFAULT_BASE_URL = 'https://admin.googleapis.com'
 export const DEFAULT_ADMIN_CONSOLE_URL = 'https://admin.google.com/ac/users'
@@ -128,47 +124,8 @@ export interface Context {
 
 // --- the provider -----------------------------------------------------------------
 
-/**
- * Throws ServiceAccountKeyError at once when `serviceAccountKey` is not a service
- * account's JSON key, so a wrong secret stops start-up with a clear line instead of
- * failing every alert later. The message never quotes the key.
- */
-export function createGoogleWorkspaceProvider(config: GoogleWorkspaceIntegration, options: ProviderOptions = {}): Provider {
-  const key = readKey(config)
-  const now = options.now ?? (() => new Date())
-  const tokenSource = (scope: string) =>
-    createTokenSource({ key, subject: config.adminEmail, scopes: [scope], tokenUrl: config.tokenUrl ?? GOOGLE_TOKEN_URL, timeoutMs: options.timeoutMs, now })
-  const tokens = tokenSource(DIRECTORY_USER_SCOPE)
-  const securityTokens = tokenSource(DIRECTORY_USER_SECURITY_SCOPE)
-  const transferTokens = tokenSource(DATATRANSFER_SCOPE)
-  const http = createHttpClient({
-    baseUrl: config.baseUrl ?? DEFAULT_BASE_URL,
-    headers: { accept: 'application/json' },
-    timeoutMs: options.timeoutMs,
-    pace: options.pace,
-    describeError: describeGoogleError,
-  })
-  const ctx: Context = { http, tokens, securityTokens, transferTokens, service: config.displayName, domain: config.domain, adminEmail: config.adminEmail, now }
 
-  return provide({
-    id: config.id,
-    displayName: config.displayName,
-    type: 'google-workspace',
-    adminConsoleUrl: config.adminConsoleUrl ?? DEFAULT_ADMIN_CONSOLE_URL,
-    checkConnection: () => checkConnection(ctx),
-    findAccount: (email) => findAccount(ctx, email),
-    preflight: (account, action) => preflight(ctx, account, action),
-    suspend: (account) => execute(ctx, account, 'suspend', {}),
-    restore: (account) => execute(ctx, account, 'restore', {}),
-    delete: (account, choices) => execute(ctx, account, 'delete', choices),
-    poll: (task) => poll(ctx, task),
-    suggest: (account, questionId, query) => suggest(ctx, account, questionId, query),
-    listAccounts: (cursor) => listAccounts(ctx, cursor),
-    listAdmins: () => listAdmins(ctx),
-  } satisfies Adapter & Suspends & Deletes & PollsTasks & SuggestsAnswers & ListsAccounts & ListsAdmins)
-}
-
-function readKey(config: GoogleWorkspaceIntegration): ServiceAccountKey {
+export function readKey(config: GoogleWorkspaceIntegration): ServiceAccountKey {
   try {
     return parseServiceAccountKey(config.serviceAccountKey)
   } catch (error) {
@@ -305,7 +262,7 @@ export function isActingAdmin(ctx: Context, user: GoogleUser): boolean {
 
 // --- checkConnection --------------------------------------------------------------------
 
-async function checkConnection(ctx: Context): Promise<Health> {
+export async function checkConnection(ctx: Context): Promise<Health> {
   try {
     const admin = await readUser(ctx, ctx.adminEmail)
     if (!admin) return { ok: false, problem: { kind: 'permission', detail: `Google has no user ${ctx.adminEmail}; set adminEmail to a super admin` } }
@@ -324,7 +281,7 @@ async function checkConnection(ctx: Context): Promise<Health> {
 
 // --- findAccount, listAccounts, listAdmins -------------------------------------------------
 
-async function findAccount(ctx: Context, email: string): Promise<Account | null> {
+export async function findAccount(ctx: Context, email: string): Promise<Account | null> {
   // userKey takes the primary address or an alias; Google answers 404 for neither.
   try {
     const user = await readUser(ctx, email.trim())
@@ -353,13 +310,13 @@ async function listPage(ctx: Context, query: Record<string, string | number | un
   return { users: parsed.data.users ?? [], ...(parsed.data.nextPageToken ? { nextPageToken: parsed.data.nextPageToken } : {}) }
 }
 
-async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+export async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
   const page = await listPage(ctx, { orderBy: 'email', pageToken: cursor })
   return { accounts: page.users.map(toAccount), ...(page.nextPageToken ? { nextCursor: page.nextPageToken } : {}) }
 }
 
 /** Super admins (query isAdmin=true): the admins a Google Workspace account must keep at least one of. */
-async function listAdmins(ctx: Context): Promise<Account[]> {
+export async function listAdmins(ctx: Context): Promise<Account[]> {
   const admins: Account[] = []
   let pageToken: string | undefined
   for (let page = 0; page < MAX_ADMIN_PAGES; page++) {
@@ -375,7 +332,7 @@ async function listAdmins(ctx: Context): Promise<Account[]> {
 // --- suggest -------------------------------------------------------------------------------------
 
 /** Active users whose address or name starts with what the actor typed, never the person being deleted. */
-async function suggest(ctx: Context, account: Account, questionId: string, query: string): Promise<Option[]> {
+export async function suggest(ctx: Context, account: Account, questionId: string, query: string): Promise<Option[]> {
   if (questionId !== NEW_OWNER_QUESTION) return []
   // Google's search syntax quotes with '; the actor's text is kept to characters that cannot break out of it.
   const text = query.replace(/[^\p{L}\p{N}@._ -]/gu, '').trim()

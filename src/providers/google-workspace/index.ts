@@ -1,6 +1,6 @@
 /** A Google Workspace domain: how it is configured and built. */
 import { defineProvider } from '../kit/config.js'
-import { createGoogleWorkspaceProvider } from './adapter.js'
+import { createGoogleWorkspaceProvider } from './provider.js'
 import { googleWorkspaceSchema } from './config.js'
 
 export const googleWorkspaceProvider = defineProvider({

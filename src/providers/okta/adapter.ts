@@ -10,17 +10,12 @@
  * The user whose token the bot uses is never suspended or deleted.
  */
 import { z } from 'zod'
-import type { OktaIntegration } from './config.js'
-import { createHttpClient } from '../kit/http.js'
 import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Problem } from '../problems.js'
 import { otherAddresses } from '../addresses.js'
-import type { Account, AccountPage, AccountStatus, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Provider, ProviderOptions, Suspends } from '../types.js'
-import { provide } from '../capabilities.js'
+import type { Account, AccountPage, AccountStatus, Health } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
-import { preflight } from './preflight.js'
-import { remove, restore, suspend } from './actions.js'
 import { assigneesSchema, errorSchema, nameOf, roleName, roleNames, roleSchema, userPath, userSchema } from './answers.js'
 import type { OktaRole, OktaUser } from './answers.js'
 
@@ -53,32 +48,6 @@ export interface Context {
   org: URL
 }
 
-export function createOktaProvider(config: OktaIntegration, options: ProviderOptions = {}): Provider {
-  const orgUrl = config.orgUrl.replace(/\/+$/, '')
-  const http = createHttpClient({
-    baseUrl: orgUrl,
-    headers: { authorization: `SSWS ${config.apiToken}`, accept: 'application/json' },
-    timeoutMs: options.timeoutMs,
-    pace: options.pace,
-    describeError: describeOktaError,
-  })
-  const ctx: Context = { http: withOktaProblems(http), service: config.displayName, org: new URL(orgUrl) }
-
-  return provide({
-    id: config.id,
-    displayName: config.displayName,
-    type: 'okta',
-    adminConsoleUrl: config.adminConsoleUrl ?? oktaAdminConsoleUrl(orgUrl),
-    checkConnection: () => checkConnection(ctx),
-    findAccount: (email) => findAccount(ctx, email),
-    preflight: (account, action) => preflight(ctx, account, action),
-    suspend: (account) => suspend(ctx, account.id),
-    restore: (account) => restore(ctx, account.id),
-    delete: (account) => remove(ctx, account.id),
-    listAccounts: (cursor) => listAccounts(ctx, cursor),
-    listAdmins: () => listAdmins(ctx),
-  } satisfies Adapter & Suspends & Deletes & ListsAccounts & ListsAdmins)
-}
 
 /**
  * Okta's Admin Console lives on the org's `-admin` host (acme.okta.com -> acme-admin.okta.com).
@@ -117,7 +86,7 @@ function errorCodeOf(problem: Problem): string | undefined {
  * allowed in the user's current status") is a state to resolve, not a missing permission.
  * A 429 without Retry-After waits out Okta's per-minute window.
  */
-function withOktaProblems(http: HttpClient): HttpClient {
+export function withOktaProblems(http: HttpClient): HttpClient {
   return {
     close: () => http.close(),
     async send<T>(request: HttpRequest): Promise<HttpResponse<T>> {
@@ -144,7 +113,7 @@ function oktaProblem(error: unknown): unknown {
 
 // --- checkConnection ----------------------------------------------------------
 
-async function checkConnection(ctx: Context): Promise<Health> {
+export async function checkConnection(ctx: Context): Promise<Health> {
   try {
     const me = await readMe(ctx)
     const roles = await readRoles(ctx, me.id)
@@ -177,7 +146,7 @@ async function checkConnection(ctx: Context): Promise<Health> {
 
 // --- findAccount --------------------------------------------------------------
 
-async function findAccount(ctx: Context, email: string): Promise<Account | null> {
+export async function findAccount(ctx: Context, email: string): Promise<Account | null> {
   const wanted = email.trim().toLowerCase()
   // search (unlike a plain list) also returns DEPROVISIONED users, and compares values without case.
   const search = `profile.login eq ${searchString(email.trim())} or profile.email eq ${searchString(email.trim())}`
@@ -302,7 +271,7 @@ function parseUsers(body: unknown, status: number): OktaUser[] {
  */
 const DEPROVISIONED_CURSOR = 'deprovisioned:'
 
-async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+export async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
   const deprovisioned = cursor?.startsWith(DEPROVISIONED_CURSOR) ?? false
   const after = (deprovisioned ? cursor?.slice(DEPROVISIONED_CURSOR.length) : cursor) || undefined
   const filter = deprovisioned ? { filter: 'status eq "DEPROVISIONED"' } : {}
@@ -318,7 +287,7 @@ async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage>
 }
 
 /** Everyone with an admin role assignment (GET /api/v1/iam/assignees/users), each read with their roles. */
-async function listAdmins(ctx: Context): Promise<Account[]> {
+export async function listAdmins(ctx: Context): Promise<Account[]> {
   const ids = await adminIds(ctx)
   const admins: Account[] = []
   for (let start = 0; start < ids.length; start += ADMIN_READS_AT_ONCE) {

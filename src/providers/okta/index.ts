@@ -1,6 +1,6 @@
 /** An Okta org: how it is configured and built. */
 import { defineProvider } from '../kit/config.js'
-import { createOktaProvider } from './adapter.js'
+import { createOktaProvider } from './provider.js'
 import { oktaSchema } from './config.js'
 
 export const oktaProvider = defineProvider({

@@ -7,16 +7,11 @@
  * simply deleted. The user whose key the bot uses is never deleted or disabled.
  */
 import { z } from 'zod'
-import type { QlikIntegration } from './config.js'
-import { createHttpClient } from '../kit/http.js'
 import type { HttpClient, QueryValue } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
-import type { Account, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, Option, Provider, ProviderOptions, SuggestsAnswers, Suspends } from '../types.js'
-import { provide } from '../capabilities.js'
+import type { Account, AccountPage, AccountStatus, Action, Health, Option } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
 import { nameOf, userPath } from './wording.js'
-import { deleteAccount, setStatus } from './actions.js'
-import { preflight } from './preflight.js'
 
 /** The question (and Choices key) for the user who receives the deleted user's assets. */
 export const NEW_OWNER_QUESTION = 'new-owner'
@@ -98,32 +93,6 @@ export interface Context {
   tenant: URL
 }
 
-export function createQlikProvider(config: QlikIntegration, options: ProviderOptions = {}): Provider {
-  const tenantUrl = config.tenantUrl.replace(/\/+$/, '')
-  const http = createHttpClient({
-    baseUrl: tenantUrl,
-    headers: { authorization: `Bearer ${config.apiKey}`, accept: 'application/json' },
-    timeoutMs: options.timeoutMs,
-    pace: options.pace,
-    describeError: describeQlikError,
-  })
-  const ctx: Context = { http, service: config.displayName, tenant: new URL(tenantUrl) }
-
-  return provide({
-    id: config.id,
-    displayName: config.displayName,
-    type: 'qlik',
-    adminConsoleUrl: config.adminConsoleUrl ?? `${tenantUrl}/console/users`,
-    checkConnection: () => checkConnection(ctx),
-    findAccount: (email) => findAccount(ctx, email),
-    preflight: (account, action) => preflight(ctx, account, action),
-    suspend: (account) => setStatus(ctx, account, 'disabled'),
-    restore: (account) => setStatus(ctx, account, 'active'),
-    delete: (account, choices) => deleteAccount(ctx, account, choices),
-    suggest: (account, questionId, query) => suggest(ctx, account, questionId, query),
-    listAccounts: (cursor) => listAccounts(ctx, cursor),
-  } satisfies Adapter & Suspends & Deletes & ListsAccounts & SuggestsAnswers)
-}
 
 /** Qlik error bodies: `{"errors":[{"code","title","detail","status"}],"traceId"}`. */
 export function describeQlikError(_status: number, body: unknown): string | undefined {
@@ -145,7 +114,7 @@ export function describeOneError(error: z.infer<typeof qlikErrorSchema>): string
 
 // --- checkConnection ----------------------------------------------------------
 
-async function checkConnection(ctx: Context): Promise<Health> {
+export async function checkConnection(ctx: Context): Promise<Health> {
   try {
     const me = await readMe(ctx)
     if (!isTenantAdmin(me)) {
@@ -173,7 +142,7 @@ function isTenantAdmin(user: QlikUser): boolean {
 /** Preference when one address matches several records (older tenants allowed that). */
 const STATUS_PREFERENCE = ['active', 'disabled', 'provisioned', 'invited']
 
-async function findAccount(ctx: Context, email: string): Promise<Account | null> {
+export async function findAccount(ctx: Context, email: string): Promise<Account | null> {
   const users = await listUsers(ctx, { filter: `email eq ${filterString(email)}`, limit: PAGE_LIMIT })
   const wanted = email.trim().toLowerCase()
   // Only an exact address: a service that ignores the filter must not lead the bot to someone else.
@@ -271,7 +240,7 @@ function parseUser(body: unknown, status: number, call: string): QlikUser {
  * One page of the tenant's users (GET /api/v1/users, 100 a page); the cursor is the page's
  * `links.next` href, followed only on the tenant's own origin. Users marked deleted are gone.
  */
-async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
+export async function listAccounts(ctx: Context, cursor?: string): Promise<AccountPage> {
   const request = cursor ? nextRequest(ctx, cursor, 'users', new Set()) : { path: '/api/v1/users', query: { limit: PAGE_LIMIT } }
   const response = await readPage(ctx, request, 'users')
   const parsed = pageSchema(userSchema).safeParse(response.body)
@@ -338,7 +307,7 @@ function nextRequest(ctx: Context, href: string, what: string, seen: Set<string>
 
 // --- suggest ------------------------------------------------------------------
 
-async function suggest(ctx: Context, account: Account, questionId: string, query: string): Promise<Option[]> {
+export async function suggest(ctx: Context, account: Account, questionId: string, query: string): Promise<Option[]> {
   if (questionId !== NEW_OWNER_QUESTION) return []
   const text = query.trim()
   // Qlik asks for status conditions to be grouped and ANDed to the whole query.

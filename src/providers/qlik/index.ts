@@ -1,6 +1,6 @@
 /** A Qlik Cloud tenant: how it is configured and built. */
 import { defineProvider } from '../kit/config.js'
-import { createQlikProvider } from './adapter.js'
+import { createQlikProvider } from './provider.js'
 import { qlikSchema } from './config.js'
 
 export const qlikProvider = defineProvider({
