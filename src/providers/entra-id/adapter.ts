@@ -26,9 +26,6 @@ import { nullIfNotFound, unreadable } from '../kit/errors.js'
 import { deletedPath, errorSchema, memberPageSchema, parseUser, parseUsers, roleMemberSchema, roleName, rolePageSchema, userPageSchema, userPath } from './answers.js'
 import type { DirectoryRole, GraphUser } from './answers.js'
 
-/** Microsoft keeps a deleted user, restorable, for 30 days. */
-export const RESTORE_DAYS = 30
-export const DAY_MS = 86_400_000
 export const DEFAULT_ADMIN_CONSOLE_URL = 'https://entra.microsoft.com/#view/Microsoft_AAD_UsersAndTenants/UserManagementMenuBlade/~/AllUsers'
 
 /** Suspend and Reactivate undo each other; a delete is undone by Restore (cancel-delete) for 30 days. */

@@ -1,6 +1,5 @@
 /** Graph's answers, as far as the adapter relies on them, and how the adapter names what they hold. */
 import { z } from 'zod'
-import { DAY_MS, RESTORE_DAYS } from './adapter.js'
 import { unreadable } from '../kit/errors.js'
 
 // --- Graph's answers, as far as the adapter relies on them ---------------------
@@ -89,3 +88,8 @@ export function parseUsers(body: unknown, status: number, call: string): GraphUs
   if (!parsed.success) throw unreadable('Graph', status, call, 'a list of users')
   return parsed.data.value
 }
+
+export const DAY_MS = 86_400_000
+
+/** Microsoft keeps a deleted user, restorable, for 30 days. */
+export const RESTORE_DAYS = 30

@@ -2,8 +2,8 @@
 import type { Context, RoleMember } from './adapter.js'
 import type { DirectoryRole, GraphUser } from './answers.js'
 import type { Account, AccountAction, Action, Preflight } from '../types.js'
-import { DAY_MS, readDeletedUser, readUser, RESTORE_DAYS, REVERSIBLE, ROLE_TEMPLATES, roleHolders, toAccount, userRoles } from './adapter.js'
-import { deletedOn, formatDate, restorableUntil, roleName } from './answers.js'
+import { readDeletedUser, readUser, REVERSIBLE, ROLE_TEMPLATES, roleHolders, toAccount, userRoles } from './adapter.js'
+import { DAY_MS, deletedOn, formatDate, restorableUntil, RESTORE_DAYS, roleName } from './answers.js'
 import type { Problem } from '../problems.js'
 
 // --- preflight ---------------------------------------------------------------------------

@@ -3,8 +3,8 @@ import type { Context } from './adapter.js'
 import type { Invitation } from './answers.js'
 import type { Account, Outcome } from '../types.js'
 import { INVITATION_ID, invitedAs, membershipOf, orgPath, pendingInvitations, sameLogin, tokenUser } from './adapter.js'
-import { tokenOwner } from './preflight.js'
 import { isNotFound } from '../kit/errors.js'
+import type { Problem } from '../problems.js'
 
 // --- execute ------------------------------------------------------------------------
 
@@ -60,4 +60,8 @@ async function cancelInvitations(ctx: Context, invitations: Invitation[]): Promi
 /** Pending invitations to the account's email or login. */
 export async function invitationsFor(ctx: Context, account: Account): Promise<Invitation[]> {
   return (await pendingInvitations(ctx)).filter((invitation) => invitedAs(invitation, account.email, account.id))
+}
+
+export function tokenOwner(login: string): Problem {
+  return { kind: 'integration-owner', owner: `@${login}, the user whose token the bot uses` }
 }

@@ -4,9 +4,8 @@ import type { Invitation } from './answers.js'
 import type { Account, Preflight } from '../types.js'
 import { graphql, INVITATION_ID, MATCHED_BY_LOGIN, membershipOf, sameLogin, tokenUser } from './adapter.js'
 import { TEAMS_QUERY, teamsSchema } from './answers.js'
-import { invitationsFor } from './actions.js'
+import { invitationsFor, tokenOwner } from './actions.js'
 import { ProviderError } from '../problems.js'
-import type { Problem } from '../problems.js'
 
 // --- preflight --------------------------------------------------------------------
 
@@ -62,6 +61,3 @@ async function teamsOf(ctx: Context, login: string): Promise<string[] | undefine
   }
 }
 
-export function tokenOwner(login: string): Problem {
-  return { kind: 'integration-owner', owner: `@${login}, the user whose token the bot uses` }
-}

@@ -16,7 +16,7 @@ import type { Problem } from '../problems.js'
 import { otherAddresses } from '../addresses.js'
 import type { Account, AccountPage, AccountStatus, Health } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
-import { assigneesSchema, errorSchema, nameOf, roleName, roleNames, roleSchema, userPath, userSchema } from './answers.js'
+import { assigneesSchema, displayNameOf, errorSchema, nameOf, roleName, roleNames, roleSchema, userPath, userSchema } from './answers.js'
 import type { OktaRole, OktaUser } from './answers.js'
 
 /** GET /api/v1/users answers at most 200 users per page. */
@@ -206,11 +206,6 @@ function statusOf(status: string): AccountStatus {
   return status === 'STAGED' ? 'pending' : 'unknown'
 }
 
-export function displayNameOf(user: OktaUser): string | undefined {
-  if (user.profile.displayName) return user.profile.displayName
-  const parts = [user.profile.firstName, user.profile.lastName].filter((part): part is string => Boolean(part))
-  return parts.length > 0 ? parts.join(' ') : undefined
-}
 
 // --- reading users ------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 /** Okta's answers, as far as the adapter relies on them, and how the adapter names what they hold. */
 import { z } from 'zod'
-import { displayNameOf } from './adapter.js'
 
 // --- Okta's answers, as far as the adapter relies on them --------------------
 
@@ -59,4 +58,10 @@ export function nameOf(user: OktaUser): string {
 
 export function userPath(id: string): string {
   return `/api/v1/users/${encodeURIComponent(id)}`
+}
+
+export function displayNameOf(user: OktaUser): string | undefined {
+  if (user.profile.displayName) return user.profile.displayName
+  const parts = [user.profile.firstName, user.profile.lastName].filter((part): part is string => Boolean(part))
+  return parts.length > 0 ? parts.join(' ') : undefined
 }

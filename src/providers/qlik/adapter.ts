@@ -11,7 +11,7 @@ import type { HttpClient, QueryValue } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, AccountStatus, Action, Health, Option } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
-import { nameOf, userPath } from './wording.js'
+import { nameOf } from './wording.js'
 
 /** The question (and Choices key) for the user who receives the deleted user's assets. */
 export const NEW_OWNER_QUESTION = 'new-owner'
@@ -324,3 +324,6 @@ export function userOption(user: QlikUser): Option {
   return { value: user.id, label: label.length <= OPTION_LABEL_MAX ? label : `${label.slice(0, OPTION_LABEL_MAX - 1)}…` }
 }
 
+export function userPath(id: string): string {
+  return `/api/v1/users/${encodeURIComponent(id)}`
+}

@@ -45,6 +45,3 @@ export function assetKey(asset: OwnedAsset): string {
   return `${asset.kind}:${asset.id}`
 }
 
-export function userPath(id: string): string {
-  return `/api/v1/users/${encodeURIComponent(id)}`
-}
