@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ACS3_ALGORITHM, canonicalRequest, isSignedHeader, parseAuthorization, sha256Hex, signature, stringToSign } from '../src/providers/acs3-signature.js'
+import { ACS3_ALGORITHM, canonicalRequest, isSignedHeader, parseAuthorization, sha256Hex, signature, stringToSign } from '../src/providers/alibaba-cloudsso/acs3-signature.js'
 import { createSandboxServer, listen, readBody, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender, stall, takeFailure } from './sandbox-kit.js'
 import type { QueuedFailure, SandboxHandle, SandboxServerOptions, Waits } from './sandbox-kit.js'
 

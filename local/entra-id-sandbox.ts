@@ -17,7 +17,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ROLE_TEMPLATES } from '../src/providers/entra-id.js'
+import { ROLE_TEMPLATES } from '../src/providers/entra-id/adapter.js'
 import { createSandboxServer, envSecret, injectedAnswer, listen, newIntake, presentedCredential, receive, requestBasics, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
 import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { ACTIONS } from './providers/types.js'
+import { integrationSchema, type IntegrationConfig } from './providers/catalogue.js'
 import type { RedisConnectionSettings } from './store/redis.js'
 import { DEFAULT_INACTIVE_DAYS, FINDING_KINDS, type ReconcileSettings } from './domain/reconciliation.js'
 
@@ -76,162 +76,7 @@ const envSchema = z
 /** Every environment variable the bot reads (besides the secrets the providers file refers to). */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape)
 
-/** `${ENV_NAME}`: how the providers file names a secret without holding it. */
-const SECRET_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/
-
-function secretReference(env: Record<string, string | undefined>) {
-  return z.string().transform((value, ctx) => {
-    const name = SECRET_REFERENCE.exec(value.trim())?.[1]
-    if (!name) {
-      ctx.addIssue({ code: 'custom', message: 'expected a ${ENV_NAME} reference: secrets are never written inline' })
-      return z.NEVER
-    }
-    const secret = env[name]
-    if (!secret) {
-      ctx.addIssue({ code: 'custom', message: `refers to \${${name}}, which is not set in the environment` })
-      return z.NEVER
-    }
-    return secret
-  })
-}
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-
-function integrationSchemas(env: Record<string, string | undefined>) {
-  const common = {
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected a short id of lowercase letters, digits and dashes'),
-    displayName: z.string().min(1).max(60),
-    adminConsoleUrl: httpUrl.optional(),
-    /** The account whose credentials the bot uses here (an email): never deleted or suspended. */
-    integrationOwner: z.email().optional(),
-    /** This integration is the identity provider: offboarding suspends here first. */
-    identityProvider: z.boolean().optional(),
-    /** Offer only these actions (default: all the service supports); an empty list offers none. */
-    actions: z.array(z.enum(ACTIONS)).optional(),
-    /**
-     * Send at most this many requests a second to the service (every replica together), so a burst is paced
-     * instead of refused with 429s. Set it a little under the service's own limit; leave it out to send at once.
-     */
-    requestsPerSecond: z.number().positive().max(10_000).optional(),
-    /** These actions wait for a second actor's approval before they run (two-person rule). */
-    approval: z
-      .array(z.enum(ACTIONS))
-      .refine((actions) => !actions.includes('cancel-delete'), 'cancel-delete cannot wait for approval: a scheduled deletion becomes final on its date regardless, so cancelling it stays immediate')
-      .optional(),
-  }
-  const scim = z.object({
-    ...common,
-    type: z.literal('scim'),
-    baseUrl: httpUrl,
-    token: secretReference(env),
-  })
-  const atlassian = z.object({
-    ...common,
-    type: z.literal('atlassian'),
-    orgId: z.string().min(1),
-    /** An organization admin API key (admin.atlassian.com > Settings > API keys). */
-    apiKey: secretReference(env),
-    /** Leave out to use the organization's only directory (looked up once). */
-    directoryId: z.string().min(1).optional(),
-    baseUrl: httpUrl.default('https://api.atlassian.com'),
-  })
-  const treasureData = z
-    .object({
-      ...common,
-      type: z.literal('treasure-data'),
-      region: z.enum(TREASURE_DATA_REGIONS).optional(),
-      baseUrl: httpUrl.optional(),
-      /** A master API key of the account owner or an administrator. */
-      apiKey: secretReference(env),
-    })
-    .refine((entry) => entry.region !== undefined || entry.baseUrl !== undefined, {
-      message: `expected a region (${TREASURE_DATA_REGIONS.join(', ')}) or a baseUrl`,
-      path: ['region'],
-    })
-  const qlik = z.object({
-    ...common,
-    type: z.literal('qlik'),
-    /** https://<tenant>.<region>.qlikcloud.com, also the API base. */
-    tenantUrl: httpUrl,
-    /** A tenant admin's API key. */
-    apiKey: secretReference(env),
-  })
-  const alibabaCloudSso = z.object({
-    ...common,
-    type: z.literal('alibaba-cloudsso'),
-    region: z.string().regex(/^[a-z]{2}-[a-z]+(-\d+)?$/, 'expected a region id such as cn-shanghai or ap-southeast-1'),
-    directoryId: z.string().min(1),
-    accessKeyId: secretReference(env),
-    accessKeySecret: secretReference(env),
-    /** Leave out for cloudsso.<region>.aliyuncs.com; tests point it at a local server. */
-    endpoint: httpUrl.optional(),
-  })
-  const okta = z.object({
-    ...common,
-    type: z.literal('okta'),
-    /** https://<your-org>.okta.com (tests point it at a local server). */
-    orgUrl: httpUrl,
-    /** An API token (SSWS) of an admin allowed to manage users. */
-    apiToken: secretReference(env),
-  })
-  const googleWorkspace = z.object({
-    ...common,
-    type: z.literal('google-workspace'),
-    /** The primary domain, e.g. corp.example. */
-    domain: z.string().min(3),
-    /** A super admin the service account acts as (domain-wide delegation). */
-    adminEmail: z.email(),
-    /** The service account's JSON key, as a ${ENV} reference. */
-    serviceAccountKey: secretReference(env),
-    /** Leave out for Google's hosts; tests point them at a local server. */
-    baseUrl: httpUrl.default('https://admin.googleapis.com'),
-    tokenUrl: httpUrl.default('https://oauth2.googleapis.com/token'),
-  })
-  const github = z.object({
-    ...common,
-    type: z.literal('github'),
-    /** The organisation's login, as in https://github.com/<org>. */
-    org: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,38})$/i, 'expected an organisation login such as acme (letters, digits, dashes)'),
-    /** A GitHub App installation token or a token with admin:org. */
-    token: secretReference(env),
-    /** https://github.example.com/api/v3 for GitHub Enterprise Server; tests point it at a local server. */
-    apiUrl: httpUrl.default('https://api.github.com'),
-  })
-  const entraId = z.object({
-    ...common,
-    type: z.literal('entra-id'),
-    /** The directory (tenant) id, or one of its domains (contoso.onmicrosoft.com). */
-    tenantId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'expected the directory (tenant) id, e.g. 00000000-0000-0000-0000-000000000000'),
-    /** The application (client) id of the app registration. */
-    clientId: z.string().min(1),
-    clientSecret: secretReference(env),
-    /** Leave out for Microsoft's global cloud; national clouds and tests set both. */
-    graphUrl: httpUrl.default('https://graph.microsoft.com'),
-    loginUrl: httpUrl.default('https://login.microsoftonline.com'),
-  })
-  return z.discriminatedUnion('type', [scim, atlassian, treasureData, qlik, alibabaCloudSso, okta, googleWorkspace, github, entraId])
-}
-
-/** Treasure Data's API regions and their hosts. */
-export const TREASURE_DATA_REGIONS = ['US', 'Tokyo', 'EU01', 'AP02', 'AP03'] as const
-export const TREASURE_DATA_HOSTS: Record<(typeof TREASURE_DATA_REGIONS)[number], string> = {
-  US: 'https://api.treasuredata.com',
-  Tokyo: 'https://api.treasuredata.co.jp',
-  EU01: 'https://api.eu01.treasuredata.com',
-  AP02: 'https://api.ap02.treasuredata.com',
-  AP03: 'https://api.ap03.treasuredata.com',
-}
-
-export type IntegrationConfig = z.infer<ReturnType<typeof integrationSchemas>>
-export type ScimIntegration = Extract<IntegrationConfig, { type: 'scim' }>
-export type AtlassianIntegration = Extract<IntegrationConfig, { type: 'atlassian' }>
-export type TreasureDataIntegration = Extract<IntegrationConfig, { type: 'treasure-data' }>
-export type QlikIntegration = Extract<IntegrationConfig, { type: 'qlik' }>
-export type AlibabaCloudSsoIntegration = Extract<IntegrationConfig, { type: 'alibaba-cloudsso' }>
-export type OktaIntegration = Extract<IntegrationConfig, { type: 'okta' }>
-export type GoogleWorkspaceIntegration = Extract<IntegrationConfig, { type: 'google-workspace' }>
-export type GitHubIntegration = Extract<IntegrationConfig, { type: 'github' }>
-export type EntraIdIntegration = Extract<IntegrationConfig, { type: 'entra-id' }>
+export type { IntegrationConfig }
 
 export interface Config {
   slack: {
@@ -347,7 +192,7 @@ function loadIntegrations(path: string, env: Env, readFile: (path: string) => st
   const list = z.array(z.unknown(), { error: 'expected a YAML list of integrations' }).safeParse(document ?? [])
   if (!list.success) throw new ConfigError([`PROVIDERS_FILE: ${path}: expected a YAML list of integrations`])
 
-  const schema = integrationSchemas(env)
+  const schema = integrationSchema(env)
   const problems: string[] = []
   const integrations: IntegrationConfig[] = []
   list.data.forEach((entry, index) => {

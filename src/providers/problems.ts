@@ -1,21 +1,17 @@
 /**
- * What can go wrong when the bot talks to a service, as data. Every failure an
- * adapter reports is one of these kinds; `views/problem.ts` turns each kind into
- * one actionable reply, and the worker decides from the kind whether a retry can help.
+ * What can go wrong when the bot acts on a service, as data, in one vocabulary: what the service answered or
+ * cannot do (`ServiceProblem`), apart from the bot's own refusals and failures (`BotProblem`). Every failure an
+ * adapter reports is one of these kinds; `views/problem.ts` (`explainProblem`) turns each kind into one
+ * actionable reply, and the worker decides from the kind whether a retry can help.
  */
-export type Problem =
+export type Problem = ServiceProblem | BotProblem
+
+/** What the service answered, or cannot do. */
+export type ServiceProblem =
   /** The service cannot do this action through its API at all. */
   | { kind: 'unsupported'; action: string }
   /** The service refuses this action for this account through its API (a protected user, a service rule). */
   | { kind: 'api-prohibited'; detail: string }
-  /** The account owns the credentials the bot itself uses for this service. */
-  | { kind: 'integration-owner'; owner: string }
-  /** The account is the last admin left. */
-  | { kind: 'last-admin' }
-  /** The account is the acting user's own. */
-  | { kind: 'self' }
-  /** Slack did not tell the bot the acting user's email, so the own-account guard could not be checked: refused, never guessed. */
-  | { kind: 'unknown-actor' }
   /** 401: the key or token is wrong, revoked or expired. */
   | { kind: 'credentials'; status: number; detail?: string }
   /** 403, or the bot's own role check: the credentials are valid but not allowed to do this. No status when decided before any call. */
@@ -30,10 +26,23 @@ export type Problem =
   | { kind: 'conflict'; detail: string }
   /** The service rejected the request as malformed, or answered something the adapter cannot read. */
   | { kind: 'rejected'; status?: number; detail: string }
-  /** The bot's job failed for good before it recorded the service's answer: the action may or may not have been done. */
-  | { kind: 'unconfirmed' }
+
+/** The bot's own refusals (the guards every service shares) and its own failures, whatever the service. */
+export type BotProblem =
+  /** The account owns the credentials the bot itself uses for this service. */
+  | { kind: 'integration-owner'; owner: string }
+  /** The account is the last admin left. */
+  | { kind: 'last-admin' }
+  /** The account is the acting user's own. */
+  | { kind: 'self' }
+  /** Slack did not tell the bot the acting user's email, so the own-account guard could not be checked: refused, never guessed. */
+  | { kind: 'unknown-actor' }
   /** The service now holds another account for the confirmed email than the one the person confirmed; nothing was done. */
   | { kind: 'account-changed'; confirmedId: string; foundId: string }
+  /** The bot's job failed for good before it recorded the service's answer: the action may or may not have been done. */
+  | { kind: 'unconfirmed' }
+  /** A mistake in the bot's own code: trying again runs the same mistake. Its stack goes to the log, not to people. */
+  | { kind: 'internal'; detail: string }
 
 export type ProblemKind = Problem['kind']
 
@@ -55,7 +64,7 @@ export class ProviderError extends Error {
   }
 }
 
-/** A one-line description for logs and audit entries (the Slack wording lives in views). */
+/** A one-line description for logs and audit entries; what people read is `explainProblem` in views/problem.ts. */
 export function describeProblem(problem: Problem): string {
   switch (problem.kind) {
     case 'unsupported':
@@ -90,6 +99,8 @@ export function describeProblem(problem: Problem): string {
       return 'the bot stopped before it recorded the result; the action may or may not have been done'
     case 'account-changed':
       return `the account changed since it was confirmed: confirmed ${problem.confirmedId}, the service now holds ${problem.foundId} for this email`
+    case 'internal':
+      return `internal error in the bot: ${problem.detail}`
   }
 }
 
@@ -97,9 +108,22 @@ function suffix(detail: string | undefined): string {
   return detail ? `: ${detail}` : ''
 }
 
-/** Any thrown value as a Problem: a ProviderError keeps its own, anything else is a bug or a network fault. */
+/** What JavaScript throws on a mistake in the bot's own code, never on a fault outside it. */
+const BUGS = [TypeError, ReferenceError, RangeError, SyntaxError] as const
+
+/** Whether a thrown value is a mistake in the bot's own code (to be logged with its stack), not a fault outside it. */
+export function isBug(error: unknown): error is Error {
+  return BUGS.some((kind) => error instanceof kind)
+}
+
+/**
+ * Any thrown value as a Problem: a ProviderError keeps its own (the HTTP client turns network errors and
+ * timeouts into `transient` ones); a bug is `internal`, which no retry fixes; anything else is a fault outside
+ * the bot's code (Redis, the queue) that a later try may get past.
+ */
 export function toProblem(error: unknown): Problem {
   if (error instanceof ProviderError) return error.problem
   const message = error instanceof Error ? error.message : String(error)
+  if (isBug(error)) return { kind: 'internal', detail: message }
   return { kind: 'transient', detail: message }
 }

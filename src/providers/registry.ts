@@ -1,32 +1,15 @@
 /**
- * Builds one adapter per configured integration. Adding a service is one case here
- * and one adapter file.
+ * Builds one adapter per configured integration, from the catalogue's definition of its type.
  */
-import type { IntegrationConfig } from '../config.js'
-import { createCloudSsoProvider } from './alibaba-cloudsso.js'
-import { createEntraIdProvider } from './entra-id.js'
-import { createAtlassianProvider } from './atlassian.js'
-import { createGitHubProvider } from './github.js'
-import { createGoogleWorkspaceProvider } from './google-workspace.js'
-import { createOktaProvider } from './okta.js'
-import { createQlikProvider } from './qlik.js'
-import { createScimProvider } from './scim.js'
-import { createTreasureDataProvider } from './treasure-data.js'
+import { CATALOGUE, definitionOf, type IntegrationConfig, type IntegrationType } from './catalogue.js'
+import { limitActions } from './capabilities.js'
 import type { GuardContext } from './guards.js'
 import type { Action, Provider, ProviderOptions } from './types.js'
 
 /** What each kind of integration's credentials must allow, for "re-integrate with these permissions". */
-export const CREDENTIALS_NEEDED: Readonly<Record<IntegrationConfig['type'], string>> = {
-  scim: 'a SCIM bearer token allowed to read, update and delete Users',
-  atlassian: 'an organization admin API key (user lifecycle: deactivate, delete, cancel deletion)',
-  qlik: 'an API key of a user with the TenantAdmin role',
-  'alibaba-cloudsso': 'a RAM AccessKey allowed the cloudsso: actions listed in the README',
-  'treasure-data': 'a master API key of the account owner or an administrator',
-  okta: 'an API token of an admin allowed to manage users (okta.users.manage)',
-  'google-workspace': 'a service account with domain-wide delegation for the admin.directory.user scope, acting as a super admin',
-  github: "a GitHub App installation token (organisation Members: read and write) or an owner's token with the admin:org scope",
-  'entra-id': 'an app registration with a client secret and the application permissions User.EnableDisableAccount.All, User.RevokeSessions.All, User.ReadWrite.All, AuditLog.Read.All and RoleManagement.Read.Directory, admin-consented',
-}
+export const CREDENTIALS_NEEDED: Readonly<Record<IntegrationType, string>> = Object.fromEntries(
+  CATALOGUE.map((definition) => [definition.type, definition.credentialsNeeded]),
+) as Record<IntegrationType, string>
 
 export interface IntegrationSummary {
   capabilities: ReadonlySet<Action>
@@ -84,7 +67,7 @@ export class ProviderRegistry {
   /** What the integration's credentials must allow, in words. */
   credentialsNeeded(id: string): string {
     const type = this.byId.get(id)?.type
-    return type && type in CREDENTIALS_NEEDED ? CREDENTIALS_NEEDED[type as IntegrationConfig['type']] : 'credentials with admin rights over users'
+    return type && type in CREDENTIALS_NEEDED ? CREDENTIALS_NEEDED[type as IntegrationType] : 'credentials with admin rights over users'
   }
 
   all(): Provider[] {
@@ -96,50 +79,16 @@ export class ProviderRegistry {
   }
 }
 
-/** An integration configured to offer fewer actions than its service supports. */
-function limitActions(provider: Provider, allowed: readonly Action[] | undefined): Provider {
-  if (!allowed) return provider
-  return { ...provider, capabilities: new Set([...provider.capabilities].filter((action) => allowed.includes(action))) }
-}
-
-/**
- * Each service's published limit, the pace its integration starts at until the service says otherwise
- * (sources in README, "Rate limits"). Services without one start unpaced and learn from their answers.
- */
-export const DEFAULT_REQUESTS_PER_SECOND: Partial<Record<IntegrationConfig['type'], number>> = {
-  // Qlik Cloud Tier 1: 1,000 requests a minute per user per tenant (qlik.dev/apis/rest/rate-limiting).
-  qlik: 1000 / 60,
-  // Okta's Users API org-wide default: 600 requests a minute (developer.okta.com/docs/reference/rl-global-mgmt).
-  okta: 600 / 60,
-}
-
 /** Every integration gets its own flow control, bounded by `requestsPerSecond` when set. */
 function withPace(integration: IntegrationConfig, { paceFor, ...options }: ProviderOptions): ProviderOptions {
   if (!paceFor) return options
   const cap = integration.requestsPerSecond
-  const fallback = DEFAULT_REQUESTS_PER_SECOND[integration.type]
+  const fallback = definitionOf(integration.type).defaultRequestsPerSecond
   return { ...options, pace: paceFor(integration.id, { ...(cap ? { requestsPerSecond: cap } : {}), ...(fallback ? { defaultRequestsPerSecond: fallback } : {}) }) }
 }
 
 function createProvider(integration: IntegrationConfig, options: ProviderOptions): Provider {
-  switch (integration.type) {
-    case 'scim':
-      return createScimProvider(integration, options)
-    case 'atlassian':
-      return createAtlassianProvider(integration, options)
-    case 'alibaba-cloudsso':
-      return createCloudSsoProvider(integration, options)
-    case 'qlik':
-      return createQlikProvider(integration, options)
-    case 'okta':
-      return createOktaProvider(integration, options)
-    case 'google-workspace':
-      return createGoogleWorkspaceProvider(integration, options)
-    case 'treasure-data':
-      return createTreasureDataProvider(integration, options)
-    case 'github':
-      return createGitHubProvider(integration, options)
-    case 'entra-id':
-      return createEntraIdProvider(integration, options)
-  }
+  // The definition's create takes exactly what its own schema parsed, which the union cannot show here.
+  const { create } = definitionOf(integration.type) as { create: (config: IntegrationConfig, options: ProviderOptions) => Provider }
+  return create(integration, options)
 }

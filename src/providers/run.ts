@@ -3,9 +3,10 @@
  * up fresh each time (state may have changed since the alert, or since the modal).
  * An alert names either a person (by email) or an access configuration on an account.
  */
+import { writeFor } from './capabilities.js'
 import { guardAccount, isAdmin, takesAccessAway, type GuardContext } from './guards.js'
-import { ProviderError, toProblem } from './problems.js'
-import type { AccessTarget, Account, AccountHint, Action, Choices, Outcome, Preflight, Provider } from './types.js'
+import { isBug, ProviderError, toProblem } from './problems.js'
+import type { AccessTarget, Account, AccountHint, Action, Choices, ExecuteContext, Outcome, Preflight, Provider } from './types.js'
 
 export interface Subject {
   email: string
@@ -16,14 +17,11 @@ export interface Subject {
 
 /** What the confirmation modal shows, guards included. Throws ProviderError when the service cannot be asked. */
 export async function preflightFor(provider: Provider, subject: Subject, action: Action, guard: GuardContext = {}): Promise<Preflight> {
-  if (!provider.capabilities.has(action)) {
-    return { kind: 'blocked', blockers: [{ problem: { kind: 'unsupported', action } }] }
-  }
+  if (!provider.capabilities.has(action)) return unsupported(action)
   if (subject.access) {
     if (action !== 'deprovision-access' || !provider.preflightAccess) return unsupported(action)
     return provider.preflightAccess(subject.access)
   }
-  if (action === 'deprovision-access') return unsupported(action)
   const account = await provider.findAccount(subject.email, hintOf(subject))
   if (!account) return { kind: 'gone' }
   return preflightAccount(provider, account, action, guard)
@@ -31,7 +29,7 @@ export async function preflightFor(provider: Provider, subject: Subject, action:
 
 /** The preflight of an account already found: the adapter's view and the guards', merged. */
 export async function preflightAccount(provider: Provider, account: Account, action: Action, guard: GuardContext = {}): Promise<Preflight> {
-  if (!provider.capabilities.has(action)) return unsupported(action)
+  if (!provider.capabilities.has(action) || action === 'deprovision-access') return unsupported(action, account)
   const [preflight, guarded] = await Promise.all([provider.preflight(account, action), guardAccount(provider, account, action, guard)])
   if (guarded.blockers.length > 0) {
     const adapterBlockers = preflight.kind === 'blocked' ? preflight.blockers : []
@@ -52,6 +50,8 @@ export interface ExecuteOptions {
   beforeWrite?: () => Promise<void>
   /** An earlier try of this request went to write at this time and lost the answer: report what the service shows. */
   resumedSince?: Date
+  /** Told of a bug in the bot's code, to log with its stack; the outcome says only `internal`. */
+  onBug?: (error: Error) => void
 }
 
 /** Thrown by `beforeWrite` when the caller no longer may act (another worker owns the attempt): no write, no outcome. */
@@ -85,22 +85,33 @@ export async function executeFor(
     if (confirmedAccountId !== undefined && account.id !== confirmedAccountId) {
       return { kind: 'failed', problem: { kind: 'account-changed', confirmedId: confirmedAccountId, foundId: account.id } }
     }
-    const act = async (stillHeld: () => Promise<void>): Promise<Outcome> => {
+    const attempt = async (stillHeld: () => Promise<void>): Promise<Outcome> => {
       const blocker = (await guardAccount(provider, account, action, guard)).blockers[0]
       if (blocker) return { kind: 'failed', problem: blocker }
       await stillHeld()
       await beforeWrite()
       const { resumedSince } = options
-      const outcome = await provider.execute(account, action, choices, resumedSince ? { resumedSince } : {})
+      const outcome = await act(provider, account, action, choices, resumedSince ? { resumedSince } : {})
       return resumedSince ? asResumed(outcome, provider.displayName) : outcome
     }
     const serialize = mayRemoveAdmin(provider, account, action) ? options.serializeAdminChange : undefined
-    return await (serialize ? serialize(act) : act(async () => undefined))
+    return await (serialize ? serialize(attempt) : attempt(async () => undefined))
   } catch (error) {
     if (error instanceof WriteAbandoned) throw error
     if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) return goneOutcome(action, provider.displayName, options.resumedSince)
+    if (isBug(error)) options.onBug?.(error)
     return { kind: 'failed', problem: toProblem(error) }
   }
+}
+
+/**
+ * Calls the adapter's write for the action: the one place an action the integration does not offer is refused
+ * (an adapter without the capability, or one the integration's `actions` leaves out).
+ */
+export async function act(provider: Provider, account: Account, action: Action, choices: Choices = {}, context: ExecuteContext = {}): Promise<Outcome> {
+  const write = provider.capabilities.has(action) && action !== 'deprovision-access' ? writeFor(provider, action) : undefined
+  if (!write) return { kind: 'failed', problem: { kind: 'unsupported', action } }
+  return write(account, choices, context)
 }
 
 /**
@@ -131,6 +142,6 @@ function hintOf(subject: Subject): AccountHint {
   return subject.accountId ? { accountId: subject.accountId } : {}
 }
 
-function unsupported(action: Action): Preflight {
-  return { kind: 'blocked', blockers: [{ problem: { kind: 'unsupported', action } }] }
+function unsupported(action: Action, account?: Account): Preflight {
+  return { kind: 'blocked', ...(account ? { account } : {}), blockers: [{ problem: { kind: 'unsupported', action } }] }
 }

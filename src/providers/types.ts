@@ -3,7 +3,7 @@
  * they find accounts, say what an action would do, and do it, reporting typed
  * outcomes and throwing `ProviderError` (see problems.ts) when the service fails.
  */
-import type { FlowLimits, RequestFlow } from './http.js'
+import type { FlowLimits, RequestFlow } from './kit/http.js'
 import type { Problem } from './problems.js'
 
 /** Every action an alert can offer, in the order its buttons are shown. */
@@ -131,33 +131,79 @@ export interface Progress {
   label: string
 }
 
-export interface Provider {
+/** The actions taken on an account the adapter found; 'deprovision-access' acts on an access configuration instead. */
+export type AccountAction = Exclude<Action, 'deprovision-access'>
+
+/**
+ * What every adapter does: find an account and say what an action would do to it. The rest is capabilities,
+ * small interfaces an adapter implements when its service supports them (in the manner of ConductorOne's
+ * baton-sdk); which actions an integration offers is derived from them (`capabilitiesOf` in capabilities.ts).
+ */
+export interface Adapter {
   readonly id: string
   readonly displayName: string
   readonly type: string
-  readonly capabilities: ReadonlySet<Action>
-  /** Actions whose effect can be undone afterwards (suspend is; an immediate delete is not). */
-  readonly reversible: ReadonlySet<Action>
   /** The service's admin console, linked from replies that send the user there. */
   readonly adminConsoleUrl?: string
 
   checkConnection(): Promise<Health>
   findAccount(email: string, hint?: AccountHint): Promise<Account | null>
-  preflight(account: Account, action: Action): Promise<Preflight>
-  execute(account: Account, action: Action, choices: Choices, context?: ExecuteContext): Promise<Outcome>
-  /** Asks again about a `pending` outcome's task; needed by adapters that return `pending`. */
-  poll?(task: TaskRef): Promise<Outcome>
-  /** Options for a searchable question, matching what the actor typed (at most 100). */
-  suggest?(account: Account, questionId: string, query: string): Promise<Option[]>
-  /** Pages through every account (within the service's rate limits); absent when the service cannot list. */
-  listAccounts?(cursor?: string): Promise<AccountPage>
-  /** The service's current admins, read from the service itself; absent when it cannot tell who is an admin. */
-  listAdmins?(): Promise<Account[]>
-  /** What de-provisioning an access configuration from an account would do (who still uses it); with 'deprovision-access'. */
-  preflightAccess?(target: AccessTarget): Promise<Preflight>
-  /** De-provisions an access configuration from an account; with 'deprovision-access'. */
-  deprovisionAccess?(target: AccessTarget): Promise<Outcome>
+  /** Called only for actions the adapter implements (run.ts checks first). */
+  preflight(account: Account, action: AccountAction): Promise<Preflight>
 }
+
+/** One write on an account; throws `ProviderError` when the service fails. */
+export type Write = (account: Account, choices: Choices, context: ExecuteContext) => Promise<Outcome>
+
+/** Suspending an account and reactivating it ('suspend', 'restore'). */
+export interface Suspends {
+  suspend: Write
+  restore: Write
+}
+
+/** Deleting an account, at once or scheduled ('delete'). */
+export interface Deletes {
+  delete: Write
+}
+
+/** Cancelling a scheduled deletion ('cancel-delete'). */
+export interface CancelsDeletion {
+  cancelDelete: Write
+}
+
+/** Asking again about a `pending` outcome's task; needed by adapters that return `pending`. */
+export interface PollsTasks {
+  poll(task: TaskRef): Promise<Outcome>
+}
+
+/** Options for a searchable question, matching what the actor typed (at most 100). */
+export interface SuggestsAnswers {
+  suggest(account: Account, questionId: string, query: string): Promise<Option[]>
+}
+
+/** Pages through every account (within the service's rate limits). */
+export interface ListsAccounts {
+  listAccounts(cursor?: string): Promise<AccountPage>
+}
+
+/** The service's current admins, read from the service itself. */
+export interface ListsAdmins {
+  listAdmins(): Promise<Account[]>
+}
+
+/** De-provisioning an access configuration from a cloud account ('deprovision-access'), for alerts that name access, not a person. */
+export interface DeprovisionsAccess {
+  /** What de-provisioning would do (who still uses it). */
+  preflightAccess(target: AccessTarget): Promise<Preflight>
+  deprovisionAccess(target: AccessTarget): Promise<Outcome>
+}
+
+/** An adapter with whichever capabilities its service supports. */
+export type ProviderAdapter = Adapter &
+  Partial<Suspends & Deletes & CancelsDeletion & PollsTasks & SuggestsAnswers & ListsAccounts & ListsAdmins & DeprovisionsAccess>
+
+/** An adapter as the bot uses it: with the actions it offers, derived from its capabilities. */
+export type Provider = ProviderAdapter & { readonly capabilities: ReadonlySet<Action> }
 
 /** What the bot knows about this request beyond the account and the answers. */
 export interface ExecuteContext {

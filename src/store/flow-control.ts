@@ -10,8 +10,8 @@
  * or pace never touches another's: the action queue itself is never paused.
  */
 import type { Redis } from 'ioredis'
-import type { FlowLimits, RequestFlow } from '../providers/http.js'
-import { rateLimitHint } from '../providers/rate-limit-headers.js'
+import type { FlowLimits, RequestFlow } from '../providers/kit/http.js'
+import { rateLimitHint } from '../providers/kit/rate-limit-headers.js'
 import { ProviderError } from '../providers/problems.js'
 import { KEY_PREFIX } from './redis.js'
 

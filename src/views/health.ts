@@ -7,7 +7,7 @@ import type { Problem } from '../providers/problems.js'
 import { describeRedisFinding, type RedisFinding } from '../store/redis-settings.js'
 import { context, section, type KnownBlock, type SlackMessage } from './blocks.js'
 import { explainProblem } from './problem.js'
-import { inline, link, slackDate } from './text.js'
+import { inline, slackDate } from './text.js'
 
 export interface IntegrationStatus {
   name: string
@@ -66,23 +66,7 @@ export function statusMessage(statuses: IntegrationStatus[], redisFindings: Redi
 }
 
 function brokenLines(status: IntegrationStatus & { health: { ok: false } }): { headline: string; why: string; next: string } {
-  const { problem } = status.health
-  const needed = inline(status.credentialsNeeded, DETAIL_MAX)
-  const consoleLink = link(status.adminConsoleUrl, `the ${inline(status.name, NAME_MAX)} admin console`)
-  if (problem.kind === 'credentials') {
-    return {
-      headline: 'the registered credentials are incorrect or have expired.',
-      why: `The service rejected them${problem.detail ? `: ${inline(problem.detail, DETAIL_MAX)}` : '.'}`,
-      next: `Re-integrate with ${needed}, then update its secret and restart the bot.`,
-    }
-  }
-  if (problem.kind === 'permission') {
-    return {
-      headline: 'the credentials lack a permission the bot needs.',
-      why: problem.detail ? inline(problem.detail, DETAIL_MAX) : 'The service refused a read the bot needs.',
-      next: `Re-integrate with ${needed}.`,
-    }
-  }
-  const e = explainProblem(problem, { serviceName: status.name, action: 'delete', ...(status.adminConsoleUrl ? { adminConsoleUrl: status.adminConsoleUrl } : {}) })
-  return { headline: e.headline, why: e.why, next: `${e.nextStep} Check it in ${consoleLink}.` }
+  const { adminConsoleUrl } = status
+  const e = explainProblem(status.health.problem, { serviceName: status.name, credentialsNeeded: status.credentialsNeeded, ...(adminConsoleUrl ? { adminConsoleUrl } : {}) })
+  return { headline: e.headline, why: e.why, next: e.nextStep }
 }

@@ -5,12 +5,13 @@
  * Suspend buttons the service supports. Pure builders within Slack's 100 blocks.
  */
 import { HOME_OPEN_SERVICE_ACTION_ID, HOME_SEARCH_ACTION_ID, homeAccountActionId, homePageActionId } from '../constants.js'
-import { describeProblem, type Problem } from '../providers/problems.js'
+import type { Problem } from '../providers/problems.js'
 import type { Account, Action } from '../providers/types.js'
 import type { IntegrationHealth } from '../store/health.js'
 import { actions, blockId, button, context, header, LIMITS, section, type KnownBlock } from './blocks.js'
 import { homeTabs, homeView, type HomeView } from './home.js'
-import { inline, plainSafe, slackDate, truncate, words } from './text.js'
+import { explainProblem } from './problem.js'
+import { inline, plainSafe, slackDate, truncate, withoutPeriod, words } from './text.js'
 
 /** Accounts per page: two blocks each keeps a page (with search and pager) under 60 blocks. */
 export const ACCOUNTS_PER_PAGE = 20
@@ -68,16 +69,21 @@ export function servicesHome(services: readonly ServiceRow[]): HomeView {
 }
 
 function serviceRow(service: ServiceRow, index: number): KnownBlock {
-  const lines = [`*${inline(service.name, 120)}* (${inline(service.type, 40)})`, healthLine(service.health), countLine(service)]
+  const lines = [`*${inline(service.name, 120)}* (${inline(service.type, 40)})`, healthLine(service), countLine(service)]
   const block = section(blockId('home', 'service', index), lines.join('\n'))
   if (!service.canList) return block
   return { ...block, accessory: button({ text: 'Accounts', actionId: HOME_OPEN_SERVICE_ACTION_ID, value: service.id, label: `Accounts in ${plainSafe(service.name)}` }) }
 }
 
-function healthLine(health: IntegrationHealth | undefined): string {
+function healthLine({ health, name }: ServiceRow): string {
   if (!health) return '⚪ Not checked yet.'
   if (health.ok) return `✅ Healthy (checked ${slackDate(health.checkedAt)}).`
-  return `❌ Broken since ${slackDate(health.since)}: ${inline(describeProblem(health.problem), 600)}.`
+  return `❌ Broken since ${slackDate(health.since)}: ${withoutPeriod(explainProblem(health.problem, { serviceName: name }).headline)}.`
+}
+
+function problemLine(serviceName: string, problem: Problem): string {
+  const e = explainProblem(problem, { serviceName })
+  return `⚠️ Could not list the accounts of ${inline(serviceName, 120)}: ${withoutPeriod(e.headline)}. ${e.why} Nothing was changed.`
 }
 
 function countLine(service: ServiceRow): string {
@@ -96,7 +102,7 @@ export function accountsHome(model: AccountsModel): HomeView {
   ]
   if (model.problem) {
     blocks.push(
-      section('home:accounts:problem', `⚠️ Could not list the accounts of ${name}: ${inline(describeProblem(model.problem), 1500)}. Nothing was changed.`),
+      section('home:accounts:problem', problemLine(model.integration.name, model.problem)),
       actions('home:accounts:retry', [button({ text: 'Try again', actionId: HOME_OPEN_SERVICE_ACTION_ID, value: model.integration.id })]),
     )
     return homeView(blocks)

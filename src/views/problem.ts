@@ -1,19 +1,22 @@
 /**
- * One actionable explanation per Problem kind (DESIGN.md, "Errors are typed"):
- * what happened, why, and the next step, and whether a Retry can succeed once
- * that step is done. Used by the thread reply, the alert's failed state line, and
- * the confirmation modal's blockers.
+ * One actionable explanation per Problem kind: what happened, why, and the next
+ * step, and whether a Retry can succeed once that step is done. The only wording
+ * of problems people read: the thread reply, the alert's lines, the confirmation
+ * modal's blockers, App Home and `/deprovision status`.
  */
 import type { Problem } from '../providers/problems.js'
 import type { Action } from '../providers/types.js'
 import { blockId, section, type KnownBlock } from './blocks.js'
-import { capitalize, inline, link, oneLine, truncate, words } from './text.js'
+import { capitalize, inline, link, oneLine, truncate, words, type ActionWords } from './text.js'
 
 export interface ProblemContext {
   /** The integration's display name ("Atlassian"). */
   serviceName: string
-  action: Action
+  /** The action that met the problem; absent when it is about the integration itself (a health check, a listing). */
+  action?: Action
   adminConsoleUrl?: string
+  /** What the integration's credentials must allow, for "re-integrate with ..." (`ProviderRegistry.credentialsNeeded`). */
+  credentialsNeeded?: string
 }
 
 /**
@@ -31,6 +34,9 @@ export interface Explanation {
   retryable: boolean
 }
 
+/** The words for a problem met by no particular action. */
+const ANY_CHANGE: ActionWords = { title: 'Change account', verb: 'Change', lower: 'change', past: 'changed', progressive: 'Changing', noun: 'Change', preposition: 'in' }
+
 /** Service-supplied details are cut to this many characters (escaped). */
 const DETAIL_MAX = 600
 /** Names (integration owner, service) are cut to this many characters. */
@@ -38,7 +44,7 @@ const NAME_MAX = 120
 
 export function explainProblem(problem: Problem, ctx: ProblemContext): Explanation {
   const service = inline(ctx.serviceName, NAME_MAX)
-  const w = words(ctx.action)
+  const w = ctx.action ? words(ctx.action) : ANY_CHANGE
   const consoleLink = link(ctx.adminConsoleUrl, `the ${truncate(oneLine(ctx.serviceName), NAME_MAX)} admin console`)
 
   switch (problem.kind) {
@@ -92,10 +98,20 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
       return {
         headline: 'The registered credentials are incorrect or have expired.',
         why: `${service} rejected the bot's key (HTTP ${problem.status})${suffix(problem.detail)}`,
-        nextStep: `Re-integrate ${service} with a key that has the admin permissions to ${w.lower} users, then try again.`,
+        nextStep: ctx.credentialsNeeded
+          ? `Re-integrate with ${inline(ctx.credentialsNeeded, DETAIL_MAX)}, then update its secret and restart the bot.`
+          : `Re-integrate ${service} with a key that has the admin permissions to ${w.lower} users, then try again.`,
         retryable: true,
       }
     case 'permission':
+      if (!ctx.action) {
+        return {
+          headline: `The bot's credentials for ${service} lack a permission it needs.`,
+          why: problem.detail ? detail(problem.detail) : `${service} refused a read the bot needs${problem.status ? ` (HTTP ${problem.status})` : ''}.`,
+          nextStep: ctx.credentialsNeeded ? `Re-integrate with ${inline(ctx.credentialsNeeded, DETAIL_MAX)}.` : `Give the integration's key the admin permissions the bot needs in ${consoleLink}.`,
+          retryable: true,
+        }
+      }
       return {
         headline: `The bot's role in ${service} cannot ${w.lower} this account.`,
         why:
@@ -106,6 +122,14 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
         retryable: true,
       }
     case 'not-found':
+      if (!ctx.action) {
+        return {
+          headline: `${service} says what the bot asked for does not exist.`,
+          why: `${service} answered "not found"${suffix(problem.detail)}`,
+          nextStep: `Check the integration's entry in the providers file (its address and ids) against ${consoleLink}.`,
+          retryable: false,
+        }
+      }
       return {
         headline: `The account no longer exists in ${service}.`,
         why: `${service} has no such account${suffix(problem.detail)} It was most likely removed already.`,
@@ -140,7 +164,9 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
       return {
         headline: `${service} refused the request.`,
         why: `${service} said${problem.status ? ` (HTTP ${problem.status})` : ''}: ${detail(problem.detail)}`,
-        nextStep: `Check the account in ${consoleLink} and ${w.lower} it there if it still needs to go.`,
+        nextStep: ctx.action
+          ? `Check the account in ${consoleLink} and ${w.lower} it there if it still needs to go.`
+          : `Check the integration's entry in the providers file against ${consoleLink}.`,
         retryable: false,
       }
     case 'unconfirmed':
@@ -156,6 +182,15 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
         why: `The confirmation was for ${service} account \`${inline(problem.confirmedId, NAME_MAX)}\`, but ${service} now holds another account for this email (\`${inline(problem.foundId, NAME_MAX)}\`): a re-hire, or an account deleted and created again.`,
         nextStep: `Check who the account belongs to now. Retry opens a fresh confirmation showing the account as ${service} holds it now.`,
         retryable: true,
+      }
+    case 'internal':
+      return {
+        headline: 'The bot ran into an error of its own.',
+        why: `This is a bug in the bot, not a problem with ${service}; the bot's logs have the details.`,
+        nextStep: ctx.action
+          ? `Check the account in ${consoleLink} and ${w.lower} it there if it still needs to be, and tell whoever runs the bot: trying again meets the same bug.`
+          : `Tell whoever runs the bot: trying again meets the same bug.`,
+        retryable: false,
       }
   }
 }

@@ -6,7 +6,8 @@
  * (User, DirectoryRole, ServicePrincipal), and the adapter reads only fields those types have.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEntraIdProvider, directoryRoleSchema, roleMemberSchema, userSchema } from '../../src/providers/entra-id.js'
+import { createEntraIdProvider } from '../../src/providers/entra-id/provider.js'
+import { directoryRoleSchema, roleMemberSchema, userSchema } from '../../src/providers/entra-id/answers.js'
 import { startEntraIdSandbox, type EntraSandbox } from '../../local/entra-id-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'
 import { GRAPH_TYPES, graphOperations, readGraphTypes } from './support/graph-source.js'
@@ -14,6 +15,7 @@ import { exchangeMismatches, requestLine } from './support/operations.js'
 import { startRecordingProxy, type RecordingProxy } from './support/recording-proxy.js'
 import type { Shape } from './support/shape.js'
 import { zodMismatches } from './support/zod-fields.js'
+import { act } from '../../src/providers/run.js'
 
 const CLIENT_ID = '11111111-1111-1111-1111-111111111111'
 const SECRET = 'conformance-entra-secret'
@@ -45,7 +47,7 @@ beforeAll(async () => {
   await exerciseProvider(provider, ['carol@example.com', 'bob@example.com'], ['suspend', 'restore', 'delete'])
   // A deleted user: found in deleted items, then restored.
   const deleted = await provider.findAccount('bob@example.com')
-  if (deleted) await provider.execute(deleted, 'cancel-delete', {})
+  if (deleted) await act(provider, deleted, 'cancel-delete', {})
 })
 
 afterAll(async () => {

@@ -6,7 +6,8 @@
  * part of the REST description and are not checked here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGitHubProvider, invitationSchema, membershipSchema, simpleUserSchema } from '../../src/providers/github.js'
+import { createGitHubProvider } from '../../src/providers/github/provider.js'
+import { invitationSchema, membershipSchema, simpleUserSchema } from '../../src/providers/github/answers.js'
 import { startGitHubSandbox } from '../../local/github-sandbox.js'
 import type { GitHubSandbox } from '../../local/github-sandbox.js'
 import { OCTOKIT_OPENAPI, githubOperations } from './support/github-source.js'
@@ -15,6 +16,7 @@ import type { Operation } from './support/operations.js'
 import type { Exchange, RecordingProxy } from './support/recording-proxy.js'
 import { startRecordingProxy } from './support/recording-proxy.js'
 import { itemOf, zodMismatches } from './support/zod-fields.js'
+import { act } from '../../src/providers/run.js'
 
 const TOKEN = 'github-conformance-token-5a1f'
 const operations = githubOperations()
@@ -45,7 +47,7 @@ beforeAll(async () => {
     const account = await provider.findAccount(email, accountId ? { accountId } : {})
     if (!account) throw new Error(`stand-in has no account ${email}`)
     await provider.preflight(account, 'delete')
-    await provider.execute(account, 'delete', {})
+    await act(provider, account, 'delete', {})
   }
 }, 60_000)
 

@@ -6,8 +6,9 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applicationListSchema, dataTransferSchema } from '../../src/providers/google-data-transfer.js'
-import { createGoogleWorkspaceProvider, userListSchema, userSchema } from '../../src/providers/google-workspace.js'
+import { applicationListSchema, dataTransferSchema } from '../../src/providers/google-workspace/data-transfer.js'
+import { userListSchema, userSchema } from '../../src/providers/google-workspace/adapter.js'
+import { createGoogleWorkspaceProvider } from '../../src/providers/google-workspace/provider.js'
 import type { Outcome } from '../../src/providers/types.js'
 import { startGoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'
 import type { GoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'
@@ -17,6 +18,7 @@ import { exchangeMismatches, requestLine } from './support/operations.js'
 import type { RecordingProxy } from './support/recording-proxy.js'
 import { startRecordingProxy } from './support/recording-proxy.js'
 import { zodMismatches } from './support/zod-fields.js'
+import { act } from '../../src/providers/run.js'
 
 const CLIENT_EMAIL = 'deprovision-bot@corp-security.iam.gserviceaccount.com'
 const ADMIN = 'it-admin@corp.example'
@@ -55,7 +57,7 @@ beforeAll(async () => {
   const dan = await provider.findAccount('dan@corp.example')
   if (!dan) throw new Error('stand-in has no account dan@corp.example')
   await provider.suggest?.(dan, 'new-owner', 'Ivy')
-  let outcome: Outcome = await provider.execute(dan, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-admin' })
+  let outcome: Outcome = await act(provider, dan, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-admin' })
   while (outcome.kind === 'pending') outcome = await provider.poll!(outcome.task)
 })
 

@@ -5,7 +5,8 @@
  * fits the SDK's model for it, field by field.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assigneesSchema, createOktaProvider, roleSchema, userSchema } from '../../src/providers/okta.js'
+import { createOktaProvider } from '../../src/providers/okta/provider.js'
+import { assigneesSchema, roleSchema, userSchema } from '../../src/providers/okta/answers.js'
 import { startOktaSandbox } from '../../local/okta-sandbox.js'
 import type { OktaSandbox } from '../../local/okta-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'

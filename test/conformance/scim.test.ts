@@ -5,7 +5,7 @@
  * fits scimmy's User schema (core and enterprise) and ListResponse message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createScimProvider, listResponseSchema, scimUserSchema } from '../../src/providers/scim.js'
+import { createScimProvider, listResponseSchema, scimUserSchema } from '../../src/providers/scim/adapter.js'
 import { SCIM_BASE_PATH, startScimSandbox } from '../../local/scim-sandbox.js'
 import type { ScimSandbox } from '../../local/scim-sandbox.js'
 import { exerciseProvider } from './support/exercise.js'

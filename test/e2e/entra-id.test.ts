@@ -6,7 +6,7 @@
  * app has no directory role to change, and the account that owns the integration.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROLE_TEMPLATES } from '../../src/providers/entra-id.js'
+import { ROLE_TEMPLATES } from '../../src/providers/entra-id/adapter.js'
 import type { Action } from '../../src/providers/types.js'
 import type { EntraSeedUser } from '../../local/entra-id-sandbox.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'

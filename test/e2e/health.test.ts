@@ -45,12 +45,13 @@ describe('/deprovision status', () => {
 })
 
 describe('alerts for a broken integration', () => {
-  it('say so on the alert, before anyone clicks', async () => {
+  it("say so on the alert, before anyone clicks, in the words every other surface uses (not the log's)", async () => {
     expireCredentialsOnce()
     await env.bot.checkHealth()
     const accepted = await env.postAlert({ integration: LOCAL.integrationId, email: 'bob@example.com', reason: 'Departed' })
     const message = await env.alertMessage(String(accepted.body.alertId))
-    expect(JSON.stringify(message.blocks)).toMatch(/integration is broken:\* credentials rejected \(HTTP 401\)/)
+    expect(JSON.stringify(message.blocks)).toMatch(/integration is broken:\* The registered credentials are incorrect or have expired\./)
+    expect(JSON.stringify(message.blocks)).not.toMatch(/credentials rejected \(HTTP 401\)/)
     await env.bot.checkHealth()
   })
 })

@@ -17,7 +17,7 @@ import {
   percentEncode,
   signRequest,
   stringToSign,
-} from '../../src/providers/acs3-signature.js'
+} from '../../src/providers/alibaba-cloudsso/acs3-signature.js'
 
 // The documentation's fixed inputs.
 const EXAMPLE = {

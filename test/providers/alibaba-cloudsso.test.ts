@@ -5,26 +5,19 @@
  * to the end, a worker restart in the middle, and failed tasks.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AlibabaCloudSsoIntegration } from '../../src/config.js'
-import { newNonce, signRequest } from '../../src/providers/acs3-signature.js'
-import {
-  ASSIGNMENTS_LABEL,
-  DEPROVISION_LABEL,
-  MAX_DEPROVISIONING_WAITS,
-  POLL_FIRST_MS,
-  POLL_MAX_MS,
-  SCIM_BLOCK_DETAIL,
-  backoff,
-  cloudSsoEndpoint,
-  createCloudSsoProvider,
-  userNameCandidates,
-} from '../../src/providers/alibaba-cloudsso.js'
-import type { CloudSsoProvider } from '../../src/providers/alibaba-cloudsso.js'
+import type { AlibabaCloudSsoIntegration } from '../../src/providers/alibaba-cloudsso/config.js'
+import { newNonce, signRequest } from '../../src/providers/alibaba-cloudsso/acs3-signature.js'
+import { ASSIGNMENTS_LABEL, DEPROVISION_LABEL, MAX_DEPROVISIONING_WAITS, POLL_FIRST_MS, POLL_MAX_MS, SCIM_BLOCK_DETAIL, userNameCandidates } from '../../src/providers/alibaba-cloudsso/adapter.js'
+import { createCloudSsoProvider } from '../../src/providers/alibaba-cloudsso/provider.js'
+import { cloudSsoEndpoint } from '../../src/providers/alibaba-cloudsso/client.js'
+import { backoff } from '../../src/providers/alibaba-cloudsso/actions.js'
+import type { CloudSsoProvider } from '../../src/providers/alibaba-cloudsso/adapter.js'
 import type { Problem } from '../../src/providers/problems.js'
 import type { Account, Outcome, TaskRef } from '../../src/providers/types.js'
 import { startCloudSsoSandbox } from '../../local/cloudsso-sandbox.js'
 import type { CloudSsoSandbox, CloudSsoSeed, SandboxTask } from '../../local/cloudsso-sandbox.js'
 import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
+import { act, preflightAccount } from '../../src/providers/run.js'
 
 const ACCESS_KEY_ID = 'LTAI5tSandboxKeyId'
 const ACCESS_KEY_SECRET = 'sandbox-secret-7f3e91c2d4'
@@ -155,9 +148,8 @@ beforeEach(() => {
 })
 
 describe('CloudSSO provider: description', () => {
-  it('declares delete, suspend, restore and de-provisioning an access configuration, with suspend and restore reversible', () => {
+  it('offers delete, suspend, restore and de-provisioning an access configuration, derived from what it implements', () => {
     expect([...provider.capabilities].sort()).toEqual(['delete', 'deprovision-access', 'restore', 'suspend'])
-    expect([...provider.reversible].sort()).toEqual(['restore', 'suspend'])
     expect(provider).toMatchObject({ id: 'cloudsso', type: 'alibaba-cloudsso', displayName: 'Alibaba CloudSSO', adminConsoleUrl: 'https://cloudsso.console.example.com' })
   })
 })
@@ -361,7 +353,7 @@ describe('CloudSSO provider: suspend and restore', () => {
   it('suspends with UpdateUserStatus NewStatus=Disabled: done, and the user is disabled', async () => {
     const alice = await account('alice@example.com')
 
-    expect(await provider.execute(alice, 'suspend', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, alice, 'suspend', {})).toEqual({ kind: 'done' })
     expect(actions()).toEqual(['GetUser', 'UpdateUserStatus'])
     expect(requestsFor('UpdateUserStatus')).toEqual([{ DirectoryId: DIRECTORY, UserId: 'u-alice', NewStatus: 'Disabled' }])
     expect(sandbox.state.users.get('u-alice')?.Status).toBe('Disabled')
@@ -370,7 +362,7 @@ describe('CloudSSO provider: suspend and restore', () => {
   it('restores with NewStatus=Enabled', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await provider.execute(dave, 'restore', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, dave, 'restore', {})).toEqual({ kind: 'done' })
     expect(requestsFor('UpdateUserStatus')).toEqual([{ DirectoryId: DIRECTORY, UserId: 'u-dave', NewStatus: 'Enabled' }])
     expect(sandbox.state.users.get('u-dave')?.Status).toBe('Enabled')
   })
@@ -378,7 +370,7 @@ describe('CloudSSO provider: suspend and restore', () => {
   it('does not change a user that is already in the requested state', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await provider.execute(dave, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already disabled' })
+    expect(await act(provider, dave, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already disabled' })
     expect(actions()).toEqual(['GetUser'])
   })
 
@@ -386,14 +378,14 @@ describe('CloudSSO provider: suspend and restore', () => {
     const alice = await account('alice@example.com')
     sandbox.state.users.delete('u-alice')
 
-    expect(await provider.execute(alice, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the user no longer exists in CloudSSO' })
-    expect(await provider.execute(alice, 'restore', {})).toMatchObject({ kind: 'failed', problem: { kind: 'not-found' } })
+    expect(await act(provider, alice, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the user no longer exists in CloudSSO' })
+    expect(await act(provider, alice, 'restore', {})).toMatchObject({ kind: 'failed', problem: { kind: 'not-found' } })
   })
 
   it('suspends a SCIM user too, since CloudSSO allows status changes while SCIM sync is on', async () => {
     const carol = await account('carol@example.com')
 
-    expect(await provider.execute(carol, 'suspend', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, carol, 'suspend', {})).toEqual({ kind: 'done' })
     expect(sandbox.state.users.get('u-carol')?.Status).toBe('Disabled')
   })
 })
@@ -479,7 +471,7 @@ describe('CloudSSO provider: preflight', () => {
 
   it('answers gone when the user no longer exists, and blocks cancel-delete without calling', async () => {
     const alice = await account('alice@example.com')
-    expect(await provider.preflight(alice, 'cancel-delete')).toEqual({ kind: 'blocked', account: alice, blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }] })
+    expect(await preflightAccount(provider, alice, 'cancel-delete')).toEqual({ kind: 'blocked', account: alice, blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }] })
     expect(sandbox.requests).toHaveLength(0)
 
     sandbox.state.users.delete('u-alice')
@@ -491,7 +483,7 @@ describe('CloudSSO provider: delete', () => {
   it('deletes a user without access assignments at once: groups, MFA devices, then the user', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.execute(bob, 'delete', {})).toEqual({ kind: 'done', detail: 'removed 1 group membership before deleting the user' })
+    expect(await act(provider, bob, 'delete', {})).toEqual({ kind: 'done', detail: 'removed 1 group membership before deleting the user' })
     expect(actions()).toEqual(['GetUser', 'UpdateUserStatus', 'ListAccessAssignments', 'ListJoinedGroupsForUser', 'RemoveUserFromGroup', 'ListMFADevicesForUser', 'DeleteUser'])
     expect(requestsFor('RemoveUserFromGroup')).toEqual([{ DirectoryId: DIRECTORY, UserId: 'u-bob', GroupId: 'g-ops' }])
     expect(sandbox.state.users.has('u-bob')).toBe(false)
@@ -503,7 +495,7 @@ describe('CloudSSO provider: delete', () => {
     pollsFor = (task) => order.indexOf(`${task.AccessConfigurationId}|${task.TargetId}`) + 1
     const alice = await account('alice@example.com')
 
-    const first = await provider.execute(alice, 'delete', {})
+    const first = await act(provider, alice, 'delete', {})
 
     expect(first).toMatchObject({ kind: 'pending', task: { id: 'cloudsso:delete-user:u-alice', pollAfterMs: POLL_FIRST_MS }, progress: { done: 0, total: 3, label: ASSIGNMENTS_LABEL } })
     expect(sandbox.state.users.get('u-alice')?.Status).toBe('Disabled')
@@ -536,7 +528,7 @@ describe('CloudSSO provider: delete', () => {
 
   it('carries on after a worker restart, from the task state read back from the job', async () => {
     const alice = await account('alice@example.com')
-    const first = await provider.execute(alice, 'delete', {})
+    const first = await act(provider, alice, 'delete', {})
     const saved = JSON.stringify(pendingTask(first))
 
     // A new worker: a new adapter instance, and only what was stored.
@@ -549,7 +541,7 @@ describe('CloudSSO provider: delete', () => {
 
   it('survives a poll repeated with old state: nothing is done twice and it still finishes', async () => {
     const alice = await account('alice@example.com')
-    const first = await provider.execute(alice, 'delete', {})
+    const first = await act(provider, alice, 'delete', {})
     const old = stored(pendingTask(first))
 
     const second = await provider.poll(old)
@@ -563,7 +555,7 @@ describe('CloudSSO provider: delete', () => {
 
   it('treats an assignment that is already gone as removed (a step repeated after a crash)', async () => {
     const alice = await account('alice@example.com')
-    await provider.execute(alice, 'delete', {})
+    await act(provider, alice, 'delete', {})
     sandbox.finishTasks()
     sandbox.requests.length = 0
     // Stored before the worker recorded that it had started this removal.
@@ -579,7 +571,7 @@ describe('CloudSSO provider: delete', () => {
 
   it('waits while its own removal is still running when only the task id survived', async () => {
     const alice = await account('alice@example.com')
-    const first = await provider.execute(alice, 'delete', {})
+    const first = await act(provider, alice, 'delete', {})
 
     // A worker that kept only the id: the adapter re-lists and finds the removals still running.
     const fromId = await provider.poll({ id: pendingTask(first).id, pollAfterMs: 0 })
@@ -599,7 +591,7 @@ describe('CloudSSO provider: delete', () => {
     sandbox.stillDeprovisioning({ accessConfigurationId: AC_ADMIN, targetId: STAGING }, 2)
     const alice = await account('alice@example.com')
 
-    const first = await provider.execute(alice, 'delete', {})
+    const first = await act(provider, alice, 'delete', {})
     const { last } = await pollToEnd(first)
 
     expect(first).toMatchObject({ kind: 'pending', progress: { total: 3 } })
@@ -617,7 +609,7 @@ describe('CloudSSO provider: delete', () => {
     sandbox.stillDeprovisioning({ accessConfigurationId: AC_ADMIN, targetId: STAGING }, 1000)
     const alice = await account('alice@example.com')
 
-    const { last } = await pollToEnd(await provider.execute(alice, 'delete', {}))
+    const { last } = await pollToEnd(await act(provider, alice, 'delete', {}))
 
     expect(last).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/still de-provisioning "Admin" on account "staging".*disabled but not deleted/) } })
     expect(sandbox.requests.filter((r) => r.code === 'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment')).toHaveLength(MAX_DEPROVISIONING_WAITS + 1)
@@ -628,7 +620,7 @@ describe('CloudSSO provider: delete', () => {
     const bob = await account('bob@example.com')
     sandbox.failNext({ action: 'RemoveUserFromGroup' }, { delayMs: 200 })
 
-    const running = provider.execute(bob, 'delete', {})
+    const running = act(provider, bob, 'delete', {})
     await until(() => sandbox.requests.some((request) => request.action === 'RemoveUserFromGroup'))
     sandbox.state.memberships.length = 0
 
@@ -640,7 +632,7 @@ describe('CloudSSO provider: delete', () => {
   it('also removes an access assignment added while the delete was running', async () => {
     pollsFor = () => 1
     const alice = await account('alice@example.com')
-    const first = await provider.execute(alice, 'delete', {})
+    const first = await act(provider, alice, 'delete', {})
     sandbox.seed({ assignments: [{ accessConfigurationId: AC_BILLING, targetId: STAGING, principalId: 'u-alice' }] })
 
     const next = await provider.poll(stored(pendingTask(first)))
@@ -654,7 +646,7 @@ describe('CloudSSO provider: delete', () => {
     sandbox.failNextTask({ accessConfigurationId: AC_READONLY }, 'No Permission.')
     const alice = await account('alice@example.com')
 
-    const { last } = await pollToEnd(await provider.execute(alice, 'delete', {}))
+    const { last } = await pollToEnd(await act(provider, alice, 'delete', {}))
 
     expect(last).toEqual({
       kind: 'failed',
@@ -671,7 +663,7 @@ describe('CloudSSO provider: delete', () => {
     sandbox.failNextTask({ accessConfigurationId: AC_ADMIN, targetId: STAGING }, 'The access configuration is being provisioned by another task.')
     const alice = await account('alice@example.com')
 
-    const { last } = await pollToEnd(await provider.execute(alice, 'delete', {}))
+    const { last } = await pollToEnd(await act(provider, alice, 'delete', {}))
 
     expect(last).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringContaining(`"Admin" on account "staging" (${STAGING})`) } })
   })
@@ -679,7 +671,7 @@ describe('CloudSSO provider: delete', () => {
   it('refuses to delete a SCIM user while SCIM sync is on, without changing anything', async () => {
     const carol = await account('carol@example.com')
 
-    expect(await provider.execute(carol, 'delete', {})).toEqual({ kind: 'failed', problem: { kind: 'api-prohibited', detail: SCIM_BLOCK_DETAIL } })
+    expect(await act(provider, carol, 'delete', {})).toEqual({ kind: 'failed', problem: { kind: 'api-prohibited', detail: SCIM_BLOCK_DETAIL } })
     expect(actions()).toEqual(['GetUser', 'GetSCIMSynchronizationStatus'])
     expect(sandbox.state.users.get('u-carol')?.Status).toBe('Enabled')
   })
@@ -688,12 +680,12 @@ describe('CloudSSO provider: delete', () => {
     const alice = await account('alice@example.com')
     sandbox.state.users.delete('u-alice')
 
-    expect(await provider.execute(alice, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(provider, alice, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
   })
 
   it('finishes as done when someone else deleted the user meanwhile', async () => {
     const alice = await account('alice@example.com')
-    const first = await provider.execute(alice, 'delete', {})
+    const first = await act(provider, alice, 'delete', {})
     sandbox.finishTasks()
     sandbox.state.users.delete('u-alice')
 
@@ -740,14 +732,14 @@ describe('CloudSSO provider: service errors reach the caller as typed problems',
     const alice = await account('alice@example.com')
     sandbox.failNext({ action: 'UpdateUserStatus' }, { status: 404, code: 'EntityNotExists.User' })
 
-    expect(await problemOf(provider.execute(alice, 'suspend', {}))).toMatchObject({ kind: 'not-found' })
+    expect(await problemOf(act(provider, alice, 'suspend', {}))).toMatchObject({ kind: 'not-found' })
   })
 
   it('DeletionConflict.User.* on DeleteUser -> conflict', async () => {
     const bob = await account('bob@example.com')
     sandbox.failNext({ action: 'DeleteUser' }, { status: 409, code: 'DeletionConflict.User.MFADevice', message: 'The user still has MFA devices.' })
 
-    expect(await problemOf(provider.execute(bob, 'delete', {}))).toEqual({ kind: 'conflict', detail: expect.stringMatching(/^DeletionConflict\.User\.MFADevice: /) })
+    expect(await problemOf(act(provider, bob, 'delete', {}))).toEqual({ kind: 'conflict', detail: expect.stringMatching(/^DeletionConflict\.User\.MFADevice: /) })
   })
 
   it('a 502 from a proxy, not JSON -> transient', async () => {

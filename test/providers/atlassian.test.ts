@@ -4,10 +4,12 @@
  */
 import { request } from 'undici'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AtlassianIntegration } from '../../src/config.js'
-import { DEFAULT_ADMIN_CONSOLE_URL, createAtlassianProvider, rateLimitWaitMs } from '../../src/providers/atlassian.js'
+import type { AtlassianIntegration } from '../../src/providers/atlassian/config.js'
+import { DEFAULT_ADMIN_CONSOLE_URL } from '../../src/providers/atlassian/adapter.js'
+import { createAtlassianProvider } from '../../src/providers/atlassian/provider.js'
+import { rateLimitWaitMs } from '../../src/providers/atlassian/errors.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import { executeFor, preflightFor } from '../../src/providers/run.js'
+import { act, executeFor, preflightFor } from '../../src/providers/run.js'
 import type { Account, Action, Preflight, Provider } from '../../src/providers/types.js'
 import { LAST_BILLING_ADMIN, startAtlassianSandbox } from '../../local/atlassian-sandbox.js'
 import type { AtlassianSandbox, SeedAccount } from '../../local/atlassian-sandbox.js'
@@ -74,9 +76,8 @@ beforeEach(() => {
 })
 
 describe('Atlassian provider: description', () => {
-  it('declares all four actions, each reversible (a delete can be cancelled for 14 days)', () => {
+  it('offers all four actions, cancelling a deletion included', () => {
     expect([...provider.capabilities].sort()).toEqual(['cancel-delete', 'delete', 'restore', 'suspend'])
-    expect([...provider.reversible].sort()).toEqual(['cancel-delete', 'delete', 'restore', 'suspend'])
     expect(provider).toMatchObject({ id: 'acme-atlassian', type: 'atlassian', displayName: 'Atlassian', adminConsoleUrl: DEFAULT_ADMIN_CONSOLE_URL })
   })
 
@@ -320,7 +321,7 @@ describe('Atlassian provider: execute', () => {
   it('suspends with POST .../lifecycle/disable: done, and the account is deactivated', async () => {
     const bob = await account('bob@example.com')
 
-    const outcome = await provider.execute(bob, 'suspend', {})
+    const outcome = await act(provider, bob, 'suspend', {})
 
     expect(outcome).toEqual({ kind: 'done', detail: 'deactivated: they can no longer log in to Atlassian; their roles and group memberships are kept' })
     expect(calls()).toEqual(['POST /users/aa-bob/manage/lifecycle/disable'])
@@ -331,25 +332,25 @@ describe('Atlassian provider: execute', () => {
   it('does not call Atlassian to suspend an account that is already deactivated', async () => {
     const carol = await account('carol@example.com')
 
-    expect(await provider.execute(carol, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the account was already deactivated' })
+    expect(await act(provider, carol, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the account was already deactivated' })
     expect(sandbox.requests).toHaveLength(0)
   })
 
   it('restores with POST .../lifecycle/enable: done ("reactivated"), and the account is active', async () => {
     const carol = await account('carol@example.com')
 
-    const outcome = await provider.execute(carol, 'restore', {})
+    const outcome = await act(provider, carol, 'restore', {})
 
     expect(outcome).toEqual({ kind: 'done', detail: 'reactivated: they can log in again, with the roles and group memberships they had before' })
     expect(calls()).toEqual(['POST /users/aa-carol/manage/lifecycle/enable'])
     expect(sandbox.account('aa-carol')?.state).toBe('active')
-    expect(await provider.execute(await account('carol@example.com'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'the account was already active' })
+    expect(await act(provider, await account('carol@example.com'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'the account was already active' })
   })
 
   it('deletes with POST .../lifecycle/delete: scheduled 14 days from now, cancellable', async () => {
     const bob = await account('bob@example.com')
 
-    const outcome = await provider.execute(bob, 'delete', {})
+    const outcome = await act(provider, bob, 'delete', {})
 
     expect(outcome).toEqual({ kind: 'scheduled', until: '2025-03-15T10:00:00.000Z', cancellable: true })
     expect(calls()).toEqual([`POST ${SEARCH_PATH}`, 'POST /users/aa-bob/manage/lifecycle/delete'])
@@ -357,11 +358,11 @@ describe('Atlassian provider: execute', () => {
   })
 
   it('cancels a deletion with POST .../lifecycle/cancel-delete, and the account really is active again', async () => {
-    await provider.execute(await account('bob@example.com'), 'delete', {})
+    await act(provider, await account('bob@example.com'), 'delete', {})
     const pending = await account('bob@example.com')
     expect(pending.status).toBe('suspended')
 
-    const outcome = await provider.execute(pending, 'cancel-delete', {})
+    const outcome = await act(provider, pending, 'cancel-delete', {})
 
     expect(outcome).toEqual({
       kind: 'done',
@@ -376,7 +377,7 @@ describe('Atlassian provider: execute', () => {
   it('does not delete again an account whose deletion is already scheduled', async () => {
     const dave = await account('dave@example.com')
 
-    const outcome = await provider.execute(dave, 'delete', {})
+    const outcome = await act(provider, dave, 'delete', {})
 
     expect(outcome).toMatchObject({ kind: 'already-done', detail: expect.stringMatching(/^its deletion was already scheduled/) })
     expect(calls()).toEqual([`POST ${SEARCH_PATH}`])
@@ -386,16 +387,16 @@ describe('Atlassian provider: execute', () => {
   it('does not cancel a deletion that is not scheduled', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.execute(bob, 'cancel-delete', {})).toEqual({ kind: 'already-done', detail: 'no deletion was scheduled for this account' })
+    expect(await act(provider, bob, 'cancel-delete', {})).toEqual({ kind: 'already-done', detail: 'no deletion was scheduled for this account' })
     expect(calls()).toEqual([`POST ${SEARCH_PATH}`])
   })
 
   it('cannot cancel once the 14 days have passed: the deletion is final', async () => {
-    await provider.execute(await account('bob@example.com'), 'delete', {})
+    await act(provider, await account('bob@example.com'), 'delete', {})
     const pending = await account('bob@example.com')
     clock = new Date(START.getTime() + 14 * DAY_MS + 1000)
 
-    expect(await problemOf(provider.execute(pending, 'cancel-delete', {}))).toMatchObject({ kind: 'not-found' })
+    expect(await problemOf(act(provider, pending, 'cancel-delete', {}))).toMatchObject({ kind: 'not-found' })
     expect(await provider.findAccount('bob@example.com')).toBeNull()
     expect(sandbox.account('aa-bob')?.state).toBe('deleted')
   })
@@ -403,7 +404,7 @@ describe('Atlassian provider: execute', () => {
   it('refuses to delete an unmanaged account without calling the lifecycle API', async () => {
     const erin = await account('erin@freemail.example')
 
-    expect(await problemOf(provider.execute(erin, 'delete', {}))).toMatchObject({ kind: 'api-prohibited', detail: expect.stringMatching(/^not a managed account/) })
+    expect(await problemOf(act(provider, erin, 'delete', {}))).toMatchObject({ kind: 'api-prohibited', detail: expect.stringMatching(/^not a managed account/) })
     expect(calls()).toEqual([`POST ${SEARCH_PATH}`])
   })
 
@@ -430,7 +431,7 @@ describe('Atlassian provider: service errors reach the caller as typed problems'
   it('409 conflict.lifecycleErrors -> conflict that says why the account is not eligible', async () => {
     const grace = await account('grace@example.com')
 
-    expect(await problemOf(provider.execute(grace, 'delete', {}))).toEqual({
+    expect(await problemOf(act(provider, grace, 'delete', {}))).toEqual({
       kind: 'conflict',
       detail: 'not eligible: User is last billing admin of a transaction account that has one or more active entitlements',
     })
@@ -441,19 +442,19 @@ describe('Atlassian provider: service errors reach the caller as typed problems'
     const bob = await account('bob@example.com')
     sandbox.setLifecycleErrors('aa-bob', 'disable', [{ code: 'FIRST', message: 'First reason' }, { code: 'SECOND_CODE' }])
 
-    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({ kind: 'conflict', detail: 'not eligible: First reason; SECOND_CODE' })
+    expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({ kind: 'conflict', detail: 'not eligible: First reason; SECOND_CODE' })
   })
 
   it('403 forbidden.action during execute -> the same explained blocker the preflight gives', async () => {
     const bob = await account('bob@example.com')
     sandbox.setRestriction('aa-bob', 'lifecycle.enablement', 'externalDirectory.scim')
 
-    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({
+    expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({
       kind: 'api-prohibited',
       detail: 'managed by a SCIM directory: remove them in the identity provider, which then deactivates the account in Atlassian',
     })
     sandbox.setRestriction('aa-bob', 'lifecycle.enablement', 'administrative.notMyself')
-    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({ kind: 'integration-owner', owner: 'bob@example.com' })
+    expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({ kind: 'integration-owner', owner: 'bob@example.com' })
     expect(sandbox.account('aa-bob')?.state).toBe('active')
   })
 
@@ -461,7 +462,7 @@ describe('Atlassian provider: service errors reach the caller as typed problems'
     const bob = await account('bob@example.com')
     sandbox.failNext({ pathIncludes: '/lifecycle/disable' }, { status: 403, body: { key: 'forbidden' } })
 
-    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({ kind: 'permission', status: 403, detail: 'forbidden' })
+    expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({ kind: 'permission', status: 403, detail: 'forbidden' })
   })
 
   it('403 from the organization API -> permission with its title and code', async () => {
@@ -477,7 +478,7 @@ describe('Atlassian provider: service errors reach the caller as typed problems'
     const bob = await account('bob@example.com')
     sandbox.failNext({ pathIncludes: '/lifecycle/disable' }, { status: 429, headers: { 'retry-after': '7' } })
 
-    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
+    expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
   })
 
   it('429 with only X-RateLimit-Reset (ISO 8601) -> rate-limited, waiting until the reset', async () => {
@@ -603,7 +604,7 @@ describe('Atlassian sandbox', () => {
   it('refuses to enable an account pending deletion with a 409 lifecycle error', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await problemOf(provider.execute(dave, 'restore', {}))).toMatchObject({ kind: 'conflict', detail: expect.stringMatching(/^not eligible: .*cancel the deletion/) })
+    expect(await problemOf(act(provider, dave, 'restore', {}))).toMatchObject({ kind: 'conflict', detail: expect.stringMatching(/^not eligible: .*cancel the deletion/) })
     expect(sandbox.account('aa-dave')?.state).toBe('pending-deletion')
   })
 })

@@ -3,10 +3,12 @@
  * endpoint receive for each action, and what the caller sees for each answer they give.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig, type EntraIdIntegration } from '../../src/config.js'
-import { createEntraIdProvider, deletedUserFilter, odataString, userFilter } from '../../src/providers/entra-id.js'
+import { loadConfig } from '../../src/config.js'
+import type { EntraIdIntegration } from '../../src/providers/entra-id/config.js'
+import { deletedUserFilter, odataString, userFilter } from '../../src/providers/entra-id/adapter.js'
+import { createEntraIdProvider } from '../../src/providers/entra-id/provider.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import { executeFor, preflightFor } from '../../src/providers/run.js'
+import { act, executeFor, preflightFor } from '../../src/providers/run.js'
 import type { Provider } from '../../src/providers/types.js'
 import { startEntraIdSandbox, type EntraSandbox, type EntraSandboxOptions, type EntraSeedUser } from '../../local/entra-id-sandbox.js'
 
@@ -121,10 +123,10 @@ describe('suspend and reactivate', () => {
   it('blocks sign-in, then revokes the sessions; Reactivate allows sign-in again', async () => {
     const { tenant, provider } = await start()
     const bob = (await provider.findAccount('bob@example.com'))!
-    expect(await provider.execute(bob, 'suspend', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/revoked/) })
+    expect(await act(provider, bob, 'suspend', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/revoked/) })
     expect(writes(tenant)).toEqual([`PATCH /v1.0/users/${bob.id} {"accountEnabled":false}`, `POST /v1.0/users/${bob.id}/revokeSignInSessions`])
     expect(tenant.user(bob.id)).toMatchObject({ accountEnabled: false, sessionsRevoked: 1 })
-    expect(await provider.execute(bob, 'restore', {})).toMatchObject({ kind: 'done' })
+    expect(await act(provider, bob, 'restore', {})).toMatchObject({ kind: 'done' })
     expect(tenant.user(bob.id)?.accountEnabled).toBe(true)
   })
 })
@@ -133,7 +135,7 @@ describe('delete and restore', () => {
   it('soft-deletes: scheduled final 30 days from Microsoft\'s deletion date, and the deleted user is still found, as suspended', async () => {
     const { tenant, provider } = await start()
     const bob = (await provider.findAccount('bob@example.com'))!
-    expect(await provider.execute(bob, 'delete', {})).toEqual({ kind: 'scheduled', until: new Date(clock.getTime() + 30 * DAY).toISOString(), cancellable: true })
+    expect(await act(provider, bob, 'delete', {})).toEqual({ kind: 'scheduled', until: new Date(clock.getTime() + 30 * DAY).toISOString(), cancellable: true })
     expect(writes(tenant)).toEqual([`DELETE /v1.0/users/${bob.id}`])
     expect(await provider.findAccount('bob@example.com')).toMatchObject({ id: bob.id, status: 'suspended' })
   })
@@ -141,11 +143,11 @@ describe('delete and restore', () => {
   it('restores a deleted user from deleted items (Cancel deletion), who can sign in again', async () => {
     const { tenant, provider } = await start()
     const bob = (await provider.findAccount('bob@example.com'))!
-    await provider.execute(bob, 'delete', {})
+    await act(provider, bob, 'delete', {})
     const deleted = (await provider.findAccount('bob@example.com'))!
     const preflight = await provider.preflight(deleted, 'cancel-delete')
     expect(preflight).toMatchObject({ kind: 'ready', consequences: [expect.stringMatching(/restored from deleted items/), expect.any(String)] })
-    expect(await provider.execute(deleted, 'cancel-delete', {})).toMatchObject({ kind: 'done' })
+    expect(await act(provider, deleted, 'cancel-delete', {})).toMatchObject({ kind: 'done' })
     expect(writes(tenant).at(-1)).toBe(`POST /v1.0/directory/deletedItems/${bob.id}/restore`)
     expect(await provider.findAccount('bob@example.com')).toMatchObject({ status: 'active' })
   })
@@ -153,7 +155,7 @@ describe('delete and restore', () => {
   it('after 30 days the user is gone: the deletion is final and there is nothing to restore', async () => {
     const { provider } = await start()
     const bob = (await provider.findAccount('bob@example.com'))!
-    await provider.execute(bob, 'delete', {})
+    await act(provider, bob, 'delete', {})
     clock = new Date(clock.getTime() + 30 * DAY + 60_000)
     expect(await provider.findAccount('bob@example.com')).toBeNull()
     expect(await executeFor(provider, { email: 'bob@example.com' }, 'cancel-delete')).toMatchObject({ kind: 'failed', problem: { kind: 'not-found' } })
@@ -195,7 +197,7 @@ describe('admins and the app\'s own role', () => {
     tenant.appRoles.clear()
     const deleted = (await provider.findAccount('uma@example.com'))!
     expect(await provider.preflight(deleted, 'cancel-delete')).toMatchObject({ kind: 'ready', warnings: [expect.stringMatching(/refuses the restore/)] })
-    expect(await problemOf(provider.execute(deleted, 'cancel-delete', {}))).toMatchObject({ kind: 'permission', detail: expect.stringMatching(/Privileged Authentication Administrator/) })
+    expect(await problemOf(act(provider, deleted, 'cancel-delete', {}))).toMatchObject({ kind: 'permission', detail: expect.stringMatching(/Privileged Authentication Administrator/) })
   })
 })
 

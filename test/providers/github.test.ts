@@ -4,13 +4,15 @@
  * caller sees for each answer GitHub gives (rate limits included).
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import type { GitHubIntegration } from '../../src/config.js'
-import { MATCHED_BY_LOGIN, SECONDARY_LIMIT_FALLBACK_MS, createGitHubProvider, graphqlUrl } from '../../src/providers/github.js'
+import type { GitHubIntegration } from '../../src/providers/github/config.js'
+import { MATCHED_BY_LOGIN, SECONDARY_LIMIT_FALLBACK_MS, graphqlUrl } from '../../src/providers/github/adapter.js'
+import { createGitHubProvider } from '../../src/providers/github/provider.js'
 import { guardAccount } from '../../src/providers/guards.js'
 import type { Provider } from '../../src/providers/types.js'
 import { startGitHubSandbox } from '../../local/github-sandbox.js'
 import type { GitHubSandbox, GitHubSeedMember, RecordedRequest } from '../../local/github-sandbox.js'
 import { problemOf, ready } from '../support/provider-harness.js'
+import { act } from '../../src/providers/run.js'
 
 const TOKEN = 'github-sandbox-token-7d1e'
 const ORG = 'acme'
@@ -103,7 +105,7 @@ describe('Delete', () => {
     expect(preflight.consequences.join('\n')).toMatch(/invitation to bob@example.com is cancelled too/)
     sandbox.requests.length = 0
 
-    const outcome = await provider.execute(account, 'delete', {})
+    const outcome = await act(provider, account, 'delete', {})
 
     expect(outcome).toMatchObject({ kind: 'done' })
     expect(writes()).toEqual(['DELETE /orgs/acme/invitations/4002', 'DELETE /orgs/acme/members/bobthebuilder'])
@@ -113,14 +115,14 @@ describe('Delete', () => {
   it('removes an outside collaborator as one', async () => {
     const account = (await provider.findAccount('vera@vendor.example', { accountId: 'vera-vendor' }))!
     sandbox.requests.length = 0
-    expect(await provider.execute(account, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/outside collaborator/) })
+    expect(await act(provider, account, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/outside collaborator/) })
     expect(writes()).toEqual(['DELETE /orgs/acme/outside_collaborators/vera-vendor'])
   })
 
   it('cancels the invitation of a person who never joined, and says so', async () => {
     const account = (await provider.findAccount('nina@example.com'))!
     sandbox.requests.length = 0
-    expect(await provider.execute(account, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/invitation to nina@example.com was cancelled; they had not joined/) })
+    expect(await act(provider, account, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/invitation to nina@example.com was cancelled; they had not joined/) })
     expect(writes()).toEqual(['DELETE /orgs/acme/invitations/4001'])
   })
 
@@ -128,7 +130,7 @@ describe('Delete', () => {
     await reseed({ tokenUser: 'bobthebuilder' })
     const account = (await provider.findAccount('bob@example.com'))!
     expect(await provider.preflight(account, 'delete')).toMatchObject({ kind: 'blocked', blockers: [{ problem: { kind: 'integration-owner' } }] })
-    expect(await provider.execute(account, 'delete', {})).toMatchObject({ kind: 'failed', problem: { kind: 'integration-owner' } })
+    expect(await act(provider, account, 'delete', {})).toMatchObject({ kind: 'failed', problem: { kind: 'integration-owner' } })
     expect(writes()).toEqual([])
   })
 
@@ -142,7 +144,7 @@ describe('Delete', () => {
   it('reports a member already gone as already done', async () => {
     const account = (await provider.findAccount('carol@example.com'))!
     sandbox.members.delete('carol-dev')
-    expect(await provider.execute(account, 'delete', {})).toMatchObject({ kind: 'already-done' })
+    expect(await act(provider, account, 'delete', {})).toMatchObject({ kind: 'already-done' })
   })
 })
 

@@ -6,25 +6,16 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { GoogleWorkspaceIntegration } from '../../src/config.js'
-import { DATATRANSFER_SCOPE, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-auth.js'
-import {
-  DEFAULT_ADMIN_CONSOLE_URL,
-  KEEP_DATA_WARNING,
-  HAND_OVER_CONSEQUENCE,
-  HAND_OVER_DRIVE,
-  HAND_OVER_DRIVE_CALENDAR,
-  SKIPPED_DETAIL,
-  SKIP_HAND_OVER,
-  SKIP_UNAVAILABLE_HAND_OVER,
-  SESSIONS_WARNING,
-  createGoogleWorkspaceProvider,
-} from '../../src/providers/google-workspace.js'
+import type { GoogleWorkspaceIntegration } from '../../src/providers/google-workspace/config.js'
+import { DATATRANSFER_SCOPE, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-workspace/auth.js'
+import { DEFAULT_ADMIN_CONSOLE_URL, KEEP_DATA_WARNING, HAND_OVER_CONSEQUENCE, HAND_OVER_DRIVE, HAND_OVER_DRIVE_CALENDAR, SKIPPED_DETAIL, SKIP_HAND_OVER, SKIP_UNAVAILABLE_HAND_OVER, SESSIONS_WARNING } from '../../src/providers/google-workspace/adapter.js'
+import { createGoogleWorkspaceProvider } from '../../src/providers/google-workspace/provider.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { CALENDAR_APPLICATION, DRIVE_APPLICATION, USERS_PATH, googleErrorBody, startGoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'
 import type { GoogleSeedUser, GoogleWorkspaceSandbox } from '../../local/google-workspace-sandbox.js'
 import { caught, problemOf, seededAccount } from '../support/provider-harness.js'
+import { act, preflightAccount } from '../../src/providers/run.js'
 
 const CLIENT_EMAIL = 'deprovision-bot@corp-security.iam.gserviceaccount.com'
 const CLIENT_ID = '112233445566778899001'
@@ -124,9 +115,8 @@ beforeEach(() => {
 })
 
 describe('Google Workspace provider: description', () => {
-  it('declares suspend, restore and delete, with suspend and restore reversible', () => {
+  it('offers suspend, restore and delete', () => {
     expect([...provider.capabilities].sort()).toEqual(['delete', 'restore', 'suspend'])
-    expect([...provider.reversible].sort()).toEqual(['restore', 'suspend'])
     expect(provider).toMatchObject({ id: 'gws', type: 'google-workspace', displayName: 'Google Workspace' })
   })
 
@@ -525,7 +515,7 @@ describe('Google Workspace provider: preflight', () => {
   it('blocks cancel-delete as unsupported without calling Google', async () => {
     const bob = await account('bob@corp.example')
 
-    expect(await provider.preflight(bob, 'cancel-delete')).toEqual({
+    expect(await preflightAccount(provider, bob, 'cancel-delete')).toEqual({
       kind: 'blocked',
       account: bob,
       blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }],
@@ -538,7 +528,7 @@ describe('Google Workspace provider: execute', () => {
   it('suspends with PUT users/{id} and exactly {"suspended": true} (update has patch semantics), then signs them out', async () => {
     const bob = await account('bob@corp.example')
 
-    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'done', detail: 'they were signed out of every Google session' })
+    expect(await act(provider, bob, 'suspend', {})).toEqual({ kind: 'done', detail: 'they were signed out of every Google session' })
 
     expect(directoryRequests().slice(-2).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${USERS_PATH}/u-bob`, `POST ${USERS_PATH}/u-bob/signOut`])
     expect(sandbox.signOuts).toEqual(['u-bob'])
@@ -551,7 +541,7 @@ describe('Google Workspace provider: execute', () => {
   it('restores with {"suspended": false}', async () => {
     const dave = await account('dave@corp.example')
 
-    expect(await provider.execute(dave, 'restore', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, dave, 'restore', {})).toEqual({ kind: 'done' })
     expect(directoryRequests().at(-1)).toMatchObject({ method: 'PUT', path: `${USERS_PATH}/u-dave`, body: { suspended: false } })
     expect(sandbox.users.get('u-dave')?.suspended).toBe(false)
   })
@@ -559,16 +549,16 @@ describe('Google Workspace provider: execute', () => {
   it('says a restored user is still archived and cannot sign in yet', async () => {
     sandbox.addUser({ id: 'u-frank', primaryEmail: 'frank@corp.example', suspended: true, archived: true })
 
-    expect(await provider.execute(await account('frank@corp.example'), 'restore', {})).toEqual({
+    expect(await act(provider, await account('frank@corp.example'), 'restore', {})).toEqual({
       kind: 'done',
       detail: 'the account is still archived, so they cannot sign in until an admin unarchives it',
     })
   })
 
   it('does not change an account already suspended (only signs it out again), or already active for restore', async () => {
-    expect(await provider.execute(await account('dave@corp.example'), 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already suspended; they were signed out of every Google session again' })
-    expect(await provider.execute(await account('bob@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'already active' })
-    expect(await provider.execute(await account('erin@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'not suspended (but archived)' })
+    expect(await act(provider, await account('dave@corp.example'), 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already suspended; they were signed out of every Google session again' })
+    expect(await act(provider, await account('bob@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'already active' })
+    expect(await act(provider, await account('erin@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'not suspended (but archived)' })
     expect(sandbox.signOuts).toEqual(['u-dave'])
     expect(directoryRequests().filter((r) => r.method !== 'GET')).toHaveLength(0)
   })
@@ -577,7 +567,7 @@ describe('Google Workspace provider: execute', () => {
     sandbox.delegatedScopes.delete(DIRECTORY_USER_SECURITY_SCOPE)
     const bob = await account('bob@corp.example')
 
-    const outcome = await provider.execute(bob, 'suspend', {})
+    const outcome = await act(provider, bob, 'suspend', {})
 
     expect(outcome).toMatchObject({ kind: 'done', detail: expect.stringMatching(/NOT signed out.*admin\.directory\.user\.security scope in domain-wide delegation/) })
     expect(sandbox.users.get('u-bob')?.suspended).toBe(true)
@@ -588,14 +578,14 @@ describe('Google Workspace provider: execute', () => {
     const bob = await account('bob@corp.example')
     sandbox.users.delete('u-bob')
 
-    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the account no longer exists' })
+    expect(await act(provider, bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the account no longer exists' })
   })
 
   it('reports restoring a deleted account as not found, pointing at the Admin console', async () => {
     const bob = await account('bob@corp.example')
     sandbox.users.delete('u-bob')
 
-    expect(await problemOf(provider.execute(bob, 'restore', {}))).toEqual({
+    expect(await problemOf(act(provider, bob, 'restore', {}))).toEqual({
       kind: 'not-found',
       detail: 'the account was deleted; an admin can restore it in the Admin console within 20 days of deletion',
     })
@@ -605,13 +595,13 @@ describe('Google Workspace provider: execute', () => {
     const bob = await account('bob@corp.example')
     sandbox.failNext({ method: 'PUT' }, { status: 200, body: { id: 'u-bob', primaryEmail: 'bob@corp.example', suspended: false } })
 
-    expect(await provider.execute(bob, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', status: 200 } })
+    expect(await act(provider, bob, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', status: 200 } })
   })
 
   it('with the hand-over skipped, signs them out, then deletes with DELETE users/{id}: done, says so, restorable by an admin for 20 days', async () => {
     const bob = await account('bob@corp.example')
 
-    expect(await provider.execute(bob, 'delete', SKIP)).toEqual({
+    expect(await act(provider, bob, 'delete', SKIP)).toEqual({
       kind: 'done',
       detail: `${SKIPPED_DETAIL}; they were signed out of every Google session; an admin can restore the account in the Google Admin console for 20 days (until 2025-06-22)`,
     })
@@ -624,18 +614,18 @@ describe('Google Workspace provider: execute', () => {
   it('treats deleting a user that is already gone as already deleted, before or during the call', async () => {
     const bob = await account('bob@corp.example')
     sandbox.users.delete('u-bob')
-    expect(await provider.execute(bob, 'delete', SKIP)).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(provider, bob, 'delete', SKIP)).toEqual({ kind: 'already-done', detail: 'already deleted' })
 
     const alice = await account('alice@corp.example')
     sandbox.failNext({ method: 'DELETE' }, { status: 404 })
-    expect(await provider.execute(alice, 'delete', SKIP)).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(provider, alice, 'delete', SKIP)).toEqual({ kind: 'already-done', detail: 'already deleted' })
   })
 
   it('never suspends or deletes the admin it acts as, even without a preflight', async () => {
     const admin = await account(ADMIN)
 
-    expect(await problemOf(provider.execute(admin, 'delete', SKIP))).toEqual({ kind: 'integration-owner', owner: ADMIN })
-    expect(await problemOf(provider.execute(admin, 'suspend', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
+    expect(await problemOf(act(provider, admin, 'delete', SKIP))).toEqual({ kind: 'integration-owner', owner: ADMIN })
+    expect(await problemOf(act(provider, admin, 'suspend', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
     expect(directoryRequests().filter((r) => r.method !== 'GET')).toHaveLength(0)
     expect(sandbox.users.get('u-admin')?.suspended).toBe(false)
   })
@@ -644,14 +634,14 @@ describe('Google Workspace provider: execute', () => {
     const delegated = make({ adminEmail: 'carol@corp.example' })
     const alice = await account('alice@corp.example', delegated)
 
-    expect(await problemOf(delegated.execute(alice, 'delete', SKIP))).toMatchObject({ kind: 'permission' })
+    expect(await problemOf(act(delegated, alice, 'delete', SKIP))).toMatchObject({ kind: 'permission' })
     expect(directoryRequests().filter((r) => r.method === 'DELETE')).toHaveLength(0)
   })
 
   it('fails cancel-delete as unsupported without calling Google', async () => {
     const bob = await account('bob@corp.example')
 
-    expect(await provider.execute(bob, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
+    expect(await act(provider, bob, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
     expect(sandbox.requests).toHaveLength(0)
   })
 })
@@ -688,7 +678,7 @@ describe('Google Workspace provider: handing their files over before the delete'
   it('starts a Drive transfer to the new owner and keeps the user until Google reports it completed, then deletes', async () => {
     const bob = await account('bob@corp.example')
 
-    const started = await provider.execute(bob, 'delete', { 'hand-over': 'drive', 'new-owner': 'u-carol' })
+    const started = await act(provider, bob, 'delete', { 'hand-over': 'drive', 'new-owner': 'u-carol' })
 
     expect(started).toMatchObject({ kind: 'pending', progress: { done: 0, total: 1 } })
     expect(transferRequests()[0]).toMatchObject({
@@ -706,7 +696,7 @@ describe('Google Workspace provider: handing their files over before the delete'
 
   it('moves calendars too when asked, and keeps polling while a part is still running', async () => {
     const bob = await account('bob@corp.example')
-    const started = await provider.execute(bob, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-carol' })
+    const started = await act(provider, bob, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-carol' })
     expect(transferRequests()[0]?.body).toMatchObject({
       applicationDataTransfers: [{ applicationId: DRIVE_APPLICATION.id }, { applicationId: CALENDAR_APPLICATION.id, applicationTransferParams: [{ key: 'RELEASE_RESOURCES', value: ['TRUE'] }] }],
     })
@@ -723,7 +713,7 @@ describe('Google Workspace provider: handing their files over before the delete'
   it('keeps the user when a part of the transfer fails, and says which application failed and what to do', async () => {
     sandbox.failingTransfers.add('Calendar')
     const bob = await account('bob@corp.example')
-    let outcome = await provider.execute(bob, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-carol' })
+    let outcome = await act(provider, bob, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-carol' })
     while (outcome.kind === 'pending') outcome = await provider.poll!(outcome.task)
 
     expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
@@ -739,7 +729,7 @@ describe('Google Workspace provider: handing their files over before the delete'
     const bob = await account('bob@corp.example')
     const refused: Record<string, string>[] = [{}, { 'hand-over': 'drive' }, { 'hand-over': 'drive', 'new-owner': 'u-dave' }, { 'hand-over': 'drive', 'new-owner': 'u-bob' }]
     for (const choices of refused) {
-      expect(await provider.execute(bob, 'delete', choices)).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/user was not deleted/) } })
+      expect(await act(provider, bob, 'delete', choices)).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/user was not deleted/) } })
     }
     expect(transferRequests()).toEqual([])
     expect(sandbox.users.has('u-bob')).toBe(true)
@@ -761,7 +751,7 @@ describe("Google Workspace provider: Google's errors reach the caller as typed p
     const bob = await account('bob@corp.example')
     sandbox.failNext({ method: 'PUT' }, { status: 403, body: googleErrorBody(403, 'Not Authorized to access this resource/api', 'forbidden') })
 
-    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({
+    expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({
       kind: 'permission',
       status: 403,
       detail: 'Not Authorized to access this resource/api (forbidden)',
@@ -772,10 +762,10 @@ describe("Google Workspace provider: Google's errors reach the caller as typed p
   it('403 userRateLimitExceeded and 403 quotaExceeded -> rate-limited, not permission', async () => {
     const bob = await account('bob@corp.example')
     sandbox.failNext({ method: 'DELETE' }, { status: 403, reason: 'userRateLimitExceeded' })
-    expect(await problemOf(provider.execute(bob, 'delete', SKIP))).toEqual({ kind: 'rate-limited' })
+    expect(await problemOf(act(provider, bob, 'delete', SKIP))).toEqual({ kind: 'rate-limited' })
 
     sandbox.failNext({ method: 'DELETE' }, { status: 403, reason: 'quotaExceeded' })
-    expect(await problemOf(provider.execute(bob, 'delete', SKIP))).toEqual({ kind: 'rate-limited' })
+    expect(await problemOf(act(provider, bob, 'delete', SKIP))).toEqual({ kind: 'rate-limited' })
   })
 
   it('429 rateLimitExceeded with Retry-After: 7 -> rate-limited, retry after 7000 ms', async () => {
@@ -798,7 +788,7 @@ describe("Google Workspace provider: Google's errors reach the caller as typed p
     const bob = await account('bob@corp.example')
     sandbox.failNext({ method: 'PUT' }, { status: 400, body: googleErrorBody(400, 'Invalid Input: suspended', 'invalid') })
 
-    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({ kind: 'rejected', status: 400, detail: 'Invalid Input: suspended (invalid)' })
+    expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({ kind: 'rejected', status: 400, detail: 'Invalid Input: suspended (invalid)' })
   })
 
   it('a Directory API slower than timeoutMs -> transient', async () => {
@@ -840,8 +830,8 @@ describe('Google Workspace provider: checkConnection', () => {
 describe('Google Workspace sandbox: the 20-day restore window', () => {
   it('undeletes a deleted user by id within 20 days, and not after', async () => {
     const bob = await account('bob@corp.example')
-    await provider.execute(bob, 'delete', SKIP)
-    await provider.execute(await account('alice@corp.example'), 'delete', SKIP)
+    await act(provider, bob, 'delete', SKIP)
+    await act(provider, await account('alice@corp.example'), 'delete', SKIP)
 
     clock = START + 19 * 24 * 3600_000
     const early = await fetch(`${sandbox.url}${USERS_PATH}/u-bob/undelete`, { method: 'POST', headers: { authorization: `Bearer ${await fetchToken()}` } })

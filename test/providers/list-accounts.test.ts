@@ -5,10 +5,10 @@
  * tells; and a 429 in the middle of the walk waits as asked and resumes at the same page.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { createCloudSsoProvider } from '../../src/providers/alibaba-cloudsso.js'
-import { createAtlassianProvider } from '../../src/providers/atlassian.js'
-import { createQlikProvider } from '../../src/providers/qlik.js'
-import { createTreasureDataProvider } from '../../src/providers/treasure-data.js'
+import { createCloudSsoProvider } from '../../src/providers/alibaba-cloudsso/provider.js'
+import { createAtlassianProvider } from '../../src/providers/atlassian/provider.js'
+import { createQlikProvider } from '../../src/providers/qlik/provider.js'
+import { createTreasureDataProvider } from '../../src/providers/treasure-data/adapter.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { accountPages } from '../../src/features/reconciliation/pages.js'
 import { MANAGED_ACCOUNTS_PAGE_SIZE, startAtlassianSandbox } from '../../local/atlassian-sandbox.js'

@@ -3,13 +3,15 @@
  * and what the caller sees for each answer Okta gives.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { OktaIntegration } from '../../src/config.js'
-import { RATE_LIMIT_FALLBACK_MS, createOktaProvider, describeOktaError, nextLink, oktaAdminConsoleUrl, searchString } from '../../src/providers/okta.js'
+import type { OktaIntegration } from '../../src/providers/okta/config.js'
+import { RATE_LIMIT_FALLBACK_MS, describeOktaError, nextLink, oktaAdminConsoleUrl, searchString } from '../../src/providers/okta/adapter.js'
+import { createOktaProvider } from '../../src/providers/okta/provider.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { oktaErrorBody, startOktaSandbox } from '../../local/okta-sandbox.js'
 import type { OktaSandbox, OktaSeedUser, RecordedRequest } from '../../local/okta-sandbox.js'
 import { problemOf, seededAccount } from '../support/provider-harness.js'
+import { act, preflightAccount } from '../../src/providers/run.js'
 
 const TOKEN = 'okta-sandbox-ssws-token-3f9e1c'
 
@@ -69,9 +71,8 @@ beforeEach(() => {
 })
 
 describe('Okta provider: description', () => {
-  it('declares delete, suspend and restore, with suspend and restore reversible', () => {
+  it('offers delete, suspend and restore', () => {
     expect([...provider.capabilities].sort()).toEqual(['delete', 'restore', 'suspend'])
-    expect([...provider.reversible].sort()).toEqual(['restore', 'suspend'])
     expect(provider).toMatchObject({ id: 'acme-okta', type: 'okta', displayName: 'Acme Okta' })
   })
 
@@ -287,7 +288,7 @@ describe('Okta provider: preflight', () => {
   it('blocks cancel-delete as unsupported without calling Okta', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.preflight(bob, 'cancel-delete')).toEqual({
+    expect(await preflightAccount(provider, bob, 'cancel-delete')).toEqual({
       kind: 'blocked',
       account: bob,
       blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }],
@@ -300,7 +301,7 @@ describe('Okta provider: suspend and restore', () => {
   it('suspends an ACTIVE user, then clears their sessions and revokes their OAuth tokens', async () => {
     const bob = await account('bob@example.com')
 
-    const outcome = await provider.execute(bob, 'suspend', {})
+    const outcome = await act(provider, bob, 'suspend', {})
 
     expect(outcome).toEqual({ kind: 'done', detail: 'their Okta sessions were cleared and their OAuth tokens revoked' })
     expect(writes()).toEqual(['POST /api/v1/users/00u-bob/lifecycle/suspend', 'DELETE /api/v1/users/00u-bob/sessions?oauthTokens=true'])
@@ -312,7 +313,7 @@ describe('Okta provider: suspend and restore', () => {
   it('on a re-run finds the user suspended and only clears the sessions again', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await provider.execute(dave, 'suspend', {})).toEqual({
+    expect(await act(provider, dave, 'suspend', {})).toEqual({
       kind: 'already-done',
       detail: 'already suspended; their Okta sessions were cleared and their OAuth tokens revoked again',
     })
@@ -323,14 +324,14 @@ describe('Okta provider: suspend and restore', () => {
   it('treats a deactivated user as already unable to sign in', async () => {
     const erin = await account('erin@example.com')
 
-    expect(await provider.execute(erin, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already deactivated in Okta, which stops every sign-in too' })
+    expect(await act(provider, erin, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already deactivated in Okta, which stops every sign-in too' })
     expect(writes()).toEqual([])
   })
 
   it('fails with a conflict, without calling suspend, for a status Okta cannot suspend', async () => {
     const lou = await account('lou@example.com')
 
-    expect(await provider.execute(lou, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
+    expect(await act(provider, lou, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
     expect(writes()).toEqual([])
     expect(status('00u-lou')).toBe('LOCKED_OUT')
   })
@@ -338,7 +339,7 @@ describe('Okta provider: suspend and restore', () => {
   it('never suspends the user the API token acts as', async () => {
     const ada = await account('ada@example.com')
 
-    expect(await provider.execute(ada, 'suspend', {})).toEqual({
+    expect(await act(provider, ada, 'suspend', {})).toEqual({
       kind: 'failed',
       problem: { kind: 'integration-owner', owner: 'Ada Admin (ada@example.com)' },
     })
@@ -351,7 +352,7 @@ describe('Okta provider: suspend and restore', () => {
     sandbox.users.get('00u-bob')!.status = 'SUSPENDED'
     sandbox.failNext({ method: 'GET', pathIncludes: '/api/v1/users/00u-bob' }, { status: 200, body: stale })
 
-    expect(await provider.execute(bob, 'suspend', {})).toMatchObject({ kind: 'done' })
+    expect(await act(provider, bob, 'suspend', {})).toMatchObject({ kind: 'done' })
     expect(writes()).toEqual(['POST /api/v1/users/00u-bob/lifecycle/suspend', 'DELETE /api/v1/users/00u-bob/sessions?oauthTokens=true'])
   })
 
@@ -362,7 +363,7 @@ describe('Okta provider: suspend and restore', () => {
       { status: 400, body: oktaErrorBody('E0000001', 'Api validation failed: suspendUser', ['Cannot suspend a user that is not active']) },
     )
 
-    const problem = await problemOf(provider.execute(bob, 'suspend', {}))
+    const problem = await problemOf(act(provider, bob, 'suspend', {}))
     expect(problem).toMatchObject({ kind: 'conflict' })
     expect(problem.kind === 'conflict' && problem.detail).toMatch(/Api validation failed: suspendUser: Cannot suspend a user that is not active \(E0000001\)/)
     expect(sandbox.sessions.get('00u-bob')).toBe(2)
@@ -372,13 +373,13 @@ describe('Okta provider: suspend and restore', () => {
     const bob = await account('bob@example.com')
     sandbox.users.delete('00u-bob')
 
-    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the user no longer exists in Okta' })
+    expect(await act(provider, bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the user no longer exists in Okta' })
   })
 
   it('restores a suspended user with unsuspend', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await provider.execute(dave, 'restore', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, dave, 'restore', {})).toEqual({ kind: 'done' })
     expect(writes()).toEqual(['POST /api/v1/users/00u-dave/lifecycle/unsuspend'])
     expect(status('00u-dave')).toBe('ACTIVE')
   })
@@ -386,14 +387,14 @@ describe('Okta provider: suspend and restore', () => {
   it('does not call unsuspend for a user who is not suspended', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.execute(bob, 'restore', {})).toEqual({ kind: 'already-done', detail: 'not suspended (Okta status ACTIVE)' })
+    expect(await act(provider, bob, 'restore', {})).toEqual({ kind: 'already-done', detail: 'not suspended (Okta status ACTIVE)' })
     expect(writes()).toEqual([])
   })
 
   it('fails restoring a deactivated user with a conflict', async () => {
     const erin = await account('erin@example.com')
 
-    expect(await provider.execute(erin, 'restore', {})).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
+    expect(await act(provider, erin, 'restore', {})).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
     expect(writes()).toEqual([])
   })
 
@@ -401,13 +402,13 @@ describe('Okta provider: suspend and restore', () => {
     const dave = await account('dave@example.com')
     sandbox.users.delete('00u-dave')
 
-    expect(await problemOf(provider.execute(dave, 'restore', {}))).toMatchObject({ kind: 'not-found' })
+    expect(await problemOf(act(provider, dave, 'restore', {}))).toMatchObject({ kind: 'not-found' })
   })
 
   it('fails cancel-delete as unsupported without calling Okta', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.execute(bob, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
+    expect(await act(provider, bob, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
     expect(sandbox.requests).toHaveLength(0)
   })
 })
@@ -416,7 +417,7 @@ describe('Okta provider: delete', () => {
   it('clears sessions, deactivates explicitly, then deletes; the user is gone', async () => {
     const bob = await account('bob@example.com')
 
-    const outcome = await provider.execute(bob, 'delete', {})
+    const outcome = await act(provider, bob, 'delete', {})
 
     expect(outcome).toEqual({
       kind: 'done',
@@ -434,17 +435,17 @@ describe('Okta provider: delete', () => {
   it('deletes an already deactivated user with a single DELETE', async () => {
     const erin = await account('erin@example.com')
 
-    expect(await provider.execute(erin, 'delete', {})).toEqual({ kind: 'done', detail: 'the user was already deactivated and is now deleted permanently' })
+    expect(await act(provider, erin, 'delete', {})).toEqual({ kind: 'done', detail: 'the user was already deactivated and is now deleted permanently' })
     expect(writes()).toEqual(['DELETE /api/v1/users/00u-erin?sendEmail=false'])
     expect(sandbox.users.has('00u-erin')).toBe(false)
   })
 
   it('is harmless to run again: a second delete finds nothing and says so', async () => {
     const bob = await account('bob@example.com')
-    await provider.execute(bob, 'delete', {})
+    await act(provider, bob, 'delete', {})
     sandbox.requests.length = 0
 
-    expect(await provider.execute(bob, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(provider, bob, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
     expect(writes()).toEqual([])
   })
 
@@ -452,7 +453,7 @@ describe('Okta provider: delete', () => {
     const bob = await account('bob@example.com')
     sandbox.users.get('00u-bob')!.status = 'DEPROVISIONED'
 
-    expect(await provider.execute(bob, 'delete', {})).toMatchObject({ kind: 'done' })
+    expect(await act(provider, bob, 'delete', {})).toMatchObject({ kind: 'done' })
     expect(writes()).toEqual(['DELETE /api/v1/users/00u-bob?sendEmail=false'])
   })
 
@@ -463,7 +464,7 @@ describe('Okta provider: delete', () => {
     sandbox.users.get('00u-bob')!.status = 'DEPROVISIONED'
     sandbox.failNext({ method: 'GET', pathIncludes: '/api/v1/users/00u-bob' }, { status: 200, body: stale })
 
-    expect(await provider.execute(bob, 'delete', {})).toMatchObject({ kind: 'done' })
+    expect(await act(provider, bob, 'delete', {})).toMatchObject({ kind: 'done' })
     expect(sandbox.users.has('00u-bob')).toBe(false)
   })
 
@@ -472,7 +473,7 @@ describe('Okta provider: delete', () => {
     // Deactivate "succeeds" without effect, as if someone re-activated the user right after.
     sandbox.failNext({ method: 'POST', pathIncludes: '/lifecycle/deactivate' }, { status: 200, body: {} })
 
-    expect(await provider.execute(bob, 'delete', {})).toMatchObject({ kind: 'done' })
+    expect(await act(provider, bob, 'delete', {})).toMatchObject({ kind: 'done' })
     expect(writes().filter((w) => w.startsWith('DELETE /api/v1/users/00u-bob?'))).toHaveLength(2)
     expect(sandbox.users.has('00u-bob')).toBe(false)
   })
@@ -482,7 +483,7 @@ describe('Okta provider: delete', () => {
     sandbox.failNext({ method: 'DELETE', pathIncludes: '/api/v1/users/00u-erin' }, { status: 204 })
     sandbox.failNext({ method: 'DELETE', pathIncludes: '/api/v1/users/00u-erin' }, { status: 204 })
 
-    const outcome = await provider.execute(erin, 'delete', {})
+    const outcome = await act(provider, erin, 'delete', {})
     expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
     expect(JSON.stringify(outcome)).toMatch(/still lists the user \(status DEPROVISIONED\)/)
   })
@@ -490,7 +491,7 @@ describe('Okta provider: delete', () => {
   it('never deletes the user the API token acts as', async () => {
     const ada = await account('ada@example.com')
 
-    expect(await provider.execute(ada, 'delete', {})).toMatchObject({ kind: 'failed', problem: { kind: 'integration-owner' } })
+    expect(await act(provider, ada, 'delete', {})).toMatchObject({ kind: 'failed', problem: { kind: 'integration-owner' } })
     expect(writes()).toEqual([])
     expect(status('00u-ada')).toBe('ACTIVE')
   })
@@ -637,7 +638,7 @@ describe('Okta provider: Okta errors reach the caller as typed problems', () => 
       { status: 403, body: oktaErrorBody('E0000006', 'You do not have permission to perform the requested action') },
     )
 
-    expect(await problemOf(provider.execute(bob, 'delete', {}))).toMatchObject({
+    expect(await problemOf(act(provider, bob, 'delete', {}))).toMatchObject({
       kind: 'permission',
       status: 403,
       detail: expect.stringMatching(/^You do not have permission to perform the requested action \(E0000006\)/),
@@ -652,21 +653,21 @@ describe('Okta provider: Okta errors reach the caller as typed problems', () => 
       { status: 403, body: oktaErrorBody('E0000038', "This operation is not allowed in the user's current status.") },
     )
 
-    expect(await problemOf(provider.execute(dave, 'restore', {}))).toMatchObject({ kind: 'conflict', detail: expect.stringMatching(/E0000038/) })
+    expect(await problemOf(act(provider, dave, 'restore', {}))).toMatchObject({ kind: 'conflict', detail: expect.stringMatching(/E0000038/) })
   })
 
   it('404 E0000007 on the lifecycle call -> the user is treated as gone', async () => {
     const bob = await account('bob@example.com')
     sandbox.failNext({ method: 'POST', pathIncludes: '/lifecycle/suspend' }, { status: 404 })
 
-    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the user no longer exists in Okta' })
+    expect(await act(provider, bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the user no longer exists in Okta' })
   })
 
   it('429 E0000047 without Retry-After -> rate-limited, waiting until X-Rate-Limit-Reset', async () => {
     const bob = await account('bob@example.com')
     sandbox.failNext({ method: 'POST' }, { status: 429 })
 
-    const problem = await problemOf(provider.execute(bob, 'suspend', {}))
+    const problem = await problemOf(act(provider, bob, 'suspend', {}))
     expect(problem).toMatchObject({ kind: 'rate-limited' })
     const wait = problem.kind === 'rate-limited' ? problem.retryAfterMs : undefined
     expect(wait).toBeGreaterThanOrEqual(0)
@@ -705,7 +706,7 @@ describe('Okta provider: Okta errors reach the caller as typed problems', () => 
     const bob = await account('bob@example.com')
     sandbox.failNext({ method: 'GET', pathIncludes: '/api/v1/users/00u-bob' }, { status: 200, body: { id: '00u-bob' } })
 
-    expect(await problemOf(provider.execute(bob, 'delete', {}))).toMatchObject({ kind: 'rejected' })
+    expect(await problemOf(act(provider, bob, 'delete', {}))).toMatchObject({ kind: 'rejected' })
     expect(writes()).toEqual([])
   })
 

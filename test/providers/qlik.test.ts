@@ -4,10 +4,11 @@
  * the caller sees for each answer the tenant gives.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { QlikIntegration } from '../../src/config.js'
+import type { QlikIntegration } from '../../src/providers/qlik/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import { NEW_OWNER_QUESTION, createQlikProvider, describeQlikError } from '../../src/providers/qlik.js'
-import { executeFor } from '../../src/providers/run.js'
+import { NEW_OWNER_QUESTION, describeQlikError } from '../../src/providers/qlik/adapter.js'
+import { createQlikProvider } from '../../src/providers/qlik/provider.js'
+import { act, preflightAccount, executeFor } from '../../src/providers/run.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { startQlikSandbox } from '../../local/qlik-sandbox.js'
 import type { QlikSandbox, QlikSandboxOptions, RecordedRequest, SeedApp } from '../../local/qlik-sandbox.js'
@@ -86,9 +87,8 @@ beforeEach(() => {
 })
 
 describe('Qlik provider: description', () => {
-  it('declares delete, suspend and restore, with suspend and restore reversible', () => {
+  it('offers delete, suspend and restore', () => {
     expect([...provider.capabilities].sort()).toEqual(['delete', 'restore', 'suspend'])
-    expect([...provider.reversible].sort()).toEqual(['restore', 'suspend'])
     expect(provider).toMatchObject({ id: 'qlik', type: 'qlik', displayName: 'Qlik Cloud' })
   })
 
@@ -297,7 +297,7 @@ describe('Qlik provider: preflight for delete', () => {
   it('blocks cancel-delete as unsupported without calling the tenant', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.preflight(bob, 'cancel-delete')).toEqual({ kind: 'blocked', account: bob, blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }] })
+    expect(await preflightAccount(provider, bob, 'cancel-delete')).toEqual({ kind: 'blocked', account: bob, blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }] })
     expect(sandbox.requests).toHaveLength(0)
   })
 })
@@ -397,7 +397,7 @@ describe('Qlik provider: execute delete', () => {
   it('reassigns every asset to the new owner, then deletes the user', async () => {
     const bob = await account('bob@example.com')
 
-    const outcome = await provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+    const outcome = await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
     expect(outcome).toEqual({
       kind: 'done',
@@ -424,7 +424,7 @@ describe('Qlik provider: execute delete', () => {
   it('sends Qlik\'s documented bodies for each kind of reassignment', async () => {
     const bob = await account('bob@example.com')
 
-    await provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+    await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
     const body = (method: string, path: string) => sandbox.requests.filter((r) => r.method === method && r.path === path).map((r) => r.body)
     expect(body('PATCH', '/api/v1/spaces/sp-finance')).toEqual([[{ op: 'replace', path: '/ownerId', value: 'u-carol' }]])
@@ -440,7 +440,7 @@ describe('Qlik provider: execute delete', () => {
     const bob = await account('bob@example.com')
     sandbox.failReassignment('app', 'app-05', { status: 403, code: 'APPS-13', title: 'Forbidden', detail: 'app is locked' })
 
-    const outcome = await provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+    const outcome = await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
     expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
     const detail = outcome.kind === 'failed' && outcome.problem.kind === 'conflict' ? outcome.problem.detail : ''
@@ -456,10 +456,10 @@ describe('Qlik provider: execute delete', () => {
   it('finishes the job on a retry after a failed reassignment', async () => {
     const bob = await account('bob@example.com')
     sandbox.failReassignment('space', 'sp-sales')
-    expect(await provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })).toMatchObject({ kind: 'failed' })
+    expect(await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })).toMatchObject({ kind: 'failed' })
     sandbox.requests.length = 0
 
-    const outcome = await provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+    const outcome = await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
     expect(outcome).toMatchObject({ kind: 'done', detail: expect.stringMatching(/^before the delete, 1 space was reassigned/) })
     expect(writes()).toEqual(['PATCH /api/v1/spaces/sp-sales', 'DELETE /api/v1/users/u-bob'])
@@ -469,7 +469,7 @@ describe('Qlik provider: execute delete', () => {
     const bob = await account('bob@example.com')
     sandbox.failReassignment('data-connection', 'dc-snowflake', { status: 409, title: 'Conflict', detail: 'name taken in target space' })
 
-    const outcome = await provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+    const outcome = await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
     expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/data connection "Snowflake" \(HTTP 409: Conflict: name taken in target space/) } })
     expect(sandbox.users.has('u-bob')).toBe(true)
@@ -478,7 +478,7 @@ describe('Qlik provider: execute delete', () => {
   it('does not delete a user whose reload schedule on another user\'s app cannot be moved', async () => {
     const gina = await account('gina@example.com')
 
-    const outcome = await provider.execute(gina, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+    const outcome = await act(provider, gina, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
     expect(outcome).toMatchObject({
       kind: 'failed',
@@ -493,7 +493,7 @@ describe('Qlik provider: execute delete', () => {
       const adapter = createQlikProvider(integration({ tenantUrl: stubborn.url }))
       const bob = await account('bob@example.com', adapter, stubborn)
 
-      const outcome = await adapter.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
+      const outcome = await act(adapter, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
       expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/reload schedule "App 01" \(Qlik did not move it with its app/) } })
       expect(stubborn.requests.some((r) => r.path === '/api/v1/items' && r.query.resourceIds === 'app-01')).toBe(true)
@@ -506,7 +506,7 @@ describe('Qlik provider: execute delete', () => {
   it('changes nothing when assets exist but no new owner was chosen', async () => {
     const bob = await account('bob@example.com')
 
-    const outcome = await provider.execute(bob, 'delete', {})
+    const outcome = await act(provider, bob, 'delete', {})
 
     expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/still owns 2 spaces.*no new owner was chosen/) } })
     expect(writes()).toEqual([])
@@ -515,11 +515,11 @@ describe('Qlik provider: execute delete', () => {
   it('changes nothing when the chosen new owner is not an active user', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-dave' })).toMatchObject({
+    expect(await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-dave' })).toMatchObject({
       kind: 'failed',
       problem: { kind: 'conflict', detail: expect.stringMatching(/Dave Departed.*not an active user/) },
     })
-    expect(await provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-bob' })).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
+    expect(await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-bob' })).toMatchObject({ kind: 'failed', problem: { kind: 'conflict' } })
     expect(writes()).toEqual([])
   })
 
@@ -527,7 +527,7 @@ describe('Qlik provider: execute delete', () => {
     const bob = await account('bob@example.com')
     sandbox.failNext({ method: 'PUT', pathIncludes: '/apps/app-03/owner' }, { status: 429, headers: { 'retry-after': '30' } })
 
-    expect(await problemOf(provider.execute(bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' }))).toEqual({ kind: 'rate-limited', retryAfterMs: 30_000 })
+    expect(await problemOf(act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' }))).toEqual({ kind: 'rate-limited', retryAfterMs: 30_000 })
     expect(sandbox.users.has('u-bob')).toBe(true)
   })
 
@@ -535,7 +535,7 @@ describe('Qlik provider: execute delete', () => {
     const frank = await account('frank@example.com')
     sandbox.apiKeys.set('frank-key', 'u-frank')
 
-    expect(await provider.execute(frank, 'delete', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, frank, 'delete', {})).toEqual({ kind: 'done' })
     expect(writes()).toEqual(['DELETE /api/v1/users/u-frank'])
     expect(sandbox.apiKeys.has('frank-key')).toBe(false)
   })
@@ -543,7 +543,7 @@ describe('Qlik provider: execute delete', () => {
   it('deletes a pending invitation and says so', async () => {
     const erin = await account('erin@example.com')
 
-    expect(await provider.execute(erin, 'delete', {})).toEqual({ kind: 'done', detail: 'the pending invitation was deleted' })
+    expect(await act(provider, erin, 'delete', {})).toEqual({ kind: 'done', detail: 'the pending invitation was deleted' })
     expect(calls()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-admin', 'DELETE /api/v1/users/u-erin'])
     expect(sandbox.users.has('u-erin')).toBe(false)
   })
@@ -551,7 +551,7 @@ describe('Qlik provider: execute delete', () => {
   it('never deletes the user whose API key the bot uses', async () => {
     const ada = await account('ada.admin@example.com')
 
-    expect(await provider.execute(ada, 'delete', {})).toEqual({ kind: 'failed', problem: { kind: 'integration-owner', owner: 'Ada Admin (ada.admin@example.com)' } })
+    expect(await act(provider, ada, 'delete', {})).toEqual({ kind: 'failed', problem: { kind: 'integration-owner', owner: 'Ada Admin (ada.admin@example.com)' } })
     expect(writes()).toEqual([])
   })
 
@@ -559,7 +559,7 @@ describe('Qlik provider: execute delete', () => {
     const frank = await account('frank@example.com')
     sandbox.users.delete('u-frank')
 
-    expect(await provider.execute(frank, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(provider, frank, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
   })
 })
 
@@ -567,7 +567,7 @@ describe('Qlik provider: execute suspend and restore', () => {
   it('disables with exactly the JSON Patch status replace, and a 204 is done', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, bob, 'suspend', {})).toEqual({ kind: 'done' })
     const patch = sandbox.requests.find((r) => r.method === 'PATCH')
     expect(patch).toMatchObject({ path: '/api/v1/users/u-bob', body: [{ op: 'replace', path: '/status', value: 'disabled' }] })
     expect(patch?.contentType).toMatch(/application\/json/)
@@ -577,7 +577,7 @@ describe('Qlik provider: execute suspend and restore', () => {
   it('restores with status "active"', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await provider.execute(dave, 'restore', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, dave, 'restore', {})).toEqual({ kind: 'done' })
     expect(sandbox.requests.at(-1)).toMatchObject({ method: 'PATCH', path: '/api/v1/users/u-dave', body: [{ op: 'replace', path: '/status', value: 'active' }] })
     expect(sandbox.users.get('u-dave')?.status).toBe('active')
   })
@@ -589,7 +589,7 @@ describe('Qlik provider: execute suspend and restore', () => {
       { status: 207, body: { errors: [{ code: 'USERS-12', title: 'Status not changed', detail: 'user is managed by the identity provider', status: 400 }], traceId: 'abc123' } },
     )
 
-    expect(await provider.execute(bob, 'suspend', {})).toEqual({
+    expect(await act(provider, bob, 'suspend', {})).toEqual({
       kind: 'failed',
       problem: { kind: 'rejected', status: 207, detail: 'Status not changed: user is managed by the identity provider (USERS-12) [trace abc123]' },
     })
@@ -598,28 +598,28 @@ describe('Qlik provider: execute suspend and restore', () => {
   it('does not suspend an invited user: there is nothing to disable', async () => {
     const erin = await account('erin@example.com')
 
-    expect(await provider.execute(erin, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/delete the invitation instead/) } })
+    expect(await act(provider, erin, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/delete the invitation instead/) } })
     expect(sandbox.requests).toHaveLength(0)
   })
 
   it('does not call the tenant to disable a user that is already disabled', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await provider.execute(dave, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already disabled' })
+    expect(await act(provider, dave, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already disabled' })
     expect(sandbox.requests).toHaveLength(0)
   })
 
   it('never disables the user whose API key the bot uses', async () => {
     const ada = await account('ada.admin@example.com')
 
-    expect(await provider.execute(ada, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'integration-owner' } })
+    expect(await act(provider, ada, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'integration-owner' } })
     expect(writes()).toEqual([])
   })
 
   it('fails cancel-delete as unsupported without calling the tenant', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await provider.execute(bob, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
+    expect(await act(provider, bob, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
     expect(sandbox.requests).toHaveLength(0)
   })
 
@@ -627,7 +627,7 @@ describe('Qlik provider: execute suspend and restore', () => {
     const bob = await account('bob@example.com')
     sandbox.users.delete('u-bob')
 
-    expect(await provider.execute(bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the user no longer exists' })
+    expect(await act(provider, bob, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the user no longer exists' })
   })
 })
 
@@ -645,7 +645,7 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
     const frank = await account('frank@example.com')
     sandbox.failNext({ method: 'DELETE' }, { status: 403, body: { errors: [{ code: 'USERS-3', title: 'Forbidden', detail: 'Cannot delete the service account owner', status: 403 }], traceId: 't-1' } })
 
-    expect(await problemOf(provider.execute(frank, 'delete', {}))).toEqual({
+    expect(await problemOf(act(provider, frank, 'delete', {}))).toEqual({
       kind: 'permission',
       status: 403,
       detail: 'Forbidden: Cannot delete the service account owner (USERS-3) [trace t-1]',
@@ -657,7 +657,7 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
     const bob = await account('bob@example.com')
     sandbox.failNext({ method: 'PATCH' }, { status: 429, headers: { 'retry-after': '7' } })
 
-    expect(await problemOf(provider.execute(bob, 'suspend', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
+    expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
   })
 
   it('503 -> transient, with the status and Qlik\'s title', async () => {
@@ -691,7 +691,7 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
     const frank = await account('frank@example.com')
     sandbox.failNext({ method: 'GET', pathIncludes: '/users/me' }, { status: 404 })
 
-    expect(await problemOf(provider.execute(frank, 'delete', {}))).toMatchObject({ kind: 'rejected', status: 404, detail: expect.stringMatching(/the bot's own user/) })
+    expect(await problemOf(act(provider, frank, 'delete', {}))).toMatchObject({ kind: 'rejected', status: 404, detail: expect.stringMatching(/the bot's own user/) })
     expect(sandbox.users.has('u-frank')).toBe(true)
   })
 

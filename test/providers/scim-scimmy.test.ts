@@ -21,8 +21,9 @@ import type { Request } from 'express'
 import SCIMMY from 'scimmy'
 import SCIMMYRouters from 'scimmy-routers'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createScimProvider } from '../../src/providers/scim.js'
+import { createScimProvider } from '../../src/providers/scim/adapter.js'
 import type { Provider } from '../../src/providers/types.js'
+import { act } from '../../src/providers/run.js'
 
 const TOKEN = 'scimmy-test-token-6f1c2d'
 
@@ -130,7 +131,7 @@ describe('SCIM adapter against a scimmy server', () => {
     const account = await provider.findAccount('ann@example.com')
     if (!account) throw new Error('seed user not found')
 
-    const outcome = await provider.execute(account, 'suspend', {})
+    const outcome = await act(provider, account, 'suspend', {})
 
     expect(outcome).toEqual({ kind: 'done' })
     expect(store.get('1')?.active).toBe(false)
@@ -149,7 +150,7 @@ describe('SCIM adapter against a scimmy server', () => {
     if (!account) throw new Error('seed user not found')
     expect(account.status).toBe('suspended')
 
-    expect(await provider.execute(account, 'restore', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, account, 'restore', {})).toEqual({ kind: 'done' })
     expect(store.get('1')?.active).toBe(true)
   })
 
@@ -158,7 +159,7 @@ describe('SCIM adapter against a scimmy server', () => {
     if (!account) throw new Error('seed user not found')
 
     // Quirk: scimmy answers 200 with the resource when the PATCH changed it, 204 when it did not.
-    expect(await provider.execute(account, 'restore', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, account, 'restore', {})).toEqual({ kind: 'done' })
     expect(seen.filter((r) => r.method === 'PATCH')).toHaveLength(1)
     expect(store.get('1')?.active).toBe(true)
   })
@@ -167,9 +168,9 @@ describe('SCIM adapter against a scimmy server', () => {
     const account = await provider.findAccount('ann@example.com')
     if (!account) throw new Error('seed user not found')
 
-    expect(await provider.execute(account, 'delete', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, account, 'delete', {})).toEqual({ kind: 'done' })
     expect(store.has('1')).toBe(false)
-    expect(await provider.execute(account, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(provider, account, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
   })
 
   it('prepares a suspend with the current state of the user', async () => {

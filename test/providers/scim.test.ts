@@ -3,13 +3,14 @@
  * for each action, and what the caller sees for each answer the service gives.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { ScimIntegration } from '../../src/config.js'
+import type { ScimIntegration } from '../../src/providers/scim/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
-import { createScimProvider } from '../../src/providers/scim.js'
+import { createScimProvider } from '../../src/providers/scim/adapter.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { startScimSandbox } from '../../local/scim-sandbox.js'
 import type { ScimSandbox, SeedUser } from '../../local/scim-sandbox.js'
 import { problemOf, seededAccount } from '../support/provider-harness.js'
+import { act, preflightAccount } from '../../src/providers/run.js'
 
 const TOKEN = 'sandbox-secret-token-81c4a9'
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
@@ -47,9 +48,8 @@ beforeEach(() => {
 })
 
 describe('SCIM provider: description', () => {
-  it('declares delete, suspend and restore, with suspend and restore reversible', () => {
+  it('offers delete, suspend and restore', () => {
     expect([...provider.capabilities].sort()).toEqual(['delete', 'restore', 'suspend'])
-    expect([...provider.reversible].sort()).toEqual(['restore', 'suspend'])
     expect(provider).toMatchObject({ id: 'acme', type: 'scim', displayName: 'Acme Wiki', adminConsoleUrl: 'https://wiki.example.com/admin' })
   })
 })
@@ -116,7 +116,7 @@ describe('SCIM provider: execute', () => {
   it('suspends with exactly the RFC PatchOp, sent as application/scim+json', async () => {
     const alice = await account('alice@example.com')
 
-    const outcome = await provider.execute(alice, 'suspend', {})
+    const outcome = await act(provider, alice, 'suspend', {})
 
     expect(outcome).toEqual({ kind: 'done' })
     expect(sandbox.requests).toHaveLength(1)
@@ -132,7 +132,7 @@ describe('SCIM provider: execute', () => {
       const dave = await restoring.findAccount('dave@example.com')
       if (!dave) throw new Error('seed user not found')
 
-      expect(await restoring.execute(dave, 'restore', {})).toEqual({ kind: 'done' })
+      expect(await act(restoring, dave, 'restore', {})).toEqual({ kind: 'done' })
       expect(noContent.requests.at(-1)?.body).toEqual({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] })
       expect(noContent.users.get('u-dave')?.active).toBe(true)
     } finally {
@@ -143,7 +143,7 @@ describe('SCIM provider: execute', () => {
   it('does not call the service to suspend an account that is already suspended', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await provider.execute(dave, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already suspended' })
+    expect(await act(provider, dave, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already suspended' })
     expect(sandbox.requests).toHaveLength(0)
   })
 
@@ -151,20 +151,20 @@ describe('SCIM provider: execute', () => {
     const alice = await account('alice@example.com')
     sandbox.users.delete('u-alice')
 
-    expect(await provider.execute(alice, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the account no longer exists' })
+    expect(await act(provider, alice, 'suspend', {})).toEqual({ kind: 'already-done', detail: 'the account no longer exists' })
   })
 
   it('fails a restore when the service still reports the account as suspended', async () => {
     const dave = await account('dave@example.com')
     sandbox.failNext({ method: 'PATCH' }, { status: 200, body: { id: 'u-dave', userName: 'dave@example.com', active: false } })
 
-    expect(await provider.execute(dave, 'restore', {})).toMatchObject({ kind: 'failed', problem: { kind: 'rejected' } })
+    expect(await act(provider, dave, 'restore', {})).toMatchObject({ kind: 'failed', problem: { kind: 'rejected' } })
   })
 
   it('deletes with DELETE /Users/{id}: done, and the user is gone', async () => {
     const alice = await account('alice@example.com')
 
-    expect(await provider.execute(alice, 'delete', {})).toEqual({ kind: 'done' })
+    expect(await act(provider, alice, 'delete', {})).toEqual({ kind: 'done' })
     expect(sandbox.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['DELETE /Users/u-alice'])
     expect(sandbox.users.has('u-alice')).toBe(false)
   })
@@ -173,14 +173,14 @@ describe('SCIM provider: execute', () => {
     const alice = await account('alice@example.com')
     sandbox.users.delete('u-alice')
 
-    expect(await provider.execute(alice, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(provider, alice, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
     expect(sandbox.requests).toHaveLength(1)
   })
 
   it('fails cancel-delete as unsupported without calling the service', async () => {
     const alice = await account('alice@example.com')
 
-    expect(await provider.execute(alice, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
+    expect(await act(provider, alice, 'cancel-delete', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'cancel-delete' } })
     expect(sandbox.requests).toHaveLength(0)
   })
 })
@@ -205,7 +205,7 @@ describe('SCIM provider: service errors reach the caller as typed problems', () 
       },
     )
 
-    expect(await problemOf(provider.execute(alice, 'delete', {}))).toEqual({
+    expect(await problemOf(act(provider, alice, 'delete', {}))).toEqual({
       kind: 'permission',
       status: 403,
       detail: 'Admins can only be deleted by the owner',
@@ -217,7 +217,7 @@ describe('SCIM provider: service errors reach the caller as typed problems', () 
     const alice = await account('alice@example.com')
     sandbox.failNext({ method: 'PATCH' }, { status: 429, headers: { 'retry-after': '7' } })
 
-    expect(await problemOf(provider.execute(alice, 'suspend', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
+    expect(await problemOf(act(provider, alice, 'suspend', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
   })
 
   it('503 -> transient, with the status', async () => {
@@ -242,7 +242,7 @@ describe('SCIM provider: service errors reach the caller as typed problems', () 
       { status: 409, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '409', scimType: 'uniqueness', detail: 'busy' } },
     )
 
-    expect(await problemOf(provider.execute(alice, 'suspend', {}))).toEqual({ kind: 'conflict', detail: 'busy (uniqueness)' })
+    expect(await problemOf(act(provider, alice, 'suspend', {}))).toEqual({ kind: 'conflict', detail: 'busy (uniqueness)' })
   })
 })
 
@@ -290,7 +290,7 @@ describe('SCIM provider: preflight', () => {
   it('blocks cancel-delete as unsupported', async () => {
     const alice = await account('alice@example.com')
 
-    expect(await provider.preflight(alice, 'cancel-delete')).toEqual({
+    expect(await preflightAccount(provider, alice, 'cancel-delete')).toEqual({
       kind: 'blocked',
       account: alice,
       blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }],

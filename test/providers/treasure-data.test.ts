@@ -4,18 +4,19 @@
  * Treasure Data's role rules stop a delete before any write call.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { TreasureDataIntegration } from '../../src/config.js'
+import type { TreasureDataIntegration } from '../../src/providers/treasure-data/config.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import {
   API_KEYS_CONSOLE_ONLY_WARNING,
   AUDIENCE_OWNER_WARNING,
   createTreasureDataProvider,
   treasureDataBaseUrl,
-} from '../../src/providers/treasure-data.js'
+} from '../../src/providers/treasure-data/adapter.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { sandboxApiKey, startTreasureDataSandbox } from '../../local/treasure-data-sandbox.js'
 import type { TreasureDataSandbox, TreasureDataSeedUser } from '../../local/treasure-data-sandbox.js'
 import { problemOf, ready, seededAccount } from '../support/provider-harness.js'
+import { act, preflightAccount } from '../../src/providers/run.js'
 
 const OWNER = 'olivia.owner@acme.example'
 const ADMIN = 'adam.admin@acme.example'
@@ -91,9 +92,8 @@ beforeEach(() => {
 })
 
 describe('Treasure Data provider: description', () => {
-  it('declares delete only, and nothing reversible: the service has no suspend', () => {
+  it('offers delete only: the service has no suspend', () => {
     expect([...asOwner.capabilities]).toEqual(['delete'])
-    expect([...asOwner.reversible]).toEqual([])
     expect(asOwner).toMatchObject({ id: 'td', type: 'treasure-data', displayName: 'Treasure Data', adminConsoleUrl: 'https://console.treasuredata.com/app/users' })
   })
 
@@ -212,7 +212,7 @@ describe('Treasure Data provider: preflight of a delete', () => {
       if (!bo) throw new Error('seed user not found')
 
       expect(ready(await provider.preflight(bo, 'delete')).consequences[1]).toMatch(/^Their 3 API keys \(1 master, 2 write-only\) are deleted with them/)
-      expect(await provider.execute(bo, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/^their 3 API keys \(1 master, 2 write-only\) were deleted/) })
+      expect(await act(provider, bo, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/^their 3 API keys \(1 master, 2 write-only\) were deleted/) })
     } finally {
       await objects.stop()
     }
@@ -331,7 +331,7 @@ describe('Treasure Data provider: preflight of a delete', () => {
   it('blocks suspend as unsupported without calling the service', async () => {
     const rita = await account(RESTRICTED)
 
-    expect(await asOwner.preflight(rita, 'suspend')).toEqual({ kind: 'blocked', account: rita, blockers: [{ problem: { kind: 'unsupported', action: 'suspend' } }] })
+    expect(await preflightAccount(asOwner, rita, 'suspend')).toEqual({ kind: 'blocked', account: rita, blockers: [{ problem: { kind: 'unsupported', action: 'suspend' } }] })
     expect(sandbox.requests).toHaveLength(0)
   })
 })
@@ -340,7 +340,7 @@ describe('Treasure Data provider: execute a delete', () => {
   it('removes the user with POST /v3/user/remove/<email>, taking its API keys with it', async () => {
     const adam = await account(ADMIN)
 
-    const outcome = await asOwner.execute(adam, 'delete', {})
+    const outcome = await act(asOwner, adam, 'delete', {})
 
     expect(outcome).toEqual({ kind: 'done', detail: "their 2 API keys were deleted with them (Treasure Data's API cannot reassign keys)" })
     expect(calls()).toEqual([
@@ -358,7 +358,7 @@ describe('Treasure Data provider: execute a delete', () => {
   it('percent-encodes an address with + and @ in the remove path', async () => {
     const bo = await account(PLUS)
 
-    expect(await asAdmin.execute(bo, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringContaining('their 3 API keys') })
+    expect(await act(asAdmin, bo, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringContaining('their 3 API keys') })
     expect(calls()).toContain('POST /v3/user/remove/bo%2Bops%40acme.example')
     expect(sandbox.findUser(PLUS)).toBeUndefined()
   })
@@ -366,7 +366,7 @@ describe('Treasure Data provider: execute a delete', () => {
   it('re-checks the role rules before the write call, so a stale modal cannot delete an administrator', async () => {
     const ada = await account(OTHER_ADMIN)
 
-    expect(await problemOf(asAdmin.execute(ada, 'delete', {}))).toMatchObject({ kind: 'permission', detail: expect.stringMatching(/only the account owner can delete an administrator/) })
+    expect(await problemOf(act(asAdmin, ada, 'delete', {}))).toMatchObject({ kind: 'permission', detail: expect.stringMatching(/only the account owner can delete an administrator/) })
     expect(sandbox.requests.some((request) => request.method === 'POST')).toBe(false)
     expect(sandbox.findUser(OTHER_ADMIN)).toBeDefined()
   })
@@ -374,7 +374,7 @@ describe('Treasure Data provider: execute a delete', () => {
   it('refuses to delete the key\'s own user at execute time too', async () => {
     const adam = await account(ADMIN)
 
-    expect(await problemOf(asAdmin.execute(adam, 'delete', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
+    expect(await problemOf(act(asAdmin, adam, 'delete', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
     expect(sandbox.requests.some((request) => request.method === 'POST')).toBe(false)
   })
 
@@ -382,7 +382,7 @@ describe('Treasure Data provider: execute a delete', () => {
     const rita = await account(RESTRICTED)
     sandbox.users.delete(4)
 
-    expect(await asOwner.execute(rita, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(asOwner, rita, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
     expect(sandbox.requests.some((request) => request.method === 'POST')).toBe(false)
   })
 
@@ -390,14 +390,14 @@ describe('Treasure Data provider: execute a delete', () => {
     const rita = await account(RESTRICTED)
     sandbox.failNext({ method: 'POST', pathIncludes: '/user/remove/' }, { status: 404, body: { error: 'Not Found', message: 'User not found' } })
 
-    expect(await asOwner.execute(rita, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
+    expect(await act(asOwner, rita, 'delete', {})).toEqual({ kind: 'already-done', detail: 'already deleted' })
   })
 
   it('still deletes when the keys cannot be listed, and says every key went', async () => {
     const rita = await account(RESTRICTED)
     sandbox.failNext({ pathIncludes: '/apikey/list/' }, { status: 500 })
 
-    expect(await asOwner.execute(rita, 'delete', {})).toEqual({
+    expect(await act(asOwner, rita, 'delete', {})).toEqual({
       kind: 'done',
       detail: 'every API key they had was deleted with them (the bot could not list the keys beforehand)',
     })
@@ -408,13 +408,13 @@ describe('Treasure Data provider: execute a delete', () => {
     sandbox.addUser({ id: 7, email: 'nokeys@acme.example', apiKeys: [] })
     const user = await account('nokeys@acme.example')
 
-    expect(await asOwner.execute(user, 'delete', {})).toEqual({ kind: 'done', detail: 'they had no API keys' })
+    expect(await act(asOwner, user, 'delete', {})).toEqual({ kind: 'done', detail: 'they had no API keys' })
   })
 
   it('fails suspend as unsupported without calling the service', async () => {
     const rita = await account(RESTRICTED)
 
-    expect(await asOwner.execute(rita, 'suspend', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'suspend' } })
+    expect(await act(asOwner, rita, 'suspend', {})).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'suspend' } })
     expect(sandbox.requests).toHaveLength(0)
   })
 })
@@ -444,31 +444,31 @@ describe('Treasure Data provider: service errors reach the caller as typed probl
       { status: 403, body: { error: 'Forbidden', message: 'This user cannot be deleted', text: 'This user cannot be deleted', severity: 'error', status_code: 403 } },
     )
 
-    expect(await problemOf(asOwner.execute(rita, 'delete', {}))).toEqual({ kind: 'permission', status: 403, detail: 'This user cannot be deleted' })
+    expect(await problemOf(act(asOwner, rita, 'delete', {}))).toEqual({ kind: 'permission', status: 403, detail: 'This user cannot be deleted' })
     expect(sandbox.findUser(RESTRICTED)).toBeDefined()
   })
 
   it('reads the detail from `error`, then `text`, when there is no `message`', async () => {
     const rita = await account(RESTRICTED)
     sandbox.failNext({ method: 'POST' }, { status: 409, body: { error: 'User has running jobs' } })
-    expect(await problemOf(asOwner.execute(rita, 'delete', {}))).toEqual({ kind: 'conflict', detail: 'User has running jobs' })
+    expect(await problemOf(act(asOwner, rita, 'delete', {}))).toEqual({ kind: 'conflict', detail: 'User has running jobs' })
 
     sandbox.failNext({ method: 'POST' }, { status: 409, body: { text: 'Try again later', severity: 'error' } })
-    expect(await problemOf(asOwner.execute(rita, 'delete', {}))).toEqual({ kind: 'conflict', detail: 'Try again later' })
+    expect(await problemOf(act(asOwner, rita, 'delete', {}))).toEqual({ kind: 'conflict', detail: 'Try again later' })
   })
 
   it('409 without a readable body -> conflict with the status', async () => {
     const rita = await account(RESTRICTED)
     sandbox.failNext({ method: 'POST' }, { status: 409, body: '<html>Conflict</html>' })
 
-    expect(await problemOf(asOwner.execute(rita, 'delete', {}))).toEqual({ kind: 'conflict', detail: 'HTTP 409' })
+    expect(await problemOf(act(asOwner, rita, 'delete', {}))).toEqual({ kind: 'conflict', detail: 'HTTP 409' })
   })
 
   it('429 with Retry-After: 7 -> rate-limited, retry after 7000 ms', async () => {
     const rita = await account(RESTRICTED)
     sandbox.failNext({ method: 'POST' }, { status: 429, headers: { 'retry-after': '7' } })
 
-    expect(await problemOf(asOwner.execute(rita, 'delete', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
+    expect(await problemOf(act(asOwner, rita, 'delete', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
     expect(sandbox.findUser(RESTRICTED)).toBeDefined()
   })
 

@@ -157,7 +157,6 @@ describe('planning a run', () => {
       displayName: id.toUpperCase(),
       type: 'scim',
       capabilities: new Set(),
-      reversible: new Set(),
       ...(canList ? { listAccounts: async () => ({ accounts: [] }) } : {}),
     }) as unknown as Provider
   const providers = new ProviderRegistry([provider('okta', true), provider('hr', true), provider('legacy', false)], new Map(), new Set(['okta']))

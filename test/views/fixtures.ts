@@ -45,6 +45,7 @@ export const PROBLEMS: Readonly<Record<ProblemKind, Problem>> = {
   rejected: { kind: 'rejected', status: 400, detail: 'invalid user id' },
   unconfirmed: { kind: 'unconfirmed' },
   'account-changed': { kind: 'account-changed', confirmedId: 'u-1001', foundId: 'u-2002' },
+  internal: { kind: 'internal', detail: "Cannot read properties of undefined (reading 'id')" },
 }
 
 export const PROBLEM_LIST: readonly Problem[] = Object.values(PROBLEMS)

@@ -32,4 +32,13 @@ describe('integration health messages', () => {
     expect(messageViolations(message)).toEqual([])
     expect(statusMessage([healthy]).blocks[0]).toMatchObject({ text: { text: '✅ The integration is healthy.' } })
   })
+
+  it('explains a broken integration in the same words as every other surface, without inventing an action on an account', () => {
+    const wrongTenant: IntegrationStatus = { name: 'Okta', health: { ok: false, problem: { kind: 'not-found', detail: 'no such org' }, since }, credentialsNeeded: 'an Okta API token' }
+    const text = JSON.stringify(statusMessage([wrongTenant]).blocks)
+
+    expect(text).toContain('Okta says what the bot asked for does not exist.')
+    expect(text).toContain('providers file')
+    expect(text).not.toMatch(/treats this as done|delete/i)
+  })
 })

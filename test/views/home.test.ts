@@ -158,6 +158,17 @@ describe("an integration's account list", () => {
     expect(homeViolations(huge)).toEqual([])
   })
 
+  it('says why a service is broken or could not be listed in the words of every other surface, not the log’s', () => {
+    const expired = { kind: 'credentials' as const, status: 401, detail: 'token expired' }
+    const services = text(servicesHome([service(1, { name: 'Okta', health: { ok: false, problem: expired, checkedAt: AT, since: AT } })]))
+    const listing = text(accountsHome(model({ problem: expired })))
+
+    for (const shown of [services, listing]) {
+      expect(shown).toContain('The registered credentials are incorrect or have expired')
+      expect(shown).not.toContain('credentials rejected (HTTP 401)')
+    }
+  })
+
   it('shows a listing failure as one actionable line with Try again, and an empty search as “no match”', () => {
     const failed = accountsHome(model({ problem: { kind: 'credentials', status: 401, detail: HOSTILE.detail } }))
     expect(homeViolations(failed)).toEqual([])

@@ -4,7 +4,6 @@
  */
 import type { Alert, MessageRef } from '../../domain/alert.js'
 import type { Logger } from '../../logger.js'
-import { describeProblem } from '../../providers/problems.js'
 import type { SlackPort } from '../../slack/web-api.js'
 import type { SlackMessage } from '../../views/blocks.js'
 import type { AlertJobDeps } from './deps.js'
@@ -15,7 +14,8 @@ export type PostingDeps = Pick<AlertJobDeps, 'alerts' | 'health' | 'providers' |
 /** The alert as first posted. */
 export async function newAlertMessage(deps: Omit<PostingDeps, 'alerts' | 'alertChannelId'>, alert: Alert): Promise<SlackMessage> {
   const health = (await deps.health.all())[alert.integration]
-  const broken = health && !health.ok ? describeProblem(health.problem) : undefined
+  // Say a broken integration is broken on the alert itself, before anyone clicks.
+  const broken = health && !health.ok ? health.problem : undefined
   return alertSurface(alert, deps.providers, deps.mutes, broken ? { broken } : {})
 }
 

@@ -8,8 +8,9 @@ import type { MuteStore } from '../mutes/store.js'
 import { alertMessage } from './views/alert-message.js'
 import type { SlackMessage } from '../../views/blocks.js'
 import type { Alert } from '../../domain/alert.js'
+import type { Problem } from '../../providers/problems.js'
 
-export async function alertSurface(alert: Alert, providers: ProviderRegistry, mutes: MuteStore, extra: { broken?: string } = {}): Promise<SlackMessage> {
+export async function alertSurface(alert: Alert, providers: ProviderRegistry, mutes: MuteStore, extra: { broken?: Problem } = {}): Promise<SlackMessage> {
   const mute = alert.muteId ? await mutes.get(alert.muteId) : null
   return alertMessage(alert, {
     ...providers.summary(alert.integration),

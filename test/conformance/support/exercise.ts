@@ -4,6 +4,7 @@
  * it reads. Outcomes are not judged here: the adapter tests do that.
  */
 import type { Action, Provider } from '../../../src/providers/types.js'
+import { act } from '../../../src/providers/run.js'
 
 /** Each account: looked up, preflighted for every action, then `actions` executed in order. */
 export async function exerciseProvider(provider: Provider, emails: readonly string[], actions: readonly Action[], choices: Record<string, string> = {}): Promise<void> {
@@ -16,9 +17,9 @@ export async function exerciseProvider(provider: Provider, emails: readonly stri
   for (const email of emails) {
     const account = await provider.findAccount(email)
     if (!account) throw new Error(`stand-in has no account ${email}`)
-    for (const action of provider.capabilities) await provider.preflight(account, action)
+    for (const action of provider.capabilities) if (action !== 'deprovision-access') await provider.preflight(account, action)
     for (const action of actions) {
-      if (provider.capabilities.has(action)) await provider.execute(account, action, choices)
+      if (provider.capabilities.has(action)) await act(provider, account, action, choices)
     }
   }
 }

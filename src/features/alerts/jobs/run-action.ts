@@ -137,6 +137,7 @@ async function actOrPoll(ctx: AlertJobDeps, alert: Alert, request: Request, job:
         ...(request.accountId ? { confirmedAccountId: request.accountId } : {}),
         ...(resumedSince ? { resumedSince } : {}),
         serializeAdminChange: ctx.adminLocks.for(alert.integration),
+        onBug: (error) => ctx.logger.error({ err: error, alertId: alert.id, action }, 'a bug stopped the action; reported as an internal error'),
         beforeWrite: async () => {
           if (!(await ctx.ownsAttempt(owner))) throw new WriteAbandoned('the job no longer owns its attempt')
         },

@@ -11,12 +11,13 @@ import { actions, blockId, button, context, fieldsSection, header, option, plain
 import { awaitingApprovalLine } from '../../approval/views/approval.js'
 import { explainProblem, type ProblemContext } from '../../../views/problem.js'
 import { capitalize, clip, inline, mention, plainSafe, slackDate, truncate, withoutPeriod, words } from '../../../views/text.js'
+import type { Problem } from '../../../providers/problems.js'
 
 export interface AlertIntegration {
   capabilities: ReadonlySet<Action>
   adminConsoleUrl?: string
   /** Set while the integration's last health check failed: what is wrong, said before anyone clicks. */
-  broken?: string
+  broken?: Problem
   /** The mute set from this alert, while it holds. */
   mute?: AlertMute
 }
@@ -75,7 +76,8 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
     blocks.push(section(id('resolved'), `✅ *Resolved ${slackDate(alert.resolved.at)}:* ${clip(alert.resolved.detail, ALERT_TEXT.detail)} Nothing left to do.`))
   }
   if (integration.broken && alert.state.kind === 'open' && !alert.resolved) {
-    blocks.push(section(id('broken'), `🔌 *${service} integration is broken:* ${clip(integration.broken, ALERT_TEXT.detail)} Actions will fail until it is re-integrated (\`/deprovision status\` says how).`))
+    const e = explainProblem(integration.broken, { serviceName: alert.integrationName, ...(integration.adminConsoleUrl ? { adminConsoleUrl: integration.adminConsoleUrl } : {}) })
+    blocks.push(section(id('broken'), `🔌 *${service} integration is broken:* ${e.headline} Actions will fail until it is re-integrated (\`/deprovision status\` says how).`))
   }
 
   const offered = availableActions(alert, integration.capabilities)
