@@ -1,4 +1,5 @@
 /** Paged lists, read to the end. */
+import { ProviderError } from '../problems.js'
 
 /** One page: its items, and the cursor of the next page when there is one. */
 export interface Page<T, Cursor> {
@@ -21,4 +22,24 @@ export async function readAllPages<T, Cursor>(readPage: (cursor: Cursor | undefi
     cursor = page.next
   }
   throw tooMany()
+}
+
+/**
+ * A service's next-page link, resolved against where the bot talks to it and refused unless it stays there: the
+ * credentials go with the next request, so a link to another origin is never followed.
+ */
+export function sameOriginLink(href: string, base: URL, names: { service: string; place: string; what: string }): URL {
+  let url: URL
+  try {
+    url = new URL(href, base)
+  } catch {
+    throw new ProviderError({ kind: 'rejected', detail: `${names.service} answered the list of ${names.what} with an unreadable next link` })
+  }
+  if (url.origin !== base.origin) {
+    throw new ProviderError({
+      kind: 'rejected',
+      detail: `${names.service}'s next link for ${names.what} points away from the ${names.place} (${url.origin}); the bot did not follow it`,
+    })
+  }
+  return url
 }

@@ -16,6 +16,7 @@ import type { Problem } from '../problems.js'
 import { otherAddresses } from '../addresses.js'
 import type { Account, AccountPage, AccountStatus, Health } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
+import { sameOriginLink } from '../kit/pagination.js'
 import { assigneesSchema, displayNameOf, errorSchema, nameOf, roleName, roleNames, roleSchema, userPath, userSchema } from './answers.js'
 import type { OktaRole, OktaUser } from './answers.js'
 
@@ -333,15 +334,7 @@ export function nextLink(header: string | undefined): string | undefined {
 
 /** Okta's `after` cursor of a next link, which must stay on the org and on the same list. */
 function afterOf(ctx: Context, href: string, path: string, what: string): string {
-  let url: URL
-  try {
-    url = new URL(href, ctx.org)
-  } catch {
-    throw new ProviderError({ kind: 'rejected', detail: `Okta answered the list of ${what} with an unreadable next link` })
-  }
-  if (url.origin !== ctx.org.origin) {
-    throw new ProviderError({ kind: 'rejected', detail: `Okta's next link for ${what} points away from the org (${url.origin}); the bot did not follow it` })
-  }
+  const url = sameOriginLink(href, ctx.org, { service: 'Okta', place: 'org', what })
   const basePath = ctx.org.pathname.replace(/\/+$/, '')
   const after = url.searchParams.get('after')
   if (url.pathname !== `${basePath}${path}` || !after) {

@@ -11,6 +11,7 @@ import type { HttpClient, QueryValue } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, AccountStatus, Action, Health, Option } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
+import { sameOriginLink } from '../kit/pagination.js'
 import { nameOf } from './wording.js'
 
 /** The question (and Choices key) for the user who receives the deleted user's assets. */
@@ -289,15 +290,7 @@ export async function listAll<T extends z.ZodType>(
 }
 
 function nextRequest(ctx: Context, href: string, what: string, seen: Set<string>): { path: string; query: Record<string, string> } {
-  let url: URL
-  try {
-    url = new URL(href, ctx.tenant)
-  } catch {
-    throw new ProviderError({ kind: 'rejected', detail: `Qlik answered a list of ${what} with an unreadable next link` })
-  }
-  if (url.origin !== ctx.tenant.origin) {
-    throw new ProviderError({ kind: 'rejected', detail: `Qlik's next link for ${what} points away from the tenant (${url.origin}); the bot did not follow it` })
-  }
+  const url = sameOriginLink(href, ctx.tenant, { service: 'Qlik', place: 'tenant', what })
   if (seen.has(url.href)) throw new ProviderError({ kind: 'rejected', detail: `Qlik's next link for ${what} repeats a page` })
   seen.add(url.href)
   const basePath = ctx.tenant.pathname.replace(/\/+$/, '')
