@@ -27,7 +27,7 @@ export interface SlackMessage {
   blocks: KnownBlock[]
 }
 
-/** Slack's limits this folder builds against (reference/slack-platform.md §4.1). */
+/** Slack's Block Kit limits this folder builds against, as `@slack/types` documents them on each block's fields. */
 export const LIMITS = {
   messageBlocks: 50,
   modalBlocks: 100,

@@ -1,22 +1,14 @@
 /** The writes on a CloudSSO user (status, the multi-step delete) and the task state the worker stores between polls. */
 import { z } from 'zod'
 import type { Api, Task } from './client.js'
-import type { Account, Outcome, Progress, TaskRef } from '../types.js'
-import { advanceDeprovision, ASSIGNMENTS_LABEL, DEPROVISION_STRATEGY, getUser, MAX_DEPROVISIONING_WAITS, POLL_FIRST_MS, POLL_MAX_MS, STILL_DEPROVISIONING } from './adapter.js'
-import { codeOf, requestIdSchema, taskResponseSchema } from './client.js'
-import { count, describeRef, listJoinedGroups, listMfaDevices, listUserAssignments, refOf, scimBlock, scimStatus } from './preflight.js'
-import { isNotFound } from '../kit/errors.js'
-import { ProviderError } from '../problems.js'
+import type { Account, Outcome, Progress } from '../types.js'
+import { ASSIGNMENTS_LABEL, DEPROVISION_STRATEGY, MAX_DEPROVISIONING_WAITS, POLL_FIRST_MS, POLL_MAX_MS, STILL_DEPROVISIONING } from './constants.js'
+import { codeOf, getUser, requestIdSchema, taskResponseSchema } from './client.js'
+import { assignmentRefSchema, count, describeRef, listJoinedGroups, listMfaDevices, listUserAssignments, refOf, scimBlock, scimStatus } from './preflight.js'
+import type { AssignmentRef } from './preflight.js'
 
 // --- the task state the worker stores between polls (JSON only) ---------------
 
-const assignmentRefSchema = z.object({
-  accessConfigurationId: z.string().min(1),
-  accessConfigurationName: z.string().optional(),
-  targetId: z.string().min(1),
-  targetName: z.string().optional(),
-})
-export type AssignmentRef = z.infer<typeof assignmentRefSchema>
 
 /**
  * Every step it leads to is safe to repeat: GetTask only reads, a second
@@ -49,8 +41,8 @@ const deprovisionStateSchema = z.object({
 })
 export type DeprovisionState = z.infer<typeof deprovisionStateSchema>
 
-const taskStateSchema = z.discriminatedUnion('op', [deleteStateSchema, deprovisionStateSchema])
-type TaskState = z.infer<typeof taskStateSchema>
+export const taskStateSchema = z.discriminatedUnion('op', [deleteStateSchema, deprovisionStateSchema])
+export type TaskState = z.infer<typeof taskStateSchema>
 
 // --- execute ------------------------------------------------------------------
 
@@ -81,7 +73,7 @@ export async function startDelete(api: Api, account: Account): Promise<Outcome> 
  * when nothing is outstanding re-list (so an assignment added meanwhile, or one
  * whose task id was lost, is not missed) and finish once none are left.
  */
-async function advanceDelete(api: Api, initial: DeleteState): Promise<Outcome> {
+export async function advanceDelete(api: Api, initial: DeleteState): Promise<Outcome> {
   const checked = await checkRunning(api, initial)
   if ('kind' in checked) return checked
   let state = checked
@@ -248,8 +240,8 @@ function deleteSummary(assignments: number, groups: number, devices: number): st
 
 // --- poll ---------------------------------------------------------------------
 
-const DELETE_ID_PREFIX = 'cloudsso:delete-user:'
-const DEPROVISION_ID_PREFIX = 'cloudsso:deprovision:'
+export const DELETE_ID_PREFIX = 'cloudsso:delete-user:'
+export const DEPROVISION_ID_PREFIX = 'cloudsso:deprovision:'
 
 function deleteTaskId(userId: string): string {
   return `${DELETE_ID_PREFIX}${encodeURIComponent(userId)}`
@@ -260,34 +252,4 @@ export function deprovisionTaskId(state: DeprovisionState): string {
   return `${DEPROVISION_ID_PREFIX}${parts.join(':')}`
 }
 
-export async function poll(api: Api, task: TaskRef): Promise<Outcome> {
-  const state = stateOf(task)
-  if (state.op === 'deprovision') return advanceDeprovision(api, state)
-  try {
-    return await advanceDelete(api, state)
-  } catch (error) {
-    if (isNotFound(error)) return { kind: 'done', detail: 'the user no longer exists in CloudSSO' }
-    throw error
-  }
-}
 
-/**
- * The state stored with the job; without it (a worker that kept only the id) the
- * id alone is enough to carry on: a delete re-lists what is left, a de-provisioning
- * knows its task ids.
- */
-function stateOf(task: TaskRef): TaskState {
-  const parsed = taskStateSchema.safeParse(task.state)
-  if (parsed.success) return parsed.data
-  if (task.id.startsWith(DELETE_ID_PREFIX)) {
-    const userId = decodeURIComponent(task.id.slice(DELETE_ID_PREFIX.length))
-    if (userId) return { op: 'delete-user', userId, done: 0, queued: [], running: [], polls: 0, deprovisioningWaits: 0 }
-  }
-  if (task.id.startsWith(DEPROVISION_ID_PREFIX)) {
-    const [accessConfigurationId, targetId, taskIds] = task.id.slice(DEPROVISION_ID_PREFIX.length).split(':').map(decodeURIComponent)
-    if (accessConfigurationId && targetId && taskIds !== undefined) {
-      return { op: 'deprovision', accessConfigurationId, targetId, done: 0, running: taskIds.split(',').filter(Boolean), polls: 0 }
-    }
-  }
-  throw new ProviderError({ kind: 'rejected', detail: `task ${task.id} is not one the CloudSSO adapter started, or its state is unreadable` })
-}

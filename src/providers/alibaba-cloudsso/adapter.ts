@@ -9,29 +9,14 @@
  */
 import { z } from 'zod'
 import { ProviderError, toProblem } from '../problems.js'
-import type { Account, AccountPage, AccountStatus, Deletes, DeprovisionsAccess, Health, Outcome, PollsTasks, Preflight, Provider, Suspends } from '../types.js'
+import type { Account, AccountPage, Deletes, DeprovisionsAccess, Health, Outcome, PollsTasks, Preflight, Provider, Suspends, TaskRef } from '../types.js'
 import { isNotFound } from '../kit/errors.js'
-import { backoff, deprovisionTaskId, failureKind, getTask, reasonText } from './actions.js'
-import type { DeprovisionState } from './actions.js'
+import { advanceDelete, backoff, DELETE_ID_PREFIX, DEPROVISION_ID_PREFIX, deprovisionTaskId, failureKind, getTask, reasonText, taskStateSchema } from './actions.js'
+import type { DeprovisionState, TaskState } from './actions.js'
+import { DEPROVISION_LABEL, PAGE_SIZE } from './constants.js'
 import { listAssignments, names } from './preflight.js'
-import { accessConfigurationSchema, codeOf, deprovisionResponseSchema, directorySchema, getUserSchema, listAll, listUsersSchema } from './client.js'
+import { getUser, toAccount, accessConfigurationSchema, codeOf, deprovisionResponseSchema, directorySchema, listAll, listUsersSchema } from './client.js'
 import type { Api, User } from './client.js'
-
-export const CLOUDSSO_API_VERSION = '2021-05-15'
-export const SCIM_BLOCK_DETAIL = 'synchronised from the identity provider by SCIM: remove them there'
-export const ASSIGNMENTS_LABEL = 'access assignments removed'
-export const DEPROVISION_LABEL = 'de-provisioning tasks finished'
-/** The first pending answer asks again after this; each later one doubles it, up to POLL_MAX_MS. */
-export const POLL_FIRST_MS = 2_000
-export const POLL_MAX_MS = 30_000
-export const DEPROVISION_STRATEGY = 'DeprovisionForLastAccessAssignmentOnAccount'
-/** DeleteAccessAssignment's answer while CloudSSO is still de-provisioning on that account. */
-export const STILL_DEPROVISIONING = 'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment'
-/** Polls that may meet STILL_DEPROVISIONING (about 8 minutes at the longest poll interval) before the delete gives up. */
-export const MAX_DEPROVISIONING_WAITS = 16
-export const PAGE_SIZE = 100
-export const MAX_PAGES = 50
-export const MAX_NAMES = 10
 
 export interface AccessConfigurationTarget {
   accessConfigurationId: string
@@ -153,26 +138,8 @@ async function confirmEmail(api: Api, user: User, wanted: string): Promise<User 
   return full.UserName.toLowerCase() === wanted ? full : undefined
 }
 
-export async function getUser(api: Api, userId: string): Promise<User | undefined> {
-  try {
-    return (await api.call('GetUser', { UserId: userId }, getUserSchema)).User
-  } catch (error) {
-    if (isNotFound(error)) return undefined
-    throw error
-  }
-}
 
-export function toAccount(user: User, fallbackEmail: string): Account {
-  const names = [user.FirstName, user.LastName].filter((part): part is string => Boolean(part))
-  const displayName = user.DisplayName || (names.length > 0 ? names.join(' ') : user.UserName)
-  return { id: user.UserId, email: user.Email || fallbackEmail, displayName, status: statusOf(user.Status) }
-}
 
-function statusOf(status: string | undefined): AccountStatus {
-  if (status === 'Enabled') return 'active'
-  if (status === 'Disabled') return 'suspended'
-  return 'unknown'
-}
 
 // --- access configurations ----------------------------------------------------
 
@@ -290,4 +257,38 @@ async function getAccessConfiguration(api: Api, accessConfigurationId: string): 
     }
     throw error
   }
+}
+
+// --- polling ------------------------------------------------------------------
+
+export async function poll(api: Api, task: TaskRef): Promise<Outcome> {
+  const state = stateOf(task)
+  if (state.op === 'deprovision') return advanceDeprovision(api, state)
+  try {
+    return await advanceDelete(api, state)
+  } catch (error) {
+    if (isNotFound(error)) return { kind: 'done', detail: 'the user no longer exists in CloudSSO' }
+    throw error
+  }
+}
+
+/**
+ * The state stored with the job; without it (a worker that kept only the id) the
+ * id alone is enough to carry on: a delete re-lists what is left, a de-provisioning
+ * knows its task ids.
+ */
+function stateOf(task: TaskRef): TaskState {
+  const parsed = taskStateSchema.safeParse(task.state)
+  if (parsed.success) return parsed.data
+  if (task.id.startsWith(DELETE_ID_PREFIX)) {
+    const userId = decodeURIComponent(task.id.slice(DELETE_ID_PREFIX.length))
+    if (userId) return { op: 'delete-user', userId, done: 0, queued: [], running: [], polls: 0, deprovisioningWaits: 0 }
+  }
+  if (task.id.startsWith(DEPROVISION_ID_PREFIX)) {
+    const [accessConfigurationId, targetId, taskIds] = task.id.slice(DEPROVISION_ID_PREFIX.length).split(':').map(decodeURIComponent)
+    if (accessConfigurationId && targetId && taskIds !== undefined) {
+      return { op: 'deprovision', accessConfigurationId, targetId, done: 0, running: taskIds.split(',').filter(Boolean), polls: 0 }
+    }
+  }
+  throw new ProviderError({ kind: 'rejected', detail: `task ${task.id} is not one the CloudSSO adapter started, or its state is unreadable` })
 }

@@ -3,11 +3,12 @@ import { z } from 'zod'
 import { ProviderError } from '../problems.js'
 import type { Problem } from '../problems.js'
 import type { AlibabaCloudSsoIntegration } from './config.js'
-import type { ProviderOptions } from '../types.js'
+import type { Account, AccountStatus, ProviderOptions } from '../types.js'
+import { isNotFound } from '../kit/errors.js'
 import type { HttpClient } from '../kit/http.js'
 import { createHttpClient } from '../kit/http.js'
 import { newNonce, signRequest } from './acs3-signature.js'
-import { CLOUDSSO_API_VERSION, MAX_PAGES } from './adapter.js'
+import { CLOUDSSO_API_VERSION, MAX_PAGES } from './constants.js'
 import type { Page } from '../kit/pagination.js'
 import { readAllPages } from '../kit/pagination.js'
 
@@ -206,4 +207,27 @@ export async function listAll<T>(page: (nextToken: string | undefined) => Promis
     return isTruncated && nextToken ? { items, next: nextToken } : { items }
   }
   return readAllPages(readPage, MAX_PAGES, () => new CloudSsoError({ kind: 'rejected', detail: `CloudSSO kept returning pages after ${MAX_PAGES}` }, undefined))
+}
+
+// --- users ------------------------------------------------------------------
+
+export async function getUser(api: Api, userId: string): Promise<User | undefined> {
+  try {
+    return (await api.call('GetUser', { UserId: userId }, getUserSchema)).User
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+}
+
+export function toAccount(user: User, fallbackEmail: string): Account {
+  const names = [user.FirstName, user.LastName].filter((part): part is string => Boolean(part))
+  const displayName = user.DisplayName || (names.length > 0 ? names.join(' ') : user.UserName)
+  return { id: user.UserId, email: user.Email || fallbackEmail, displayName, status: statusOf(user.Status) }
+}
+
+function statusOf(status: string | undefined): AccountStatus {
+  if (status === 'Enabled') return 'active'
+  if (status === 'Disabled') return 'suspended'
+  return 'unknown'
 }

@@ -1,11 +1,19 @@
 /** What each action would do to a CloudSSO user, said before anyone confirms: the modal's consequences, warnings and blockers. */
 import type { Api, Assignment, Params, User } from './client.js'
 import type { Account, AccountAction, Preflight } from '../types.js'
-import { getUser, MAX_NAMES, PAGE_SIZE, SCIM_BLOCK_DETAIL, toAccount } from './adapter.js'
-import { groupSchema, listAll, listAssignmentsSchema, listGroupsSchema, listMfaSchema, mfaDeviceSchema, scimStatusSchema } from './client.js'
+import { MAX_NAMES, PAGE_SIZE, SCIM_BLOCK_DETAIL } from './constants.js'
+import { getUser, toAccount, groupSchema, listAll, listAssignmentsSchema, listGroupsSchema, listMfaSchema, mfaDeviceSchema, scimStatusSchema } from './client.js'
 import type { Problem } from '../problems.js'
 import { z } from 'zod'
-import type { AssignmentRef } from './actions.js'
+
+/** An access assignment as the delete's task state keeps it. */
+export const assignmentRefSchema = z.object({
+  accessConfigurationId: z.string().min(1),
+  accessConfigurationName: z.string().optional(),
+  targetId: z.string().min(1),
+  targetName: z.string().optional(),
+})
+export type AssignmentRef = z.infer<typeof assignmentRefSchema>
 
 // --- preflight ----------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 /** The alibaba-cloudsso adapter as the bot uses it: the capabilities it implements, wired to its reads, its preflight and its writes. */
 import type { CloudSsoExtras, CloudSsoProvider } from './adapter.js'
-import { accessPreflight, checkConnection, deprovisionAccessConfiguration, describeAccessConfiguration, findAccount, listAccounts } from './adapter.js'
+import { accessPreflight, checkConnection, deprovisionAccessConfiguration, describeAccessConfiguration, findAccount, listAccounts, poll } from './adapter.js'
 import type { Adapter, Deletes, DeprovisionsAccess, ListsAccounts, PollsTasks, ProviderOptions, Suspends } from '../types.js'
 import type { AlibabaCloudSsoIntegration } from './config.js'
 import { provide } from '../capabilities.js'
-import { poll, setStatus, startDelete } from './actions.js'
+import { setStatus, startDelete } from './actions.js'
 import { preflight } from './preflight.js'
 import { createApi } from './client.js'
 export function createCloudSsoProvider(config: AlibabaCloudSsoIntegration, options: ProviderOptions = {}): CloudSsoProvider {

@@ -12,7 +12,6 @@ import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, AccountStatus, Action, Health, Option } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
 import { sameOriginLink } from '../kit/pagination.js'
-import { nameOf } from './wording.js'
 
 /** The question (and Choices key) for the user who receives the deleted user's assets. */
 export const NEW_OWNER_QUESTION = 'new-owner'
@@ -319,4 +318,10 @@ export function userOption(user: QlikUser): Option {
 
 export function userPath(id: string): string {
   return `/api/v1/users/${encodeURIComponent(id)}`
+}
+
+/** A Qlik user as people read them: name and email, or whichever is known. */
+export function nameOf(user: QlikUser): string {
+  if (user.name && user.email) return `${user.name} (${user.email})`
+  return user.name ?? user.email ?? user.id
 }

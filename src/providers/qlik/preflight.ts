@@ -2,9 +2,9 @@
 import type { Context, QlikUser } from './adapter.js'
 import type { OwnedAsset } from './ownership.js'
 import type { Account, AccountAction, Preflight, Question } from '../types.js'
-import { NAMES_PER_KIND, NEW_OWNER_QUESTION, readMe, readUser, REVERSIBLE, toAccount, userOption } from './adapter.js'
+import { nameOf, NAMES_PER_KIND, NEW_OWNER_QUESTION, readMe, readUser, REVERSIBLE, toAccount, userOption } from './adapter.js'
 import { KIND_NAMES, KINDS, ownedAssets } from './ownership.js'
-import { countPhrase, joinWords, nameList, nameOf } from './wording.js'
+import { countPhrase, joinWords, nameList} from './wording.js'
 import { capitalize } from '../kit/text.js'
 import type { Problem } from '../problems.js'
 

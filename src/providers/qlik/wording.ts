@@ -1,5 +1,4 @@
 /** How the Qlik adapter names what a user owns, in the modal and the thread. */
-import type { QlikUser } from './adapter.js'
 import type { OwnedAsset } from './ownership.js'
 import { KIND_NAMES, KINDS } from './ownership.js'
 import { clip } from '../kit/text.js'
@@ -36,10 +35,6 @@ export function joinWords(words: string[]): string {
   return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`
 }
 
-export function nameOf(user: QlikUser): string {
-  if (user.name && user.email) return `${user.name} (${user.email})`
-  return user.name ?? user.email ?? user.id
-}
 
 export function assetKey(asset: OwnedAsset): string {
   return `${asset.kind}:${asset.id}`
