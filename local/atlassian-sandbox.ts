@@ -12,7 +12,20 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, receive, recordRequest, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import {
+  authorized,
+  createSandboxServer,
+  envSecret,
+  injectedAnswer,
+  listen,
+  newIntake,
+  receive,
+  recordRequest,
+  runAsScript,
+  sandboxHandle,
+  scriptOptions,
+  sender,
+} from './sandbox-kit.js'
 import type { InjectedReply, PathMatch, RecordedBasics, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 const DAY_MS = 86_400_000
@@ -304,7 +317,12 @@ function listManagedAccounts(state: State, query: Record<string, string>): Answe
         email: account.email,
         access_billable: account.state === 'active' && account.products.length > 0,
         ...(account.lastActive ? { last_active: account.lastActive } : {}),
-        product_access: account.products.map((key) => ({ key, name: key, url: `https://acme.atlassian.net/${key}`, ...(account.lastActive ? { last_active: account.lastActive } : {}) })),
+        product_access: account.products.map((key) => ({
+          key,
+          name: key,
+          url: `https://acme.atlassian.net/${key}`,
+          ...(account.lastActive ? { last_active: account.lastActive } : {}),
+        })),
         links: { self: `${state.baseUrl()}/admin/v1/orgs/${state.orgId}/users/${account.accountId}` },
       })),
       links: { self: query.cursor ?? null, prev: null, next },

@@ -16,7 +16,15 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ACS3_ALGORITHM, canonicalRequest, isSignedHeader, parseAuthorization, sha256Hex, signature, stringToSign } from '../src/providers/alibaba-cloudsso/acs3-signature.js'
+import {
+  ACS3_ALGORITHM,
+  canonicalRequest,
+  isSignedHeader,
+  parseAuthorization,
+  sha256Hex,
+  signature,
+  stringToSign,
+} from '../src/providers/alibaba-cloudsso/acs3-signature.js'
 import { createSandboxServer, listen, readBody, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender, stall, takeFailure } from './sandbox-kit.js'
 import type { QueuedFailure, SandboxHandle, SandboxServerOptions, Waits } from './sandbox-kit.js'
 
@@ -378,7 +386,13 @@ function seedState(ctx: Context, seed: CloudSsoSeed): void {
   }
   for (const membership of seed.memberships ?? []) state.memberships.push({ GroupId: membership.groupId, UserId: membership.userId, JoinTime: at })
   for (const device of seed.mfaDevices ?? []) {
-    state.mfaDevices.set(device.id, { DeviceId: device.id, UserId: device.userId, DeviceName: device.name ?? device.id, DeviceType: device.type ?? 'TOTP', EffectiveTime: at })
+    state.mfaDevices.set(device.id, {
+      DeviceId: device.id,
+      UserId: device.userId,
+      DeviceName: device.name ?? device.id,
+      DeviceType: device.type ?? 'TOTP',
+      EffectiveTime: at,
+    })
   }
   for (const configuration of seed.accessConfigurations ?? []) {
     state.accessConfigurations.set(configuration.id, {
@@ -388,7 +402,8 @@ function seedState(ctx: Context, seed: CloudSsoSeed): void {
       SessionDuration: 3600,
     })
   }
-  for (const account of seed.accounts ?? []) state.accounts.set(account.id, { TargetId: account.id, TargetName: account.name, TargetPath: `rd-root/${account.name}` })
+  for (const account of seed.accounts ?? [])
+    state.accounts.set(account.id, { TargetId: account.id, TargetName: account.name, TargetPath: `rd-root/${account.name}` })
   for (const assignment of seed.assignments ?? []) {
     state.assignments.push({
       AccessConfigurationId: assignment.accessConfigurationId,
@@ -418,7 +433,8 @@ function verifySignedRequest(ctx: Context, req: IncomingMessage, url: URL, raw: 
     throw new ServiceError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.')
   }
   for (const name of REQUIRED_HEADERS) {
-    if (!header(req, name)) throw new ServiceError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards: header ${name} is missing.`)
+    if (!header(req, name))
+      throw new ServiceError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards: header ${name} is missing.`)
   }
   const unsigned = Object.keys(req.headers).filter((name) => isSignedHeader(name) && name !== 'content-type' && !auth.signedHeaders.includes(name))
   if (unsigned.length > 0) {
@@ -427,12 +443,17 @@ function verifySignedRequest(ctx: Context, req: IncomingMessage, url: URL, raw: 
   if (auth.credential !== ctx.options.accessKeyId) throw new ServiceError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.')
   const hashedPayload = header(req, 'x-acs-content-sha256') ?? ''
   if (sha256Hex(raw) !== hashedPayload) {
-    throw new ServiceError(400, 'SignatureDoesNotMatch', 'Specified signature does not match our calculation: x-acs-content-sha256 is not the hash of the body.')
+    throw new ServiceError(
+      400,
+      'SignatureDoesNotMatch',
+      'Specified signature does not match our calculation: x-acs-content-sha256 is not the hash of the body.',
+    )
   }
   const signedHeaders: Record<string, string> = {}
   for (const name of auth.signedHeaders) {
     const value = header(req, name)
-    if (value === undefined) throw new ServiceError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards: signed header ${name} is missing.`)
+    if (value === undefined)
+      throw new ServiceError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards: signed header ${name} is missing.`)
     signedHeaders[name] = value
   }
   const toSign = stringToSign(canonicalRequest({ method: req.method ?? 'GET', path: url.pathname, query: params, headers: signedHeaders, hashedPayload }))
@@ -591,7 +612,11 @@ function listAccessAssignments(ctx: Context, params: Params): Body {
   if (params.PrincipalId && params.PrincipalType) {
     assignments = assignments.filter((a) => a.PrincipalId === params.PrincipalId && a.PrincipalType === params.PrincipalType)
   }
-  return listBody('AccessAssignments', assignments.map((a) => presentAssignment(ctx, a)), params)
+  return listBody(
+    'AccessAssignments',
+    assignments.map((a) => presentAssignment(ctx, a)),
+    params,
+  )
 }
 
 function presentAssignment(ctx: Context, assignment: SandboxAssignment): Body {
@@ -631,7 +656,11 @@ function deleteAccessAssignment(ctx: Context, params: Params): Body {
   const refusals = ctx.deprovisioning.get(provisioningKey(accessConfigurationId, targetId)) ?? 0
   if (refusals > 0) {
     ctx.deprovisioning.set(provisioningKey(accessConfigurationId, targetId), refusals - 1)
-    throw new ServiceError(409, 'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment', 'The access configuration is still being de-provisioned from the specified target. Try again later.')
+    throw new ServiceError(
+      409,
+      'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment',
+      'The access configuration is still being de-provisioned from the specified target. Try again later.',
+    )
   }
   const task = createTask(ctx, {
     TaskType: 'DeleteAccessAssignment',
@@ -666,7 +695,10 @@ function deprovisionAccessConfiguration(ctx: Context, params: Params): Body {
   return { Tasks: [presentTask(ctx, task)] }
 }
 
-function createTask(ctx: Context, fields: Pick<SandboxTask, 'TaskType' | 'AccessConfigurationId' | 'TargetId' | 'PrincipalType' | 'PrincipalId' | 'deprovisionIfLast'>): SandboxTask {
+function createTask(
+  ctx: Context,
+  fields: Pick<SandboxTask, 'TaskType' | 'AccessConfigurationId' | 'TargetId' | 'PrincipalType' | 'PrincipalId' | 'deprovisionIfLast'>,
+): SandboxTask {
   const index = ctx.taskFailures.findIndex(({ match }) => taskMatches(match, fields))
   const failWith = index === -1 ? undefined : ctx.taskFailures.splice(index, 1)[0]?.reason
   const task: SandboxTask = {
@@ -734,7 +766,9 @@ function presentTask(ctx: Context, task: SandboxTask): Body {
     TargetId: task.TargetId,
     TargetName: account?.TargetName,
     TargetPath: account?.TargetPath,
-    ...(task.PrincipalId ? { PrincipalType: task.PrincipalType, PrincipalId: task.PrincipalId, PrincipalName: principalName(ctx, task.PrincipalType, task.PrincipalId) } : {}),
+    ...(task.PrincipalId
+      ? { PrincipalType: task.PrincipalType, PrincipalId: task.PrincipalId, PrincipalName: principalName(ctx, task.PrincipalType, task.PrincipalId) }
+      : {}),
   }
 }
 
@@ -744,7 +778,14 @@ function listJoinedGroups(ctx: Context, params: Params): Body {
     .filter((m) => m.UserId === user.UserId)
     .map((m) => {
       const group = ctx.state.groups.get(m.GroupId)
-      return { GroupId: m.GroupId, GroupName: group?.GroupName, Description: group?.Description, ProvisionType: group?.ProvisionType, JoinTime: m.JoinTime, UserId: m.UserId }
+      return {
+        GroupId: m.GroupId,
+        GroupName: group?.GroupName,
+        Description: group?.Description,
+        ProvisionType: group?.ProvisionType,
+        JoinTime: m.JoinTime,
+        UserId: m.UserId,
+      }
     })
   return listBody('JoinedGroups', joined, params)
 }
@@ -756,7 +797,11 @@ function removeUserFromGroup(ctx: Context, params: Params): Body {
   const index = ctx.state.memberships.findIndex((m) => m.GroupId === group.GroupId && m.UserId === user.UserId)
   if (index === -1) throw new ServiceError(404, 'EntityNotExists.GroupMember', 'The specified user is not a member of the group.')
   if (group.ProvisionType === 'Synchronized' && ctx.state.scimSynchronization === 'Enabled') {
-    throw new ServiceError(409, 'OperationConflict.SCIMSynchronization', 'The group is synchronized by SCIM and cannot be changed while SCIM synchronization is enabled.')
+    throw new ServiceError(
+      409,
+      'OperationConflict.SCIMSynchronization',
+      'The group is synchronized by SCIM and cannot be changed while SCIM synchronization is enabled.',
+    )
   }
   ctx.state.memberships.splice(index, 1)
   return {}
@@ -785,12 +830,17 @@ function deleteUser(ctx: Context, params: Params): Body {
   const user = existingUser(ctx, required(params, 'UserId'))
   const { state } = ctx
   if (user.ProvisionType === 'Synchronized' && state.scimSynchronization === 'Enabled') {
-    throw new ServiceError(409, 'OperationConflict.SCIMSynchronization', 'The user is synchronized by SCIM and cannot be deleted while SCIM synchronization is enabled.')
+    throw new ServiceError(
+      409,
+      'OperationConflict.SCIMSynchronization',
+      'The user is synchronized by SCIM and cannot be deleted while SCIM synchronization is enabled.',
+    )
   }
   if (state.assignments.some((a) => a.PrincipalType === 'User' && a.PrincipalId === user.UserId)) {
     throw new ServiceError(409, 'DeletionConflict.User.AccessAssigment', 'The user still has access assignments.')
   }
-  if (state.memberships.some((m) => m.UserId === user.UserId)) throw new ServiceError(409, 'DeletionConflict.User.Group', 'The user is still a member of groups.')
+  if (state.memberships.some((m) => m.UserId === user.UserId))
+    throw new ServiceError(409, 'DeletionConflict.User.Group', 'The user is still a member of groups.')
   if ([...state.mfaDevices.values()].some((d) => d.UserId === user.UserId)) {
     throw new ServiceError(409, 'DeletionConflict.User.MFADevice', 'The user still has MFA devices.')
   }

@@ -18,7 +18,21 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ROLE_TEMPLATES } from '../src/providers/entra-id/adapter.js'
-import { createSandboxServer, envSecret, injectedAnswer, listen, newIntake, presentedCredential, receive, requestBasics, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import {
+  createSandboxServer,
+  envSecret,
+  injectedAnswer,
+  listen,
+  newIntake,
+  presentedCredential,
+  receive,
+  requestBasics,
+  runAsScript,
+  sameSecret,
+  sandboxHandle,
+  scriptOptions,
+  sender,
+} from './sandbox-kit.js'
 import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 const RESTORE_DAYS = 30
@@ -174,10 +188,26 @@ function issueToken(state: State, res: ServerResponse, path: string, text: strin
   const form = new URLSearchParams(text)
   const tenant = decodeURIComponent(path.split('/')[1] ?? '')
   if (tenant !== tenantId) return sendTokenError(res, 400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`)
-  if (form.get('grant_type') !== 'client_credentials') return sendTokenError(res, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.')
-  if (form.get('client_id') !== state.options.clientId) return sendTokenError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory.`)
-  if (!sameSecret(form.get('client_secret') ?? '', state.options.clientSecret)) return sendTokenError(res, 401, 'invalid_client', 7000215, 'Invalid client secret provided.')
-  if (!(form.get('scope') ?? '').endsWith('/.default')) return sendTokenError(res, 400, 'invalid_scope', 1002012, 'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.')
+  if (form.get('grant_type') !== 'client_credentials')
+    return sendTokenError(res, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.')
+  if (form.get('client_id') !== state.options.clientId)
+    return sendTokenError(
+      res,
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory.`,
+    )
+  if (!sameSecret(form.get('client_secret') ?? '', state.options.clientSecret))
+    return sendTokenError(res, 401, 'invalid_client', 7000215, 'Invalid client secret provided.')
+  if (!(form.get('scope') ?? '').endsWith('/.default'))
+    return sendTokenError(
+      res,
+      400,
+      'invalid_scope',
+      1002012,
+      'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.',
+    )
   const token = `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.${randomBytes(24).toString('base64url')}`
   state.tokens.add(token)
   send(res, 200, { token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S, ext_expires_in: TOKEN_LIFETIME_S, access_token: token })
@@ -254,8 +284,10 @@ function refuseIfPrivileged(state: State, user: EntraUser): void {
 function updateUser(state: State, user: EntraUser, body: unknown): Answer {
   if (typeof body !== 'object' || body === null) throw new GraphError(400, 'Request_BadRequest', 'A request body is required.')
   const { accountEnabled, ...rest } = body as Record<string, unknown>
-  if (Object.keys(rest).length > 0) throw new GraphError(400, 'Request_BadRequest', `This sandbox updates only accountEnabled, not ${Object.keys(rest).join(', ')}.`)
-  if (typeof accountEnabled !== 'boolean') throw new GraphError(400, 'Request_BadRequest', "Invalid value specified for property 'accountEnabled' of resource 'User'.")
+  if (Object.keys(rest).length > 0)
+    throw new GraphError(400, 'Request_BadRequest', `This sandbox updates only accountEnabled, not ${Object.keys(rest).join(', ')}.`)
+  if (typeof accountEnabled !== 'boolean')
+    throw new GraphError(400, 'Request_BadRequest', "Invalid value specified for property 'accountEnabled' of resource 'User'.")
   refuseIfPrivileged(state, user)
   user.accountEnabled = accountEnabled
   return { status: 204 }
@@ -271,11 +303,16 @@ function deleteUser(state: State, user: EntraUser): Answer {
 function restoreUser(state: State, user: EntraUser): Answer {
   refuseIfPrivileged(state, user)
   const original = user.userPrincipalName.slice(user.id.replace(/-/g, '').length)
-  const taken = [...state.users.values()].some((other) => other !== user && !other.deletedDateTime && other.userPrincipalName.toLowerCase() === original.toLowerCase())
+  const taken = [...state.users.values()].some(
+    (other) => other !== user && !other.deletedDateTime && other.userPrincipalName.toLowerCase() === original.toLowerCase(),
+  )
   if (taken) throw new GraphError(400, 'Request_BadRequest', `Another object with the same value for property userPrincipalName already exists.`)
   user.deletedDateTime = null
   user.userPrincipalName = original
-  return { status: 200, body: { '@odata.context': `${state.baseUrl}/v1.0/$metadata#directoryObjects/$entity`, '@odata.type': '#microsoft.graph.user', ...present(user, {}) } }
+  return {
+    status: 200,
+    body: { '@odata.context': `${state.baseUrl}/v1.0/$metadata#directoryObjects/$entity`, '@odata.type': '#microsoft.graph.user', ...present(user, {}) },
+  }
 }
 
 /** Microsoft purges a deleted user 30 days after the deletion. */
@@ -291,14 +328,17 @@ function purgeExpired(state: State): void {
 function listUsers(state: State, req: RecordedRequest, which: 'live' | 'deleted'): Answer {
   const select = selected(req.query)
   if (select?.includes('signInActivity') && state.options.premium === false) {
-    throw new GraphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', 'Neither tenant is B2C or tenant doesn\'t have premium license')
+    throw new GraphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license")
   }
   const filter = req.query.$filter
   if (filter !== undefined && /any\(|endsWith\(/i.test(filter) && (req.consistencyLevel !== 'eventual' || req.query.$count !== 'true')) {
     throw new GraphError(400, 'Request_UnsupportedQuery', 'Unsupported Query.')
   }
   const matches = filter === undefined ? () => true : filterOf(filter)
-  const users = [...state.users.values()].filter((user) => (which === 'deleted') === Boolean(user.deletedDateTime)).filter(matches).sort((a, b) => (a.id < b.id ? -1 : 1))
+  const users = [...state.users.values()]
+    .filter((user) => (which === 'deleted') === Boolean(user.deletedDateTime))
+    .filter(matches)
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
   const top = Math.min(Number(req.query.$top ?? 100) || 100, select?.includes('signInActivity') ? MAX_TOP_WITH_SIGN_IN : MAX_TOP)
   const start = req.query.$skiptoken ? Number(Buffer.from(req.query.$skiptoken, 'base64url').toString()) : 0
   const page = users.slice(start, start + top)
@@ -377,10 +417,20 @@ function roleMembers(state: State, roleId: string, query: Record<string, string>
   if (!template) throw notFound(`Resource '${roleId}' does not exist or one of its queried reference-property objects are not present.`)
   const users = [...state.users.values()].filter((user) => !user.deletedDateTime && user.roles.has(template))
   const app = state.appRoles.has(template)
-    ? [{ '@odata.type': '#microsoft.graph.servicePrincipal', id: state.appObjectId, deletedDateTime: null, appId: state.options.clientId, displayName: 'deprovision-bot', servicePrincipalType: 'Application' }]
+    ? [
+        {
+          '@odata.type': '#microsoft.graph.servicePrincipal',
+          id: state.appObjectId,
+          deletedDateTime: null,
+          appId: state.options.clientId,
+          displayName: 'deprovision-bot',
+          servicePrincipalType: 'Application',
+        },
+      ]
     : []
   const select = selected(query)
-  const only = (object: Record<string, unknown>) => (select ? Object.fromEntries(Object.entries(object).filter(([name]) => name === '@odata.type' || select.includes(name))) : object)
+  const only = (object: Record<string, unknown>) =>
+    select ? Object.fromEntries(Object.entries(object).filter(([name]) => name === '@odata.type' || select.includes(name))) : object
   return { status: 200, body: { value: [...users.map((user) => ({ '@odata.type': '#microsoft.graph.user', ...present(user, query) })), ...app.map(only)] } }
 }
 
@@ -397,7 +447,9 @@ function userFromSeed(seed: EntraSeedUser): EntraUser {
     displayName: seed.displayName ?? null,
     accountEnabled: seed.accountEnabled ?? true,
     deletedDateTime: deleted,
-    signInActivity: seed.lastSignIn ? { lastSignInDateTime: seed.lastSignIn, lastSuccessfulSignInDateTime: seed.lastSignIn, lastNonInteractiveSignInDateTime: null } : null,
+    signInActivity: seed.lastSignIn
+      ? { lastSignInDateTime: seed.lastSignIn, lastSuccessfulSignInDateTime: seed.lastSignIn, lastNonInteractiveSignInDateTime: null }
+      : null,
     sessionsRevoked: 0,
     roles: new Set((seed.roles ?? []).map((key) => ROLE_TEMPLATES[key])),
   }
@@ -450,7 +502,9 @@ function sendGraphError(res: ServerResponse, error: GraphError): void {
 /** An injected 429 looks like Graph's throttling answer: TooManyRequests with Retry-After. */
 function sendFailure(res: ServerResponse, reply: FailureReply): void {
   const { status, body, headers } = injectedAnswer(reply, (code) =>
-    code === 429 ? graphErrorBody('TooManyRequests', 'Too many requests.') : graphErrorBody(code === 403 ? 'Authorization_RequestDenied' : 'InjectedFailure', `Injected failure (HTTP ${code})`),
+    code === 429
+      ? graphErrorBody('TooManyRequests', 'Too many requests.')
+      : graphErrorBody(code === 403 ? 'Authorization_RequestDenied' : 'InjectedFailure', `Injected failure (HTTP ${code})`),
   )
   send(res, status, body, status === 429 ? { 'retry-after': '2', ...headers } : { ...headers })
 }
@@ -460,16 +514,39 @@ function sendFailure(res: ServerResponse, reply: FailureReply): void {
 export const DEMO_CLIENT_ID = '11111111-1111-1111-1111-111111111111'
 export const DEMO_TENANT_ID = '00000000-0000-0000-0000-000000000000'
 export const DEMO_USERS: EntraSeedUser[] = [
-  { id: 'e0000000-0000-0000-0000-00000000a0a0', userPrincipalName: 'ada@example.com', displayName: 'Ada Admin', roles: ['globalAdministrator'], lastSignIn: '2025-06-02T08:00:00Z' },
-  { id: 'e0000000-0000-0000-0000-00000000b0b0', userPrincipalName: 'bob@example.com', displayName: 'Bob Builder', otherMails: ['robert@example.org'], lastSignIn: '2025-05-28T16:45:00Z' },
-  { id: 'e0000000-0000-0000-0000-00000000c0c0', userPrincipalName: 'carol@example.onmicrosoft.com', mail: 'carol@example.com', displayName: 'Carol Contractor' },
+  {
+    id: 'e0000000-0000-0000-0000-00000000a0a0',
+    userPrincipalName: 'ada@example.com',
+    displayName: 'Ada Admin',
+    roles: ['globalAdministrator'],
+    lastSignIn: '2025-06-02T08:00:00Z',
+  },
+  {
+    id: 'e0000000-0000-0000-0000-00000000b0b0',
+    userPrincipalName: 'bob@example.com',
+    displayName: 'Bob Builder',
+    otherMails: ['robert@example.org'],
+    lastSignIn: '2025-05-28T16:45:00Z',
+  },
+  {
+    id: 'e0000000-0000-0000-0000-00000000c0c0',
+    userPrincipalName: 'carol@example.onmicrosoft.com',
+    mail: 'carol@example.com',
+    displayName: 'Carol Contractor',
+  },
   { id: 'e0000000-0000-0000-0000-00000000d0d0', userPrincipalName: 'dave@example.com', displayName: 'Dave Departed', accountEnabled: false },
   { id: 'e0000000-0000-0000-0000-00000000e0e0', userPrincipalName: 'uma@example.com', displayName: 'Uma User-Admin', roles: ['userAdministrator'] },
 ]
 
 async function main(): Promise<EntraSandbox> {
   const secret = envSecret('ENTRA_SANDBOX_SECRET', 'sandbox-entra-secret')
-  const sandbox = await startEntraIdSandbox({ clientId: DEMO_CLIENT_ID, clientSecret: secret.value, tenantId: DEMO_TENANT_ID, users: DEMO_USERS, ...scriptOptions('ENTRA_SANDBOX', 4030) })
+  const sandbox = await startEntraIdSandbox({
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: secret.value,
+    tenantId: DEMO_TENANT_ID,
+    users: DEMO_USERS,
+    ...scriptOptions('ENTRA_SANDBOX', 4030),
+  })
   console.log(`Entra ID sandbox at ${sandbox.url} (tenant ${sandbox.tenantId}, client ${DEMO_CLIENT_ID}, secret: ${secret.source})`)
   for (const user of sandbox.users.values()) console.log(`  ${user.id}  ${user.userPrincipalName}${user.accountEnabled ? '' : '  (disabled)'}`)
   return sandbox

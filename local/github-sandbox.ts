@@ -12,7 +12,20 @@
  * Run on its own: `tsx local/github-sandbox.ts` (GITHUB_SANDBOX_TOKEN, GITHUB_SANDBOX_PORT).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, receive, requestBasics, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import {
+  authorized,
+  createSandboxServer,
+  envSecret,
+  injectedAnswer,
+  listen,
+  newIntake,
+  receive,
+  requestBasics,
+  runAsScript,
+  sandboxHandle,
+  scriptOptions,
+  sender,
+} from './sandbox-kit.js'
 import type { InjectedReply, RequestBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 const RATE_LIMIT = 5000
@@ -190,7 +203,8 @@ function rest(state: State, req: RecordedRequest): Answer {
   }
   if (parts[0] !== 'orgs' || parts[1]?.toLowerCase() !== state.org.toLowerCase()) throw notFound()
   const [, , collection, key] = parts
-  if (collection === undefined && req.method === 'GET') return { status: 200, body: { login: state.org, id: 1, url: `${state.baseUrl}/orgs/${state.org}`, description: null } }
+  if (collection === undefined && req.method === 'GET')
+    return { status: 200, body: { login: state.org, id: 1, url: `${state.baseUrl}/orgs/${state.org}`, description: null } }
   if (collection === 'members' && key === undefined && req.method === 'GET') {
     const role = req.query.role ?? 'all'
     const members = [...state.members.values()].filter((member) => role === 'all' || (role === 'admin' ? member.role === 'admin' : member.role !== 'admin'))
@@ -209,10 +223,18 @@ function rest(state: State, req: RecordedRequest): Answer {
     const user = member ? simpleUser(member) : { login: invited?.login ?? key, id: 0 }
     return {
       status: 200,
-      body: { url: `${state.baseUrl}/orgs/${state.org}/memberships/${key}`, state: member ? 'active' : 'pending', role: member?.role ?? 'member', organization_url: `${state.baseUrl}/orgs/${state.org}`, organization: { login: state.org, id: 1 }, user },
+      body: {
+        url: `${state.baseUrl}/orgs/${state.org}/memberships/${key}`,
+        state: member ? 'active' : 'pending',
+        role: member?.role ?? 'member',
+        organization_url: `${state.baseUrl}/orgs/${state.org}`,
+        organization: { login: state.org, id: 1 },
+        user,
+      },
     }
   }
-  if (collection === 'outside_collaborators' && key === undefined && req.method === 'GET') return page(state, req, [...state.outsideCollaborators.values()].map(simpleUser))
+  if (collection === 'outside_collaborators' && key === undefined && req.method === 'GET')
+    return page(state, req, [...state.outsideCollaborators.values()].map(simpleUser))
   if (collection === 'outside_collaborators' && key !== undefined && req.method === 'DELETE') {
     if (state.members.has(key.toLowerCase())) throw new GitHubError(422, 'You cannot specify an organization member to remove as an outside collaborator.')
     if (!state.outsideCollaborators.delete(key.toLowerCase())) throw notFound()
@@ -241,7 +263,13 @@ function simpleUser(member: GitHubMember): Record<string, unknown> {
 }
 
 function presentInvitation(invitation: GitHubInvitation): Record<string, unknown> {
-  return { ...invitation, inviter: { login: 'sandbox-owner', id: 1, type: 'User', site_admin: false }, team_count: 0, invitation_teams_url: '', node_id: `OI_${invitation.id}` }
+  return {
+    ...invitation,
+    inviter: { login: 'sandbox-owner', id: 1, type: 'User', site_admin: false },
+    team_count: 0,
+    invitation_teams_url: '',
+    node_id: `OI_${invitation.id}`,
+  }
 }
 
 function tokenUserOf(state: State): string | null | undefined {
@@ -255,7 +283,13 @@ function graphql(state: State, req: RecordedRequest): Answer {
   const variables = (req.body as { variables?: Record<string, unknown> } | undefined)?.variables ?? {}
   const text = (name: string) => (typeof variables[name] === 'string' ? variables[name] : '')
   if (text('org').toLowerCase() !== state.org.toLowerCase()) {
-    return { status: 200, body: { data: { organization: null }, errors: [{ type: 'NOT_FOUND', path: ['organization'], message: `Could not resolve to an Organization with the login of '${text('org')}'.` }] } }
+    return {
+      status: 200,
+      body: {
+        data: { organization: null },
+        errors: [{ type: 'NOT_FOUND', path: ['organization'], message: `Could not resolve to an Organization with the login of '${text('org')}'.` }],
+      },
+    }
   }
   switch (req.operation) {
     case 'SamlIdentityByEmail': {
@@ -263,7 +297,10 @@ function graphql(state: State, req: RecordedRequest): Answer {
       const email = text('email').toLowerCase()
       const nodes = [...state.members.values()]
         .filter((member) => member.samlNameId?.toLowerCase() === email)
-        .map((member) => ({ samlIdentity: { nameId: member.samlNameId, emails: [{ value: member.samlNameId }] }, user: { login: member.login, name: member.name } }))
+        .map((member) => ({
+          samlIdentity: { nameId: member.samlNameId, emails: [{ value: member.samlNameId }] },
+          user: { login: member.login, name: member.name },
+        }))
       return data({ organization: { samlIdentityProvider: { externalIdentities: { nodes } } } })
     }
     case 'MembersWithVerifiedEmails': {
@@ -276,7 +313,10 @@ function graphql(state: State, req: RecordedRequest): Answer {
         organization: {
           membersWithRole: {
             pageInfo: { hasNextPage: end < members.length, endCursor: slice.length > 0 ? Buffer.from(`cursor:${end}`).toString('base64') : null },
-            edges: slice.map((member) => ({ role: member.role === 'admin' ? 'ADMIN' : 'MEMBER', node: { login: member.login, name: member.name, organizationVerifiedDomainEmails: member.verifiedEmails } })),
+            edges: slice.map((member) => ({
+              role: member.role === 'admin' ? 'ADMIN' : 'MEMBER',
+              node: { login: member.login, name: member.name, organizationVerifiedDomainEmails: member.verifiedEmails },
+            })),
           },
         },
       })
@@ -304,7 +344,12 @@ function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
   const operation = path === '/graphql' && typeof query === 'string' ? /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1] : undefined
   const scheme = /^(\S+)\s/.exec(req.headers.authorization ?? '')?.[1]
   const version = req.headers['x-github-api-version']
-  return { ...basics, ...(operation ? { operation } : {}), ...(scheme ? { authScheme: scheme } : {}), ...(typeof version === 'string' ? { apiVersion: version } : {}) }
+  return {
+    ...basics,
+    ...(operation ? { operation } : {}),
+    ...(scheme ? { authScheme: scheme } : {}),
+    ...(typeof version === 'string' ? { apiVersion: version } : {}),
+  }
 }
 
 const send = sender('application/json; charset=utf-8')
@@ -315,7 +360,9 @@ function errorBody(message: string): Record<string, unknown> {
 
 /** An injected 403 or 429 with no headers of its own looks like GitHub's primary rate limit: remaining 0, reset in a minute. */
 function sendFailure(res: ServerResponse, reply: FailureReply): void {
-  const { status, body } = injectedAnswer(reply, (code) => errorBody(code === 429 || code === 403 ? 'API rate limit exceeded for installation.' : `Injected failure (HTTP ${code})`))
+  const { status, body } = injectedAnswer(reply, (code) =>
+    errorBody(code === 429 || code === 403 ? 'API rate limit exceeded for installation.' : `Injected failure (HTTP ${code})`),
+  )
   const limited = (status === 403 || status === 429) && reply.headers === undefined
   send(res, status, body, limited ? rateLimitHeaders(0) : { ...rateLimitHeaders(RATE_LIMIT - 1), ...reply.headers })
 }
@@ -349,7 +396,14 @@ export const DEMO_INVITATIONS: GitHubSeedInvitation[] = [{ id: 4001, email: 'nin
 
 async function main(): Promise<GitHubSandbox> {
   const token = envSecret('GITHUB_SANDBOX_TOKEN', 'sandbox-github-token')
-  const sandbox = await startGitHubSandbox({ token: token.value, org: DEMO_ORG, members: DEMO_MEMBERS, outsideCollaborators: DEMO_OUTSIDE_COLLABORATORS, invitations: DEMO_INVITATIONS, ...scriptOptions('GITHUB_SANDBOX', 4030) })
+  const sandbox = await startGitHubSandbox({
+    token: token.value,
+    org: DEMO_ORG,
+    members: DEMO_MEMBERS,
+    outsideCollaborators: DEMO_OUTSIDE_COLLABORATORS,
+    invitations: DEMO_INVITATIONS,
+    ...scriptOptions('GITHUB_SANDBOX', 4030),
+  })
   console.log(`GitHub sandbox at ${sandbox.url} (organisation ${sandbox.org}, bearer token: ${token.source})`)
   for (const member of sandbox.members.values()) console.log(`  @${member.login}  ${member.role}${member.samlNameId ? `  SAML ${member.samlNameId}` : ''}`)
   return sandbox

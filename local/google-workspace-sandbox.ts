@@ -26,7 +26,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createSandboxServer, injectedAnswer, listen, newIntake, parseBody, receive, recordRequest, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import {
+  createSandboxServer,
+  injectedAnswer,
+  listen,
+  newIntake,
+  parseBody,
+  receive,
+  recordRequest,
+  runAsScript,
+  sandboxHandle,
+  scriptOptions,
+  sender,
+} from './sandbox-kit.js'
 import type { InjectedReply, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const TOKEN_PATH = '/token'
@@ -260,7 +272,9 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
   }
   for (const seed of options.users ?? []) addUser(seed)
 
-  const server = createSandboxServer(handle, (res, error) => sendDirectoryError(res, new DirectoryError(500, `sandbox failure: ${String(error)}`, 'backendError')))
+  const server = createSandboxServer(handle, (res, error) =>
+    sendDirectoryError(res, new DirectoryError(500, `sandbox failure: ${String(error)}`, 'backendError')),
+  )
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const received = await receive(req, res, intake, (url, text) => record(req, url, text))
@@ -370,7 +384,12 @@ function checkTimes(claims: Record<string, unknown>, now: Date): void {
   const { iat, exp } = claims
   const nowS = now.getTime() / 1000
   const valid =
-    typeof iat === 'number' && typeof exp === 'number' && exp > iat && exp - iat <= MAX_ASSERTION_LIFETIME_S && iat <= nowS + CLOCK_SKEW_S && exp > nowS - CLOCK_SKEW_S
+    typeof iat === 'number' &&
+    typeof exp === 'number' &&
+    exp > iat &&
+    exp - iat <= MAX_ASSERTION_LIFETIME_S &&
+    iat <= nowS + CLOCK_SKEW_S &&
+    exp > nowS - CLOCK_SKEW_S
   if (!valid) {
     throw new OAuthError(
       400,
@@ -395,7 +414,11 @@ function authenticate(state: State, header: string | undefined, access: 'read' |
     )
   }
   const scoped = hasScope(token.scopes, access)
-  if (!scoped) throw new DirectoryError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', { status: 'PERMISSION_DENIED', itemMessage: 'Insufficient Permission' })
+  if (!scoped)
+    throw new DirectoryError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', {
+      status: 'PERMISSION_DENIED',
+      itemMessage: 'Insufficient Permission',
+    })
   const actor = token.subject ? findByEmail(state, token.subject) : undefined
   if (!actor || actor.suspended || !(actor.isAdmin || actor.isDelegatedAdmin)) throw forbidden()
   return actor
@@ -509,7 +532,13 @@ const BOOLEAN_FIELDS: Record<string, (user: DirectoryUser) => boolean> = {
 function searchMatcher(query: string | undefined): (user: DirectoryUser) => boolean {
   if (query === undefined || query.trim() === '') return () => true
   const clauses = [...query.trim().matchAll(/(\w+)([=:])('[^']*'|\S+)\s*/g)]
-  if (clauses.map((clause) => clause[0]).join('').trim() !== query.trim()) throw new DirectoryError(400, 'Invalid Input', 'invalid')
+  if (
+    clauses
+      .map((clause) => clause[0])
+      .join('')
+      .trim() !== query.trim()
+  )
+    throw new DirectoryError(400, 'Invalid Input', 'invalid')
   const tests = clauses.map(([, field = '', operator, raw = '']) => {
     const value = raw.replace(/^'|'$/g, '')
     const flag = BOOLEAN_FIELDS[lower(field)]
@@ -612,7 +641,11 @@ function routeDataTransfer(state: State, req: RecordedRequest, rest: string): An
   const [, collection, id, extra] = rest.split('/')
   if (extra !== undefined) return notFoundPage()
   if (collection === 'applications' && req.method === 'GET') {
-    if (id === undefined) return { status: 200, body: { kind: 'admin#datatransfer#applicationsList', etag: `"${randomUUID()}"`, applications: APPLICATIONS.map(presentApplication) } }
+    if (id === undefined)
+      return {
+        status: 200,
+        body: { kind: 'admin#datatransfer#applicationsList', etag: `"${randomUUID()}"`, applications: APPLICATIONS.map(presentApplication) },
+      }
     const application = APPLICATIONS.find((app) => app.id === decodeURIComponent(id))
     if (!application) throw new DirectoryError(404, 'Resource Not Found: applicationId', 'notFound')
     return { status: 200, body: presentApplication(application) }
@@ -634,8 +667,10 @@ function insertTransfer(state: State, body: unknown): Answer {
   const { oldOwnerUserId, newOwnerUserId, applicationDataTransfers } = body
   if (typeof oldOwnerUserId !== 'string' || !state.users.has(oldOwnerUserId)) throw new DirectoryError(400, 'Invalid Input: oldOwnerUserId', 'invalid')
   const newOwner = typeof newOwnerUserId === 'string' ? state.users.get(newOwnerUserId) : undefined
-  if (!newOwner || newOwner.suspended || newOwner.archived || newOwnerUserId === oldOwnerUserId) throw new DirectoryError(400, 'Invalid Input: newOwnerUserId', 'invalid')
-  if (!Array.isArray(applicationDataTransfers) || applicationDataTransfers.length === 0) throw new DirectoryError(400, 'Invalid Input: applicationDataTransfers', 'invalid')
+  if (!newOwner || newOwner.suspended || newOwner.archived || newOwnerUserId === oldOwnerUserId)
+    throw new DirectoryError(400, 'Invalid Input: newOwnerUserId', 'invalid')
+  if (!Array.isArray(applicationDataTransfers) || applicationDataTransfers.length === 0)
+    throw new DirectoryError(400, 'Invalid Input: applicationDataTransfers', 'invalid')
   const parts = applicationDataTransfers.map((part: unknown) => {
     if (!isRecord(part) || !APPLICATIONS.some((app) => app.id === part.applicationId)) throw new DirectoryError(400, 'Invalid Input: applicationId', 'invalid')
     const params = Array.isArray(part.applicationTransferParams) ? (part.applicationTransferParams as { key: string; value: string[] }[]) : undefined
@@ -765,7 +800,8 @@ function formWithoutAssertion(text: string): Record<string, string> | undefined 
 const send = sender('application/json; charset=UTF-8', 'text/html; charset=UTF-8')
 
 function sendDirectoryError(res: ServerResponse, error: DirectoryError): void {
-  const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' } : {}
+  const headers: Record<string, string> =
+    error.status === 401 ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' } : {}
   send(res, error.status, googleErrorBody(error.status, error.message, error.reason, error.extra.status, error.extra.itemMessage), headers)
 }
 
@@ -789,7 +825,15 @@ function sendFailure(res: ServerResponse, reply: FailureReply, token: boolean): 
 }
 
 function defaultReason(status: number): string {
-  const reasons: Record<number, string> = { 400: 'badRequest', 401: 'authError', 403: 'forbidden', 404: 'notFound', 409: 'duplicate', 412: 'conditionNotMet', 429: 'rateLimitExceeded' }
+  const reasons: Record<number, string> = {
+    400: 'badRequest',
+    401: 'authError',
+    403: 'forbidden',
+    404: 'notFound',
+    409: 'duplicate',
+    412: 'conditionNotMet',
+    429: 'rateLimitExceeded',
+  }
   return reasons[status] ?? (status >= 500 ? 'backendError' : 'invalid')
 }
 
@@ -849,10 +893,31 @@ export const DEMO_ADMIN = 'it-admin@example.com'
 
 export const DEMO_USERS: GoogleSeedUser[] = [
   { id: '100000000000000000001', primaryEmail: DEMO_ADMIN, givenName: 'Ivy', familyName: 'Admin', isAdmin: true, lastLoginTime: '2025-05-02T08:15:00.000Z' },
-  { id: '100000000000000000002', primaryEmail: 'alice@example.com', givenName: 'Alice', familyName: 'Admin', isAdmin: true, lastLoginTime: '2025-04-28T17:02:00.000Z' },
-  { id: '100000000000000000003', primaryEmail: 'bob@example.com', givenName: 'Bob', familyName: 'Builder', aliases: ['robert@example.com'], lastLoginTime: '2025-03-11T09:40:00.000Z' },
+  {
+    id: '100000000000000000002',
+    primaryEmail: 'alice@example.com',
+    givenName: 'Alice',
+    familyName: 'Admin',
+    isAdmin: true,
+    lastLoginTime: '2025-04-28T17:02:00.000Z',
+  },
+  {
+    id: '100000000000000000003',
+    primaryEmail: 'bob@example.com',
+    givenName: 'Bob',
+    familyName: 'Builder',
+    aliases: ['robert@example.com'],
+    lastLoginTime: '2025-03-11T09:40:00.000Z',
+  },
   { id: '100000000000000000004', primaryEmail: 'carol@example.com', givenName: 'Carol', familyName: 'Contractor', isDelegatedAdmin: true },
-  { id: '100000000000000000005', primaryEmail: 'dave@example.com', givenName: 'Dave', familyName: 'Departed', suspended: true, lastLoginTime: '2024-12-20T12:00:00.000Z' },
+  {
+    id: '100000000000000000005',
+    primaryEmail: 'dave@example.com',
+    givenName: 'Dave',
+    familyName: 'Departed',
+    suspended: true,
+    lastLoginTime: '2024-12-20T12:00:00.000Z',
+  },
   { id: '100000000000000000006', primaryEmail: 'erin@example.com', givenName: 'Erin', familyName: 'Archived', archived: true },
 ]
 
@@ -868,7 +933,8 @@ async function main(): Promise<GoogleWorkspaceSandbox> {
   writeFileSync(keyFile, account.keyJson, { mode: 0o600 })
   console.log(`Google Workspace sandbox: baseUrl ${sandbox.url}, tokenUrl ${sandbox.tokenUrl}`)
   console.log(`  throwaway service account key: ${keyFile}; adminEmail: ${DEMO_ADMIN}`)
-  for (const user of sandbox.users.values()) console.log(`  ${user.id}  ${user.primaryEmail}  ${user.suspended ? 'suspended' : 'active'}${user.isAdmin ? '  super admin' : ''}`)
+  for (const user of sandbox.users.values())
+    console.log(`  ${user.id}  ${user.primaryEmail}  ${user.suspended ? 'suspended' : 'active'}${user.isAdmin ? '  super admin' : ''}`)
   return sandbox
 }
 

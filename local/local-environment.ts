@@ -29,8 +29,22 @@ import {
   type GoogleSeedUser,
   type GoogleWorkspaceSandbox,
 } from './google-workspace-sandbox.js'
-import { DEMO_INVITATIONS as GITHUB_DEMO_INVITATIONS, DEMO_MEMBERS as GITHUB_DEMO_MEMBERS, DEMO_ORG as GITHUB_DEMO_ORG, DEMO_OUTSIDE_COLLABORATORS as GITHUB_DEMO_OUTSIDE, startGitHubSandbox, type GitHubSandbox, type GitHubSandboxOptions } from './github-sandbox.js'
-import { DEMO_CLIENT_ID as ENTRA_DEMO_CLIENT_ID, DEMO_USERS as ENTRA_DEMO_USERS, startEntraIdSandbox, type EntraSandbox, type EntraSandboxOptions } from './entra-id-sandbox.js'
+import {
+  DEMO_INVITATIONS as GITHUB_DEMO_INVITATIONS,
+  DEMO_MEMBERS as GITHUB_DEMO_MEMBERS,
+  DEMO_ORG as GITHUB_DEMO_ORG,
+  DEMO_OUTSIDE_COLLABORATORS as GITHUB_DEMO_OUTSIDE,
+  startGitHubSandbox,
+  type GitHubSandbox,
+  type GitHubSandboxOptions,
+} from './github-sandbox.js'
+import {
+  DEMO_CLIENT_ID as ENTRA_DEMO_CLIENT_ID,
+  DEMO_USERS as ENTRA_DEMO_USERS,
+  startEntraIdSandbox,
+  type EntraSandbox,
+  type EntraSandboxOptions,
+} from './entra-id-sandbox.js'
 import { DEMO_USERS as OKTA_DEMO_USERS, startOktaSandbox, type OktaSandbox, type OktaSeedUser } from './okta-sandbox.js'
 import { startRedisServer } from './redis-server.js'
 import { DEMO_USERS, startScimSandbox, type ScimSandbox, type SeedUser } from './scim-sandbox.js'
@@ -230,7 +244,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
         }),
       )
       integrations.push({
-        entry: { id: LOCAL.atlassianId, type: 'atlassian', displayName: 'Atlassian', orgId: atlassian.orgId, baseUrl: atlassian.url, apiKey: '${ATLASSIAN_API_KEY}' },
+        entry: {
+          id: LOCAL.atlassianId,
+          type: 'atlassian',
+          displayName: 'Atlassian',
+          orgId: atlassian.orgId,
+          baseUrl: atlassian.url,
+          apiKey: '${ATLASSIAN_API_KEY}',
+        },
         secrets: { ATLASSIAN_API_KEY: LOCAL.atlassianKey },
       })
     }
@@ -246,7 +267,14 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
 
     let cloudSso: CloudSsoSandbox | undefined
     if (options.cloudSso) {
-      cloudSso = track(await startCloudSsoSandbox({ accessKeyId: LOCAL.cloudSsoKeyId, accessKeySecret: LOCAL.cloudSsoKeySecret, seed: CLOUDSSO_DEMO_SEED, ...options.cloudSso }))
+      cloudSso = track(
+        await startCloudSsoSandbox({
+          accessKeyId: LOCAL.cloudSsoKeyId,
+          accessKeySecret: LOCAL.cloudSsoKeySecret,
+          seed: CLOUDSSO_DEMO_SEED,
+          ...options.cloudSso,
+        }),
+      )
       integrations.push({
         entry: {
           id: LOCAL.cloudSsoId,
@@ -395,14 +423,47 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       started.push(() => worker.stop())
       return worker
     }
-    return environment({ bot, config, startWorker, slack, scim, redisUrl, stop: stopAll, ...(treasureData ? { treasureData } : {}), ...(atlassian ? { atlassian } : {}), ...(qlik ? { qlik } : {}), ...(cloudSso ? { cloudSso } : {}), ...(okta ? { okta } : {}), ...(googleWorkspace ? { googleWorkspace } : {}), ...(github ? { github } : {}), ...(entraId ? { entraId } : {}) })
+    return environment({
+      bot,
+      config,
+      startWorker,
+      slack,
+      scim,
+      redisUrl,
+      stop: stopAll,
+      ...(treasureData ? { treasureData } : {}),
+      ...(atlassian ? { atlassian } : {}),
+      ...(qlik ? { qlik } : {}),
+      ...(cloudSso ? { cloudSso } : {}),
+      ...(okta ? { okta } : {}),
+      ...(googleWorkspace ? { googleWorkspace } : {}),
+      ...(github ? { github } : {}),
+      ...(entraId ? { entraId } : {}),
+    })
   } catch (error) {
     await stopAll()
     throw error
   }
 }
 
-type Parts = Pick<LocalEnvironment, 'bot' | 'config' | 'startWorker' | 'slack' | 'scim' | 'redisUrl' | 'treasureData' | 'atlassian' | 'qlik' | 'cloudSso' | 'okta' | 'googleWorkspace' | 'github' | 'entraId' | 'stop'>
+type Parts = Pick<
+  LocalEnvironment,
+  | 'bot'
+  | 'config'
+  | 'startWorker'
+  | 'slack'
+  | 'scim'
+  | 'redisUrl'
+  | 'treasureData'
+  | 'atlassian'
+  | 'qlik'
+  | 'cloudSso'
+  | 'okta'
+  | 'googleWorkspace'
+  | 'github'
+  | 'entraId'
+  | 'stop'
+>
 
 function environment(parts: Parts): LocalEnvironment {
   const { bot, slack } = parts
@@ -420,7 +481,11 @@ function environment(parts: Parts): LocalEnvironment {
     if (!home) throw new Error(`no Home tab published for ${user.id}`)
     const found = findInView(home, matches)
     if (!found) throw new Error(`no such element in ${user.id}'s Home tab`)
-    const payload = viewBlockActionsPayload({ view: home, action: { ...action(found), action_id: String(found.element.action_id), block_id: found.blockId } as never, user })
+    const payload = viewBlockActionsPayload({
+      view: home,
+      action: { ...action(found), action_id: String(found.element.action_id), block_id: found.blockId } as never,
+      user,
+    })
     return postToSlackApp(events, LOCAL.signingSecret, interactionBody(payload))
   }
 
@@ -457,8 +522,29 @@ function environment(parts: Parts): LocalEnvironment {
       const blockId = (current.blocks ?? []).find((block) => JSON.stringify(block).includes(`"action_id":"${actionId}"`))?.block_id
       if (typeof blockId !== 'string') throw new Error(`the message has no select ${actionId}`)
       // The payload builder knows buttons; build one for the select's block, then swap in the select's action.
-      const base = blockActionsPayload({ message: { ts: current.ts, blocks: [{ type: 'actions', block_id: blockId, elements: [{ type: 'button', action_id: actionId, text: { type: 'plain_text', text: 'x' } }] }] }, channel: LOCAL.channel, actionId, user, responseUrlBase: slack.responseUrlBase })
-      const payload = { ...base, message: current, actions: [{ type: 'static_select', action_id: actionId, block_id: blockId, selected_option: { value, text: { type: 'plain_text', text: value } }, action_ts: String(Date.now() / 1000) }] }
+      const base = blockActionsPayload({
+        message: {
+          ts: current.ts,
+          blocks: [{ type: 'actions', block_id: blockId, elements: [{ type: 'button', action_id: actionId, text: { type: 'plain_text', text: 'x' } }] }],
+        },
+        channel: LOCAL.channel,
+        actionId,
+        user,
+        responseUrlBase: slack.responseUrlBase,
+      })
+      const payload = {
+        ...base,
+        message: current,
+        actions: [
+          {
+            type: 'static_select',
+            action_id: actionId,
+            block_id: blockId,
+            selected_option: { value, text: { type: 'plain_text', text: value } },
+            action_ts: String(Date.now() / 1000),
+          },
+        ],
+      }
       return postToSlackApp(events, LOCAL.signingSecret, interactionBody(payload))
     },
     press(message, actionId, user = { id: LOCAL.actor }) {
@@ -472,16 +558,16 @@ function environment(parts: Parts): LocalEnvironment {
     },
     submit(view, user = { id: LOCAL.actor }, answers = {}) {
       const values = Object.fromEntries(
-        Object.entries(answers).map(([question, value]) => [
-          `${QUESTION_BLOCK_PREFIX}${question}`,
-          { [ANSWER_ACTION_ID]: inputValue.select(value) },
-        ]),
+        Object.entries(answers).map(([question, value]) => [`${QUESTION_BLOCK_PREFIX}${question}`, { [ANSWER_ACTION_ID]: inputValue.select(value) }]),
       )
       return postToSlackApp(events, LOCAL.signingSecret, interactionBody(viewSubmissionPayload({ view, user, values })))
     },
     submitValues(view, values, user = { id: LOCAL.actor }) {
       const state = Object.fromEntries(
-        Object.entries(values).map(([block, inputs]) => [block, Object.fromEntries(Object.entries(inputs).map(([action, value]) => [action, inputValue.select(value)]))]),
+        Object.entries(values).map(([block, inputs]) => [
+          block,
+          Object.fromEntries(Object.entries(inputs).map(([action, value]) => [action, inputValue.select(value)])),
+        ]),
       )
       return postToSlackApp(events, LOCAL.signingSecret, interactionBody(viewSubmissionPayload({ view, user, values: state })))
     },
@@ -514,7 +600,11 @@ function environment(parts: Parts): LocalEnvironment {
       )
     },
     searchInHome(text, user = { id: LOCAL.actor }) {
-      return actInHome(user, (element) => element.action_id === HOME_SEARCH_ACTION_ID, () => ({ type: 'plain_text_input', value: text }))
+      return actInHome(
+        user,
+        (element) => element.action_id === HOME_SEARCH_ACTION_ID,
+        () => ({ type: 'plain_text_input', value: text }),
+      )
     },
     publishedHome,
     async threadReply(message, text, timeoutMs = 10_000) {

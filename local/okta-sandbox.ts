@@ -10,7 +10,20 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, receive, requestBasics, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import {
+  authorized,
+  createSandboxServer,
+  envSecret,
+  injectedAnswer,
+  listen,
+  newIntake,
+  receive,
+  requestBasics,
+  runAsScript,
+  sandboxHandle,
+  scriptOptions,
+  sender,
+} from './sandbox-kit.js'
 import type { InjectedReply, RequestBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 /** GET /api/v1/users answers at most 200 per page (and 200 when no limit is given). */
@@ -305,7 +318,9 @@ function parseExpression(text: string, kind: 'search' | 'filter'): Expression {
 }
 
 function invalidExpression(kind: 'search' | 'filter'): OktaError {
-  return kind === 'search' ? new OktaError(400, 'E0000031', 'Invalid search criteria.') : new OktaError(400, 'E0000030', 'Bad request. Invalid filter expression')
+  return kind === 'search'
+    ? new OktaError(400, 'E0000031', 'Invalid search criteria.')
+    : new OktaError(400, 'E0000030', 'Bad request. Invalid filter expression')
 }
 
 /** search compares string values without case; filter is case-sensitive (Okta's documented difference). */
@@ -316,8 +331,7 @@ function matcher(expression: Expression, caseSensitive: boolean): (user: OktaUse
     if (actual === undefined) return false
     return condition.operator === 'eq' ? norm(actual) === norm(condition.value) : norm(actual).startsWith(norm(condition.value))
   }
-  return (user) =>
-    expression.join === 'and' ? expression.conditions.every((c) => test(user, c)) : expression.conditions.some((c) => test(user, c))
+  return (user) => (expression.join === 'and' ? expression.conditions.every((c) => test(user, c)) : expression.conditions.some((c) => test(user, c)))
 }
 
 function attributeOf(user: OktaUser, attribute: string): string | undefined {
@@ -339,7 +353,8 @@ function listAssignees(state: State, query: Record<string, string>): Answer {
   const rest = after === undefined ? admins : admins.filter((user) => user.id > after)
   const page = rest.slice(0, limit)
   const last = page.at(-1)
-  const next = rest.length > limit && last ? { next: { href: `${state.baseUrl}/api/v1/iam/assignees/users?after=${encodeURIComponent(last.id)}&limit=${limit}` } } : {}
+  const next =
+    rest.length > limit && last ? { next: { href: `${state.baseUrl}/api/v1/iam/assignees/users?after=${encodeURIComponent(last.id)}&limit=${limit}` } } : {}
   return {
     status: 200,
     body: {
@@ -371,7 +386,8 @@ function lifecycle(state: State, user: OktaUser, operation: string): Answer {
       deactivate(state, user)
       return { status: 200, body: {} }
     case 'activate':
-      if (user.status !== 'STAGED' && user.status !== 'DEPROVISIONED') throw new OktaError(403, 'E0000016', 'Activation failed because the user is already active')
+      if (user.status !== 'STAGED' && user.status !== 'DEPROVISIONED')
+        throw new OktaError(403, 'E0000016', 'Activation failed because the user is already active')
       transition(user, 'ACTIVE')
       user.activated = user.statusChanged
       return { status: 200, body: {} }
@@ -389,9 +405,11 @@ function deactivate(state: State, user: OktaUser): void {
   transition(user, 'DEPROVISIONED')
   state.sessions.set(user.id, 0)
   const roles = state.roles.get(user.id) ?? []
-  const lastSuperAdmin = isIndividualSuperAdmin(roles) && ![...state.users.values()].some(
-    (other) => other.id !== user.id && other.status !== 'DEPROVISIONED' && isIndividualSuperAdmin(state.roles.get(other.id) ?? []),
-  )
+  const lastSuperAdmin =
+    isIndividualSuperAdmin(roles) &&
+    ![...state.users.values()].some(
+      (other) => other.id !== user.id && other.status !== 'DEPROVISIONED' && isIndividualSuperAdmin(state.roles.get(other.id) ?? []),
+    )
   state.roles.set(user.id, lastSuperAdmin ? roles.filter((role) => role.type === 'SUPER_ADMIN' && role.assignmentType === 'USER') : [])
 }
 
@@ -514,7 +532,9 @@ function sendError(res: ServerResponse, error: OktaError): void {
 /** An injected 429 looks like Okta's: E0000047, X-Rate-Limit-* headers and no Retry-After. */
 function sendFailure(res: ServerResponse, reply: FailureReply): void {
   const { status, body } = injectedAnswer(reply, (code) =>
-    code === 429 ? oktaErrorBody('E0000047', 'API call exceeded rate limit due to too many requests.') : oktaErrorBody(codeFor(code), `Injected failure (HTTP ${code})`),
+    code === 429
+      ? oktaErrorBody('E0000047', 'API call exceeded rate limit due to too many requests.')
+      : oktaErrorBody(codeFor(code), `Injected failure (HTTP ${code})`),
   )
   const headers = status === 429 ? { ...rateLimitHeaders(0), ...reply.headers } : { ...reply.headers }
   send(res, status, body, headers)

@@ -17,7 +17,23 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createSandboxServer, envSecret, fixedWindow, injectedAnswer, listen, newIntake, presentedCredential, receive, recordRequest, retryAfterSeconds, runAsScript, sameSecret, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import {
+  createSandboxServer,
+  envSecret,
+  fixedWindow,
+  injectedAnswer,
+  listen,
+  newIntake,
+  presentedCredential,
+  receive,
+  recordRequest,
+  retryAfterSeconds,
+  runAsScript,
+  sameSecret,
+  sandboxHandle,
+  scriptOptions,
+  sender,
+} from './sandbox-kit.js'
 import type { InjectedReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const QLIK_API_PREFIX = '/api/v1'
@@ -317,7 +333,10 @@ function isTenantAdmin(user: QlikUser): boolean {
 // --- routing ------------------------------------------------------------------
 
 function route(state: State, caller: QlikUser, req: RecordedRequest): Answer {
-  const parts = req.path.slice(QLIK_API_PREFIX.length + 1).split('/').map(decodeURIComponent)
+  const parts = req.path
+    .slice(QLIK_API_PREFIX.length + 1)
+    .split('/')
+    .map(decodeURIComponent)
   const [collection, id, sub, extra] = parts
   const key = `${req.method} ${collection}${id === undefined ? '' : id === 'me' || id === 'actions' ? `/${id}` : '/:id'}${sub === undefined ? '' : `/${sub}`}${extra === undefined ? '' : `/${extra}`}`
   // As Qlik's spec says: /users/me redirects to the caller's own user resource, which any user may read.
@@ -377,7 +396,8 @@ function patchUser(state: State, user: QlikUser, body: unknown): Answer {
       user.name = stringValue(operation.value, '/name')
       continue
     }
-    if (operation.value !== 'active' && operation.value !== 'disabled') throw new QlikError(400, 'USERS-400', 'Bad request', '/status must be "active" or "disabled"')
+    if (operation.value !== 'active' && operation.value !== 'disabled')
+      throw new QlikError(400, 'USERS-400', 'Bad request', '/status must be "active" or "disabled"')
     // Sandbox rule: an invitation has no account to switch on or off; report it the way Qlik reports partial patches.
     if (user.status === 'invited') {
       errors.push({ code: 'USERS-207', title: 'Status not changed', detail: 'An invited user cannot be activated or disabled', status: 400 })
@@ -446,7 +466,10 @@ export function compileFilter(filter: string): (user: QlikUser) => boolean {
     const literal = take()
     if (!attribute || !literal?.startsWith('"') || (operator !== 'eq' && operator !== 'co')) throw invalidFilter(filter)
     const wanted = JSON.parse(literal) as string
-    return (user) => attributeValues(user, attribute).some((value) => (operator === 'eq' ? value.toLowerCase() === wanted.toLowerCase() : value.toLowerCase().includes(wanted.toLowerCase())))
+    return (user) =>
+      attributeValues(user, attribute).some((value) =>
+        operator === 'eq' ? value.toLowerCase() === wanted.toLowerCase() : value.toLowerCase().includes(wanted.toLowerCase()),
+      )
   }
   const compiled = parseOr()
   if (position !== tokens.length) throw invalidFilter(filter)
@@ -495,7 +518,12 @@ function listSpaces(state: State, req: RecordedRequest): Answer {
   const { ownerId, type } = req.query
   const types = type?.split(',')
   const spaces = [...state.spaces.values()].filter((space) => (!ownerId || space.ownerId === ownerId) && (!types || types.includes(space.type)))
-  return page(state, req, spaces.map((space) => presentSpace(state, space)), 'next')
+  return page(
+    state,
+    req,
+    spaces.map((space) => presentSpace(state, space)),
+    'next',
+  )
 }
 
 function patchSpace(state: State, id: string, body: unknown): Answer {
@@ -528,7 +556,12 @@ function listItems(state: State, req: RecordedRequest): Answer {
   const items = [...state.apps.values()].filter(
     (app) => (!ownerId || app.ownerId === ownerId) && (!types || types.includes(app.resourceType)) && (!ids || ids.includes(app.id)),
   )
-  return page(state, req, items.map((app) => presentItem(state, app)), 'next')
+  return page(
+    state,
+    req,
+    items.map((app) => presentItem(state, app)),
+    'next',
+  )
 }
 
 function presentItem(state: State, app: QlikApp): unknown {
@@ -561,8 +594,15 @@ function changeAppOwner(state: State, id: string, body: unknown): Answer {
 
 function listDataConnections(state: State, req: RecordedRequest): Answer {
   const { userId, spaceId } = req.query
-  const connections = [...state.dataConnections.values()].filter((connection) => (!userId || connection.user === userId) && (!spaceId || connection.space === spaceId))
-  return page(state, req, connections.map((connection) => presentConnection(state, connection)), 'page')
+  const connections = [...state.dataConnections.values()].filter(
+    (connection) => (!userId || connection.user === userId) && (!spaceId || connection.space === spaceId),
+  )
+  return page(
+    state,
+    req,
+    connections.map((connection) => presentConnection(state, connection)),
+    'page',
+  )
 }
 
 function presentConnection(state: State, connection: QlikDataConnection): unknown {
@@ -663,7 +703,8 @@ function patchOperations(body: unknown, paths: string[]): PatchOperation[] {
   if (!Array.isArray(body) || body.length === 0) throw new QlikError(400, 'HTTP-400', 'Bad request', 'Expected a JSON Patch array')
   return body.map((raw: unknown) => {
     if (!isRecord(raw) || raw.op !== 'replace') throw new QlikError(400, 'HTTP-400', 'Bad request', 'Only the replace operation is supported')
-    if (typeof raw.path !== 'string' || !paths.includes(raw.path)) throw new QlikError(400, 'HTTP-400', 'Bad request', `Path must be one of ${paths.join(', ')}`)
+    if (typeof raw.path !== 'string' || !paths.includes(raw.path))
+      throw new QlikError(400, 'HTTP-400', 'Bad request', `Path must be one of ${paths.join(', ')}`)
     return { op: 'replace', path: raw.path, value: raw.value }
   })
 }

@@ -61,9 +61,10 @@ export async function isRedisReachable(url: string, timeoutMs = 1000): Promise<b
 
 function authCommand(url: URL): string {
   if (url.password === '') return ''
-  const args = url.username === '' || url.username === 'default'
-    ? ['AUTH', decodeURIComponent(url.password)]
-    : ['AUTH', decodeURIComponent(url.username), decodeURIComponent(url.password)]
+  const args =
+    url.username === '' || url.username === 'default'
+      ? ['AUTH', decodeURIComponent(url.password)]
+      : ['AUTH', decodeURIComponent(url.username), decodeURIComponent(url.password)]
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`
 }
 
@@ -114,7 +115,11 @@ function handle(child: ChildProcess, port: number, exited: Promise<ExitResult>):
   }
 }
 
-interface ExitResult { code: number | null; signal: NodeJS.Signals | null; spawnError?: NodeJS.ErrnoException }
+interface ExitResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  spawnError?: NodeJS.ErrnoException
+}
 
 function exitOf(child: ChildProcess): Promise<ExitResult> {
   return new Promise((resolve) => {
@@ -158,13 +163,7 @@ async function waitForPong(port: number, pid: number | undefined, timeoutMs: num
 }
 
 /** Send raw RESP; resolve with what came back once `complete` says so, or undefined on any failure. */
-function exchange(
-  host: string,
-  port: number,
-  request: string,
-  timeoutMs: number,
-  complete: (received: string) => boolean,
-): Promise<string | undefined> {
+function exchange(host: string, port: number, request: string, timeoutMs: number, complete: (received: string) => boolean): Promise<string | undefined> {
   return new Promise((resolve) => {
     let received = ''
     const socket = createConnection({ host, port })

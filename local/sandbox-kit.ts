@@ -120,7 +120,10 @@ export async function stopServer(server: Server, waits?: Waits): Promise<void> {
 }
 
 /** Requests, failNext and stop behave the same in every sandbox, over its request log, failure queue and server. */
-export function sandboxHandle<Rec, M, R extends Stall>(server: Server, intake: Pick<Intake<Rec, M, R>, 'requests' | 'failures' | 'waits'>): SandboxHandle<Rec, M, R> {
+export function sandboxHandle<Rec, M, R extends Stall>(
+  server: Server,
+  intake: Pick<Intake<Rec, M, R>, 'requests' | 'failures' | 'waits'>,
+): SandboxHandle<Rec, M, R> {
   return {
     requests: intake.requests,
     failNext: (match, reply) => {
@@ -324,7 +327,10 @@ export function retryAfterSeconds(waitMs: number): string {
 }
 
 /** An injected failure is a 500 unless told otherwise, with the service's own error body when the test gives none. */
-export function injectedAnswer(reply: InjectedReply, errorBody: (status: number) => unknown): { status: number; body: unknown; headers: Record<string, string> | undefined } {
+export function injectedAnswer(
+  reply: InjectedReply,
+  errorBody: (status: number) => unknown,
+): { status: number; body: unknown; headers: Record<string, string> | undefined } {
   const status = reply.status ?? 500
   const body = reply.body ?? (status >= 400 ? errorBody(status) : undefined)
   return { status, body, headers: reply.headers }

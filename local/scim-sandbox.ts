@@ -9,7 +9,23 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { authorized, createSandboxServer, envSecret, injectedAnswer, listen, newIntake, rateLimiter, receive, recordRequest, retryAfterSeconds, runAsScript, sandboxHandle, scriptOptions, sender, stall } from './sandbox-kit.js'
+import {
+  authorized,
+  createSandboxServer,
+  envSecret,
+  injectedAnswer,
+  listen,
+  newIntake,
+  rateLimiter,
+  receive,
+  recordRequest,
+  retryAfterSeconds,
+  runAsScript,
+  sandboxHandle,
+  scriptOptions,
+  sender,
+  stall,
+} from './sandbox-kit.js'
 import type { InjectedReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const SCIM_BASE_PATH = '/scim/v2'

@@ -47,11 +47,7 @@ export function contentTypeOf(body: string): SlackContentType {
   return body.trimStart().startsWith('{') ? 'application/json' : 'application/x-www-form-urlencoded'
 }
 
-export function signedHeaders(
-  secret: string,
-  body: string,
-  timestampSeconds: number = nowSeconds(),
-): SlackRequestHeaders {
+export function signedHeaders(secret: string, body: string, timestampSeconds: number = nowSeconds()): SlackRequestHeaders {
   return {
     'content-type': contentTypeOf(body),
     'x-slack-request-timestamp': String(timestampSeconds),
@@ -143,12 +139,7 @@ export interface SlackAppResponse {
 }
 
 /** POST a signed body to a Bolt app's request URL, the way Slack does. */
-export async function postToSlackApp(
-  url: string,
-  secret: string,
-  body: string,
-  opts: PostOptions = {},
-): Promise<SlackAppResponse> {
+export async function postToSlackApp(url: string, secret: string, body: string, opts: PostOptions = {}): Promise<SlackAppResponse> {
   const headers = { ...signedHeaders(secret, opts.signBody ?? body, opts.timestampSeconds), ...opts.headers }
   const response = await fetch(url, {
     method: 'POST',
@@ -302,7 +293,7 @@ function buttonAction(opts: BlockActionsOptions): ButtonAction {
   const value = opts.value ?? found?.button.value
   if (value !== undefined) action.value = value
   const style = found?.button.style
-  return style === undefined ? action : { ...action, style } as ButtonAction
+  return style === undefined ? action : ({ ...action, style } as ButtonAction)
 }
 
 function actionTs(): string {
@@ -310,7 +301,10 @@ function actionTs(): string {
   return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`
 }
 
-interface FoundButton { blockId: string; button: ButtonElement }
+interface FoundButton {
+  blockId: string
+  button: ButtonElement
+}
 
 function findButton(blocks: readonly object[], actionId: string): FoundButton | undefined {
   for (const { blockId, element } of interactiveElements(blocks)) {
@@ -320,10 +314,15 @@ function findButton(blocks: readonly object[], actionId: string): FoundButton | 
 }
 
 function listButtons(blocks: readonly object[]): string[] {
-  return interactiveElements(blocks).filter((e) => e.element.type === 'button').map((e) => String(e.element.action_id))
+  return interactiveElements(blocks)
+    .filter((e) => e.element.type === 'button')
+    .map((e) => String(e.element.action_id))
 }
 
-interface ElementRef { blockId: string; element: { type?: unknown; action_id?: unknown } }
+interface ElementRef {
+  blockId: string
+  element: { type?: unknown; action_id?: unknown }
+}
 
 function interactiveElements(blocks: readonly object[]): ElementRef[] {
   const refs: ElementRef[] = []

@@ -44,9 +44,7 @@ export interface RecordedCall {
   path: string
 }
 
-export type Fault =
-  | { error: string; fields?: Record<string, unknown> }
-  | { status: number; retryAfterSeconds?: number | null; body?: string }
+export type Fault = { error: string; fields?: Record<string, unknown> } | { status: number; retryAfterSeconds?: number | null; body?: string }
 
 export interface StoredMessage {
   type: 'message'
@@ -213,7 +211,10 @@ async function handleRequest(
   send(res, reply)
 }
 
-interface Route { method: string; responseUrlId?: string }
+interface Route {
+  method: string
+  responseUrlId?: string
+}
 
 function routeOf(pathname: string): Route | undefined {
   const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(pathname)
@@ -369,12 +370,13 @@ class CallRecorder {
 
 function describeCall(call: RecordedCall, index: number): string {
   const body = call.response
-  const outcome = typeof body === 'object' && body !== null && 'ok' in body
-    ? (body as { ok: boolean; error?: string }).ok ? 'ok' : String((body as { error?: string }).error)
-    : `HTTP ${call.status}`
-  const hint = ['channel', 'ts', 'thread_ts', 'view_id', 'user']
-    .filter((key) => call.args[key] !== undefined)
-    .map((key) => `${key}=${String(call.args[key])}`)
+  const outcome =
+    typeof body === 'object' && body !== null && 'ok' in body
+      ? (body as { ok: boolean; error?: string }).ok
+        ? 'ok'
+        : String((body as { error?: string }).error)
+      : `HTTP ${call.status}`
+  const hint = ['channel', 'ts', 'thread_ts', 'view_id', 'user'].filter((key) => call.args[key] !== undefined).map((key) => `${key}=${String(call.args[key])}`)
   const text = typeof call.args.text === 'string' ? ` text=${JSON.stringify(call.args.text.slice(0, 60))}` : ''
   const status = call.status === 200 ? '' : ` [${call.status}]`
   return `  #${index + 1} ${call.method}(${hint.join(' ')}${text}) -> ${outcome}${status}`
@@ -392,7 +394,10 @@ function faultReply(fault: Fault): Reply {
 // Workspace state: messages, threads, views
 // ---------------------------------------------------------------------------------------------
 
-interface MessageRef { message: StoredMessage; parent?: StoredMessage }
+interface MessageRef {
+  message: StoredMessage
+  parent?: StoredMessage
+}
 
 class SlackState {
   readonly channels = new Map<string, MessageWithReplies[]>()
@@ -478,15 +483,16 @@ const truthy = (value: unknown): boolean => value === true || value === 'true' |
 
 const METHODS: Record<string, Handler> = {
   'api.test': (_slack, args) => ok({ args }),
-  'auth.test': () => ok({
-    url: `https://${SANDBOX.teamDomain}.slack.com/`,
-    team: SANDBOX.teamName,
-    user: SANDBOX.botUserName,
-    team_id: SANDBOX.teamId,
-    user_id: SANDBOX.botUserId,
-    bot_id: SANDBOX.botId,
-    is_enterprise_install: false,
-  }),
+  'auth.test': () =>
+    ok({
+      url: `https://${SANDBOX.teamDomain}.slack.com/`,
+      team: SANDBOX.teamName,
+      user: SANDBOX.botUserName,
+      team_id: SANDBOX.teamId,
+      user_id: SANDBOX.botUserId,
+      bot_id: SANDBOX.botId,
+      is_enterprise_install: false,
+    }),
   'chat.postMessage': postMessage,
   'chat.update': updateMessage,
   'chat.delete': deleteMessage,
@@ -521,7 +527,11 @@ function postMessage(slack: SlackState, args: Args): Reply {
   return ok({ channel, ts: message.ts, message: withoutChannel(message) })
 }
 
-interface Content { text: string; blocks?: Block[]; metadata?: unknown }
+interface Content {
+  text: string
+  blocks?: Block[]
+  metadata?: unknown
+}
 
 function messageContent(args: Args): Content | { error: string } {
   const text = typeof args.text === 'string' ? args.text : undefined
@@ -644,7 +654,10 @@ function deleteMessage(slack: SlackState, args: Args): Reply {
 function removeMessage(slack: SlackState, channel: string, ref: MessageRef): void {
   const parent = ref.parent as MessageWithReplies | undefined
   if (parent === undefined) {
-    slack.channels.set(channel, slack.messagesIn(channel).filter((m) => m.ts !== ref.message.ts))
+    slack.channels.set(
+      channel,
+      slack.messagesIn(channel).filter((m) => m.ts !== ref.message.ts),
+    )
     return
   }
   parent.replies = parent.replies.filter((r) => r.ts !== ref.message.ts)
@@ -758,7 +771,7 @@ function storeView(slack: SlackState, id: string, view: Record<string, unknown>,
     blocks: withBlockIds((view.blocks ?? []) as Block[]),
     private_metadata: typeof view.private_metadata === 'string' ? view.private_metadata : '',
     callback_id: typeof view.callback_id === 'string' ? view.callback_id : '',
-    external_id: typeof view.external_id === 'string' ? view.external_id : previous?.external_id ?? '',
+    external_id: typeof view.external_id === 'string' ? view.external_id : (previous?.external_id ?? ''),
     state: { values: {} },
     hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`,
     clear_on_close: truthy(view.clear_on_close),

@@ -77,16 +77,31 @@ function renderBlocks(blocks: readonly object[]): string[] {
 
 function renderBlock(block: Json): string[] {
   switch (block.type) {
-    case 'header': return [`# ${textOf(block.text) ?? ''}`]
-    case 'section': return renderSection(block)
-    case 'context': return [arrayOf(block.elements).map(contextElement).filter((s) => s !== '').join('  ·  ')]
-    case 'divider': return ['────────────────────────────────']
-    case 'actions': return [arrayOf(block.elements).map(elementText).join(' ')]
-    case 'input': return renderInput(block)
-    case 'image': return [`[image: ${textOf(block.alt_text) ?? ''}]`]
-    case 'markdown': return splitLines(typeof block.text === 'string' ? block.text : '')
-    case 'rich_text': return splitLines(richText(block))
-    default: return [`[${String(block.type)} block]`]
+    case 'header':
+      return [`# ${textOf(block.text) ?? ''}`]
+    case 'section':
+      return renderSection(block)
+    case 'context':
+      return [
+        arrayOf(block.elements)
+          .map(contextElement)
+          .filter((s) => s !== '')
+          .join('  ·  '),
+      ]
+    case 'divider':
+      return ['────────────────────────────────']
+    case 'actions':
+      return [arrayOf(block.elements).map(elementText).join(' ')]
+    case 'input':
+      return renderInput(block)
+    case 'image':
+      return [`[image: ${textOf(block.alt_text) ?? ''}]`]
+    case 'markdown':
+      return splitLines(typeof block.text === 'string' ? block.text : '')
+    case 'rich_text':
+      return splitLines(richText(block))
+    default:
+      return [`[${String(block.type)} block]`]
   }
 }
 
@@ -118,21 +133,31 @@ function contextElement(element: Json): string {
 function elementText(element: Json | undefined): string {
   if (element === undefined || element === null) return ''
   switch (element.type) {
-    case 'button': return button(element)
+    case 'button':
+      return button(element)
     case 'static_select':
     case 'external_select':
     case 'users_select':
     case 'conversations_select':
-    case 'channels_select': return `[ ${selected(element) ?? textOf(element.placeholder) ?? 'Select'} ▾ ]`
+    case 'channels_select':
+      return `[ ${selected(element) ?? textOf(element.placeholder) ?? 'Select'} ▾ ]`
     case 'multi_static_select':
-    case 'multi_users_select': return `[ ${textOf(element.placeholder) ?? 'Select'} ▾▾ ]`
-    case 'overflow': return '[ ⋯ ]'
-    case 'datepicker': return `[ ${textOf(element.initial_date) ?? textOf(element.placeholder) ?? 'Pick a date'} 📅 ]`
-    case 'plain_text_input': return `[ ${textOf(element.initial_value) ?? textOf(element.placeholder) ?? ''}____ ]`
-    case 'radio_buttons': return options(element, '(•)', '( )')
-    case 'checkboxes': return options(element, '[x]', '[ ]')
-    case 'image': return `[image: ${textOf(element.alt_text) ?? ''}]`
-    default: return `[ ${String(element.type)} ]`
+    case 'multi_users_select':
+      return `[ ${textOf(element.placeholder) ?? 'Select'} ▾▾ ]`
+    case 'overflow':
+      return '[ ⋯ ]'
+    case 'datepicker':
+      return `[ ${textOf(element.initial_date) ?? textOf(element.placeholder) ?? 'Pick a date'} 📅 ]`
+    case 'plain_text_input':
+      return `[ ${textOf(element.initial_value) ?? textOf(element.placeholder) ?? ''}____ ]`
+    case 'radio_buttons':
+      return options(element, '(•)', '( )')
+    case 'checkboxes':
+      return options(element, '[x]', '[ ]')
+    case 'image':
+      return `[image: ${textOf(element.alt_text) ?? ''}]`
+    default:
+      return `[ ${String(element.type)} ]`
   }
 }
 
@@ -149,11 +174,11 @@ function selected(element: Json): string | undefined {
 
 function options(element: Json, on: string, off: string): string {
   const chosen = new Set(
-    [element.initial_option, ...arrayOf(element.initial_options)]
-      .filter((o): o is Json => typeof o === 'object' && o !== null)
-      .map((o) => String(o.value)),
+    [element.initial_option, ...arrayOf(element.initial_options)].filter((o): o is Json => typeof o === 'object' && o !== null).map((o) => String(o.value)),
   )
-  return arrayOf(element.options).map((o) => `${chosen.has(String(o.value)) ? on : off} ${textOf(o.text) ?? ''}`).join('  ')
+  return arrayOf(element.options)
+    .map((o) => `${chosen.has(String(o.value)) ? on : off} ${textOf(o.text) ?? ''}`)
+    .join('  ')
 }
 
 function richText(block: Json): string {
@@ -185,5 +210,8 @@ function splitLines(text: string): string[] {
 }
 
 function indent(text: string, first: string, rest: string): string {
-  return text.split('\n').map((line, i) => (i === 0 ? first : rest) + line).join('\n')
+  return text
+    .split('\n')
+    .map((line, i) => (i === 0 ? first : rest) + line)
+    .join('\n')
 }

@@ -13,7 +13,19 @@
  */
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createSandboxServer, injectedAnswer, listen, matchesRequest, newIntake, receive, recordRequest, runAsScript, sandboxHandle, scriptOptions, sender } from './sandbox-kit.js'
+import {
+  createSandboxServer,
+  injectedAnswer,
+  listen,
+  matchesRequest,
+  newIntake,
+  receive,
+  recordRequest,
+  runAsScript,
+  sandboxHandle,
+  scriptOptions,
+  sender,
+} from './sandbox-kit.js'
 import type { InjectedReply, PathMatch, RecordedBasics, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export type SandboxRole = 'owner' | 'administrator' | 'restricted'

@@ -45,26 +45,57 @@ async function measure(name: string, args: string[]): Promise<{ idle: number; lo
   const scim = await startScimSandbox({ token: LOCAL.scimToken, users: DEMO_USERS })
   let bot: ChildProcess | undefined
   try {
-    writeFileSync(join(folder, 'providers.yml'), stringifyYaml([{ id: LOCAL.integrationId, type: 'scim', displayName: LOCAL.integrationName, baseUrl: scim.url, token: '${ACME_SCIM_TOKEN}' }]))
+    writeFileSync(
+      join(folder, 'providers.yml'),
+      stringifyYaml([{ id: LOCAL.integrationId, type: 'scim', displayName: LOCAL.integrationName, baseUrl: scim.url, token: '${ACME_SCIM_TOKEN}' }]),
+    )
     bot = spawn(process.execPath, args, {
       stdio: 'inherit',
       env: {
-        PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(PORT), LOG_LEVEL: 'silent',
-        SLACK_BOT_TOKEN: LOCAL.botToken, SLACK_SIGNING_SECRET: LOCAL.signingSecret, SLACK_API_URL: slack.apiUrl,
-        ALERT_CHANNEL_ID: LOCAL.channel, REDIS_URL: redis.url, ALERT_INGEST_TOKEN: LOCAL.ingestToken,
-        PROVIDERS_FILE: join(folder, 'providers.yml'), ACTORS: LOCAL.actor, ACME_SCIM_TOKEN: LOCAL.scimToken,
-        RECONCILE_SCHEDULE: 'off', INGEST_MAX_PER_MINUTE: '10000000',
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        PORT: String(PORT),
+        LOG_LEVEL: 'silent',
+        SLACK_BOT_TOKEN: LOCAL.botToken,
+        SLACK_SIGNING_SECRET: LOCAL.signingSecret,
+        SLACK_API_URL: slack.apiUrl,
+        ALERT_CHANNEL_ID: LOCAL.channel,
+        REDIS_URL: redis.url,
+        ALERT_INGEST_TOKEN: LOCAL.ingestToken,
+        PROVIDERS_FILE: join(folder, 'providers.yml'),
+        ACTORS: LOCAL.actor,
+        ACME_SCIM_TOKEN: LOCAL.scimToken,
+        RECONCILE_SCHEDULE: 'off',
+        INGEST_MAX_PER_MINUTE: '10000000',
       },
     })
     const url = `http://127.0.0.1:${PORT}`
-    await poll(async () => ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200 ? true : undefined), 30_000, `${name} ready`, 200)
+    await poll(
+      async () =>
+        (await fetch(`${url}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200
+          ? true
+          : undefined,
+      30_000,
+      `${name} ready`,
+      200,
+    )
     await sleep(3_000)
     const idle = await residentMiB(bot)
     const posts = () => slack.calls.filter((call) => call.method === 'chat.postMessage').length
-    await postAlerts(url, Array.from({ length: ALERTS }, (_, i) => `memory.${i}@example.com`), 'memory', 20)
+    await postAlerts(
+      url,
+      Array.from({ length: ALERTS }, (_, i) => `memory.${i}@example.com`),
+      'memory',
+      20,
+    )
     await poll(async () => (posts() >= ALERTS - QUEUED ? true : undefined), 300_000, `${ALERTS - QUEUED} alerts posted`, 100)
     const loaded = await residentMiB(bot)
-    console.log(`${name.padEnd(16)} idle ${idle.toFixed(1).padStart(6)} MiB   ${ALERTS} open alerts (${ALERTS - posts()} queued) ${loaded.toFixed(1).padStart(6)} MiB`)
+    console.log(
+      `${name.padEnd(16)} idle ${idle.toFixed(1).padStart(6)} MiB   ${ALERTS} open alerts (${ALERTS - posts()} queued) ${loaded.toFixed(1).padStart(6)} MiB`,
+    )
     return { idle, loaded }
   } finally {
     if (bot && bot.exitCode === null) {
@@ -81,4 +112,5 @@ async function measure(name: string, args: string[]): Promise<{ idle: number; lo
 
 const results = []
 for (const [name, args] of Object.entries(VARIANTS)) results.push({ name, ...(await measure(name, args)) })
-for (const { name, idle, loaded } of results) console.log(`process_memory_${name.split(' ')[0]}_idle_rss_mib=${idle.toFixed(1)} process_memory_${name.split(' ')[0]}_loaded_rss_mib=${loaded.toFixed(1)}`)
+for (const { name, idle, loaded } of results)
+  console.log(`process_memory_${name.split(' ')[0]}_idle_rss_mib=${idle.toFixed(1)} process_memory_${name.split(' ')[0]}_loaded_rss_mib=${loaded.toFixed(1)}`)

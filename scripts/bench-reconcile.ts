@@ -94,7 +94,12 @@ async function runStandIns(options: Options): Promise<void> {
       return { id: `u-${i}-${j}`, name: `User ${i}-${j}`, email, roles: j === 0 ? ['TenantAdmin'] : ['Developer'] }
     })
     const apiKey = `bench-qlik-key-${i}`
-    const tenant = await startQlikSandbox({ apiKeys: { [apiKey]: `u-${i}-0` }, users, maxPageSize: QLIK_PAGE, rateLimit: { requests: options.rate, windowMs: 1_000 } })
+    const tenant = await startQlikSandbox({
+      apiKeys: { [apiKey]: `u-${i}-0` },
+      users,
+      maxPageSize: QLIK_PAGE,
+      rateLimit: { requests: options.rate, windowMs: 1_000 },
+    })
     tenants.push({ url: tenant.url, apiKey })
   }
   const slack = await startSlackStandIn({ botToken: BOT_TOKEN })
@@ -187,14 +192,25 @@ async function main(): Promise<void> {
 async function measure(options: Options): Promise<void> {
   const pace = options.paceShare ? options.rate * options.paceShare : undefined
   const paced = pace ? `, each integration paced at ${pace}/s` : ''
-  console.log(`Reconciliation: ${options.people} identity-provider users against ${options.integrations} integrations of ${options.accounts} accounts, ${options.rate} requests/s per tenant${paced}`)
+  console.log(
+    `Reconciliation: ${options.people} identity-provider users against ${options.integrations} integrations of ${options.accounts} accounts, ${options.rate} requests/s per tenant${paced}`,
+  )
   const setupStarted = Date.now()
   const redisServer = await startRedisServer()
-  const { child, standIns } = await startStandIns(`--people=${options.people} --integrations=${options.integrations} --accounts=${options.accounts} --rate=${options.rate}`.split(' '))
+  const { child, standIns } = await startStandIns(
+    `--people=${options.people} --integrations=${options.integrations} --accounts=${options.accounts} --rate=${options.rate}`.split(' '),
+  )
   const directory = mkdtempSync(join(tmpdir(), 'bench-reconcile-'))
   const entries = [
     { id: 'okta', type: 'okta', displayName: 'Okta', orgUrl: standIns.oktaUrl, apiToken: '${OKTA_TOKEN}', identityProvider: true },
-    ...standIns.tenants.map((tenant, i) => ({ id: `qlik-${i}`, type: 'qlik', displayName: `Qlik tenant ${i}`, tenantUrl: tenant.url, apiKey: `\${QLIK_KEY_${i}}`, ...(pace ? { requestsPerSecond: pace } : {}) })),
+    ...standIns.tenants.map((tenant, i) => ({
+      id: `qlik-${i}`,
+      type: 'qlik',
+      displayName: `Qlik tenant ${i}`,
+      tenantUrl: tenant.url,
+      apiKey: `\${QLIK_KEY_${i}}`,
+      ...(pace ? { requestsPerSecond: pace } : {}),
+    })),
   ]
   const providersFile = join(directory, 'providers.yml')
   writeFileSync(providersFile, stringifyYaml(entries))
@@ -250,14 +266,20 @@ function report(options: Options, run: RunRecord, elapsed: number, baseline: Nod
   const ratio = (ms: number, bound: number) => (bound > 0 ? `${(ms / bound).toFixed(2)}x` : 'n/a (under one window)')
   const idpMs = run.meta.identityReadMs ?? 0
   const slowest = Math.max(...compared.map((result) => result.durationMs))
-  console.log(`  identity provider: ${run.meta.identityUsers} users in ${Math.ceil(options.people / OKTA_PAGE)} pages, read in ${seconds(idpMs)} (the Okta stand-in has no rate limit)`)
+  console.log(
+    `  identity provider: ${run.meta.identityUsers} users in ${Math.ceil(options.people / OKTA_PAGE)} pages, read in ${seconds(idpMs)} (the Okta stand-in has no rate limit)`,
+  )
   console.log(`  integrations: ${compared.length} compared, ${failed.length} failed; ${accounts} accounts in ${pages} pages each`)
-  console.log(`  findings: departed ${found('departed')} (expected ${expected.departed}), unknown ${found('unknown')} (expected ${expected.unknown}), inactive ${found('inactive')}`)
+  console.log(
+    `  findings: departed ${found('departed')} (expected ${expected.departed}), unknown ${found('unknown')} (expected ${expected.unknown}), inactive ${found('inactive')}`,
+  )
   console.log(`  time: ${seconds(elapsed)} from the request to the posted summary; slowest integration ${seconds(slowest)}`)
   console.log(`  rate-limit bound: ${seconds(boundMs)} per integration (${pages} pages at ${options.rate}/s, all in parallel)`)
   console.log(`  against the bound: slowest integration ${ratio(slowest, boundMs)}; whole run ${ratio(elapsed, boundMs + idpMs)} of bound + identity read`)
   const live = peak.liveHeap === undefined ? '' : `, peak live heap ${mb(peak.liveHeap)} (after a collection, every second)`
-  console.log(`  memory (bot process): peak RSS ${mb(peak.rss)} (${mb(baseline.rss)} before), peak heap ${mb(peak.heapUsed)} (${mb(baseline.heapUsed)} before)${live}`)
+  console.log(
+    `  memory (bot process): peak RSS ${mb(peak.rss)} (${mb(baseline.rss)} before), peak heap ${mb(peak.heapUsed)} (${mb(baseline.heapUsed)} before)${live}`,
+  )
   if (failed.length > 0 || found('departed') !== expected.departed || found('unknown') !== expected.unknown) {
     for (const result of failed) console.log(`  FAILED ${result.name}: ${result.error}`)
     process.exitCode = 1

@@ -36,28 +36,47 @@ import { running } from './bench/stack.js'
 const TIME_LIMIT_MS = 9 * 60_000
 
 const DEFAULTS = {
-  rate: 150, warmup: 60, requests: 800,
-  samples: 200, 'flow-rate': 30,
-  accounts: 1000, limit: 100, latency: 10, workers: 0,
-  posts: 300, 'per-second': 20,
-  alerts: 10_000, queued: 1000,
-  ingest: 3000, concurrency: 20,
+  rate: 150,
+  warmup: 60,
+  requests: 800,
+  samples: 200,
+  'flow-rate': 30,
+  accounts: 1000,
+  limit: 100,
+  latency: 10,
+  workers: 0,
+  posts: 300,
+  'per-second': 20,
+  alerts: 10_000,
+  queued: 1000,
+  ingest: 3000,
+  concurrency: 20,
 }
 type Options = typeof DEFAULTS
 
 /** Bounded on purpose: the bench must stay short and must not flood a shared machine. */
 const LIMITS: Record<keyof Options, [number, number]> = {
-  rate: [1, 400], warmup: [0, 2000], requests: [10, 5000],
-  samples: [10, 2000], 'flow-rate': [1, 100],
-  accounts: [10, 5000], limit: [1, 1000], latency: [0, 1000], workers: [0, 100],
-  posts: [10, 2000], 'per-second': [1, 100],
-  alerts: [100, 50_000], queued: [0, 10_000],
-  ingest: [10, 20_000], concurrency: [1, 100],
+  rate: [1, 400],
+  warmup: [0, 2000],
+  requests: [10, 5000],
+  samples: [10, 2000],
+  'flow-rate': [1, 100],
+  accounts: [10, 5000],
+  limit: [1, 1000],
+  latency: [0, 1000],
+  workers: [0, 100],
+  posts: [10, 2000],
+  'per-second': [1, 100],
+  alerts: [100, 50_000],
+  queued: [0, 10_000],
+  ingest: [10, 20_000],
+  concurrency: [1, 100],
 }
 
 const PARTS: Record<string, { title: (o: Options) => string; run: (o: Options) => Promise<PartResult> }> = {
   ack: {
-    title: (o) => `ack latency: block_actions, view_submission, slash command; bot vs bare Bolt, all-in-one then split (web + worker), ${o.rate} requests/s in all, ${o.requests} per kind per target after ${o.warmup} warm-up`,
+    title: (o) =>
+      `ack latency: block_actions, view_submission, slash command; bot vs bare Bolt, all-in-one then split (web + worker), ${o.rate} requests/s in all, ${o.requests} per kind per target after ${o.warmup} warm-up`,
     run: (o) => ackPart({ rate: o.rate, warmup: o.warmup, requests: o.requests }),
   },
   flow: {
@@ -65,7 +84,8 @@ const PARTS: Record<string, { title: (o: Options) => string; run: (o: Options) =
     run: (o) => flowPart({ samples: o.samples, rate: o['flow-rate'] }),
   },
   bulk: {
-    title: (o) => `bulk offboarding: ${o.accounts} deletions, service allows ${o.limit} requests/s, ${o.latency} ms latency, bot WORKER_CONCURRENCY ${o.workers || 'default (5)'}`,
+    title: (o) =>
+      `bulk offboarding: ${o.accounts} deletions, service allows ${o.limit} requests/s, ${o.latency} ms latency, bot WORKER_CONCURRENCY ${o.workers || 'default (5)'}`,
     run: (o) => bulkPart({ accounts: o.accounts, limit: o.limit, latencyMs: o.latency, ...(o.workers ? { workers: o.workers } : {}) }),
   },
   posting: {
@@ -127,7 +147,9 @@ async function main(): Promise<void> {
 
   const cpu = cpus()
   say('deprovision-bot benchmark')
-  say(`machine: ${cpu.length} cpus (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ${process.platform}/${process.arch}`)
+  say(
+    `machine: ${cpu.length} cpus (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ${process.platform}/${process.arch}`,
+  )
   say(`load average at start: ${loadAverage()}`)
   const rows: Row[] = []
   const figures: Record<string, string | number> = {}
@@ -156,6 +178,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   process.exit(1)
 })

@@ -34,7 +34,10 @@ const PROVIDER_TIMEOUT_MS = 5_000
 // --- output -------------------------------------------------------------------
 
 const colorful = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && process.env.NO_COLOR === undefined
-const style = (code: string, on: boolean) => (text: string): string => (on ? `\u001b[${code}m${text}\u001b[0m` : text)
+const style =
+  (code: string, on: boolean) =>
+  (text: string): string =>
+    on ? `\u001b[${code}m${text}\u001b[0m` : text
 const bold = style('1', colorful(process.stdout))
 const dim = style('2', colorful(process.stdout))
 const green = style('32', colorful(process.stdout))
@@ -130,9 +133,9 @@ function printScimRequests(requests: readonly RecordedRequest[], note: (request:
 
 /** The visible Slack changes to one alert since call number `since`: thread replies and alert updates, in order. */
 function printTimeline(env: LocalEnvironment, alert: StoredMessage, since: number, from: number): void {
-  const calls = env.slack.calls.slice(since).filter((call) => (
-    (call.method === 'chat.postMessage' && call.args.thread_ts === alert.ts) || (call.method === 'chat.update' && call.args.ts === alert.ts)
-  ))
+  const calls = env.slack.calls
+    .slice(since)
+    .filter((call) => (call.method === 'chat.postMessage' && call.args.thread_ts === alert.ts) || (call.method === 'chat.update' && call.args.ts === alert.ts))
   for (const call of calls) {
     const at = dim(`+${String(call.at - from).padStart(4)} ms`)
     if (call.method === 'chat.update') {
@@ -218,7 +221,7 @@ async function startEnvironment(): Promise<{ env: LocalEnvironment; redisNote: s
       redisUrl = given
       redisNote = 'from REDIS_URL; the demo leaves it running'
       say(`Using Redis at ${redactedUrl(given)} (from REDIS_URL).`)
-      say(dim('The demo stores its alerts and jobs there under the bot\'s usual keys: never point it at a Redis a running bot uses.'))
+      say(dim("The demo stores its alerts and jobs there under the bot's usual keys: never point it at a Redis a running bot uses."))
     } else {
       redisNote = `a throwaway redis-server started for this demo, since REDIS_URL did not answer`
       say(`REDIS_URL is set to ${redactedUrl(given)}, but nothing answers PING there: starting a throwaway redis-server instead.`)
@@ -298,7 +301,11 @@ async function runDemo(): Promise<void> {
   const accepted = await env.postAlert(report)
   say()
   say(`  The bot answers: HTTP ${accepted.status} ${JSON.stringify(accepted.body)}`)
-  check(accepted.status === 202 && typeof accepted.body.alertId === 'string', 'the alert was accepted', `HTTP ${accepted.status} ${JSON.stringify(accepted.body)}`)
+  check(
+    accepted.status === 202 && typeof accepted.body.alertId === 'string',
+    'the alert was accepted',
+    `HTTP ${accepted.status} ${JSON.stringify(accepted.body)}`,
+  )
   const bobAlertId = String(accepted.body.alertId)
   const bobAlert = await env.alertMessage(bobAlertId).catch((error: unknown) => {
     throw new DemoFailure(`the alert ${bobAlertId} was never posted to the channel`, { cause: error })
@@ -345,7 +352,11 @@ async function runDemo(): Promise<void> {
   const result = await confirm(env, bobAlert, confirmView, 'delete', /was deleted/, tally)
   check(/bob@example\.com was deleted/.test(result.text), 'the thread says bob@example.com was deleted', `it says "${result.text}"`)
   const finalBob = env.slack.message(LOCAL.channel, bobAlert.ts)!
-  check(buttonsOf(finalBob).length === 0 && /deleted/i.test(finalBob.text), 'the alert now says "Deleted" and has no buttons left', `text "${finalBob.text}", buttons: ${buttonsOf(finalBob).join(', ') || 'none'}`)
+  check(
+    buttonsOf(finalBob).length === 0 && /deleted/i.test(finalBob.text),
+    'the alert now says "Deleted" and has no buttons left',
+    `text "${finalBob.text}", buttons: ${buttonsOf(finalBob).join(', ') || 'none'}`,
+  )
 
   // 5 -----------------------------------------------------------------------------
   step(5, 'What the SCIM service received')
@@ -356,9 +367,17 @@ async function runDemo(): Promise<void> {
   printScimRequests(jobRequests)
   say()
   const deletes = env.scim.requests.filter((r) => r.method === 'DELETE')
-  check(deletes.length === 1 && deletes[0]?.path === '/Users/u-bob', 'exactly one DELETE /Users/u-bob reached the service', `DELETE requests: ${deletes.map(scimLine).join(', ') || 'none'}`)
+  check(
+    deletes.length === 1 && deletes[0]?.path === '/Users/u-bob',
+    'exactly one DELETE /Users/u-bob reached the service',
+    `DELETE requests: ${deletes.map(scimLine).join(', ') || 'none'}`,
+  )
   check(env.scim.findUser('bob@example.com') === undefined, 'bob@example.com no longer exists in the SCIM sandbox', 'the user is still there')
-  check(env.scim.requests.every((r) => r.authorization), 'every request carried the bearer token from the providers file', 'a request had no Authorization header')
+  check(
+    env.scim.requests.every((r) => r.authorization),
+    'every request carried the bearer token from the providers file',
+    'a request had no Authorization header',
+  )
 
   // 6 -----------------------------------------------------------------------------
   step(6, 'An actionable error: the SCIM token is rejected, then Retry')
@@ -388,7 +407,7 @@ async function runDemo(): Promise<void> {
   check(plainText(suspendView.submit) === 'Suspend', 'the confirmation offers a Suspend button', `submit "${plainText(suspendView.submit) ?? 'none'}"`)
 
   say()
-  say(`  ${bold('Meanwhile the service starts rejecting the bot\'s token')} ${dim('(the sandbox answers the next GET /Users with 401)')}.`)
+  say(`  ${bold("Meanwhile the service starts rejecting the bot's token")} ${dim('(the sandbox answers the next GET /Users with 401)')}.`)
   const scimBeforeFailure = env.scim.requests.length
   env.scim.failNext({ method: 'GET', pathIncludes: '/Users' }, { status: 401 })
   const failedReply = await confirm(env, carolAlert, suspendView, 'suspend', /Suspend failed/, tally)
@@ -411,7 +430,11 @@ async function runDemo(): Promise<void> {
   const retried = await confirm(env, carolAlert, retryView, 'suspend', /was suspended/, tally)
   check(/carol@example\.com was suspended/.test(retried.text), 'the thread says carol@example.com was suspended', `it says "${retried.text}"`)
   const finalCarol = env.slack.message(LOCAL.channel, carolAlert.ts)!
-  check(/suspended/i.test(finalCarol.text) && !buttonsOf(finalCarol).includes('suspend'), 'the alert now says "Suspended" and no longer offers Suspend', `text "${finalCarol.text}", buttons: ${buttonsOf(finalCarol).join(', ') || 'none'}`)
+  check(
+    /suspended/i.test(finalCarol.text) && !buttonsOf(finalCarol).includes('suspend'),
+    'the alert now says "Suspended" and no longer offers Suspend',
+    `text "${finalCarol.text}", buttons: ${buttonsOf(finalCarol).join(', ') || 'none'}`,
+  )
 
   say()
   say('  What the SCIM service received in this scenario:')
@@ -427,7 +450,11 @@ async function runDemo(): Promise<void> {
   say()
   check(failedJob.length === 1, 'the failed job made no further call after the 401', `it made ${failedJob.length} requests`)
   const patch = retryJob.find((r) => r.method === 'PATCH' && r.path === '/Users/u-carol')
-  check(JSON.stringify(patch?.body ?? null).includes('"value":false'), 'a PATCH set active to false on /Users/u-carol', `PATCH request: ${patch ? scimLine(patch) : 'none'}`)
+  check(
+    JSON.stringify(patch?.body ?? null).includes('"value":false'),
+    'a PATCH set active to false on /Users/u-carol',
+    `PATCH request: ${patch ? scimLine(patch) : 'none'}`,
+  )
   check(env.scim.findUser('carol')?.active === false, 'carol is now suspended in the SCIM sandbox', 'carol is still active')
 
   // 7 -----------------------------------------------------------------------------
@@ -441,9 +468,17 @@ async function runDemo(): Promise<void> {
   // 9 -----------------------------------------------------------------------------
   step(9, 'Summary')
   const slackErrors = env.slack.calls.filter((call) => call.status !== 200 || (call.response as { ok?: unknown } | undefined)?.ok !== true)
-  check(slackErrors.length === 0, 'every Slack API call the bot made succeeded', slackErrors.map((c) => `${c.method} → ${JSON.stringify(c.response)}`).join('; '))
+  check(
+    slackErrors.length === 0,
+    'every Slack API call the bot made succeeded',
+    slackErrors.map((c) => `${c.method} → ${JSON.stringify(c.response)}`).join('; '),
+  )
   const expectedReplies = tally.actions * 2
-  check(tally.replies === expectedReplies, `every action got its "in progress" and its result reply (${tally.replies})`, `${tally.replies} replies for ${tally.actions} actions`)
+  check(
+    tally.replies === expectedReplies,
+    `every action got its "in progress" and its result reply (${tally.replies})`,
+    `${tally.replies} replies for ${tally.actions} actions`,
+  )
   say()
   say(
     bold(
@@ -454,36 +489,64 @@ async function runDemo(): Promise<void> {
 
 /** `/deprovision erin@example.com`: the modal filled in per service, then Okta (the identity provider) first, then SCIM. */
 async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
-  say(`  Erin left; she has accounts in Okta ${dim('(the identity provider, a sandbox at ' + env.okta!.url + ')')}, in ${LOCAL.integrationName} and in the GitHub organisation.`)
+  say(
+    `  Erin left; she has accounts in Okta ${dim('(the identity provider, a sandbox at ' + env.okta!.url + ')')}, in ${LOCAL.integrationName} and in the GitHub organisation.`,
+  )
   say('  The engineer types the command; the modal opens at once, then fills in as each service answers:')
   const before = env.slack.calls.length
   const typed = await env.command('erin@example.com')
   check(typed.status === 200, 'the command was acknowledged', `HTTP ${typed.status} ${typed.body}`)
   const opened = await waitForCall(env, 'views.open', before, () => true, 'the offboarding modal')
   const viewId = String((opened.response as { view: { id: string } }).view.id)
-  await waitForCall(env, 'views.update', before, (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'), 'the filled-in modal')
+  await waitForCall(
+    env,
+    'views.update',
+    before,
+    (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'),
+    'the filled-in modal',
+  )
   const modal = env.slack.view(viewId)!
   say()
   say(indent(renderView(asView(modal))))
   say()
   check(plainText(modal.submit) === 'Offboard', 'the modal offers Offboard once every service answered', `submit "${plainText(modal.submit) ?? 'none'}"`)
-  check(/SAML SSO identity/.test(JSON.stringify(modal.blocks)), 'the GitHub row says Erin was matched by her SAML SSO identity', 'it does not say how she was matched')
+  check(
+    /SAML SSO identity/.test(JSON.stringify(modal.blocks)),
+    'the GitHub row says Erin was matched by her SAML SSO identity',
+    'it does not say how she was matched',
+  )
   say('  They keep Suspend for Okta and choose Delete for the SCIM service and GitHub, then press Offboard.')
   await env.submitValues(modal, {
     [offboardDecisionBlockId(LOCAL.oktaId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'suspend' },
     [offboardDecisionBlockId(LOCAL.integrationId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
     [offboardDecisionBlockId(LOCAL.githubId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
   })
-  const posted = await waitForCall(env, 'chat.postMessage', before, (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding erin@example.com'), 'the checklist')
+  const posted = await waitForCall(
+    env,
+    'chat.postMessage',
+    before,
+    (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding erin@example.com'),
+    'the checklist',
+  )
   const checklistTs = (posted.response as { ts: string }).ts
-  await waitForCall(env, 'chat.postMessage', before, (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)), 'the summary')
+  await waitForCall(
+    env,
+    'chat.postMessage',
+    before,
+    (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)),
+    'the summary',
+  )
   const checklist = threadOf(env, env.slack.message(LOCAL.channel, checklistTs)!)
   say()
   say(`  One message in #${SANDBOX.channelName}, edited in place as each step completes; details and the summary in its thread:`)
   say()
   say(indent(renderThread(checklist)))
   say()
-  check(/complete/.test(checklist.replies.at(-1)?.text ?? ''), 'the summary says the offboarding is complete', `it says "${checklist.replies.at(-1)?.text ?? ''}"`)
+  check(
+    /complete/.test(checklist.replies.at(-1)?.text ?? ''),
+    'the summary says the offboarding is complete',
+    `it says "${checklist.replies.at(-1)?.text ?? ''}"`,
+  )
   check(env.okta!.users.get('00u-erin')?.status === 'SUSPENDED', 'erin is suspended in Okta', `her Okta status is ${env.okta!.users.get('00u-erin')?.status}`)
   check(env.scim.findUser('erin@example.com') === undefined, 'erin no longer exists in the SCIM sandbox', 'she is still there')
   check(!env.github!.members.has(ERIN_ON_GITHUB.login), 'erin is no longer a member of the GitHub organisation', 'she is still a member')
@@ -493,13 +556,21 @@ async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
 
 /** `/deprovision frank@example.com`: Entra ID (an identity provider) suspends first, then the SCIM account is deleted. */
 async function offboardFromEntraId(env: LocalEnvironment): Promise<void> {
-  say(`  Frank left; he signs in through Microsoft Entra ID ${dim('(a sandbox of Microsoft Graph at ' + env.entraId!.url + ')')} and has an account in ${LOCAL.integrationName}.`)
+  say(
+    `  Frank left; he signs in through Microsoft Entra ID ${dim('(a sandbox of Microsoft Graph at ' + env.entraId!.url + ')')} and has an account in ${LOCAL.integrationName}.`,
+  )
   const before = env.slack.calls.length
   const typed = await env.command('frank@example.com')
   check(typed.status === 200, 'the command was acknowledged', `HTTP ${typed.status} ${typed.body}`)
   const opened = await waitForCall(env, 'views.open', before, () => true, 'the offboarding modal')
   const viewId = String((opened.response as { view: { id: string } }).view.id)
-  await waitForCall(env, 'views.update', before, (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'), 'the filled-in modal')
+  await waitForCall(
+    env,
+    'views.update',
+    before,
+    (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'),
+    'the filled-in modal',
+  )
   const modal = env.slack.view(viewId)!
   say()
   say(indent(renderView(asView(modal))))
@@ -509,18 +580,40 @@ async function offboardFromEntraId(env: LocalEnvironment): Promise<void> {
     [offboardDecisionBlockId(LOCAL.entraId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'suspend' },
     [offboardDecisionBlockId(LOCAL.integrationId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
   })
-  const posted = await waitForCall(env, 'chat.postMessage', before, (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding frank@example.com'), 'the checklist')
+  const posted = await waitForCall(
+    env,
+    'chat.postMessage',
+    before,
+    (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding frank@example.com'),
+    'the checklist',
+  )
   const checklistTs = (posted.response as { ts: string }).ts
-  await waitForCall(env, 'chat.postMessage', before, (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)), 'the summary')
+  await waitForCall(
+    env,
+    'chat.postMessage',
+    before,
+    (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)),
+    'the summary',
+  )
   const checklist = threadOf(env, env.slack.message(LOCAL.channel, checklistTs)!)
   say()
   say(indent(renderThread(checklist)))
   say()
-  check(/complete/.test(checklist.replies.at(-1)?.text ?? ''), 'the summary says the offboarding is complete', `it says "${checklist.replies.at(-1)?.text ?? ''}"`)
+  check(
+    /complete/.test(checklist.replies.at(-1)?.text ?? ''),
+    'the summary says the offboarding is complete',
+    `it says "${checklist.replies.at(-1)?.text ?? ''}"`,
+  )
   const frank = env.entraId!.user(FRANK_IN_ENTRA_ID)
-  check(frank?.accountEnabled === false && frank.sessionsRevoked > 0, 'frank cannot sign in through Entra ID and his sessions were revoked', `Entra ID shows ${JSON.stringify(frank ? { accountEnabled: frank.accountEnabled, sessionsRevoked: frank.sessionsRevoked } : null)}`)
+  check(
+    frank?.accountEnabled === false && frank.sessionsRevoked > 0,
+    'frank cannot sign in through Entra ID and his sessions were revoked',
+    `Entra ID shows ${JSON.stringify(frank ? { accountEnabled: frank.accountEnabled, sessionsRevoked: frank.sessionsRevoked } : null)}`,
+  )
   check(env.scim.findUser('frank@example.com') === undefined, 'frank no longer exists in the SCIM sandbox', 'he is still there')
-  const graphCalls = env.entraId!.requests.filter((request) => request.method === 'PATCH' || request.method === 'POST').map((request) => `${request.method} ${request.path}`)
+  const graphCalls = env
+    .entraId!.requests.filter((request) => request.method === 'PATCH' || request.method === 'POST')
+    .map((request) => `${request.method} ${request.path}`)
   say('  What Microsoft Graph received:')
   for (const line of graphCalls.filter((line) => !line.endsWith('/token'))) say(dim(`    ${line}`))
 }
@@ -539,7 +632,14 @@ async function confirm(env: LocalEnvironment, alert: StoredMessage, view: Stored
     throw new DemoFailure(`the confirmation was not accepted: HTTP ${submitted.status} ${submitted.body}`)
   }
   const progressive = action === 'delete' ? 'Deleting' : 'Suspending'
-  const progress = await waitForCall(env, 'chat.postMessage', since, (c) => c.args.thread_ts === alert.ts && String(c.args.text).startsWith(`⏳ ${progressive}`), 'the "in progress" reply', alert)
+  const progress = await waitForCall(
+    env,
+    'chat.postMessage',
+    since,
+    (c) => c.args.thread_ts === alert.ts && String(c.args.text).startsWith(`⏳ ${progressive}`),
+    'the "in progress" reply',
+    alert,
+  )
   const isResult = (c: RecordedCall): boolean => c.args.thread_ts === alert.ts && c !== progress && !String(c.args.text).startsWith(`⏳ ${progressive}`)
   const reply = await waitForCall(env, 'chat.postMessage', since, isResult, 'the result reply', alert)
   if (!result.test(String(reply.args.text))) throw new DemoFailure(`expected a thread reply matching ${result}, the bot replied "${String(reply.args.text)}"`)
@@ -617,7 +717,10 @@ const deadline = setTimeout(() => {
   void finish(1)
 }, TIME_LIMIT_MS)
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.once(signal, () => {
     fail(`interrupted (${signal}); stopping everything`)
     void finish(code)

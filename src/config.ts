@@ -26,52 +26,89 @@ const DEFAULT_RECONCILE_SCHEDULE = '0 6 * * *'
 /** What one process does: everything, only the HTTP side (Slack, POST /alerts), or only the background work. */
 export const BOT_ROLES = ['all', 'web', 'worker'] as const
 export type BotRole = (typeof BOT_ROLES)[number]
-const commaList = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+)
 
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z.string({ error: 'required: the bot token (xoxb-...)' }).startsWith('xox', 'expected a Slack bot token (xoxb-...)'),
-    SLACK_SIGNING_SECRET: z.string().min(1, 'expected the app\'s signing secret').optional(),
-    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'expected an app-level token (xapp-...) for Socket Mode').optional(),
-    SLACK_API_URL: z.url({ error: 'expected a URL such as https://slack.com/api/' }).default('https://slack.com/api/'),
-    ALERT_CHANNEL_ID: z
-      .string({ error: 'required: the channel ID alerts are posted to (C0123456789)' })
-      .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a channel ID like C0123456789, not a channel name'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://...').default('redis://127.0.0.1:6379'),
-    REDIS_USERNAME: z.string().optional(),
-    REDIS_PASSWORD: z.string().optional(),
-    REDIS_TLS_CA_FILE: z.string().optional(),
-    PORT: z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535).default(3000),
-    ALERT_INGEST_TOKEN: z
-      .string({ error: 'required: the bearer token detectors send to POST /alerts' })
-      .min(16, 'expected at least 16 characters: it guards POST /alerts'),
-    PROVIDERS_FILE: z.string({ error: 'required: path to the YAML list of integrations' }).min(1),
-    ACTORS: z
-      .string({ error: 'required: comma-separated Slack user IDs allowed to act (U0123,U0456)' })
-      .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
-      .pipe(
-        z
-          .array(z.string().regex(SLACK_ID, 'expected Slack user IDs like U0123ABCD'))
-          .min(1, 'expected at least one Slack user ID'),
-      ),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
-    HEALTH_CHECK_INTERVAL_MINUTES: z.coerce.number({ error: 'expected a number of minutes' }).min(1).max(7 * 24 * 60).default(60),
-    RECONCILE_SCHEDULE: z
-      .string()
-      .trim()
-      .regex(CRON_OR_OFF, 'expected a cron expression such as "0 6 * * *" (minute hour day month weekday, in UTC), or "off"')
-      .default(DEFAULT_RECONCILE_SCHEDULE),
-    RECONCILE_INACTIVE_DAYS: z.coerce.number({ error: 'expected a number of days' }).int().min(1).max(3650).default(DEFAULT_INACTIVE_DAYS),
-    RECONCILE_KINDS: commaList.pipe(z.array(z.enum(FINDING_KINDS, { error: `expected some of ${FINDING_KINDS.join(', ')}` }))).default([...FINDING_KINDS]),
-    RECONCILE_EXTERNAL_DOMAINS: commaList.pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'expected domains such as partner.example'))).default([]),
-    BOT_ROLE: z.enum(BOT_ROLES, { error: `expected ${BOT_ROLES.join(', ')}` }).default('all'),
-    LOOKUP_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(1, 'expected at least 1 second').max(60, 'expected at most 60 seconds').default(8),
-    APPROVAL_TTL_HOURS: z.coerce.number({ error: 'expected a number of hours' }).positive('expected more than 0 hours').max(30 * 24, 'expected at most 720 hours (30 days)').default(24),
-    AUDIT_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(1, 'expected at least 1 day').max(36_500, 'expected at most 36500 days').default(400),
-    MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).int('expected a whole number of seconds').min(1, 'expected at least 1 second').max(86_400, 'expected at most 86400 seconds (a day)').default(900),
-    INGEST_MAX_PER_MINUTE: z.coerce.number({ error: 'expected a number of alerts' }).int('expected a whole number of alerts').min(1, 'expected at least 1 alert a minute').max(10_000_000, 'expected at most 10000000').default(6000),
-  })
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.string({ error: 'required: the bot token (xoxb-...)' }).startsWith('xox', 'expected a Slack bot token (xoxb-...)'),
+  SLACK_SIGNING_SECRET: z.string().min(1, "expected the app's signing secret").optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'expected an app-level token (xapp-...) for Socket Mode').optional(),
+  SLACK_API_URL: z.url({ error: 'expected a URL such as https://slack.com/api/' }).default('https://slack.com/api/'),
+  ALERT_CHANNEL_ID: z
+    .string({ error: 'required: the channel ID alerts are posted to (C0123456789)' })
+    .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a channel ID like C0123456789, not a channel name'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected redis://host:port or rediss://...')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_TLS_CA_FILE: z.string().optional(),
+  PORT: z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535).default(3000),
+  ALERT_INGEST_TOKEN: z
+    .string({ error: 'required: the bearer token detectors send to POST /alerts' })
+    .min(16, 'expected at least 16 characters: it guards POST /alerts'),
+  PROVIDERS_FILE: z.string({ error: 'required: path to the YAML list of integrations' }).min(1),
+  ACTORS: z
+    .string({ error: 'required: comma-separated Slack user IDs allowed to act (U0123,U0456)' })
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(SLACK_ID, 'expected Slack user IDs like U0123ABCD')).min(1, 'expected at least one Slack user ID')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  HEALTH_CHECK_INTERVAL_MINUTES: z.coerce
+    .number({ error: 'expected a number of minutes' })
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  RECONCILE_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(CRON_OR_OFF, 'expected a cron expression such as "0 6 * * *" (minute hour day month weekday, in UTC), or "off"')
+    .default(DEFAULT_RECONCILE_SCHEDULE),
+  RECONCILE_INACTIVE_DAYS: z.coerce.number({ error: 'expected a number of days' }).int().min(1).max(3650).default(DEFAULT_INACTIVE_DAYS),
+  RECONCILE_KINDS: commaList.pipe(z.array(z.enum(FINDING_KINDS, { error: `expected some of ${FINDING_KINDS.join(', ')}` }))).default([...FINDING_KINDS]),
+  RECONCILE_EXTERNAL_DOMAINS: commaList
+    .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'expected domains such as partner.example')))
+    .default([]),
+  BOT_ROLE: z.enum(BOT_ROLES, { error: `expected ${BOT_ROLES.join(', ')}` }).default('all'),
+  LOOKUP_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .min(1, 'expected at least 1 second')
+    .max(60, 'expected at most 60 seconds')
+    .default(8),
+  APPROVAL_TTL_HOURS: z.coerce
+    .number({ error: 'expected a number of hours' })
+    .positive('expected more than 0 hours')
+    .max(30 * 24, 'expected at most 720 hours (30 days)')
+    .default(24),
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'expected a number of days' })
+    .int('expected a whole number of days')
+    .min(1, 'expected at least 1 day')
+    .max(36_500, 'expected at most 36500 days')
+    .default(400),
+  MAX_RATE_LIMIT_WAIT_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int('expected a whole number of seconds')
+    .min(1, 'expected at least 1 second')
+    .max(86_400, 'expected at most 86400 seconds (a day)')
+    .default(900),
+  INGEST_MAX_PER_MINUTE: z.coerce
+    .number({ error: 'expected a number of alerts' })
+    .int('expected a whole number of alerts')
+    .min(1, 'expected at least 1 alert a minute')
+    .max(10_000_000, 'expected at most 10000000')
+    .default(6000),
+})
 
 /** Every environment variable the bot reads (besides the secrets the providers file refers to). */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape)
@@ -163,7 +200,8 @@ function loadRedisConnection(e: z.infer<typeof envSchema>, readFile: (path: stri
   const credentials = { ...(e.REDIS_USERNAME ? { username: e.REDIS_USERNAME } : {}), ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}) }
   if (!e.REDIS_TLS_CA_FILE) return credentials
   // A CA bundle says the operator expects TLS: connecting in clear instead would be a silent downgrade.
-  if (!e.REDIS_URL.startsWith('rediss://')) throw new ConfigError(['REDIS_TLS_CA_FILE: set, but REDIS_URL is not rediss://: use rediss://host:port to connect over TLS'])
+  if (!e.REDIS_URL.startsWith('rediss://'))
+    throw new ConfigError(['REDIS_TLS_CA_FILE: set, but REDIS_URL is not rediss://: use rediss://host:port to connect over TLS'])
   try {
     return { ...credentials, tlsCa: readFile(e.REDIS_TLS_CA_FILE) }
   } catch (error) {

@@ -146,7 +146,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const flow = new FlowControl(redis, config.maxRateLimitWaitMs, {
     unavailable: (integration, error) => logger.warn({ err: error, integration }, 'could not pace a request to a service (Redis); sending it at once'),
     capped: (integration, askedMs, capMs) =>
-      logger.warn({ integration, askedSeconds: Math.round(askedMs / 1000), capSeconds: capMs / 1000 }, 'the service asked for a longer rate-limit wait than MAX_RATE_LIMIT_WAIT_SECONDS; waiting the cap instead'),
+      logger.warn(
+        { integration, askedSeconds: Math.round(askedMs / 1000), capSeconds: capMs / 1000 },
+        'the service asked for a longer rate-limit wait than MAX_RATE_LIMIT_WAIT_SECONDS; waiting the cap instead',
+      ),
     refused: (integration) => metrics.rateLimited.inc({ integration }),
     waited: (integration, ms) => metrics.rateLimitWaitSeconds.inc({ integration }, ms / 1000),
   })
@@ -188,46 +191,64 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   }
   const serve = options.serve ?? 'all'
   // A worker replica answers no Slack request, so it has no Bolt app at all.
-  const app = serve !== 'all' ? undefined : createSlackApp(config, {
-    redis,
-    alerts,
-    audit,
-    mutes,
-    approvals,
-    approval,
-    timers,
-    offboard,
-    queues,
-    providers,
-    logger,
-    actors: config.actors,
-    alertChannelId: config.alertChannelId,
-    actorEmails,
-    ingestToken: config.alertIngestToken,
-    ingestLimit: new IngestLimit(redis, config.ingestMaxPerMinute),
-    preflightTimeoutMs: options.preflightTimeoutMs ?? config.lookupTimeoutMs,
-    now,
-    announcer: slack.announcer,
-    boltClientOptions: slack.boltClientOptions,
-    metrics,
-    home: new HomeStateStore(redis),
-    health,
-    identities,
-    runs,
-    reconcile: config.reconcile.settings,
-    checkIntegrations: () => checkIntegrations(jobs),
-    checkRedis: () => checkRedisSettings(redis),
-  })
+  const app =
+    serve !== 'all'
+      ? undefined
+      : createSlackApp(config, {
+          redis,
+          alerts,
+          audit,
+          mutes,
+          approvals,
+          approval,
+          timers,
+          offboard,
+          queues,
+          providers,
+          logger,
+          actors: config.actors,
+          alertChannelId: config.alertChannelId,
+          actorEmails,
+          ingestToken: config.alertIngestToken,
+          ingestLimit: new IngestLimit(redis, config.ingestMaxPerMinute),
+          preflightTimeoutMs: options.preflightTimeoutMs ?? config.lookupTimeoutMs,
+          now,
+          announcer: slack.announcer,
+          boltClientOptions: slack.boltClientOptions,
+          metrics,
+          home: new HomeStateStore(redis),
+          health,
+          identities,
+          runs,
+          reconcile: config.reconcile.settings,
+          checkIntegrations: () => checkIntegrations(jobs),
+          checkRedis: () => checkRedisSettings(redis),
+        })
 
   let workers: Workers | undefined
   let stopKeepingSchedules: (() => void) | undefined
   if (options.workers !== false) {
     workers = startWorkers(jobs, workerRedis, config.workerConcurrency, options.jobLockMs)
-    workers = alongside(workers, startReconcileWorker({ ...jobs, runs, identities, findings: new FindingStore(redis), settings: config.reconcile.settings, ...(options.reconcileWalk ? { walk: options.reconcileWalk } : {}) }, workerRedis))
+    workers = alongside(
+      workers,
+      startReconcileWorker(
+        {
+          ...jobs,
+          runs,
+          identities,
+          findings: new FindingStore(redis),
+          settings: config.reconcile.settings,
+          ...(options.reconcileWalk ? { walk: options.reconcileWalk } : {}),
+        },
+        workerRedis,
+      ),
+    )
     const schedules: Schedules = {
       healthCheckEveryMs: config.healthCheckIntervalMs,
       // Without an identity provider there is nothing to compare with: no daily "could not run" message.
-      ...(config.integrations.some((integration) => integration.identityProvider) && config.reconcile.schedule ? { reconcilePattern: config.reconcile.schedule } : {}),
+      ...(config.integrations.some((integration) => integration.identityProvider) && config.reconcile.schedule
+        ? { reconcilePattern: config.reconcile.schedule }
+        : {}),
     }
     await ensureSchedules(queues, schedules)
     stopKeepingSchedules = keepSchedules(queues, schedules, options.scheduleCheckMs ?? SCHEDULE_CHECK_MS, logger)

@@ -32,7 +32,14 @@ interface Deployment {
 
 const DEPLOYMENTS: readonly Deployment[] = [
   { name: 'all-in-one', title: 'all-in-one: the bot in one process (BOT_ROLE=all)', label: 'bot', part: 'ack', key: 'ack_', setup: {} },
-  { name: 'split', title: 'split: the bot as BOT_ROLE=web, one BOT_ROLE=worker process doing the background work', label: 'bot (web)', part: 'ack split', key: 'ack_split_', setup: { split: true } },
+  {
+    name: 'split',
+    title: 'split: the bot as BOT_ROLE=web, one BOT_ROLE=worker process doing the background work',
+    label: 'bot (web)',
+    part: 'ack split',
+    key: 'ack_split_',
+    setup: { split: true },
+  },
 ]
 
 type Latency = ReturnType<typeof percentiles>
@@ -68,8 +75,15 @@ export async function ackPart(options: AckOptions): Promise<PartResult> {
     }
   }
   const line = (first: string, cells: string[]): void => say(`   ${first.padEnd(30)} ${cells.map((cell) => cell.padEnd(12)).join(' ')}`.trimEnd())
-  line('ratio to bare Bolt, p50 / p99', DEPLOYMENTS.map((deployment) => deployment.name))
-  for (const kind of KINDS) line(kind, DEPLOYMENTS.map((deployment) => ratios.get(`${deployment.name}/${kind}`)!))
+  line(
+    'ratio to bare Bolt, p50 / p99',
+    DEPLOYMENTS.map((deployment) => deployment.name),
+  )
+  for (const kind of KINDS)
+    line(
+      kind,
+      DEPLOYMENTS.map((deployment) => ratios.get(`${deployment.name}/${kind}`)!),
+    )
   return { rows, figures }
 }
 
@@ -130,7 +144,9 @@ async function measure(deployment: Deployment, options: AckOptions): Promise<Rec
         const p = { bot: summary(answers.get(`${kind}/bot`) ?? []), bare: summary(answers.get(`${kind}/bare`) ?? []) }
         for (const target of ['bot', 'bare'] as const) {
           const { latency, failed } = p[target]
-          say(`   ${kind.padEnd(16)} ${(target === 'bare' ? 'bare Bolt' : deployment.label).padEnd(10)} ${String(latency.count).padStart(6)} ${ms(latency.p50).padStart(7)} ${ms(latency.p99).padStart(7)} ${ms(latency.max).padStart(7)}  ${failed}`)
+          say(
+            `   ${kind.padEnd(16)} ${(target === 'bare' ? 'bare Bolt' : deployment.label).padEnd(10)} ${String(latency.count).padStart(6)} ${ms(latency.p50).padStart(7)} ${ms(latency.p99).padStart(7)} ${ms(latency.max).padStart(7)}  ${failed}`,
+          )
         }
         return [kind, { bot: p.bot.latency, bare: p.bare.latency }]
       }),

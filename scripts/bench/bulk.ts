@@ -68,7 +68,12 @@ async function bulkRun(stack: Stack, options: BulkOptions, limit: RateLimit, key
   const acks = await paced(views.length, 200, (i) => sendTo(pool, '/slack/events', submitView(views[i]!)))
   await pool.close()
   const lowerBoundS = (REQUESTS_PER_DELETION * options.accounts) / options.limit
-  await poll(async () => ((await stack.services.call<number>('scimUsersLeft')) === 0 ? true : undefined), lowerBoundS * 4_000 + 30_000, 'every account deleted', 250)
+  await poll(
+    async () => ((await stack.services.call<number>('scimUsersLeft')) === 0 ? true : undefined),
+    lowerBoundS * 4_000 + 30_000,
+    'every account deleted',
+    250,
+  )
   const exchanges = await stack.services.call<ScimExchange[]>('scimExchanges')
   const cpu = cpuLine(machine, await stack.stats())
 
@@ -84,12 +89,30 @@ async function bulkRun(stack: Stack, options: BulkOptions, limit: RateLimit, key
   const accepted = acks.filter((ack) => ack.status === '200').length
 
   say(`   ${label}: ${options.accounts} confirmations sent (${accepted} acked 200)`)
-  say(`     total ${totalS.toFixed(1)} s from the first confirmation to the last DELETE; lower bound ${lowerBoundS.toFixed(1)} s (${REQUESTS_PER_DELETION} requests per deletion / ${options.limit} per s); ratio ${ratio.toFixed(2)}`)
-  say(`     at the service: ${perAccount.size} accounts deleted, ${lost} lost, ${repeated} deleted more than once, ${notFound} DELETE answered 404 (a repeat), ${limited} requests answered 429, ${exchanges.length} requests in all`)
+  say(
+    `     total ${totalS.toFixed(1)} s from the first confirmation to the last DELETE; lower bound ${lowerBoundS.toFixed(1)} s (${REQUESTS_PER_DELETION} requests per deletion / ${options.limit} per s); ratio ${ratio.toFixed(2)}`,
+  )
+  say(
+    `     at the service: ${perAccount.size} accounts deleted, ${lost} lost, ${repeated} deleted more than once, ${notFound} DELETE answered 404 (a repeat), ${limited} requests answered 429, ${exchanges.length} requests in all`,
+  )
   say(`     ${cpu}`)
   const rows: Row[] = [
-    { part: 'bulk', figure: `${options.accounts} deletions (${label}), s`, value: totalS.toFixed(1), against: `${lowerBoundS.toFixed(1)} (bound)`, ratio: ratio.toFixed(2), target: atMost(ratio, 1.15) },
-    { part: 'bulk', figure: `lost / repeated (${label})`, value: `${lost} / ${repeated}`, against: '0 / 0', ratio: '', target: lost === 0 && repeated === 0 ? 'met' : 'NOT met' },
+    {
+      part: 'bulk',
+      figure: `${options.accounts} deletions (${label}), s`,
+      value: totalS.toFixed(1),
+      against: `${lowerBoundS.toFixed(1)} (bound)`,
+      ratio: ratio.toFixed(2),
+      target: atMost(ratio, 1.15),
+    },
+    {
+      part: 'bulk',
+      figure: `lost / repeated (${label})`,
+      value: `${lost} / ${repeated}`,
+      against: '0 / 0',
+      ratio: '',
+      target: lost === 0 && repeated === 0 ? 'met' : 'NOT met',
+    },
   ]
   return {
     rows,

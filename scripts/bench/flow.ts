@@ -32,8 +32,16 @@ export async function flowPart(options: FlowOptions): Promise<PartResult> {
   const baseline = stack.baseline!
   try {
     // Alerts 0..n-1 are the bot's, n..2n-1 the direct calls'.
-    const alertIds = await postAlerts(stack.botUrl, Array.from({ length: 2 * n }, (_, i) => benchEmail(i)), 'flow')
-    const messages = await poll(() => stack.services.call<StoredMessage[] | undefined>('messagesFor', { alertIds: alertIds.slice(0, n) }), 60_000, 'the alert messages')
+    const alertIds = await postAlerts(
+      stack.botUrl,
+      Array.from({ length: 2 * n }, (_, i) => benchEmail(i)),
+      'flow',
+    )
+    const messages = await poll(
+      () => stack.services.call<StoredMessage[] | undefined>('messagesFor', { alertIds: alertIds.slice(0, n) }),
+      60_000,
+      'the alert messages',
+    )
     const pool = slackPool(stack.botUrl)
     await stack.reset()
     const machine = new MachineProbe()
@@ -55,15 +63,20 @@ export async function flowPart(options: FlowOptions): Promise<PartResult> {
         directStarted[i] = await baseline.call<number>('openModal', { alertId: alertIds[n + i], triggerId: directTriggers[i] })
       }
     })
-    const opened = async (triggerIds: string[]) => poll(() => stack.services.call<number[] | undefined>('viewsOpened', { triggerIds }), 30_000, 'views.open calls')
+    const opened = async (triggerIds: string[]) =>
+      poll(() => stack.services.call<number[] | undefined>('viewsOpened', { triggerIds }), 30_000, 'views.open calls')
     const clickToModal = diffs(await opened(clickTriggers), clickSent)
     const directModal = diffs(await opened(directTriggers), directStarted)
 
     // Confirm to action.
-    const views = await poll(async () => {
-      const found = await stack.services.call<Array<StoredView | null>>('confirmations', { alertIds: alertIds.slice(0, n) })
-      return found.includes(null) ? undefined : (found as StoredView[])
-    }, 60_000, 'the confirmation modals')
+    const views = await poll(
+      async () => {
+        const found = await stack.services.call<Array<StoredView | null>>('confirmations', { alertIds: alertIds.slice(0, n) })
+        return found.includes(null) ? undefined : (found as StoredView[])
+      },
+      60_000,
+      'the confirmation modals',
+    )
     const submitSent: number[] = []
     const deleteStarted: number[] = []
     await paced(2 * n, options.rate, async (step) => {
@@ -76,11 +89,15 @@ export async function flowPart(options: FlowOptions): Promise<PartResult> {
         deleteStarted[i] = await baseline.call<number>('deleteAccount', { alertId: alertIds[n + i] })
       }
     })
-    const deletesArrived = await poll(async () => {
-      const arrivals = firstDeletes(await stack.services.call<ScimExchange[]>('scimExchanges'))
-      const all = Array.from({ length: 2 * n }, (_, i) => arrivals.get(`/Users/${benchUserId(i)}`))
-      return all.every((at) => at !== undefined) ? all : undefined
-    }, 60_000, 'the DELETE calls')
+    const deletesArrived = await poll(
+      async () => {
+        const arrivals = firstDeletes(await stack.services.call<ScimExchange[]>('scimExchanges'))
+        const all = Array.from({ length: 2 * n }, (_, i) => arrivals.get(`/Users/${benchUserId(i)}`))
+        return all.every((at) => at !== undefined) ? all : undefined
+      },
+      60_000,
+      'the DELETE calls',
+    )
     await sleep(200)
     const cpu = cpuLine(machine, await stack.stats())
     await pool.close()
@@ -90,12 +107,20 @@ export async function flowPart(options: FlowOptions): Promise<PartResult> {
     const rows: Row[] = []
     const figures: Record<string, string> = {}
     say(`   ${'measure'.padEnd(18)} ${'side'.padEnd(12)} ${'n'.padStart(5)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}`)
-    for (const [name, bot, direct] of [['click_to_modal', clickToModal, directModal], ['confirm_to_action', confirmToAction, directAction]] as const) {
+    for (const [name, bot, direct] of [
+      ['click_to_modal', clickToModal, directModal],
+      ['confirm_to_action', confirmToAction, directAction],
+    ] as const) {
       const b = percentiles(bot)
       const d = percentiles(direct)
       say(`   ${name.padEnd(18)} ${'bot'.padEnd(12)} ${String(b.count).padStart(5)} ${ms(b.p50).padStart(7)} ${ms(b.p99).padStart(7)} ${ms(b.max).padStart(7)}`)
-      say(`   ${name.padEnd(18)} ${'direct call'.padEnd(12)} ${String(d.count).padStart(5)} ${ms(d.p50).padStart(7)} ${ms(d.p99).padStart(7)} ${ms(d.max).padStart(7)}`)
-      for (const [label, key] of [['p50', 'p50'], ['p99', 'p99']] as const) {
+      say(
+        `   ${name.padEnd(18)} ${'direct call'.padEnd(12)} ${String(d.count).padStart(5)} ${ms(d.p50).padStart(7)} ${ms(d.p99).padStart(7)} ${ms(d.max).padStart(7)}`,
+      )
+      for (const [label, key] of [
+        ['p50', 'p50'],
+        ['p99', 'p99'],
+      ] as const) {
         figures[`${name}_${label}_ms`] = ms(b[key])
         figures[`${name}_${label}_ratio`] = ratio(b[key], d[key])
         rows.push({ part: 'flow', figure: `${name} ${label} ms`, value: ms(b[key]), against: ms(d[key]), ratio: ratio(b[key], d[key]), target: '' })

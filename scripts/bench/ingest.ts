@@ -32,7 +32,13 @@ async function load(url: string, total: number, concurrency: number, tag: string
     while (next < total) {
       const i = next
       next += 1
-      const body = JSON.stringify({ integration: LOCAL.integrationId, email: `ingest.${tag}.${i}@example.com`, reason: 'Benchmark: account of a departed employee is still active', severity: 'medium', dedupKey: `ingest-${tag}-${i}` })
+      const body = JSON.stringify({
+        integration: LOCAL.integrationId,
+        email: `ingest.${tag}.${i}@example.com`,
+        reason: 'Benchmark: account of a departed employee is still active',
+        severity: 'medium',
+        dedupKey: `ingest-${tag}-${i}`,
+      })
       const answer = await sendTo(pool, '/alerts', { body, headers: { authorization: `Bearer ${LOCAL.ingestToken}`, 'content-type': 'application/json' } })
       latencies.push(answer.ms)
       if (answer.status === '202') accepted += 1
@@ -56,14 +62,26 @@ export async function ingestPart(options: IngestOptions): Promise<PartResult> {
     const machine = new MachineProbe()
     const bot = await load(stack.botUrl, options.alerts, options.concurrency, 'bot')
     const cpu = cpuLine(machine, await stack.stats())
-    for (const [name, result] of [['bot', bot], ['plain HTTP', plain]] as const) {
+    for (const [name, result] of [
+      ['bot', bot],
+      ['plain HTTP', plain],
+    ] as const) {
       const p = percentiles(result.latencies)
       say(`   ${name.padEnd(10)} ${result.accepted} of ${options.alerts} accepted, ${result.perSecond.toFixed(0)}/s, p50 ${ms(p.p50)} ms, p99 ${ms(p.p99)} ms`)
     }
     say(`   ${cpu}`)
     const ratio = (bot.perSecond / plain.perSecond).toFixed(2)
     return {
-      rows: [{ part: 'ingest', figure: `alerts/s, ${options.concurrency} clients`, value: bot.perSecond.toFixed(0), against: plain.perSecond.toFixed(0), ratio, target: '' }],
+      rows: [
+        {
+          part: 'ingest',
+          figure: `alerts/s, ${options.concurrency} clients`,
+          value: bot.perSecond.toFixed(0),
+          against: plain.perSecond.toFixed(0),
+          ratio,
+          target: '',
+        },
+      ],
       figures: { alerts_per_second: bot.perSecond.toFixed(0), ingest_rate_ratio: ratio, ingest_rejected: options.alerts - bot.accepted },
     }
   } finally {

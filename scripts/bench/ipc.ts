@@ -23,10 +23,13 @@ export function serve(info: unknown, commands: Commands, stop: () => Promise<voi
   const send = (message: Message): void => {
     process.send?.(message)
   }
-  const all: Commands = { ...commands, stop: async () => {
-    await stop()
-    setImmediate(() => process.exit(0))
-  } }
+  const all: Commands = {
+    ...commands,
+    stop: async () => {
+      await stop()
+      setImmediate(() => process.exit(0))
+    },
+  }
   process.on('message', (raw) => {
     const { id, cmd, args } = raw as Call
     const command = all[cmd]
@@ -37,7 +40,7 @@ export function serve(info: unknown, commands: Commands, stop: () => Promise<voi
       })
       .then(
         (result) => send({ type: 'reply', id, result }),
-        (error: unknown) => send({ type: 'reply', id, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+        (error: unknown) => send({ type: 'reply', id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       )
   })
   process.on('disconnect', () => void stop().finally(() => process.exit(0)))
@@ -52,7 +55,12 @@ export class Child<Info> {
   readonly exited: Promise<void>
   readonly process: ChildProcess
 
-  constructor(readonly name: string, script: URL, args: string[] = [], execArgv: string[] = []) {
+  constructor(
+    readonly name: string,
+    script: URL,
+    args: string[] = [],
+    execArgv: string[] = [],
+  ) {
     // fork() reuses this process's execArgv, i.e. tsx's loader.
     this.process = fork(fileURLToPath(script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...execArgv] })
     const child = this.process

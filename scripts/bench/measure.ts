@@ -47,7 +47,10 @@ export async function poll<T>(check: () => Promise<T | undefined>, limitMs: numb
   }
 }
 
-export const loadAverage = (): string => loadavg().map((value) => value.toFixed(2)).join(' ')
+export const loadAverage = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')
 
 export interface ProcessStats {
   /** Event loop utilisation (0..1) since the last reset. */

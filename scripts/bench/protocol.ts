@@ -44,7 +44,6 @@ export interface PostingReport {
 export const benchEmail = (i: number): string => `bench.${i}@example.com`
 export const benchUserId = (i: number): string => `u-bench-${i}`
 
-
 /** How the bench sets up the bot beyond its defaults. */
 export interface BotSetup {
   /** More environment variables (WORKER_CONCURRENCY...). */

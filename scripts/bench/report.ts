@@ -32,7 +32,12 @@ export function table(rows: readonly Row[]): string[] {
   const all = [header, ...rows]
   const width = (key: keyof Row): number => Math.max(...all.map((row) => row[key].length))
   const keys: (keyof Row)[] = ['part', 'figure', 'value', 'against', 'ratio', 'target']
-  return all.map((row) => keys.map((key) => row[key].padEnd(width(key))).join('  ').trimEnd())
+  return all.map((row) =>
+    keys
+      .map((key) => row[key].padEnd(width(key)))
+      .join('  ')
+      .trimEnd(),
+  )
 }
 
 /** Where the cpu went in a phase: each bench process (100% = one cpu), and what was left for the rest of the machine. */

@@ -72,7 +72,12 @@ async function main(options: ServicesOptions): Promise<void> {
     const { request, response } = message as { request: IncomingMessage; response: ServerResponse }
     const at = arrived.get(request)
     if (at === undefined) return
-    exchanges.push({ method: request.method ?? '', path: new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/scim\/v2/, ''), status: response.statusCode, arrivedMs: at })
+    exchanges.push({
+      method: request.method ?? '',
+      path: new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/scim\/v2/, ''),
+      status: response.statusCode,
+      arrivedMs: at,
+    })
   })
 
   const info: ServicesInfo = { redisUrl: redis.url, apiUrl: slack.apiUrl, responseUrlBase: slack.responseUrlBase, scimUrl: scim.url }

@@ -8,7 +8,15 @@ import { Pool } from 'undici'
 import type { BotRole } from '../../src/config.js'
 import { requestActionId } from '../../src/constants.js'
 import { LOCAL } from '../../local/local-environment.js'
-import { blockActionsPayload, interactionBody, newResponseUrl, newTriggerId, signedHeaders, slashCommandBody, viewSubmissionPayload } from '../../local/slack-signing.js'
+import {
+  blockActionsPayload,
+  interactionBody,
+  newResponseUrl,
+  newTriggerId,
+  signedHeaders,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from '../../local/slack-signing.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 import { Child } from './ipc.js'
 import { poll, sleep, sleepUntil, type ProcessStats } from './measure.js'
@@ -33,7 +41,12 @@ export interface Stack {
 export const running = new Set<Child<unknown>>()
 
 function start<Info>(name: string, file: string, args: unknown[], execArgv: string[] = []): Child<Info> {
-  const child = new Child<Info>(name, new URL(file, import.meta.url), args.map((arg) => JSON.stringify(arg)), execArgv)
+  const child = new Child<Info>(
+    name,
+    new URL(file, import.meta.url),
+    args.map((arg) => JSON.stringify(arg)),
+    execArgv,
+  )
   running.add(child)
   void child.exited.then(() => running.delete(child as Child<unknown>))
   return child
@@ -46,12 +59,22 @@ export async function startStack(options: ServicesOptions, withBaseline: boolean
   const services = start<ServicesInfo>('services', './services.ts', [options])
   const servicesInfo = await services.ready
   // --expose-gc: the memory part measures resident memory after a full collection.
-  const bot = start<BotInfo>('bot', './bot.ts', [servicesInfo, botSetup.split ? inRole(botSetup, 'web') : botSetup], ['--expose-gc', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])])
+  const bot = start<BotInfo>(
+    'bot',
+    './bot.ts',
+    [servicesInfo, botSetup.split ? inRole(botSetup, 'web') : botSetup],
+    ['--expose-gc', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
+  )
   const worker = botSetup.split ? start<BotInfo>('worker', './bot.ts', [servicesInfo, inRole(botSetup, 'worker')]) : undefined
   const baseline = withBaseline ? start<BaselineInfo>('baseline', './baseline.ts', [servicesInfo]) : undefined
   const [botInfo, baselineInfo] = await Promise.all([bot.ready, baseline?.ready, worker?.ready])
   const optional = (name: string, child: Child<unknown> | undefined): Array<[string, Child<unknown>]> => (child ? [[name, child]] : [])
-  const children = (): Array<[string, Child<unknown>]> => [['bot', bot], ...optional('worker', worker), ['services', services], ...optional('baseline', baseline)]
+  const children = (): Array<[string, Child<unknown>]> => [
+    ['bot', bot],
+    ...optional('worker', worker),
+    ['services', services],
+    ...optional('baseline', baseline),
+  ]
   return {
     services,
     servicesInfo,
@@ -80,14 +103,30 @@ const signed = (body: string): SignedRequest => ({ body, headers: signedHeaders(
 /** A Delete click on the alert's message, with a fresh trigger_id (returned, to find its views.open). */
 export function clickDelete(message: StoredMessage, responseUrlBase: string): SignedRequest & { triggerId: string } {
   const triggerId = newTriggerId()
-  const payload = blockActionsPayload({ message, channel: LOCAL.channel, actionId: requestActionId('delete'), user: { id: LOCAL.actor }, responseUrlBase, triggerId })
+  const payload = blockActionsPayload({
+    message,
+    channel: LOCAL.channel,
+    actionId: requestActionId('delete'),
+    user: { id: LOCAL.actor },
+    responseUrlBase,
+    triggerId,
+  })
   return { ...signed(interactionBody(payload)), triggerId }
 }
 
 export const submitView = (view: StoredView): SignedRequest => signed(interactionBody(viewSubmissionPayload({ view, user: { id: LOCAL.actor } })))
 
 export function slashCommand(text: string, responseUrlBase: string): SignedRequest {
-  return signed(slashCommandBody({ command: '/deprovision', text, user_id: LOCAL.actor, user_name: 'sandbox.admin', channel_id: LOCAL.channel, response_url: newResponseUrl(responseUrlBase) }))
+  return signed(
+    slashCommandBody({
+      command: '/deprovision',
+      text,
+      user_id: LOCAL.actor,
+      user_name: 'sandbox.admin',
+      channel_id: LOCAL.channel,
+      response_url: newResponseUrl(responseUrlBase),
+    }),
+  )
 }
 
 export interface Answer {
@@ -137,7 +176,13 @@ export async function postAlerts(botUrl: string, emails: readonly string[], tag:
         path: '/alerts',
         method: 'POST',
         headers: { authorization: `Bearer ${LOCAL.ingestToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ integration: LOCAL.integrationId, email: emails[i], reason: 'Benchmark: departed employee still active', severity: 'high', dedupKey: `bench-${tag}-${i}` }),
+        body: JSON.stringify({
+          integration: LOCAL.integrationId,
+          email: emails[i],
+          reason: 'Benchmark: departed employee still active',
+          severity: 'high',
+          dedupKey: `bench-${tag}-${i}`,
+        }),
       })
       const body = (await response.body.json()) as { alertId?: string }
       if (response.statusCode !== 202 || !body.alertId) throw new Error(`POST /alerts answered ${response.statusCode}: ${JSON.stringify(body)}`)

@@ -20,10 +20,7 @@ const SUBCOMMANDS = ['status', 'mutes', 'help'] as const
 const EXAMPLE = '`/deprovision ada@corp.example`'
 
 /** What the command's text asks for; pure, so every odd input has a tested answer. */
-export type CommandRequest =
-  | { kind: (typeof SUBCOMMANDS)[number] }
-  | { kind: 'offboard'; email: string }
-  | { kind: 'usage'; problem?: string }
+export type CommandRequest = { kind: (typeof SUBCOMMANDS)[number] } | { kind: 'offboard'; email: string } | { kind: 'usage'; problem?: string }
 
 export function parseCommand(text: string | undefined): CommandRequest {
   const words = (text ?? '').trim().split(/\s+/).filter(Boolean).map(unlinkEmail)
@@ -46,7 +43,10 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
   return async (args: Args): Promise<void> => {
     const { ack, command, respond } = args
     if (!isActor(deps, command.user_id)) {
-      await ack({ response_type: 'ephemeral', text: '🔒 Only the security team’s actors may use /deprovision. Ask an admin to add your Slack user ID to ACTORS.' })
+      await ack({
+        response_type: 'ephemeral',
+        text: '🔒 Only the security team’s actors may use /deprovision. Ask an admin to add your Slack user ID to ACTORS.',
+      })
       await auditRefusal(deps, { event: 'command-refused', actor: command.user_id, ...askedFor(command.text), detail: NOT_AN_ACTOR })
       return
     }

@@ -1,6 +1,16 @@
 /** Wires every Slack entry point to its handler; the handlers themselves stay testable on their own. */
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt'
-import { ANSWER_ACTION_ID, APPROVE_ACTION_ID, CONFIRM_CALLBACK_ID, MUTE_ACTION_ID, OFFBOARD_ANSWER_ACTION_ID, OFFBOARD_CALLBACK_ID, REJECT_ACTION_ID, REQUEST_ACTION_PATTERN, UNMUTE_ACTION_ID } from '../constants.js'
+import {
+  ANSWER_ACTION_ID,
+  APPROVE_ACTION_ID,
+  CONFIRM_CALLBACK_ID,
+  MUTE_ACTION_ID,
+  OFFBOARD_ANSWER_ACTION_ID,
+  OFFBOARD_CALLBACK_ID,
+  REJECT_ACTION_ID,
+  REQUEST_ACTION_PATTERN,
+  UNMUTE_ACTION_ID,
+} from '../constants.js'
 import { muteAlert, unmute } from '../features/mutes/listeners/mute-alert.js'
 import { decideApproval } from '../features/approval/listeners/approval.js'
 import { confirmAction } from '../features/alerts/listeners/confirm-action.js'

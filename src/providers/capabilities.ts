@@ -16,7 +16,9 @@ export function writeFor(adapter: ProviderAdapter, action: AccountAction): Write
 }
 
 export function capabilitiesOf(adapter: ProviderAdapter): ReadonlySet<Action> {
-  return new Set(ACTIONS.filter((action) => (action === 'deprovision-access' ? adapter.deprovisionAccess !== undefined : writeFor(adapter, action) !== undefined)))
+  return new Set(
+    ACTIONS.filter((action) => (action === 'deprovision-access' ? adapter.deprovisionAccess !== undefined : writeFor(adapter, action) !== undefined)),
+  )
 }
 
 /** The adapter as the bot uses it, its actions derived from its capabilities. */

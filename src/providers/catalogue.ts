@@ -47,4 +47,3 @@ export function definitionOf<T extends IntegrationType>(type: T): Extract<Defini
   if (!definition) throw new Error(`no provider of type ${type} in the catalogue`)
   return definition as Extract<Definition, { type: T }>
 }
-

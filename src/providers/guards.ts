@@ -24,8 +24,7 @@ export interface GuardResult {
 /** Actions that take access away: the ones the guards protect against. */
 const GUARDED: ReadonlySet<Action> = new Set(['delete', 'suspend'])
 
-export const UNKNOWN_ADMINS_WARNING =
-  'This service does not tell the bot who its admins are, so the bot cannot check that this is not the last admin.'
+export const UNKNOWN_ADMINS_WARNING = 'This service does not tell the bot who its admins are, so the bot cannot check that this is not the last admin.'
 
 /** Whether the action takes access away: only those are refused for the actor's own account. */
 export function takesAccessAway(action: Action): boolean {

@@ -86,9 +86,7 @@ export function describeProblem(problem: Problem): string {
     case 'not-found':
       return `account not found${suffix(problem.detail)}`
     case 'rate-limited':
-      return problem.retryAfterMs === undefined
-        ? 'rate limited'
-        : `rate limited, retry after ${Math.ceil(problem.retryAfterMs / 1000)} s`
+      return problem.retryAfterMs === undefined ? 'rate limited' : `rate limited, retry after ${Math.ceil(problem.retryAfterMs / 1000)} s`
     case 'transient':
       return `temporary failure${problem.status ? ` (HTTP ${problem.status})` : ''}: ${problem.detail}`
     case 'conflict':

@@ -32,7 +32,9 @@ export class ProviderRegistry {
   }
 
   static fromConfig(integrations: IntegrationConfig[], options: ProviderOptions = {}): ProviderRegistry {
-    const owners = new Map(integrations.flatMap((integration) => (integration.integrationOwner ? [[integration.id, integration.integrationOwner] as const] : [])))
+    const owners = new Map(
+      integrations.flatMap((integration) => (integration.integrationOwner ? [[integration.id, integration.integrationOwner] as const] : [])),
+    )
     return new ProviderRegistry(
       integrations.map((integration) => limitActions(createProvider(integration, withPace(integration, options)), integration.actions)),
       owners,
@@ -84,7 +86,10 @@ function withPace(integration: IntegrationConfig, { paceFor, ...options }: Provi
   if (!paceFor) return options
   const cap = integration.requestsPerSecond
   const fallback = definitionOf(integration.type).defaultRequestsPerSecond
-  return { ...options, pace: paceFor(integration.id, { ...(cap ? { requestsPerSecond: cap } : {}), ...(fallback ? { defaultRequestsPerSecond: fallback } : {}) }) }
+  return {
+    ...options,
+    pace: paceFor(integration.id, { ...(cap ? { requestsPerSecond: cap } : {}), ...(fallback ? { defaultRequestsPerSecond: fallback } : {}) }),
+  }
 }
 
 function createProvider(integration: IntegrationConfig, options: ProviderOptions): Provider {

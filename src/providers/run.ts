@@ -98,7 +98,8 @@ export async function executeFor(
     return await (serialize ? serialize(attempt) : attempt(async () => undefined))
   } catch (error) {
     if (error instanceof WriteAbandoned) throw error
-    if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access) return goneOutcome(action, provider.displayName, options.resumedSince)
+    if (error instanceof ProviderError && error.problem.kind === 'not-found' && !subject.access)
+      return goneOutcome(action, provider.displayName, options.resumedSince)
     if (isBug(error)) options.onBug?.(error)
     return { kind: 'failed', problem: toProblem(error) }
   }

@@ -52,9 +52,7 @@ export interface AccountPage {
   nextCursor?: string
 }
 
-export type Health =
-  | { ok: true; detail?: string }
-  | { ok: false; problem: Problem }
+export type Health = { ok: true; detail?: string } | { ok: false; problem: Problem }
 
 /** Something that stops the action; the modal shows it instead of a submit button. */
 export interface Blocker {

@@ -6,7 +6,10 @@ import type { Metrics } from '../metrics.js'
  * Options for a Slack WebClient that count its failures: every failed request by method and error
  * (its own fetch sees each attempt), and every retry its retry policy makes.
  */
-export function countedSlackOptions(metrics: Pick<Metrics, 'slackErrors' | 'slackRetries'>, retry: RetryOptions): Pick<WebClientOptions, 'retryConfig' | 'fetch'> {
+export function countedSlackOptions(
+  metrics: Pick<Metrics, 'slackErrors' | 'slackRetries'>,
+  retry: RetryOptions,
+): Pick<WebClientOptions, 'retryConfig' | 'fetch'> {
   // @slack/web-api hands retryConfig to p-retry, which calls onFailedAttempt before each retry and after the last attempt.
   const onFailedAttempt = (error: Error & { retriesLeft?: number }) => {
     if ((error.retriesLeft ?? 0) > 0) metrics.slackRetries.inc({ reason: slackRetryReason(error) })

@@ -170,10 +170,7 @@ return 1
 `
 
 export type CreateResult = { status: 'created'; alert: Alert } | { status: 'duplicate'; alertId: string }
-export type ClaimResult =
-  | { status: 'claimed'; request: Request }
-  | { status: 'refused'; state: AlertState }
-  | { status: 'missing' }
+export type ClaimResult = { status: 'claimed'; request: Request } | { status: 'refused'; state: AlertState } | { status: 'missing' }
 
 type StoredData = Omit<Alert, 'state' | 'version'>
 
@@ -228,7 +225,15 @@ export class AlertStore {
 
   async get(id: string): Promise<Alert | null> {
     if (!isAlertId(id)) return null
-    const [data, state, version, resolved, message, waiting] = await this.redis.hmget(alertKey(id), 'data', 'state', 'version', 'resolved', 'message', 'waiting')
+    const [data, state, version, resolved, message, waiting] = await this.redis.hmget(
+      alertKey(id),
+      'data',
+      'state',
+      'version',
+      'resolved',
+      'message',
+      'waiting',
+    )
     if (!data || !state) return null
     return {
       ...withDedup(JSON.parse(data) as StoredData & LegacyDedup),

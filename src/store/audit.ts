@@ -57,9 +57,7 @@ export class AuditLog {
   ) {}
 
   async append(entry: AuditEntry, now: Date = new Date()): Promise<void> {
-    const fields = Object.entries({ ...entry, at: now.toISOString() }).flatMap(([key, value]) =>
-      value === undefined ? [] : [key, String(value)],
-    )
+    const fields = Object.entries({ ...entry, at: now.toISOString() }).flatMap(([key, value]) => (value === undefined ? [] : [key, String(value)]))
     await this.redis.xadd(AUDIT_STREAM, '*', ...fields)
   }
 

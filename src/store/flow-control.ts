@@ -148,7 +148,15 @@ export class FlowControl {
   async learn(integration: string, answer: { waitMs?: number; requestsPerSecond?: number; refused: boolean }): Promise<number> {
     const asked = answer.waitMs ?? 0
     if (asked > this.maxWaitMs) this.events.capped(integration, asked, this.maxWaitMs)
-    const pace = await this.redis.eval(LEARN, 1, flowKey(integration), String(Math.min(asked, this.maxWaitMs)), String(answer.requestsPerSecond ?? 0), answer.refused ? '1' : '0', String(STATE_TTL_MS))
+    const pace = await this.redis.eval(
+      LEARN,
+      1,
+      flowKey(integration),
+      String(Math.min(asked, this.maxWaitMs)),
+      String(answer.requestsPerSecond ?? 0),
+      answer.refused ? '1' : '0',
+      String(STATE_TTL_MS),
+    )
     return Number(pace)
   }
 

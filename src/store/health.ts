@@ -9,8 +9,7 @@ import { KEY_PREFIX } from './redis.js'
 const HEALTH_KEY = `${KEY_PREFIX}health`
 
 export type IntegrationHealth =
-  | { ok: true; detail?: string; checkedAt: string; since: string }
-  | { ok: false; problem: Problem; checkedAt: string; since: string }
+  { ok: true; detail?: string; checkedAt: string; since: string } | { ok: false; problem: Problem; checkedAt: string; since: string }
 
 export class HealthStore {
   constructor(private readonly redis: Redis) {}

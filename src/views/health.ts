@@ -45,10 +45,16 @@ export function integrationRecoveredMessage(status: IntegrationStatus): SlackMes
 /** The ephemeral answer to `/deprovision status`: every integration, healthy or what to do, and any Redis setting that risks what the bot keeps. */
 export function statusMessage(statuses: IntegrationStatus[], redisFindings: RedisFinding[] = []): SlackMessage {
   const storage = redisFindings.map((finding, index) => section(`status:redis:${index}`, `⚠️ *Redis*: ${describeRedisFinding(finding)}.`))
-  if (statuses.length === 0) return { text: 'No integrations are configured.', blocks: [section('status:none', 'No integrations are configured in the providers file.'), ...storage] }
+  if (statuses.length === 0)
+    return { text: 'No integrations are configured.', blocks: [section('status:none', 'No integrations are configured in the providers file.'), ...storage] }
   const broken = statuses.filter((status) => !status.health.ok).length
   const blocks: KnownBlock[] = [
-    section('status:summary', broken === 0 ? `✅ ${statuses.length === 1 ? 'The integration is' : `All ${statuses.length} integrations are`} healthy.` : `⚠️ ${broken} of ${statuses.length} integrations need attention.`),
+    section(
+      'status:summary',
+      broken === 0
+        ? `✅ ${statuses.length === 1 ? 'The integration is' : `All ${statuses.length} integrations are`} healthy.`
+        : `⚠️ ${broken} of ${statuses.length} integrations need attention.`,
+    ),
     ...storage,
   ]
   statuses.slice(0, SHOWN).forEach((status, index) => {
@@ -59,7 +65,9 @@ export function statusMessage(statuses: IntegrationStatus[], redisFindings: Redi
       return
     }
     const lines = brokenLines(status as IntegrationStatus & { health: { ok: false } })
-    blocks.push(section(`status:${index}`, `🔌 *${name}*: ${lines.headline} Since ${slackDate(status.health.since)}.\n${lines.why}\n*Next step:* ${lines.next}`))
+    blocks.push(
+      section(`status:${index}`, `🔌 *${name}*: ${lines.headline} Since ${slackDate(status.health.since)}.\n${lines.why}\n*Next step:* ${lines.next}`),
+    )
   })
   if (statuses.length > SHOWN) blocks.push(context('status:more', [`…and ${statuses.length - SHOWN} more (see /metrics for every integration).`]))
   return { text: broken === 0 ? 'All integrations are healthy.' : `${broken} integrations need attention.`, blocks }
@@ -67,6 +75,10 @@ export function statusMessage(statuses: IntegrationStatus[], redisFindings: Redi
 
 function brokenLines(status: IntegrationStatus & { health: { ok: false } }): { headline: string; why: string; next: string } {
   const { adminConsoleUrl } = status
-  const e = explainProblem(status.health.problem, { serviceName: status.name, credentialsNeeded: status.credentialsNeeded, ...(adminConsoleUrl ? { adminConsoleUrl } : {}) })
+  const e = explainProblem(status.health.problem, {
+    serviceName: status.name,
+    credentialsNeeded: status.credentialsNeeded,
+    ...(adminConsoleUrl ? { adminConsoleUrl } : {}),
+  })
   return { headline: e.headline, why: e.why, next: e.nextStep }
 }

@@ -62,7 +62,9 @@ export function servicesHome(services: readonly ServiceRow[]): HomeView {
   return homeView([
     homeTabs('services'),
     header('home:services:title', 'Services'),
-    context('home:services:note', ['Health is from the latest credentials check; account counts from the latest reconciliation. Open a service to work through its accounts.']),
+    context('home:services:note', [
+      'Health is from the latest credentials check; account counts from the latest reconciliation. Open a service to work through its accounts.',
+    ]),
     ...(services.length === 0 ? [section('home:services:none', 'No integration is configured.')] : rows),
     ...(hidden > 0 ? [context('home:services:more', [`…and ${hidden} more.`])] : []),
   ])
@@ -72,7 +74,10 @@ function serviceRow(service: ServiceRow, index: number): KnownBlock {
   const lines = [`*${inline(service.name, 120)}* (${inline(service.type, 40)})`, healthLine(service), countLine(service)]
   const block = section(blockId('home', 'service', index), lines.join('\n'))
   if (!service.canList) return block
-  return { ...block, accessory: button({ text: 'Accounts', actionId: HOME_OPEN_SERVICE_ACTION_ID, value: service.id, label: `Accounts in ${plainSafe(service.name)}` }) }
+  return {
+    ...block,
+    accessory: button({ text: 'Accounts', actionId: HOME_OPEN_SERVICE_ACTION_ID, value: service.id, label: `Accounts in ${plainSafe(service.name)}` }),
+  }
 }
 
 function healthLine({ health, name }: ServiceRow): string {
@@ -138,7 +143,9 @@ function accountRow(model: AccountsModel, row: AccountRow, index: number): Known
   const { account } = row
   const lines = [
     `*${inline(account.email || '(no address)', 256)}*${account.displayName ? ` · ${inline(account.displayName, 120)}` : ''}`,
-    [`Status: ${account.status}`, `Role: ${roleOf(account)}`, `Last activity: ${account.lastActiveAt ? slackDate(account.lastActiveAt) : 'not reported'}`].join(' · '),
+    [`Status: ${account.status}`, `Role: ${roleOf(account)}`, `Last activity: ${account.lastActiveAt ? slackDate(account.lastActiveAt) : 'not reported'}`].join(
+      ' · ',
+    ),
     ...row.flags.slice(0, 3).map((flag) => `🚩 ${inline(flag, 400)}`),
   ]
   const blocks: KnownBlock[] = [section(blockId('home', 'account', index), lines.join('\n'))]

@@ -93,7 +93,7 @@ export function outsiderHome(actors: readonly string[]): HomeView {
     header('home:title', 'Deprovision bot'),
     section(
       'home:about',
-      'This bot helps the security team remove accounts that should not exist any more: it posts *account alerts* to the alert channel, and authorized people delete or suspend those accounts in the company\'s SaaS services from Slack, after a confirmation. Every request and result is recorded in an audit log.',
+      "This bot helps the security team remove accounts that should not exist any more: it posts *account alerts* to the alert channel, and authorized people delete or suspend those accounts in the company's SaaS services from Slack, after a confirmation. Every request and result is recorded in an audit log.",
     ),
     section('home:who', `🔒 Only authorized security team members can act with it. ${ask}`),
   ])

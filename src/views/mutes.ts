@@ -26,7 +26,11 @@ export function mutesMessage(mutes: MuteListItem[]): SlackMessage {
     const until = mute.until ? `until ${slackDate(mute.until)}` : 'until unmuted'
     const kept = mute.suppressed === 1 ? '1 alert kept back' : `${mute.suppressed} alerts kept back`
     blocks.push(section(blockId('mutes', index), `🔕 ${what}, ${until}. Muted by ${mention(mute.by)}; ${kept}.`))
-    blocks.push(actions(blockId('mutes', index, 'actions'), [button({ text: 'Unmute', actionId: UNMUTE_ACTION_ID, value: mute.id, label: `Unmute ${plainSafe(mute.email ?? mute.service)}` })]))
+    blocks.push(
+      actions(blockId('mutes', index, 'actions'), [
+        button({ text: 'Unmute', actionId: UNMUTE_ACTION_ID, value: mute.id, label: `Unmute ${plainSafe(mute.email ?? mute.service)}` }),
+      ]),
+    )
   })
   if (mutes.length > SHOWN) blocks.push(section('mutes:more', `…and ${mutes.length - SHOWN} more.`))
   return { text: `${mutes.length} active mutes.`, blocks }

@@ -35,7 +35,15 @@ export interface Explanation {
 }
 
 /** The words for a problem met by no particular action. */
-const ANY_CHANGE: ActionWords = { title: 'Change account', verb: 'Change', lower: 'change', past: 'changed', progressive: 'Changing', noun: 'Change', preposition: 'in' }
+const ANY_CHANGE: ActionWords = {
+  title: 'Change account',
+  verb: 'Change',
+  lower: 'change',
+  past: 'changed',
+  progressive: 'Changing',
+  noun: 'Change',
+  preposition: 'in',
+}
 
 /** Service-supplied details are cut to this many characters (escaped). */
 const DETAIL_MAX = 600
@@ -84,7 +92,8 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
       return {
         headline: 'The bot could not check that this is not your own account.',
         why: `Slack did not tell the bot who you are (your email address), so it could not compare you with this ${service} account. Nothing was changed.`,
-        nextStep: 'Try again in a minute. If this keeps happening, ask an admin to check that the bot has the users:read.email scope and that your Slack profile has an email address.',
+        nextStep:
+          'Try again in a minute. If this keeps happening, ask an admin to check that the bot has the users:read.email scope and that your Slack profile has an email address.',
         retryable: true,
       }
     case 'last-admin':
@@ -108,7 +117,9 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
         return {
           headline: `The bot's credentials for ${service} lack a permission it needs.`,
           why: problem.detail ? detail(problem.detail) : `${service} refused a read the bot needs${problem.status ? ` (HTTP ${problem.status})` : ''}.`,
-          nextStep: ctx.credentialsNeeded ? `Re-integrate with ${inline(ctx.credentialsNeeded, DETAIL_MAX)}.` : `Give the integration's key the admin permissions the bot needs in ${consoleLink}.`,
+          nextStep: ctx.credentialsNeeded
+            ? `Re-integrate with ${inline(ctx.credentialsNeeded, DETAIL_MAX)}.`
+            : `Give the integration's key the admin permissions the bot needs in ${consoleLink}.`,
           retryable: true,
         }
       }
@@ -133,7 +144,10 @@ export function explainProblem(problem: Problem, ctx: ProblemContext): Explanati
       return {
         headline: `The account no longer exists in ${service}.`,
         why: `${service} has no such account${suffix(problem.detail)} It was most likely removed already.`,
-        nextStep: ctx.action === 'delete' ? 'Nothing to do: the bot treats this as done.' : `Nothing to ${w.lower}: check in ${consoleLink} whether it was deleted on purpose.`,
+        nextStep:
+          ctx.action === 'delete'
+            ? 'Nothing to do: the bot treats this as done.'
+            : `Nothing to ${w.lower}: check in ${consoleLink} whether it was deleted on purpose.`,
         retryable: false,
       }
     case 'rate-limited':

@@ -145,10 +145,34 @@ export interface ActionWords {
 export const ACTION_WORDS: Readonly<Record<Action, ActionWords>> = {
   delete: { verb: 'Delete', title: 'Delete account', lower: 'delete', past: 'deleted', progressive: 'Deleting', noun: 'Deletion', preposition: 'from' },
   suspend: { verb: 'Suspend', title: 'Suspend account', lower: 'suspend', past: 'suspended', progressive: 'Suspending', noun: 'Suspension', preposition: 'in' },
-  restore: { verb: 'Reactivate', title: 'Reactivate account', lower: 'reactivate', past: 'reactivated', progressive: 'Reactivating', noun: 'Reactivation', preposition: 'in' },
+  restore: {
+    verb: 'Reactivate',
+    title: 'Reactivate account',
+    lower: 'reactivate',
+    past: 'reactivated',
+    progressive: 'Reactivating',
+    noun: 'Reactivation',
+    preposition: 'in',
+  },
   // Cancelling a scheduled deletion gives the account back: "restored" reads right in every sentence.
-  'deprovision-access': { verb: 'De-provision', title: 'De-provision access', lower: 'de-provision', past: 'de-provisioned', progressive: 'De-provisioning', noun: 'De-provisioning', preposition: 'from' },
-  'cancel-delete': { verb: 'Cancel deletion', title: 'Cancel deletion', lower: 'cancel the deletion of', past: 'restored', progressive: 'Cancelling the deletion of', noun: 'Cancellation of the deletion', preposition: 'in' },
+  'deprovision-access': {
+    verb: 'De-provision',
+    title: 'De-provision access',
+    lower: 'de-provision',
+    past: 'de-provisioned',
+    progressive: 'De-provisioning',
+    noun: 'De-provisioning',
+    preposition: 'from',
+  },
+  'cancel-delete': {
+    verb: 'Cancel deletion',
+    title: 'Cancel deletion',
+    lower: 'cancel the deletion of',
+    past: 'restored',
+    progressive: 'Cancelling the deletion of',
+    noun: 'Cancellation of the deletion',
+    preposition: 'in',
+  },
 }
 
 export function words(action: Action): ActionWords {

@@ -25,7 +25,9 @@ export function startReconcileWorker(ctx: ReconcileContext, connection: Connecti
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(ctx.retry, attemptsMade, error) },
     },
   )
-  worker.on('failed', (job, error) => ctx.logger.warn({ err: error, queue: RECONCILE_QUEUE, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job attempt failed'))
+  worker.on('failed', (job, error) =>
+    ctx.logger.warn({ err: error, queue: RECONCILE_QUEUE, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job attempt failed'),
+  )
   worker.on('error', (error) => ctx.logger.error({ err: error, queue: RECONCILE_QUEUE }, 'worker error'))
   return { close: (force = false) => worker.close(force) }
 }

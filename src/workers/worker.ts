@@ -11,7 +11,18 @@ import { DelayedError, RateLimitError, Worker, type ConnectionOptions, type Job,
 import type { JobContext } from './context.js'
 import { advanceOffboard } from '../features/offboarding/jobs/advance-offboard.js'
 import { postAlert } from '../features/alerts/jobs/post-alert.js'
-import { ACTION_QUEUE, OFFBOARD_QUEUE, POST_ALERT_QUEUE, QUEUE_PREFIX, TIMER_QUEUE, type ActionJob, type OffboardJob, type PostAlertJob, type RetryPolicy, type TimerJob } from '../jobs/queues.js'
+import {
+  ACTION_QUEUE,
+  OFFBOARD_QUEUE,
+  POST_ALERT_QUEUE,
+  QUEUE_PREFIX,
+  TIMER_QUEUE,
+  type ActionJob,
+  type OffboardJob,
+  type PostAlertJob,
+  type RetryPolicy,
+  type TimerJob,
+} from '../jobs/queues.js'
 import { failedForGood, RetryLaterError, runAction, settleUnfinished } from '../features/alerts/jobs/run-action.js'
 import { reportWaiting } from '../features/alerts/report.js'
 import { runTimer } from './run-timer.js'
@@ -125,7 +136,10 @@ export function startWorkers(ctx: JobContext, connection: ConnectionOptions, con
   actionWorker.on('failed', (job, error) => {
     if (!job || !failedForGood(job)) return
     settleUnfinished(ctx, job.data, error).catch((problem: unknown) =>
-      ctx.logger.error({ err: problem, alertId: job.data.alertId, action: job.data.action, jobId: job.id }, 'could not report an action job that failed for good'),
+      ctx.logger.error(
+        { err: problem, alertId: job.data.alertId, action: job.data.action, jobId: job.id },
+        'could not report an action job that failed for good',
+      ),
     )
   })
   return {

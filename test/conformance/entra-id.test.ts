@@ -41,7 +41,16 @@ beforeAll(async () => {
   proxy = await startRecordingProxy(sandbox.url)
   const provider = createEntraIdProvider(
     // Only Graph calls go through the proxy: the token request is the identity platform's, not Graph's.
-    { id: 'entra', type: 'entra-id', displayName: 'Entra ID', tenantId: sandbox.tenantId, clientId: CLIENT_ID, clientSecret: SECRET, graphUrl: proxy.url, loginUrl: sandbox.url },
+    {
+      id: 'entra',
+      type: 'entra-id',
+      displayName: 'Entra ID',
+      tenantId: sandbox.tenantId,
+      clientId: CLIENT_ID,
+      clientSecret: SECRET,
+      graphUrl: proxy.url,
+      loginUrl: sandbox.url,
+    },
     { timeoutMs: 5000 },
   )
   await exerciseProvider(provider, ['carol@example.com', 'bob@example.com'], ['suspend', 'restore', 'delete'])

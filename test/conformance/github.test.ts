@@ -35,15 +35,25 @@ beforeAll(async () => {
       { login: 'bobthebuilder', samlNameId: 'bob@example.com', teams: ['backend'] },
     ],
     outsideCollaborators: [{ login: 'vera-vendor' }],
-    invitations: [{ id: 4001, email: 'nina@example.com' }, { id: 4002, email: 'bob@example.com' }],
+    invitations: [
+      { id: 4001, email: 'nina@example.com' },
+      { id: 4002, email: 'bob@example.com' },
+    ],
   })
   proxy = await startRecordingProxy(sandbox.url)
-  const provider = createGitHubProvider({ id: 'github', type: 'github', displayName: 'GitHub', org: 'acme', token: TOKEN, apiUrl: proxy.url }, { timeoutMs: 5000 })
+  const provider = createGitHubProvider(
+    { id: 'github', type: 'github', displayName: 'GitHub', org: 'acme', token: TOKEN, apiUrl: proxy.url },
+    { timeoutMs: 5000 },
+  )
   await provider.checkConnection()
   let page = await provider.listAccounts!()
   while (page.nextCursor) page = await provider.listAccounts!(page.nextCursor)
   await provider.listAdmins!()
-  for (const [email, accountId] of [['bob@example.com', undefined], ['vera@vendor.example', 'vera-vendor'], ['nina@example.com', undefined]] as const) {
+  for (const [email, accountId] of [
+    ['bob@example.com', undefined],
+    ['vera@vendor.example', 'vera-vendor'],
+    ['nina@example.com', undefined],
+  ] as const) {
     const account = await provider.findAccount(email, accountId ? { accountId } : {})
     if (!account) throw new Error(`stand-in has no account ${email}`)
     await provider.preflight(account, 'delete')

@@ -34,8 +34,23 @@ beforeAll(async () => {
     serviceAccount: { clientEmail: CLIENT_EMAIL, clientId: '112233445566778899001', publicKey: pair.publicKey },
     domain: 'corp.example',
     users: [
-      { id: 'u-admin', primaryEmail: ADMIN, givenName: 'Ivy', familyName: 'Admin', aliases: ['admin@corp.example'], isAdmin: true, lastLoginTime: '2025-06-01T08:00:00.000Z' },
-      { id: 'u-bob', primaryEmail: 'bob@corp.example', givenName: 'Bob', familyName: 'Builder', aliases: ['robert@corp.example'], lastLoginTime: '2025-05-28T16:45:00.000Z' },
+      {
+        id: 'u-admin',
+        primaryEmail: ADMIN,
+        givenName: 'Ivy',
+        familyName: 'Admin',
+        aliases: ['admin@corp.example'],
+        isAdmin: true,
+        lastLoginTime: '2025-06-01T08:00:00.000Z',
+      },
+      {
+        id: 'u-bob',
+        primaryEmail: 'bob@corp.example',
+        givenName: 'Bob',
+        familyName: 'Builder',
+        aliases: ['robert@corp.example'],
+        lastLoginTime: '2025-05-28T16:45:00.000Z',
+      },
       { id: 'u-carol', primaryEmail: 'carol@corp.example', givenName: 'Carol', familyName: 'Contractor', isDelegatedAdmin: true },
       { id: 'u-dan', primaryEmail: 'dan@corp.example', givenName: 'Dan', familyName: 'Departing' },
     ],
@@ -49,7 +64,16 @@ beforeAll(async () => {
   })
   const provider = createGoogleWorkspaceProvider(
     // Only Directory calls go through the proxy: the token request is OAuth, not part of the Directory API.
-    { id: 'gws', type: 'google-workspace', displayName: 'Google Workspace', domain: 'corp.example', adminEmail: ADMIN, serviceAccountKey: key, baseUrl: proxy.url, tokenUrl: sandbox.tokenUrl },
+    {
+      id: 'gws',
+      type: 'google-workspace',
+      displayName: 'Google Workspace',
+      domain: 'corp.example',
+      adminEmail: ADMIN,
+      serviceAccountKey: key,
+      baseUrl: proxy.url,
+      tokenUrl: sandbox.tokenUrl,
+    },
     { timeoutMs: 5000 },
   )
   await exerciseProvider(provider, ['carol@corp.example', 'bob@corp.example'], ['suspend', 'restore', 'delete'], { 'hand-over': 'skip' })
@@ -86,7 +110,10 @@ describe(`Google Workspace adapter and stand-in against ${GOOGLE_ADMIN} (directo
   })
 
   it('reads only fields the Directory API schemas define: a user, a page of users', () => {
-    expect([...zodMismatches(userSchema, response('Resource$Users.get'), 'Schema$User'), ...zodMismatches(userListSchema, response('Resource$Users.list'), 'Schema$Users')]).toEqual([])
+    expect([
+      ...zodMismatches(userSchema, response('Resource$Users.get'), 'Schema$User'),
+      ...zodMismatches(userListSchema, response('Resource$Users.list'), 'Schema$Users'),
+    ]).toEqual([])
   })
 
   it('reads only fields the Data Transfer API schemas define: a page of applications, a transfer', () => {

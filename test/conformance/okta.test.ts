@@ -29,7 +29,13 @@ beforeAll(async () => {
   sandbox.addUser({ id: '00u-ada', login: 'ada@example.com', firstName: 'Ada', lastName: 'Admin', roles: ['SUPER_ADMIN'] })
   sandbox.addUser({ id: '00u-gina', login: 'gina@example.com', firstName: 'Gina', lastName: 'Group', roles: [{ type: 'USER_ADMIN', assignmentType: 'GROUP' }] })
   sandbox.addUser({ id: '00u-bob', login: 'bob@example.com', firstName: 'Bob', lastName: 'Builder', sessions: 2, lastLogin: '2025-05-28T16:45:00.000Z' })
-  sandbox.addUser({ id: '00u-adam', login: 'adam@example.com', firstName: 'Adam', lastName: 'Directory', provider: { type: 'ACTIVE_DIRECTORY', name: 'corp.example.com' } })
+  sandbox.addUser({
+    id: '00u-adam',
+    login: 'adam@example.com',
+    firstName: 'Adam',
+    lastName: 'Directory',
+    provider: { type: 'ACTIVE_DIRECTORY', name: 'corp.example.com' },
+  })
   proxy = await startRecordingProxy(sandbox.url)
   const provider = createOktaProvider({ id: 'okta', type: 'okta', displayName: 'Okta', orgUrl: proxy.url, apiToken: TOKEN }, { timeoutMs: 5000 })
   await exerciseProvider(provider, ['gina@example.com', 'adam@example.com', 'bob@example.com'], ['suspend', 'restore', 'delete'])

@@ -6,7 +6,15 @@
  * answer the stand-in gives fits the type that function returns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { NEW_OWNER_QUESTION, bulkResultSchema, connectionSchema, itemSchema, reloadTaskSchema, spaceSchema, userSchema } from '../../src/providers/qlik/adapter.js'
+import {
+  NEW_OWNER_QUESTION,
+  bulkResultSchema,
+  connectionSchema,
+  itemSchema,
+  reloadTaskSchema,
+  spaceSchema,
+  userSchema,
+} from '../../src/providers/qlik/adapter.js'
 import { createQlikProvider } from '../../src/providers/qlik/provider.js'
 import { startQlikSandbox } from '../../local/qlik-sandbox.js'
 import type { QlikSandbox } from '../../local/qlik-sandbox.js'

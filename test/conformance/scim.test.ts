@@ -30,7 +30,10 @@ beforeAll(async () => {
     ],
   })
   proxy = await startRecordingProxy(new URL(sandbox.url).origin)
-  const provider = createScimProvider({ id: 'scim', type: 'scim', displayName: 'SCIM', baseUrl: `${proxy.url}${SCIM_BASE_PATH}`, token: TOKEN }, { timeoutMs: 5000 })
+  const provider = createScimProvider(
+    { id: 'scim', type: 'scim', displayName: 'SCIM', baseUrl: `${proxy.url}${SCIM_BASE_PATH}`, token: TOKEN },
+    { timeoutMs: 5000 },
+  )
   await exerciseProvider(provider, ['ada@example.com', 'bob@example.com'], ['suspend', 'restore', 'delete'])
 })
 

@@ -151,7 +151,11 @@ describe('/deprovision when Slack does not tell who the actor is', () => {
     expect((await env.command('bob@example.com')).status).toBe(200)
     const open = await env.slack.waitFor('views.open', (c) => env.slack.calls.indexOf(c) >= since)
     const viewId = String((open.response as { view: { id: string } }).view.id)
-    await env.slack.waitFor('views.update', (c) => env.slack.calls.indexOf(c) >= since && c.args.view_id === viewId && !text(c.args.view).includes('Looking…'), 10_000)
+    await env.slack.waitFor(
+      'views.update',
+      (c) => env.slack.calls.indexOf(c) >= since && c.args.view_id === viewId && !text(c.args.view).includes('Looking…'),
+      10_000,
+    )
     const modal = env.slack.view(viewId)!
     expect(text(modal.blocks)).toMatch(/Suspend not possible:\* The bot could not check that this is not your own account/)
     expect(text(modal.blocks)).toMatch(/Delete not possible:\* The bot could not check that this is not your own account/)

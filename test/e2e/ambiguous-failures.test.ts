@@ -148,7 +148,12 @@ describe('a scheduled deletion at its final date', () => {
     advance(14 * DAY + 60_000)
     await env.bot.sweepTimers()
     await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(env.slack.messages(LOCAL.channel).find((m) => m.ts === message.ts)!.replies.some((r) => /is final/.test(r.text ?? ''))).toBe(false)
+    expect(
+      env.slack
+        .messages(LOCAL.channel)
+        .find((m) => m.ts === message.ts)!
+        .replies.some((r) => /is final/.test(r.text ?? '')),
+    ).toBe(false)
 
     advance(3 * 3600_000)
     await env.bot.sweepTimers()

@@ -151,7 +151,9 @@ describe("an actor's App Home overview", () => {
     expect(text(home)).toMatch(/Active mutes\* \(0\)/)
     expect(text(home)).toMatch(/No alerts are muted/)
     expect(text(home)).toMatch(/alert-unmuted\* · by <@U0SANDBOX01>/)
-    expect((await env.postAlert({ integration: LOCAL.integrationId, email: 'carol@example.com', reason: 'again', dedupKey: 'again:carol' })).body.status).toBe('posted')
+    expect((await env.postAlert({ integration: LOCAL.integrationId, email: 'carol@example.com', reason: 'again', dedupKey: 'again:carol' })).body.status).toBe(
+      'posted',
+    )
   })
 })
 

@@ -14,7 +14,11 @@ import type { StoredMessage } from '../../local/slack-stand-in.js'
 import { AuditLog, type StoredAuditEntry } from '../../src/store/audit.js'
 
 const HOUR = 3_600_000
-const USERS = ['ann', 'ben', 'cat', 'dee', 'eve', 'fay', 'gil', 'hal', 'ivy'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com`, displayName: name }))
+const USERS = ['ann', 'ben', 'cat', 'dee', 'eve', 'fay', 'gil', 'hal', 'ivy'].map((name) => ({
+  id: `u-${name}`,
+  userName: `${name}@example.com`,
+  displayName: name,
+}))
 
 let env: LocalEnvironment
 let redis: Redis
@@ -57,7 +61,8 @@ async function requestDeletion(email: string): Promise<{ alert: StoredMessage; r
 const alertIdOf = (message: StoredMessage) => /Alert ID: (al_\w+)/.exec(JSON.stringify(message.blocks))![1]!
 const current = (message: StoredMessage) => env.slack.message(LOCAL.channel, message.ts)!
 const actionIds = (message: StoredMessage) => [...JSON.stringify(current(message).blocks).matchAll(/"action_id":"([^"]+)"/g)].map((m) => m[1])
-const deletesOf = (email: string) => env.scim.requests.filter((r) => r.method === 'DELETE' && r.path.includes(USERS.find((u) => u.userName === email)!.id)).length
+const deletesOf = (email: string) =>
+  env.scim.requests.filter((r) => r.method === 'DELETE' && r.path.includes(USERS.find((u) => u.userName === email)!.id)).length
 const audit = (message: StoredMessage): Promise<StoredAuditEntry[]> => new AuditLog(redis).forAlert(alertIdOf(message))
 
 /** Presses Approve or Reject on the request, as `user`. */
@@ -169,7 +174,9 @@ describe('a deletion on an integration that requires approval', () => {
     await press(request, REJECT_ACTION_ID, LOCAL.approver)
 
     const rejected = await env.threadReply(alert, /rejected/)
-    expect(rejected.text).toBe(`🚫 <@${LOCAL.approver}> rejected <@${LOCAL.actor}>’s request to delete gil@example.com from Acme HR (SCIM). Nothing was done; the alert is open again.`)
+    expect(rejected.text).toBe(
+      `🚫 <@${LOCAL.approver}> rejected <@${LOCAL.actor}>’s request to delete gil@example.com from Acme HR (SCIM). Nothing was done; the alert is open again.`,
+    )
     await env.slack.waitFor('chat.update', (c) => c.args.ts === alert.ts && JSON.stringify(c.args.blocks).includes('"action_id":"alert_action:delete"'))
     expect(actionIds(request)).toEqual([])
     expect(env.scim.findUser('gil@example.com')).toBeDefined()

@@ -87,7 +87,12 @@ describe('CloudSSO delete', () => {
 
 describe('CloudSSO access-configuration alert', () => {
   async function raiseAccess(current: LocalEnvironment, accessConfigurationId: string, targetId: string) {
-    const accepted = await current.postAlert({ integration: LOCAL.cloudSsoId, accessConfigurationId, targetId, reason: 'Provisioned on an account nobody should reach' })
+    const accepted = await current.postAlert({
+      integration: LOCAL.cloudSsoId,
+      accessConfigurationId,
+      targetId,
+      reason: 'Provisioned on an account nobody should reach',
+    })
     expect(accepted.status).toBe(202)
     const message = await current.alertMessage(String(accepted.body.alertId))
     const since = current.slack.calls.length
@@ -124,4 +129,3 @@ describe('CloudSSO access-configuration alert', () => {
     expect((refused.body.issues as { path: string }[]).map((i) => i.path).sort()).toEqual(['accessConfigurationId', 'targetId'])
   })
 })
-

@@ -56,7 +56,13 @@ describe('Entra ID as the identity provider', () => {
 describe('Entra ID as a service', () => {
   it('reports a user whose last sign-in is long ago as inactive', async () => {
     env = await startLocalEnvironment({
-      okta: { users: [{ id: '00u-ada', login: 'ada@example.com', roles: ['SUPER_ADMIN'] }, { id: '00u-bob', login: 'bob@example.com' }, { id: '00u-cat', login: 'cat@example.com' }] },
+      okta: {
+        users: [
+          { id: '00u-ada', login: 'ada@example.com', roles: ['SUPER_ADMIN'] },
+          { id: '00u-bob', login: 'bob@example.com' },
+          { id: '00u-cat', login: 'cat@example.com' },
+        ],
+      },
       entraId: {
         users: [
           { userPrincipalName: 'bob@example.com', lastSignIn: '2025-01-15T09:00:00Z' },

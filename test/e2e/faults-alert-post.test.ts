@@ -82,7 +82,10 @@ describe('posting an alert', () => {
     const email = refusedEdits > 0 ? 'sam@example.com' : 'rex@example.com'
     const accepted = await env.postAlert({ integration: LOCAL.integrationId, email, reason: 'Departed employee' })
     const alertId = String(accepted.body.alertId)
-    await env.slack.waitFor('chat.update', (call) => call.status === 200 && (call.response as { ok: boolean }).ok && JSON.stringify(call.args.blocks ?? []).includes(alertId))
+    await env.slack.waitFor(
+      'chat.update',
+      (call) => call.status === 200 && (call.response as { ok: boolean }).ok && JSON.stringify(call.args.blocks ?? []).includes(alertId),
+    )
 
     const copies = copiesOf(alertId)
     expect(copies).toHaveLength(2)

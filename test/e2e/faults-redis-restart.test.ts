@@ -77,7 +77,9 @@ describe('while Redis restarts', () => {
 
     const ephemeralsBefore = env.slack.ephemerals().length
     await env.click(clicked, 'delete')
-    const ephemeral = await eventually('the click is answered', () => env.slack.ephemerals().length > ephemeralsBefore).then(() => env.slack.ephemerals().at(-1)!)
+    const ephemeral = await eventually('the click is answered', () => env.slack.ephemerals().length > ephemeralsBefore).then(() =>
+      env.slack.ephemerals().at(-1)!,
+    )
     expect(ephemeral).toMatchObject({ user: LOCAL.actor, text: expect.stringMatching(/nothing was done.*try again/i) })
 
     const submitted = await env.submit(view)
@@ -117,7 +119,9 @@ describe('while Redis restarts', () => {
     await env.threadReply(running, RESULT, 15_000)
     expect(env.scim.findUser('rex@example.com')).toBeUndefined()
     expect(repliesMatching(env, running, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/rex@example\.com|Already deleted/)])
-    const alertPosts = env.slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts && JSON.stringify(c.args.blocks ?? []).includes(String(accepted.body.alertId)))
+    const alertPosts = env.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => !c.args.thread_ts && JSON.stringify(c.args.blocks ?? []).includes(String(accepted.body.alertId)))
     expect(alertPosts).toHaveLength(1)
     expect(posted.ts).toBe((alertPosts[0]!.response as { ts: string }).ts)
   })

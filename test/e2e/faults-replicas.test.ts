@@ -53,31 +53,35 @@ async function deletedCount(replica: Replica): Promise<number> {
 }
 
 describe('two bot processes on one Redis', () => {
-  it('run every action exactly once when the click goes to one, the confirmation to the other, and double submits to both', async () => {
-    const [a, b] = replicas as [Replica, Replica]
-    const flows = NAMES.map(async (name, i) => {
-      const [first, second] = i % 2 === 0 ? [a, b] : [b, a]
-      const { alertId, message } = await alertPostedVia(first, `${name}@example.com`)
-      await clickAt(second.url, env, message, 'delete')
-      const view = await confirmationOf(alertId)
-      // The same confirmation, twice to each process at once (a double click, a retried request).
-      const submits = await Promise.all([submitAt(first.url, view), submitAt(second.url, view), submitAt(first.url, view), submitAt(second.url, view)])
-      return { name, message, submits }
-    })
-    const done = await Promise.all(flows)
+  it(
+    'run every action exactly once when the click goes to one, the confirmation to the other, and double submits to both',
+    async () => {
+      const [a, b] = replicas as [Replica, Replica]
+      const flows = NAMES.map(async (name, i) => {
+        const [first, second] = i % 2 === 0 ? [a, b] : [b, a]
+        const { alertId, message } = await alertPostedVia(first, `${name}@example.com`)
+        await clickAt(second.url, env, message, 'delete')
+        const view = await confirmationOf(alertId)
+        // The same confirmation, twice to each process at once (a double click, a retried request).
+        const submits = await Promise.all([submitAt(first.url, view), submitAt(second.url, view), submitAt(first.url, view), submitAt(second.url, view)])
+        return { name, message, submits }
+      })
+      const done = await Promise.all(flows)
 
-    for (const { name, message, submits } of done) {
-      expect(submits.map((s) => s.status)).toEqual([200, 200, 200, 200])
-      // One submission claims the alert (a bare ack); the modal tells the others it is already under way.
-      const told = submits.filter((s) => s.body.includes('response_action'))
-      expect(told).toHaveLength(3)
-      for (const loser of told) expect(loser.body).toMatch(/already/i)
-      await env.threadReply(message, new RegExp(`${name}@example\\.com was deleted`), 15_000)
-      expect(deletesOf(`u-${name}`)).toHaveLength(1)
-      expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
-      expect(env.scim.findUser(`${name}@example.com`)).toBeUndefined()
-    }
-    // Each replica counts the actions it settled; together, one per alert.
-    expect((await deletedCount(a)) + (await deletedCount(b))).toBe(NAMES.length)
-  }, CHILD_PROCESS_TIMEOUT_MS)
+      for (const { name, message, submits } of done) {
+        expect(submits.map((s) => s.status)).toEqual([200, 200, 200, 200])
+        // One submission claims the alert (a bare ack); the modal tells the others it is already under way.
+        const told = submits.filter((s) => s.body.includes('response_action'))
+        expect(told).toHaveLength(3)
+        for (const loser of told) expect(loser.body).toMatch(/already/i)
+        await env.threadReply(message, new RegExp(`${name}@example\\.com was deleted`), 15_000)
+        expect(deletesOf(`u-${name}`)).toHaveLength(1)
+        expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
+        expect(env.scim.findUser(`${name}@example.com`)).toBeUndefined()
+      }
+      // Each replica counts the actions it settled; together, one per alert.
+      expect((await deletedCount(a)) + (await deletedCount(b))).toBe(NAMES.length)
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  )
 })

@@ -37,7 +37,6 @@ async function replica(options: Parameters<typeof startReplica>[1]): Promise<Rep
   return started
 }
 
-
 const answers = (url: string) =>
   fetch(`${url}/healthz`).then(
     () => true,
@@ -45,37 +44,45 @@ const answers = (url: string) =>
   )
 
 describe('SIGTERM', () => {
-  it('stops taking requests at once, lets the running action finish and report, then closes Redis and exits 0', async () => {
-    const stopping = await replica({ stopGraceMs: 10_000 })
-    expect(await answers(stopping.url)).toBe(true)
-    const message = await deleteHeldAtTheService(env, 'mia@example.com', 'u-mia', 3_000)
+  it(
+    'stops taking requests at once, lets the running action finish and report, then closes Redis and exits 0',
+    async () => {
+      const stopping = await replica({ stopGraceMs: 10_000 })
+      expect(await answers(stopping.url)).toBe(true)
+      const message = await deleteHeldAtTheService(env, 'mia@example.com', 'u-mia', 3_000)
 
-    stopping.signal('SIGTERM')
-    await eventually('the replica refuses new connections', async () => !(await answers(stopping.url)))
-    // Refusing requests while its action is still at the service: it did not wait for the job to stop serving.
-    expect(repliesMatching(env, message, RESULT)).toEqual([])
-    expect(await stopping.exitWithin(0)).toBe('running')
+      stopping.signal('SIGTERM')
+      await eventually('the replica refuses new connections', async () => !(await answers(stopping.url)))
+      // Refusing requests while its action is still at the service: it did not wait for the job to stop serving.
+      expect(repliesMatching(env, message, RESULT)).toEqual([])
+      expect(await stopping.exitWithin(0)).toBe('running')
 
-    expect(await stopping.exited).toEqual({ code: 0, signal: null })
-    expect(repliesMatching(env, message, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/mia@example\.com was deleted/)])
-    expect(deletesOf(env, 'u-mia')).toHaveLength(1)
-    expect(stopping.logs().map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']))
-  }, CHILD_PROCESS_TIMEOUT_MS)
+      expect(await stopping.exited).toEqual({ code: 0, signal: null })
+      expect(repliesMatching(env, message, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/mia@example\.com was deleted/)])
+      expect(deletesOf(env, 'u-mia')).toHaveLength(1)
+      expect(stopping.logs().map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']))
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  )
 
-  it('hands back an action that outlasts the grace period: another replica completes it, once, and the thread gets one result', async () => {
-    const stopping = await replica({ serve: false, stopGraceMs: 200 })
-    const message = await deleteHeldAtTheService(env, 'ned@example.com', 'u-ned', 5_000)
-    // The replica that takes over, started once the action is in flight so that only the stopping one had it.
-    others.push(await startRuntime(env.config, { serve: false, jobLockMs: JOB_LOCK_MS, logger: createLogger('silent') }))
+  it(
+    'hands back an action that outlasts the grace period: another replica completes it, once, and the thread gets one result',
+    async () => {
+      const stopping = await replica({ serve: false, stopGraceMs: 200 })
+      const message = await deleteHeldAtTheService(env, 'ned@example.com', 'u-ned', 5_000)
+      // The replica that takes over, started once the action is in flight so that only the stopping one had it.
+      others.push(await startRuntime(env.config, { serve: false, jobLockMs: JOB_LOCK_MS, logger: createLogger('silent') }))
 
-    stopping.signal('SIGTERM')
-    expect(await stopping.exited).toEqual({ code: 0, signal: null })
-    expect(stopping.logs().map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']))
+      stopping.signal('SIGTERM')
+      expect(await stopping.exited).toEqual({ code: 0, signal: null })
+      expect(stopping.logs().map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']))
 
-    await env.threadReply(message, /ned@example\.com was deleted/i, 15_000)
-    expect(env.scim.findUser('ned@example.com')).toBeUndefined()
-    // The first DELETE died with its caller before the service acted on it; the second one deleted the account.
-    expect(deletesOf(env, 'u-ned')).toHaveLength(2)
-    expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
-  }, CHILD_PROCESS_TIMEOUT_MS)
+      await env.threadReply(message, /ned@example\.com was deleted/i, 15_000)
+      expect(env.scim.findUser('ned@example.com')).toBeUndefined()
+      // The first DELETE died with its caller before the service acted on it; the second one deleted the account.
+      expect(deletesOf(env, 'u-ned')).toHaveLength(2)
+      expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  )
 })

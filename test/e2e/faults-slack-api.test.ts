@@ -68,7 +68,8 @@ async function deletionUnderWay(email: string): Promise<StoredMessage> {
 }
 
 const deletesOf = (id: string) => env.scim.requests.filter((r) => r.method === 'DELETE' && r.path === `/Users/${id}`)
-const resultPosts = (message: StoredMessage) => env.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === message.ts && RESULT.test(String(c.args.text)))
+const resultPosts = (message: StoredMessage) =>
+  env.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === message.ts && RESULT.test(String(c.args.text)))
 
 async function metrics(): Promise<string> {
   return (await fetch(`${env.bot.url}/metrics`)).text()
@@ -77,7 +78,7 @@ async function metrics(): Promise<string> {
 /** The value of one series in the Prometheus text, 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`)
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? wanted.every((w) => l.includes(w)) : false)
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? wanted.every((w) => l.includes(w)) : false))
   return line ? Number(line.split(' ').at(-1)) : 0
 }
 
@@ -98,7 +99,8 @@ describe('when Slack fails', () => {
     env.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 0 }, refusals)
     const first = await env.postAlert({ integration: LOCAL.integrationId, email: 'hal@example.com', reason: 'Left the company' })
     const second = await env.postAlert({ integration: LOCAL.integrationId, email: 'ivy@example.com', reason: 'Left the company' })
-    const postsOf = (alertId: unknown) => env.slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts && JSON.stringify(c.args.blocks).includes(String(alertId)))
+    const postsOf = (alertId: unknown) =>
+      env.slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts && JSON.stringify(c.args.blocks).includes(String(alertId)))
     await eventually('both alerts are posted', () => [first, second].every((a) => postsOf(a.body.alertId).some(succeeded)))
     expect(postsOf(first.body.alertId).map((c) => c.status)).toEqual([...Array<number>(refusals).fill(429), 200])
     expect(postsOf(second.body.alertId).map((c) => c.status)).toEqual([200])
@@ -106,7 +108,9 @@ describe('when Slack fails', () => {
     expect(hal).toHaveLength(1)
     expect(ivy).toHaveLength(1)
     expect(Number(hal?.[0]?.ts)).toBeLessThan(Number(ivy?.[0]?.ts))
-    expect(sample(await metrics(), 'deprovision_bot_slack_api_errors_total', { method: 'chat.postMessage', error: 'ratelimited' })).toBeGreaterThanOrEqual(refusals)
+    expect(sample(await metrics(), 'deprovision_bot_slack_api_errors_total', { method: 'chat.postMessage', error: 'ratelimited' })).toBeGreaterThanOrEqual(
+      refusals,
+    )
   })
 
   it('waits as long as Retry-After says when Slack rate-limits the result, then posts it once', async () => {
@@ -128,9 +132,19 @@ describe('when Slack fails', () => {
     const updatesBefore = env.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).length
     env.slack.failNext('chat.update', { error: 'internal_error' })
     await eventually('the alert is updated after the refusal', () =>
-      env.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).slice(updatesBefore).some(succeeded),
+      env.slack
+        .callsTo('chat.update')
+        .filter((c) => c.args.ts === message.ts)
+        .slice(updatesBefore)
+        .some(succeeded),
     )
-    expect(env.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).slice(updatesBefore).map(succeeded)).toEqual([false, true])
+    expect(
+      env.slack
+        .callsTo('chat.update')
+        .filter((c) => c.args.ts === message.ts)
+        .slice(updatesBefore)
+        .map(succeeded),
+    ).toEqual([false, true])
     expect(resultPosts(message)).toHaveLength(1)
     expect(repliesMatching(env, message, /jon@example\.com was deleted/)).toHaveLength(1)
     expect(deletesOf('u-jon')).toHaveLength(1)
@@ -142,7 +156,10 @@ describe('when Slack fails', () => {
     const ephemeralsBefore = env.slack.ephemerals().length
     await env.click(message, 'delete')
     await eventually('the person is told', () => env.slack.ephemerals().length > ephemeralsBefore)
-    expect(env.slack.ephemerals().at(-1)).toMatchObject({ user: LOCAL.actor, text: expect.stringMatching(/could not open the confirmation.*nothing was done.*click the button again/i) })
+    expect(env.slack.ephemerals().at(-1)).toMatchObject({
+      user: LOCAL.actor,
+      text: expect.stringMatching(/could not open the confirmation.*nothing was done.*click the button again/i),
+    })
     expect(sample(await metrics(), 'deprovision_bot_slack_api_errors_total', { method: 'views.open', error: 'expired_trigger_id' })).toBe(1)
 
     // Clicking again works.

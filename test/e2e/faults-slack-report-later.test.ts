@@ -30,7 +30,10 @@ const logs: Array<Record<string, unknown>> = []
 beforeAll(async () => {
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter((l) => l !== '')) logs.push(JSON.parse(line) as Record<string, unknown>)
+      for (const line of String(chunk)
+        .split('\n')
+        .filter((l) => l !== ''))
+        logs.push(JSON.parse(line) as Record<string, unknown>)
       done()
     },
   })
@@ -50,7 +53,8 @@ afterAll(async () => {
 
 const alertIdOf = (message: StoredMessage) => /Alert ID: (al_\w+)/.exec(JSON.stringify(message.blocks))![1]!
 const current = (message: StoredMessage) => env.slack.message(LOCAL.channel, message.ts)!
-const resultPosts = (message: StoredMessage) => env.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === message.ts && RESULT.test(String(c.args.text)))
+const resultPosts = (message: StoredMessage) =>
+  env.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === message.ts && RESULT.test(String(c.args.text)))
 const logged = (alertId: string, msg: string) => logs.filter((line) => line.alertId === alertId && line.msg === msg)
 
 /** The later reports armed for the alert, with when each is due. */
@@ -111,8 +115,15 @@ describe('when Slack refuses a result on every attempt of its job', () => {
       advance(delayMs)
       await env.bot.sweepTimers()
     }
-    await eventually('the bot gives up', () => logged(alertId, 'gave up reporting the result: Slack refused it every time; the alert message still says in progress').length === 1)
-    expect(logged(alertId, 'gave up reporting the result: Slack refused it every time; the alert message still says in progress')[0]).toMatchObject({ level: 40, action: 'delete', attempt: 1 })
+    await eventually(
+      'the bot gives up',
+      () => logged(alertId, 'gave up reporting the result: Slack refused it every time; the alert message still says in progress').length === 1,
+    )
+    expect(logged(alertId, 'gave up reporting the result: Slack refused it every time; the alert message still says in progress')[0]).toMatchObject({
+      level: 40,
+      action: 'delete',
+      attempt: 1,
+    })
     expect(await laterReports(alertId)).toEqual([])
     expect(resultPosts(message)).toHaveLength(JOB_ATTEMPTS + REPORT_RETRY_DELAYS_MS.length)
     expect(repliesMatching(env, message, RESULT)).toEqual([])

@@ -94,7 +94,11 @@ describe('the minute sweep and a worker still acting on a job that failed for st
       const job = await taker.getNextJob('still-alive')
       expect(job?.id).toBe(jobId)
       let finishActing = () => {}
-      const acting = new AttemptLeases(redis, createLogger('silent')).holding(job!.data, 'still-alive', () => new Promise<void>((resolve) => (finishActing = resolve)))
+      const acting = new AttemptLeases(redis, createLogger('silent')).holding(
+        job!.data,
+        'still-alive',
+        () => new Promise<void>((resolve) => (finishActing = resolve)),
+      )
       await failForStalling(jobId)
       advance(ORPHANED_AFTER_MS + 60_000)
 

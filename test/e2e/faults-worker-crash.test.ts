@@ -37,40 +37,47 @@ afterAll(async () => {
   await env?.stop()
 })
 
-
 async function killWorker(): Promise<void> {
   worker.signal('SIGKILL')
   expect(await worker.exited).toEqual({ code: null, signal: 'SIGKILL' })
 }
 
 describe('a worker killed in the middle of the provider call', () => {
-  it('before the service acted: a new worker takes the job over, the account is deleted once, and the thread gets one result', async () => {
-    const message = await deleteHeldAtTheService(env, 'kim@example.com', 'u-kim', 3_000)
-    await killWorker()
-    // The service never acted on the DELETE whose caller died.
-    expect(env.scim.findUser('kim@example.com')).toBeDefined()
+  it(
+    'before the service acted: a new worker takes the job over, the account is deleted once, and the thread gets one result',
+    async () => {
+      const message = await deleteHeldAtTheService(env, 'kim@example.com', 'u-kim', 3_000)
+      await killWorker()
+      // The service never acted on the DELETE whose caller died.
+      expect(env.scim.findUser('kim@example.com')).toBeDefined()
 
-    worker = await startWorker()
-    await env.threadReply(message, /kim@example\.com was deleted/i, 15_000)
-    expect(env.scim.findUser('kim@example.com')).toBeUndefined()
-    expect(deletesOf(env, 'u-kim')).toHaveLength(2)
-    expect(repliesMatching(env, message, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/kim@example\.com was deleted/)])
-    await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /deleted/i.test(String(c.args.text)))
-  }, CHILD_PROCESS_TIMEOUT_MS)
+      worker = await startWorker()
+      await env.threadReply(message, /kim@example\.com was deleted/i, 15_000)
+      expect(env.scim.findUser('kim@example.com')).toBeUndefined()
+      expect(deletesOf(env, 'u-kim')).toHaveLength(2)
+      expect(repliesMatching(env, message, RESULT).map((reply) => reply.text)).toEqual([expect.stringMatching(/kim@example\.com was deleted/)])
+      await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /deleted/i.test(String(c.args.text)))
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  )
 
-  it('after the service acted but before its answer arrived: the new worker finds the account gone, does not call again, and reports it deleted (not "already deleted") once', async () => {
-    const message = await deleteHeldAtTheService(env, 'lou@example.com', 'u-lou', 3_000)
-    // The service carries the deletion out; its answer is lost with the worker.
-    env.scim.users.delete('u-lou')
-    await killWorker()
+  it(
+    'after the service acted but before its answer arrived: the new worker finds the account gone, does not call again, and reports it deleted (not "already deleted") once',
+    async () => {
+      const message = await deleteHeldAtTheService(env, 'lou@example.com', 'u-lou', 3_000)
+      // The service carries the deletion out; its answer is lost with the worker.
+      env.scim.users.delete('u-lou')
+      await killWorker()
 
-    worker = await startWorker()
-    // Its own lost request did it: reported as that request's result, not as someone else's.
-    const reply = await env.threadReply(message, RESULT, 15_000)
-    expect(reply.text).toMatch(/was deleted/i)
-    expect(reply.text).not.toMatch(/already/i)
-    expect(deletesOf(env, 'u-lou')).toHaveLength(1)
-    expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
-    await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /deleted/i.test(String(c.args.text)))
-  }, CHILD_PROCESS_TIMEOUT_MS)
+      worker = await startWorker()
+      // Its own lost request did it: reported as that request's result, not as someone else's.
+      const reply = await env.threadReply(message, RESULT, 15_000)
+      expect(reply.text).toMatch(/was deleted/i)
+      expect(reply.text).not.toMatch(/already/i)
+      expect(deletesOf(env, 'u-lou')).toHaveLength(1)
+      expect(repliesMatching(env, message, RESULT)).toHaveLength(1)
+      await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /deleted/i.test(String(c.args.text)))
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  )
 })

@@ -8,7 +8,10 @@ import { LOCAL, startLocalEnvironment, type LocalEnvironment, type LocalEnvironm
 import type { StoredMessage } from '../../local/slack-stand-in.js'
 
 const TD_USERS = [{ email: 'olivia.owner@example.com', role: 'owner' as const }, { email: 'rob.retired@example.com' }, { email: 'ria.retired@example.com' }]
-const SCIM_USERS = [{ id: 'u-kim', userName: 'kim@example.com' }, { id: 'u-lee', userName: 'lee@example.com' }]
+const SCIM_USERS = [
+  { id: 'u-kim', userName: 'kim@example.com' },
+  { id: 'u-lee', userName: 'lee@example.com' },
+]
 
 function environment(options: LocalEnvironmentOptions): () => LocalEnvironment {
   let env: LocalEnvironment | undefined
@@ -73,7 +76,9 @@ describe('a Retry-After years ahead (an HTTP-date)', () => {
     expect((await env().threadReply(message, /was deleted|failed/i, 15_000)).text).toMatch(/was deleted/)
     expect(env().scim.findUser('lee@example.com')).toBeUndefined()
     // Said once, not once per look at the block.
-    const parent = env().slack.messages(LOCAL.channel).find((m) => m.ts === message.ts)!
+    const parent = env()
+      .slack.messages(LOCAL.channel)
+      .find((m) => m.ts === message.ts)!
     expect(parent.replies.filter((reply) => /waiting for/.test(String(reply.text)))).toHaveLength(1)
   }, 30_000)
 })

@@ -78,7 +78,7 @@ describe('GitHub, the bot holding an owner’s token', () => {
     expect(env.github!.invitations.has(4001)).toBe(false)
   })
 
-  it("refuses to remove the user whose token the bot uses, before anything is sent", async () => {
+  it('refuses to remove the user whose token the bot uses, before anything is sent', async () => {
     const before = removals(env).length
     const { view } = await openDelete(env, 'ada@example.com')
     expect(view.submit).toBeUndefined()
@@ -91,7 +91,14 @@ describe('GitHub, the bot holding a GitHub App token, one owner left', () => {
   let env: LocalEnvironment
   beforeAll(async () => {
     env = await startLocalEnvironment({
-      github: { tokenUser: null, members: [{ login: 'solo-owner', role: 'admin', samlNameId: 'solo@example.com' }, { login: 'bobthebuilder', samlNameId: 'bob@example.com' }], invitations: [] },
+      github: {
+        tokenUser: null,
+        members: [
+          { login: 'solo-owner', role: 'admin', samlNameId: 'solo@example.com' },
+          { login: 'bobthebuilder', samlNameId: 'bob@example.com' },
+        ],
+        invitations: [],
+      },
     })
   })
   afterAll(async () => {

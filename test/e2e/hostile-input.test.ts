@@ -38,14 +38,7 @@ import { createLogger } from '../../src/logger.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { startRedisServer } from '../../local/redis-server.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
-import {
-  blockActionsPayload,
-  interactionBody,
-  nowSeconds,
-  slashCommandBody,
-  viewSubmissionPayload,
-  type SandboxUser,
-} from '../../local/slack-signing.js'
+import { blockActionsPayload, interactionBody, nowSeconds, slashCommandBody, viewSubmissionPayload, type SandboxUser } from '../../local/slack-signing.js'
 import {
   FORM,
   JSON_TYPE,
@@ -136,7 +129,12 @@ async function alertState(alertId: string): Promise<string | undefined> {
 }
 
 function signedPost(body: string | Uint8Array, contentType: string | null = FORM, timestampSeconds?: number): Promise<RawAnswer> {
-  return rawPost(eventsUrl(), body, slackHeaders(body, { secret: LOCAL.signingSecret, contentType, ...(timestampSeconds === undefined ? {} : { timestampSeconds }) }), { timeoutMs: 8_000 })
+  return rawPost(
+    eventsUrl(),
+    body,
+    slackHeaders(body, { secret: LOCAL.signingSecret, contentType, ...(timestampSeconds === undefined ? {} : { timestampSeconds }) }),
+    { timeoutMs: 8_000 },
+  )
 }
 
 function sendCase(slackCase: SlackCase): Promise<RawAnswer> {
@@ -249,11 +247,15 @@ describe('POST /alerts under hostile input', () => {
       fc.integer({ min: 100, max: 9_000 }).map((depth) => deepJson(depth, 'object')),
     )
     const badString = (field: Field) =>
-      fc.oneof(
-        fc.constantFrom('', ' ', '\t\n').filter((value) => field !== 'severity' || value !== ''),
-        fc.integer({ min: maxLength[field] + 1, max: maxLength[field] + 70_000 }).map((length) => (field === 'email' ? `${'a'.repeat(length)}@example.com` : 'x'.repeat(length))),
-        hostileText,
-      ).map((value) => JSON.stringify(value))
+      fc
+        .oneof(
+          fc.constantFrom('', ' ', '\t\n').filter((value) => field !== 'severity' || value !== ''),
+          fc
+            .integer({ min: maxLength[field] + 1, max: maxLength[field] + 70_000 })
+            .map((length) => (field === 'email' ? `${'a'.repeat(length)}@example.com` : 'x'.repeat(length))),
+          hostileText,
+        )
+        .map((value) => JSON.stringify(value))
     const case_ = fc
       .constantFrom(...fields)
       .chain((field) => fc.record({ field: fc.constant(field), valueJson: fc.oneof(wrongType, nested, badString(field)) }))
@@ -276,7 +278,12 @@ describe('POST /alerts under hostile input', () => {
   })
 
   it('refuses __proto__, constructor and prototype keys anywhere in the body with 400, leaving Object.prototype untouched', async () => {
-    const poison = fc.constantFrom('{"polluted":"yes"}', '{"prototype":{"polluted":"yes"}}', '{"__proto__":{"polluted":"yes"}}', '{"isAdmin":true,"actors":["U0OUTSIDER1"]}')
+    const poison = fc.constantFrom(
+      '{"polluted":"yes"}',
+      '{"prototype":{"polluted":"yes"}}',
+      '{"__proto__":{"polluted":"yes"}}',
+      '{"isAdmin":true,"actors":["U0OUTSIDER1"]}',
+    )
     const key = fc.constantFrom('__proto__', 'constructor', 'prototype')
     const placement = fc.constantFrom('beside valid fields', 'alone', 'as the reason', 'as the email', 'inside a list in name', 'in an access alert', 'twice')
     const case_ = fc.record({ key, poison, placement }).map(({ key, poison, placement }) => {
@@ -315,19 +322,33 @@ describe('POST /alerts under hostile input', () => {
     const token = LOCAL.ingestToken
     const presentsToken = (header: string | undefined) => /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() === token
     const mutatedToken = fc.oneof(
-      fc.nat({ max: token.length - 1 }).chain((at) => fc.constantFrom('a', 'Z', '0', '-', '_').filter((c) => c !== token[at]).map((c) => `${token.slice(0, at)}${c}${token.slice(at + 1)}`)),
+      fc.nat({ max: token.length - 1 }).chain((at) =>
+        fc
+          .constantFrom('a', 'Z', '0', '-', '_')
+          .filter((c) => c !== token[at])
+          .map((c) => `${token.slice(0, at)}${c}${token.slice(at + 1)}`),
+      ),
       fc.nat({ max: token.length - 1 }).map((length) => token.slice(0, length)),
-      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 }).filter((extra) => extra.trim() === extra && extra !== '').map((extra) => `${token}${extra}`),
+      fc
+        .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 })
+        .filter((extra) => extra.trim() === extra && extra !== '')
+        .map((extra) => `${token}${extra}`),
       fc.constant(token.toUpperCase()),
     )
-    const header = fc.oneof(
-      fc.constant(undefined),
-      fc.string({ unit: 'grapheme-ascii', maxLength: 80 }),
-      mutatedToken.map((wrong) => `Bearer ${wrong}`),
-      fc.constantFrom('Basic', 'Token', 'Bearer:', 'Bearer=', 'Bearerx', 'OAuth', 'Bearer,').map((scheme) => `${scheme} ${token}`),
-      fc.constantFrom(token, 'Bearer', 'Bearer ', '', `Bearer ${token}, Bearer ${token}`, `Basic ${Buffer.from(`detector:${token}`).toString('base64')}`),
-    ).filter((value) => !presentsToken(value))
-    const body = fc.oneof(fc.constant(JSON.stringify(validAlert('token.probe@example.com'))), fc.jsonValue().map((value) => JSON.stringify(value)), hostileText)
+    const header = fc
+      .oneof(
+        fc.constant(undefined),
+        fc.string({ unit: 'grapheme-ascii', maxLength: 80 }),
+        mutatedToken.map((wrong) => `Bearer ${wrong}`),
+        fc.constantFrom('Basic', 'Token', 'Bearer:', 'Bearer=', 'Bearerx', 'OAuth', 'Bearer,').map((scheme) => `${scheme} ${token}`),
+        fc.constantFrom(token, 'Bearer', 'Bearer ', '', `Bearer ${token}, Bearer ${token}`, `Basic ${Buffer.from(`detector:${token}`).toString('base64')}`),
+      )
+      .filter((value) => !presentsToken(value))
+    const body = fc.oneof(
+      fc.constant(JSON.stringify(validAlert('token.probe@example.com'))),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      hostileText,
+    )
     await fc.assert(
       fc.asyncProperty(header, body, fc.constantFrom(JSON_TYPE, 'text/plain'), async (authorization, text, contentType) => {
         const { answer, stored } = await post(text, { 'content-type': contentType, ...(authorization === undefined ? {} : { authorization }) })
@@ -342,11 +363,24 @@ describe('POST /alerts under hostile input', () => {
 
   it('answers 415 to a valid alert that is not declared as JSON, and stores nothing', async () => {
     const token = fc.stringMatching(/^[a-z][a-z0-9.+-]{0,15}$/)
-    const contentType = fc.oneof(
-      fc.constant(null),
-      fc.constantFrom('text/plain', FORM, 'multipart/form-data; boundary=x', 'application/xml', 'text/json', 'json', 'application', '*/*', 'application/ json', 'text/plain; charset=application/json'),
-      fc.tuple(fc.constantFrom('text', 'application', 'image', 'multipart', 'x-custom'), token).map(([type, subtype]) => `${type}/${subtype}`),
-    ).filter((value) => value === null || !/^application\/json/i.test(value))
+    const contentType = fc
+      .oneof(
+        fc.constant(null),
+        fc.constantFrom(
+          'text/plain',
+          FORM,
+          'multipart/form-data; boundary=x',
+          'application/xml',
+          'text/json',
+          'json',
+          'application',
+          '*/*',
+          'application/ json',
+          'text/plain; charset=application/json',
+        ),
+        fc.tuple(fc.constantFrom('text', 'application', 'image', 'multipart', 'x-custom'), token).map(([type, subtype]) => `${type}/${subtype}`),
+      )
+      .filter((value) => value === null || !/^application\/json/i.test(value))
     await fc.assert(
       fc.asyncProperty(contentType, async (type) => {
         const headers: Record<string, string> = { authorization: `Bearer ${LOCAL.ingestToken}`, ...(type === null ? {} : { 'content-type': type }) }
@@ -369,7 +403,11 @@ describe('POST /alerts under hostile input', () => {
         expect: 413,
       }))
     const nestedDeep = fc
-      .record({ kind: fc.constantFrom('array' as const, 'object' as const), where: fc.constantFrom('the whole body', 'the reason', 'an unknown key'), depth: fc.integer({ min: 1_000, max: 9_000 }) })
+      .record({
+        kind: fc.constantFrom('array' as const, 'object' as const),
+        where: fc.constantFrom('the whole body', 'the reason', 'an unknown key'),
+        depth: fc.integer({ min: 1_000, max: 9_000 }),
+      })
       .map(({ kind, where, depth }) => {
         const nested = deepJson(kind === 'array' ? depth * 3 : depth, kind)
         const body = where === 'the whole body' ? nested : where === 'the reason' ? alertWith('reason', nested) : alertWith('extra', nested)
@@ -385,7 +423,12 @@ describe('POST /alerts under hostile input', () => {
         }
         const [before = '', after = ''] = text('\u0001').split('\u0001')
         // An unknown integration is a 404, even with the replacement character in its name.
-        return { kind: `invalid UTF-8 in ${where}`, chunked: false, body: Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]), expect: where === 'integration' ? 404 : 400 }
+        return {
+          kind: `invalid UTF-8 in ${where}`,
+          chunked: false,
+          body: Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]),
+          expect: where === 'integration' ? 404 : 400,
+        }
       })
     await fc.assert(
       fc.asyncProperty(fc.oneof(oversized, nestedDeep, badBytes), async ({ body, chunked, expect: status }) => {
@@ -399,7 +442,11 @@ describe('POST /alerts under hostile input', () => {
   })
 
   it('reads invalid UTF-8 in an otherwise valid reason as U+FFFD: the alert is accepted and stored as decoded text, never as raw bytes', async () => {
-    const body = Buffer.concat([Buffer.from(`{"integration":"${LOCAL.integrationId}","email":"utf8@example.com","reason":"left `), Buffer.from([0xff, 0xc0, 0xaf]), Buffer.from(' today"}')])
+    const body = Buffer.concat([
+      Buffer.from(`{"integration":"${LOCAL.integrationId}","email":"utf8@example.com","reason":"left `),
+      Buffer.from([0xff, 0xc0, 0xaf]),
+      Buffer.from(' today"}'),
+    ])
     const answer = await rawPost(alertsUrl(), Uint8Array.from(body), ingestHeaders())
     expect(answer.status).toBe(202)
     const alertId = String((JSON.parse(answer.body) as { alertId: string }).alertId)
@@ -452,14 +499,25 @@ describe('POST /slack/events under hostile input', () => {
     const legit = fc.constantFrom('click', 'confirmation', 'command', 'event')
     const bodyFor = (kind: string): string => {
       if (kind === 'click') {
-        return interactionBody(blockActionsPayload({ message: target.message, channel: LOCAL.channel, actionId: requestActionId('delete'), responseUrlBase: env.slack.responseUrlBase }))
+        return interactionBody(
+          blockActionsPayload({
+            message: target.message,
+            channel: LOCAL.channel,
+            actionId: requestActionId('delete'),
+            responseUrlBase: env.slack.responseUrlBase,
+          }),
+        )
       }
       if (kind === 'confirmation') {
         const view = { id: 'VFORGED01', callback_id: CONFIRM_CALLBACK_ID, private_metadata: JSON.stringify({ alertId: target.alertId, action: 'delete' }) }
         return interactionBody(viewSubmissionPayload({ view, user: { id: LOCAL.actor } }))
       }
       if (kind === 'command') return slashCommandBody({ command: '/deprovision', text: 'status', user_id: LOCAL.actor, response_url: world.responseUrl })
-      return JSON.stringify({ type: 'event_callback', team_id: 'T0SANDBOX', event: { type: 'app_mention', user: LOCAL.actor, text: 'hi', channel: LOCAL.channel } })
+      return JSON.stringify({
+        type: 'event_callback',
+        team_id: 'T0SANDBOX',
+        event: { type: 'app_mention', user: LOCAL.actor, text: 'hi', channel: LOCAL.channel },
+      })
     }
     const before = await snapshot(redis, env)
     const slackCalls = env.slack.calls.length
@@ -506,7 +564,11 @@ describe('POST /slack/events under hostile input', () => {
   })
 
   it('never answers 5xx to a signed payload Bolt can route, whatever it carries (odd types, actions, ids, values, metadata, users), and changes no alert, mute or account', async () => {
-    await batchProperty(routableHostileCase(world), SEED + 14, ({ answer }) => (answer.status >= 200 && answer.status < 300) || (answer.status >= 400 && answer.status < 500))
+    await batchProperty(
+      routableHostileCase(world),
+      SEED + 14,
+      ({ answer }) => (answer.status >= 200 && answer.status < 300) || (answer.status >= 400 && answer.status < 500),
+    )
   })
 
   it('changes nothing and keeps serving when a signed payload breaks the fields Bolt reads before any listener (the receiver guard answers 400 where Bolt alone answers 500)', async () => {
@@ -536,7 +598,15 @@ describe('forged, replayed and re-signed Slack requests', () => {
   })
 
   const clickBody = (user: SandboxUser) =>
-    interactionBody(blockActionsPayload({ message: fay.message, channel: LOCAL.channel, actionId: requestActionId('delete'), user, responseUrlBase: env.slack.responseUrlBase }))
+    interactionBody(
+      blockActionsPayload({
+        message: fay.message,
+        channel: LOCAL.channel,
+        actionId: requestActionId('delete'),
+        user,
+        responseUrlBase: env.slack.responseUrlBase,
+      }),
+    )
 
   async function expectNothingHappened(run: () => Promise<RawAnswer>) {
     const before = await snapshot(redis, env)
@@ -557,7 +627,9 @@ describe('forged, replayed and re-signed Slack requests', () => {
 
   it('refuses a correctly signed click replayed more than five minutes later (401)', async () => {
     const body = clickBody({ id: LOCAL.actor })
-    await expectNothingHappened(() => rawPost(eventsUrl(), body, slackHeaders(body, { secret: LOCAL.signingSecret, timestampSeconds: nowSeconds() - 5 * 60 - 2 })))
+    await expectNothingHappened(() =>
+      rawPost(eventsUrl(), body, slackHeaders(body, { secret: LOCAL.signingSecret, timestampSeconds: nowSeconds() - 5 * 60 - 2 })),
+    )
   })
 
   it("refuses an outsider's signed click edited to carry the actor's user id (401)", async () => {
@@ -640,7 +712,11 @@ describe('tampering cannot make the bot act on an account that no stored alert n
     return signedPost(body)
   }
 
-  const writesTo = (from: number) => env.scim.requests.slice(from).filter((request) => request.method !== 'GET').map((request) => `${request.method} ${request.path}`)
+  const writesTo = (from: number) =>
+    env.scim.requests
+      .slice(from)
+      .filter((request) => request.method !== 'GET')
+      .map((request) => `${request.method} ${request.path}`)
 
   it('refuses a confirmation whose private_metadata names a made-up alert id ("Alert not found"), and nothing is written', async () => {
     const view = await confirmationFor(ann.message, 'delete')
@@ -694,7 +770,13 @@ describe('tampering cannot make the bot act on an account that no stored alert n
       expect(answer.status).toBe(200)
       expect(answer.body).toContain('"response_action":"update"')
     }
-    for (const metadata of ['', 'not json', '{"alertId":1}', JSON.stringify({ alertId: dot.alertId, action: 'destroy' }), JSON.stringify({ __proto__: { alertId: dot.alertId }, action: 'delete' })]) {
+    for (const metadata of [
+      '',
+      'not json',
+      '{"alertId":1}',
+      JSON.stringify({ alertId: dot.alertId, action: 'destroy' }),
+      JSON.stringify({ __proto__: { alertId: dot.alertId }, action: 'delete' }),
+    ]) {
       const answer = await submitWith(view, metadata)
       expect(answer.status).toBe(200)
       expect(answer.body).toContain('Cannot continue')
@@ -704,7 +786,7 @@ describe('tampering cannot make the bot act on an account that no stored alert n
     expect(await snapshot(redis, env)).toEqual(before)
   })
 
-  it("takes the action from the metadata: a Suspend modal whose metadata says delete deletes the same stored account (Slack does not let a user edit private_metadata, so this needs the signing secret)", async () => {
+  it('takes the action from the metadata: a Suspend modal whose metadata says delete deletes the same stored account (Slack does not let a user edit private_metadata, so this needs the signing secret)', async () => {
     const view = await confirmationFor(eve.message, 'suspend')
     const from = env.scim.requests.length
     await submitWith(view, { alertId: eve.alertId, action: 'delete' })
@@ -716,7 +798,13 @@ describe('tampering cannot make the bot act on an account that no stored alert n
   it("a click whose value names another stored alert opens that alert's confirmation (reading its own account), and writes nothing", async () => {
     const from = env.scim.requests.length
     const since = env.slack.calls.length
-    const payload = blockActionsPayload({ message: ann.message, channel: LOCAL.channel, actionId: requestActionId('delete'), value: dot.alertId, responseUrlBase: env.slack.responseUrlBase })
+    const payload = blockActionsPayload({
+      message: ann.message,
+      channel: LOCAL.channel,
+      actionId: requestActionId('delete'),
+      value: dot.alertId,
+      responseUrlBase: env.slack.responseUrlBase,
+    })
     expect((await signedPost(interactionBody(payload))).status).toBe(200)
     const view = await env.confirmation(since)
     await quiesce(env)
@@ -729,8 +817,24 @@ describe('tampering cannot make the bot act on an account that no stored alert n
   it('a click whose value is garbage or a made-up alert id makes no provider call at all and opens no modal', async () => {
     const from = env.scim.requests.length
     const opened = env.slack.callsTo('views.open').length
-    for (const value of ['', 'garbage', 'al_madeUp00000X', 'al_xxxxxxxxxxxx', '../Users/u-victim', 'victim@example.com', JSON.stringify({ alertId: ann.alertId }), `${ann.alertId} `, 'x'.repeat(10_000)]) {
-      const payload = blockActionsPayload({ message: ann.message, channel: LOCAL.channel, actionId: requestActionId('delete'), value, responseUrlBase: env.slack.responseUrlBase })
+    for (const value of [
+      '',
+      'garbage',
+      'al_madeUp00000X',
+      'al_xxxxxxxxxxxx',
+      '../Users/u-victim',
+      'victim@example.com',
+      JSON.stringify({ alertId: ann.alertId }),
+      `${ann.alertId} `,
+      'x'.repeat(10_000),
+    ]) {
+      const payload = blockActionsPayload({
+        message: ann.message,
+        channel: LOCAL.channel,
+        actionId: requestActionId('delete'),
+        value,
+        responseUrlBase: env.slack.responseUrlBase,
+      })
       expect((await signedPost(interactionBody(payload))).status).toBe(200)
     }
     await quiesce(env)
@@ -746,7 +850,10 @@ describe('tampering cannot make the bot act on an account that no stored alert n
       const { alertId, message } = await raise(email)
       await quiesce(env)
       const from = env.scim.requests.length
-      const payload = viewSubmissionPayload({ view: { id: 'VNOSTATE1', callback_id: CONFIRM_CALLBACK_ID, private_metadata: JSON.stringify({ alertId, action: 'delete' }) }, user: { id: LOCAL.actor } })
+      const payload = viewSubmissionPayload({
+        view: { id: 'VNOSTATE1', callback_id: CONFIRM_CALLBACK_ID, private_metadata: JSON.stringify({ alertId, action: 'delete' }) },
+        user: { id: LOCAL.actor },
+      })
       const answer = await signedPost(formPayload({ ...payload, view: strip(payload.view as unknown as Record<string, unknown>) }))
       expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: '' })
       await env.threadReply(message, /was deleted/i)
@@ -769,7 +876,11 @@ describe('tampering cannot make the bot act on an account that no stored alert n
     const outsider = { id: LOCAL.outsider }
 
     expect((await env.click(gus.message, 'delete', outsider)).status).toBe(200)
-    for (const metadata of [{ alertId: gus.alertId, action: 'delete' }, { alertId: dot.alertId, action: 'delete' }, { alertId: ann.alertId, action: 'suspend' }]) {
+    for (const metadata of [
+      { alertId: gus.alertId, action: 'delete' },
+      { alertId: dot.alertId, action: 'delete' },
+      { alertId: ann.alertId, action: 'suspend' },
+    ]) {
       const answer = await submitWith(view, metadata, outsider)
       expect(answer.status).toBe(200)
       expect(answer.body).toContain('Not allowed')
@@ -814,7 +925,9 @@ describe('Bolt 5.1 defects the receiver guard closes', () => {
 
     it("keeps running when a correctly signed interaction's payload is the JSON literal null (Bolt's HTTPReceiver alone throws outside any handler and the process exits)", async () => {
       const body = 'payload=null'
-      const answer = await rawPost(`${bot.url}/slack/events`, body, slackHeaders(body, { secret: LOCAL.signingSecret }), { timeoutMs: 3_000 }).catch(() => undefined)
+      const answer = await rawPost(`${bot.url}/slack/events`, body, slackHeaders(body, { secret: LOCAL.signingSecret }), { timeoutMs: 3_000 }).catch(
+        () => undefined,
+      )
       const exit = await bot.exitWithin(2_000)
       expect({ answered: answer?.status, process: exit }).toEqual({ answered: 400, process: 'running' })
     })
@@ -826,7 +939,14 @@ describe('Bolt 5.1 defects the receiver guard closes', () => {
   })
 
   it('answers a signed interaction whose team id is "constructor" with a 4xx (Bolt alone looks its client pool up in a plain object, finds Object, and answers 500)', async () => {
-    const answer = await signedPost(formPayload({ type: 'block_actions', user: { id: LOCAL.outsider }, team: { id: 'constructor' }, actions: [{ action_id: requestActionId('delete'), value: 'al_madeUp00000X' }] }))
+    const answer = await signedPost(
+      formPayload({
+        type: 'block_actions',
+        user: { id: LOCAL.outsider },
+        team: { id: 'constructor' },
+        actions: [{ action_id: requestActionId('delete'), value: 'al_madeUp00000X' }],
+      }),
+    )
     expect(answer.status).toBeLessThan(500)
   })
 })
@@ -842,7 +962,11 @@ describe('logs', () => {
   beforeAll(async () => {
     const stream = new Writable({
       write(chunk: Buffer | string, _encoding, done) {
-        lines.push(...String(chunk).split('\n').filter((line) => line !== ''))
+        lines.push(
+          ...String(chunk)
+            .split('\n')
+            .filter((line) => line !== ''),
+        )
         done()
       },
     })
@@ -892,7 +1016,9 @@ describe('logs', () => {
     expect((await logged.postAlert(validAlert('x@example.com'), `${LOCAL.ingestToken}-wrong`)).status).toBe(401)
     const body = slashCommandBody({ command: '/deprovision', text: 'status', user_id: LOCAL.actor })
     expect((await rawPost(`${logged.bot.url}/slack/events`, body, slackHeaders(body, { secret: `${LOCAL.signingSecret}-wrong` }))).status).toBe(401)
-    expect((await rawPost(`${logged.bot.url}/slack/events`, 'payload=%7Bnope', slackHeaders('payload=%7Bnope', { secret: LOCAL.signingSecret }))).status).toBe(400)
+    expect((await rawPost(`${logged.bot.url}/slack/events`, 'payload=%7Bnope', slackHeaders('payload=%7Bnope', { secret: LOCAL.signingSecret }))).status).toBe(
+      400,
+    )
     await quiesce(logged)
 
     const levels = new Set(lines.map((line) => (JSON.parse(line) as { level: number }).level))

@@ -23,7 +23,11 @@ afterAll(async () => {
 
 const alertFor = (name: string) => ({ integration: LOCAL.integrationId, email: `${name}@example.com`, reason: 'Departed employee still active' })
 const post = (body: unknown) =>
-  fetch(`${env.bot.url}/alerts`, { method: 'POST', headers: { authorization: `Bearer ${LOCAL.ingestToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  fetch(`${env.bot.url}/alerts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${LOCAL.ingestToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 const storedAlerts = async () => (await redis.keys('dpb:alert:*')).length
 
 describe('POST /alerts past INGEST_MAX_PER_MINUTE', () => {

@@ -45,10 +45,18 @@ describe('muting one account', () => {
 
     const posts = env.slack.callsTo('chat.postMessage').length
     const again = await alertFor('BOB@example.com')
-    expect(again).toMatchObject({ status: 202, body: { alertId: null, status: 'muted', mute: { scope: 'account', integration: LOCAL.integrationId, by: LOCAL.actor } } })
+    expect(again).toMatchObject({
+      status: 202,
+      body: { alertId: null, status: 'muted', mute: { scope: 'account', integration: LOCAL.integrationId, by: LOCAL.actor } },
+    })
     expect((await alertFor('carol@example.com')).body.status).toBe('posted')
     await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(env.slack.callsTo('chat.postMessage').slice(posts).some((c) => JSON.stringify(c.args).includes('bob@example.com'))).toBe(false)
+    expect(
+      env.slack
+        .callsTo('chat.postMessage')
+        .slice(posts)
+        .some((c) => JSON.stringify(c.args).includes('bob@example.com')),
+    ).toBe(false)
 
     await env.command('mutes')
     const list = await env.slack.waitFor('response_url', (c) => JSON.stringify(c.args).includes('bob@example.com'))

@@ -17,7 +17,11 @@ import { DEMO_USERS } from '../../local/scim-sandbox.js'
 let env: LocalEnvironment
 beforeAll(async () => {
   env = await startLocalEnvironment({
-    users: [...DEMO_USERS, { id: 'u-fay', userName: 'fay@example.com', displayName: 'Fay Faraway' }, { id: 'u-gus', userName: 'gus@example.com', displayName: 'Gus Gone' }],
+    users: [
+      ...DEMO_USERS,
+      { id: 'u-fay', userName: 'fay@example.com', displayName: 'Fay Faraway' },
+      { id: 'u-gus', userName: 'gus@example.com', displayName: 'Gus Gone' },
+    ],
     okta: {
       users: [
         { id: '00u-ada', login: 'ada@example.com', firstName: 'Ada', lastName: 'Admin', roles: ['SUPER_ADMIN'] },
@@ -44,7 +48,11 @@ async function openModal(email: string): Promise<{ opened: StoredView; final: St
   const open = await env.slack.waitFor('views.open', (c) => env.slack.calls.indexOf(c) >= since)
   const viewId = String((open.response as { view: { id: string } }).view.id)
   const opened = structuredClone(open.args.view) as StoredView
-  await env.slack.waitFor('views.update', (c) => env.slack.calls.indexOf(c) >= since && c.args.view_id === viewId && !text(c.args.view).includes('Looking…'), 10_000)
+  await env.slack.waitFor(
+    'views.update',
+    (c) => env.slack.calls.indexOf(c) >= since && c.args.view_id === viewId && !text(c.args.view).includes('Looking…'),
+    10_000,
+  )
   return { opened, final: env.slack.view(viewId)! }
 }
 
@@ -59,7 +67,9 @@ async function checklistShows(message: StoredMessage, pattern: RegExp, timeoutMs
 }
 
 const decide = (choices: Record<string, string>) =>
-  Object.fromEntries(Object.entries(choices).map(([integration, decision]) => [offboardDecisionBlockId(integration), { [OFFBOARD_DECISION_ACTION_ID]: decision }]))
+  Object.fromEntries(
+    Object.entries(choices).map(([integration, decision]) => [offboardDecisionBlockId(integration), { [OFFBOARD_DECISION_ACTION_ID]: decision }]),
+  )
 
 const oktaStatus = (id: string) => env.okta!.users.get(id)?.status
 const scimActive = (id: string) => env.scim.users.get(id)?.active
@@ -128,7 +138,10 @@ describe('offboarding a person found in the identity provider and a service', ()
     expect(suspendAt).toBeGreaterThanOrEqual(0)
     const summary = await env.threadReply(checklist, /complete/)
     expect(text(summary.blocks)).toMatch(/Done \(2\):\* Okta, Acme HR \(SCIM\)/)
-    const replies = env.slack.messages(LOCAL.channel).find((m) => m.ts === checklist.ts)!.replies.map((reply) => reply.text)
+    const replies = env.slack
+      .messages(LOCAL.channel)
+      .find((m) => m.ts === checklist.ts)!
+      .replies.map((reply) => reply.text)
     expect(replies.filter((reply) => /suspended in Okta/.test(reply ?? ''))).toHaveLength(1)
     expect(replies.filter((reply) => /deleted from Acme HR/.test(reply ?? ''))).toHaveLength(1)
   })
@@ -137,7 +150,9 @@ describe('offboarding a person found in the identity provider and a service', ()
     const redis = new Redis(env.redisUrl)
     try {
       const entries = (await redis.xrange(AUDIT_STREAM, '-', '+')).map(([, fields]) => fields.join(' '))
-      expect(entries.find((entry) => entry.includes('offboard-requested') && entry.includes('bob@example.com'))).toMatch(/actor U0SANDBOX01 .*detail suspend in acme-okta, delete in acme-scim/)
+      expect(entries.find((entry) => entry.includes('offboard-requested') && entry.includes('bob@example.com'))).toMatch(
+        /actor U0SANDBOX01 .*detail suspend in acme-okta, delete in acme-scim/,
+      )
       expect(entries.filter((entry) => entry.includes('action-completed') && entry.includes('bob@example.com'))).toHaveLength(2)
     } finally {
       redis.disconnect()
@@ -167,7 +182,10 @@ describe('identity provider first, when its step fails', () => {
 
     // Retry on Okta's failure reply in the thread, as a person would.
     const failure = await env.threadReply(checklist, /suspend|Suspend/)
-    const retry = env.slack.messages(LOCAL.channel).find((m) => m.ts === checklist.ts)!.replies.find((reply) => text(reply.blocks).includes(requestActionId('suspend')))!
+    const retry = env.slack
+      .messages(LOCAL.channel)
+      .find((m) => m.ts === checklist.ts)!
+      .replies.find((reply) => text(reply.blocks).includes(requestActionId('suspend')))!
     expect(failure).toBeDefined()
     const since = env.slack.calls.length
     await env.click(retry, 'suspend')
@@ -218,7 +236,10 @@ describe('an integration that holds Delete for a second person’s approval', ()
     expect(text(select)).not.toContain('"value":"delete"')
     // A forged submit naming Delete anyway is answered on the select, and nothing runs.
     const answer = await held.submitValues(view, decide({ [LOCAL.integrationId]: 'delete' }))
-    expect(JSON.parse(String(answer.body))).toEqual({ response_action: 'errors', errors: { [offboardDecisionBlockId(LOCAL.integrationId)]: expect.stringContaining('cannot do that for this account') } })
+    expect(JSON.parse(String(answer.body))).toEqual({
+      response_action: 'errors',
+      errors: { [offboardDecisionBlockId(LOCAL.integrationId)]: expect.stringContaining('cannot do that for this account') },
+    })
     expect(held.scim.users.has('u-bob')).toBe(true)
   })
 })

@@ -76,7 +76,12 @@ let daveAlert: StoredMessage
 describe('/deprovision scan', () => {
   it('raises each kind of finding once as an alert, and counts a muted account without posting it', async () => {
     // Zed's account in Acme HR was muted from an earlier alert.
-    const earlier = await env.postAlert({ integration: LOCAL.integrationId, email: 'zed@example.com', reason: 'Flagged by a detector', dedupKey: 'detector:zed' })
+    const earlier = await env.postAlert({
+      integration: LOCAL.integrationId,
+      email: 'zed@example.com',
+      reason: 'Flagged by a detector',
+      dedupKey: 'detector:zed',
+    })
     const earlierMessage = await env.alertMessage(String(earlier.body.alertId))
     await env.select(earlierMessage, MUTE_ACTION_ID, `${String(earlier.body.alertId)}|account|forever`)
     await env.slack.waitFor('chat.update', (c) => c.args.ts === earlierMessage.ts && /Muted/.test(blocksOf(c)))
@@ -88,11 +93,19 @@ describe('/deprovision scan', () => {
     expect(first.ack).toMatch(/Reconciliation of every integration started/)
     const departed = await alertAbout('dave@example.com', 'Acme HR (SCIM)')
     expect(String(departed.args.text)).toMatch(/High account alert: dave@example.com in Acme HR \(SCIM\): Departed: deactivated or suspended in Okta/)
-    expect(String((await alertAbout('mallory@example.com', 'Acme HR (SCIM)')).args.text)).toMatch(/Unknown account: active in Acme HR \(SCIM\), but nobody in Okta has this address/)
-    expect(String((await alertAbout('bob@example.com', 'Atlassian')).args.text)).toMatch(/Inactive: no activity in Atlassian for \d+ days \(last active 2025-01-15\); the limit is 45 days/)
+    expect(String((await alertAbout('mallory@example.com', 'Acme HR (SCIM)')).args.text)).toMatch(
+      /Unknown account: active in Acme HR \(SCIM\), but nobody in Okta has this address/,
+    )
+    expect(String((await alertAbout('bob@example.com', 'Atlassian')).args.text)).toMatch(
+      /Inactive: no activity in Atlassian for \d+ days \(last active 2025-01-15\); the limit is 45 days/,
+    )
     // An expected partner, a suspended account, the muted account and an active colleague raise nothing.
     await settled()
-    expect(alertPosts().map((call) => String(call.args.text).split(':')[1]?.trim()).sort()).toEqual([
+    expect(
+      alertPosts()
+        .map((call) => String(call.args.text).split(':')[1]?.trim())
+        .sort(),
+    ).toEqual([
       'bob@example.com in Atlassian',
       'dave@example.com in Acme HR (SCIM)',
       'mallory@example.com in Acme HR (SCIM)',
@@ -152,7 +165,12 @@ describe('/deprovision scan', () => {
 
   it("raises a finding even when a detector sent a dedupKey that looks like reconciliation's own", async () => {
     // Whoever holds the ingest token plants the key of Fay's finding on an alert about someone else.
-    const planted = await env.postAlert({ integration: LOCAL.integrationId, email: 'decoy@example.com', reason: 'Planted', dedupKey: 'reconcile:departed:fay@example.com' })
+    const planted = await env.postAlert({
+      integration: LOCAL.integrationId,
+      email: 'decoy@example.com',
+      reason: 'Planted',
+      dedupKey: 'reconcile:departed:fay@example.com',
+    })
     expect(planted.body.status).toBe('posted')
     // Fay, suspended in Okta, is active again in Acme HR.
     env.scim.users.get('u-fay')!.active = true
@@ -161,7 +179,10 @@ describe('/deprovision scan', () => {
     const run = await scan()
 
     expect(run.summary).toMatch(/\*departed\*: 2 \(1 new, 1 already open\)/)
-    const fay = await env.slack.waitFor('chat.postMessage', (c) => env.slack.calls.indexOf(c) >= since && !c.args.thread_ts && String(c.args.text).includes('fay@example.com in Acme HR'))
+    const fay = await env.slack.waitFor(
+      'chat.postMessage',
+      (c) => env.slack.calls.indexOf(c) >= since && !c.args.thread_ts && String(c.args.text).includes('fay@example.com in Acme HR'),
+    )
     expect(String(fay.args.text)).toMatch(/Departed: deactivated or suspended in Okta/)
   })
 

@@ -48,9 +48,14 @@ describe('an evicting Redis', () => {
       LOG_LEVEL: 'silent',
     }
     const started = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, timeout: 30_000 })
-    const failure = (await started.then(() => undefined, (error: unknown) => error)) as { code?: number; stderr?: string } | undefined
+    const failure = (await started.then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { code?: number; stderr?: string } | undefined
     expect(failure?.code).toBe(1)
-    expect(failure?.stderr?.trim().split('\n')).toEqual([expect.stringMatching(/^redis: maxmemory-policy is allkeys-lru: set it to noeviction \(BullMQ requires it/)])
+    expect(failure?.stderr?.trim().split('\n')).toEqual([
+      expect.stringMatching(/^redis: maxmemory-policy is allkeys-lru: set it to noeviction \(BullMQ requires it/),
+    ])
   }, 40_000)
 })
 
@@ -63,7 +68,9 @@ describe('a Redis without persistence', () => {
     cleanups.push(() => env.stop())
 
     const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => /persistence/.test(entry.msg))
-    expect(warnings).toEqual([expect.objectContaining({ level: 40, msg: expect.stringMatching(/^redis: no persistence \(appendonly no and no save points\)/) })])
+    expect(warnings).toEqual([
+      expect.objectContaining({ level: 40, msg: expect.stringMatching(/^redis: no persistence \(appendonly no and no save points\)/) }),
+    ])
 
     await env.command('status')
     const answer = await env.slack.waitFor('response_url', (c) => JSON.stringify(c.args).includes('healthy'))

@@ -37,18 +37,45 @@ function makeCertificates(): void {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=test managed redis CA', '-keyout', 'ca.key', '-out', 'ca.crt')
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr')
   writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n')
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', 'server.crt')
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.crt',
+  )
 }
 
 beforeAll(async () => {
   makeCertificates()
   redisPort = await freePort()
   // TLS only (no plain port), the default user off: only the ACL user "bot" with its password gets in.
-  writeFileSync(file('redis.conf'), [
-    'port 0', `tls-port ${redisPort}`, 'bind 127.0.0.1', 'save ""', 'appendonly no',
-    `tls-cert-file ${file('server.crt')}`, `tls-key-file ${file('server.key')}`, `tls-ca-cert-file ${file('ca.crt')}`, 'tls-auth-clients no',
-    'user default off', 'user bot on >bot-password-for-tests ~* &* +@all',
-  ].join('\n'))
+  writeFileSync(
+    file('redis.conf'),
+    [
+      'port 0',
+      `tls-port ${redisPort}`,
+      'bind 127.0.0.1',
+      'save ""',
+      'appendonly no',
+      `tls-cert-file ${file('server.crt')}`,
+      `tls-key-file ${file('server.key')}`,
+      `tls-ca-cert-file ${file('ca.crt')}`,
+      'tls-auth-clients no',
+      'user default off',
+      'user bot on >bot-password-for-tests ~* &* +@all',
+    ].join('\n'),
+  )
   const redis = spawn('redis-server', [file('redis.conf')], { stdio: ['ignore', 'pipe', 'pipe'] })
   processes.push(redis)
   let output = ''
@@ -88,7 +115,10 @@ async function startBot(extraEnv: Record<string, string>): Promise<{ port: numbe
 }
 
 async function readiness(port: number): Promise<number | undefined> {
-  return fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.status, () => undefined)
+  return fetch(`http://127.0.0.1:${port}/readyz`).then(
+    (response) => response.status,
+    () => undefined,
+  )
 }
 
 describe('a managed Redis over TLS with an ACL user', () => {

@@ -7,7 +7,15 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HOME_OPEN_SERVICE_ACTION_ID, HOME_SEARCH_ACTION_ID, HOME_UNMUTE_ACTION_ID, MUTE_ACTION_ID, UNMUTE_ACTION_ID, homePageActionId, homeTabActionId } from '../../src/constants.js'
+import {
+  HOME_OPEN_SERVICE_ACTION_ID,
+  HOME_SEARCH_ACTION_ID,
+  HOME_UNMUTE_ACTION_ID,
+  MUTE_ACTION_ID,
+  UNMUTE_ACTION_ID,
+  homePageActionId,
+  homeTabActionId,
+} from '../../src/constants.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { interactionBody, postToSlackApp, viewBlockActionsPayload } from '../../local/slack-signing.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
@@ -55,7 +63,15 @@ describe('refusals of people outside ACTORS are audited', () => {
     const { alertId, message } = await openAlert('bob@example.com')
     const entries = await auditedBy(() => env.select(message, MUTE_ACTION_ID, `${alertId}|account|7d`, outsider))
     expect(entries).toEqual([
-      expect.objectContaining({ event: 'action-refused', actor: LOCAL.outsider, action: 'mute', alertId, integration: LOCAL.integrationId, email: 'bob@example.com', detail: 'not an authorized actor' }),
+      expect.objectContaining({
+        event: 'action-refused',
+        actor: LOCAL.outsider,
+        action: 'mute',
+        alertId,
+        integration: LOCAL.integrationId,
+        email: 'bob@example.com',
+        detail: 'not an authorized actor',
+      }),
     ])
     expect(env.slack.callsTo('chat.postEphemeral').some((c) => c.args.user === LOCAL.outsider && /mute or unmute/.test(String(c.args.text)))).toBe(true)
     expect(text(env.slack.message(LOCAL.channel, message.ts)!.blocks)).not.toMatch(/Muted by/)
@@ -66,7 +82,16 @@ describe('refusals of people outside ACTORS are audited', () => {
     await env.select(message, MUTE_ACTION_ID, `${alertId}|account|7d`)
     await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /Muted/.test(text(c.args.blocks)))
     const entries = await auditedBy(() => env.press(message, UNMUTE_ACTION_ID, outsider))
-    expect(entries).toEqual([expect.objectContaining({ event: 'action-refused', actor: LOCAL.outsider, action: 'unmute', alertId, email: 'carol@example.com', detail: 'not an authorized actor' })])
+    expect(entries).toEqual([
+      expect.objectContaining({
+        event: 'action-refused',
+        actor: LOCAL.outsider,
+        action: 'unmute',
+        alertId,
+        email: 'carol@example.com',
+        detail: 'not an authorized actor',
+      }),
+    ])
     expect((await env.postAlert({ integration: LOCAL.integrationId, email: 'carol@example.com', reason: 'again' })).body.status).toBe('muted')
   })
 
@@ -86,7 +111,9 @@ describe('refusals of people outside ACTORS are audited', () => {
       const since = env.slack.calls.length
       const payload = viewBlockActionsPayload({ view: home, action: { ...action, block_id: 'forged' }, user: outsider })
       const entries = await auditedBy(() => postToSlackApp(`${env.bot.url}/slack/events`, LOCAL.signingSecret, interactionBody(payload)))
-      expect(entries).toEqual([expect.objectContaining({ event: 'action-refused', actor: LOCAL.outsider, action: `App Home: ${move}`, detail: 'not an authorized actor' })])
+      expect(entries).toEqual([
+        expect.objectContaining({ event: 'action-refused', actor: LOCAL.outsider, action: `App Home: ${move}`, detail: 'not an authorized actor' }),
+      ])
       const published = await env.publishedHome(since, outsider)
       expect(text(published.blocks)).not.toMatch(/"type":"button"/)
     })

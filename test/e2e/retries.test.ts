@@ -78,7 +78,10 @@ describe('a running action', () => {
     await env.threadReply(message, /was deleted/i)
     expect(env.slack.callsTo('chat.postMessage').some((c) => (c.response as { error?: string }).error === 'internal_error')).toBe(true)
     await new Promise((resolve) => setTimeout(resolve, 300))
-    const results = env.slack.messages(LOCAL.channel).find((m) => m.ts === message.ts)!.replies.filter((r) => /was deleted/i.test(r.text))
+    const results = env.slack
+      .messages(LOCAL.channel)
+      .find((m) => m.ts === message.ts)!
+      .replies.filter((r) => /was deleted/i.test(r.text))
     expect(results).toHaveLength(1)
     expect(deletesOf('u-judy')).toHaveLength(1)
   })

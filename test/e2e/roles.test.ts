@@ -37,7 +37,14 @@ describe('a worker-role runtime', () => {
     expect(metrics.status).toBe(200)
     expect(await metrics.text()).toMatch(/^deprovision_bot_queue_depth\{queue="post-alert"\} \d+$/m)
 
-    const slash = slashCommandBody({ command: '/deprovision', text: 'status', user_id: LOCAL.actor, user_name: 'sandbox.admin', channel_id: LOCAL.channel, response_url: `${env.slack.responseUrlBase}/x` })
+    const slash = slashCommandBody({
+      command: '/deprovision',
+      text: 'status',
+      user_id: LOCAL.actor,
+      user_name: 'sandbox.admin',
+      channel_id: LOCAL.channel,
+      response_url: `${env.slack.responseUrlBase}/x`,
+    })
     expect((await postToSlackApp(`${worker.url}/slack/events`, LOCAL.signingSecret, slash)).status).toBe(404)
     const alert = await fetch(`${worker.url}/alerts`, {
       method: 'POST',
@@ -68,41 +75,47 @@ describe('a web replica and a worker replica on one Redis', () => {
   })
 
   const doneActions = async (replica: Replica): Promise<string[]> =>
-    (await (await fetch(`${replica.url}/metrics`)).text()).split('\n').filter((line) => line.startsWith('deprovision_bot_actions_total{') && line.includes('outcome="done"'))
+    (await (await fetch(`${replica.url}/metrics`)).text())
+      .split('\n')
+      .filter((line) => line.startsWith('deprovision_bot_actions_total{') && line.includes('outcome="done"'))
 
-  it('the web replica accepts and queues; the worker replica posts, deletes and reports', async () => {
-    const redis = connectStore(env.redisUrl)
-    const queues = new JobQueues(redis, DEFAULT_RETRY, () => undefined)
-    try {
-      await whenReady(redis)
-      web = await startReplica(env.config, ROLE_OPTIONS.web)
-      const accepted = await fetch(`${web.url}/alerts`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${LOCAL.ingestToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ integration: LOCAL.integrationId, email: 'zed@example.com', reason: 'Left the company' }),
-      })
-      expect(accepted.status).toBe(202)
-      const { alertId } = (await accepted.json()) as { alertId: string }
+  it(
+    'the web replica accepts and queues; the worker replica posts, deletes and reports',
+    async () => {
+      const redis = connectStore(env.redisUrl)
+      const queues = new JobQueues(redis, DEFAULT_RETRY, () => undefined)
+      try {
+        await whenReady(redis)
+        web = await startReplica(env.config, ROLE_OPTIONS.web)
+        const accepted = await fetch(`${web.url}/alerts`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${LOCAL.ingestToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ integration: LOCAL.integrationId, email: 'zed@example.com', reason: 'Left the company' }),
+        })
+        expect(accepted.status).toBe(202)
+        const { alertId } = (await accepted.json()) as { alertId: string }
 
-      // Nothing runs the posting job yet, and the web replica registered no schedule.
-      await sleep(1_500)
-      expect(env.slack.calls.filter((call) => call.method === 'chat.postMessage')).toEqual([])
-      expect(await queues.timers.getJobSchedulersCount()).toBe(0)
+        // Nothing runs the posting job yet, and the web replica registered no schedule.
+        await sleep(1_500)
+        expect(env.slack.calls.filter((call) => call.method === 'chat.postMessage')).toEqual([])
+        expect(await queues.timers.getJobSchedulersCount()).toBe(0)
 
-      worker = await startReplica(env.config, ROLE_OPTIONS.worker)
-      const message = await env.alertMessage(alertId)
-      expect(await queues.timers.getJobSchedulersCount()).toBe(2) // the timer sweep and the health check
+        worker = await startReplica(env.config, ROLE_OPTIONS.worker)
+        const message = await env.alertMessage(alertId)
+        expect(await queues.timers.getJobSchedulersCount()).toBe(2) // the timer sweep and the health check
 
-      const since = env.slack.calls.length
-      expect((await clickAt(web.url, env, message, 'delete')).status).toBe(200)
-      expect((await submitAt(web.url, await env.confirmation(since))).status).toBe(200)
-      await env.threadReply(message, /zed@example\.com was deleted/, 15_000)
-      expect(deletesOf(env, 'u-zed')).toHaveLength(1)
-      expect(await doneActions(worker)).toEqual([expect.stringMatching(/ 1$/)])
-      expect(await doneActions(web)).toEqual([])
-    } finally {
-      await queues.close()
-      redis.disconnect()
-    }
-  }, CHILD_PROCESS_TIMEOUT_MS)
+        const since = env.slack.calls.length
+        expect((await clickAt(web.url, env, message, 'delete')).status).toBe(200)
+        expect((await submitAt(web.url, await env.confirmation(since))).status).toBe(200)
+        await env.threadReply(message, /zed@example\.com was deleted/, 15_000)
+        expect(deletesOf(env, 'u-zed')).toHaveLength(1)
+        expect(await doneActions(worker)).toEqual([expect.stringMatching(/ 1$/)])
+        expect(await doneActions(web)).toEqual([])
+      } finally {
+        await queues.close()
+        redis.disconnect()
+      }
+    },
+    CHILD_PROCESS_TIMEOUT_MS,
+  )
 })

@@ -93,7 +93,13 @@ describe('a job that no longer owns its attempt', () => {
     await until(async () => env.scim.requests.slice(before).some((r) => r.method === 'GET'))
     // What the sweep does to an attempt it takes for lost: settle it, so the alert is no longer in progress.
     const state = JSON.parse((await redis.hget(`dpb:alert:${dov.alertId}`, 'state'))!) as { request: unknown }
-    await redis.hset(`dpb:alert:${dov.alertId}`, 'state', JSON.stringify({ kind: 'failed', request: state.request, problem: { kind: 'unconfirmed' }, at: new Date().toISOString() }), 'stateKind', 'failed')
+    await redis.hset(
+      `dpb:alert:${dov.alertId}`,
+      'state',
+      JSON.stringify({ kind: 'failed', request: state.request, problem: { kind: 'unconfirmed' }, at: new Date().toISOString() }),
+      'stateKind',
+      'failed',
+    )
 
     await sleep(2_000)
     expect(deletes()).toEqual([])

@@ -70,7 +70,10 @@ describe('an action whose job cannot be queued', () => {
 
     await startAction(deps, client.slack, alert, claim.request, {}, deps.logger)
 
-    expect((await alerts.get(alert.id))!.state).toMatchObject({ kind: 'failed', problem: { kind: 'transient', detail: 'the job queue was unavailable, so nothing was done' } })
+    expect((await alerts.get(alert.id))!.state).toMatchObject({
+      kind: 'failed',
+      problem: { kind: 'transient', detail: 'the job queue was unavailable, so nothing was done' },
+    })
     const replies = client.sent.filter((sent) => sent.method === 'postMessage')
     expect(replies).toHaveLength(1)
     expect(replies[0]!.args).toMatchObject({ thread_ts: THREAD.ts })

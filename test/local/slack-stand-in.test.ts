@@ -105,14 +105,21 @@ describe('Slack stand-in, driven by a real WebClient', () => {
   it('opens a modal once per trigger_id and updates it by view_id, refusing a stale hash', async () => {
     const web = client()
     const triggerId = newTriggerId()
-    const opened = await web.views.open({ trigger_id: triggerId, view: modal('Checking…', { callback_id: 'confirm_action', private_metadata: '{"alertId":"a1"}' }) })
+    const opened = await web.views.open({
+      trigger_id: triggerId,
+      view: modal('Checking…', { callback_id: 'confirm_action', private_metadata: '{"alertId":"a1"}' }),
+    })
     const view = opened.view!
     expect(view.id).toMatch(/^V[A-Z0-9]+$/)
     expect(view).toMatchObject({ callback_id: 'confirm_action', private_metadata: '{"alertId":"a1"}', hash: expect.any(String) })
 
     await expect(web.views.open({ trigger_id: triggerId, view: modal('Again') })).rejects.toMatchObject({ data: { error: 'exchanged_trigger_id' } })
 
-    const updated = await web.views.update({ view_id: view.id!, hash: view.hash!, view: modal('Delete account', { submit: { type: 'plain_text', text: 'Delete' } }) })
+    const updated = await web.views.update({
+      view_id: view.id!,
+      hash: view.hash!,
+      view: modal('Delete account', { submit: { type: 'plain_text', text: 'Delete' } }),
+    })
     expect(updated.view?.hash).not.toBe(view.hash)
     expect(slack.view(view.id!)).toMatchObject({ title: { text: 'Delete account' }, private_metadata: '' })
 
@@ -122,7 +129,9 @@ describe('Slack stand-in, driven by a real WebClient', () => {
 
   it('refuses a trigger_id older than 3 seconds, or one Slack never issued', async () => {
     const web = client()
-    await expect(web.views.open({ trigger_id: newTriggerId(Date.now() - 3500), view: modal('Late') })).rejects.toMatchObject({ data: { error: 'expired_trigger_id' } })
+    await expect(web.views.open({ trigger_id: newTriggerId(Date.now() - 3500), view: modal('Late') })).rejects.toMatchObject({
+      data: { error: 'expired_trigger_id' },
+    })
     await expect(web.views.open({ trigger_id: 'made-up', view: modal('Fake') })).rejects.toMatchObject({ data: { error: 'invalid_trigger_id' } })
   })
 
@@ -190,7 +199,11 @@ describe('Slack stand-in, driven by a real WebClient', () => {
     const posted = await client().chat.postMessage({ channel, text: 'Alert' })
     const url = slack.responseUrl({ channel, messageTs: posted.ts! })
     // What Bolt's respond() does: a JSON POST to the response_url.
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ replace_original: true, text: 'Alert (muted)' }) })
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ replace_original: true, text: 'Alert (muted)' }),
+    })
 
     expect(response.status).toBe(200)
     expect(slack.callsTo('response_url')[0]?.args).toEqual({ replace_original: true, text: 'Alert (muted)' })
@@ -204,7 +217,9 @@ describe('Slack stand-in, driven by a real WebClient', () => {
     await web.chat.postMessage({ channel, text: 'second' })
     await expect(waiting).resolves.toMatchObject({ args: { text: 'second' } })
 
-    await expect(slack.waitFor('views.open', undefined, 50)).rejects.toThrow(/no matching views\.open call within 50 ms[\s\S]*#1 chat\.postMessage\(channel=C0ALERTS text="first"\) -> ok/)
+    await expect(slack.waitFor('views.open', undefined, 50)).rejects.toThrow(
+      /no matching views\.open call within 50 ms[\s\S]*#1 chat\.postMessage\(channel=C0ALERTS text="first"\) -> ok/,
+    )
   })
 })
 
@@ -239,11 +254,21 @@ describe('an unchanged Bolt App against the stand-in, with payloads signed like 
         await respond({ replace_original: false, text: 'Only you can see this' })
       })
     })
-    const blocks = [{ type: 'actions', elements: [{ type: 'button', action_id: 'alert_action:delete', value: 'alert-1', style: 'danger', text: { type: 'plain_text', text: 'Delete' } }] }]
+    const blocks = [
+      {
+        type: 'actions',
+        elements: [{ type: 'button', action_id: 'alert_action:delete', value: 'alert-1', style: 'danger', text: { type: 'plain_text', text: 'Delete' } }],
+      },
+    ]
     const posted = await client().chat.postMessage({ channel, text: 'Alert', blocks })
     const message = slack.message(channel, posted.ts!)!
 
-    const payload = blockActionsPayload({ message, channel, actionId: 'alert_action:delete', responseUrl: slack.responseUrl({ channel, messageTs: posted.ts! }) })
+    const payload = blockActionsPayload({
+      message,
+      channel,
+      actionId: 'alert_action:delete',
+      responseUrl: slack.responseUrl({ channel, messageTs: posted.ts! }),
+    })
     const response = await postToSlackApp(url, signingSecret, interactionBody(payload))
 
     expect(response.status).toBe(200)

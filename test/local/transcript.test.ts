@@ -38,7 +38,13 @@ const alert = {
         { type: 'mrkdwn', text: '*Reported by*\n<@U0DETECT>' },
       ],
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: 'since <!date^1700000000^{date}|Nov 14>' }, { type: 'plain_text', text: 'IdP sync' }] },
+    {
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: 'since <!date^1700000000^{date}|Nov 14>' },
+        { type: 'plain_text', text: 'IdP sync' },
+      ],
+    },
     { type: 'divider' },
     {
       type: 'actions',
@@ -69,12 +75,16 @@ describe('renderMessage', () => {
   })
 
   it('falls back to the text when there are no blocks', () => {
-    expect(renderMessage({ text: 'Deleted <@U1>&apos;s account' })).toBe("Deleted @U1&apos;s account")
+    expect(renderMessage({ text: 'Deleted <@U1>&apos;s account' })).toBe('Deleted @U1&apos;s account')
     expect(renderMessage({ text: 'done', blocks: [] })).toBe('done')
   })
 
   it('puts a section accessory on the same line as its text', () => {
-    const retry = { type: 'section', text: { type: 'mrkdwn', text: 'Rate limited by Qlik' }, accessory: { type: 'button', text: { type: 'plain_text', text: 'Retry' } } }
+    const retry = {
+      type: 'section',
+      text: { type: 'mrkdwn', text: 'Rate limited by Qlik' },
+      accessory: { type: 'button', text: { type: 'plain_text', text: 'Retry' } },
+    }
     expect(renderMessage({ blocks: [retry] })).toBe('Rate limited by Qlik   [ Retry ]')
   })
 })
@@ -124,7 +134,11 @@ describe('renderView', () => {
   })
 
   it('renders a loading modal with only the default Cancel', () => {
-    const loading = { type: 'modal', title: { type: 'plain_text', text: 'Checking…' }, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ':hourglass: Asking Qlik' }] }] }
+    const loading = {
+      type: 'modal',
+      title: { type: 'plain_text', text: 'Checking…' },
+      blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ':hourglass: Asking Qlik' }] }],
+    }
     expect(renderView(loading)).toBe(['┌─ Checking…', '│ :hourglass: Asking Qlik', '└─ [ Cancel ]'].join('\n'))
   })
 

@@ -39,7 +39,10 @@ afterAll(async () => {
 async function untilReady(url: string, log: () => string): Promise<void> {
   const giveUpAt = Date.now() + 20_000
   while (Date.now() < giveUpAt) {
-    const status = await fetch(`${url}/readyz`).then((response) => response.status, () => 0)
+    const status = await fetch(`${url}/readyz`).then(
+      (response) => response.status,
+      () => 0,
+    )
     if (status === 200) return
     if (bot?.exitCode !== null) break
     await sleep(200)
@@ -66,7 +69,10 @@ describe('the image, its steps performed outside Docker', () => {
     env = await startLocalEnvironment({ workers: false })
     const port = new URL(env.bot.url).port
     await env.bot.stop()
-    writeFileSync(join(folder, 'providers.yml'), stringifyYaml([{ id: LOCAL.integrationId, type: 'scim', displayName: LOCAL.integrationName, baseUrl: env.scim.url, token: '${ACME_SCIM_TOKEN}' }]))
+    writeFileSync(
+      join(folder, 'providers.yml'),
+      stringifyYaml([{ id: LOCAL.integrationId, type: 'scim', displayName: LOCAL.integrationName, baseUrl: env.scim.url, token: '${ACME_SCIM_TOKEN}' }]),
+    )
     const [command = '', ...args] = cmd
     bot = spawn(command === 'node' ? process.execPath : command, args, {
       cwd: folder,

@@ -11,9 +11,24 @@ import { renderKustomization, type KubernetesObject } from '../support/kustomize
 const base = renderKustomization('deploy/kubernetes/base')
 const overlay = renderKustomization('deploy/kubernetes/overlays/example')
 
-interface Container { image: string; env?: Array<{ name: string; value?: string }>; envFrom?: Array<{ secretRef?: { name: string } }>; readinessProbe?: { httpGet?: { path: string } }; livenessProbe?: { httpGet?: { path: string } }; resources?: { requests?: object; limits?: object }; securityContext?: { allowPrivilegeEscalation?: boolean } }
-interface PodSpec { terminationGracePeriodSeconds?: number; securityContext?: { runAsNonRoot?: boolean; runAsUser?: number }; containers: Container[]; volumes?: Array<{ configMap?: { name: string } }> }
-interface Deployment extends KubernetesObject { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } }
+interface Container {
+  image: string
+  env?: Array<{ name: string; value?: string }>
+  envFrom?: Array<{ secretRef?: { name: string } }>
+  readinessProbe?: { httpGet?: { path: string } }
+  livenessProbe?: { httpGet?: { path: string } }
+  resources?: { requests?: object; limits?: object }
+  securityContext?: { allowPrivilegeEscalation?: boolean }
+}
+interface PodSpec {
+  terminationGracePeriodSeconds?: number
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number }
+  containers: Container[]
+  volumes?: Array<{ configMap?: { name: string } }>
+}
+interface Deployment extends KubernetesObject {
+  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } }
+}
 
 const find = <T extends KubernetesObject>(objects: KubernetesObject[], kind: string, name: string) => {
   const found = objects.find((object) => object.kind === kind && object.metadata.name === name)
@@ -80,7 +95,11 @@ describe('the Kubernetes base', () => {
     const web = find<Deployment>(base, 'Deployment', 'deprovision-bot-web')
     const podLabels = web.spec.template.metadata.labels
     const service = find<KubernetesObject & { spec: { selector: Record<string, string> } }>(base, 'Service', 'deprovision-bot')
-    const budget = find<KubernetesObject & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(base, 'PodDisruptionBudget', 'deprovision-bot-web')
+    const budget = find<KubernetesObject & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(
+      base,
+      'PodDisruptionBudget',
+      'deprovision-bot-web',
+    )
     expect(service.spec.selector).toEqual(podLabels)
     expect(budget.spec.selector.matchLabels).toEqual(podLabels)
     expect(budget.spec.minAvailable).toBeLessThan(web.spec.replicas)
@@ -95,6 +114,8 @@ describe('the example overlay', () => {
     expect(web.spec.replicas).toBe(3)
     expect(web.spec.template.spec.containers[0]?.image).toBe('registry.example.com/security/deprovision-bot:0.1.0')
     expect(roleOf(web)).toBe('web')
-    expect(find<KubernetesObject & { data: Record<string, string> }>(overlay, 'ConfigMap', 'deprovision-bot-providers').data['providers.yml']).toContain('type: scim')
+    expect(find<KubernetesObject & { data: Record<string, string> }>(overlay, 'ConfigMap', 'deprovision-bot-providers').data['providers.yml']).toContain(
+      'type: scim',
+    )
   })
 })

@@ -96,7 +96,7 @@ describe('ACS3-HMAC-SHA256: the documented worked example', () => {
 })
 
 describe('ACS3-HMAC-SHA256: canonical forms', () => {
-  it('percent-encodes as RFC 3986: space is %20, and !\'()* are escaped too', () => {
+  it("percent-encodes as RFC 3986: space is %20, and !'()* are escaped too", () => {
     expect(percentEncode("a b+c*d~e!f'g(h)i/j@k")).toBe('a%20b%2Bc%2Ad~e%21f%27g%28h%29i%2Fj%40k')
     expect(percentEncode('é')).toBe('%C3%A9')
     expect(percentEncode('-_.~AZaz09')).toBe('-_.~AZaz09')

@@ -8,7 +8,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AlibabaCloudSsoIntegration } from '../../src/providers/alibaba-cloudsso/config.js'
 import { newNonce, signRequest } from '../../src/providers/alibaba-cloudsso/acs3-signature.js'
 import { userNameCandidates } from '../../src/providers/alibaba-cloudsso/adapter.js'
-import { ASSIGNMENTS_LABEL, DEPROVISION_LABEL, MAX_DEPROVISIONING_WAITS, POLL_FIRST_MS, POLL_MAX_MS, SCIM_BLOCK_DETAIL } from '../../src/providers/alibaba-cloudsso/constants.js'
+import {
+  ASSIGNMENTS_LABEL,
+  DEPROVISION_LABEL,
+  MAX_DEPROVISIONING_WAITS,
+  POLL_FIRST_MS,
+  POLL_MAX_MS,
+  SCIM_BLOCK_DETAIL,
+} from '../../src/providers/alibaba-cloudsso/constants.js'
 import { createCloudSsoProvider } from '../../src/providers/alibaba-cloudsso/provider.js'
 import { cloudSsoEndpoint } from '../../src/providers/alibaba-cloudsso/client.js'
 import { backoff } from '../../src/providers/alibaba-cloudsso/actions.js'
@@ -151,7 +158,12 @@ beforeEach(() => {
 describe('CloudSSO provider: description', () => {
   it('offers delete, suspend, restore and de-provisioning an access configuration, derived from what it implements', () => {
     expect([...provider.capabilities].sort()).toEqual(['delete', 'deprovision-access', 'restore', 'suspend'])
-    expect(provider).toMatchObject({ id: 'cloudsso', type: 'alibaba-cloudsso', displayName: 'Alibaba CloudSSO', adminConsoleUrl: 'https://cloudsso.console.example.com' })
+    expect(provider).toMatchObject({
+      id: 'cloudsso',
+      type: 'alibaba-cloudsso',
+      displayName: 'Alibaba CloudSSO',
+      adminConsoleUrl: 'https://cloudsso.console.example.com',
+    })
   })
 })
 
@@ -178,9 +190,11 @@ describe('CloudSSO provider: what the service receives', () => {
     expect(sandbox.requests.every((request) => request.signatureValid && request.status === 200)).toBe(true)
   })
 
-  it('defaults the endpoint to the region\'s public one, cloudsso.<region>.aliyuncs.com', () => {
+  it("defaults the endpoint to the region's public one, cloudsso.<region>.aliyuncs.com", () => {
     expect(cloudSsoEndpoint({ region: 'ap-southeast-1' }).href).toBe('https://cloudsso.ap-southeast-1.aliyuncs.com/')
-    expect(cloudSsoEndpoint({ region: 'cn-shanghai', endpoint: 'https://cloudsso-vpc.cn-shanghai.aliyuncs.com' }).host).toBe('cloudsso-vpc.cn-shanghai.aliyuncs.com')
+    expect(cloudSsoEndpoint({ region: 'cn-shanghai', endpoint: 'https://cloudsso-vpc.cn-shanghai.aliyuncs.com' }).host).toBe(
+      'cloudsso-vpc.cn-shanghai.aliyuncs.com',
+    )
   })
 })
 
@@ -224,7 +238,7 @@ describe('CloudSSO sandbox: refuses requests the real gateway refuses', () => {
     expect(await raw('GetUser', { UserId: 'u-alice' })).toMatchObject({ status: 200, json: { User: { UserId: 'u-alice', Email: 'alice@example.com' } } })
   })
 
-  it('answers a wrong secret with 400 SignatureDoesNotMatch in the service\'s error body', async () => {
+  it("answers a wrong secret with 400 SignatureDoesNotMatch in the service's error body", async () => {
     const answer = await raw('GetUser', { UserId: 'u-alice' }, { secret: 'not-the-secret' })
 
     expect(answer.status).toBe(400)
@@ -254,7 +268,10 @@ describe('CloudSSO sandbox: refuses requests the real gateway refuses', () => {
     const nonce = newNonce()
     expect((await raw('GetDirectory', {}, { nonce })).status).toBe(200)
     expect(await raw('GetDirectory', {}, { nonce })).toMatchObject({ status: 400, json: { Code: 'SignatureNonceUsed' } })
-    expect(await raw('GetDirectory', {}, { date: new Date(Date.now() - 16 * 60_000) })).toMatchObject({ status: 400, json: { Code: 'InvalidTimeStamp.Expired' } })
+    expect(await raw('GetDirectory', {}, { date: new Date(Date.now() - 16 * 60_000) })).toMatchObject({
+      status: 400,
+      json: { Code: 'InvalidTimeStamp.Expired' },
+    })
     expect(await raw('GetDirectory', {}, { withoutAuthorization: true })).toMatchObject({ status: 400, json: { Code: 'IncompleteSignature' } })
   })
 
@@ -297,7 +314,10 @@ describe('CloudSSO provider: checkConnection', () => {
   it('reports a clock too far off as rejected, pointing at the clock', async () => {
     const late = createCloudSsoProvider(integration(), { now: () => new Date(Date.now() - 60 * 60_000) })
 
-    expect(await late.checkConnection()).toMatchObject({ ok: false, problem: { kind: 'rejected', detail: expect.stringMatching(/InvalidTimeStamp\.Expired.*check this machine's clock/) } })
+    expect(await late.checkConnection()).toMatchObject({
+      ok: false,
+      problem: { kind: 'rejected', detail: expect.stringMatching(/InvalidTimeStamp\.Expired.*check this machine's clock/) },
+    })
   })
 
   it('reports an unreachable service as transient', async () => {
@@ -318,13 +338,18 @@ describe('CloudSSO provider: findAccount', () => {
     expect(requestsFor('ListUsers').map((params) => params.Filter)).toEqual(['UserName eq Bob@Example.com', 'UserName eq Bob'])
   })
 
-  it('never answers with a user whose email is someone else\'s, even when the UserName matches', async () => {
+  it("never answers with a user whose email is someone else's, even when the UserName matches", async () => {
     expect(await provider.findAccount('robert@example.com')).toBeNull()
     expect(requestsFor('ListUsers').map((params) => params.Filter)).toEqual(['UserName eq robert@example.com', 'UserName eq robert'])
   })
 
   it('asks GetUser when the list has no Email, and accepts a UserName that is the whole address', async () => {
-    expect(await provider.findAccount('erin@example.com')).toEqual({ id: 'u-erin', email: 'erin@example.com', displayName: 'erin@example.com', status: 'active' })
+    expect(await provider.findAccount('erin@example.com')).toEqual({
+      id: 'u-erin',
+      email: 'erin@example.com',
+      displayName: 'erin@example.com',
+      status: 'active',
+    })
     expect(actions()).toEqual(['ListUsers', 'GetUser'])
     expect(requestsFor('GetUser')).toEqual([{ DirectoryId: DIRECTORY, UserId: 'u-erin' }])
   })
@@ -460,7 +485,7 @@ describe('CloudSSO provider: preflight', () => {
     expect(ready(await provider.preflight(carol, 'suspend')).warnings.join(' ')).toMatch(/synchronised from your identity provider by SCIM/)
   })
 
-  it('uses CloudSSO\'s current status: warns that a user is already disabled', async () => {
+  it("uses CloudSSO's current status: warns that a user is already disabled", async () => {
     const alice = await account('alice@example.com')
     sandbox.state.users.get('u-alice')!.Status = 'Disabled'
 
@@ -472,7 +497,11 @@ describe('CloudSSO provider: preflight', () => {
 
   it('answers gone when the user no longer exists, and blocks cancel-delete without calling', async () => {
     const alice = await account('alice@example.com')
-    expect(await preflightAccount(provider, alice, 'cancel-delete')).toEqual({ kind: 'blocked', account: alice, blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }] })
+    expect(await preflightAccount(provider, alice, 'cancel-delete')).toEqual({
+      kind: 'blocked',
+      account: alice,
+      blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }],
+    })
     expect(sandbox.requests).toHaveLength(0)
 
     sandbox.state.users.delete('u-alice')
@@ -485,7 +514,15 @@ describe('CloudSSO provider: delete', () => {
     const bob = await account('bob@example.com')
 
     expect(await act(provider, bob, 'delete', {})).toEqual({ kind: 'done', detail: 'removed 1 group membership before deleting the user' })
-    expect(actions()).toEqual(['GetUser', 'UpdateUserStatus', 'ListAccessAssignments', 'ListJoinedGroupsForUser', 'RemoveUserFromGroup', 'ListMFADevicesForUser', 'DeleteUser'])
+    expect(actions()).toEqual([
+      'GetUser',
+      'UpdateUserStatus',
+      'ListAccessAssignments',
+      'ListJoinedGroupsForUser',
+      'RemoveUserFromGroup',
+      'ListMFADevicesForUser',
+      'DeleteUser',
+    ])
     expect(requestsFor('RemoveUserFromGroup')).toEqual([{ DirectoryId: DIRECTORY, UserId: 'u-bob', GroupId: 'g-ops' }])
     expect(sandbox.state.users.has('u-bob')).toBe(false)
   })
@@ -498,21 +535,47 @@ describe('CloudSSO provider: delete', () => {
 
     const first = await act(provider, alice, 'delete', {})
 
-    expect(first).toMatchObject({ kind: 'pending', task: { id: 'cloudsso:delete-user:u-alice', pollAfterMs: POLL_FIRST_MS }, progress: { done: 0, total: 3, label: ASSIGNMENTS_LABEL } })
+    expect(first).toMatchObject({
+      kind: 'pending',
+      task: { id: 'cloudsso:delete-user:u-alice', pollAfterMs: POLL_FIRST_MS },
+      progress: { done: 0, total: 3, label: ASSIGNMENTS_LABEL },
+    })
     expect(sandbox.state.users.get('u-alice')?.Status).toBe('Disabled')
     expect(requestsFor('DeleteAccessAssignment')).toEqual([
-      { DirectoryId: DIRECTORY, AccessConfigurationId: AC_ADMIN, TargetType: 'RD-Account', TargetId: PROD, PrincipalType: 'User', PrincipalId: 'u-alice', DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount' },
-      { DirectoryId: DIRECTORY, AccessConfigurationId: AC_READONLY, TargetType: 'RD-Account', TargetId: PROD, PrincipalType: 'User', PrincipalId: 'u-alice', DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount' },
-      { DirectoryId: DIRECTORY, AccessConfigurationId: AC_ADMIN, TargetType: 'RD-Account', TargetId: STAGING, PrincipalType: 'User', PrincipalId: 'u-alice', DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount' },
+      {
+        DirectoryId: DIRECTORY,
+        AccessConfigurationId: AC_ADMIN,
+        TargetType: 'RD-Account',
+        TargetId: PROD,
+        PrincipalType: 'User',
+        PrincipalId: 'u-alice',
+        DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount',
+      },
+      {
+        DirectoryId: DIRECTORY,
+        AccessConfigurationId: AC_READONLY,
+        TargetType: 'RD-Account',
+        TargetId: PROD,
+        PrincipalType: 'User',
+        PrincipalId: 'u-alice',
+        DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount',
+      },
+      {
+        DirectoryId: DIRECTORY,
+        AccessConfigurationId: AC_ADMIN,
+        TargetType: 'RD-Account',
+        TargetId: STAGING,
+        PrincipalType: 'User',
+        PrincipalId: 'u-alice',
+        DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount',
+      },
     ])
 
     const { last, seen } = await pollToEnd(first)
 
-    expect(seen.map((outcome) => (outcome.kind === 'pending' ? [outcome.progress?.done, outcome.progress?.total, outcome.task.pollAfterMs] : outcome.kind))).toEqual([
-      [1, 3, 4000],
-      [2, 3, 8000],
-      'done',
-    ])
+    expect(
+      seen.map((outcome) => (outcome.kind === 'pending' ? [outcome.progress?.done, outcome.progress?.total, outcome.task.pollAfterMs] : outcome.kind)),
+    ).toEqual([[1, 3, 4000], [2, 3, 8000], 'done'])
     expect(last).toEqual({ kind: 'done', detail: 'removed 3 access assignments, 2 group memberships and 1 MFA device before deleting the user' })
     expect(sandbox.state.users.has('u-alice')).toBe(false)
     expect(sandbox.state.memberships.filter((m) => m.UserId === 'u-alice')).toEqual([])
@@ -520,7 +583,15 @@ describe('CloudSSO provider: delete', () => {
     expect(requestsFor('DeleteMFADeviceForUser')).toEqual([{ DirectoryId: DIRECTORY, UserId: 'u-alice', MFADeviceId: 'mfa-alice' }])
     // The group "ops" still holds Admin on prod, so only the configurations alice was the last to use are de-provisioned.
     expect([...sandbox.state.provisionings].sort()).toEqual([`${AC_ADMIN}|${PROD}`, `${AC_BILLING}|${STAGING}`])
-    expect(actions().slice(-7)).toEqual(['ListAccessAssignments', 'ListJoinedGroupsForUser', 'RemoveUserFromGroup', 'RemoveUserFromGroup', 'ListMFADevicesForUser', 'DeleteMFADeviceForUser', 'DeleteUser'])
+    expect(actions().slice(-7)).toEqual([
+      'ListAccessAssignments',
+      'ListJoinedGroupsForUser',
+      'RemoveUserFromGroup',
+      'RemoveUserFromGroup',
+      'ListMFADevicesForUser',
+      'DeleteMFADeviceForUser',
+      'DeleteUser',
+    ])
   })
 
   it('asks again later and later, up to 30 seconds apart', () => {
@@ -566,8 +637,14 @@ describe('CloudSSO provider: delete', () => {
       state: { op: 'delete-user', userId: 'u-alice', done: 2, queued: [{ accessConfigurationId: AC_ADMIN, targetId: STAGING }], running: [], polls: 1 },
     }
 
-    expect(await provider.poll(crashed)).toEqual({ kind: 'done', detail: 'removed 3 access assignments, 2 group memberships and 1 MFA device before deleting the user' })
-    expect(sandbox.requests.find((request) => request.action === 'DeleteAccessAssignment')).toMatchObject({ status: 404, code: 'EntityNotExists.AccessAssignment' })
+    expect(await provider.poll(crashed)).toEqual({
+      kind: 'done',
+      detail: 'removed 3 access assignments, 2 group memberships and 1 MFA device before deleting the user',
+    })
+    expect(sandbox.requests.find((request) => request.action === 'DeleteAccessAssignment')).toMatchObject({
+      status: 404,
+      code: 'EntityNotExists.AccessAssignment',
+    })
   })
 
   it('waits while its own removal is still running when only the task id survived', async () => {
@@ -578,11 +655,12 @@ describe('CloudSSO provider: delete', () => {
     const fromId = await provider.poll({ id: pendingTask(first).id, pollAfterMs: 0 })
 
     expect(fromId).toMatchObject({ kind: 'pending', progress: { done: 0, total: 3 } })
-    expect(sandbox.requests.filter((r) => r.action === 'DeleteAccessAssignment').slice(-3).map((r) => r.code)).toEqual([
-      'OperationConflict.Task',
-      'OperationConflict.Task',
-      'OperationConflict.Task',
-    ])
+    expect(
+      sandbox.requests
+        .filter((r) => r.action === 'DeleteAccessAssignment')
+        .slice(-3)
+        .map((r) => r.code),
+    ).toEqual(['OperationConflict.Task', 'OperationConflict.Task', 'OperationConflict.Task'])
     sandbox.finishTasks()
     expect((await pollToEnd(fromId)).last).toMatchObject({ kind: 'done' })
     expect(sandbox.state.users.has('u-alice')).toBe(false)
@@ -612,8 +690,13 @@ describe('CloudSSO provider: delete', () => {
 
     const { last } = await pollToEnd(await act(provider, alice, 'delete', {}))
 
-    expect(last).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/still de-provisioning "Admin" on account "staging".*disabled but not deleted/) } })
-    expect(sandbox.requests.filter((r) => r.code === 'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment')).toHaveLength(MAX_DEPROVISIONING_WAITS + 1)
+    expect(last).toMatchObject({
+      kind: 'failed',
+      problem: { kind: 'conflict', detail: expect.stringMatching(/still de-provisioning "Admin" on account "staging".*disabled but not deleted/) },
+    })
+    expect(sandbox.requests.filter((r) => r.code === 'DeletionConflict.AccessConfigurationProvisioning.AccessAssignment')).toHaveLength(
+      MAX_DEPROVISIONING_WAITS + 1,
+    )
     expect(sandbox.state.users.get('u-alice')?.Status).toBe('Disabled')
   })
 
@@ -643,7 +726,7 @@ describe('CloudSSO provider: delete', () => {
     expect(sandbox.state.users.has('u-alice')).toBe(false)
   })
 
-  it('fails with the task\'s FailureReason and which assignment, leaving the user disabled but not deleted', async () => {
+  it("fails with the task's FailureReason and which assignment, leaving the user disabled but not deleted", async () => {
     sandbox.failNextTask({ accessConfigurationId: AC_READONLY }, 'No Permission.')
     const alice = await account('alice@example.com')
 
@@ -701,14 +784,25 @@ describe('CloudSSO provider: delete', () => {
 describe('CloudSSO provider: service errors reach the caller as typed problems', () => {
   const cases: { name: string; status: number; code: string; headers?: Record<string, string>; expected: Partial<Problem> }[] = [
     { name: 'Throttling.User (HTTP 400) -> rate-limited', status: 400, code: 'Throttling.User', expected: { kind: 'rate-limited' } },
-    { name: '429 Throttling with Retry-After: 3 -> rate-limited after 3000 ms', status: 429, code: 'Throttling', headers: { 'retry-after': '3' }, expected: { kind: 'rate-limited', retryAfterMs: 3000 } },
+    {
+      name: '429 Throttling with Retry-After: 3 -> rate-limited after 3000 ms',
+      status: 429,
+      code: 'Throttling',
+      headers: { 'retry-after': '3' },
+      expected: { kind: 'rate-limited', retryAfterMs: 3000 },
+    },
     { name: 'Forbidden.RAM -> permission', status: 403, code: 'Forbidden.RAM', expected: { kind: 'permission', status: 403 } },
     { name: 'NoPermission -> permission', status: 403, code: 'NoPermission', expected: { kind: 'permission' } },
     { name: 'IncompleteSignature -> credentials', status: 400, code: 'IncompleteSignature', expected: { kind: 'credentials', status: 400 } },
     { name: 'ServiceUnavailable (503) -> transient', status: 503, code: 'ServiceUnavailable', expected: { kind: 'transient', status: 503 } },
     { name: 'InternalError (500) -> transient', status: 500, code: 'InternalError', expected: { kind: 'transient', status: 500 } },
     { name: 'OperationConflict.Task -> conflict', status: 409, code: 'OperationConflict.Task', expected: { kind: 'conflict' } },
-    { name: 'an unknown 404 (a wrong action) -> rejected, never "already gone"', status: 404, code: 'InvalidApi.NotFound', expected: { kind: 'rejected', status: 404 } },
+    {
+      name: 'an unknown 404 (a wrong action) -> rejected, never "already gone"',
+      status: 404,
+      code: 'InvalidApi.NotFound',
+      expected: { kind: 'rejected', status: 404 },
+    },
   ]
 
   for (const { name, status, code, headers, expected } of cases) {
@@ -719,7 +813,7 @@ describe('CloudSSO provider: service errors reach the caller as typed problems',
     })
   }
 
-  it('keeps the service\'s Code, Message and RequestId in the detail', async () => {
+  it("keeps the service's Code, Message and RequestId in the detail", async () => {
     sandbox.failNext({ action: 'ListUsers' }, { status: 403, code: 'Forbidden.RAM', message: 'User not authorized to operate on the specified resource.' })
 
     expect(await problemOf(provider.findAccount('alice@example.com'))).toEqual({
@@ -740,7 +834,10 @@ describe('CloudSSO provider: service errors reach the caller as typed problems',
     const bob = await account('bob@example.com')
     sandbox.failNext({ action: 'DeleteUser' }, { status: 409, code: 'DeletionConflict.User.MFADevice', message: 'The user still has MFA devices.' })
 
-    expect(await problemOf(act(provider, bob, 'delete', {}))).toEqual({ kind: 'conflict', detail: expect.stringMatching(/^DeletionConflict\.User\.MFADevice: /) })
+    expect(await problemOf(act(provider, bob, 'delete', {}))).toEqual({
+      kind: 'conflict',
+      detail: expect.stringMatching(/^DeletionConflict\.User\.MFADevice: /),
+    })
   })
 
   it('a 502 from a proxy, not JSON -> transient', async () => {
@@ -762,7 +859,9 @@ describe('CloudSSO provider: access configurations', () => {
     const first = await provider.deprovisionAccessConfiguration({ accessConfigurationId: AC_BILLING, targetId: STAGING })
 
     expect(first).toMatchObject({ kind: 'pending', task: { pollAfterMs: POLL_FIRST_MS }, progress: { done: 0, total: 1, label: DEPROVISION_LABEL } })
-    expect(requestsFor('DeprovisionAccessConfiguration')).toEqual([{ DirectoryId: DIRECTORY, AccessConfigurationId: AC_BILLING, TargetType: 'RD-Account', TargetId: STAGING }])
+    expect(requestsFor('DeprovisionAccessConfiguration')).toEqual([
+      { DirectoryId: DIRECTORY, AccessConfigurationId: AC_BILLING, TargetType: 'RD-Account', TargetId: STAGING },
+    ])
 
     const { last } = await pollToEnd(first)
 
@@ -804,7 +903,10 @@ describe('CloudSSO provider: access configurations', () => {
 
     const { last } = await pollToEnd(await provider.deprovisionAccessConfiguration({ accessConfigurationId: AC_BILLING, targetId: STAGING }))
 
-    expect(last).toMatchObject({ kind: 'failed', problem: { kind: 'rejected', detail: expect.stringMatching(/: Failed to delete the RAM role in the member account$/) } })
+    expect(last).toMatchObject({
+      kind: 'failed',
+      problem: { kind: 'rejected', detail: expect.stringMatching(/: Failed to delete the RAM role in the member account$/) },
+    })
   })
 
   it('returns a failure instead of throwing when the service cannot be asked', async () => {
@@ -827,7 +929,9 @@ describe('CloudSSO provider: access configurations', () => {
         { principalType: 'Group', principalId: 'g-ops', principalName: 'ops' },
       ],
     })
-    expect(requestsFor('ListAccessAssignments')).toEqual([{ DirectoryId: DIRECTORY, AccessConfigurationId: AC_ADMIN, TargetType: 'RD-Account', TargetId: PROD, MaxResults: '100' }])
+    expect(requestsFor('ListAccessAssignments')).toEqual([
+      { DirectoryId: DIRECTORY, AccessConfigurationId: AC_ADMIN, TargetType: 'RD-Account', TargetId: PROD, MaxResults: '100' },
+    ])
   })
 
   it('says so when the access configuration does not exist', async () => {

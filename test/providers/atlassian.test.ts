@@ -59,7 +59,13 @@ function calls(): string[] {
 const SEARCH_PATH = `/admin/v2/orgs/${ORG_ID}/directories/${DIRECTORY}/users/search`
 
 beforeAll(async () => {
-  sandbox = await startAtlassianSandbox({ apiKey: API_KEY, orgId: ORG_ID, orgName: 'Acme Corp', directories: [{ directoryId: DIRECTORY, name: 'Acme' }], now: () => clock })
+  sandbox = await startAtlassianSandbox({
+    apiKey: API_KEY,
+    orgId: ORG_ID,
+    orgName: 'Acme Corp',
+    directories: [{ directoryId: DIRECTORY, name: 'Acme' }],
+    now: () => clock,
+  })
 })
 
 afterAll(async () => {
@@ -156,7 +162,10 @@ describe('Atlassian provider: findAccount', () => {
     expect(await provider.findAccount('nobody@example.com')).toBeNull()
     sandbox.account('aa-bob')!.state = 'deleted'
     expect(await provider.findAccount('bob@example.com')).toBeNull()
-    sandbox.failNext({ pathIncludes: '/users/search' }, { status: 200, body: { data: [{ accountId: 'aa-alice', email: 'alice@example.com', accountStatus: 'closed' }] } })
+    sandbox.failNext(
+      { pathIncludes: '/users/search' },
+      { status: 200, body: { data: [{ accountId: 'aa-alice', email: 'alice@example.com', accountStatus: 'closed' }] } },
+    )
     expect(await provider.findAccount('alice@example.com')).toBeNull()
   })
 
@@ -235,15 +244,30 @@ describe('Atlassian provider: preflight', () => {
 
   // The expected problem: exact, or with a matcher where the sentence is long.
   const restricted: [string, unknown][] = [
-    ['externalDirectory.scim', { kind: 'api-prohibited', detail: 'managed by a SCIM directory: remove them in the identity provider, which then deactivates the account in Atlassian' }],
-    ['externalDirectory.google', { kind: 'api-prohibited', detail: 'managed through Google Workspace: remove or suspend them in Google Workspace, which Atlassian syncs from' }],
+    [
+      'externalDirectory.scim',
+      { kind: 'api-prohibited', detail: 'managed by a SCIM directory: remove them in the identity provider, which then deactivates the account in Atlassian' },
+    ],
+    [
+      'externalDirectory.google',
+      { kind: 'api-prohibited', detail: 'managed through Google Workspace: remove or suspend them in Google Workspace, which Atlassian syncs from' },
+    ],
     ['authPolicy.saml', { kind: 'api-prohibited', detail: 'the account is controlled by SAML single sign-on: delete it in the identity provider instead' }],
-    ['blocked.exportControl', { kind: 'api-prohibited', detail: 'the account is blocked under US export control: only Atlassian Support can change it (support.atlassian.com/contact)' }],
+    [
+      'blocked.exportControl',
+      {
+        kind: 'api-prohibited',
+        detail: 'the account is blocked under US export control: only Atlassian Support can change it (support.atlassian.com/contact)',
+      },
+    ],
     ['myselfOnly', { kind: 'api-prohibited', detail: 'only the person who owns the account may delete it' }],
     ['managedAccount', { kind: 'api-prohibited', detail: expect.stringMatching(/^only an admin of the organization that manages this account may delete it/) }],
     ['administrative', { kind: 'permission', status: 403, detail: expect.stringMatching(/^only an organization admin may delete this account/) }],
     ['administrative.notMyself', { kind: 'integration-owner', owner: 'bob@example.com' }],
-    ['someFutureReason', { kind: 'api-prohibited', detail: 'Atlassian does not allow it (restriction "someFutureReason"): do it in Atlassian Administration instead' }],
+    [
+      'someFutureReason',
+      { kind: 'api-prohibited', detail: 'Atlassian does not allow it (restriction "someFutureReason"): do it in Atlassian Administration instead' },
+    ],
   ]
 
   it.each(restricted)('turns a lifecycle.delete restriction "%s" into a blocker that says what to do', async (reason, problem) => {
@@ -284,14 +308,19 @@ describe('Atlassian provider: preflight', () => {
     const [bob, carol, dave] = [await account('bob@example.com'), await account('carol@example.com'), await account('dave@example.com')]
 
     expect(ready(await provider.preflight(carol, 'suspend')).warnings[0]).toBe('The account is already deactivated; nothing will change.')
-    expect(ready(await provider.preflight(dave, 'suspend')).warnings[0]).toBe('The account is already deactivated and scheduled for deletion; nothing will change.')
+    expect(ready(await provider.preflight(dave, 'suspend')).warnings[0]).toBe(
+      'The account is already deactivated and scheduled for deletion; nothing will change.',
+    )
     expect(ready(await provider.preflight(bob, 'restore')).warnings[0]).toBe('The account is already active; nothing will change.')
     expect(ready(await provider.preflight(bob, 'cancel-delete')).warnings[0]).toBe('No deletion is scheduled for this account; nothing will change.')
   })
 
   it('warns when Atlassian reports no platform roles, since admins cannot be recognised', async () => {
     const bob = await account('bob@example.com')
-    sandbox.failNext({ pathIncludes: '/users/search' }, { status: 200, body: { data: [{ accountId: 'aa-bob', email: 'bob@example.com', accountStatus: 'active' }] } })
+    sandbox.failNext(
+      { pathIncludes: '/users/search' },
+      { status: 200, body: { data: [{ accountId: 'aa-bob', email: 'bob@example.com', accountStatus: 'active' }] } },
+    )
 
     const preflight = ready(await provider.preflight(bob, 'suspend'))
 
@@ -404,7 +433,10 @@ describe('Atlassian provider: execute', () => {
   it('refuses to delete an unmanaged account without calling the lifecycle API', async () => {
     const erin = await account('erin@freemail.example')
 
-    expect(await problemOf(act(provider, erin, 'delete', {}))).toMatchObject({ kind: 'api-prohibited', detail: expect.stringMatching(/^not a managed account/) })
+    expect(await problemOf(act(provider, erin, 'delete', {}))).toMatchObject({
+      kind: 'api-prohibited',
+      detail: expect.stringMatching(/^not a managed account/),
+    })
     expect(calls()).toEqual([`POST ${SEARCH_PATH}`])
   })
 
@@ -471,7 +503,11 @@ describe('Atlassian provider: service errors reach the caller as typed problems'
       { status: 403, body: { errors: [{ status: '403', code: 'ADMIN-403-3', title: 'Not allowed to manage the org' }] } },
     )
 
-    expect(await problemOf(provider.findAccount('bob@example.com'))).toEqual({ kind: 'permission', status: 403, detail: 'Not allowed to manage the org (ADMIN-403-3)' })
+    expect(await problemOf(provider.findAccount('bob@example.com'))).toEqual({
+      kind: 'permission',
+      status: 403,
+      detail: 'Not allowed to manage the org (ADMIN-403-3)',
+    })
   })
 
   it('429 with Retry-After: 7 -> rate-limited, retry after 7000 ms', async () => {
@@ -568,7 +604,7 @@ describe('Atlassian provider: checkConnection', () => {
   })
 })
 
-describe('Atlassian provider through the bot\'s run helpers', () => {
+describe("Atlassian provider through the bot's run helpers", () => {
   it.each<[string, Action, Preflight['kind']]>([
     ['bob@example.com', 'delete', 'ready'],
     ['erin@freemail.example', 'suspend', 'blocked'],
@@ -583,7 +619,7 @@ describe('Atlassian provider through the bot\'s run helpers', () => {
 })
 
 describe('Atlassian sandbox', () => {
-  it('answers a missing key with the gateway\'s 401 body', async () => {
+  it("answers a missing key with the gateway's 401 body", async () => {
     const response = await request(`${sandbox.url}/admin/v1/orgs/${ORG_ID}`)
 
     expect(response.statusCode).toBe(401)
@@ -604,7 +640,10 @@ describe('Atlassian sandbox', () => {
   it('refuses to enable an account pending deletion with a 409 lifecycle error', async () => {
     const dave = await account('dave@example.com')
 
-    expect(await problemOf(act(provider, dave, 'restore', {}))).toMatchObject({ kind: 'conflict', detail: expect.stringMatching(/^not eligible: .*cancel the deletion/) })
+    expect(await problemOf(act(provider, dave, 'restore', {}))).toMatchObject({
+      kind: 'conflict',
+      detail: expect.stringMatching(/^not eligible: .*cancel the deletion/),
+    })
     expect(sandbox.account('aa-dave')?.state).toBe('pending-deletion')
   })
 })

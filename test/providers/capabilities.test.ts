@@ -31,7 +31,10 @@ describe('capabilities', () => {
     const provider = provide(deleteOnly(writes))
 
     expect(await act(provider, account, 'suspend')).toEqual({ kind: 'failed', problem: { kind: 'unsupported', action: 'suspend' } })
-    expect(await preflightFor(provider, { email: account.email }, 'suspend')).toEqual({ kind: 'blocked', blockers: [{ problem: { kind: 'unsupported', action: 'suspend' } }] })
+    expect(await preflightFor(provider, { email: account.email }, 'suspend')).toEqual({
+      kind: 'blocked',
+      blockers: [{ problem: { kind: 'unsupported', action: 'suspend' } }],
+    })
     expect(writes).toEqual([])
   })
 

@@ -19,7 +19,13 @@ let clock = new Date('2026-11-22T10:00:00.000Z')
 
 const SEED: EntraSeedUser[] = [
   { id: 'a0000000-0000-0000-0000-0000000000aa', userPrincipalName: 'ada@example.com', displayName: 'Ada Admin', roles: ['globalAdministrator'] },
-  { id: 'b0000000-0000-0000-0000-0000000000bb', userPrincipalName: 'bob@example.com', displayName: 'Bob Builder', otherMails: ['robert@example.org'], lastSignIn: '2026-10-01T08:00:00Z' },
+  {
+    id: 'b0000000-0000-0000-0000-0000000000bb',
+    userPrincipalName: 'bob@example.com',
+    displayName: 'Bob Builder',
+    otherMails: ['robert@example.org'],
+    lastSignIn: '2026-10-01T08:00:00Z',
+  },
   { id: 'c0000000-0000-0000-0000-0000000000cc', userPrincipalName: 'carol@example.onmicrosoft.com', mail: 'carol@example.com', displayName: 'Carol' },
   { id: 'd0000000-0000-0000-0000-0000000000dd', userPrincipalName: 'dave@example.com', accountEnabled: false },
   { id: 'e0000000-0000-0000-0000-0000000000ee', userPrincipalName: 'uma@example.com', displayName: 'Uma', roles: ['userAdministrator'] },
@@ -32,17 +38,33 @@ afterEach(async () => {
   clock = new Date('2026-11-22T10:00:00.000Z')
 })
 
-async function start(options: Partial<EntraSandboxOptions> = {}, overrides: Partial<EntraIdIntegration> = {}): Promise<{ tenant: EntraSandbox; provider: Provider }> {
+async function start(
+  options: Partial<EntraSandboxOptions> = {},
+  overrides: Partial<EntraIdIntegration> = {},
+): Promise<{ tenant: EntraSandbox; provider: Provider }> {
   const tenant = await startEntraIdSandbox({ clientId: CLIENT_ID, clientSecret: SECRET, users: SEED, now: () => clock, ...options })
   sandbox = tenant
   const provider = createEntraIdProvider(
-    { id: 'entra', type: 'entra-id', displayName: 'Entra ID', tenantId: tenant.tenantId, clientId: CLIENT_ID, clientSecret: SECRET, graphUrl: tenant.url, loginUrl: tenant.url, ...overrides },
+    {
+      id: 'entra',
+      type: 'entra-id',
+      displayName: 'Entra ID',
+      tenantId: tenant.tenantId,
+      clientId: CLIENT_ID,
+      clientSecret: SECRET,
+      graphUrl: tenant.url,
+      loginUrl: tenant.url,
+      ...overrides,
+    },
     { timeoutMs: 2000, now: () => clock },
   )
   return { tenant, provider }
 }
 
-const writes = (tenant: EntraSandbox) => tenant.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/token')).map((r) => `${r.method} ${r.path}${r.body === undefined ? '' : ` ${JSON.stringify(r.body)}`}`)
+const writes = (tenant: EntraSandbox) =>
+  tenant.requests
+    .filter((r) => r.method !== 'GET' && !r.path.endsWith('/token'))
+    .map((r) => `${r.method} ${r.path}${r.body === undefined ? '' : ` ${JSON.stringify(r.body)}`}`)
 const problemOf = async (promise: Promise<unknown>) => {
   try {
     await promise
@@ -54,16 +76,37 @@ const problemOf = async (promise: Promise<unknown>) => {
 }
 
 describe('configuration', () => {
-  it('reads an entra-id entry with Microsoft\'s hosts as defaults and the secret from the environment', () => {
+  it("reads an entra-id entry with Microsoft's hosts as defaults and the secret from the environment", () => {
     const file = `- id: entra\n  type: entra-id\n  displayName: Microsoft Entra ID\n  tenantId: 00000000-0000-0000-0000-000000000000\n  clientId: ${CLIENT_ID}\n  clientSecret: \${ENTRA_CLIENT_SECRET}\n  identityProvider: true\n`
-    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', ALERT_CHANNEL_ID: 'C0123', ALERT_INGEST_TOKEN: 'x'.repeat(16), PROVIDERS_FILE: 'p.yml', ACTORS: 'U0123', ENTRA_CLIENT_SECRET: SECRET }
+    const env = {
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      ALERT_CHANNEL_ID: 'C0123',
+      ALERT_INGEST_TOKEN: 'x'.repeat(16),
+      PROVIDERS_FILE: 'p.yml',
+      ACTORS: 'U0123',
+      ENTRA_CLIENT_SECRET: SECRET,
+    }
     const [entry] = loadConfig(env, () => file).integrations
-    expect(entry).toMatchObject({ type: 'entra-id', clientSecret: SECRET, graphUrl: 'https://graph.microsoft.com', loginUrl: 'https://login.microsoftonline.com', identityProvider: true })
+    expect(entry).toMatchObject({
+      type: 'entra-id',
+      clientSecret: SECRET,
+      graphUrl: 'https://graph.microsoft.com',
+      loginUrl: 'https://login.microsoftonline.com',
+      identityProvider: true,
+    })
   })
 
   it('refuses a client secret written inline', () => {
     const file = `- id: entra\n  type: entra-id\n  displayName: Entra\n  tenantId: t\n  clientId: c\n  clientSecret: plain-secret\n`
-    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', ALERT_CHANNEL_ID: 'C0123', ALERT_INGEST_TOKEN: 'x'.repeat(16), PROVIDERS_FILE: 'p.yml', ACTORS: 'U0123' }
+    const env = {
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      ALERT_CHANNEL_ID: 'C0123',
+      ALERT_INGEST_TOKEN: 'x'.repeat(16),
+      PROVIDERS_FILE: 'p.yml',
+      ACTORS: 'U0123',
+    }
     expect(() => loadConfig(env, () => file)).toThrow(/clientSecret: expected a \$\{ENV_NAME\} reference/)
   })
 })
@@ -106,7 +149,10 @@ describe('findAccount', () => {
     const { tenant, provider } = await start()
     expect((await provider.findAccount('BOB@example.com'))?.id).toBe('b0000000-0000-0000-0000-0000000000bb')
     expect((await provider.findAccount('robert@example.org'))?.id).toBe('b0000000-0000-0000-0000-0000000000bb')
-    expect(await provider.findAccount('carol@example.com')).toMatchObject({ email: 'carol@example.com', emails: ['carol@example.com', 'carol@example.onmicrosoft.com'] })
+    expect(await provider.findAccount('carol@example.com')).toMatchObject({
+      email: 'carol@example.com',
+      emails: ['carol@example.com', 'carol@example.onmicrosoft.com'],
+    })
     expect(await provider.findAccount('nobody@example.com')).toBeNull()
     const lookups = tenant.requests.filter((r) => r.path === '/v1.0/users' && r.query.$filter)
     expect(lookups.every((r) => r.consistencyLevel === 'eventual' && r.query.$count === 'true')).toBe(true)
@@ -132,7 +178,7 @@ describe('suspend and reactivate', () => {
 })
 
 describe('delete and restore', () => {
-  it('soft-deletes: scheduled final 30 days from Microsoft\'s deletion date, and the deleted user is still found, as suspended', async () => {
+  it("soft-deletes: scheduled final 30 days from Microsoft's deletion date, and the deleted user is still found, as suspended", async () => {
     const { tenant, provider } = await start()
     const bob = (await provider.findAccount('bob@example.com'))!
     expect(await act(provider, bob, 'delete', {})).toEqual({ kind: 'scheduled', until: new Date(clock.getTime() + 30 * DAY).toISOString(), cancellable: true })
@@ -162,7 +208,7 @@ describe('delete and restore', () => {
   })
 })
 
-describe('admins and the app\'s own role', () => {
+describe("admins and the app's own role", () => {
   it('lists the members of the admin roles, not the app', async () => {
     const { provider } = await start({ appRoles: ['privilegedAuthenticationAdministrator'] })
     const admins = await provider.listAdmins!()
@@ -173,15 +219,24 @@ describe('admins and the app\'s own role', () => {
     const { tenant, provider } = await start({ appRoles: ['privilegedAuthenticationAdministrator'] })
     const preflight = await preflightFor(provider, { email: 'ada@example.com' }, 'delete', { actorEmail: 'someone@example.com' })
     expect(preflight).toMatchObject({ kind: 'blocked', blockers: [{ problem: { kind: 'last-admin' } }] })
-    expect(await executeFor(provider, { email: 'ada@example.com' }, 'delete', {}, { actorEmail: 'someone@example.com' })).toMatchObject({ kind: 'failed', problem: { kind: 'last-admin' } })
+    expect(await executeFor(provider, { email: 'ada@example.com' }, 'delete', {}, { actorEmail: 'someone@example.com' })).toMatchObject({
+      kind: 'failed',
+      problem: { kind: 'last-admin' },
+    })
     expect(writes(tenant)).toEqual([])
   })
 
   it('says before confirming that the app needs a directory role to delete an admin, and writes nothing', async () => {
     const { tenant, provider } = await start()
     const preflight = await preflightFor(provider, { email: 'uma@example.com' }, 'delete', { actorEmail: 'someone@example.com' })
-    expect(preflight).toMatchObject({ kind: 'blocked', blockers: [{ problem: { kind: 'permission', detail: expect.stringMatching(/User Administrator.*Privileged Authentication Administrator/) } }] })
-    expect(await executeFor(provider, { email: 'uma@example.com' }, 'delete', {}, { actorEmail: 'someone@example.com' })).toMatchObject({ kind: 'failed', problem: { kind: 'permission' } })
+    expect(preflight).toMatchObject({
+      kind: 'blocked',
+      blockers: [{ problem: { kind: 'permission', detail: expect.stringMatching(/User Administrator.*Privileged Authentication Administrator/) } }],
+    })
+    expect(await executeFor(provider, { email: 'uma@example.com' }, 'delete', {}, { actorEmail: 'someone@example.com' })).toMatchObject({
+      kind: 'failed',
+      problem: { kind: 'permission' },
+    })
     expect(writes(tenant)).toEqual([])
   })
 
@@ -197,7 +252,10 @@ describe('admins and the app\'s own role', () => {
     tenant.appRoles.clear()
     const deleted = (await provider.findAccount('uma@example.com'))!
     expect(await provider.preflight(deleted, 'cancel-delete')).toMatchObject({ kind: 'ready', warnings: [expect.stringMatching(/refuses the restore/)] })
-    expect(await problemOf(act(provider, deleted, 'cancel-delete', {}))).toMatchObject({ kind: 'permission', detail: expect.stringMatching(/Privileged Authentication Administrator/) })
+    expect(await problemOf(act(provider, deleted, 'cancel-delete', {}))).toMatchObject({
+      kind: 'permission',
+      detail: expect.stringMatching(/Privileged Authentication Administrator/),
+    })
   })
 })
 
@@ -217,7 +275,7 @@ describe('listing', () => {
     expect(accounts.find((a) => a.email === 'gone@example.com')?.status).toBe('suspended')
   })
 
-  it('carries on without last sign-ins where the tenant\'s licence does not provide them', async () => {
+  it("carries on without last sign-ins where the tenant's licence does not provide them", async () => {
     const { provider } = await start({ premium: false })
     const page = await provider.listAccounts!()
     expect(page.accounts.find((a) => a.email === 'bob@example.com')).toMatchObject({ status: 'active' })
@@ -226,7 +284,7 @@ describe('listing', () => {
 })
 
 describe('throttling', () => {
-  it('turns a 429 into a rate-limited problem with Graph\'s Retry-After', async () => {
+  it("turns a 429 into a rate-limited problem with Graph's Retry-After", async () => {
     const { tenant, provider } = await start()
     tenant.failNext({ pathIncludes: '/v1.0/users' }, { status: 429, headers: { 'retry-after': '7' } })
     expect(await problemOf(provider.findAccount('bob@example.com'))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })

@@ -43,7 +43,10 @@ async function reseed(options: { members?: GitHubSeedMember[]; saml?: boolean; t
     org: ORG,
     members: options.members ?? MEMBERS,
     outsideCollaborators: [{ login: 'vera-vendor', name: 'Vera Vendor' }],
-    invitations: [{ id: 4001, email: 'nina@example.com' }, { id: 4002, email: 'bob@example.com' }],
+    invitations: [
+      { id: 4001, email: 'nina@example.com' },
+      { id: 4002, email: 'bob@example.com' },
+    ],
     ...(options.saml !== undefined ? { saml: options.saml } : {}),
     ...(options.tokenUser !== undefined ? { tokenUser: options.tokenUser } : {}),
   })
@@ -61,7 +64,13 @@ afterAll(async () => {
 describe('finding a person GitHub shows no email for', () => {
   it('finds a member by the email of their SAML SSO identity, and says so', async () => {
     const account = await provider.findAccount('bob@example.com')
-    expect(account).toMatchObject({ id: 'bobthebuilder', status: 'active', roles: ['member'], isAdmin: false, matchedBy: 'their SAML SSO identity (Bob@Example.com)' })
+    expect(account).toMatchObject({
+      id: 'bobthebuilder',
+      status: 'active',
+      roles: ['member'],
+      isAdmin: false,
+      matchedBy: 'their SAML SSO identity (Bob@Example.com)',
+    })
   })
 
   it('finds a member by their email on a verified domain when no SAML identity has it', async () => {
@@ -71,7 +80,11 @@ describe('finding a person GitHub shows no email for', () => {
 
   it('falls back to the login the alert gives as its account id', async () => {
     expect(await provider.findAccount('dmitri@example.com')).toBeNull()
-    expect(await provider.findAccount('dmitri@example.com', { accountId: 'dmitri-gh' })).toMatchObject({ id: 'dmitri-gh', email: 'dmitri@example.com', matchedBy: MATCHED_BY_LOGIN })
+    expect(await provider.findAccount('dmitri@example.com', { accountId: 'dmitri-gh' })).toMatchObject({
+      id: 'dmitri-gh',
+      email: 'dmitri@example.com',
+      matchedBy: MATCHED_BY_LOGIN,
+    })
   })
 
   it('reads no SAML identities from an organisation that does not use SAML, and still finds by verified email', async () => {
@@ -82,7 +95,10 @@ describe('finding a person GitHub shows no email for', () => {
   })
 
   it('finds an outside collaborator by login, and a person who was only invited by the invitation email', async () => {
-    expect(await provider.findAccount('vera@vendor.example', { accountId: 'vera-vendor' })).toMatchObject({ id: 'vera-vendor', roles: ['outside collaborator'] })
+    expect(await provider.findAccount('vera@vendor.example', { accountId: 'vera-vendor' })).toMatchObject({
+      id: 'vera-vendor',
+      roles: ['outside collaborator'],
+    })
     expect(await provider.findAccount('nina@example.com')).toMatchObject({ id: 'invitation:4001', status: 'pending' })
   })
 
@@ -122,7 +138,10 @@ describe('Delete', () => {
   it('cancels the invitation of a person who never joined, and says so', async () => {
     const account = (await provider.findAccount('nina@example.com'))!
     sandbox.requests.length = 0
-    expect(await act(provider, account, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/invitation to nina@example.com was cancelled; they had not joined/) })
+    expect(await act(provider, account, 'delete', {})).toMatchObject({
+      kind: 'done',
+      detail: expect.stringMatching(/invitation to nina@example.com was cancelled; they had not joined/),
+    })
     expect(writes()).toEqual(['DELETE /orgs/acme/invitations/4001'])
   })
 
@@ -151,7 +170,10 @@ describe('Delete', () => {
 describe('rate limits', () => {
   it('a 403 with x-ratelimit-remaining 0 is a rate limit, waiting until x-ratelimit-reset', async () => {
     const reset = Math.ceil(Date.now() / 1000) + 120
-    sandbox.failNext({ method: 'GET', pathIncludes: '/invitations' }, { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } })
+    sandbox.failNext(
+      { method: 'GET', pathIncludes: '/invitations' },
+      { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } },
+    )
     const problem = await problemOf(provider.findAccount('nobody@example.com'))
     expect(problem.kind).toBe('rate-limited')
     expect(problem.kind === 'rate-limited' ? problem.retryAfterMs : 0).toBeGreaterThan(100_000)
@@ -160,7 +182,10 @@ describe('rate limits', () => {
   it('a secondary limit waits for retry-after, or a minute when GitHub gave no wait', async () => {
     sandbox.failNext({ method: 'GET', pathIncludes: '/invitations' }, { status: 403, headers: { 'retry-after': '30' } })
     expect(await problemOf(provider.findAccount('nobody@example.com'))).toEqual({ kind: 'rate-limited', retryAfterMs: 30_000 })
-    sandbox.failNext({ method: 'GET', pathIncludes: '/invitations' }, { status: 403, headers: {}, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' } })
+    sandbox.failNext(
+      { method: 'GET', pathIncludes: '/invitations' },
+      { status: 403, headers: {}, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' } },
+    )
     expect(await problemOf(provider.findAccount('nobody@example.com'))).toEqual({ kind: 'rate-limited', retryAfterMs: SECONDARY_LIMIT_FALLBACK_MS })
   })
 

@@ -7,8 +7,26 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { GoogleWorkspaceIntegration } from '../../src/providers/google-workspace/config.js'
-import { DATATRANSFER_SCOPE, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, JWT_BEARER_GRANT, ServiceAccountKeyError, createTokenSource, parseServiceAccountKey } from '../../src/providers/google-workspace/auth.js'
-import { DEFAULT_ADMIN_CONSOLE_URL, KEEP_DATA_WARNING, HAND_OVER_CONSEQUENCE, HAND_OVER_DRIVE, HAND_OVER_DRIVE_CALENDAR, SKIPPED_DETAIL, SKIP_HAND_OVER, SKIP_UNAVAILABLE_HAND_OVER, SESSIONS_WARNING } from '../../src/providers/google-workspace/adapter.js'
+import {
+  DATATRANSFER_SCOPE,
+  DIRECTORY_USER_SCOPE,
+  DIRECTORY_USER_SECURITY_SCOPE,
+  JWT_BEARER_GRANT,
+  ServiceAccountKeyError,
+  createTokenSource,
+  parseServiceAccountKey,
+} from '../../src/providers/google-workspace/auth.js'
+import {
+  DEFAULT_ADMIN_CONSOLE_URL,
+  KEEP_DATA_WARNING,
+  HAND_OVER_CONSEQUENCE,
+  HAND_OVER_DRIVE,
+  HAND_OVER_DRIVE_CALENDAR,
+  SKIPPED_DETAIL,
+  SKIP_HAND_OVER,
+  SKIP_UNAVAILABLE_HAND_OVER,
+  SESSIONS_WARNING,
+} from '../../src/providers/google-workspace/adapter.js'
 import { createGoogleWorkspaceProvider } from '../../src/providers/google-workspace/provider.js'
 import { ProviderError } from '../../src/providers/problems.js'
 import type { Account, Provider } from '../../src/providers/types.js'
@@ -38,17 +56,30 @@ function serviceAccountKey(privateKeyPem: string): string {
 const pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const PRIVATE_PEM = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
 const KEY_JSON = serviceAccountKey(PRIVATE_PEM)
-const ROTATED_KEY_JSON = serviceAccountKey(
-  generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-)
+const ROTATED_KEY_JSON = serviceAccountKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())
 /** The Delete modal's deliberate choice not to hand anything over. */
 const SKIP = { 'hand-over': 'skip' }
 const PEM_BODY_SAMPLE = PRIVATE_PEM.split('\n')[3] ?? 'unreachable'
 
 const SEED: GoogleSeedUser[] = [
-  { id: 'u-admin', primaryEmail: ADMIN, givenName: 'Ivy', familyName: 'Admin', aliases: ['admin@corp.example'], isAdmin: true, lastLoginTime: '2025-06-01T08:00:00.000Z' },
+  {
+    id: 'u-admin',
+    primaryEmail: ADMIN,
+    givenName: 'Ivy',
+    familyName: 'Admin',
+    aliases: ['admin@corp.example'],
+    isAdmin: true,
+    lastLoginTime: '2025-06-01T08:00:00.000Z',
+  },
   { id: 'u-alice', primaryEmail: 'alice@corp.example', givenName: 'Alice', familyName: 'Admin', isAdmin: true, lastLoginTime: '2025-05-30T09:00:00.000Z' },
-  { id: 'u-bob', primaryEmail: 'bob@corp.example', givenName: 'Bob', familyName: 'Builder', aliases: ['robert@corp.example'], lastLoginTime: '2025-05-28T16:45:00.000Z' },
+  {
+    id: 'u-bob',
+    primaryEmail: 'bob@corp.example',
+    givenName: 'Bob',
+    familyName: 'Builder',
+    aliases: ['robert@corp.example'],
+    lastLoginTime: '2025-05-28T16:45:00.000Z',
+  },
   { id: 'u-carol', primaryEmail: 'carol@corp.example', givenName: 'Carol', familyName: 'Contractor', isDelegatedAdmin: true },
   { id: 'u-dave', primaryEmail: 'dave@corp.example', givenName: 'Dave', familyName: 'Departed', suspended: true, lastLoginTime: '2025-01-10T12:00:00.000Z' },
   { id: 'u-erin', primaryEmail: 'erin@corp.example', givenName: 'Erin', familyName: 'Archived', archived: true },
@@ -233,7 +264,7 @@ describe('Google Workspace provider: access tokens (JWT bearer grant with domain
     expect(tokenRequests()).toHaveLength(2)
   })
 
-  it('reports credentials when the Directory API refuses the fresh token too, with Google\'s message', async () => {
+  it("reports credentials when the Directory API refuses the fresh token too, with Google's message", async () => {
     sandbox.failNext({ method: 'GET', pathIncludes: USERS_PATH }, { status: 401, reason: 'authError' })
     sandbox.failNext({ method: 'GET', pathIncludes: USERS_PATH }, { status: 401, reason: 'authError' })
 
@@ -368,7 +399,11 @@ describe('Google Workspace provider: findAccount', () => {
   it('adds no domain hint to a 403 for an address in the primary domain', async () => {
     sandbox.failNext({ method: 'GET' }, { status: 403 })
 
-    expect(await problemOf(provider.findAccount('bob@corp.example'))).toEqual({ kind: 'permission', status: 403, detail: 'Injected failure (HTTP 403) (forbidden)' })
+    expect(await problemOf(provider.findAccount('bob@corp.example'))).toEqual({
+      kind: 'permission',
+      status: 403,
+      detail: 'Injected failure (HTTP 403) (forbidden)',
+    })
   })
 
   it('reports an answer that is not a Directory user as rejected', async () => {
@@ -530,12 +565,21 @@ describe('Google Workspace provider: execute', () => {
 
     expect(await act(provider, bob, 'suspend', {})).toEqual({ kind: 'done', detail: 'they were signed out of every Google session' })
 
-    expect(directoryRequests().slice(-2).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${USERS_PATH}/u-bob`, `POST ${USERS_PATH}/u-bob/signOut`])
+    expect(
+      directoryRequests()
+        .slice(-2)
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual([`PUT ${USERS_PATH}/u-bob`, `POST ${USERS_PATH}/u-bob/signOut`])
     expect(sandbox.signOuts).toEqual(['u-bob'])
     const write = directoryRequests().at(-2)
     expect(write).toMatchObject({ method: 'PUT', path: `${USERS_PATH}/u-bob`, body: { suspended: true } })
     expect(write?.contentType).toContain('application/json')
-    expect(sandbox.users.get('u-bob')).toMatchObject({ suspended: true, suspensionReason: 'ADMIN', primaryEmail: 'bob@corp.example', aliases: ['robert@corp.example'] })
+    expect(sandbox.users.get('u-bob')).toMatchObject({
+      suspended: true,
+      suspensionReason: 'ADMIN',
+      primaryEmail: 'bob@corp.example',
+      aliases: ['robert@corp.example'],
+    })
   })
 
   it('restores with {"suspended": false}', async () => {
@@ -556,7 +600,10 @@ describe('Google Workspace provider: execute', () => {
   })
 
   it('does not change an account already suspended (only signs it out again), or already active for restore', async () => {
-    expect(await act(provider, await account('dave@corp.example'), 'suspend', {})).toEqual({ kind: 'already-done', detail: 'already suspended; they were signed out of every Google session again' })
+    expect(await act(provider, await account('dave@corp.example'), 'suspend', {})).toEqual({
+      kind: 'already-done',
+      detail: 'already suspended; they were signed out of every Google session again',
+    })
     expect(await act(provider, await account('bob@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'already active' })
     expect(await act(provider, await account('erin@corp.example'), 'restore', {})).toEqual({ kind: 'already-done', detail: 'not suspended (but archived)' })
     expect(sandbox.signOuts).toEqual(['u-dave'])
@@ -569,7 +616,10 @@ describe('Google Workspace provider: execute', () => {
 
     const outcome = await act(provider, bob, 'suspend', {})
 
-    expect(outcome).toMatchObject({ kind: 'done', detail: expect.stringMatching(/NOT signed out.*admin\.directory\.user\.security scope in domain-wide delegation/) })
+    expect(outcome).toMatchObject({
+      kind: 'done',
+      detail: expect.stringMatching(/NOT signed out.*admin\.directory\.user\.security scope in domain-wide delegation/),
+    })
     expect(sandbox.users.get('u-bob')?.suspended).toBe(true)
     expect(sandbox.signOuts).toEqual([])
   })
@@ -605,7 +655,11 @@ describe('Google Workspace provider: execute', () => {
       kind: 'done',
       detail: `${SKIPPED_DETAIL}; they were signed out of every Google session; an admin can restore the account in the Google Admin console for 20 days (until 2025-06-22)`,
     })
-    expect(directoryRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${USERS_PATH}/u-bob`, `POST ${USERS_PATH}/u-bob/signOut`, `DELETE ${USERS_PATH}/u-bob`])
+    expect(directoryRequests().map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET ${USERS_PATH}/u-bob`,
+      `POST ${USERS_PATH}/u-bob/signOut`,
+      `DELETE ${USERS_PATH}/u-bob`,
+    ])
     expect(sandbox.signOuts).toEqual(['u-bob'])
     expect(sandbox.users.has('u-bob')).toBe(false)
     expect(sandbox.deleted.get('u-bob')).toMatchObject({ deletedAt: '2025-06-02T10:00:00.000Z' })
@@ -683,14 +737,23 @@ describe('Google Workspace provider: handing their files over before the delete'
     expect(started).toMatchObject({ kind: 'pending', progress: { done: 0, total: 1 } })
     expect(transferRequests()[0]).toMatchObject({
       method: 'POST',
-      body: { oldOwnerUserId: 'u-bob', newOwnerUserId: 'u-carol', applicationDataTransfers: [{ applicationId: DRIVE_APPLICATION.id, applicationTransferParams: [{ key: 'PRIVACY_LEVEL', value: ['PRIVATE', 'SHARED'] }] }] },
+      body: {
+        oldOwnerUserId: 'u-bob',
+        newOwnerUserId: 'u-carol',
+        applicationDataTransfers: [
+          { applicationId: DRIVE_APPLICATION.id, applicationTransferParams: [{ key: 'PRIVACY_LEVEL', value: ['PRIVATE', 'SHARED'] }] },
+        ],
+      },
     })
     expect(sandbox.users.has('u-bob')).toBe(true)
     if (started.kind !== 'pending') return
 
     const finished = await provider.poll!(started.task)
 
-    expect(finished).toMatchObject({ kind: 'done', detail: expect.stringMatching(/^their Drive and Docs data was handed over to Carol Contractor \(carol@corp.example\); they were signed out/) })
+    expect(finished).toMatchObject({
+      kind: 'done',
+      detail: expect.stringMatching(/^their Drive and Docs data was handed over to Carol Contractor \(carol@corp.example\); they were signed out/),
+    })
     expect(sandbox.users.has('u-bob')).toBe(false)
   })
 
@@ -698,7 +761,10 @@ describe('Google Workspace provider: handing their files over before the delete'
     const bob = await account('bob@corp.example')
     const started = await act(provider, bob, 'delete', { 'hand-over': 'drive-calendar', 'new-owner': 'u-carol' })
     expect(transferRequests()[0]?.body).toMatchObject({
-      applicationDataTransfers: [{ applicationId: DRIVE_APPLICATION.id }, { applicationId: CALENDAR_APPLICATION.id, applicationTransferParams: [{ key: 'RELEASE_RESOURCES', value: ['TRUE'] }] }],
+      applicationDataTransfers: [
+        { applicationId: DRIVE_APPLICATION.id },
+        { applicationId: CALENDAR_APPLICATION.id, applicationTransferParams: [{ key: 'RELEASE_RESOURCES', value: ['TRUE'] }] },
+      ],
     })
     if (started.kind !== 'pending') throw new Error(`expected pending, got ${started.kind}`)
 
@@ -727,9 +793,17 @@ describe('Google Workspace provider: handing their files over before the delete'
 
   it('changes nothing without a hand-over answer, without a new owner, or with a suspended new owner', async () => {
     const bob = await account('bob@corp.example')
-    const refused: Record<string, string>[] = [{}, { 'hand-over': 'drive' }, { 'hand-over': 'drive', 'new-owner': 'u-dave' }, { 'hand-over': 'drive', 'new-owner': 'u-bob' }]
+    const refused: Record<string, string>[] = [
+      {},
+      { 'hand-over': 'drive' },
+      { 'hand-over': 'drive', 'new-owner': 'u-dave' },
+      { 'hand-over': 'drive', 'new-owner': 'u-bob' },
+    ]
     for (const choices of refused) {
-      expect(await act(provider, bob, 'delete', choices)).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/user was not deleted/) } })
+      expect(await act(provider, bob, 'delete', choices)).toMatchObject({
+        kind: 'failed',
+        problem: { kind: 'conflict', detail: expect.stringMatching(/user was not deleted/) },
+      })
     }
     expect(transferRequests()).toEqual([])
     expect(sandbox.users.has('u-bob')).toBe(true)
@@ -809,7 +883,10 @@ describe('Google Workspace provider: checkConnection', () => {
   })
 
   it('says a delegated admin cannot act on super admins', async () => {
-    expect(await make({ adminEmail: 'carol@corp.example' }).checkConnection()).toMatchObject({ ok: true, detail: expect.stringContaining('never on super admins') })
+    expect(await make({ adminEmail: 'carol@corp.example' }).checkConnection()).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('never on super admins'),
+    })
   })
 
   it('fails when the admin it acts as is not an admin', async () => {

@@ -75,7 +75,7 @@ describe('HTTP client: requests', () => {
     expect(seen[0]?.headers.accept).toBe('application/json')
   })
 
-  it('sends a JSON body with the caller\'s content type, overriding client headers per request', async () => {
+  it("sends a JSON body with the caller's content type, overriding client headers per request", async () => {
     await client.send({ method: 'PATCH', path: 'Users/1', json: { a: 1 }, contentType: 'application/scim+json', headers: { Accept: 'text/plain' } })
 
     expect(seen[0]).toMatchObject({ method: 'PATCH', url: '/api/v2/Users/1', body: '{"a":1}' })
@@ -153,12 +153,17 @@ describe('HTTP client: redirects', () => {
   it('refuses every redirect unless the request asks to follow one', async () => {
     reply = answer(301, undefined, { location: `${origin}/api/v2/users/7` })
 
-    expect(await problemOf(client.send({ method: 'GET', path: '/users/me' }))).toMatchObject({ kind: 'rejected', status: 301, detail: 'unexpected redirect (HTTP 301)' })
+    expect(await problemOf(client.send({ method: 'GET', path: '/users/me' }))).toMatchObject({
+      kind: 'rejected',
+      status: 301,
+      detail: 'unexpected redirect (HTTP 301)',
+    })
     expect(seen).toHaveLength(1)
   })
 
   it('follows a same-origin redirect with the client headers when asked', async () => {
-    reply = (req, res) => (req.url === '/api/v2/users/me' ? answer(301, undefined, { location: '/api/v2/users/7' })(req, res) : answer(200, { id: '7' })(req, res))
+    reply = (req, res) =>
+      req.url === '/api/v2/users/me' ? answer(301, undefined, { location: '/api/v2/users/7' })(req, res) : answer(200, { id: '7' })(req, res)
 
     expect((await client.send({ method: 'GET', path: '/users/me', followRedirect: 'same-origin' })).body).toEqual({ id: '7' })
     expect(seen.map((request) => [request.url, request.headers.authorization])).toEqual([
@@ -170,7 +175,10 @@ describe('HTTP client: redirects', () => {
   it('stops after a few redirects instead of looping', async () => {
     reply = answer(302, undefined, { location: `${origin}/api/v2/again` })
 
-    expect(await problemOf(client.send({ method: 'GET', path: '/again', followRedirect: 'same-origin' }))).toMatchObject({ kind: 'rejected', detail: expect.stringMatching(/more than 5 times/) })
+    expect(await problemOf(client.send({ method: 'GET', path: '/again', followRedirect: 'same-origin' }))).toMatchObject({
+      kind: 'rejected',
+      detail: expect.stringMatching(/more than 5 times/),
+    })
     expect(seen).toHaveLength(6)
   })
 })
@@ -206,7 +214,7 @@ describe('HTTP client: failures become typed problems', () => {
     expect(await problemOf(client.send({ method: 'GET', path: '/x' }))).toEqual({ kind: 'credentials', status: 401 })
   })
 
-  it('uses the adapter\'s describeError, on one line and cut to about 300 characters', async () => {
+  it("uses the adapter's describeError, on one line and cut to about 300 characters", async () => {
     const described = createHttpClient({
       baseUrl: origin,
       describeError: (status, body) => `${status}: ${(body as { why: string }).why}`,
@@ -317,11 +325,14 @@ describe('rate-limit reset headers', () => {
     expect(parseRateLimitReset('yesterday', date)).toBeUndefined()
   })
 
-  it('uses them for a 429 without Retry-After (one second more for Okta\'s, as its SDK waits), and prefers Retry-After when both are sent', () => {
+  it("uses them for a 429 without Retry-After (one second more for Okta's, as its SDK waits), and prefers Retry-After when both are sent", () => {
     const date = 'Sun, 22 Nov 2026 10:00:00 GMT'
     const reset = String(Date.parse(date) / 1000 + 45)
     expect(problemForStatus(429, { 'x-rate-limit-reset': reset, date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 46_000 })
-    expect(problemForStatus(429, { 'x-ratelimit-reset': new Date(Date.parse(date) + 45_000).toISOString(), date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 45_000 })
+    expect(problemForStatus(429, { 'x-ratelimit-reset': new Date(Date.parse(date) + 45_000).toISOString(), date }, undefined)).toEqual({
+      kind: 'rate-limited',
+      retryAfterMs: 45_000,
+    })
     expect(problemForStatus(429, { 'x-rate-limit-reset': reset, 'retry-after': '3', date }, undefined)).toEqual({ kind: 'rate-limited', retryAfterMs: 3_000 })
   })
 })

@@ -75,7 +75,13 @@ describe('Atlassian: the organization’s managed accounts', () => {
 
     expect(pages).toBe(Math.ceil(120 / MANAGED_ACCOUNTS_PAGE_SIZE))
     expect(accounts.map((account) => account.id)).toEqual(seeds.map((seed) => seed.accountId))
-    expect(accounts[0]).toEqual({ id: 'aa-001', email: 'user001@example.com', displayName: 'User 001', status: 'active', lastActiveAt: '2025-05-01T08:00:00.000Z' })
+    expect(accounts[0]).toEqual({
+      id: 'aa-001',
+      email: 'user001@example.com',
+      displayName: 'User 001',
+      status: 'active',
+      lastActiveAt: '2025-05-01T08:00:00.000Z',
+    })
     expect(accounts[1]).toMatchObject({ id: 'aa-002', status: 'suspended' })
     expect(accounts[1]).not.toHaveProperty('lastActiveAt')
     const listed = sandbox.requests.filter((request) => request.path === `/admin/v1/orgs/${sandbox.orgId}/users`)
@@ -208,9 +214,20 @@ describe('Alibaba CloudSSO: the directory’s users', () => {
   ]
 
   async function cloudSso() {
-    const sandbox = track(await startCloudSsoSandbox({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, directoryId: DIRECTORY, seed: { users: USERS } }))
+    const sandbox = track(
+      await startCloudSsoSandbox({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, directoryId: DIRECTORY, seed: { users: USERS } }),
+    )
     const provider = createCloudSsoProvider(
-      { id: 'cloudsso', type: 'alibaba-cloudsso', displayName: 'CloudSSO', region: 'cn-shanghai', directoryId: DIRECTORY, accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET, endpoint: sandbox.url },
+      {
+        id: 'cloudsso',
+        type: 'alibaba-cloudsso',
+        displayName: 'CloudSSO',
+        region: 'cn-shanghai',
+        directoryId: DIRECTORY,
+        accessKeyId: ACCESS_KEY_ID,
+        accessKeySecret: ACCESS_KEY_SECRET,
+        endpoint: sandbox.url,
+      },
       { timeoutMs: 2000 },
     )
     return { sandbox, provider }

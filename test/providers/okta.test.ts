@@ -356,7 +356,7 @@ describe('Okta provider: suspend and restore', () => {
     expect(writes()).toEqual(['POST /api/v1/users/00u-bob/lifecycle/suspend', 'DELETE /api/v1/users/00u-bob/sessions?oauthTokens=true'])
   })
 
-  it('reports a conflict with Okta\'s reason when it refuses the suspend and the user is still not suspended', async () => {
+  it("reports a conflict with Okta's reason when it refuses the suspend and the user is still not suspended", async () => {
     const bob = await account('bob@example.com')
     sandbox.failNext(
       { method: 'POST', pathIncludes: '/lifecycle/suspend' },
@@ -421,7 +421,8 @@ describe('Okta provider: delete', () => {
 
     expect(outcome).toEqual({
       kind: 'done',
-      detail: 'their Okta sessions were cleared and their OAuth tokens revoked; the user was deactivated (deprovisioned from every assigned app), then deleted permanently',
+      detail:
+        'their Okta sessions were cleared and their OAuth tokens revoked; the user was deactivated (deprovisioned from every assigned app), then deleted permanently',
     })
     expect(writes()).toEqual([
       'DELETE /api/v1/users/00u-bob/sessions?oauthTokens=true',
@@ -536,7 +537,10 @@ describe('Okta provider: listAccounts', () => {
   })
 
   it('rejects a next link to another list of the org', async () => {
-    sandbox.failNext({ method: 'GET', pathIncludes: '/api/v1/users' }, { status: 200, body: [], headers: { link: `<${sandbox.url}/api/v1/groups?after=x>; rel="next"` } })
+    sandbox.failNext(
+      { method: 'GET', pathIncludes: '/api/v1/users' },
+      { status: 200, body: [], headers: { link: `<${sandbox.url}/api/v1/groups?after=x>; rel="next"` } },
+    )
 
     expect(await problemOf(provider.listAccounts!())).toMatchObject({ kind: 'rejected' })
   })
@@ -611,7 +615,10 @@ describe('Okta provider: checkConnection', () => {
 
     sandbox.addUser({ id: '00u-ro', login: 'ro@example.com', roles: ['READ_ONLY_ADMIN'] })
     sandbox.roles.set('00u-ada', sandbox.roles.get('00u-ro') ?? [])
-    expect(await provider.checkConnection()).toMatchObject({ ok: false, problem: { kind: 'permission', detail: expect.stringMatching(/Read-only Administrator/) } })
+    expect(await provider.checkConnection()).toMatchObject({
+      ok: false,
+      problem: { kind: 'permission', detail: expect.stringMatching(/Read-only Administrator/) },
+    })
   })
 
   it('reports a rejected token as credentials', async () => {
@@ -627,7 +634,11 @@ describe('Okta provider: Okta errors reach the caller as typed problems', () => 
     const error: unknown = await wrong.findAccount('bob@example.com').catch((caught: unknown) => caught)
 
     expect(error).toBeInstanceOf(ProviderError)
-    expect((error as ProviderError).problem).toMatchObject({ kind: 'credentials', status: 401, detail: expect.stringMatching(/^Invalid token provided \(E0000011\)/) })
+    expect((error as ProviderError).problem).toMatchObject({
+      kind: 'credentials',
+      status: 401,
+      detail: expect.stringMatching(/^Invalid token provided \(E0000011\)/),
+    })
     expect(`${(error as Error).message} ${JSON.stringify((error as ProviderError).problem)}`).not.toContain('wrong-okta-token-value')
   })
 
@@ -674,7 +685,7 @@ describe('Okta provider: Okta errors reach the caller as typed problems', () => 
     expect(wait).toBeLessThanOrEqual(RATE_LIMIT_FALLBACK_MS + 2_000)
   })
 
-  it('429 waits one second more than X-Rate-Limit-Reset says, measured from Okta\'s Date, as Okta\'s SDK does', async () => {
+  it("429 waits one second more than X-Rate-Limit-Reset says, measured from Okta's Date, as Okta's SDK does", async () => {
     const date = new Date(Math.floor(Date.now() / 1000) * 1000)
     sandbox.failNext({ method: 'GET' }, { status: 429, headers: { date: date.toUTCString(), 'x-rate-limit-reset': String(date.getTime() / 1000 + 30) } })
 
@@ -711,9 +722,9 @@ describe('Okta provider: Okta errors reach the caller as typed problems', () => 
   })
 
   it('reads summary, causes, code and errorId from an Okta error body', () => {
-    expect(describeOktaError(400, oktaErrorBodyWith('E0000001', 'Api validation failed: login', ['login: An object with this field already exists'], 'oae123'))).toBe(
-      'Api validation failed: login: login: An object with this field already exists (E0000001) [errorId oae123]',
-    )
+    expect(
+      describeOktaError(400, oktaErrorBodyWith('E0000001', 'Api validation failed: login', ['login: An object with this field already exists'], 'oae123')),
+    ).toBe('Api validation failed: login: login: An object with this field already exists (E0000001) [errorId oae123]')
     expect(describeOktaError(500, 'not json')).toBeUndefined()
     expect(describeOktaError(404, { errorCode: 'E0000007' })).toBe('Okta error (E0000007)')
   })
@@ -728,13 +739,20 @@ describe('Okta sandbox: behaves like Okta where the adapter relies on it', () =>
 
   it('accepts only the SSWS scheme with the right token (401 E0000011 otherwise)', async () => {
     expect((await call('GET', '/api/v1/users/me')).status).toBe(200)
-    expect(await call('GET', '/api/v1/users/me', `Bearer ${TOKEN}`)).toMatchObject({ status: 401, body: { errorCode: 'E0000011', errorSummary: 'Invalid token provided' } })
+    expect(await call('GET', '/api/v1/users/me', `Bearer ${TOKEN}`)).toMatchObject({
+      status: 401,
+      body: { errorCode: 'E0000011', errorSummary: 'Invalid token provided' },
+    })
   })
 
   it('suspends only ACTIVE users and unsuspends only SUSPENDED ones (400 E0000001 with the cause)', async () => {
     expect(await call('POST', '/api/v1/users/00u-dave/lifecycle/suspend')).toMatchObject({
       status: 400,
-      body: { errorCode: 'E0000001', errorSummary: 'Api validation failed: suspendUser', errorCauses: [{ errorSummary: 'Cannot suspend a user that is not active' }] },
+      body: {
+        errorCode: 'E0000001',
+        errorSummary: 'Api validation failed: suspendUser',
+        errorCauses: [{ errorSummary: 'Cannot suspend a user that is not active' }],
+      },
     })
     expect(await call('POST', '/api/v1/users/00u-bob/lifecycle/unsuspend')).toMatchObject({
       status: 400,

@@ -15,7 +15,10 @@ describe('problems: the service’s apart from the bot’s own', () => {
   })
 
   it('keeps what the service answered, and faults outside the bot’s code retryable', () => {
-    expect(toProblem(new ProviderError({ kind: 'transient', detail: 'could not reach the service: ECONNRESET' }))).toEqual({ kind: 'transient', detail: 'could not reach the service: ECONNRESET' })
+    expect(toProblem(new ProviderError({ kind: 'transient', detail: 'could not reach the service: ECONNRESET' }))).toEqual({
+      kind: 'transient',
+      detail: 'could not reach the service: ECONNRESET',
+    })
     expect(isRetryable(toProblem(new Error("Stream isn't writeable and enableOfflineQueue options is false")))).toBe(true)
   })
 
@@ -34,7 +37,14 @@ describe('problems: the service’s apart from the bot’s own', () => {
       },
     })
 
-    const outcome = await executeFor(provider, { email: account.email }, 'delete', {}, { actorEmail: 'sec@example.com' }, { onBug: (error) => bugs.push(error) })
+    const outcome = await executeFor(
+      provider,
+      { email: account.email },
+      'delete',
+      {},
+      { actorEmail: 'sec@example.com' },
+      { onBug: (error) => bugs.push(error) },
+    )
 
     expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'internal' } })
     expect(bugs).toHaveLength(1)

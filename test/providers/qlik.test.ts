@@ -95,7 +95,9 @@ describe('Qlik provider: description', () => {
   it('links the tenant console users page unless another admin console URL is configured', () => {
     expect(provider.adminConsoleUrl).toBe(`${sandbox.url}/console/users`)
     expect(createQlikProvider(integration({ tenantUrl: `${sandbox.url}/` })).adminConsoleUrl).toBe(`${sandbox.url}/console/users`)
-    expect(createQlikProvider(integration({ adminConsoleUrl: 'https://acme.eu.qlikcloud.com/console' })).adminConsoleUrl).toBe('https://acme.eu.qlikcloud.com/console')
+    expect(createQlikProvider(integration({ adminConsoleUrl: 'https://acme.eu.qlikcloud.com/console' })).adminConsoleUrl).toBe(
+      'https://acme.eu.qlikcloud.com/console',
+    )
   })
 })
 
@@ -145,20 +147,23 @@ describe('Qlik provider: findAccount', () => {
 })
 
 describe('Qlik provider: checkConnection', () => {
-  it('is healthy when the key belongs to a tenant admin, following /users/me\'s redirect to the caller\'s user', async () => {
+  it("is healthy when the key belongs to a tenant admin, following /users/me's redirect to the caller's user", async () => {
     expect(await provider.checkConnection()).toEqual({ ok: true, detail: 'connected as Ada Admin (ada.admin@example.com), a tenant admin' })
     expect(calls()).toEqual(['GET /api/v1/users/me', 'GET /api/v1/users/u-admin'])
     expect(sandbox.requests.every((request) => request.authorization)).toBe(true)
   })
 
-  it('does not follow /users/me\'s redirect to another origin, so the key never leaves the tenant', async () => {
+  it("does not follow /users/me's redirect to another origin, so the key never leaves the tenant", async () => {
     const elsewhere = await startQlikSandbox(TENANT)
     try {
       sandbox.failNext({ method: 'GET', pathIncludes: '/users/me' }, { status: 301, headers: { location: `${elsewhere.url}/api/v1/users/u-admin` } })
 
       const health = await provider.checkConnection()
 
-      expect(health).toMatchObject({ ok: false, problem: { kind: 'rejected', status: 301, detail: expect.stringMatching(/away from .* the bot did not follow it/) } })
+      expect(health).toMatchObject({
+        ok: false,
+        problem: { kind: 'rejected', status: 301, detail: expect.stringMatching(/away from .* the bot did not follow it/) },
+      })
       expect(elsewhere.requests).toEqual([])
     } finally {
       await elsewhere.stop()
@@ -243,7 +248,10 @@ describe('Qlik provider: preflight for delete', () => {
     const preflight = ready(await provider.preflight(bob, 'delete'))
 
     expect(preflight.warnings).toEqual(
-      expect.arrayContaining([expect.stringMatching(/without their credentials/), expect.stringMatching(/identity provider.*re-creates their user with a licence/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/without their credentials/),
+        expect.stringMatching(/identity provider.*re-creates their user with a licence/),
+      ]),
     )
   })
 
@@ -297,7 +305,11 @@ describe('Qlik provider: preflight for delete', () => {
   it('blocks cancel-delete as unsupported without calling the tenant', async () => {
     const bob = await account('bob@example.com')
 
-    expect(await preflightAccount(provider, bob, 'cancel-delete')).toEqual({ kind: 'blocked', account: bob, blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }] })
+    expect(await preflightAccount(provider, bob, 'cancel-delete')).toEqual({
+      kind: 'blocked',
+      account: bob,
+      blockers: [{ problem: { kind: 'unsupported', action: 'cancel-delete' } }],
+    })
     expect(sandbox.requests).toHaveLength(0)
   })
 })
@@ -324,13 +336,13 @@ describe('Qlik provider: preflight for suspend and restore', () => {
     expect(JSON.stringify(preflight)).toMatch(/delete the invitation instead/)
   })
 
-  it('blocks suspending the integration\'s own user', async () => {
+  it("blocks suspending the integration's own user", async () => {
     const ada = await account('ada.admin@example.com')
 
     expect(await provider.preflight(ada, 'suspend')).toMatchObject({ kind: 'blocked', blockers: [{ problem: { kind: 'integration-owner' } }] })
   })
 
-  it('warns that a disabled user is already disabled, using the tenant\'s current state', async () => {
+  it("warns that a disabled user is already disabled, using the tenant's current state", async () => {
     const bob = await account('bob@example.com')
     sandbox.users.get('u-bob')!.status = 'disabled'
 
@@ -343,7 +355,10 @@ describe('Qlik provider: preflight for suspend and restore', () => {
   it('blocks restoring an invited user: there is nothing to enable', async () => {
     const erin = await account('erin@example.com')
 
-    expect(await provider.preflight(erin, 'restore')).toMatchObject({ kind: 'blocked', blockers: [{ problem: { kind: 'conflict', detail: expect.stringMatching(/no user to enable/) } }] })
+    expect(await provider.preflight(erin, 'restore')).toMatchObject({
+      kind: 'blocked',
+      blockers: [{ problem: { kind: 'conflict', detail: expect.stringMatching(/no user to enable/) } }],
+    })
   })
 
   it('prepares a restore of a disabled user', async () => {
@@ -375,7 +390,7 @@ describe('Qlik provider: suggest new owners', () => {
     expect(sandbox.requests[0]?.query.filter).toBe('status eq "active"')
   })
 
-  it('returns at most 100 options, each label within Slack\'s 75 characters', async () => {
+  it("returns at most 100 options, each label within Slack's 75 characters", async () => {
     for (let i = 0; i < 130; i++) sandbox.addUser({ id: `u-many-${i}`, name: `Many ${i} ${'x'.repeat(60)}`, email: `many${i}@example.com` })
     const bob = await account('bob@example.com')
 
@@ -421,7 +436,7 @@ describe('Qlik provider: execute delete', () => {
     expect(sandbox.ownedBy('u-carol')).toMatchObject({ spaces: ['sp-finance', 'sp-sales', 'sp-hr'], scripts: ['script-etl'] })
   })
 
-  it('sends Qlik\'s documented bodies for each kind of reassignment', async () => {
+  it("sends Qlik's documented bodies for each kind of reassignment", async () => {
     const bob = await account('bob@example.com')
 
     await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
@@ -446,7 +461,9 @@ describe('Qlik provider: execute delete', () => {
     const detail = outcome.kind === 'failed' && outcome.problem.kind === 'conflict' ? outcome.problem.detail : ''
     expect(detail).toMatch(/^Bob Builder was not deleted, so nothing is orphaned\./)
     expect(detail).toMatch(/Still owned by them: app "App 05" \(permission denied \(HTTP 403\): Forbidden: app is locked \(APPS-13\)/)
-    expect(detail).toMatch(/Already moved to Carol Coleman \(carol@example.com\): 2 spaces \(Finance, Sales\), 11 apps \(App 01, App 02, App 03 …and 8 more\), 1 script \(Nightly ETL\), 2 data connections/)
+    expect(detail).toMatch(
+      /Already moved to Carol Coleman \(carol@example.com\): 2 spaces \(Finance, Sales\), 11 apps \(App 01, App 02, App 03 …and 8 more\), 1 script \(Nightly ETL\), 2 data connections/,
+    )
     expect(detail.length).toBeLessThanOrEqual(600)
     expect(writes()).not.toContain('DELETE /api/v1/users/u-bob')
     expect(sandbox.users.get('u-bob')?.status).toBe('active')
@@ -471,18 +488,26 @@ describe('Qlik provider: execute delete', () => {
 
     const outcome = await act(provider, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
-    expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/data connection "Snowflake" \(HTTP 409: Conflict: name taken in target space/) } })
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      problem: { kind: 'conflict', detail: expect.stringMatching(/data connection "Snowflake" \(HTTP 409: Conflict: name taken in target space/) },
+    })
     expect(sandbox.users.has('u-bob')).toBe(true)
   })
 
-  it('does not delete a user whose reload schedule on another user\'s app cannot be moved', async () => {
+  it("does not delete a user whose reload schedule on another user's app cannot be moved", async () => {
     const gina = await account('gina@example.com')
 
     const outcome = await act(provider, gina, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
     expect(outcome).toMatchObject({
       kind: 'failed',
-      problem: { kind: 'conflict', detail: expect.stringMatching(/reload schedule "Carol app" \(Qlik's API cannot change a reload schedule's owner.*Already moved to Carol Coleman.*1 app \(Gina app\)/) },
+      problem: {
+        kind: 'conflict',
+        detail: expect.stringMatching(
+          /reload schedule "Carol app" \(Qlik's API cannot change a reload schedule's owner.*Already moved to Carol Coleman.*1 app \(Gina app\)/,
+        ),
+      },
     })
     expect(sandbox.users.has('u-gina')).toBe(true)
   })
@@ -495,7 +520,10 @@ describe('Qlik provider: execute delete', () => {
 
       const outcome = await act(adapter, bob, 'delete', { [NEW_OWNER_QUESTION]: 'u-carol' })
 
-      expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/reload schedule "App 01" \(Qlik did not move it with its app/) } })
+      expect(outcome).toMatchObject({
+        kind: 'failed',
+        problem: { kind: 'conflict', detail: expect.stringMatching(/reload schedule "App 01" \(Qlik did not move it with its app/) },
+      })
       expect(stubborn.requests.some((r) => r.path === '/api/v1/items' && r.query.resourceIds === 'app-01')).toBe(true)
       expect(stubborn.users.has('u-bob')).toBe(true)
     } finally {
@@ -508,7 +536,10 @@ describe('Qlik provider: execute delete', () => {
 
     const outcome = await act(provider, bob, 'delete', {})
 
-    expect(outcome).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/still owns 2 spaces.*no new owner was chosen/) } })
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      problem: { kind: 'conflict', detail: expect.stringMatching(/still owns 2 spaces.*no new owner was chosen/) },
+    })
     expect(writes()).toEqual([])
   })
 
@@ -551,7 +582,10 @@ describe('Qlik provider: execute delete', () => {
   it('never deletes the user whose API key the bot uses', async () => {
     const ada = await account('ada.admin@example.com')
 
-    expect(await act(provider, ada, 'delete', {})).toEqual({ kind: 'failed', problem: { kind: 'integration-owner', owner: 'Ada Admin (ada.admin@example.com)' } })
+    expect(await act(provider, ada, 'delete', {})).toEqual({
+      kind: 'failed',
+      problem: { kind: 'integration-owner', owner: 'Ada Admin (ada.admin@example.com)' },
+    })
     expect(writes()).toEqual([])
   })
 
@@ -578,15 +612,25 @@ describe('Qlik provider: execute suspend and restore', () => {
     const dave = await account('dave@example.com')
 
     expect(await act(provider, dave, 'restore', {})).toEqual({ kind: 'done' })
-    expect(sandbox.requests.at(-1)).toMatchObject({ method: 'PATCH', path: '/api/v1/users/u-dave', body: [{ op: 'replace', path: '/status', value: 'active' }] })
+    expect(sandbox.requests.at(-1)).toMatchObject({
+      method: 'PATCH',
+      path: '/api/v1/users/u-dave',
+      body: [{ op: 'replace', path: '/status', value: 'active' }],
+    })
     expect(sandbox.users.get('u-dave')?.status).toBe('active')
   })
 
-  it('reports a 207 partial answer as a failure with Qlik\'s errors', async () => {
+  it("reports a 207 partial answer as a failure with Qlik's errors", async () => {
     const bob = await account('bob@example.com')
     sandbox.failNext(
       { method: 'PATCH' },
-      { status: 207, body: { errors: [{ code: 'USERS-12', title: 'Status not changed', detail: 'user is managed by the identity provider', status: 400 }], traceId: 'abc123' } },
+      {
+        status: 207,
+        body: {
+          errors: [{ code: 'USERS-12', title: 'Status not changed', detail: 'user is managed by the identity provider', status: 400 }],
+          traceId: 'abc123',
+        },
+      },
     )
 
     expect(await act(provider, bob, 'suspend', {})).toEqual({
@@ -598,7 +642,10 @@ describe('Qlik provider: execute suspend and restore', () => {
   it('does not suspend an invited user: there is nothing to disable', async () => {
     const erin = await account('erin@example.com')
 
-    expect(await act(provider, erin, 'suspend', {})).toMatchObject({ kind: 'failed', problem: { kind: 'conflict', detail: expect.stringMatching(/delete the invitation instead/) } })
+    expect(await act(provider, erin, 'suspend', {})).toMatchObject({
+      kind: 'failed',
+      problem: { kind: 'conflict', detail: expect.stringMatching(/delete the invitation instead/) },
+    })
     expect(sandbox.requests).toHaveLength(0)
   })
 
@@ -637,13 +684,23 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
     const error: unknown = await wrong.findAccount('bob@example.com').catch((caught: unknown) => caught)
 
     expect(error).toBeInstanceOf(ProviderError)
-    expect((error as ProviderError).problem).toMatchObject({ kind: 'credentials', status: 401, detail: expect.stringMatching(/^Unauthorized: Missing or invalid API key \(HTTP-401\)/) })
+    expect((error as ProviderError).problem).toMatchObject({
+      kind: 'credentials',
+      status: 401,
+      detail: expect.stringMatching(/^Unauthorized: Missing or invalid API key \(HTTP-401\)/),
+    })
     expect(`${(error as Error).message} ${JSON.stringify((error as ProviderError).problem)}`).not.toContain('wrong-key-value-1234')
   })
 
-  it('403 -> permission, with Qlik\'s error title, detail and code', async () => {
+  it("403 -> permission, with Qlik's error title, detail and code", async () => {
     const frank = await account('frank@example.com')
-    sandbox.failNext({ method: 'DELETE' }, { status: 403, body: { errors: [{ code: 'USERS-3', title: 'Forbidden', detail: 'Cannot delete the service account owner', status: 403 }], traceId: 't-1' } })
+    sandbox.failNext(
+      { method: 'DELETE' },
+      {
+        status: 403,
+        body: { errors: [{ code: 'USERS-3', title: 'Forbidden', detail: 'Cannot delete the service account owner', status: 403 }], traceId: 't-1' },
+      },
+    )
 
     expect(await problemOf(act(provider, frank, 'delete', {}))).toEqual({
       kind: 'permission',
@@ -660,10 +717,14 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
     expect(await problemOf(act(provider, bob, 'suspend', {}))).toEqual({ kind: 'rate-limited', retryAfterMs: 7000 })
   })
 
-  it('503 -> transient, with the status and Qlik\'s title', async () => {
+  it("503 -> transient, with the status and Qlik's title", async () => {
     sandbox.failNext({ method: 'GET' }, { status: 503 })
 
-    expect(await problemOf(provider.findAccount('bob@example.com'))).toMatchObject({ kind: 'transient', status: 503, detail: expect.stringMatching(/Internal server error \(HTTP-503\)/) })
+    expect(await problemOf(provider.findAccount('bob@example.com'))).toMatchObject({
+      kind: 'transient',
+      status: 503,
+      detail: expect.stringMatching(/Internal server error \(HTTP-503\)/),
+    })
   })
 
   it('a 404 from a listing the preflight reads is a fault of that listing, named, not "the account no longer exists"', async () => {
@@ -687,11 +748,15 @@ describe('Qlik provider: tenant errors reach the caller as typed problems', () =
     expect(sandbox.users.has('u-bob')).toBe(true)
   })
 
-  it('a 404 from /users/me is a fault of the bot\'s key, not a missing account', async () => {
+  it("a 404 from /users/me is a fault of the bot's key, not a missing account", async () => {
     const frank = await account('frank@example.com')
     sandbox.failNext({ method: 'GET', pathIncludes: '/users/me' }, { status: 404 })
 
-    expect(await problemOf(act(provider, frank, 'delete', {}))).toMatchObject({ kind: 'rejected', status: 404, detail: expect.stringMatching(/the bot's own user/) })
+    expect(await problemOf(act(provider, frank, 'delete', {}))).toMatchObject({
+      kind: 'rejected',
+      status: 404,
+      detail: expect.stringMatching(/the bot's own user/),
+    })
     expect(sandbox.users.has('u-frank')).toBe(true)
   })
 
@@ -757,7 +822,7 @@ describe('Qlik sandbox: behaves like a Qlik Cloud tenant', () => {
     return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined }
   }
 
-  it('answers a bad key with 401 and Qlik\'s error body', async () => {
+  it("answers a bad key with 401 and Qlik's error body", async () => {
     expect(await call('GET', '/api/v1/users', undefined, 'nope')).toMatchObject({
       status: 401,
       json: { errors: [{ code: 'HTTP-401', title: 'Unauthorized', status: 401 }], traceId: expect.any(String) },
@@ -773,7 +838,10 @@ describe('Qlik sandbox: behaves like a Qlik Cloud tenant', () => {
   })
 
   it('answers 207 when asked to change the status of an invited user, and changes nothing', async () => {
-    expect(await call('PATCH', '/api/v1/users/u-erin', [{ op: 'replace', path: '/status', value: 'active' }])).toMatchObject({ status: 207, json: { errors: [{ title: 'Status not changed' }] } })
+    expect(await call('PATCH', '/api/v1/users/u-erin', [{ op: 'replace', path: '/status', value: 'active' }])).toMatchObject({
+      status: 207,
+      json: { errors: [{ title: 'Status not changed' }] },
+    })
     expect(sandbox.users.get('u-erin')?.status).toBe('invited')
   })
 
@@ -787,7 +855,7 @@ describe('Qlik sandbox: behaves like a Qlik Cloud tenant', () => {
     expect((await call('GET', '/api/v1/users/u-carol')).status).toBe(404)
   })
 
-  it('answers /users/me with a 301 to the caller\'s own user resource, as Qlik\'s spec says', async () => {
+  it("answers /users/me with a 301 to the caller's own user resource, as Qlik's spec says", async () => {
     const response = await fetch(`${sandbox.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${KEY}` }, redirect: 'manual' })
 
     expect(response.status).toBe(301)

@@ -42,7 +42,13 @@ const seen: { method: string; path: string; contentType?: string; body: unknown 
 function seed(): void {
   store.clear()
   store.set('1', { id: '1', userName: 'ann@example.com', displayName: 'Ann Example', emails: [{ value: 'ann@example.com', primary: true }], active: true })
-  store.set('2', { id: '2', userName: 'ben', name: { givenName: 'Ben', familyName: 'Other' }, emails: [{ value: 'ben@example.com', type: 'work' }], active: true })
+  store.set('2', {
+    id: '2',
+    userName: 'ben',
+    name: { givenName: 'Ben', familyName: 'Other' },
+    emails: [{ value: 'ben@example.com', type: 'work' }],
+    active: true,
+  })
 }
 
 /**
@@ -154,7 +160,7 @@ describe('SCIM adapter against a scimmy server', () => {
     expect(store.get('1')?.active).toBe(true)
   })
 
-  it('treats scimmy\'s 204 for a PATCH that changes nothing as success', async () => {
+  it("treats scimmy's 204 for a PATCH that changes nothing as success", async () => {
     const account = await provider.findAccount('ann@example.com')
     if (!account) throw new Error('seed user not found')
 

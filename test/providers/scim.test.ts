@@ -76,7 +76,13 @@ describe('SCIM provider: findAccount', () => {
   it('falls back to emails.value when no userName matches, and reports the primary email and every other address', async () => {
     const found = await provider.findAccount('bob@example.com')
 
-    expect(found).toEqual({ id: 'u-bob', email: 'bob.builder@example.com', emails: ['bob.builder@example.com', 'bob@example.com'], displayName: 'Bob Builder', status: 'active' })
+    expect(found).toEqual({
+      id: 'u-bob',
+      email: 'bob.builder@example.com',
+      emails: ['bob.builder@example.com', 'bob@example.com'],
+      displayName: 'Bob Builder',
+      status: 'active',
+    })
     expect(sandbox.requests.map((r) => r.query.filter)).toEqual(['userName eq "bob@example.com"', 'emails.value eq "bob@example.com"'])
   })
 
@@ -270,7 +276,7 @@ describe('SCIM provider: preflight', () => {
     expect(preflight.consequences).toContain('Nothing is deleted.')
   })
 
-  it('warns that an account is already suspended, using the service\'s current state', async () => {
+  it("warns that an account is already suspended, using the service's current state", async () => {
     const alice = await account('alice@example.com')
     sandbox.users.get('u-alice')!.active = false
 
@@ -338,7 +344,7 @@ describe('SCIM sandbox: behaves like a SCIM service', () => {
     return { status: response.status, type: response.headers.get('content-type'), json: text ? (JSON.parse(text) as unknown) : undefined }
   }
 
-  it('accepts Entra\'s capitalised op and string boolean, and Okta\'s path-less replace', async () => {
+  it("accepts Entra's capitalised op and string boolean, and Okta's path-less replace", async () => {
     expect(await call('PATCH', '/Users/u-alice', { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] })).toMatchObject({
       status: 200,
       json: { id: 'u-alice', active: false },

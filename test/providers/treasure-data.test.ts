@@ -94,10 +94,15 @@ beforeEach(() => {
 describe('Treasure Data provider: description', () => {
   it('offers delete only: the service has no suspend', () => {
     expect([...asOwner.capabilities]).toEqual(['delete'])
-    expect(asOwner).toMatchObject({ id: 'td', type: 'treasure-data', displayName: 'Treasure Data', adminConsoleUrl: 'https://console.treasuredata.com/app/users' })
+    expect(asOwner).toMatchObject({
+      id: 'td',
+      type: 'treasure-data',
+      displayName: 'Treasure Data',
+      adminConsoleUrl: 'https://console.treasuredata.com/app/users',
+    })
   })
 
-  it('uses the region\'s API host, and a baseUrl instead when one is given (a trailing /v3 is dropped)', () => {
+  it("uses the region's API host, and a baseUrl instead when one is given (a trailing /v3 is dropped)", () => {
     expect(treasureDataBaseUrl({ id: 'td', region: 'Tokyo' })).toBe('https://api.treasuredata.co.jp')
     expect(treasureDataBaseUrl({ id: 'td', region: 'EU01' })).toBe('https://api.eu01.treasuredata.com')
     expect(treasureDataBaseUrl({ id: 'td', region: 'US', baseUrl: 'https://td.proxy.example/v3/' })).toBe('https://td.proxy.example')
@@ -212,7 +217,10 @@ describe('Treasure Data provider: preflight of a delete', () => {
       if (!bo) throw new Error('seed user not found')
 
       expect(ready(await provider.preflight(bo, 'delete')).consequences[1]).toMatch(/^Their 3 API keys \(1 master, 2 write-only\) are deleted with them/)
-      expect(await act(provider, bo, 'delete', {})).toMatchObject({ kind: 'done', detail: expect.stringMatching(/^their 3 API keys \(1 master, 2 write-only\) were deleted/) })
+      expect(await act(provider, bo, 'delete', {})).toMatchObject({
+        kind: 'done',
+        detail: expect.stringMatching(/^their 3 API keys \(1 master, 2 write-only\) were deleted/),
+      })
     } finally {
       await objects.stop()
     }
@@ -260,7 +268,9 @@ describe('Treasure Data provider: preflight of a delete', () => {
       {
         problem: {
           kind: 'permission',
-          detail: expect.stringMatching(/^only the account owner can delete an administrator, and the bot's API key belongs to adam\.admin@acme\.example, an administrator\./),
+          detail: expect.stringMatching(
+            /^only the account owner can delete an administrator, and the bot's API key belongs to adam\.admin@acme\.example, an administrator\./,
+          ),
         },
       },
     ])
@@ -287,7 +297,9 @@ describe('Treasure Data provider: preflight of a delete', () => {
 
     expect(preflight.kind === 'blocked' && preflight.blockers[0]?.problem).toMatchObject({
       kind: 'permission',
-      detail: expect.stringMatching(/^only the account owner or an administrator can delete a user, and the bot's API key belongs to robot@acme\.example, a restricted user/),
+      detail: expect.stringMatching(
+        /^only the account owner or an administrator can delete a user, and the bot's API key belongs to robot@acme\.example, a restricted user/,
+      ),
     })
   })
 
@@ -302,7 +314,7 @@ describe('Treasure Data provider: preflight of a delete', () => {
     })
   })
 
-  it('blocks deleting the user the bot\'s own key belongs to: it would delete that key', async () => {
+  it("blocks deleting the user the bot's own key belongs to: it would delete that key", async () => {
     const adam = await account(ADMIN)
 
     expect(await asAdmin.preflight(adam, 'delete')).toEqual({
@@ -312,7 +324,7 @@ describe('Treasure Data provider: preflight of a delete', () => {
     })
   })
 
-  it('decides from the roles Treasure Data reports now, not the alert\'s', async () => {
+  it("decides from the roles Treasure Data reports now, not the alert's", async () => {
     const ada = await account(OTHER_ADMIN)
     sandbox.findUser(OTHER_ADMIN)!.administrator = false
 
@@ -331,7 +343,11 @@ describe('Treasure Data provider: preflight of a delete', () => {
   it('blocks suspend as unsupported without calling the service', async () => {
     const rita = await account(RESTRICTED)
 
-    expect(await preflightAccount(asOwner, rita, 'suspend')).toEqual({ kind: 'blocked', account: rita, blockers: [{ problem: { kind: 'unsupported', action: 'suspend' } }] })
+    expect(await preflightAccount(asOwner, rita, 'suspend')).toEqual({
+      kind: 'blocked',
+      account: rita,
+      blockers: [{ problem: { kind: 'unsupported', action: 'suspend' } }],
+    })
     expect(sandbox.requests).toHaveLength(0)
   })
 })
@@ -366,12 +382,15 @@ describe('Treasure Data provider: execute a delete', () => {
   it('re-checks the role rules before the write call, so a stale modal cannot delete an administrator', async () => {
     const ada = await account(OTHER_ADMIN)
 
-    expect(await problemOf(act(asAdmin, ada, 'delete', {}))).toMatchObject({ kind: 'permission', detail: expect.stringMatching(/only the account owner can delete an administrator/) })
+    expect(await problemOf(act(asAdmin, ada, 'delete', {}))).toMatchObject({
+      kind: 'permission',
+      detail: expect.stringMatching(/only the account owner can delete an administrator/),
+    })
     expect(sandbox.requests.some((request) => request.method === 'POST')).toBe(false)
     expect(sandbox.findUser(OTHER_ADMIN)).toBeDefined()
   })
 
-  it('refuses to delete the key\'s own user at execute time too', async () => {
+  it("refuses to delete the key's own user at execute time too", async () => {
     const adam = await account(ADMIN)
 
     expect(await problemOf(act(asAdmin, adam, 'delete', {}))).toEqual({ kind: 'integration-owner', owner: ADMIN })
@@ -437,11 +456,14 @@ describe('Treasure Data provider: service errors reach the caller as typed probl
     expect(problem).toMatchObject({ kind: 'credentials', status: 401, detail: 'API key [redacted] was revoked' })
   })
 
-  it('403 on remove -> permission, with Treasure Data\'s message, and the user stays', async () => {
+  it("403 on remove -> permission, with Treasure Data's message, and the user stays", async () => {
     const rita = await account(RESTRICTED)
     sandbox.failNext(
       { method: 'POST', pathIncludes: '/user/remove/' },
-      { status: 403, body: { error: 'Forbidden', message: 'This user cannot be deleted', text: 'This user cannot be deleted', severity: 'error', status_code: 403 } },
+      {
+        status: 403,
+        body: { error: 'Forbidden', message: 'This user cannot be deleted', text: 'This user cannot be deleted', severity: 'error', status_code: 403 },
+      },
     )
 
     expect(await problemOf(act(asOwner, rita, 'delete', {}))).toEqual({ kind: 'permission', status: 403, detail: 'This user cannot be deleted' })
@@ -489,7 +511,7 @@ describe('Treasure Data provider: service errors reach the caller as typed probl
 })
 
 describe('Treasure Data provider: checkConnection', () => {
-  it('is healthy with the account owner\'s key, after one GET /v3/user/show', async () => {
+  it("is healthy with the account owner's key, after one GET /v3/user/show", async () => {
     expect(await asOwner.checkConnection()).toEqual({
       ok: true,
       detail: `connected as ${OWNER}, the account owner: can delete administrators and restricted users`,
@@ -497,11 +519,11 @@ describe('Treasure Data provider: checkConnection', () => {
     expect(calls()).toEqual(['GET /v3/user/show'])
   })
 
-  it('is healthy with an administrator\'s key and says it can delete restricted users only', async () => {
+  it("is healthy with an administrator's key and says it can delete restricted users only", async () => {
     expect(await asAdmin.checkConnection()).toMatchObject({ ok: true, detail: expect.stringMatching(/an administrator: can delete restricted users only/) })
   })
 
-  it('reports a restricted user\'s key as a permission problem: it cannot delete anyone', async () => {
+  it("reports a restricted user's key as a permission problem: it cannot delete anyone", async () => {
     expect(await asRestricted.checkConnection()).toEqual({
       ok: false,
       problem: { kind: 'permission', detail: expect.stringMatching(/robot@acme\.example, a restricted user, who cannot delete anyone/) },
@@ -538,7 +560,7 @@ describe('Treasure Data sandbox: behaves like the v3 user API', () => {
     return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined }
   }
 
-  it('answers a missing or unknown key with 401 and Treasure Data\'s error body', async () => {
+  it("answers a missing or unknown key with 401 and Treasure Data's error body", async () => {
     for (const key of [undefined, 'nope']) {
       expect(await call('GET', '/v3/user/show', key)).toMatchObject({
         status: 401,
@@ -547,7 +569,7 @@ describe('Treasure Data sandbox: behaves like the v3 user API', () => {
     }
   })
 
-  it('shows the key\'s own user, with both role flags for the owner', async () => {
+  it("shows the key's own user, with both role flags for the owner", async () => {
     expect(await call('GET', '/v3/user/show', keyOf(OWNER))).toMatchObject({
       status: 200,
       json: { id: 1, email: OWNER, account_owner: true, administrator: true, name: 'Olivia Owner' },
@@ -578,7 +600,7 @@ describe('Treasure Data sandbox: behaves like the v3 user API', () => {
     expect(sandbox.removed.map((user) => user.email)).toEqual([RESTRICTED])
   })
 
-  it('lists a user\'s keys by email, to the owner, an administrator (restricted users only) or the user', async () => {
+  it("lists a user's keys by email, to the owner, an administrator (restricted users only) or the user", async () => {
     const path = `/v3/user/apikey/list/${encodeURIComponent(RESTRICTED)}`
 
     expect(await call('GET', path, keyOf(ADMIN))).toEqual({ status: 200, json: { apikeys: [keyOf(RESTRICTED), keyOf(RESTRICTED, 'write-only')] } })

@@ -64,7 +64,8 @@ export function placeOf(module: Module): Place {
   return { layer: 'kit' } // config, logger, metrics, constants, domain/, store/, views/, jobs/ (queues and timers)
 }
 
-const isView = (place: Place, module: Module) => (place.layer === 'feature' && place.part === 'views') || (place.layer === 'kit' && module.startsWith('src/views/'))
+const isView = (place: Place, module: Module) =>
+  (place.layer === 'feature' && place.part === 'views') || (place.layer === 'kit' && module.startsWith('src/views/'))
 const SLACK_PACKAGES = ['@slack/bolt', '@slack/web-api']
 
 /** Why `from` may not import `to`, or undefined when it may. */
@@ -73,14 +74,21 @@ export function backEdge(from: Module, to: Module): string | undefined {
   const b = placeOf(to)
   if (!to.startsWith('src/')) return 'src/ imports only src/ (the local world and tests stay outside)'
   if (a.layer === 'providers' && b.layer !== 'providers' && to !== 'src/config.ts') return 'providers know nothing of the bot around them'
-  if (a.layer === 'kit' && b.layer !== 'kit' && b.layer !== 'providers') return 'the kit (domain, shared stores, views, queues) knows no feature, Slack or worker'
-  if (a.layer === 'slack' && b.layer !== 'slack' && b.layer !== 'kit' && b.layer !== 'providers') return 'the Slack port knows no feature, listener wiring or worker'
-  if (isView(a, from) && (b.layer === 'app' || b.layer === 'workers' || b.layer === 'composition' || (b.layer === 'feature' && (b.part === 'listeners' || b.part === 'jobs')))) {
+  if (a.layer === 'kit' && b.layer !== 'kit' && b.layer !== 'providers')
+    return 'the kit (domain, shared stores, views, queues) knows no feature, Slack or worker'
+  if (a.layer === 'slack' && b.layer !== 'slack' && b.layer !== 'kit' && b.layer !== 'providers')
+    return 'the Slack port knows no feature, listener wiring or worker'
+  if (
+    isView(a, from) &&
+    (b.layer === 'app' || b.layer === 'workers' || b.layer === 'composition' || (b.layer === 'feature' && (b.part === 'listeners' || b.part === 'jobs')))
+  ) {
     return 'views are pure: no listeners, jobs or workers'
   }
   if (a.layer === 'feature') {
-    if (b.layer === 'app' || b.layer === 'workers' || b.layer === 'composition') return 'features are wired by the Bolt app, the workers and the composition root, never the other way'
-    if (b.layer === 'feature' && b.feature !== a.feature && (b.part === 'listeners' || b.part === 'jobs')) return `a feature reaches ${b.feature} only through its public modules (root files, views)`
+    if (b.layer === 'app' || b.layer === 'workers' || b.layer === 'composition')
+      return 'features are wired by the Bolt app, the workers and the composition root, never the other way'
+    if (b.layer === 'feature' && b.feature !== a.feature && (b.part === 'listeners' || b.part === 'jobs'))
+      return `a feature reaches ${b.feature} only through its public modules (root files, views)`
     if (a.part === 'use-case' && b.layer === 'feature' && (b.part === 'listeners' || b.part === 'jobs')) return 'use-cases know no listener or job adapter'
   }
   return undefined
@@ -122,17 +130,24 @@ describe('the import graph of src/', () => {
   const graph = importGraph(sourceFiles(SRC))
 
   it('has no edge pointing back up the layers', () => {
-    const back = [...graph].flatMap(([from, { modules }]) => modules.flatMap((to) => {
-      const why = backEdge(from, to)
-      return why ? [`${from} → ${to}: ${why}`] : []
-    }))
+    const back = [...graph].flatMap(([from, { modules }]) =>
+      modules.flatMap((to) => {
+        const why = backEdge(from, to)
+        return why ? [`${from} → ${to}: ${why}`] : []
+      }),
+    )
     expect(back).toEqual([])
   })
 
   it('keeps Slack packages out of views, use-cases and the kit', () => {
     const leaks = [...graph].flatMap(([from, { packages }]) => {
       const place = placeOf(from)
-      const mayUseSlack = place.layer === 'slack' || place.layer === 'app' || place.layer === 'workers' || place.layer === 'composition' || (place.layer === 'feature' && (place.part === 'listeners' || place.part === 'jobs'))
+      const mayUseSlack =
+        place.layer === 'slack' ||
+        place.layer === 'app' ||
+        place.layer === 'workers' ||
+        place.layer === 'composition' ||
+        (place.layer === 'feature' && (place.part === 'listeners' || place.part === 'jobs'))
       return mayUseSlack ? [] : packages.filter((name) => SLACK_PACKAGES.includes(name)).map((name) => `${from} → ${name}`)
     })
     expect(leaks).toEqual([])
@@ -154,6 +169,13 @@ describe('the rules themselves', () => {
   })
 
   it('find a cycle of two modules', () => {
-    expect(cycles(new Map([['a', { modules: ['b'] }], ['b', { modules: ['a'] }]]))).toEqual([['a', 'b']])
+    expect(
+      cycles(
+        new Map([
+          ['a', { modules: ['b'] }],
+          ['b', { modules: ['a'] }],
+        ]),
+      ),
+    ).toEqual([['a', 'b']])
   })
 })

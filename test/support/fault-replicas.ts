@@ -10,7 +10,14 @@ import { requestActionId } from '../../src/constants.js'
 import type { Action } from '../../src/providers/types.js'
 import type { RuntimeOptions } from '../../src/runtime.js'
 import { LOCAL, type LocalEnvironment } from '../../local/local-environment.js'
-import { blockActionsPayload, interactionBody, postToSlackApp, viewSubmissionPayload, type SandboxUser, type SlackAppResponse } from '../../local/slack-signing.js'
+import {
+  blockActionsPayload,
+  interactionBody,
+  postToSlackApp,
+  viewSubmissionPayload,
+  type SandboxUser,
+  type SlackAppResponse,
+} from '../../local/slack-signing.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
 
 export type ReplicaOptions = Pick<RuntimeOptions, 'workers' | 'serve' | 'retry' | 'slackRetry' | 'providerTimeoutMs' | 'stopGraceMs' | 'jobLockMs'>
@@ -112,9 +119,21 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
 }
 
 /** A signed click on the alert's button, sent to the replica at `url` (as Slack would to any replica behind a balancer). */
-export function clickAt(url: string, env: LocalEnvironment, message: StoredMessage, action: Action, user: SandboxUser = { id: LOCAL.actor }): Promise<SlackAppResponse> {
+export function clickAt(
+  url: string,
+  env: LocalEnvironment,
+  message: StoredMessage,
+  action: Action,
+  user: SandboxUser = { id: LOCAL.actor },
+): Promise<SlackAppResponse> {
   const current = env.slack.message(LOCAL.channel, message.ts) ?? message
-  const payload = blockActionsPayload({ message: current, channel: LOCAL.channel, actionId: requestActionId(action), user, responseUrlBase: env.slack.responseUrlBase })
+  const payload = blockActionsPayload({
+    message: current,
+    channel: LOCAL.channel,
+    actionId: requestActionId(action),
+    user,
+    responseUrlBase: env.slack.responseUrlBase,
+  })
   return postToSlackApp(`${url}/slack/events`, LOCAL.signingSecret, interactionBody(payload))
 }
 

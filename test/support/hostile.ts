@@ -177,7 +177,12 @@ export async function quiesce(env: LocalEnvironment, quietMs = 300, maxMs = 8_00
  * name the account of a stored alert: returns those that do not. `accounts` maps the
  * service's ids to emails (the seed, since a deleted user is gone from the sandbox).
  */
-export function requestsForUnknownAccounts(env: LocalEnvironment, storedEmails: readonly string[], accounts: ReadonlyArray<{ id: string; userName: string }>, from = 0): string[] {
+export function requestsForUnknownAccounts(
+  env: LocalEnvironment,
+  storedEmails: readonly string[],
+  accounts: ReadonlyArray<{ id: string; userName: string }>,
+  from = 0,
+): string[] {
   const emails = storedEmails.map((email) => email.toLowerCase())
   const ids = new Set(accounts.filter((account) => emails.includes(account.userName.toLowerCase())).map((account) => account.id))
   const strays: string[] = []
@@ -303,7 +308,19 @@ export function deepJson(depth: number, kind: 'array' | 'object'): string {
 /** Bytes that are not valid UTF-8: stray continuation bytes, overlong forms, surrogates, truncated sequences. */
 export const invalidUtf8: Arbitrary<Uint8Array> = fc
   .array(
-    fc.constantFrom([0x80], [0xbf], [0xc0, 0xaf], [0xc1, 0xbf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xff], [0xfe], [0xe2, 0x82], [0xf0, 0x9f]),
+    fc.constantFrom(
+      [0x80],
+      [0xbf],
+      [0xc0, 0xaf],
+      [0xc1, 0xbf],
+      [0xe0, 0x80, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf5, 0x80, 0x80, 0x80],
+      [0xff],
+      [0xfe],
+      [0xe2, 0x82],
+      [0xf0, 0x9f],
+    ),
     { minLength: 1, maxLength: 6 },
   )
   .map((pieces) => Uint8Array.from(pieces.flat()))
@@ -344,7 +361,18 @@ const KNOWN_ACTION_IDS = [...ACTIONS.map(requestActionId), MUTE_ACTION_ID, UNMUT
 function actionIdLike(): Arbitrary<unknown> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...KNOWN_ACTION_IDS) },
-    { weight: 2, arbitrary: fc.constantFrom('alert_action:DELETE', 'alert_action:delete ', 'alert_action:', 'alert_action:destroy', 'alert_action:delete\n', 'ALERT_MUTE', 'alert_action:delete|suspend') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        'alert_action:DELETE',
+        'alert_action:delete ',
+        'alert_action:',
+        'alert_action:destroy',
+        'alert_action:delete\n',
+        'ALERT_MUTE',
+        'alert_action:delete|suspend',
+      ),
+    },
     { weight: 2, arbitrary: hostileText },
     { weight: 1, arbitrary: notAString },
   )
@@ -357,7 +385,9 @@ function muteValue(world: World): Arbitrary<string> {
 }
 
 function unmuteValue(world: World): Arbitrary<string> {
-  return fc.tuple(hostileText, fc.option(alertIdLike(world), { nil: undefined })).map(([muteId, alertId]) => (alertId === undefined ? muteId : `${muteId}|${alertId}`))
+  return fc
+    .tuple(hostileText, fc.option(alertIdLike(world), { nil: undefined }))
+    .map(([muteId, alertId]) => (alertId === undefined ? muteId : `${muteId}|${alertId}`))
 }
 
 function actionElement(world: World): Arbitrary<Record<string, unknown>> {
@@ -376,12 +406,17 @@ function actionElement(world: World): Arbitrary<Record<string, unknown>> {
 
 /** private_metadata as a tamperer would write it. */
 function privateMetadata(world: World): Arbitrary<unknown> {
-  const context = (alertId: Arbitrary<string>) =>
-    fc.record({ alertId, action: fc.oneof(fc.constantFrom(...ACTIONS), hostileText) }, { requiredKeys: [] })
+  const context = (alertId: Arbitrary<string>) => fc.record({ alertId, action: fc.oneof(fc.constantFrom(...ACTIONS), hostileText) }, { requiredKeys: [] })
   return fc.oneof(
     context(alertIdLike(world)).map((value) => JSON.stringify(value)),
     fc
-      .tuple(context(alertIdLike(world)), fc.record({ email: fc.constantFrom('victim@example.com', 'sandbox.admin@example.com'), accountId: fc.constantFrom('u-victim', 'u-alice') }, { requiredKeys: [] }))
+      .tuple(
+        context(alertIdLike(world)),
+        fc.record(
+          { email: fc.constantFrom('victim@example.com', 'sandbox.admin@example.com'), accountId: fc.constantFrom('u-victim', 'u-alice') },
+          { requiredKeys: [] },
+        ),
+      )
       .map(([base, extra]) => JSON.stringify({ ...base, ...extra })),
     fc.constantFrom('5', 'null', '[]', '"al_xxxxxxxxxxxx"', '{"__proto__":{"alertId":"al_xxxxxxxxxxxx","action":"delete"}}'),
     hostileText,
@@ -394,11 +429,21 @@ function viewObject(world: World): Arbitrary<Record<string, unknown>> {
     {
       id: fc.oneof(fc.stringMatching(/^V[A-Z0-9]{8}$/), hostileText),
       type: fc.constant('modal'),
-      callback_id: fc.oneof({ weight: 3, arbitrary: fc.constant(CONFIRM_CALLBACK_ID) }, { weight: 1, arbitrary: hostileText }, { weight: 1, arbitrary: notAString }),
+      callback_id: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(CONFIRM_CALLBACK_ID) },
+        { weight: 1, arbitrary: hostileText },
+        { weight: 1, arbitrary: notAString },
+      ),
       private_metadata: privateMetadata(world),
       state: fc.oneof(
         fc.constant({ values: {} }),
-        fc.record({ values: fc.dictionary(fc.oneof(fc.constant('question:new-owner'), hostileText), fc.record({ answer: fc.record({ selected_option: fc.record({ value: hostileText }) }) }), { maxKeys: 2 }) }),
+        fc.record({
+          values: fc.dictionary(
+            fc.oneof(fc.constant('question:new-owner'), hostileText),
+            fc.record({ answer: fc.record({ selected_option: fc.record({ value: hostileText }) }) }),
+            { maxKeys: 2 },
+          ),
+        }),
       ),
       hash: fc.constant('1700000000.abcd'),
     },
@@ -467,7 +512,10 @@ export function isGenuineRequest(world: World, payload: Record<string, unknown>)
 export function routableHostileCase(world: World): Arbitrary<SlackCase> {
   const notGenuine = (payload: Record<string, unknown>) => !isGenuineRequest(world, payload)
   const blockActions = fc
-    .tuple(envelope(world, fc.constant('block_actions')), fc.array(fc.oneof({ weight: 4, arbitrary: actionElement(world) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }), { maxLength: 3 }))
+    .tuple(
+      envelope(world, fc.constant('block_actions')),
+      fc.array(fc.oneof({ weight: 4, arbitrary: actionElement(world) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }), { maxLength: 3 }),
+    )
     .map(([base, actions]) => ({ ...base, actions, container: { type: 'message', message_ts: '1700000000.000100' } }))
     .filter(notGenuine)
   const viewSubmission = fc
@@ -493,7 +541,17 @@ export function routableHostileCase(world: World): Arbitrary<SlackCase> {
     .tuple(envelope(world, fc.constantFrom('shortcut', 'message_action')), fc.record({ callback_id: hostileText }))
     .map(([base, rest]) => ({ ...base, ...rest }))
   const unknownType = fc
-    .tuple(envelope(world, hostileText.filter((type) => !BOLT_TYPES.includes(type))), fc.dictionary(hostileText.filter((key) => !ROUTING_KEYS.includes(key)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }))
+    .tuple(
+      envelope(
+        world,
+        hostileText.filter((type) => !BOLT_TYPES.includes(type)),
+      ),
+      fc.dictionary(
+        hostileText.filter((key) => !ROUTING_KEYS.includes(key)),
+        fc.jsonValue({ maxDepth: 2 }),
+        { maxKeys: 4 },
+      ),
+    )
     .map(([base, extra]) => ({ ...extra, ...base }))
   const command = fc
     .record(
@@ -515,7 +573,16 @@ export function routableHostileCase(world: World): Arbitrary<SlackCase> {
       type: fc.oneof(fc.constant('event_callback'), hostileText),
       team_id: fc.constant(SANDBOX.teamId),
       api_app_id: fc.constant(SANDBOX.apiAppId),
-      event: fc.record({ type: fc.oneof(fc.constantFrom('app_mention', 'message', 'app_home_opened'), hostileText), user: hostileText, text: hostileText, channel: hostileText, ts: fc.constant('1700000000.000100') }, { requiredKeys: [] }),
+      event: fc.record(
+        {
+          type: fc.oneof(fc.constantFrom('app_mention', 'message', 'app_home_opened'), hostileText),
+          user: hostileText,
+          text: hostileText,
+          channel: hostileText,
+          ts: fc.constant('1700000000.000100'),
+        },
+        { requiredKeys: [] },
+      ),
       event_id: hostileText,
     })
     .map((envelopeBody): SlackCase => ({ kind: 'event', body: JSON.stringify(envelopeBody), contentType: JSON_TYPE }))
@@ -571,23 +638,59 @@ function replaceAt(value: unknown, path: Path, replacement: unknown): unknown {
 export function nearGenuineCase(world: World): Arbitrary<SlackCase> {
   const user = fc.constantFrom(world.actor, world.outsider).map((id) => ({ id, username: id, name: id, team_id: SANDBOX.teamId }))
   const alertId = fc.constantFrom(...world.alertIds)
-  const common = { team: { id: SANDBOX.teamId, domain: SANDBOX.teamDomain }, api_app_id: SANDBOX.apiAppId, token: SANDBOX.verificationToken, trigger_id: FRESH_TRIGGER, is_enterprise_install: false }
-  const inChannel = { channel: { id: world.channel, name: 'security-alerts' }, container: { type: 'message', message_ts: '1700000000.000100', channel_id: world.channel }, response_url: world.responseUrl }
-  const button = (actionId: string, value: string) => ({ type: 'button', action_id: actionId, block_id: 'alert-actions', value, text: { type: 'plain_text', text: 'x' }, action_ts: '1700000000.000200' })
-  const click = fc.tuple(user, fc.constantFrom(...ACTIONS), alertId).map(([who, action, id]) => ({ type: 'block_actions', user: who, ...common, ...inChannel, actions: [button(requestActionId(action), id)] }))
+  const common = {
+    team: { id: SANDBOX.teamId, domain: SANDBOX.teamDomain },
+    api_app_id: SANDBOX.apiAppId,
+    token: SANDBOX.verificationToken,
+    trigger_id: FRESH_TRIGGER,
+    is_enterprise_install: false,
+  }
+  const inChannel = {
+    channel: { id: world.channel, name: 'security-alerts' },
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: world.channel },
+    response_url: world.responseUrl,
+  }
+  const button = (actionId: string, value: string) => ({
+    type: 'button',
+    action_id: actionId,
+    block_id: 'alert-actions',
+    value,
+    text: { type: 'plain_text', text: 'x' },
+    action_ts: '1700000000.000200',
+  })
+  const click = fc
+    .tuple(user, fc.constantFrom(...ACTIONS), alertId)
+    .map(([who, action, id]) => ({ type: 'block_actions', user: who, ...common, ...inChannel, actions: [button(requestActionId(action), id)] }))
   const mute = fc.tuple(user, alertId, fc.constantFrom('account', 'service'), fc.constantFrom(...MUTE_DURATIONS)).map(([who, id, scope, duration]) => ({
     type: 'block_actions',
     user: who,
     ...common,
     ...inChannel,
-    actions: [{ type: 'static_select', action_id: MUTE_ACTION_ID, block_id: 'alert-mute', selected_option: { value: `${id}|${scope}|${duration}`, text: { type: 'plain_text', text: 'x' } }, action_ts: '1700000000.000200' }],
+    actions: [
+      {
+        type: 'static_select',
+        action_id: MUTE_ACTION_ID,
+        block_id: 'alert-mute',
+        selected_option: { value: `${id}|${scope}|${duration}`, text: { type: 'plain_text', text: 'x' } },
+        action_ts: '1700000000.000200',
+      },
+    ],
   }))
-  const unmute = fc.tuple(user, alertId).map(([who, id]) => ({ type: 'block_actions', user: who, ...common, ...inChannel, actions: [button(UNMUTE_ACTION_ID, `mute_0000000000|${id}`)] }))
+  const unmute = fc
+    .tuple(user, alertId)
+    .map(([who, id]) => ({ type: 'block_actions', user: who, ...common, ...inChannel, actions: [button(UNMUTE_ACTION_ID, `mute_0000000000|${id}`)] }))
   const submission = fc.tuple(user, alertId, fc.constantFrom(...ACTIONS)).map(([who, id, action]) => ({
     type: 'view_submission',
     user: who,
     ...common,
-    view: { id: 'V0NEARGEN1', type: 'modal', callback_id: CONFIRM_CALLBACK_ID, private_metadata: JSON.stringify({ alertId: id, action }), state: { values: { 'question:new-owner': { answer: { type: 'static_select', selected_option: { value: 'u-ann' } } } } }, hash: '1700000000.abcd' },
+    view: {
+      id: 'V0NEARGEN1',
+      type: 'modal',
+      callback_id: CONFIRM_CALLBACK_ID,
+      private_metadata: JSON.stringify({ alertId: id, action }),
+      state: { values: { 'question:new-owner': { answer: { type: 'static_select', selected_option: { value: 'u-ann' } } } } },
+      hash: '1700000000.abcd',
+    },
     response_urls: [],
   }))
   const suggestion = fc.tuple(user, alertId).map(([who, id]) => ({
@@ -599,9 +702,23 @@ export function nearGenuineCase(world: World): Arbitrary<SlackCase> {
     value: 'an',
     view: { id: 'V0NEARGEN2', callback_id: CONFIRM_CALLBACK_ID, private_metadata: JSON.stringify({ alertId: id, action: 'delete', accountId: 'u-ann' }) },
   }))
-  const replacement = fc.oneof({ weight: 3, arbitrary: hostileText }, { weight: 2, arbitrary: notAString }, { weight: 1, arbitrary: fc.constant<unknown>(REMOVE) })
+  const replacement = fc.oneof(
+    { weight: 3, arbitrary: hostileText },
+    { weight: 2, arbitrary: notAString },
+    { weight: 1, arbitrary: fc.constant<unknown>(REMOVE) },
+  )
   return fc
-    .tuple(fc.oneof({ weight: 3, arbitrary: click }, { weight: 1, arbitrary: mute }, { weight: 1, arbitrary: unmute }, { weight: 2, arbitrary: submission }, { weight: 1, arbitrary: suggestion }), fc.nat(), replacement)
+    .tuple(
+      fc.oneof(
+        { weight: 3, arbitrary: click },
+        { weight: 1, arbitrary: mute },
+        { weight: 1, arbitrary: unmute },
+        { weight: 2, arbitrary: submission },
+        { weight: 1, arbitrary: suggestion },
+      ),
+      fc.nat(),
+      replacement,
+    )
     .map(([payload, pick, value]) => {
       // Bolt itself reads `type`, the team id (it keys its client cache by it) and the objects
       // user/view/channel/actions: those stay as Slack sends them (see envelopeBreakingCase).
@@ -614,8 +731,33 @@ export function nearGenuineCase(world: World): Arbitrary<SlackCase> {
 }
 
 /** The interaction types Bolt 5.1 recognises (getTypeAndConversation), and the body fields it routes on. */
-export const BOLT_TYPES = ['block_actions', 'block_suggestion', 'dialog_submission', 'interactive_message', 'shortcut', 'message_action', 'view_submission', 'view_closed', 'url_verification']
-export const ROUTING_KEYS = ['event', 'command', 'name', 'actions', 'type', 'ssl_check', 'payload', 'view', 'user', 'team', 'channel', 'response_urls', 'function_data', 'enterprise']
+export const BOLT_TYPES = [
+  'block_actions',
+  'block_suggestion',
+  'dialog_submission',
+  'interactive_message',
+  'shortcut',
+  'message_action',
+  'view_submission',
+  'view_closed',
+  'url_verification',
+]
+export const ROUTING_KEYS = [
+  'event',
+  'command',
+  'name',
+  'actions',
+  'type',
+  'ssl_check',
+  'payload',
+  'view',
+  'user',
+  'team',
+  'channel',
+  'response_urls',
+  'function_data',
+  'enterprise',
+]
 
 /**
  * Signed bodies Bolt parses but cannot route: no type it knows and none of the fields it
@@ -624,33 +766,71 @@ export const ROUTING_KEYS = ['event', 'command', 'name', 'actions', 'type', 'ssl
  */
 export function unroutableCase(): Arbitrary<SlackCase & { expect: 'unhandled' | 'handshake' | 'not an object' }> {
   const isPlainObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value)
-  const notNull = fc.jsonValue({ maxDepth: 3 }).filter((value) => value !== null && !(isPlainObject(value) && Object.keys(value as object).some((key) => ROUTING_KEYS.includes(key))))
+  const notNull = fc
+    .jsonValue({ maxDepth: 3 })
+    .filter((value) => value !== null && !(isPlainObject(value) && Object.keys(value as object).some((key) => ROUTING_KEYS.includes(key))))
   // A JSON value that is not an object is refused at once by the bot's receiver guard (Bolt alone would wait 3 s, then 404).
   const expectFor = (value: unknown) => (isPlainObject(value) ? ('unhandled' as const) : ('not an object' as const))
   const unknownType = fc
-    .tuple(hostileText.filter((type) => !BOLT_TYPES.includes(type)), fc.dictionary(hostileText.filter((key) => !ROUTING_KEYS.includes(key)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }))
+    .tuple(
+      hostileText.filter((type) => !BOLT_TYPES.includes(type)),
+      fc.dictionary(
+        hostileText.filter((key) => !ROUTING_KEYS.includes(key)),
+        fc.jsonValue({ maxDepth: 2 }),
+        { maxKeys: 4 },
+      ),
+    )
     .map(([type, rest]) => ({ ...rest, type }))
-  const formFields = fc.dictionary(hostileText.filter((key) => key !== '' && !ROUTING_KEYS.includes(key)), hostileText, { maxKeys: 5 })
+  const formFields = fc.dictionary(
+    hostileText.filter((key) => key !== '' && !ROUTING_KEYS.includes(key)),
+    hostileText,
+    { maxKeys: 5 },
+  )
   return fc.oneof(
     notNull.map((value) => ({ kind: 'payload JSON without a Slack type', body: formPayload(value), contentType: FORM, expect: expectFor(value) })),
     notNull.map((value) => ({ kind: 'JSON body without a Slack type', body: JSON.stringify(value), contentType: JSON_TYPE, expect: expectFor(value) })),
     unknownType.map((value) => ({ kind: 'payload of an unknown type', body: formPayload(value), contentType: FORM, expect: 'unhandled' as const })),
-    formFields.map((fields) => ({ kind: 'form without payload', body: new URLSearchParams(fields).toString(), contentType: FORM, expect: 'unhandled' as const })),
-    fc.tuple(notNull, notNull).map(([a, b]) => ({ kind: 'doubled payload field', body: `${formPayload(a)}&${formPayload(b)}`, contentType: FORM, expect: 'unhandled' as const })),
-    fc.jsonValue({ maxDepth: 2 }).map((challenge) => ({ kind: 'url_verification', body: JSON.stringify({ type: 'url_verification', token: SANDBOX.verificationToken, challenge }), contentType: JSON_TYPE, expect: 'handshake' as const })),
-    hostileText.map((extra) => ({ kind: 'ssl_check', body: `ssl_check=1&token=${encodeURIComponent(extra)}`, contentType: FORM, expect: 'handshake' as const })),
+    formFields.map((fields) => ({
+      kind: 'form without payload',
+      body: new URLSearchParams(fields).toString(),
+      contentType: FORM,
+      expect: 'unhandled' as const,
+    })),
+    fc
+      .tuple(notNull, notNull)
+      .map(([a, b]) => ({ kind: 'doubled payload field', body: `${formPayload(a)}&${formPayload(b)}`, contentType: FORM, expect: 'unhandled' as const })),
+    fc.jsonValue({ maxDepth: 2 }).map((challenge) => ({
+      kind: 'url_verification',
+      body: JSON.stringify({ type: 'url_verification', token: SANDBOX.verificationToken, challenge }),
+      contentType: JSON_TYPE,
+      expect: 'handshake' as const,
+    })),
+    hostileText.map((extra) => ({
+      kind: 'ssl_check',
+      body: `ssl_check=1&token=${encodeURIComponent(extra)}`,
+      contentType: FORM,
+      expect: 'handshake' as const,
+    })),
   )
 }
 
 /** Signed bodies Bolt cannot parse at all: `payload` that is not JSON, a JSON body that is not JSON, invalid UTF-8, a form under a content type Bolt does not take for a form. */
 export function unparseableCase(world: World): Arbitrary<SlackCase> {
-  const validPayload = formPayload({ type: 'block_actions', user: { id: world.actor }, actions: [{ action_id: requestActionId('delete'), value: world.alertIds[0] }] })
-  const notJson = fc.oneof(
-    hostileText,
-    fc.string({ unit: 'binary-ascii', maxLength: 60 }),
-    fc.nat({ max: 200 }).map((cut) => JSON.stringify({ type: 'block_actions', user: { id: world.actor }, actions: [{ action_id: 'alert_action:delete' }] }).slice(0, cut)),
-    fc.constantFrom('{', '{"type":', "{'type':'block_actions'}", 'undefined', 'NaN', '{"a":1,}', '[1,2', '\u0000', 'tru', '0x10', '01'),
-  ).filter((text) => !isJson(text))
+  const validPayload = formPayload({
+    type: 'block_actions',
+    user: { id: world.actor },
+    actions: [{ action_id: requestActionId('delete'), value: world.alertIds[0] }],
+  })
+  const notJson = fc
+    .oneof(
+      hostileText,
+      fc.string({ unit: 'binary-ascii', maxLength: 60 }),
+      fc
+        .nat({ max: 200 })
+        .map((cut) => JSON.stringify({ type: 'block_actions', user: { id: world.actor }, actions: [{ action_id: 'alert_action:delete' }] }).slice(0, cut)),
+      fc.constantFrom('{', '{"type":', "{'type':'block_actions'}", 'undefined', 'NaN', '{"a":1,}', '[1,2', '\u0000', 'tru', '0x10', '01'),
+    )
+    .filter((text) => !isJson(text))
   return fc.oneof(
     notJson.map((text) => ({ kind: 'payload that is not JSON', body: `payload=${encodeURIComponent(text)}`, contentType: FORM })),
     notJson.map((text) => ({ kind: 'JSON body that is not JSON', body: text, contentType: JSON_TYPE })),
@@ -660,7 +840,9 @@ export function unparseableCase(world: World): Arbitrary<SlackCase> {
       .map(([before, bytes]) => Buffer.concat([Buffer.from(`payload={"type":"block_actions","x":"${before}`), Buffer.from(bytes)]))
       .filter((bytes) => !isJson(decodeFormPayload(bodyText(bytes))))
       .map((bytes) => ({ kind: 'invalid UTF-8 in payload', body: Uint8Array.from(bytes), contentType: FORM })),
-    fc.constantFrom(`${FORM}; charset=utf-8`, 'text/plain', 'application/json', 'multipart/form-data; boundary=x').map((contentType) => ({ kind: 'a form under another content type', body: validPayload, contentType })),
+    fc
+      .constantFrom(`${FORM}; charset=utf-8`, 'text/plain', 'application/json', 'multipart/form-data; boundary=x')
+      .map((contentType) => ({ kind: 'a form under another content type', body: validPayload, contentType })),
     fc.constant({ kind: 'a form without content type', body: validPayload, contentType: null }),
   )
 }
@@ -684,16 +866,43 @@ export function envelopeBreakingCase(world: World): Arbitrary<SlackCase> {
       type,
       ...(explicitNull ? { user: null } : {}),
       ...(type === 'block_actions' ? { actions: [{ action_id: requestActionId('delete'), value: world.alertIds[0] }] } : {}),
-      ...(type.startsWith('view_') ? { view: { callback_id: CONFIRM_CALLBACK_ID, private_metadata: JSON.stringify({ alertId: world.alertIds[0], action: 'delete' }), state: { values: {} } } } : {}),
+      ...(type.startsWith('view_')
+        ? {
+            view: {
+              callback_id: CONFIRM_CALLBACK_ID,
+              private_metadata: JSON.stringify({ alertId: world.alertIds[0], action: 'delete' }),
+              state: { values: {} },
+            },
+          }
+        : {}),
     }))
-  const viewless = fc.record({ type: fc.constantFrom('view_submission', 'view_closed'), user: fc.constant({ id: world.actor }), view: fc.constantFrom(undefined, null) }).map(({ view, ...rest }) => (view === null ? { ...rest, view } : rest))
-  const nullChannel = fc.constant({ type: 'block_actions', user: { id: world.actor }, channel: null, actions: [{ action_id: requestActionId('delete'), value: world.alertIds[0] }] })
-  const badActions = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(hostileText, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 })).map((actions) => ({ type: 'block_actions', user: { id: world.actor }, actions }))
-  const badEvent = fc.oneof(fc.constant(null), fc.integer(), fc.boolean(), hostileText).map((event) => ({ type: 'event_callback', team_id: SANDBOX.teamId, event }))
-  const nullResponseUrls = fc.constant({ type: 'view_submission', user: { id: world.outsider }, view: { callback_id: 'other', private_metadata: '', state: { values: {} } }, response_urls: null })
+  const viewless = fc
+    .record({ type: fc.constantFrom('view_submission', 'view_closed'), user: fc.constant({ id: world.actor }), view: fc.constantFrom(undefined, null) })
+    .map(({ view, ...rest }) => (view === null ? { ...rest, view } : rest))
+  const nullChannel = fc.constant({
+    type: 'block_actions',
+    user: { id: world.actor },
+    channel: null,
+    actions: [{ action_id: requestActionId('delete'), value: world.alertIds[0] }],
+  })
+  const badActions = fc
+    .oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(hostileText, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }))
+    .map((actions) => ({ type: 'block_actions', user: { id: world.actor }, actions }))
+  const badEvent = fc
+    .oneof(fc.constant(null), fc.integer(), fc.boolean(), hostileText)
+    .map((event) => ({ type: 'event_callback', team_id: SANDBOX.teamId, event }))
+  const nullResponseUrls = fc.constant({
+    type: 'view_submission',
+    user: { id: world.outsider },
+    view: { callback_id: 'other', private_metadata: '', state: { values: {} } },
+    response_urls: null,
+  })
   // Bolt keeps its Web API clients in a plain object keyed by team id: an Object.prototype member name is found there.
   const prototypeTeam = fc
-    .tuple(fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'), fc.constantFrom('block_actions', 'view_submission', 'block_suggestion'))
+    .tuple(
+      fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'),
+      fc.constantFrom('block_actions', 'view_submission', 'block_suggestion'),
+    )
     .map(([teamId, type]) => ({
       type,
       user: { id: world.outsider, team_id: teamId },
@@ -701,7 +910,9 @@ export function envelopeBreakingCase(world: World): Arbitrary<SlackCase> {
       ...(type === 'block_actions' ? { actions: [{ action_id: requestActionId('delete'), value: world.alertIds[0] }] } : {}),
       ...(type === 'view_submission' ? { view: { callback_id: CONFIRM_CALLBACK_ID, private_metadata: '', state: { values: {} } } } : {}),
     }))
-  const routedFormField = fc.tuple(fc.constantFrom('event', 'name', 'actions'), hostileText).map(([key, value]) => new URLSearchParams({ [key]: value }).toString())
+  const routedFormField = fc
+    .tuple(fc.constantFrom('event', 'name', 'actions'), hostileText)
+    .map(([key, value]) => new URLSearchParams({ [key]: value }).toString())
   return fc.oneof(
     interaction('interaction without a user', userless),
     interaction('view payload without a view', viewless),
@@ -733,12 +944,22 @@ export function forgery(realSecret: string): Arbitrary<Forgery> {
     fc.constant({ kind: 'unsigned' as const }),
     fc.constant({ kind: 'no signature' as const }),
     fc.constant({ kind: 'no timestamp' as const }),
-    fc.oneof(fc.string({ minLength: 1, maxLength: 64 }), fc.constantFrom('', realSecret.toUpperCase(), `${realSecret} `, realSecret.slice(1))).filter((secret) => secret !== realSecret).map((secret) => ({ kind: 'another secret' as const, secret })),
+    fc
+      .oneof(fc.string({ minLength: 1, maxLength: 64 }), fc.constantFrom('', realSecret.toUpperCase(), `${realSecret} `, realSecret.slice(1)))
+      .filter((secret) => secret !== realSecret)
+      .map((secret) => ({ kind: 'another secret' as const, secret })),
     fc.integer({ min: 5 * 60 + 2, max: 10 * 365 * 24 * 3600 }).map((ageSeconds) => ({ kind: 'stale' as const, ageSeconds })),
     fc.string({ minLength: 1, maxLength: 20 }).map((append) => ({ kind: 'body changed after signing' as const, append })),
-    fc.oneof(headerSafe, fc.constantFrom('v0=', 'v1=', 'v0', '=', 'v0=zz', 'sha256=abc')).map((signature) => ({ kind: 'malformed signature' as const, signature })),
+    fc
+      .oneof(headerSafe, fc.constantFrom('v0=', 'v1=', 'v0', '=', 'v0=zz', 'sha256=abc'))
+      .map((signature) => ({ kind: 'malformed signature' as const, signature })),
     fc.constant({ kind: 'signature in the wrong case' as const }),
-    fc.oneof(headerSafe.filter((value) => Number.isNaN(Number(value))), fc.constantFrom('NaN', 'now', '1e', '0x', 'undefined')).map((timestamp) => ({ kind: 'timestamp not a number' as const, timestamp })),
+    fc
+      .oneof(
+        headerSafe.filter((value) => Number.isNaN(Number(value))),
+        fc.constantFrom('NaN', 'now', '1e', '0x', 'undefined'),
+      )
+      .map((timestamp) => ({ kind: 'timestamp not a number' as const, timestamp })),
     fc.integer({ min: 1, max: 3600 }).map((shiftSeconds) => ({ kind: 'timestamp of the signature differs' as const, shiftSeconds })),
   )
 }

@@ -8,7 +8,12 @@ import { readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { parseAllDocuments, parse as parseYaml } from 'yaml'
 
-export type KubernetesObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown }; [key: string]: unknown }
+export type KubernetesObject = {
+  apiVersion: string
+  kind: string
+  metadata: { name: string; namespace?: string; [key: string]: unknown }
+  [key: string]: unknown
+}
 
 interface Kustomization {
   resources?: string[]
@@ -36,7 +41,8 @@ export function renderKustomization(directory: string): KubernetesObject[] {
       data: Object.fromEntries(generator.files.map((file) => [basename(file), readFileSync(join(directory, file), 'utf8')])),
     }
     const existing = objects.findIndex((object) => object.kind === 'ConfigMap' && object.metadata.name === generator.name)
-    if ((generator.behavior === 'replace') !== existing >= 0) throw new Error(`${directory}: ConfigMap ${generator.name}: behavior ${generator.behavior ?? 'create'} does not fit`)
+    if ((generator.behavior === 'replace') !== existing >= 0)
+      throw new Error(`${directory}: ConfigMap ${generator.name}: behavior ${generator.behavior ?? 'create'} does not fit`)
     objects = existing >= 0 ? objects.with(existing, configMap) : [...objects, configMap]
   }
   for (const patch of kustomization.patches ?? []) {
@@ -59,7 +65,9 @@ function readObjects(path: string): KubernetesObject[] {
 /** Maps merge key by key; anything else (lists included) is replaced, as a patch without list merge keys does. */
 function mergeMaps(base: unknown, change: unknown): unknown {
   if (!isMap(base) || !isMap(change)) return change
-  return Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(change)])].map((key) => [key, key in change ? mergeMaps(base[key], change[key]) : base[key]]))
+  return Object.fromEntries(
+    [...new Set([...Object.keys(base), ...Object.keys(change)])].map((key) => [key, key in change ? mergeMaps(base[key], change[key]) : base[key]]),
+  )
 }
 
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -75,6 +83,6 @@ function withImages(object: KubernetesObject, images: NonNullable<Kustomization[
     if (key !== 'image' || typeof value !== 'string') return value
     const [name, tag] = value.split(':')
     const image = images.find((candidate) => candidate.name === name)
-    return image ? `${image.newName ?? name}${image.newTag ?? tag ? `:${image.newTag ?? tag}` : ''}` : value
+    return image ? `${image.newName ?? name}${(image.newTag ?? tag) ? `:${image.newTag ?? tag}` : ''}` : value
   }) as KubernetesObject
 }

@@ -139,7 +139,8 @@ function checkBlock(block: Json, path: string, out: string[]): void {
       return
     case 'markdown':
       if (typeof block.text !== 'string' || block.text === '') out.push(`${path}.text: expected non-empty text`)
-      else if (block.text.length > SLACK_LIMITS.markdownBlock) out.push(tooLong(`${path}.text`, 'markdown block text', block.text.length, SLACK_LIMITS.markdownBlock))
+      else if (block.text.length > SLACK_LIMITS.markdownBlock)
+        out.push(tooLong(`${path}.text`, 'markdown block text', block.text.length, SLACK_LIMITS.markdownBlock))
       return
     case 'image':
       checkOptionalString(block.alt_text, `${path}.alt_text`, SLACK_LIMITS.imageAltText, out)
@@ -152,14 +153,7 @@ function checkBlock(block: Json, path: string, out: string[]): void {
   }
 }
 
-function checkElements(
-  elements: unknown,
-  path: string,
-  kind: string,
-  max: number,
-  out: string[],
-  check: (element: unknown, path: string) => void,
-): void {
+function checkElements(elements: unknown, path: string, kind: string, max: number, out: string[], check: (element: unknown, path: string) => void): void {
   if (!Array.isArray(elements)) {
     out.push(`${path}: expected an array`)
     return
@@ -198,7 +192,8 @@ function checkElement(element: unknown, path: string, out: string[]): void {
           return
         }
         checkTextObject(option.text, `${path}.options[${i}].text`, 'option text', SLACK_LIMITS.optionText, out)
-        if (option.description !== undefined) checkTextObject(option.description, `${path}.options[${i}].description`, 'option description', SLACK_LIMITS.optionText, out)
+        if (option.description !== undefined)
+          checkTextObject(option.description, `${path}.options[${i}].description`, 'option description', SLACK_LIMITS.optionText, out)
       })
     }
   }

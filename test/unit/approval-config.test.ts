@@ -65,7 +65,9 @@ describe('approval in the providers file', () => {
     expect(load(scim('')).approvalTtlMs).toBe(24 * 3_600_000)
     expect(load(scim(''), { APPROVAL_TTL_HOURS: '1.5' }).approvalTtlMs).toBe(90 * 60_000)
     expect(problemsOf(() => load(scim(''), { APPROVAL_TTL_HOURS: '0' }))).toEqual(['APPROVAL_TTL_HOURS: expected more than 0 hours'])
-    expect(problemsOf(() => load(scim(''), { APPROVAL_TTL_HOURS: 'a day' }))).toEqual([expect.stringMatching(/^APPROVAL_TTL_HOURS: expected a number of hours/)])
+    expect(problemsOf(() => load(scim(''), { APPROVAL_TTL_HOURS: 'a day' }))).toEqual([
+      expect.stringMatching(/^APPROVAL_TTL_HOURS: expected a number of hours/),
+    ])
   })
 
   it('refuses an action name that does not exist, naming the entry and the field', () => {

@@ -38,7 +38,13 @@ afterAll(async () => {
 async function heldAlert(): Promise<{ alert: Alert; approval: PendingApproval }> {
   const created = await alerts.create({ integration: 'hr', email: 'ann@example.com', reason: 'left', severity: 'high' }, 'HR', NOW)
   if (created.status !== 'created') throw new Error('not created')
-  const approval: PendingApproval = { id: newApprovalId(), action: 'delete', requester: 'U0REQUESTER', at: NOW.toISOString(), expiresAt: '2026-11-23T10:00:00.000Z' }
+  const approval: PendingApproval = {
+    id: newApprovalId(),
+    action: 'delete',
+    requester: 'U0REQUESTER',
+    at: NOW.toISOString(),
+    expiresAt: '2026-11-23T10:00:00.000Z',
+  }
   expect(await alerts.holdForApproval(created.alert, approval, CAPABILITIES)).toBe(true)
   return { alert: (await alerts.get(created.alert.id))!, approval }
 }
@@ -57,7 +63,10 @@ describe('an alert held for approval', () => {
     const claimed = results.filter((r) => r.status === 'claimed')
     expect(claimed).toHaveLength(1)
     expect(claimed[0]).toMatchObject({ request: { action: 'delete', actor: 'U0REQUESTER', attempt: 1, approvedBy: expect.stringMatching(/^U0APPROVER\d$/) } })
-    expect((await alerts.get(alert.id))!.state).toMatchObject({ kind: 'in-progress', request: { approvedBy: (claimed[0] as { request: { approvedBy: string } }).request.approvedBy } })
+    expect((await alerts.get(alert.id))!.state).toMatchObject({
+      kind: 'in-progress',
+      request: { approvedBy: (claimed[0] as { request: { approvedBy: string } }).request.approvedBy },
+    })
   })
 
   it('is either approved or rejected, never both, when Approve and Reject race', async () => {

@@ -62,9 +62,7 @@ describe('configuration', () => {
   })
 
   it('refuses a channel name where a channel ID is expected', () => {
-    expect(problemsOf({ ...validEnv, ALERT_CHANNEL_ID: '#security' })).toEqual([
-      'ALERT_CHANNEL_ID: expected a channel ID like C0123456789, not a channel name',
-    ])
+    expect(problemsOf({ ...validEnv, ALERT_CHANNEL_ID: '#security' })).toEqual(['ALERT_CHANNEL_ID: expected a channel ID like C0123456789, not a channel name'])
   })
 
   it('requires the signing secret over HTTP but not in Socket Mode', () => {
@@ -91,7 +89,7 @@ describe('configuration', () => {
     expect(problemsOf(validEnv, 'a: [unclosed')[0]).toMatch(/^PROVIDERS_FILE: \/etc\/providers.yml is not valid YAML/)
   })
 
-  it('reads an integration\'s pace (requestsPerSecond) and refuses one that is not a positive number', () => {
+  it("reads an integration's pace (requestsPerSecond) and refuses one that is not a positive number", () => {
     expect(loadConfig(validEnv, files(`${PROVIDERS}  requestsPerSecond: 9.5\n`)).integrations[0]?.requestsPerSecond).toBe(9.5)
     expect(problemsOf(validEnv, `${PROVIDERS}  requestsPerSecond: 0\n`)[0]).toMatch(/entry 1 \(acme-scim\): requestsPerSecond:/)
     expect(problemsOf(validEnv, `${PROVIDERS}  requestsPerSecond: fast\n`)[0]).toMatch(/entry 1 \(acme-scim\): requestsPerSecond:/)

@@ -50,7 +50,12 @@ describe('FlowControl', () => {
 
   it('blocks only the integration the service asked to wait, never longer than the cap, and says when it capped', async () => {
     const capped: number[] = []
-    const flow = new FlowControl(connect(), 5_000, { unavailable: () => undefined, capped: (_, asked) => capped.push(asked), refused: () => undefined, waited: () => undefined })
+    const flow = new FlowControl(connect(), 5_000, {
+      unavailable: () => undefined,
+      capped: (_, asked) => capped.push(asked),
+      refused: () => undefined,
+      waited: () => undefined,
+    })
     await flow.learn('okta-a', { waitMs: 3_600_000, refused: true })
     const blocked = await flow.reserve('okta-a')
     expect(blocked.kind).toBe('blocked')
@@ -64,7 +69,10 @@ describe('FlowControl', () => {
     const flow = new FlowControl(connect())
     const requests = flow.flowFor('wiki')
     await requests.afterAnswer(429, { 'retry-after': '30' })
-    const refusal = await requests.beforeSend().then(() => undefined, (error: unknown) => error)
+    const refusal = await requests.beforeSend().then(
+      () => undefined,
+      (error: unknown) => error,
+    )
     expect(refusal).toBeInstanceOf(ProviderError)
     expect((refusal as ProviderError).problem).toMatchObject({ kind: 'rate-limited' })
     expect(((refusal as ProviderError).problem as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(HOLD_IN_PLACE_MS)
@@ -88,7 +96,12 @@ describe('FlowControl', () => {
     const broken = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false })
     connections.push(broken)
     const problems: unknown[] = []
-    const requests = new FlowControl(broken, undefined, { unavailable: (_, error) => problems.push(error), capped: () => undefined, refused: () => undefined, waited: () => undefined }).flowFor('hr', { requestsPerSecond: 1 })
+    const requests = new FlowControl(broken, undefined, {
+      unavailable: (_, error) => problems.push(error),
+      capped: () => undefined,
+      refused: () => undefined,
+      waited: () => undefined,
+    }).flowFor('hr', { requestsPerSecond: 1 })
     await requests.beforeSend()
     await requests.beforeSend()
     expect(problems).toHaveLength(2)

@@ -22,7 +22,9 @@ describe('slackErrorOf', () => {
 describe('countedSlackOptions', () => {
   it('counts an ok: false answer by method and error, and hands the client the same answer to read', async () => {
     const metrics = createMetrics(async () => ({}))
-    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'x-slack-req-id': 'r1' }).end(JSON.stringify({ ok: false, error: 'not_in_channel' })))
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json', 'x-slack-req-id': 'r1' }).end(JSON.stringify({ ok: false, error: 'not_in_channel' })),
+    )
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
     try {
       const { fetch: counted } = countedSlackOptions(metrics, { retries: 0 })
@@ -30,7 +32,9 @@ describe('countedSlackOptions', () => {
       expect(response.status).toBe(200)
       expect(response.headers.get('x-slack-req-id')).toBe('r1')
       expect(await response.json()).toEqual({ ok: false, error: 'not_in_channel' })
-      expect(await metrics.registry.getSingleMetricAsString('deprovision_bot_slack_api_errors_total')).toContain('method="chat.postMessage",error="not_in_channel"} 1')
+      expect(await metrics.registry.getSingleMetricAsString('deprovision_bot_slack_api_errors_total')).toContain(
+        'method="chat.postMessage",error="not_in_channel"} 1',
+      )
     } finally {
       server.close()
     }

@@ -1,27 +1,74 @@
 import { describe, expect, it } from 'vitest'
 import type { AlertState, Request } from '../../src/domain/alert.js'
-import { decide, defaultDecision, isFinished, isQuiet, nextMoves, offeredActions, statusOf, type Draft, type PlannedStep, type Row } from '../../src/features/offboarding/plan.js'
+import {
+  decide,
+  defaultDecision,
+  isFinished,
+  isQuiet,
+  nextMoves,
+  offeredActions,
+  statusOf,
+  type Draft,
+  type PlannedStep,
+  type Row,
+} from '../../src/features/offboarding/plan.js'
 import type { Account, Preflight } from '../../src/providers/types.js'
 import { parseCommand } from '../../src/app/deprovision-command.js'
 
 const account = (id: string): Account => ({ id, email: 'bob@corp.example', status: 'active' })
-const ready = (questions: Extract<Preflight, { kind: 'ready' }>['questions'] = []): Preflight => ({ kind: 'ready', account: account('a'), consequences: [], warnings: [], reversible: true, questions })
+const ready = (questions: Extract<Preflight, { kind: 'ready' }>['questions'] = []): Preflight => ({
+  kind: 'ready',
+  account: account('a'),
+  consequences: [],
+  warnings: [],
+  reversible: true,
+  questions,
+})
 const blocked: Preflight = { kind: 'blocked', blockers: [{ problem: { kind: 'last-admin' } as never }] }
 
-const row = (integration: string, lookup: Row['lookup'], identityProvider = false): Row => ({ integration, service: integration.toUpperCase(), identityProvider, lookup })
-const found = (reviews: Array<['suspend' | 'delete', Preflight]>) => ({ kind: 'found' as const, account: account('acc'), reviews: reviews.map(([action, preflight]) => ({ action, preflight })) })
+const row = (integration: string, lookup: Row['lookup'], identityProvider = false): Row => ({
+  integration,
+  service: integration.toUpperCase(),
+  identityProvider,
+  lookup,
+})
+const found = (reviews: Array<['suspend' | 'delete', Preflight]>) => ({
+  kind: 'found' as const,
+  account: account('acc'),
+  reviews: reviews.map(([action, preflight]) => ({ action, preflight })),
+})
 
 const draft = (rows: Row[]): Draft => ({ id: 'od_1', email: 'bob@corp.example', actor: 'U1', createdAt: '2026-11-22T00:00:00Z', rows })
 
 describe('what the actor may choose per row', () => {
   it('defaults to Suspend when it can be done, else Skip', () => {
-    expect(defaultDecision({ lookup: found([['suspend', ready()], ['delete', ready()]]) })).toBe('suspend')
-    expect(defaultDecision({ lookup: found([['suspend', blocked], ['delete', ready()]]) })).toBe('skip')
+    expect(
+      defaultDecision({
+        lookup: found([
+          ['suspend', ready()],
+          ['delete', ready()],
+        ]),
+      }),
+    ).toBe('suspend')
+    expect(
+      defaultDecision({
+        lookup: found([
+          ['suspend', blocked],
+          ['delete', ready()],
+        ]),
+      }),
+    ).toBe('skip')
     expect(defaultDecision({ lookup: { kind: 'not-found' } })).toBe('skip')
   })
 
   it('never offers an action the integration holds for a second person’s approval', () => {
-    const row = { lookup: found([['suspend', ready()], ['delete', ready()]]), needsApproval: ['delete' as const] }
+    const row = {
+      lookup: found([
+        ['suspend', ready()],
+        ['delete', ready()],
+      ]),
+      needsApproval: ['delete' as const],
+    }
     expect(offeredActions(row)).toEqual(['suspend'])
     expect(defaultDecision({ ...row, needsApproval: ['suspend' as const, 'delete' as const] })).toBe('skip')
   })
@@ -29,14 +76,33 @@ describe('what the actor may choose per row', () => {
 
 describe('decide: the submit checked against the stored draft', () => {
   const rows = [
-    row('okta', found([['suspend', ready()], ['delete', ready()]]), true),
-    row('qlik', found([['suspend', blocked], ['delete', ready([{ id: 'owner', label: 'New owner' }])]])),
+    row(
+      'okta',
+      found([
+        ['suspend', ready()],
+        ['delete', ready()],
+      ]),
+      true,
+    ),
+    row(
+      'qlik',
+      found([
+        ['suspend', blocked],
+        ['delete', ready([{ id: 'owner', label: 'New owner' }])],
+      ]),
+    ),
     row('scim', { kind: 'not-found' }),
   ]
 
   it('plans the chosen actions, keeps unanswered optional questions out, and lists the rest as untouched', () => {
     const decided = decide(draft(rows), { decisions: { okta: 'suspend', qlik: 'delete' }, answers: { qlik: { delete: { owner: 'u-ada' } } } })
-    expect(decided).toMatchObject({ ok: true, steps: [{ integration: 'okta', action: 'suspend', identityProvider: true }, { integration: 'qlik', action: 'delete', choices: { owner: 'u-ada' } }] })
+    expect(decided).toMatchObject({
+      ok: true,
+      steps: [
+        { integration: 'okta', action: 'suspend', identityProvider: true },
+        { integration: 'qlik', action: 'delete', choices: { owner: 'u-ada' } },
+      ],
+    })
     expect(decided.ok && decided.untouched.map((r) => r.integration)).toEqual(['scim'])
   })
 
@@ -56,7 +122,10 @@ describe('decide: the submit checked against the stored draft', () => {
   })
 
   it('asks for at least one step when everything is skipped', () => {
-    expect(decide(draft(rows), { decisions: { okta: 'skip', qlik: 'skip' }, answers: {} })).toMatchObject({ ok: false, errors: [{ integration: 'okta', message: /at least one service/ }] })
+    expect(decide(draft(rows), { decisions: { okta: 'skip', qlik: 'skip' }, answers: {} })).toMatchObject({
+      ok: false,
+      errors: [{ integration: 'okta', message: /at least one service/ }],
+    })
   })
 
   it('takes a row the submit says nothing of as its default (Suspend where possible)', () => {
@@ -66,9 +135,19 @@ describe('decide: the submit checked against the stored draft', () => {
 
 describe('identity provider first', () => {
   const request: Request = { action: 'suspend', actor: 'U1', attempt: 1, at: '2026-11-22T00:00:00Z' }
-  const step = (integration: string, identityProvider: boolean): PlannedStep => ({ integration, service: integration, identityProvider, action: 'suspend', account: account(integration), choices: {} })
+  const step = (integration: string, identityProvider: boolean): PlannedStep => ({
+    integration,
+    service: integration,
+    identityProvider,
+    action: 'suspend',
+    account: account(integration),
+    choices: {},
+  })
   const run = { steps: [step('okta', true), step('scim', false), step('qlik', false)] }
-  const states = (okta: AlertState | undefined, others: AlertState | undefined = undefined) => (s: PlannedStep) => (s.identityProvider ? okta : others)
+  const states =
+    (okta: AlertState | undefined, others: AlertState | undefined = undefined) =>
+    (s: PlannedStep) =>
+      s.identityProvider ? okta : others
   const done: AlertState = { kind: 'done', request, at: request.at }
   const failed: AlertState = { kind: 'failed', request, problem: { kind: 'transient', detail: 'x' }, at: request.at }
 
@@ -107,7 +186,10 @@ describe('parseCommand', () => {
     expect(parseCommand(text)).toEqual(expected)
   })
 
-  it.each(['ada', 'ada@', '@corp.example', 'ada@corp.example bob@corp.example', 'status ada@corp.example', 'ada@@corp.example'])('answers %j with usage and the problem', (text) => {
-    expect(parseCommand(text)).toMatchObject({ kind: 'usage', problem: expect.any(String) })
-  })
+  it.each(['ada', 'ada@', '@corp.example', 'ada@corp.example bob@corp.example', 'status ada@corp.example', 'ada@@corp.example'])(
+    'answers %j with usage and the problem',
+    (text) => {
+      expect(parseCommand(text)).toMatchObject({ kind: 'usage', problem: expect.any(String) })
+    },
+  )
 })

@@ -58,7 +58,12 @@ describe('reconciliation settings', () => {
   })
 
   it('refuse bad values with one line each, naming the variable', () => {
-    const problems = problemsOf({ RECONCILE_SCHEDULE: 'daily', RECONCILE_KINDS: 'departed,stale', RECONCILE_INACTIVE_DAYS: '0', RECONCILE_EXTERNAL_DOMAINS: 'not a domain' })
+    const problems = problemsOf({
+      RECONCILE_SCHEDULE: 'daily',
+      RECONCILE_KINDS: 'departed,stale',
+      RECONCILE_INACTIVE_DAYS: '0',
+      RECONCILE_EXTERNAL_DOMAINS: 'not a domain',
+    })
     expect(problems).toEqual([
       expect.stringMatching(/^RECONCILE_SCHEDULE: expected a cron expression/),
       expect.stringMatching(/^RECONCILE_INACTIVE_DAYS: /),

@@ -28,7 +28,11 @@ const person = (email: string, status: Account['status'] = 'active'): Account =>
 describe('the identity provider snapshot', () => {
   it('reads who is active or suspended in this run, and someone seen by an earlier run but gone now as deleted', async () => {
     const identities = new IdentityStore(redis)
-    await identities.addPage('run-1', [person('Ada@corp.example'), person('bob@corp.example'), person('cy@corp.example', 'suspended')], new Date('2026-11-01T06:00:00.000Z'))
+    await identities.addPage(
+      'run-1',
+      [person('Ada@corp.example'), person('bob@corp.example'), person('cy@corp.example', 'suspended')],
+      new Date('2026-11-01T06:00:00.000Z'),
+    )
     await identities.addPage('run-2', [person('ada@corp.example'), person('cy@corp.example', 'suspended')], new Date('2026-11-02T06:00:00.000Z'))
 
     const answers = await identities.index('run-2').lookup(['ADA@corp.example', 'bob@corp.example', 'cy@corp.example', 'stranger@corp.example'])
@@ -70,7 +74,14 @@ describe('the findings an integration still has', () => {
 })
 
 describe('a run', () => {
-  const meta: RunMeta = { runId: 'r-1', startedAt: '2026-11-22T06:00:00.000Z', trigger: { kind: 'schedule' }, identityProviders: ['Okta'], integrations: ['hr', 'td'], skipped: [] }
+  const meta: RunMeta = {
+    runId: 'r-1',
+    startedAt: '2026-11-22T06:00:00.000Z',
+    trigger: { kind: 'schedule' },
+    identityProviders: ['Okta'],
+    integrations: ['hr', 'td'],
+    skipped: [],
+  }
   const result = (integration: string): IntegrationResult => ({
     status: 'compared',
     integration,

@@ -9,7 +9,15 @@ import { planRun } from '../../src/features/reconciliation/jobs/reconcile-run.js
 import { ProviderRegistry } from '../../src/providers/registry.js'
 import type { Account, Provider } from '../../src/providers/types.js'
 import { compareAccounts, type IdentityIndex } from '../../src/features/reconciliation/compare.js'
-import { DEFAULT_RECONCILE_SETTINGS, findingDedupKey, findingFor, findingReport, isExternal, type Finding, type Identity } from '../../src/features/reconciliation/findings.js'
+import {
+  DEFAULT_RECONCILE_SETTINGS,
+  findingDedupKey,
+  findingFor,
+  findingReport,
+  isExternal,
+  type Finding,
+  type Identity,
+} from '../../src/features/reconciliation/findings.js'
 import { type ReconcileSettings } from '../../src/domain/reconciliation.js'
 
 const NOW = new Date('2026-11-22T06:00:00.000Z')
@@ -94,7 +102,10 @@ describe('the alert a finding raises', () => {
     const unknown = findingReport(service, { kind: 'unknown', account: account('m@corp.example') }, context)
     expect(unknown).toMatchObject({ severity: 'medium', reason: expect.stringContaining('nobody in Okta has this address') })
     const inactive = findingReport(service, { kind: 'inactive', account: account('a@corp.example'), idleDays: 90, lastActiveAt: daysAgo(90) }, context)
-    expect(inactive).toMatchObject({ severity: 'low', reason: 'Inactive: no activity in Atlassian for 90 days (last active 2026-08-24); the limit is 45 days.' })
+    expect(inactive).toMatchObject({
+      severity: 'low',
+      reason: 'Inactive: no activity in Atlassian for 90 days (last active 2026-08-24); the limit is 45 days.',
+    })
   })
 })
 
@@ -165,7 +176,9 @@ describe('planning a run', () => {
     const plan = planRun({ providers })
     expect(plan.identityProviders.map((idp) => idp.id)).toEqual(['okta'])
     expect(plan.compare.map((integration) => integration.id)).toEqual(['hr'])
-    expect(plan.skipped).toEqual([{ integration: 'legacy', name: 'LEGACY', reason: 'LEGACY cannot list its accounts through its API, so it cannot be compared.' }])
+    expect(plan.skipped).toEqual([
+      { integration: 'legacy', name: 'LEGACY', reason: 'LEGACY cannot list its accounts through its API, so it cannot be compared.' },
+    ])
   })
 
   it('plans only the integrations asked for', () => {

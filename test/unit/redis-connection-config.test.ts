@@ -33,7 +33,9 @@ function problemsOf(extra: Record<string, string>): string[] {
 
 describe('Redis connection settings', () => {
   it('reads the ACL user, its password and the CA bundle', () => {
-    expect(load({ REDIS_URL: 'rediss://redis.internal:6380', REDIS_USERNAME: 'bot', REDIS_PASSWORD: 'pw', REDIS_TLS_CA_FILE: '/etc/redis/ca.pem' }).redisConnection).toEqual({
+    expect(
+      load({ REDIS_URL: 'rediss://redis.internal:6380', REDIS_USERNAME: 'bot', REDIS_PASSWORD: 'pw', REDIS_TLS_CA_FILE: '/etc/redis/ca.pem' }).redisConnection,
+    ).toEqual({
       username: 'bot',
       password: 'pw',
       tlsCa: FILES['/etc/redis/ca.pem'],

@@ -3,14 +3,27 @@ import type { PendingApproval } from '../../src/domain/alert.js'
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/constants.js'
 import type { ApprovalDecision } from '../../src/features/approval/store.js'
 import { alertMessage } from '../../src/features/alerts/views/alert-message.js'
-import { alreadyDecidedText, approvalClosedMessage, approvalDecisionReply, approvalRequestMessage, awaitingApprovalLine, ownRequestRefusal } from '../../src/features/approval/views/approval.js'
+import {
+  alreadyDecidedText,
+  approvalClosedMessage,
+  approvalDecisionReply,
+  approvalRequestMessage,
+  awaitingApprovalLine,
+  ownRequestRefusal,
+} from '../../src/features/approval/views/approval.js'
 import type { ActionsBlock, Button, KnownBlock } from '../../src/views/blocks.js'
 import { messageViolations, modalViolations } from '../support/slack-limits.js'
 import { busyModal } from '../../src/features/alerts/views/modals.js'
 import { HOSTILE, allText, hostileAlert, injectedMarkup, makeAlert } from './fixtures.js'
 
 const alert = makeAlert()
-const approval: PendingApproval = { id: 'ap_0123456789ab', action: 'delete', requester: 'U0ACTOR1', at: '2024-05-01T12:00:00.000Z', expiresAt: '2024-05-02T12:00:00.000Z' }
+const approval: PendingApproval = {
+  id: 'ap_0123456789ab',
+  action: 'delete',
+  requester: 'U0ACTOR1',
+  at: '2024-05-01T12:00:00.000Z',
+  expiresAt: '2024-05-02T12:00:00.000Z',
+}
 const DECISIONS: readonly ApprovalDecision[] = [
   { kind: 'approved', by: 'U0ACTOR2', at: '2024-05-01T13:00:00.000Z' },
   { kind: 'rejected', by: 'U0ACTOR2', at: '2024-05-01T13:00:00.000Z' },
@@ -19,7 +32,10 @@ const DECISIONS: readonly ApprovalDecision[] = [
 const ENDED = DECISIONS.filter((d): d is Exclude<ApprovalDecision, { kind: 'approved' }> => d.kind !== 'approved')
 
 function buttons(blocks: readonly KnownBlock[]): Button[] {
-  return blocks.filter((b): b is ActionsBlock => b.type === 'actions').flatMap((b) => b.elements).filter((e): e is Button => e.type === 'button')
+  return blocks
+    .filter((b): b is ActionsBlock => b.type === 'actions')
+    .flatMap((b) => b.elements)
+    .filter((e): e is Button => e.type === 'button')
 }
 
 describe('approvalRequestMessage', () => {
@@ -69,7 +85,9 @@ describe('approvalDecisionReply', () => {
   it('names who rejected whose request, and that nothing was done', () => {
     const reply = approvalDecisionReply(alert, approval, ENDED[0]!)
     expect(messageViolations(reply)).toEqual([])
-    expect(reply.text).toBe('🚫 <@U0ACTOR2> rejected <@U0ACTOR1>’s request to delete ann.retired@corp.example from Atlassian. Nothing was done; the alert is open again.')
+    expect(reply.text).toBe(
+      '🚫 <@U0ACTOR2> rejected <@U0ACTOR1>’s request to delete ann.retired@corp.example from Atlassian. Nothing was done; the alert is open again.',
+    )
   })
 
   it('says how long an expired request waited: the configured time, not how late the timer ran', () => {

@@ -50,14 +50,28 @@ export const PROBLEMS: Readonly<Record<ProblemKind, Problem>> = {
 
 export const PROBLEM_LIST: readonly Problem[] = Object.values(PROBLEMS)
 
-export const RETRYABLE_KINDS: readonly ProblemKind[] = ['rate-limited', 'transient', 'last-admin', 'credentials', 'permission', 'conflict', 'unconfirmed', 'account-changed', 'unknown-actor']
+export const RETRYABLE_KINDS: readonly ProblemKind[] = [
+  'rate-limited',
+  'transient',
+  'last-admin',
+  'credentials',
+  'permission',
+  'conflict',
+  'unconfirmed',
+  'account-changed',
+  'unknown-actor',
+]
 export const FINAL_KINDS: readonly ProblemKind[] = ['unsupported', 'api-prohibited', 'integration-owner', 'not-found', 'rejected', 'self']
 
 /** Every alert state (and a failed state per problem kind). */
 export const STATES: Readonly<Record<AlertState['kind'], AlertState>> = {
   open: { kind: 'open' },
   'in-progress': { kind: 'in-progress', request: REQUEST },
-  'awaiting-approval': { kind: 'awaiting-approval', approval: { id: 'ap_0123456789ab', action: 'delete', requester: 'U0ACTOR1', at: '2024-05-01T12:00:00.000Z', expiresAt: '2024-05-02T12:00:00.000Z' }, previous: { kind: 'open' } },
+  'awaiting-approval': {
+    kind: 'awaiting-approval',
+    approval: { id: 'ap_0123456789ab', action: 'delete', requester: 'U0ACTOR1', at: '2024-05-01T12:00:00.000Z', expiresAt: '2024-05-02T12:00:00.000Z' },
+    previous: { kind: 'open' },
+  },
   done: { kind: 'done', request: REQUEST, at: '2024-05-01T12:01:00.000Z' },
   scheduled: { kind: 'scheduled', request: REQUEST, until: '2024-05-15T12:00:00.000Z', at: '2024-05-01T12:01:00.000Z' },
   failed: { kind: 'failed', request: REQUEST, problem: PROBLEMS.transient, at: '2024-05-01T12:02:00.000Z' },

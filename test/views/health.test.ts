@@ -34,7 +34,11 @@ describe('integration health messages', () => {
   })
 
   it('explains a broken integration in the same words as every other surface, without inventing an action on an account', () => {
-    const wrongTenant: IntegrationStatus = { name: 'Okta', health: { ok: false, problem: { kind: 'not-found', detail: 'no such org' }, since }, credentialsNeeded: 'an Okta API token' }
+    const wrongTenant: IntegrationStatus = {
+      name: 'Okta',
+      health: { ok: false, problem: { kind: 'not-found', detail: 'no such org' }, since },
+      credentialsNeeded: 'an Okta API token',
+    }
     const text = JSON.stringify(statusMessage([wrongTenant]).blocks)
 
     expect(text).toContain('Okta says what the bot asked for does not exist.')

@@ -34,10 +34,42 @@ function many<T>(count: number, make: (i: number) => T): T[] {
 }
 
 const hostileOverview = (count: number): HomeOverview => ({
-  mutes: { items: many(count, (i) => ({ id: `m${i}`, scope: i % 2 ? 'service' : 'account', service: HOSTILE.integrationName, email: HOSTILE.email, by: 'U0ACTOR1', until: AT, suppressed: i })), total: count },
-  inProgress: { items: many(count, (i) => ({ service: HOSTILE.integrationName, email: HOSTILE.email, action: 'delete', actor: 'U0ACTOR1', since: AT, awaitingApproval: i % 2 === 0 })), total: count },
+  mutes: {
+    items: many(count, (i) => ({
+      id: `m${i}`,
+      scope: i % 2 ? 'service' : 'account',
+      service: HOSTILE.integrationName,
+      email: HOSTILE.email,
+      by: 'U0ACTOR1',
+      until: AT,
+      suppressed: i,
+    })),
+    total: count,
+  },
+  inProgress: {
+    items: many(count, (i) => ({
+      service: HOSTILE.integrationName,
+      email: HOSTILE.email,
+      action: 'delete',
+      actor: 'U0ACTOR1',
+      since: AT,
+      awaitingApproval: i % 2 === 0,
+    })),
+    total: count,
+  },
   scheduled: { items: many(count, () => ({ service: HOSTILE.integrationName, email: HOSTILE.email, until: AT, actor: 'U0ACTOR2' })), total: count },
-  audit: many(count, (i): StoredAuditEntry => ({ id: `${i}-0`, at: AT, event: 'action-failed', alertId: 'al_x', actor: 'U0ACTOR1', action: 'delete', integration: 'evil', email: HOSTILE.email, outcome: HOSTILE.detail, detail: HOSTILE.detail })),
+  audit: many(count, (i): StoredAuditEntry => ({
+    id: `${i}-0`,
+    at: AT,
+    event: 'action-failed',
+    alertId: 'al_x',
+    actor: 'U0ACTOR1',
+    action: 'delete',
+    integration: 'evil',
+    email: HOSTILE.email,
+    outcome: HOSTILE.detail,
+    detail: HOSTILE.detail,
+  })),
   serviceNames: new Map([['evil', HOSTILE.integrationName]]),
 })
 
@@ -52,7 +84,13 @@ describe('the App Home overview', () => {
   })
 
   it('says each list is empty rather than leaving it out', () => {
-    const view = overviewHome({ mutes: { items: [], total: 0 }, inProgress: { items: [], total: 0 }, scheduled: { items: [], total: 0 }, audit: [], serviceNames: new Map() })
+    const view = overviewHome({
+      mutes: { items: [], total: 0 },
+      inProgress: { items: [], total: 0 },
+      scheduled: { items: [], total: 0 },
+      audit: [],
+      serviceNames: new Map(),
+    })
     expect(homeViolations(view)).toEqual([])
     expect(text(view)).toContain('No alerts are muted.')
     expect(text(view)).toContain('No action is running or waiting for approval.')
@@ -64,7 +102,10 @@ describe('the App Home overview', () => {
     const overview = hostileOverview(1)
     const view = overviewHome({
       ...overview,
-      inProgress: { items: [{ service: 'Acme', email: 'ann@corp.example', action: 'suspend', actor: 'U0ACTOR1', since: AT, awaitingApproval: true }], total: 1 },
+      inProgress: {
+        items: [{ service: 'Acme', email: 'ann@corp.example', action: 'suspend', actor: 'U0ACTOR1', since: AT, awaitingApproval: true }],
+        total: 1,
+      },
       scheduled: { items: [{ service: 'Atlassian', email: 'bob@corp.example', until: '2026-12-06T10:00:00.000Z', actor: 'U0ACTOR2' }], total: 1 },
     })
     expect(text(view)).toContain('*Suspension* of *ann@corp.example* in Acme: awaiting a second person')
@@ -86,13 +127,21 @@ describe('the App Home for people outside ACTORS', () => {
   })
 })
 
-const service = (i: number, overrides: Partial<ServiceRow> = {}): ServiceRow => ({ id: `svc-${i}`, name: HOSTILE.integrationName, type: 'scim', canList: true, ...overrides })
+const service = (i: number, overrides: Partial<ServiceRow> = {}): ServiceRow => ({
+  id: `svc-${i}`,
+  name: HOSTILE.integrationName,
+  type: 'scim',
+  canList: true,
+  ...overrides,
+})
 
 describe('the Services screen', () => {
   it('lists integrations with health and counts within limits however many there are', () => {
     const rows = many(200, (i) =>
       service(i, {
-        ...(i % 3 === 0 ? { health: { ok: false as const, problem: { kind: 'credentials' as const, status: 401, detail: HOSTILE.detail }, checkedAt: AT, since: AT } } : { health: { ok: true as const, checkedAt: AT, since: AT } }),
+        ...(i % 3 === 0
+          ? { health: { ok: false as const, problem: { kind: 'credentials' as const, status: 401, detail: HOSTILE.detail }, checkedAt: AT, since: AT } }
+          : { health: { ok: true as const, checkedAt: AT, since: AT } }),
         ...(i % 2 ? { accounts: { count: i, at: AT } } : {}),
       }),
     )

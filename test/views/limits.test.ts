@@ -8,7 +8,9 @@ const btn = (actionId: string, text = 'Go') => ({ type: 'button', action_id: act
 
 describe('messageViolations', () => {
   it('accepts a small, valid message', () => {
-    expect(messageViolations({ text: 'hello', blocks: [sectionBlock('hello', 'a'), { type: 'actions', block_id: 'b', elements: [btn('x'), btn('y')] }] })).toEqual([])
+    expect(
+      messageViolations({ text: 'hello', blocks: [sectionBlock('hello', 'a'), { type: 'actions', block_id: 'b', elements: [btn('x'), btn('y')] }] }),
+    ).toEqual([])
   })
 
   it('requires a non-empty top-level text', () => {
@@ -78,9 +80,7 @@ describe('messageViolations', () => {
   })
 
   it('limits block_id to 255 and requires block_ids to be unique', () => {
-    expect(messageViolations({ text: 't', blocks: [sectionBlock('x', 'b'.repeat(256))] })).toEqual([
-      'blocks[0].block_id: block_id is 256 characters (max 255)',
-    ])
+    expect(messageViolations({ text: 't', blocks: [sectionBlock('x', 'b'.repeat(256))] })).toEqual(['blocks[0].block_id: block_id is 256 characters (max 255)'])
     expect(messageViolations({ text: 't', blocks: [sectionBlock('x', 'same'), sectionBlock('y', 'same')] })).toEqual([
       'blocks[1].block_id: "same" repeats blocks[0].block_id (block_ids must be unique in a message)',
     ])

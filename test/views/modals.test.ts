@@ -84,7 +84,7 @@ describe('confirmModal: ready', () => {
   it('warns when the service’s account is not the email the alert named', () => {
     const other = { ...READY, account: { id: '1', email: 'someone.else@corp.example', status: 'active' } } as Preflight
     expect(allText(confirmModal(ctx, alert, other, integration).blocks)).toContain(
-      '⚠️ The alert named ann.retired@corp.example, but the service\'s account is someone.else@corp.example.',
+      "⚠️ The alert named ann.retired@corp.example, but the service's account is someone.else@corp.example.",
     )
   })
 

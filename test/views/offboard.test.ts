@@ -7,7 +7,13 @@ import { alreadyRunningText, checklistMessage, offboardModal, summaryReply, type
 import { allText, HOSTILE, HOSTILE_PROBLEMS, HOSTILE_READY, injectedMarkup, READY } from './fixtures.js'
 
 const request: Request = { action: 'suspend', actor: 'U0ACTOR1', attempt: 1, at: '2026-11-22T10:00:00Z' }
-const row = (integration: string, lookup: Row['lookup'], extra: Partial<Row> = {}): Row => ({ integration, service: `Service ${integration}`, identityProvider: false, lookup, ...extra })
+const row = (integration: string, lookup: Row['lookup'], extra: Partial<Row> = {}): Row => ({
+  integration,
+  service: `Service ${integration}`,
+  identityProvider: false,
+  lookup,
+  ...extra,
+})
 const account = READY.kind === 'ready' ? READY.account : (undefined as never)
 const draft = (rows: Row[]): Draft => ({ id: 'od_1', email: 'bob@corp.example', actor: 'U0ACTOR1', createdAt: request.at, rows })
 
@@ -23,7 +29,18 @@ describe('offboardModal', () => {
   it('once every service answered: a Suspend/Delete/Skip select per found account (Suspend first), blockers and consequences in words, Offboard to submit', () => {
     const view = offboardModal(
       draft([
-        row('okta', { kind: 'found', account, reviews: [{ action: 'suspend', preflight: READY }, { action: 'delete', preflight: { kind: 'blocked', blockers: [{ problem: { kind: 'last-admin' } }] } }] }, { identityProvider: true }),
+        row(
+          'okta',
+          {
+            kind: 'found',
+            account,
+            reviews: [
+              { action: 'suspend', preflight: READY },
+              { action: 'delete', preflight: { kind: 'blocked', blockers: [{ problem: { kind: 'last-admin' } }] } },
+            ],
+          },
+          { identityProvider: true },
+        ),
         row('scim', { kind: 'not-found' }),
         row('qlik', { kind: 'failed', problem: { kind: 'credentials', status: 401 } }),
         row('td', { kind: 'timed-out', afterMs: 8_000 }),
@@ -42,7 +59,20 @@ describe('offboardModal', () => {
 
   it('stays within Slack’s limits with 40 hostile services, and lets no injected markup through', () => {
     const rows = Array.from({ length: 40 }, (_, i) =>
-      row(`svc-${i}`, i % 2 === 0 ? { kind: 'found', account: HOSTILE_READY.kind === 'ready' ? HOSTILE_READY.account : account, reviews: [{ action: 'suspend', preflight: HOSTILE_READY }, { action: 'delete', preflight: { ...HOSTILE_READY, kind: 'ready', questions: [{ id: 'owner', label: HOSTILE.name }] } as never }] } : { kind: 'failed', problem: HOSTILE_PROBLEMS[i % HOSTILE_PROBLEMS.length]! }, { service: HOSTILE.integrationName }),
+      row(
+        `svc-${i}`,
+        i % 2 === 0
+          ? {
+              kind: 'found',
+              account: HOSTILE_READY.kind === 'ready' ? HOSTILE_READY.account : account,
+              reviews: [
+                { action: 'suspend', preflight: HOSTILE_READY },
+                { action: 'delete', preflight: { ...HOSTILE_READY, kind: 'ready', questions: [{ id: 'owner', label: HOSTILE.name }] } as never },
+              ],
+            }
+          : { kind: 'failed', problem: HOSTILE_PROBLEMS[i % HOSTILE_PROBLEMS.length]! },
+        { service: HOSTILE.integrationName },
+      ),
     )
     const view = offboardModal({ ...draft(rows), email: HOSTILE.email })
     expect(modalViolations(view)).toEqual([])
@@ -52,18 +82,32 @@ describe('offboardModal', () => {
 })
 
 describe('checklistMessage and summaryReply', () => {
-  const step = (integration: string, identityProvider = false, action: PlannedStep['action'] = 'suspend'): PlannedStep => ({ integration, service: `Service ${integration}`, identityProvider, action, account, choices: {} })
+  const step = (integration: string, identityProvider = false, action: PlannedStep['action'] = 'suspend'): PlannedStep => ({
+    integration,
+    service: `Service ${integration}`,
+    identityProvider,
+    action,
+    account,
+    choices: {},
+  })
   const run: Pick<Run, 'email' | 'actor' | 'untouched'> = {
     email: 'bob@corp.example',
     actor: 'U0ACTOR1',
-    untouched: [row('scim', { kind: 'not-found' }), { ...row('gws', { kind: 'found', account, reviews: [] }), skipped: true }, row('td', { kind: 'timed-out', afterMs: 8_000 })],
+    untouched: [
+      row('scim', { kind: 'not-found' }),
+      { ...row('gws', { kind: 'found', account, reviews: [] }), skipped: true },
+      row('td', { kind: 'timed-out', afterMs: 8_000 }),
+    ],
   }
 
   it('has a line per service as each step moves, the identity provider first', () => {
     const steps: ChecklistStep[] = [
       { step: step('okta', true), status: { kind: 'failed', request, problem: { kind: 'permission', status: 403 }, at: request.at } },
       { step: step('qlik', false, 'delete'), status: { kind: 'blocked', by: 'Service okta' } },
-      { step: step('atl', false, 'delete'), status: { kind: 'scheduled', request: { ...request, action: 'delete' }, until: '2026-12-06T10:00:00Z', at: request.at } },
+      {
+        step: step('atl', false, 'delete'),
+        status: { kind: 'scheduled', request: { ...request, action: 'delete' }, until: '2026-12-06T10:00:00Z', at: request.at },
+      },
     ]
     const message = checklistMessage(run, steps)
     expect(messageViolations(message)).toEqual([])
@@ -86,7 +130,10 @@ describe('checklistMessage and summaryReply', () => {
   })
 
   it('stays within limits for 60 hostile services', () => {
-    const steps: ChecklistStep[] = Array.from({ length: 60 }, (_, i) => ({ step: { ...step(`s${i}`), service: HOSTILE.integrationName }, status: { kind: 'failed', request, problem: HOSTILE_PROBLEMS[i % HOSTILE_PROBLEMS.length]!, at: request.at } }))
+    const steps: ChecklistStep[] = Array.from({ length: 60 }, (_, i) => ({
+      step: { ...step(`s${i}`), service: HOSTILE.integrationName },
+      status: { kind: 'failed', request, problem: HOSTILE_PROBLEMS[i % HOSTILE_PROBLEMS.length]!, at: request.at },
+    }))
     for (const message of [checklistMessage({ ...run, email: HOSTILE.email }, steps), summaryReply({ ...run, email: HOSTILE.email }, steps)]) {
       expect(messageViolations(message)).toEqual([])
       expect(injectedMarkup(message)).toEqual([])

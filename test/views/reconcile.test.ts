@@ -71,7 +71,11 @@ describe('the summary in the thread', () => {
   })
 
   it('stays within Slack’s limits for many integrations and hostile names', () => {
-    const many = Array.from({ length: 80 }, (_, index): IntegrationResult => ({ ...atlassian, integration: `svc-${index}`, name: `<!channel> ${'x'.repeat(300)}` }))
+    const many = Array.from({ length: 80 }, (_, index): IntegrationResult => ({
+      ...atlassian,
+      integration: `svc-${index}`,
+      name: `<!channel> ${'x'.repeat(300)}`,
+    }))
     const message = reconcileSummaryReply(run({ results: many }), FINISHED)
     expect(messageViolations(message)).toEqual([])
     expect(JSON.stringify(message.blocks)).toContain('…and 41 more integrations.')
@@ -85,7 +89,9 @@ describe('the summary in the thread', () => {
 
 describe('an alert whose problem went away', () => {
   it('says it was resolved and when, and offers nothing more', () => {
-    const alert = makeAlert({ resolved: { at: '2026-11-23T06:00:00.000Z', detail: 'a later reconciliation no longer found this problem in Atlassian (it was fixed elsewhere).' } })
+    const alert = makeAlert({
+      resolved: { at: '2026-11-23T06:00:00.000Z', detail: 'a later reconciliation no longer found this problem in Atlassian (it was fixed elsewhere).' },
+    })
     const message = alertMessage(alert, { capabilities: new Set(['delete', 'suspend']) })
     const text = JSON.stringify(message.blocks)
     expect(text).toMatch(/✅ \*Resolved <!date\^\d+\^[^>]*>:\* a later reconciliation no longer found this problem in Atlassian/)

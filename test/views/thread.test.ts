@@ -51,15 +51,12 @@ describe('inProgressReply', () => {
 })
 
 describe('outcomeReply', () => {
-  it.each(ALL_OUTCOMES.map((o) => [o.kind === 'failed' ? `failed (${o.problem.kind})` : o.kind, o] as const))(
-    '%s: within Slack’s limits',
-    (_name, outcome) => {
-      for (const request of [REQUEST, SUSPEND_REQUEST]) {
-        expect(messageViolations(outcomeReply(alert, request, outcome, integration))).toEqual([])
-        expect(messageViolations(outcomeReply(alert, request, outcome, {}))).toEqual([])
-      }
-    },
-  )
+  it.each(ALL_OUTCOMES.map((o) => [o.kind === 'failed' ? `failed (${o.problem.kind})` : o.kind, o] as const))('%s: within Slack’s limits', (_name, outcome) => {
+    for (const request of [REQUEST, SUSPEND_REQUEST]) {
+      expect(messageViolations(outcomeReply(alert, request, outcome, integration))).toEqual([])
+      expect(messageViolations(outcomeReply(alert, request, outcome, {}))).toEqual([])
+    }
+  })
 
   it('done: what was done, where, and who asked', () => {
     const reply = outcomeReply(alert, REQUEST, OUTCOMES.done, integration)
@@ -76,8 +73,12 @@ describe('outcomeReply', () => {
 
   it('scheduled: when it becomes final, and whether it can be cancelled', () => {
     const reply = outcomeReply(alert, REQUEST, OUTCOMES.scheduled, integration)
-    expect(allText(reply.blocks)).toContain('scheduled for deletion from Atlassian:* final on <!date^1715774400^{date_short_pretty} {time}|2024-05-15T12:00:00Z>')
-    expect(allText(reply.blocks)).toContain('Until then it can be cancelled with *Cancel deletion* on the alert; the bot reminds this thread 4 days before it becomes final.')
+    expect(allText(reply.blocks)).toContain(
+      'scheduled for deletion from Atlassian:* final on <!date^1715774400^{date_short_pretty} {time}|2024-05-15T12:00:00Z>',
+    )
+    expect(allText(reply.blocks)).toContain(
+      'Until then it can be cancelled with *Cancel deletion* on the alert; the bot reminds this thread 4 days before it becomes final.',
+    )
     const final = outcomeReply(alert, REQUEST, { kind: 'scheduled', until: '2024-05-15T12:00:00.000Z', cancellable: false }, integration)
     expect(allText(final.blocks)).toContain('It cannot be cancelled.')
   })

@@ -46,14 +46,21 @@ export class AttemptLeases {
   async holding<T>(attempt: AttemptRef, holder: string, work: () => Promise<T>): Promise<T> {
     const key = attemptLeaseKey(attempt)
     await this.redis.set(key, holder, 'PX', this.leaseMs)
-    const refresh = setInterval(() => {
-      this.redis.eval(REFRESH, 1, key, holder, this.leaseMs).catch((error: unknown) => this.logger.warn({ err: error, ...attempt }, 'could not refresh the attempt lease'))
-    }, Math.max(1, Math.floor(this.leaseMs / 3)))
+    const refresh = setInterval(
+      () => {
+        this.redis
+          .eval(REFRESH, 1, key, holder, this.leaseMs)
+          .catch((error: unknown) => this.logger.warn({ err: error, ...attempt }, 'could not refresh the attempt lease'))
+      },
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    )
     try {
       return await work()
     } finally {
       clearInterval(refresh)
-      await this.redis.eval(RELEASE, 1, key, holder).catch((error: unknown) => this.logger.warn({ err: error, ...attempt }, 'could not end the attempt lease; it lapses by itself'))
+      await this.redis
+        .eval(RELEASE, 1, key, holder)
+        .catch((error: unknown) => this.logger.warn({ err: error, ...attempt }, 'could not end the attempt lease; it lapses by itself'))
     }
   }
 }

@@ -43,7 +43,14 @@ export async function openLoadingModal(
 }
 
 /** Turns the loading modal into the confirmation of `action` on `alert` (or says why it cannot be requested now). */
-export async function showConfirmation(deps: ConfirmationDeps, slack: SlackPort, opened: OpenedModal, alert: Alert, action: Action, actor: string): Promise<void> {
+export async function showConfirmation(
+  deps: ConfirmationDeps,
+  slack: SlackPort,
+  opened: OpenedModal,
+  alert: Alert,
+  action: Action,
+  actor: string,
+): Promise<void> {
   const context: ModalContext = { alertId: alert.id, action }
   const capabilities = deps.providers.summary(alert.integration).capabilities
   const accepted = acceptsRequest(alert, capabilities, action)
@@ -82,11 +89,7 @@ async function confirmationView(deps: ConfirmationDeps, context: ModalContext, a
 export function withTimeout<T>(work: Promise<T>, ms: number, service: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ProviderError({ kind: 'transient', detail: `${service} did not answer within ${Math.round(ms / 1000)} s` })),
-      ms,
-    )
+    timer = setTimeout(() => reject(new ProviderError({ kind: 'transient', detail: `${service} did not answer within ${Math.round(ms / 1000)} s` })), ms)
   })
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
-

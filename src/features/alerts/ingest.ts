@@ -55,7 +55,9 @@ async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
     deps.metrics.ingestRefused.inc({ reason: 'rate-limit' })
     deps.logger.warn({ retryAfterSeconds: admission.retryAfterSeconds }, 'alert refused: INGEST_MAX_PER_MINUTE reached')
     res.setHeader('retry-after', String(admission.retryAfterSeconds))
-    return sendJson(res, 429, { error: `Too many alerts this minute (INGEST_MAX_PER_MINUTE); the alert was not accepted. Retry after ${admission.retryAfterSeconds} s.` })
+    return sendJson(res, 429, {
+      error: `Too many alerts this minute (INGEST_MAX_PER_MINUTE); the alert was not accepted. Retry after ${admission.retryAfterSeconds} s.`,
+    })
   }
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
     return sendJson(res, 415, { error: 'Send the alert as JSON with Content-Type: application/json.' })

@@ -126,7 +126,8 @@ export async function reportWaiting(ctx: AlertJobDeps, alert: Alert, attempt: nu
   const first = await ctx.alerts.markWaiting(alert.id, attempt, until)
   const thread = threadOf(alert)
   if (!thread) return
-  if (first) await ctx.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...waitingReply(alert, alert.state.request, until.toISOString()) })
+  if (first)
+    await ctx.slack.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...waitingReply(alert, alert.state.request, until.toISOString()) })
   await updateAlert(ctx, { ...alert, waiting: { attempt, until: until.toISOString() } })
 }
 

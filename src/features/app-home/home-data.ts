@@ -165,7 +165,9 @@ function matchesQuery(account: Account, wanted: string): boolean {
 async function flagged(deps: AppHomeDeps, provider: Provider, accounts: Account[]): Promise<AccountRow[]> {
   const index = await deps.identities.latest()
   const identities = index ? await index.lookup(accounts.map((account) => account.email)) : []
-  const settings: ReconcileSettings = index ? deps.reconcile : { ...deps.reconcile, kinds: new Set([...deps.reconcile.kinds].filter((kind) => kind === 'inactive')) }
+  const settings: ReconcileSettings = index
+    ? deps.reconcile
+    : { ...deps.reconcile, kinds: new Set([...deps.reconcile.kinds].filter((kind) => kind === 'inactive')) }
   const idp = identityProviderName(deps)
   const now = (deps.now ?? (() => new Date()))()
   return accounts.map((account, position) => {
@@ -176,7 +178,10 @@ async function flagged(deps: AppHomeDeps, provider: Provider, accounts: Account[
 }
 
 function identityProviderName(deps: AppHomeDeps): string {
-  const names = deps.providers.ids().filter((id) => deps.providers.isIdentityProvider(id)).map((id) => serviceName(deps, id))
+  const names = deps.providers
+    .ids()
+    .filter((id) => deps.providers.isIdentityProvider(id))
+    .map((id) => serviceName(deps, id))
   return names.length > 0 ? names.join(' and ') : 'the identity provider'
 }
 

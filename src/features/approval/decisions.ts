@@ -75,12 +75,17 @@ export async function closeApproval(
   await Promise.all([
     slack.chat.postMessage({ channel, thread_ts: ts, ...approvalDecisionReply(alert, record.approval, decision) }),
     alertSurface(released, parts.providers, parts.mutes).then((message) => slack.chat.update({ channel, ts, ...message })),
-  ]).catch((error: unknown) => parts.logger.warn({ err: error, alertId: alert.id, action: record.approval.action }, 'could not tell Slack how the approval ended'))
+  ]).catch((error: unknown) =>
+    parts.logger.warn({ err: error, alertId: alert.id, action: record.approval.action }, 'could not tell Slack how the approval ended'),
+  )
   return true
 }
 
 /** The expiry timer: a request nobody decided on in time ends, unless it already did. */
-export async function expireApproval(ctx: ApprovalParts & { slack: SlackPort; now: () => Date }, timer: Extract<Timer, { kind: 'approval-expiry' }>): Promise<void> {
+export async function expireApproval(
+  ctx: ApprovalParts & { slack: SlackPort; now: () => Date },
+  timer: Extract<Timer, { kind: 'approval-expiry' }>,
+): Promise<void> {
   const [alert, record] = await Promise.all([ctx.alerts.get(timer.alertId), ctx.approvals.get(timer.approvalId)])
   if (!alert || !record) return
   const expired = await closeApproval(ctx, ctx.slack, alert, record, { kind: 'expired', at: ctx.now().toISOString() })

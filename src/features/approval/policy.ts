@@ -20,7 +20,9 @@ export function approvalPolicy(integrations: readonly IntegrationConfig[], provi
     const offered = providers.summary(integration.id).capabilities
     const unoffered = (integration.approval ?? []).filter((action) => !offered.has(action))
     if (unoffered.length > 0) {
-      problems.push(`PROVIDERS_FILE (${integration.id}): approval: ${unoffered.join(', ')} is not one of this integration's actions (${[...offered].join(', ') || 'none'})`)
+      problems.push(
+        `PROVIDERS_FILE (${integration.id}): approval: ${unoffered.join(', ')} is not one of this integration's actions (${[...offered].join(', ') || 'none'})`,
+      )
     }
     required.set(integration.id, new Set(integration.approval))
   }

@@ -21,7 +21,13 @@ export interface ApprovalRequestDeps extends Pick<AlertDeps, 'alerts' | 'audit' 
 }
 
 /** Records the request and its timer, then holds the alert for it. Undefined when the alert moved on meanwhile. */
-export async function holdForApproval(deps: ApprovalRequestDeps, alert: Alert, context: ModalContext, actor: string, choices: Choices): Promise<PendingApproval | undefined> {
+export async function holdForApproval(
+  deps: ApprovalRequestDeps,
+  alert: Alert,
+  context: ModalContext,
+  actor: string,
+  choices: Choices,
+): Promise<PendingApproval | undefined> {
   const now = (deps.now ?? (() => new Date()))()
   const approval: PendingApproval = {
     id: newApprovalId(),
@@ -39,7 +45,14 @@ export async function holdForApproval(deps: ApprovalRequestDeps, alert: Alert, c
 }
 
 /** Audits the held request and says so in the thread (with Approve and Reject) and on the alert. */
-export async function announceApprovalRequest(deps: ApprovalRequestDeps, slack: SlackPort, alert: Alert, approval: PendingApproval, choices: Choices, log: Logger): Promise<void> {
+export async function announceApprovalRequest(
+  deps: ApprovalRequestDeps,
+  slack: SlackPort,
+  alert: Alert,
+  approval: PendingApproval,
+  choices: Choices,
+  log: Logger,
+): Promise<void> {
   log.info({ approvalId: approval.id, expiresAt: approval.expiresAt }, 'action awaits approval')
   await deps.audit.append({
     event: 'approval-requested',

@@ -17,10 +17,7 @@ const KEEP_AFTER_EXPIRY_MS = 30 * 24 * 3600 * 1000
 const approvalKey = (id: string) => `${KEY_PREFIX}approval:${id}`
 
 /** How a request awaiting approval ended. */
-export type ApprovalDecision =
-  | { kind: 'approved'; by: string; at: string }
-  | { kind: 'rejected'; by: string; at: string }
-  | { kind: 'expired'; at: string }
+export type ApprovalDecision = { kind: 'approved'; by: string; at: string } | { kind: 'rejected'; by: string; at: string } | { kind: 'expired'; at: string }
 
 export interface ApprovalRecord {
   alertId: string

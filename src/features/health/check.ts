@@ -39,7 +39,10 @@ async function checkOne(ctx: HealthCheckDeps, provider: Provider): Promise<Integ
   if (broke || recovered) {
     const message = next.ok ? integrationRecoveredMessage(status) : integrationBrokenMessage({ ...status, health: next })
     await ctx.slack.chat.postMessage({ channel: ctx.alertChannelId, ...message })
-    ctx.logger.warn({ integration: provider.id, ok: next.ok, problem: next.ok ? undefined : next.problem.kind }, broke ? 'integration broke' : 'integration recovered')
+    ctx.logger.warn(
+      { integration: provider.id, ok: next.ok, problem: next.ok ? undefined : next.problem.kind },
+      broke ? 'integration broke' : 'integration recovered',
+    )
   }
   return status
 }
@@ -52,6 +55,8 @@ async function withTimeout(provider: Provider): Promise<Health> {
       CHECK_TIMEOUT_MS,
     )
   })
-  const check = provider.checkConnection().catch((error: unknown): Health => ({ ok: false, problem: error instanceof ProviderError ? error.problem : toProblem(error) }))
+  const check = provider
+    .checkConnection()
+    .catch((error: unknown): Health => ({ ok: false, problem: error instanceof ProviderError ? error.problem : toProblem(error) }))
   return Promise.race([check, timeout]).finally(() => clearTimeout(timer))
 }

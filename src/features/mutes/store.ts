@@ -97,8 +97,6 @@ export class MuteStore {
     const mutes = await Promise.all(ids.map((id) => this.get(id)))
     const gone = ids.filter((_, i) => !mutes[i])
     if (gone.length > 0) await this.redis.srem(INDEX, ...gone)
-    return mutes
-      .filter((mute): mute is Mute => mute !== null)
-      .sort((a, b) => (a.until ?? '~').localeCompare(b.until ?? '~'))
+    return mutes.filter((mute): mute is Mute => mute !== null).sort((a, b) => (a.until ?? '~').localeCompare(b.until ?? '~'))
   }
 }

@@ -29,7 +29,12 @@ export function lookingRow(target: LookupTarget): Row {
 }
 
 /** Resolves when every row is known; `onRow` hears each one as it arrives. */
-export async function lookUpEverywhere(targets: readonly LookupTarget[], email: string, timeoutMs: number, onRow: (row: Row) => Promise<void> | void): Promise<Row[]> {
+export async function lookUpEverywhere(
+  targets: readonly LookupTarget[],
+  email: string,
+  timeoutMs: number,
+  onRow: (row: Row) => Promise<void> | void,
+): Promise<Row[]> {
   return Promise.all(
     targets.map(async (target) => {
       const row = { ...lookingRow(target), lookup: await lookUpOne(target, email, timeoutMs) }
@@ -56,7 +61,9 @@ async function find({ provider, guard }: LookupTarget, email: string): Promise<L
     const account = await provider.findAccount(email)
     if (!account) return { kind: 'not-found' }
     const actions = OFFBOARD_ACTIONS.filter((action) => provider.capabilities.has(action))
-    const reviews: Review[] = await Promise.all(actions.map(async (action) => ({ action, preflight: await preflightAccount(provider, account, action, guard) })))
+    const reviews: Review[] = await Promise.all(
+      actions.map(async (action) => ({ action, preflight: await preflightAccount(provider, account, action, guard) })),
+    )
     return { kind: 'found', account, reviews }
   } catch (error) {
     return { kind: 'failed', problem: error instanceof ProviderError ? error.problem : toProblem(error) }

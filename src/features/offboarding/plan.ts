@@ -131,7 +131,11 @@ export function decide(draft: Draft, submitted: Submitted): Decided {
       const answer = given[question.id]
       if (answer) choices[question.id] = answer
       else if (!question.optional) {
-        errors.push({ integration: row.integration, question: { action, id: question.id }, message: `Answer this to ${action} in ${row.service}, or choose another action.` })
+        errors.push({
+          integration: row.integration,
+          question: { action, id: question.id },
+          message: `Answer this to ${action} in ${row.service}, or choose another action.`,
+        })
       }
     }
     steps.push({ integration: row.integration, service: row.service, identityProvider: row.identityProvider, action, account: lookup.account, choices })
@@ -146,10 +150,7 @@ export function decide(draft: Draft, submitted: Submitted): Decided {
 }
 
 /** Where a step stands, read from its alert. */
-export type StepStatus =
-  | { kind: 'waiting'; for: 'identity-provider' | 'start' }
-  | { kind: 'blocked'; by: string }
-  | Exclude<AlertState, { kind: 'open' }>
+export type StepStatus = { kind: 'waiting'; for: 'identity-provider' | 'start' } | { kind: 'blocked'; by: string } | Exclude<AlertState, { kind: 'open' }>
 
 export interface Moves {
   /** Steps to start now. */

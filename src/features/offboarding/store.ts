@@ -76,7 +76,16 @@ export class OffboardStore {
   }
 
   async begin(run: Run): Promise<BeginResult> {
-    const [status, runId] = (await this.redis.eval(BEGIN, 2, activeKey(run.email), runKey(run.id), run.id, JSON.stringify(run), ACTIVE_SECONDS, RUN_SECONDS)) as [string, string]
+    const [status, runId] = (await this.redis.eval(
+      BEGIN,
+      2,
+      activeKey(run.email),
+      runKey(run.id),
+      run.id,
+      JSON.stringify(run),
+      ACTIVE_SECONDS,
+      RUN_SECONDS,
+    )) as [string, string]
     return status === 'running' ? { status: 'running', runId } : { status: 'started' }
   }
 

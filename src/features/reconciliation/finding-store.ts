@@ -49,7 +49,11 @@ export class FindingStore {
   async forget(integration: string, findings: readonly StoredFinding[]): Promise<void> {
     if (findings.length === 0) return
     const names = findings.map((finding) => field(finding.kind, finding.email))
-    await this.redis.multi().zrem(seenKey(integration), ...names).hdel(alertsKey(integration), ...names).exec()
+    await this.redis
+      .multi()
+      .zrem(seenKey(integration), ...names)
+      .hdel(alertsKey(integration), ...names)
+      .exec()
   }
 
   /** The findings an account of an integration still has (for the App Home's account list). */

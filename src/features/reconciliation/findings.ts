@@ -38,7 +38,10 @@ export function normalizeEmail(email: string): string {
 export function isExternal(email: string, externalDomains: readonly string[]): boolean {
   const domain = normalizeEmail(email).split('@').at(-1) ?? ''
   return externalDomains.some((allowed) => {
-    const wanted = allowed.trim().toLowerCase().replace(/^\*?\./, '')
+    const wanted = allowed
+      .trim()
+      .toLowerCase()
+      .replace(/^\*?\./, '')
     return wanted !== '' && (domain === wanted || domain.endsWith(`.${wanted}`))
   })
 }

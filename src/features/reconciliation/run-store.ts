@@ -13,7 +13,6 @@ import { FINDING_KINDS, type FindingKind, type ReconcileTrigger } from '../../do
 const runKey = (runId: string) => `${KEY_PREFIX}reconcile:run:${runId}`
 const RUN_TTL_SECONDS = 14 * 24 * 3600
 
-
 export interface SkippedIntegration {
   integration: string
   name: string

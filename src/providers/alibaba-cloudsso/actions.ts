@@ -9,7 +9,6 @@ import type { AssignmentRef } from './preflight.js'
 
 // --- the task state the worker stores between polls (JSON only) ---------------
 
-
 /**
  * Every step it leads to is safe to repeat: GetTask only reads, a second
  * DeleteAccessAssignment finds the assignment gone or its task still running,
@@ -251,5 +250,3 @@ export function deprovisionTaskId(state: DeprovisionState): string {
   const parts = [state.accessConfigurationId, state.targetId, state.running.join(',')].map(encodeURIComponent)
   return `${DEPROVISION_ID_PREFIX}${parts.join(':')}`
 }
-
-

@@ -11,7 +11,17 @@ import { z } from 'zod'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, Deletes, DeprovisionsAccess, Health, Outcome, PollsTasks, Preflight, Provider, Suspends, TaskRef } from '../types.js'
 import { isNotFound } from '../kit/errors.js'
-import { advanceDelete, backoff, DELETE_ID_PREFIX, DEPROVISION_ID_PREFIX, deprovisionTaskId, failureKind, getTask, reasonText, taskStateSchema } from './actions.js'
+import {
+  advanceDelete,
+  backoff,
+  DELETE_ID_PREFIX,
+  DEPROVISION_ID_PREFIX,
+  deprovisionTaskId,
+  failureKind,
+  getTask,
+  reasonText,
+  taskStateSchema,
+} from './actions.js'
 import type { DeprovisionState, TaskState } from './actions.js'
 import { DEPROVISION_LABEL, PAGE_SIZE } from './constants.js'
 import { listAssignments, names } from './preflight.js'
@@ -43,7 +53,6 @@ export interface CloudSsoExtras {
 }
 
 // --- the provider -------------------------------------------------------------
-
 
 /** The confirmation for de-provisioning an access configuration: what it removes, and from whom. */
 export function accessPreflight(usage: AccessConfigurationUsage): Preflight {
@@ -78,7 +87,10 @@ export async function checkConnection(api: Api): Promise<Health> {
     if (codeOf(error) === 'EntityNotExists.Directory') {
       return {
         ok: false,
-        problem: { kind: 'rejected', detail: `CloudSSO has no directory ${api.directoryId} in ${api.region}: check directoryId and region in the providers file` },
+        problem: {
+          kind: 'rejected',
+          detail: `CloudSSO has no directory ${api.directoryId} in ${api.region}: check directoryId and region in the providers file`,
+        },
       }
     }
     return { ok: false, problem: toProblem(error) }
@@ -124,7 +136,8 @@ async function listUsersByName(api: Api, userName: string): Promise<User[]> {
 export async function listAccounts(api: Api, cursor?: string): Promise<AccountPage> {
   const body = await api.call('ListUsers', { MaxResults: PAGE_SIZE, NextToken: cursor }, listUsersSchema)
   const nextCursor = body.IsTruncated ? body.NextToken : undefined
-  if (nextCursor !== undefined && nextCursor === cursor) throw new ProviderError({ kind: 'rejected', detail: 'CloudSSO answered ListUsers with the same NextToken again' })
+  if (nextCursor !== undefined && nextCursor === cursor)
+    throw new ProviderError({ kind: 'rejected', detail: 'CloudSSO answered ListUsers with the same NextToken again' })
   const accounts = (body.Users ?? []).map((user) => toAccount(user, user.UserName.includes('@') ? user.UserName : ''))
   return { accounts, ...(nextCursor ? { nextCursor } : {}) }
 }
@@ -137,9 +150,6 @@ async function confirmEmail(api: Api, user: User, wanted: string): Promise<User 
   if (email) return email === wanted ? full : undefined
   return full.UserName.toLowerCase() === wanted ? full : undefined
 }
-
-
-
 
 // --- access configurations ----------------------------------------------------
 
@@ -253,7 +263,10 @@ async function getAccessConfiguration(api: Api, accessConfigurationId: string): 
     return (await api.call('GetAccessConfiguration', { AccessConfigurationId: accessConfigurationId }, accessConfigurationSchema)).AccessConfiguration
   } catch (error) {
     if (codeOf(error) === 'EntityNotExists.AccessConfiguration') {
-      throw new ProviderError({ kind: 'not-found', detail: `CloudSSO has no access configuration ${accessConfigurationId} in this directory` }, { cause: error })
+      throw new ProviderError(
+        { kind: 'not-found', detail: `CloudSSO has no access configuration ${accessConfigurationId} in this directory` },
+        { cause: error },
+      )
     }
     throw error
   }

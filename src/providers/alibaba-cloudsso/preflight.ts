@@ -2,7 +2,17 @@
 import type { Api, Assignment, Params, User } from './client.js'
 import type { Account, AccountAction, Preflight } from '../types.js'
 import { MAX_NAMES, PAGE_SIZE, SCIM_BLOCK_DETAIL } from './constants.js'
-import { getUser, toAccount, groupSchema, listAll, listAssignmentsSchema, listGroupsSchema, listMfaSchema, mfaDeviceSchema, scimStatusSchema } from './client.js'
+import {
+  getUser,
+  toAccount,
+  groupSchema,
+  listAll,
+  listAssignmentsSchema,
+  listGroupsSchema,
+  listMfaSchema,
+  mfaDeviceSchema,
+  scimStatusSchema,
+} from './client.js'
 import type { Problem } from '../problems.js'
 import { z } from 'zod'
 
@@ -74,7 +84,9 @@ async function preflightDelete(api: Api, user: User, account: Account, scim: Sci
   ])
   const warnings = [SESSIONS_WARNING]
   if (assignments.length > 0) {
-    warnings.unshift('Removing access assignments takes a while: the bot reports progress in the thread and deletes the user once CloudSSO has removed them all.')
+    warnings.unshift(
+      'Removing access assignments takes a while: the bot reports progress in the thread and deletes the user once CloudSSO has removed them all.',
+    )
   }
   if (scim === 'Disabled') {
     warnings.push(
@@ -101,7 +113,9 @@ function deleteConsequences(
   if (user.Status !== 'Disabled') list.push('The user is disabled first, so they cannot sign in while the rest runs.')
   if (assignments.length > 0) {
     list.push(`${count(assignments.length, 'access assignment')} ${verb(assignments.length)} removed: ${names(assignments.map((a) => describeRef(refOf(a))))}.`)
-    list.push('Where one of them is the last assignment of an access configuration on an account, the access configuration is also de-provisioned from that account.')
+    list.push(
+      'Where one of them is the last assignment of an access configuration on an account, the access configuration is also de-provisioned from that account.',
+    )
   }
   if (groups.length > 0) list.push(`They are removed from ${count(groups.length, 'group')}: ${names(groups.map((g) => g.GroupName ?? g.GroupId))}.`)
   if (devices.length > 0) {

@@ -117,7 +117,6 @@ export interface Context {
   directories: () => Promise<string[]>
 }
 
-
 // --- directories --------------------------------------------------------------
 
 /** Looked up once per adapter; a failed lookup is not cached, so the next call tries again. */
@@ -191,9 +190,7 @@ export async function checkConnection(ctx: Context): Promise<Health> {
 export async function findAccount(ctx: Context, email: string): Promise<Account | null> {
   const wanted = email.trim().toLowerCase()
   // Exact match only: a service that loosened the filter must not lead the bot to someone else.
-  const matches = (await searchUsers(ctx, { emails: [email.trim()] })).filter(
-    (user) => user.email?.toLowerCase() === wanted && lifecycleOf(user) !== 'closed',
-  )
+  const matches = (await searchUsers(ctx, { emails: [email.trim()] })).filter((user) => user.email?.toLowerCase() === wanted && lifecycleOf(user) !== 'closed')
   const user = matches.find(isManaged) ?? matches[0]
   return user ? toAccount(user, email) : null
 }
@@ -275,7 +272,8 @@ export async function listAccounts(ctx: Context, cursor?: string): Promise<Accou
   if (!parsed.success) throw unreadable('Atlassian', response.status, 'GET /admin/v1/orgs/{orgId}/users')
   const accounts = parsed.data.data.filter((account) => account.account_type !== 'app' && account.account_status !== 'closed').map(managedToAccount)
   const nextCursor = cursorOf(parsed.data.links?.next)
-  if (nextCursor !== undefined && nextCursor === cursor) throw new ProviderError({ kind: 'rejected', detail: "Atlassian's next cursor for managed accounts repeats the same page" })
+  if (nextCursor !== undefined && nextCursor === cursor)
+    throw new ProviderError({ kind: 'rejected', detail: "Atlassian's next cursor for managed accounts repeats the same page" })
   return { accounts, ...(nextCursor ? { nextCursor } : {}) }
 }
 

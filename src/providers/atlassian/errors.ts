@@ -36,7 +36,13 @@ function describeKeyedError(key: string, context: unknown): string {
 /** "User is last billing admin…; …": what Atlassian says makes the account not eligible. */
 function lifecycleErrorMessages(ctx: Record<string, unknown>): string {
   const codes = Array.isArray(ctx.errorCodes) ? ctx.errorCodes.filter(isRecord) : []
-  const messages = codes.map((entry) => (typeof entry.message === 'string' ? entry.message : (typeof entry.code === 'string' || typeof entry.code === 'number' ? String(entry.code) : 'unknown reason')))
+  const messages = codes.map((entry) =>
+    typeof entry.message === 'string'
+      ? entry.message
+      : typeof entry.code === 'string' || typeof entry.code === 'number'
+        ? String(entry.code)
+        : 'unknown reason',
+  )
   if (messages.length > 0) return messages.join('; ')
   return typeof ctx.message === 'string' ? ctx.message : 'Atlassian gave no reason'
 }

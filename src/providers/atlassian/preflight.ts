@@ -1,7 +1,20 @@
 /** What each action would do to an Atlassian account, said before anyone confirms: consequences, warnings, and what Atlassian itself would refuse. */
 import type { Context, DirectoryUser, Lifecycle, Permissions, Privilege, Rule } from './adapter.js'
 import type { Account, AccountAction, Action, Preflight } from '../types.js'
-import { DELETION_GRACE_DAYS, deletionDate, formatDate, isManaged, lifecycleOf, MAX_PRODUCTS_LISTED, permissionsSchema, PERSONAL_DATA_ERASED_WITHIN_DAYS, readUser, REVERSIBLE, toAccount, userPath } from './adapter.js'
+import {
+  DELETION_GRACE_DAYS,
+  deletionDate,
+  formatDate,
+  isManaged,
+  lifecycleOf,
+  MAX_PRODUCTS_LISTED,
+  permissionsSchema,
+  PERSONAL_DATA_ERASED_WITHIN_DAYS,
+  readUser,
+  REVERSIBLE,
+  toAccount,
+  userPath,
+} from './adapter.js'
 import type { Problem } from '../problems.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
 

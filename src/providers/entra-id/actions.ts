@@ -28,7 +28,9 @@ export async function suspend(ctx: Context, account: Account): Promise<Outcome> 
   if (!wasDisabled) await ctx.http.send({ method: 'PATCH', path: userPath(account.id), json: { accountEnabled: false } })
   await ctx.http.send({ method: 'POST', path: `${userPath(account.id)}/revokeSignInSessions` })
   const revoked = 'their refresh tokens and sessions were revoked'
-  return wasDisabled ? { kind: 'already-done', detail: `sign-in was already blocked; ${revoked} again` } : { kind: 'done', detail: `sign-in is blocked and ${revoked}` }
+  return wasDisabled
+    ? { kind: 'already-done', detail: `sign-in was already blocked; ${revoked} again` }
+    : { kind: 'done', detail: `sign-in is blocked and ${revoked}` }
 }
 
 export async function reactivate(ctx: Context, account: Account): Promise<Outcome> {
@@ -47,7 +49,10 @@ export async function remove(ctx: Context, account: Account, context: ExecuteCon
     if (!deleted) throw new ProviderError({ kind: 'not-found', detail: `the user no longer exists in ${ctx.service}` })
     // The bot's own earlier request, whose answer was lost: Microsoft's deletion date gives the final one.
     if (context.resumedSince) return { kind: 'scheduled', until: restorableUntil(deleted, context.resumedSince).toISOString(), cancellable: true }
-    return { kind: 'already-done', detail: `already deleted on ${formatDate(deletedOn(deleted, ctx.now()))}; Microsoft keeps it restorable until ${formatDate(restorableUntil(deleted, ctx.now()))}` }
+    return {
+      kind: 'already-done',
+      detail: `already deleted on ${formatDate(deletedOn(deleted, ctx.now()))}; Microsoft keeps it restorable until ${formatDate(restorableUntil(deleted, ctx.now()))}`,
+    }
   }
   if (found.refusal) return { kind: 'failed', problem: found.refusal }
   try {
@@ -78,14 +83,23 @@ function restoreProblem(error: unknown): unknown {
   if (!(error instanceof ProviderError)) return error
   const { problem } = error
   if (problem.kind === 'permission') {
-    return new ProviderError({
-      kind: 'permission',
-      status: problem.status ?? 403,
-      detail: `Microsoft refused the restore (${problem.detail ?? 'insufficient privileges'}): a user who held an admin role can be restored only by an app holding Privileged Authentication Administrator, or in the Entra admin center`,
-    }, { cause: error })
+    return new ProviderError(
+      {
+        kind: 'permission',
+        status: problem.status ?? 403,
+        detail: `Microsoft refused the restore (${problem.detail ?? 'insufficient privileges'}): a user who held an admin role can be restored only by an app holding Privileged Authentication Administrator, or in the Entra admin center`,
+      },
+      { cause: error },
+    )
   }
   if (problem.kind === 'rejected' && problem.status === 400) {
-    return new ProviderError({ kind: 'conflict', detail: `Microsoft refused the restore: ${problem.detail}; another user may hold their sign-in name or address now: free it, then Retry` }, { cause: error })
+    return new ProviderError(
+      {
+        kind: 'conflict',
+        detail: `Microsoft refused the restore: ${problem.detail}; another user may hold their sign-in name or address now: free it, then Retry`,
+      },
+      { cause: error },
+    )
   }
   return error
 }

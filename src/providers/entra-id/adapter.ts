@@ -23,7 +23,18 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, Action, Health } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
-import { deletedPath, errorSchema, memberPageSchema, parseUser, parseUsers, roleMemberSchema, roleName, rolePageSchema, userPageSchema, userPath } from './answers.js'
+import {
+  deletedPath,
+  errorSchema,
+  memberPageSchema,
+  parseUser,
+  parseUsers,
+  roleMemberSchema,
+  roleName,
+  rolePageSchema,
+  userPageSchema,
+  userPath,
+} from './answers.js'
 import type { DirectoryRole, GraphUser } from './answers.js'
 
 export const DEFAULT_ADMIN_CONSOLE_URL = 'https://entra.microsoft.com/#view/Microsoft_AAD_UsersAndTenants/UserManagementMenuBlade/~/AllUsers'
@@ -39,7 +50,11 @@ export const ROLE_TEMPLATES = {
   privilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
 } as const
 /** The roles whose members count as the tenant's admins (the last-admin guard). */
-export const ADMIN_ROLE_TEMPLATES: ReadonlySet<string> = new Set([ROLE_TEMPLATES.globalAdministrator, ROLE_TEMPLATES.userAdministrator, ROLE_TEMPLATES.privilegedRoleAdministrator])
+export const ADMIN_ROLE_TEMPLATES: ReadonlySet<string> = new Set([
+  ROLE_TEMPLATES.globalAdministrator,
+  ROLE_TEMPLATES.userAdministrator,
+  ROLE_TEMPLATES.privilegedRoleAdministrator,
+])
 /**
  * Roles that may disable, enable, delete and restore a user who holds any directory role ("Who can perform
  * sensitive actions"): an app needs one of them for such a user, User.ReadWrite.All is not enough.
@@ -64,7 +79,6 @@ export interface Context {
   /** Whether the tenant's licence lets the bot read signInActivity; learnt from the first listing. */
   signInActivity: 'unknown' | 'available' | 'unavailable'
 }
-
 
 /** Every Graph call carries the app's access token; one Graph refuses (401) is not used again. */
 export function authorized(http: HttpClient, tokens: TokenSource): HttpClient {
@@ -101,9 +115,10 @@ export async function checkConnection(ctx: Context): Promise<Health> {
     const held = roles.filter((_, index) => members[index]?.some((member) => member.appId === ctx.clientId)).map(roleName)
     return {
       ok: true,
-      detail: held.length > 0
-        ? `connected; the app holds ${held.join(', ')}, so it can also suspend and delete admins`
-        : 'connected; the app holds no directory role, so it can suspend and delete users but not admins',
+      detail:
+        held.length > 0
+          ? `connected; the app holds ${held.join(', ')}, so it can also suspend and delete admins`
+          : 'connected; the app holds no directory role, so it can suspend and delete users but not admins',
     }
   } catch (error) {
     return { ok: false, problem: toProblem(error) }
@@ -120,7 +135,9 @@ export async function findAccount(ctx: Context, email: string): Promise<Account 
   const wanted = email.trim()
   const live = pickUser(await searchUsers(ctx, '/users', userFilter(wanted)), wanted)
   if (live) return toAccount(live, await userRoles(ctx, live.id))
-  const deleted = (await searchUsers(ctx, '/directory/deletedItems/microsoft.graph.user', deletedUserFilter(wanted))).filter((user) => isAddressOfUser(user, wanted))
+  const deleted = (await searchUsers(ctx, '/directory/deletedItems/microsoft.graph.user', deletedUserFilter(wanted))).filter((user) =>
+    isAddressOfUser(user, wanted),
+  )
   const newest = deleted.sort((a, b) => Date.parse(b.deletedDateTime ?? '') - Date.parse(a.deletedDateTime ?? ''))[0]
   return newest ? toAccount(newest) : null
 }
@@ -158,7 +175,10 @@ function pickUser(users: GraphUser[], email: string): GraphUser | undefined {
   const enabled = matches.filter((user) => user.accountEnabled !== false)
   if (enabled.length > 1) {
     const names = enabled.map((user) => user.userPrincipalName ?? user.id).join(', ')
-    throw new ProviderError({ kind: 'conflict', detail: `${enabled.length} Entra ID users have the address ${email} (${names}); the bot cannot tell which one to act on: act on the right one in the Entra admin center` })
+    throw new ProviderError({
+      kind: 'conflict',
+      detail: `${enabled.length} Entra ID users have the address ${email} (${names}); the bot cannot tell which one to act on: act on the right one in the Entra admin center`,
+    })
   }
   return enabled[0] ?? matches[0]
 }
@@ -195,7 +215,9 @@ function lastSignIn(user: GraphUser): string | undefined {
   const activity = user.signInActivity
   if (!activity) return undefined
   if (activity.lastSuccessfulSignInDateTime) return activity.lastSuccessfulSignInDateTime
-  const times = [activity.lastSignInDateTime, activity.lastNonInteractiveSignInDateTime].flatMap((date) => (date && !Number.isNaN(Date.parse(date)) ? [Date.parse(date)] : []))
+  const times = [activity.lastSignInDateTime, activity.lastNonInteractiveSignInDateTime].flatMap((date) =>
+    date && !Number.isNaN(Date.parse(date)) ? [Date.parse(date)] : [],
+  )
   return times.length > 0 ? new Date(Math.max(...times)).toISOString() : undefined
 }
 
@@ -217,7 +239,11 @@ export async function readDeletedUser(ctx: Context, id: string): Promise<GraphUs
 
 /** The directory roles the user holds (GET /users/{id}/memberOf/microsoft.graph.directoryRole). */
 export async function userRoles(ctx: Context, id: string): Promise<DirectoryRole[]> {
-  const response = await ctx.http.send({ method: 'GET', path: `${userPath(id)}/memberOf/microsoft.graph.directoryRole`, query: { $select: 'id,displayName,roleTemplateId' } })
+  const response = await ctx.http.send({
+    method: 'GET',
+    path: `${userPath(id)}/memberOf/microsoft.graph.directoryRole`,
+    query: { $select: 'id,displayName,roleTemplateId' },
+  })
   const parsed = rolePageSchema.safeParse(response.body)
   if (!parsed.success) throw unreadable('Graph', response.status, 'GET /users/{id}/memberOf/microsoft.graph.directoryRole', 'a list of directory roles')
   return parsed.data.value
@@ -245,7 +271,8 @@ async function roleMembers(ctx: Context, roleId: string): Promise<RoleMember[]> 
     members.push(...parsed.data.value)
     const next = parsed.data['@odata.nextLink']
     if (!next) return members
-    if (page >= MAX_ROLE_MEMBER_PAGES) throw new ProviderError({ kind: 'rejected', detail: 'a directory role lists too many members; the bot stopped rather than report a partial list' })
+    if (page >= MAX_ROLE_MEMBER_PAGES)
+      throw new ProviderError({ kind: 'rejected', detail: 'a directory role lists too many members; the bot stopped rather than report a partial list' })
     skiptoken = skiptokenOf(ctx, next, path)
   }
 }
@@ -334,8 +361,10 @@ function skiptokenOf(ctx: Context, link: string, path: string): string {
   }
   const token = url.searchParams.get('$skiptoken')
   if (url.origin !== ctx.graph.origin || url.pathname !== `${ctx.graph.pathname}${path}` || !token) {
-    throw new ProviderError({ kind: 'rejected', detail: `Graph's next link for ${path} is not a next page of it on ${ctx.graph.origin}; the bot did not follow it` })
+    throw new ProviderError({
+      kind: 'rejected',
+      detail: `Graph's next link for ${path} is not a next page of it on ${ctx.graph.origin}; the bot did not follow it`,
+    })
   }
   return token
 }
-

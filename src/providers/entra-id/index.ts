@@ -7,5 +7,6 @@ export const entraIdProvider = defineProvider({
   type: 'entra-id',
   schema: entraIdSchema,
   create: createEntraIdProvider,
-  credentialsNeeded: 'an app registration with a client secret and the application permissions User.EnableDisableAccount.All, User.RevokeSessions.All, User.ReadWrite.All, AuditLog.Read.All and RoleManagement.Read.Directory, admin-consented',
+  credentialsNeeded:
+    'an app registration with a client secret and the application permissions User.EnableDisableAccount.All, User.RevokeSessions.All, User.ReadWrite.All, AuditLog.Read.All and RoleManagement.Read.Directory, admin-consented',
 })

@@ -16,9 +16,17 @@ export async function preflight(ctx: Context, account: Account, action: AccountA
     if (!deleted) return { kind: 'gone' }
     const current = toAccount(deleted)
     if (action === 'delete') {
-      return ready(current, action, [`Already deleted on ${formatDate(deletedOn(deleted, ctx.now()))}: nothing will change. To bring the user back, use Cancel deletion (Restore).`], [])
+      return ready(
+        current,
+        action,
+        [`Already deleted on ${formatDate(deletedOn(deleted, ctx.now()))}: nothing will change. To bring the user back, use Cancel deletion (Restore).`],
+        [],
+      )
     }
-    return blocked(current, { kind: 'conflict', detail: `the user was deleted on ${formatDate(deletedOn(deleted, ctx.now()))}: restore them first (Cancel deletion on the alert, or the Entra admin center's Deleted users)` })
+    return blocked(current, {
+      kind: 'conflict',
+      detail: `the user was deleted on ${formatDate(deletedOn(deleted, ctx.now()))}: restore them first (Cancel deletion on the alert, or the Entra admin center's Deleted users)`,
+    })
   }
   const roles = await userRoles(ctx, user.id)
   const current = toAccount(user, roles)
@@ -80,11 +88,18 @@ async function preflightRestore(ctx: Context, account: Account): Promise<Preflig
   const holders = await roleHolders(ctx)
   const warnings = holders.appMayChangeAdmins
     ? []
-    : ['The app holds no directory role that may restore an admin: if this user held an admin role, Microsoft refuses the restore (assign the app Privileged Authentication Administrator, or restore them in the Entra admin center).']
-  return ready(current, 'cancel-delete', [
-    `The user is restored from deleted items (restorable until ${until}): they can sign in again, with the group memberships, licences and app assignments they had.`,
-    'Their sign-in name comes back as it was, unless another user took it meanwhile (then the restore is refused).',
-  ], warnings)
+    : [
+        'The app holds no directory role that may restore an admin: if this user held an admin role, Microsoft refuses the restore (assign the app Privileged Authentication Administrator, or restore them in the Entra admin center).',
+      ]
+  return ready(
+    current,
+    'cancel-delete',
+    [
+      `The user is restored from deleted items (restorable until ${until}): they can sign in again, with the group memberships, licences and app assignments they had.`,
+      'Their sign-in name comes back as it was, unless another user took it meanwhile (then the restore is refused).',
+    ],
+    warnings,
+  )
 }
 
 const ACTION_VERBS: Record<Action, string> = {
@@ -110,7 +125,7 @@ function consequences(ctx: Context, action: AccountAction): string[] {
       return [
         `The user is deleted: they can no longer sign in anywhere through Entra ID, and Microsoft keeps them in deleted items until ${until} (${RESTORE_DAYS} days).`,
         `Until ${until} the alert offers Cancel deletion, which restores the user (Microsoft's Restore) with their groups, licences and app assignments.`,
-        'After that Microsoft deletes them for good, with their mailbox and OneDrive on Microsoft 365\'s own retention schedule.',
+        "After that Microsoft deletes them for good, with their mailbox and OneDrive on Microsoft 365's own retention schedule.",
       ]
     }
     case 'cancel-delete':
@@ -122,9 +137,12 @@ function warnings(ctx: Context, action: AccountAction, user: GraphUser, roles: D
   const list: string[] = []
   if (action === 'suspend' && user.accountEnabled === false) list.push(`Sign-in is already blocked in ${ctx.service}; the bot revokes their sessions again.`)
   if (action === 'restore' && user.accountEnabled !== false) list.push(`The user can already sign in to ${ctx.service}: nothing will change.`)
-  if ((action === 'delete' || action === 'suspend') && roles.length > 0) list.push(`They hold directory roles (${roles.map(roleName).join(', ')}): make sure another admin remains for each.`)
+  if ((action === 'delete' || action === 'suspend') && roles.length > 0)
+    list.push(`They hold directory roles (${roles.map(roleName).join(', ')}): make sure another admin remains for each.`)
   if (action === 'delete' || action === 'suspend') {
-    list.push('A user synchronised from on-premises Active Directory (Entra Connect) comes back at the next sync unless they are disabled or removed there too.')
+    list.push(
+      'A user synchronised from on-premises Active Directory (Entra Connect) comes back at the next sync unless they are disabled or removed there too.',
+    )
   }
   return list
 }

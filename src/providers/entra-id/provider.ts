@@ -19,7 +19,13 @@ export function createEntraIdProvider(config: EntraIdIntegration, options: Provi
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.now ? { now: options.now } : {}),
   })
-  const http = createHttpClient({ baseUrl: `${graphUrl}/v1.0`, headers: { accept: 'application/json' }, timeoutMs: options.timeoutMs, pace: options.pace, describeError: describeGraphError })
+  const http = createHttpClient({
+    baseUrl: `${graphUrl}/v1.0`,
+    headers: { accept: 'application/json' },
+    timeoutMs: options.timeoutMs,
+    pace: options.pace,
+    describeError: describeGraphError,
+  })
   const ctx: Context = {
     http: authorized(http, tokens),
     tokens,

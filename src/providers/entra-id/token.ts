@@ -80,7 +80,8 @@ export function createTokenSource(credentials: ClientCredentials): TokenSource {
       throw asSetupProblem(error)
     }
     const parsed = tokenResponseSchema.safeParse(response.body)
-    if (!parsed.success) throw new ProviderError({ kind: 'rejected', status: response.status, detail: 'the token endpoint answered with something that is not an access token' })
+    if (!parsed.success)
+      throw new ProviderError({ kind: 'rejected', status: response.status, detail: 'the token endpoint answered with something that is not an access token' })
     const lifetimeMs = parsed.data.expires_in * 1000
     cached = { token: parsed.data.access_token, refreshAt: now().getTime() + lifetimeMs - Math.min(TOKEN_REFRESH_MARGIN_MS, lifetimeMs / 2) }
     return parsed.data.access_token
@@ -122,7 +123,10 @@ function asSetupProblem(error: unknown): unknown {
     return new ProviderError({ kind: 'credentials', status: 400, detail: `Microsoft refused the token request: ${problem.detail}` }, { cause: error })
   }
   if (problem.kind === 'credentials') {
-    return new ProviderError({ kind: 'credentials', status: problem.status, detail: `Microsoft refused the token request${problem.detail ? `: ${problem.detail}` : ''}` }, { cause: error })
+    return new ProviderError(
+      { kind: 'credentials', status: problem.status, detail: `Microsoft refused the token request${problem.detail ? `: ${problem.detail}` : ''}` },
+      { cause: error },
+    )
   }
   return error
 }

@@ -28,7 +28,10 @@ export async function removeMember(ctx: Context, account: Account): Promise<Outc
     if (isNotFound(error)) return { kind: 'already-done', detail: `@${account.id} is no longer in the ${ctx.org} organisation${alsoCancelled}` }
     throw error
   }
-  const what = membership.kind === 'outside-collaborator' ? `removed as an outside collaborator from every repository of ${ctx.org}` : `removed from the ${ctx.org} organisation (their forks of its private repositories go with it)`
+  const what =
+    membership.kind === 'outside-collaborator'
+      ? `removed as an outside collaborator from every repository of ${ctx.org}`
+      : `removed from the ${ctx.org} organisation (their forks of its private repositories go with it)`
   return { kind: 'done', detail: `@${account.id} was ${what}; their personal GitHub account stays theirs${alsoCancelled}` }
 }
 

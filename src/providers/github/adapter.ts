@@ -20,7 +20,17 @@ import type { Problem } from '../problems.js'
 import type { Account, AccountHint, AccountPage, Health } from '../types.js'
 import { isNotFound, unreadable } from '../kit/errors.js'
 import { type Page, readAllPages } from '../kit/pagination.js'
-import { errorSchema, graphqlAnswerSchema, invitationSchema, MEMBERS_QUERY, membershipSchema, membersPageSchema, SAML_IDENTITY_QUERY, samlIdentitiesSchema, simpleUserSchema } from './answers.js'
+import {
+  errorSchema,
+  graphqlAnswerSchema,
+  invitationSchema,
+  MEMBERS_QUERY,
+  membershipSchema,
+  membersPageSchema,
+  SAML_IDENTITY_QUERY,
+  samlIdentitiesSchema,
+  simpleUserSchema,
+} from './answers.js'
 import type { Invitation, MemberEdge } from './answers.js'
 
 /** GitHub's REST lists answer at most 100 per page; GraphQL connections take at most 100 too. */
@@ -47,7 +57,6 @@ export interface Context {
 /** What an account id names: a member or outside collaborator by login, or a pending invitation. */
 export const INVITATION_ID = /^invitation:(\d+)$/
 
-
 /** GraphQL lives at {apiUrl}/graphql on api.github.com, and at https://{host}/api/graphql on GitHub Enterprise Server (apiUrl …/api/v3). */
 export function graphqlUrl(apiUrl: string): string {
   const base = apiUrl.replace(/\/+$/, '')
@@ -70,7 +79,8 @@ export function gitHubRateLimit(status: number, headers: Record<string, string>,
   if (status !== 403 && status !== 429) return undefined
   const retryAfterMs = parseRetryAfter(headers['retry-after'])
   if (retryAfterMs !== undefined) return { retryAfterMs }
-  if (headers['x-ratelimit-remaining'] === '0') return { retryAfterMs: parseRateLimitReset(headers['x-ratelimit-reset'], headers.date) ?? SECONDARY_LIMIT_FALLBACK_MS }
+  if (headers['x-ratelimit-remaining'] === '0')
+    return { retryAfterMs: parseRateLimitReset(headers['x-ratelimit-reset'], headers.date) ?? SECONDARY_LIMIT_FALLBACK_MS }
   return status === 429 || /secondary rate limit/i.test(detail ?? '') ? { retryAfterMs: SECONDARY_LIMIT_FALLBACK_MS } : undefined
 }
 
@@ -78,7 +88,7 @@ export function gitHubRateLimit(status: number, headers: Record<string, string>,
 export function describeGitHubError(_status: number, body: unknown): string | undefined {
   const parsed = errorSchema.safeParse(body)
   if (!parsed.success || !parsed.data.message) return undefined
-  const causes = (parsed.data.errors ?? []).flatMap((error) => (error.message ?? error.code ? [error.message ?? error.code ?? ''] : []))
+  const causes = (parsed.data.errors ?? []).flatMap((error) => ((error.message ?? error.code) ? [error.message ?? error.code ?? ''] : []))
   return causes.length > 0 ? `${parsed.data.message}: ${causes.join('; ')}` : parsed.data.message
 }
 
@@ -166,7 +176,8 @@ async function findBySamlIdentity(ctx: Context, email: string): Promise<{ login:
     const identity = node.samlIdentity
     const addresses = [identity?.nameId, ...(identity?.emails ?? []).map((entry) => entry.value)].filter((value): value is string => Boolean(value))
     // An identity not yet linked to a GitHub account (user null) cannot be removed from the organisation.
-    if (node.user && addresses.some((address) => comparableEmail(address) === wanted)) return { login: node.user.login, name: node.user.name, nameId: identity?.nameId ?? email }
+    if (node.user && addresses.some((address) => comparableEmail(address) === wanted))
+      return { login: node.user.login, name: node.user.name, nameId: identity?.nameId ?? email }
   }
   return undefined
 }
@@ -305,6 +316,8 @@ export function sameLogin(a: string, b: string): boolean {
 }
 
 function tooMany(what: string): ProviderError {
-  return new ProviderError({ kind: 'rejected', detail: `GitHub listed more than ${MAX_PAGES * PAGE_SIZE} ${what}; the bot stopped rather than work from a partial list` })
+  return new ProviderError({
+    kind: 'rejected',
+    detail: `GitHub listed more than ${MAX_PAGES * PAGE_SIZE} ${what}; the bot stopped rather than work from a partial list`,
+  })
 }
-

@@ -66,7 +66,10 @@ export const teamsSchema = z.object({
   organization: z.object({ teams: z.object({ totalCount: z.number(), nodes: z.array(z.object({ name: z.string() })) }) }).nullish(),
 })
 
-export const errorSchema = z.object({ message: z.string().optional(), errors: z.array(z.object({ message: z.string().optional(), code: z.string().optional() })).optional() })
+export const errorSchema = z.object({
+  message: z.string().optional(),
+  errors: z.array(z.object({ message: z.string().optional(), code: z.string().optional() })).optional(),
+})
 
 // The GraphQL documents, named so the stand-in (and GitHub's logs) can tell them apart.
 export const SAML_IDENTITY_QUERY = `query SamlIdentityByEmail($org: String!, $email: String!) {

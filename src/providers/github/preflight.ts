@@ -20,14 +20,22 @@ export async function preflight(ctx: Context, account: Account): Promise<Preflig
       reversible: false,
     }
   }
-  const [me, membership, teams, invitations] = await Promise.all([tokenUser(ctx), membershipOf(ctx, account.id), teamsOf(ctx, account.id), invitationsFor(ctx, account)])
+  const [me, membership, teams, invitations] = await Promise.all([
+    tokenUser(ctx),
+    membershipOf(ctx, account.id),
+    teamsOf(ctx, account.id),
+    invitationsFor(ctx, account),
+  ])
   if (me !== undefined && sameLogin(me, account.id)) return { kind: 'blocked', account, blockers: [{ problem: tokenOwner(me) }] }
   if (membership.kind === 'none') return { kind: 'gone' }
   return {
     kind: 'ready',
     account,
     consequences: consequences(ctx, account.id, membership, teams, invitations),
-    warnings: account.matchedBy === MATCHED_BY_LOGIN ? [`GitHub shows no email for @${account.id}: the bot found them by the login the alert gave. Check it is the right person.`] : [],
+    warnings:
+      account.matchedBy === MATCHED_BY_LOGIN
+        ? [`GitHub shows no email for @${account.id}: the bot found them by the login the alert gave. Check it is the right person.`]
+        : [],
     reversible: false,
   }
 }
@@ -39,11 +47,18 @@ function consequences(ctx: Context, login: string, membership: Membership, teams
       ? [`@${login} is removed as an outside collaborator from every repository of ${org}: their access to them ends.`]
       : [
           `@${login} is removed from the ${org} organisation: their access to its repositories, teams and projects ends${membership.kind === 'member' && membership.role === 'admin' ? ', and so do their owner rights' : ''}.`,
-          teams === undefined ? 'The teams they leave could not be read.' : teams.length > 0 ? `They leave these teams: ${teams.join(', ')}.` : 'They are in no team.',
+          teams === undefined
+            ? 'The teams they leave could not be read.'
+            : teams.length > 0
+              ? `They leave these teams: ${teams.join(', ')}.`
+              : 'They are in no team.',
           `GitHub deletes their forks of ${org}'s private repositories.`,
         ]
-  if (invitations.length > 0) list.push(`The pending invitation to ${invitations.map((invitation) => invitation.email ?? `@${invitation.login ?? login}`).join(', ')} is cancelled too.`)
-  list.push(`Their personal GitHub account stays theirs: only what ${org} gave them ends. Re-inviting them within three months can restore their former access.`)
+  if (invitations.length > 0)
+    list.push(`The pending invitation to ${invitations.map((invitation) => invitation.email ?? `@${invitation.login ?? login}`).join(', ')} is cancelled too.`)
+  list.push(
+    `Their personal GitHub account stays theirs: only what ${org} gave them ends. Re-inviting them within three months can restore their former access.`,
+  )
   return list
 }
 
@@ -60,4 +75,3 @@ async function teamsOf(ctx: Context, login: string): Promise<string[] | undefine
     throw error
   }
 }
-

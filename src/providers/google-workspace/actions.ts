@@ -1,7 +1,25 @@
 /** The writes on a Google Workspace user: suspend (then sign out), un-suspend, and the delete that first hands their data over. */
 import type { Context, GoogleUser } from './adapter.js'
 import type { Account, AccountAction, Choices, Outcome, TaskRef } from '../types.js'
-import { call, DAY_MS, HAND_OVER_DRIVE, HAND_OVER_DRIVE_CALENDAR, HAND_OVER_QUESTION, MAX_TRANSFER_DAYS, NEW_OWNER_QUESTION, parseUser, readUser, RESTORE_WINDOW_DAYS, SKIP_HAND_OVER, SKIPPED_DETAIL, TASK_PREFIX, TRANSFER_POLL_FIRST_MS, TRANSFER_POLL_MAX_MS, userPath, who } from './adapter.js'
+import {
+  call,
+  DAY_MS,
+  HAND_OVER_DRIVE,
+  HAND_OVER_DRIVE_CALENDAR,
+  HAND_OVER_QUESTION,
+  MAX_TRANSFER_DAYS,
+  NEW_OWNER_QUESTION,
+  parseUser,
+  readUser,
+  RESTORE_WINDOW_DAYS,
+  SKIP_HAND_OVER,
+  SKIPPED_DETAIL,
+  TASK_PREFIX,
+  TRANSFER_POLL_FIRST_MS,
+  TRANSFER_POLL_MAX_MS,
+  userPath,
+  who,
+} from './adapter.js'
 import { blockersFor, handOverAvailability, transferSend } from './preflight.js'
 import { describeProblem, ProviderError, toProblem } from '../problems.js'
 import type { HttpResponse } from '../kit/http.js'
@@ -21,7 +39,11 @@ import type { DataTransfer, TransferApplication } from './data-transfer.js'
 export async function execute(ctx: Context, account: Account, action: AccountAction, choices: Choices): Promise<Outcome> {
   const user = await readUser(ctx, account.id)
   if (!user) {
-    if (action === 'restore') throw new ProviderError({ kind: 'not-found', detail: `the account was deleted; an admin can restore it in the Admin console within ${RESTORE_WINDOW_DAYS} days of deletion` })
+    if (action === 'restore')
+      throw new ProviderError({
+        kind: 'not-found',
+        detail: `the account was deleted; an admin can restore it in the Admin console within ${RESTORE_WINDOW_DAYS} days of deletion`,
+      })
     return { kind: 'already-done', detail: action === 'delete' ? 'already deleted' : 'the account no longer exists' }
   }
   const blocker = (await blockersFor(ctx, user, action))[0]
@@ -54,7 +76,11 @@ async function setSuspended(ctx: Context, user: GoogleUser, suspended: boolean):
   if (updated.suspended !== suspended) {
     return {
       kind: 'failed',
-      problem: { kind: 'rejected', status: response.status, detail: `Google accepted the change but still reports the account as ${updated.suspended ? 'suspended' : 'not suspended'}` },
+      problem: {
+        kind: 'rejected',
+        status: response.status,
+        detail: `Google accepted the change but still reports the account as ${updated.suspended ? 'suspended' : 'not suspended'}`,
+      },
     }
   }
   if (!suspended && updated.archived) return { kind: 'done', detail: 'the account is still archived, so they cannot sign in until an admin unarchives it' }
@@ -121,7 +147,8 @@ async function deleteWithHandOver(ctx: Context, user: GoogleUser, choices: Choic
   const handOver = await handOverAvailability(ctx)
   if (handOver.kind === 'unavailable') return keptUser(`the hand-over is unavailable now: ${handOver.reason}`)
   const { drive, calendar } = handOver.applications
-  if (choice === HAND_OVER_DRIVE_CALENDAR.value && !calendar) return keptUser('Google no longer lists a Calendar application to transfer: choose Drive files only, or skip')
+  if (choice === HAND_OVER_DRIVE_CALENDAR.value && !calendar)
+    return keptUser('Google no longer lists a Calendar application to transfer: choose Drive files only, or skip')
   const applications = choice === HAND_OVER_DRIVE_CALENDAR.value && calendar ? [drive, calendar] : [drive]
   const transfer = await startTransfer(transferSend(ctx), transferRequestBody(user.id, newOwner.id, applications, calendar?.id))
   const state: HandOverState = { userId: user.id, transferId: transfer.id, newOwner: who(newOwner), applications, polls: 0, startedAt: ctx.now().toISOString() }
@@ -168,12 +195,22 @@ async function settleHandOver(ctx: Context, state: HandOverState, transfer: Data
     case 'running': {
       const days = (ctx.now().getTime() - Date.parse(state.startedAt)) / DAY_MS
       if (days > MAX_TRANSFER_DAYS) {
-        return keptUser(`Google's transfer to ${state.newOwner} (transfer ${state.transferId}) has not completed after ${MAX_TRANSFER_DAYS} days; check it in the Admin console, then retry`)
+        return keptUser(
+          `Google's transfer to ${state.newOwner} (transfer ${state.transferId}) has not completed after ${MAX_TRANSFER_DAYS} days; check it in the Admin console, then retry`,
+        )
       }
       return {
         kind: 'pending',
-        task: { id: `${TASK_PREFIX}${state.transferId}`, pollAfterMs: Math.min(TRANSFER_POLL_MAX_MS, TRANSFER_POLL_FIRST_MS * 2 ** Math.min(state.polls, 10)), state: { ...state, polls: state.polls + 1 } },
-        progress: { done: status.done, total: state.applications.length, label: `transfers to ${state.newOwner} completed (${applicationNames(state.applications)})` },
+        task: {
+          id: `${TASK_PREFIX}${state.transferId}`,
+          pollAfterMs: Math.min(TRANSFER_POLL_MAX_MS, TRANSFER_POLL_FIRST_MS * 2 ** Math.min(state.polls, 10)),
+          state: { ...state, polls: state.polls + 1 },
+        },
+        progress: {
+          done: status.done,
+          total: state.applications.length,
+          label: `transfers to ${state.newOwner} completed (${applicationNames(state.applications)})`,
+        },
       }
     }
   }

@@ -90,7 +90,10 @@ export const userSchema = z.object({
   aliases: z.array(z.string()).optional(),
   nonEditableAliases: z.array(z.string()).optional(),
   // Google types it loosely ("value"); an unexpected shape must not make the whole user unreadable.
-  emails: z.array(z.object({ address: z.string().optional() })).optional().catch(undefined),
+  emails: z
+    .array(z.object({ address: z.string().optional() }))
+    .optional()
+    .catch(undefined),
 })
 export type GoogleUser = z.infer<typeof userSchema>
 
@@ -123,7 +126,6 @@ export interface Context {
 }
 
 // --- the provider -----------------------------------------------------------------
-
 
 export function readKey(config: GoogleWorkspaceIntegration): ServiceAccountKey {
   try {
@@ -267,13 +269,25 @@ export async function checkConnection(ctx: Context): Promise<Health> {
     const admin = await readUser(ctx, ctx.adminEmail)
     if (!admin) return { ok: false, problem: { kind: 'permission', detail: `Google has no user ${ctx.adminEmail}; set adminEmail to a super admin` } }
     if (admin.suspended || admin.archived) {
-      return { ok: false, problem: { kind: 'permission', detail: `the admin the bot acts as, ${ctx.adminEmail}, is suspended or archived; set adminEmail to an active super admin` } }
+      return {
+        ok: false,
+        problem: {
+          kind: 'permission',
+          detail: `the admin the bot acts as, ${ctx.adminEmail}, is suspended or archived; set adminEmail to an active super admin`,
+        },
+      }
     }
     if (admin.isAdmin) return { ok: true, detail: `connected as ${ctx.adminEmail}, a super admin: users can be read, suspended and deleted` }
     if (admin.isDelegatedAdmin) {
-      return { ok: true, detail: `connected as ${ctx.adminEmail}, a delegated admin: it can act only on users its admin roles cover, and never on super admins` }
+      return {
+        ok: true,
+        detail: `connected as ${ctx.adminEmail}, a delegated admin: it can act only on users its admin roles cover, and never on super admins`,
+      }
     }
-    return { ok: false, problem: { kind: 'permission', detail: `${ctx.adminEmail} is not an admin, so it cannot manage users; set adminEmail to a super admin` } }
+    return {
+      ok: false,
+      problem: { kind: 'permission', detail: `${ctx.adminEmail} is not an admin, so it cannot manage users; set adminEmail to a super admin` },
+    }
   } catch (error) {
     return { ok: false, problem: toProblem(error) }
   }
@@ -345,4 +359,3 @@ export async function suggest(ctx: Context, account: Account, questionId: string
     .slice(0, 100)
     .map((user) => ({ value: user.id, label: clip(who(user), OPTION_LABEL_MAX) }))
 }
-

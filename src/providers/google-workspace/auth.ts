@@ -207,7 +207,11 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
     }
     const parsed = tokenResponseSchema.safeParse(response.body)
     if (!parsed.success || (parsed.data.token_type && parsed.data.token_type.toLowerCase() !== 'bearer')) {
-      throw new ProviderError({ kind: 'rejected', status: response.status, detail: "Google's token endpoint answered with something that is not a bearer access token" })
+      throw new ProviderError({
+        kind: 'rejected',
+        status: response.status,
+        detail: "Google's token endpoint answered with something that is not a bearer access token",
+      })
     }
     const lifetimeMs = (parsed.data.expires_in ?? 0) * 1000
     cached = { token: parsed.data.access_token, refreshAt: issuedAt.getTime() + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) }

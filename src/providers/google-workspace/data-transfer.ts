@@ -59,7 +59,12 @@ export async function readTransferApplications(send: Send): Promise<TransferAppl
 }
 
 /** The body of transfers.insert: every Drive file, and Calendar data where asked. */
-export function transferRequestBody(oldOwnerUserId: string, newOwnerUserId: string, applications: readonly TransferApplication[], calendarId?: string): unknown {
+export function transferRequestBody(
+  oldOwnerUserId: string,
+  newOwnerUserId: string,
+  applications: readonly TransferApplication[],
+  calendarId?: string,
+): unknown {
   return {
     oldOwnerUserId,
     newOwnerUserId,
@@ -103,7 +108,10 @@ export function transferStatus(transfer: DataTransfer, applications: readonly Tr
   if (failed.length > 0) return { kind: 'failed', failed }
   if (transfer.overallTransferStatusCode === 'failed') return { kind: 'failed', failed: [...applications] }
   const done = applications.filter((app) => statusOf(app) === 'completed').length
-  if (transfer.overallTransferStatusCode === 'completed' && parts.every((part) => part.applicationTransferStatus === undefined || part.applicationTransferStatus === 'completed')) {
+  if (
+    transfer.overallTransferStatusCode === 'completed' &&
+    parts.every((part) => part.applicationTransferStatus === undefined || part.applicationTransferStatus === 'completed')
+  ) {
     return { kind: 'completed' }
   }
   return { kind: 'running', done }

@@ -4,7 +4,26 @@ import type { Send, TransferApplications } from './data-transfer.js'
 import { describeProblem, toProblem } from '../problems.js'
 import { DATATRANSFER_SCOPE, DELEGATION_PATH } from './auth.js'
 import type { Context, GoogleUser } from './adapter.js'
-import { call, HAND_OVER_CONSEQUENCE, HAND_OVER_DRIVE, HAND_OVER_DRIVE_CALENDAR, HAND_OVER_QUESTION, handOverUnavailableWarning, isActingAdmin, KEEP_DATA_WARNING, NEW_OWNER_QUESTION, readUser, RESTORE_WINDOW_DAYS, REVERSIBLE, SESSIONS_WARNING, SIGN_OUT_CONSEQUENCE, SKIP_HAND_OVER, SKIP_UNAVAILABLE_HAND_OVER, toAccount, who } from './adapter.js'
+import {
+  call,
+  HAND_OVER_CONSEQUENCE,
+  HAND_OVER_DRIVE,
+  HAND_OVER_DRIVE_CALENDAR,
+  HAND_OVER_QUESTION,
+  handOverUnavailableWarning,
+  isActingAdmin,
+  KEEP_DATA_WARNING,
+  NEW_OWNER_QUESTION,
+  readUser,
+  RESTORE_WINDOW_DAYS,
+  REVERSIBLE,
+  SESSIONS_WARNING,
+  SIGN_OUT_CONSEQUENCE,
+  SKIP_HAND_OVER,
+  SKIP_UNAVAILABLE_HAND_OVER,
+  toAccount,
+  who,
+} from './adapter.js'
 import type { Account, AccountAction, Blocker, Preflight, Question } from '../types.js'
 
 // --- preflight ------------------------------------------------------------------------------
@@ -33,7 +52,9 @@ type HandOver = { kind: 'available'; applications: TransferApplications } | { ki
 export async function handOverAvailability(ctx: Context): Promise<HandOver> {
   try {
     const applications = await readTransferApplications(transferSend(ctx))
-    return applications ? { kind: 'available', applications } : { kind: 'unavailable', reason: 'Google lists no Drive application whose files can be transferred' }
+    return applications
+      ? { kind: 'available', applications }
+      : { kind: 'unavailable', reason: 'Google lists no Drive application whose files can be transferred' }
   } catch (error) {
     const problem = toProblem(error)
     if (problem.kind !== 'credentials' && problem.kind !== 'permission') throw error
@@ -46,12 +67,32 @@ export async function handOverAvailability(ctx: Context): Promise<HandOver> {
 /** Skipping is an explicit answer; without the hand-over on offer it is the only one, so the modal still says what happens. */
 function handOverQuestions(handOver: HandOver): Question[] {
   if (handOver.kind === 'unavailable') {
-    return [{ id: HAND_OVER_QUESTION, label: 'Hand over their files', hint: 'Unavailable: their Drive files and calendars are deleted with the account.', options: [SKIP_UNAVAILABLE_HAND_OVER], initial: SKIP_UNAVAILABLE_HAND_OVER }]
+    return [
+      {
+        id: HAND_OVER_QUESTION,
+        label: 'Hand over their files',
+        hint: 'Unavailable: their Drive files and calendars are deleted with the account.',
+        options: [SKIP_UNAVAILABLE_HAND_OVER],
+        initial: SKIP_UNAVAILABLE_HAND_OVER,
+      },
+    ]
   }
   const options = [HAND_OVER_DRIVE, ...(handOver.applications.calendar ? [HAND_OVER_DRIVE_CALENDAR] : []), SKIP_HAND_OVER]
   return [
-    { id: HAND_OVER_QUESTION, label: 'Hand over their files before deleting', hint: 'The account is deleted only once the transfer has completed.', options, initial: HAND_OVER_DRIVE },
-    { id: NEW_OWNER_QUESTION, label: 'New owner of their files', hint: 'Needed unless you skip the hand-over. Only active users can be chosen.', searchable: true, optional: true },
+    {
+      id: HAND_OVER_QUESTION,
+      label: 'Hand over their files before deleting',
+      hint: 'The account is deleted only once the transfer has completed.',
+      options,
+      initial: HAND_OVER_DRIVE,
+    },
+    {
+      id: NEW_OWNER_QUESTION,
+      label: 'New owner of their files',
+      hint: 'Needed unless you skip the hand-over. Only active users can be chosen.',
+      searchable: true,
+      optional: true,
+    },
   ]
 }
 
@@ -129,6 +170,7 @@ function restoreWarnings(user: GoogleUser): string[] {
   if (user.suspended && user.suspensionReason && user.suspensionReason !== 'ADMIN') {
     list.push(`Google suspended this account itself (reason ${user.suspensionReason}), not an admin; Google may refuse to un-suspend it.`)
   }
-  if (user.archived) list.push('The account is archived: un-suspending does not unarchive it, so they still cannot sign in until an admin does that in the Admin console.')
+  if (user.archived)
+    list.push('The account is archived: un-suspending does not unarchive it, so they still cannot sign in until an admin does that in the Admin console.')
   return list
 }

@@ -1,6 +1,16 @@
 /** The google-workspace adapter as the bot uses it: the capabilities it implements, wired to its reads, its preflight and its writes. */
 import type { GoogleWorkspaceIntegration } from './config.js'
-import { checkConnection, DEFAULT_ADMIN_CONSOLE_URL, DEFAULT_BASE_URL, describeGoogleError, findAccount, listAccounts, listAdmins, readKey, suggest } from './adapter.js'
+import {
+  checkConnection,
+  DEFAULT_ADMIN_CONSOLE_URL,
+  DEFAULT_BASE_URL,
+  describeGoogleError,
+  findAccount,
+  listAccounts,
+  listAdmins,
+  readKey,
+  suggest,
+} from './adapter.js'
 import type { Context } from './adapter.js'
 import { createTokenSource, DATATRANSFER_SCOPE, DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, GOOGLE_TOKEN_URL } from './auth.js'
 import { createHttpClient } from '../kit/http.js'

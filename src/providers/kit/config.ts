@@ -48,7 +48,10 @@ export const COMMON_FIELDS = {
   /** These actions wait for a second actor's approval before they run (two-person rule). */
   approval: z
     .array(z.enum(ACTIONS))
-    .refine((actions) => !actions.includes('cancel-delete'), 'cancel-delete cannot wait for approval: a scheduled deletion becomes final on its date regardless, so cancelling it stays immediate')
+    .refine(
+      (actions) => !actions.includes('cancel-delete'),
+      'cancel-delete cannot wait for approval: a scheduled deletion becomes final on its date regardless, so cancelling it stays immediate',
+    )
     .optional(),
 }
 
@@ -65,6 +68,8 @@ export interface ProviderDefinition<Type extends string, Schema extends z.ZodTyp
 }
 
 /** Ties a definition's parts to one schema, so `create` receives exactly what the schema parsed. */
-export function defineProvider<Type extends string, Schema extends z.ZodType<{ type: Type }>>(definition: ProviderDefinition<Type, Schema>): ProviderDefinition<Type, Schema> {
+export function defineProvider<Type extends string, Schema extends z.ZodType<{ type: Type }>>(
+  definition: ProviderDefinition<Type, Schema>,
+): ProviderDefinition<Type, Schema> {
   return definition
 }

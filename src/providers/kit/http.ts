@@ -119,7 +119,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   /** One request and its whole answer, paced and within the deadline. */
-  async function exchange(url: string, req: HttpRequest, redact: (text: string) => string): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  async function exchange(
+    url: string,
+    req: HttpRequest,
+    redact: (text: string) => string,
+  ): Promise<{ status: number; headers: Record<string, string>; text: string }> {
     await options.pace?.beforeSend()
     const signal = AbortSignal.timeout(timeoutMs)
     let answer: { status: number; headers: Record<string, string>; text: string }
@@ -146,7 +150,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
  * Where a redirect leads, when it is one to follow; undefined for any other answer.
  * Throws, before anything is sent, for a Location on another origin or one redirect too many.
  */
-function redirectTarget(status: number, headers: Record<string, string>, from: string, baseUrl: string, redirects: number, req: HttpRequest): string | undefined {
+function redirectTarget(
+  status: number,
+  headers: Record<string, string>,
+  from: string,
+  baseUrl: string,
+  redirects: number,
+  req: HttpRequest,
+): string | undefined {
   const location = headers.location
   if (!REDIRECT_STATUSES.has(status) || !location) return undefined
   let target: URL
@@ -157,7 +168,11 @@ function redirectTarget(status: number, headers: Record<string, string>, from: s
   }
   const origin = new URL(baseUrl).origin
   if (target.origin !== origin) {
-    throw new ProviderError({ kind: 'rejected', status, detail: `the service redirected ${req.method} ${req.path} away from ${origin} (to ${target.origin}); the bot did not follow it, so its credentials stayed with the service` })
+    throw new ProviderError({
+      kind: 'rejected',
+      status,
+      detail: `the service redirected ${req.method} ${req.path} away from ${origin} (to ${target.origin}); the bot did not follow it, so its credentials stayed with the service`,
+    })
   }
   if (redirects >= MAX_REDIRECTS) {
     throw new ProviderError({ kind: 'rejected', status, detail: `the service redirected ${req.method} ${req.path} more than ${MAX_REDIRECTS} times` })
@@ -274,12 +289,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function errorDetail(
-  status: number,
-  text: string,
-  describe: HttpClientOptions['describeError'],
-  redact: (text: string) => string,
-): string | undefined {
+function errorDetail(status: number, text: string, describe: HttpClientOptions['describeError'], redact: (text: string) => string): string | undefined {
   const parsed = parseJson(text)
   const body = parsed.ok ? parsed.value : text
   const detail = describe?.(status, body) ?? genericDetail(body)
@@ -301,13 +311,7 @@ function genericDetail(body: unknown): string | undefined {
   return undefined
 }
 
-function networkError(
-  error: unknown,
-  timedOut: boolean,
-  timeoutMs: number,
-  req: HttpRequest,
-  redact: (text: string) => string,
-): ProviderError {
+function networkError(error: unknown, timedOut: boolean, timeoutMs: number, req: HttpRequest, redact: (text: string) => string): ProviderError {
   if (timedOut) {
     return new ProviderError({ kind: 'transient', detail: `no answer to ${req.method} ${req.path} within ${timeoutMs} ms` }, { cause: error })
   }
@@ -341,4 +345,3 @@ function redactSecrets(text: string, secrets: string[]): string {
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim()
 }
-

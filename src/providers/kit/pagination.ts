@@ -12,7 +12,11 @@ export interface Page<T, Cursor> {
  * never stops must not hold the worker, and acting on part of a list could orphan what was not read, so a
  * list longer than `maxPages` throws what `tooMany` makes.
  */
-export async function readAllPages<T, Cursor>(readPage: (cursor: Cursor | undefined) => Promise<Page<T, Cursor>>, maxPages: number, tooMany: () => Error): Promise<T[]> {
+export async function readAllPages<T, Cursor>(
+  readPage: (cursor: Cursor | undefined) => Promise<Page<T, Cursor>>,
+  maxPages: number,
+  tooMany: () => Error,
+): Promise<T[]> {
   const all: T[] = []
   let cursor: Cursor | undefined
   for (let count = 0; count < maxPages; count++) {

@@ -53,7 +53,10 @@ async function lifecycle(ctx: Context, id: string, operation: 'suspend' | 'unsus
     const now = await readUser(ctx, id)
     if (!now) return 'gone'
     if (now.status === target) return 'already'
-    throw new ProviderError({ kind: 'conflict', detail: `Okta refused to ${operation} the user (status ${now.status}): ${error.problem.detail}` }, { cause: error })
+    throw new ProviderError(
+      { kind: 'conflict', detail: `Okta refused to ${operation} the user (status ${now.status}): ${error.problem.detail}` },
+      { cause: error },
+    )
   }
 }
 
@@ -104,7 +107,13 @@ async function deleteDeactivated(ctx: Context, id: string, wasDeactivated: boole
     const left = await readUser(ctx, id)
     if (!left) return { kind: 'done', detail }
     if (left.status !== 'DEPROVISIONED' || attempt === 2) {
-      return { kind: 'failed', problem: { kind: 'conflict', detail: `Okta accepted the delete but still lists the user (status ${left.status}); check them in the Okta Admin Console` } }
+      return {
+        kind: 'failed',
+        problem: {
+          kind: 'conflict',
+          detail: `Okta accepted the delete but still lists the user (status ${left.status}); check them in the Okta Admin Console`,
+        },
+      }
     }
   }
   return { kind: 'failed', problem: { kind: 'conflict', detail: 'Okta did not delete the user' } }

@@ -49,7 +49,6 @@ export interface Context {
   org: URL
 }
 
-
 /**
  * Okta's Admin Console lives on the org's `-admin` host (acme.okta.com -> acme-admin.okta.com).
  * Custom domains and other hosts serve no console of their own: their /admin path is the best guess.
@@ -120,7 +119,10 @@ export async function checkConnection(ctx: Context): Promise<Health> {
     const roles = await readRoles(ctx, me.id)
     const who = nameOf(me)
     if (roles === undefined) {
-      return { ok: true, detail: `connected as ${who}; the bot could not read the token's admin roles, so it cannot tell whether it may suspend and delete users` }
+      return {
+        ok: true,
+        detail: `connected as ${who}; the bot could not read the token's admin roles, so it cannot tell whether it may suspend and delete users`,
+      }
     }
     const types = new Set(roles.map((role) => role.type))
     const labels = roleNames(roles)
@@ -131,7 +133,10 @@ export async function checkConnection(ctx: Context): Promise<Health> {
       return { ok: true, detail: `connected as ${who} (${labels}): only users in the groups that role covers can be suspended, deactivated and deleted` }
     }
     if (types.has('CUSTOM')) {
-      return { ok: true, detail: `connected as ${who} (${labels}): a custom role needs the user lifecycle permissions (suspend, unsuspend, deactivate, delete, clear sessions)` }
+      return {
+        ok: true,
+        detail: `connected as ${who} (${labels}): a custom role needs the user lifecycle permissions (suspend, unsuspend, deactivate, delete, clear sessions)`,
+      }
     }
     return {
       ok: false,
@@ -206,7 +211,6 @@ function statusOf(status: string): AccountStatus {
   if (status === 'SUSPENDED' || status === 'DEPROVISIONED') return 'suspended'
   return status === 'STAGED' ? 'pending' : 'unknown'
 }
-
 
 // --- reading users ------------------------------------------------------------
 
@@ -305,7 +309,10 @@ async function adminIds(ctx: Context): Promise<string[]> {
     const next = parsed.data._links?.next?.href ?? nextLink(response.headers.link)
     if (!next) return ids
     if (page >= MAX_ADMIN_PAGES) {
-      throw new ProviderError({ kind: 'rejected', detail: `Okta listed more than ${MAX_ADMIN_PAGES * ADMINS_PAGE_LIMIT} admins; the bot stopped rather than report a partial list` })
+      throw new ProviderError({
+        kind: 'rejected',
+        detail: `Okta listed more than ${MAX_ADMIN_PAGES * ADMINS_PAGE_LIMIT} admins; the bot stopped rather than report a partial list`,
+      })
     }
     after = afterOf(ctx, next, '/api/v1/iam/assignees/users', 'admins')
     if (seen.has(after)) throw new ProviderError({ kind: 'rejected', detail: "Okta's next link for admins repeats a page" })

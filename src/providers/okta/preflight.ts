@@ -45,7 +45,8 @@ function lifecycleBlocker(user: OktaUser, action: AccountAction): Problem | unde
 
 export const DEACTIVATED_NOT_SUSPENDED: Problem = {
   kind: 'conflict',
-  detail: 'the user is deactivated (DEPROVISIONED), not suspended: unsuspend cannot bring them back, and activating them again (a new activation email, apps provisioned afresh) is done in the Okta Admin Console',
+  detail:
+    'the user is deactivated (DEPROVISIONED), not suspended: unsuspend cannot bring them back, and activating them again (a new activation email, apps provisioned afresh) is done in the Okta Admin Console',
 }
 
 export function notSuspendable(status: string): string {

@@ -2,7 +2,18 @@
 import type { Context, QlikUser } from './adapter.js'
 import type { OwnedAsset } from './ownership.js'
 import type { Account, Action, Choices, Outcome } from '../types.js'
-import { bulkResultSchema, CONFLICT_DETAIL_MAX, describeOneError, describeQlikError, nameOf, NAMES_IN_CONFLICT, NEW_OWNER_QUESTION, readMe, readUser, userPath } from './adapter.js'
+import {
+  bulkResultSchema,
+  CONFLICT_DETAIL_MAX,
+  describeOneError,
+  describeQlikError,
+  nameOf,
+  NAMES_IN_CONFLICT,
+  NEW_OWNER_QUESTION,
+  readMe,
+  readUser,
+  userPath,
+} from './adapter.js'
 import { KIND_NAMES, ownedAssets } from './ownership.js'
 import { integrationOwner, pendingProblem } from './preflight.js'
 import { assetKey, countPhrase, summary } from './wording.js'
@@ -51,7 +62,9 @@ export async function deleteAccount(ctx: Context, account: Account, choices: Cho
   const who = account.displayName ?? account.email
   const newOwnerId = choices[NEW_OWNER_QUESTION]?.trim()
   if (!newOwnerId) {
-    return conflict(`${who} still owns ${countPhrase(assets)}, and no new owner was chosen. Nothing was changed and the user was not deleted: choose a new owner and try again.`)
+    return conflict(
+      `${who} still owns ${countPhrase(assets)}, and no new owner was chosen. Nothing was changed and the user was not deleted: choose a new owner and try again.`,
+    )
   }
   const newOwner = await checkNewOwner(ctx, newOwnerId, account)
   if (typeof newOwner === 'string') return conflict(`${newOwner} Nothing was changed and the user was not deleted.`)
@@ -81,7 +94,11 @@ async function reassign(ctx: Context, asset: OwnedAsset, ownerId: string, all: O
   try {
     switch (asset.kind) {
       case 'space':
-        await ctx.http.send({ method: 'PATCH', path: `/api/v1/spaces/${encodeURIComponent(asset.id)}`, json: [{ op: 'replace', path: '/ownerId', value: ownerId }] })
+        await ctx.http.send({
+          method: 'PATCH',
+          path: `/api/v1/spaces/${encodeURIComponent(asset.id)}`,
+          json: [{ op: 'replace', path: '/ownerId', value: ownerId }],
+        })
         return undefined
       case 'app':
       case 'script':

@@ -93,14 +93,16 @@ export interface Context {
   tenant: URL
 }
 
-
 /** Qlik error bodies: `{"errors":[{"code","title","detail","status"}],"traceId"}`. */
 export function describeQlikError(_status: number, body: unknown): string | undefined {
   const parsed = qlikErrorsSchema.safeParse(body)
   if (!parsed.success) return undefined
   const { errors, traceId, code, title, detail } = parsed.data
   const list = errors && errors.length > 0 ? errors : title || detail ? [{ code, title, detail }] : []
-  const text = list.map(describeOneError).filter((line) => line !== '').join('; ')
+  const text = list
+    .map(describeOneError)
+    .filter((line) => line !== '')
+    .join('; ')
   if (text === '') return undefined
   return traceId ? `${text} [trace ${traceId}]` : text
 }
@@ -211,7 +213,10 @@ export async function readMe(ctx: Context): Promise<QlikUser> {
 function notTheAccount(error: unknown, what: string): unknown {
   if (!(error instanceof ProviderError) || error.problem.kind !== 'not-found') return error
   const said = error.problem.detail ? ` (${error.problem.detail})` : ''
-  return new ProviderError({ kind: 'rejected', status: 404, detail: `Qlik answered 404 Not Found when the bot read ${what}${said}; the account was not touched` }, { cause: error })
+  return new ProviderError(
+    { kind: 'rejected', status: 404, detail: `Qlik answered 404 Not Found when the bot read ${what}${said}; the account was not touched` },
+    { cause: error },
+  )
 }
 
 /** One page of a Qlik list; a 404 is a fault of the listing, not a missing account. */
@@ -282,7 +287,10 @@ export async function listAll<T extends z.ZodType>(
     if (!next || (options.enough !== undefined && results.length >= options.enough)) return results
     if (page >= MAX_PAGES) {
       // Acting on part of a list could orphan what was not read.
-      throw new ProviderError({ kind: 'rejected', detail: `Qlik listed more than ${MAX_PAGES * PAGE_LIMIT} ${what}; the bot stopped rather than act on a partial list` })
+      throw new ProviderError({
+        kind: 'rejected',
+        detail: `Qlik listed more than ${MAX_PAGES * PAGE_LIMIT} ${what}; the bot stopped rather than act on a partial list`,
+      })
     }
     request = nextRequest(ctx, next, what, seen)
   }

@@ -56,10 +56,19 @@ export async function ownedAssets(ctx: Context, userId: string): Promise<OwnedAs
     ...items('script', scripts),
     ...connections
       .filter((connection) => theirs(connection.user))
-      .map((connection): OwnedAsset => ({ kind: 'data-connection', id: connection.qID, name: connection.qName || connection.qID, personal: !connection.space })),
+      .map((connection): OwnedAsset => ({
+        kind: 'data-connection',
+        id: connection.qID,
+        name: connection.qName || connection.qID,
+        personal: !connection.space,
+      })),
   ]
   const theirTasks = tasks.filter((task) => task.userId === userId)
-  const appNames = await namesOfApps(ctx, owned, theirTasks.flatMap((task) => (task.appId ? [task.appId] : [])))
+  const appNames = await namesOfApps(
+    ctx,
+    owned,
+    theirTasks.flatMap((task) => (task.appId ? [task.appId] : [])),
+  )
   return [
     ...owned,
     ...theirTasks.map((task): OwnedAsset => ({

@@ -4,7 +4,7 @@ import type { OwnedAsset } from './ownership.js'
 import type { Account, AccountAction, Preflight, Question } from '../types.js'
 import { nameOf, NAMES_PER_KIND, NEW_OWNER_QUESTION, readMe, readUser, REVERSIBLE, toAccount, userOption } from './adapter.js'
 import { KIND_NAMES, KINDS, ownedAssets } from './ownership.js'
-import { countPhrase, joinWords, nameList} from './wording.js'
+import { countPhrase, joinWords, nameList } from './wording.js'
 import { capitalize } from '../kit/text.js'
 import type { Problem } from '../problems.js'
 
@@ -29,7 +29,12 @@ export async function preflight(ctx: Context, account: Account, action: AccountA
     case 'suspend':
       return ready(current, 'suspend', suspendConsequences(ctx.service), suspendWarnings(ctx.service, current))
     default:
-      return ready(current, 'restore', restoreConsequences(ctx.service), current.status === 'active' ? [`The user is already active in ${ctx.service}; nothing will change.`] : [])
+      return ready(
+        current,
+        'restore',
+        restoreConsequences(ctx.service),
+        current.status === 'active' ? [`The user is already active in ${ctx.service}; nothing will change.`] : [],
+      )
   }
 }
 
@@ -70,7 +75,9 @@ function assetWarnings(assets: OwnedAsset[]): string[] {
     warnings.push('Data connections move without their credentials: the new owner must enter their own before reloads that use them work again.')
   }
   if (assets.some((asset) => asset.kind === 'app' || asset.kind === 'script')) {
-    warnings.push("Taking over an app can raise the new owner's role in its space (shared spaces: Can edit; managed spaces: Can manage). Apps in a personal space move to the new owner's personal space.")
+    warnings.push(
+      "Taking over an app can raise the new owner's role in its space (shared spaces: Can edit; managed spaces: Can manage). Apps in a personal space move to the new owner's personal space.",
+    )
   }
   const ownAppIds = new Set(assets.filter((asset) => asset.kind === 'app' || asset.kind === 'script').map((asset) => asset.id))
   const stranded = assets.filter((asset) => asset.kind === 'reload-task' && !(asset.appId && ownAppIds.has(asset.appId)))

@@ -35,8 +35,6 @@ export function joinWords(words: string[]): string {
   return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`
 }
 
-
 export function assetKey(asset: OwnedAsset): string {
   return `${asset.kind}:${asset.id}`
 }
-

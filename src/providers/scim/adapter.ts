@@ -9,7 +9,23 @@ import type { HttpClient } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import { isAdmin } from '../guards.js'
 import { otherAddresses } from '../addresses.js'
-import type { Account, AccountAction, AccountPage, AccountStatus, Action, Adapter, Deletes, Health, ListsAccounts, ListsAdmins, Outcome, Preflight, Provider, ProviderOptions, Suspends } from '../types.js'
+import type {
+  Account,
+  AccountAction,
+  AccountPage,
+  AccountStatus,
+  Action,
+  Adapter,
+  Deletes,
+  Health,
+  ListsAccounts,
+  ListsAdmins,
+  Outcome,
+  Preflight,
+  Provider,
+  ProviderOptions,
+  Suspends,
+} from '../types.js'
 import { provide } from '../capabilities.js'
 import { isNotFound } from '../kit/errors.js'
 
@@ -25,9 +41,7 @@ export const scimUserSchema = z.object({
   id: z.string().min(1),
   userName: z.string().optional(),
   displayName: z.string().optional(),
-  name: z
-    .object({ formatted: z.string().optional(), givenName: z.string().optional(), familyName: z.string().optional() })
-    .optional(),
+  name: z.object({ formatted: z.string().optional(), givenName: z.string().optional(), familyName: z.string().optional() }).optional(),
   emails: z.array(z.object({ value: z.string(), primary: looseBoolean.optional() })).optional(),
   active: looseBoolean.optional(),
   roles: z.array(z.object({ value: z.string().optional() })).optional(),
@@ -79,7 +93,8 @@ async function listAccounts(http: HttpClient, cursor?: string): Promise<AccountP
   const startIndex = Math.max(1, Number(cursor ?? 1) || 1)
   const response = await http.send({ method: 'GET', path: '/Users', query: { startIndex, count: PAGE_SIZE } })
   const parsed = pageSchema.safeParse(response.body)
-  if (!parsed.success) throw new ProviderError({ kind: 'rejected', detail: 'the SCIM service answered GET /Users with something that is not a SCIM ListResponse' })
+  if (!parsed.success)
+    throw new ProviderError({ kind: 'rejected', detail: 'the SCIM service answered GET /Users with something that is not a SCIM ListResponse' })
   const users = parsed.data.Resources ?? []
   const next = startIndex + users.length
   return { accounts: users.map(toAccount), ...(users.length > 0 && next <= parsed.data.totalResults ? { nextCursor: String(next) } : {}) }
@@ -157,7 +172,11 @@ async function searchUsers(http: HttpClient, filter: string): Promise<ScimUser[]
   const response = await http.send({ method: 'GET', path: '/Users', query: { filter } })
   const parsed = listResponseSchema.safeParse(response.body)
   if (!parsed.success) {
-    throw new ProviderError({ kind: 'rejected', status: response.status, detail: 'the SCIM service answered GET /Users with something that is not a SCIM ListResponse' })
+    throw new ProviderError({
+      kind: 'rejected',
+      status: response.status,
+      detail: 'the SCIM service answered GET /Users with something that is not a SCIM ListResponse',
+    })
   }
   return parsed.data.Resources ?? []
 }
@@ -173,9 +192,7 @@ export function filterString(value: string): string {
  */
 function pickUser(users: ScimUser[], email: string): ScimUser | undefined {
   const wanted = email.toLowerCase()
-  return users.find(
-    (user) => user.userName?.toLowerCase() === wanted || user.emails?.some((entry) => entry.value.toLowerCase() === wanted),
-  )
+  return users.find((user) => user.userName?.toLowerCase() === wanted || user.emails?.some((entry) => entry.value.toLowerCase() === wanted))
 }
 
 export function toAccount(user: ScimUser): Account {
@@ -233,7 +250,11 @@ async function readAccount(http: HttpClient, id: string): Promise<Account | null
     const response = await http.send({ method: 'GET', path: userPath(id) })
     const parsed = scimUserSchema.safeParse(response.body)
     if (!parsed.success) {
-      throw new ProviderError({ kind: 'rejected', status: response.status, detail: 'the SCIM service answered GET /Users/{id} with something that is not a SCIM User' })
+      throw new ProviderError({
+        kind: 'rejected',
+        status: response.status,
+        detail: 'the SCIM service answered GET /Users/{id} with something that is not a SCIM User',
+      })
     }
     return toAccount(parsed.data)
   } catch (error) {
@@ -266,7 +287,9 @@ function warnings(service: string, account: Account, action: AccountAction): str
   if (action === 'suspend' && account.status === 'suspended') list.push(`The account is already suspended in ${service}; nothing will change.`)
   if (action === 'restore' && account.status === 'active') list.push(`The account is already active in ${service}.`)
   if (action !== 'restore') {
-    list.push(`If an identity provider provisions ${service}, it may re-create or re-activate the account on its next sync unless the person is removed there too.`)
+    list.push(
+      `If an identity provider provisions ${service}, it may re-create or re-activate the account on its next sync unless the person is removed there too.`,
+    )
   }
   return list
 }

@@ -59,10 +59,7 @@ const userListSchema = z.union([z.array(userSchema), z.object({ users: z.array(u
 
 // The official clients get key strings; the OpenAPI ApiKey is {type, name, value}. The value
 // is a secret and is deliberately not declared, so zod strips it.
-const apiKeySchema = z.union([
-  z.string(),
-  z.object({ type: z.string().optional(), name: z.string().nullish() }),
-])
+const apiKeySchema = z.union([z.string(), z.object({ type: z.string().optional(), name: z.string().nullish() })])
 const apiKeyListSchema = z.object({ apikeys: z.array(apiKeySchema) })
 
 type TdUser = z.infer<typeof userSchema>
@@ -152,13 +149,25 @@ export function deletionBlockers(caller: TdUser, target: TdUser): Blocker[] {
   const targetRole = roleOf(target)
   const key = `the bot's API key belongs to ${caller.email}, ${ROLE_LABEL[callerRole]}`
   if (targetRole === 'owner') {
-    return [refusal('nobody can delete the account owner of a Treasure Data account (the user who created it), through the API or the console; if this user must go, contact Treasure Data support')]
+    return [
+      refusal(
+        'nobody can delete the account owner of a Treasure Data account (the user who created it), through the API or the console; if this user must go, contact Treasure Data support',
+      ),
+    ]
   }
   if (targetRole === 'administrator' && callerRole !== 'owner') {
-    return [refusal(`only the account owner can delete an administrator, and ${key}. Ask the account owner to delete this user, or re-link the integration with a master API key of the account owner`)]
+    return [
+      refusal(
+        `only the account owner can delete an administrator, and ${key}. Ask the account owner to delete this user, or re-link the integration with a master API key of the account owner`,
+      ),
+    ]
   }
   if (callerRole === 'restricted') {
-    return [refusal(`only the account owner or an administrator can delete a user, and ${key}. Re-link the integration with a master API key of an administrator or the account owner`)]
+    return [
+      refusal(
+        `only the account owner or an administrator can delete a user, and ${key}. Re-link the integration with a master API key of an administrator or the account owner`,
+      ),
+    ]
   }
   return []
 }

@@ -7,7 +7,12 @@ import type { Action, Provider } from '../../../src/providers/types.js'
 import { act } from '../../../src/providers/run.js'
 
 /** Each account: looked up, preflighted for every action, then `actions` executed in order. */
-export async function exerciseProvider(provider: Provider, emails: readonly string[], actions: readonly Action[], choices: Record<string, string> = {}): Promise<void> {
+export async function exerciseProvider(
+  provider: Provider,
+  emails: readonly string[],
+  actions: readonly Action[],
+  choices: Record<string, string> = {},
+): Promise<void> {
   await provider.checkConnection()
   if (provider.listAccounts) {
     let page = await provider.listAccounts()

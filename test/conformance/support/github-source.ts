@@ -19,14 +19,25 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch'])
 
 export function githubOperations(): Operation[] {
   const declarations = readTsDeclarations(join(root, 'types.d.ts'))
-  const operations = new Map(declarations.membersOf('operations').flatMap((member) => (member.name && ts.isPropertySignature(member) && member.type ? [[propertyName(member.name), member.type] as const] : [])))
+  const operations = new Map(
+    declarations
+      .membersOf('operations')
+      .flatMap((member) => (member.name && ts.isPropertySignature(member) && member.type ? [[propertyName(member.name), member.type] as const] : [])),
+  )
   return declarations.membersOf('paths').flatMap((pathMember) => {
     if (!pathMember.name || !ts.isPropertySignature(pathMember) || !pathMember.type || !ts.isTypeLiteralNode(pathMember.type)) return []
     const path = propertyName(pathMember.name)
     return pathMember.type.members.flatMap((methodMember): Operation[] => {
       const method = methodMember.name ? propertyName(methodMember.name) : ''
       const ref = ts.isPropertySignature(methodMember) ? methodMember.type : undefined
-      if (!METHODS.has(method) || !ref || !ts.isIndexedAccessTypeNode(ref) || !ts.isLiteralTypeNode(ref.indexType) || !ts.isStringLiteral(ref.indexType.literal)) return []
+      if (
+        !METHODS.has(method) ||
+        !ref ||
+        !ts.isIndexedAccessTypeNode(ref) ||
+        !ts.isLiteralTypeNode(ref.indexType) ||
+        !ts.isStringLiteral(ref.indexType.literal)
+      )
+        return []
       const name = ref.indexType.literal.text
       const operation = operations.get(name)
       const query = member(member(operation, 'parameters'), 'query')

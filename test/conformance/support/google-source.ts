@@ -29,7 +29,12 @@ export function dataTransferOperations(): Operation[] {
 function adminOperations(file: string): Operation[] {
   const declarations = readTsDeclarations(join(ROOT, file))
   // `auth` is the client's credentials object, never sent as a parameter.
-  const standard = new Set(declarations.membersOf('StandardParameters').map(memberName).filter((name) => name !== 'auth'))
+  const standard = new Set(
+    declarations
+      .membersOf('StandardParameters')
+      .map(memberName)
+      .filter((name) => name !== 'auth'),
+  )
   const operations: Operation[] = []
   const visit = (node: ts.Node): void => {
     if (ts.isMethodDeclaration(node) && node.body && ts.isClassDeclaration(node.parent) && node.parent.name?.text.startsWith('Resource$')) {

@@ -20,7 +20,10 @@ const ROOT = dirname(PACKAGE_JSON)
 export const GRAPH_TYPES = `@microsoft/microsoft-graph-types@${(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version}`
 
 /** OData annotations any Graph answer may carry (protocol, not resource, properties). */
-const ANNOTATIONS: ReadonlyArray<[string, Shape]> = ['@odata.type', '@odata.context', '@odata.id', '@odata.nextLink', '@odata.count'].map((name) => [name, name === '@odata.count' ? { kind: 'number' } : { kind: 'string' }])
+const ANNOTATIONS: ReadonlyArray<[string, Shape]> = ['@odata.type', '@odata.context', '@odata.id', '@odata.nextLink', '@odata.count'].map((name) => [
+  name,
+  name === '@odata.count' ? { kind: 'number' } : { kind: 'string' },
+])
 
 export function readGraphTypes(): { shapeOf(name: string): Shape } {
   const file = join(ROOT, 'microsoft-graph.d.ts')
@@ -54,7 +57,10 @@ export function readGraphTypes(): { shapeOf(name: string): Shape } {
         fields: () =>
           (fields ??= new Map([
             ...ANNOTATIONS,
-            ...membersWithInherited(declaration).map((member) => [member.name.getText(source).replace(/^["']|["']$/g, ''), member.type ? shapeOfNode(member.type, name) : { kind: 'any' }] as [string, Shape]),
+            ...membersWithInherited(declaration).map(
+              (member) =>
+                [member.name.getText(source).replace(/^["']|["']$/g, ''), member.type ? shapeOfNode(member.type, name) : { kind: 'any' }] as [string, Shape],
+            ),
           ])),
       }
     }
@@ -115,10 +121,34 @@ export function graphOperations(): Operation[] {
     { name: 'user-update', method: 'PATCH', path: '/v1.0/users/{id}', query: new Set(), requestBody: user },
     { name: 'user-delete', method: 'DELETE', path: '/v1.0/users/{id}', query: new Set() },
     { name: 'user-revokesigninsessions', method: 'POST', path: '/v1.0/users/{id}/revokeSignInSessions', query: new Set(), response: boolean },
-    { name: 'user-list-memberof (directoryRole)', method: 'GET', path: '/v1.0/users/{id}/memberOf/microsoft.graph.directoryRole', query: list, response: collectionOf(role, 'DirectoryRole') },
-    { name: 'directoryrole-list', method: 'GET', path: '/v1.0/directoryRoles', query: new Set(['$filter', '$select']), response: collectionOf(role, 'DirectoryRole') },
-    { name: 'directoryrole-list-members', method: 'GET', path: '/v1.0/directoryRoles/{id}/members', query: new Set(['$select', '$skiptoken', '$top']), response: collectionOf(member, 'DirectoryObject') },
-    { name: 'directory-deleteditems-list (user)', method: 'GET', path: '/v1.0/directory/deletedItems/microsoft.graph.user', query: list, response: collectionOf(user, 'User') },
+    {
+      name: 'user-list-memberof (directoryRole)',
+      method: 'GET',
+      path: '/v1.0/users/{id}/memberOf/microsoft.graph.directoryRole',
+      query: list,
+      response: collectionOf(role, 'DirectoryRole'),
+    },
+    {
+      name: 'directoryrole-list',
+      method: 'GET',
+      path: '/v1.0/directoryRoles',
+      query: new Set(['$filter', '$select']),
+      response: collectionOf(role, 'DirectoryRole'),
+    },
+    {
+      name: 'directoryrole-list-members',
+      method: 'GET',
+      path: '/v1.0/directoryRoles/{id}/members',
+      query: new Set(['$select', '$skiptoken', '$top']),
+      response: collectionOf(member, 'DirectoryObject'),
+    },
+    {
+      name: 'directory-deleteditems-list (user)',
+      method: 'GET',
+      path: '/v1.0/directory/deletedItems/microsoft.graph.user',
+      query: list,
+      response: collectionOf(user, 'User'),
+    },
     { name: 'directory-deleteditems-get', method: 'GET', path: '/v1.0/directory/deletedItems/{id}', query: new Set(['$select']), response: user },
     { name: 'directory-deleteditems-restore', method: 'POST', path: '/v1.0/directory/deletedItems/{id}/restore', query: new Set(), response: user },
   ]

@@ -23,7 +23,11 @@ export function qlikOperations(): Operation[] {
     .filter((file) => file.endsWith('.js') && existsSync(join(ROOT, file.replace(/\.js$/, '.d.ts'))))
     .flatMap((file) => {
       const api = file.replace(/\.js$/, '')
-      const calls = [...readFileSync(join(ROOT, file), 'utf8').matchAll(/async function (\w+)\([^)]*\) \{\s*return invokeFetch\("[^"]*", \{\s*method: "(\w+)",\s*pathTemplate: "([^"]+)"/g)]
+      const calls = [
+        ...readFileSync(join(ROOT, file), 'utf8').matchAll(
+          /async function (\w+)\([^)]*\) \{\s*return invokeFetch\("[^"]*", \{\s*method: "(\w+)",\s*pathTemplate: "([^"]+)"/g,
+        ),
+      ]
       if (calls.length === 0) return []
       const declarations = readTsDeclarations(join(ROOT, `${api}.d.ts`))
       const functions = declaredFunctions(declarations.sourceFile)

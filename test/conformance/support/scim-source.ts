@@ -35,7 +35,10 @@ function objectOf(name: string, attributes: readonly ScimmyAttribute[], extra: [
   return { kind: 'object', name, fields: () => new Map([...attributes.map((a) => [a.name, attributeShape(a)] as [string, Shape]), ...extra]) }
 }
 
-function schemaShape(schema: { definition: { id: string; attributes: ScimmyAttribute[] } }, extensions: { definition: { id: string; attributes: ScimmyAttribute[] } }[] = []): Shape {
+function schemaShape(
+  schema: { definition: { id: string; attributes: ScimmyAttribute[] } },
+  extensions: { definition: { id: string; attributes: ScimmyAttribute[] } }[] = [],
+): Shape {
   return objectOf(
     schema.definition.id,
     schema.definition.attributes,
@@ -49,7 +52,16 @@ export const scimUserShape = schemaShape(SCIMMY.Schemas.User as never, [SCIMMY.S
 export const listResponseShape: Shape = {
   kind: 'object',
   name: 'ListResponse',
-  fields: () => new Map(Object.keys(new SCIMMY.Messages.ListResponse([])).map((key) => [key, key === 'Resources' ? { kind: 'array', item: scimUserShape } : key === 'schemas' ? { kind: 'array', item: { kind: 'string' } } : { kind: 'number' }] as [string, Shape])),
+  fields: () =>
+    new Map(
+      Object.keys(new SCIMMY.Messages.ListResponse([])).map(
+        (key) =>
+          [
+            key,
+            key === 'Resources' ? { kind: 'array', item: scimUserShape } : key === 'schemas' ? { kind: 'array', item: { kind: 'string' } } : { kind: 'number' },
+          ] as [string, Shape],
+      ),
+    ),
 }
 
 const patchOp: Shape = {
@@ -78,7 +90,10 @@ export function scimOperations(): Operation[] {
   const router = new SCIMMYRouters({ type: 'bearer', handler: () => 'conformance', context: () => ({}) }) as unknown as { stack: Layer[] }
   const routes = (stack: Layer[], prefix: string): [string, string][] =>
     stack.flatMap((layer) => {
-      if (layer.route) return Object.keys(layer.route.methods).map((method) => [method.toUpperCase(), `${prefix}${layer.route?.path === '/' ? '' : (layer.route?.path ?? '')}`] as [string, string])
+      if (layer.route)
+        return Object.keys(layer.route.methods).map(
+          (method) => [method.toUpperCase(), `${prefix}${layer.route?.path === '/' ? '' : (layer.route?.path ?? '')}`] as [string, string],
+        )
       const mount = endpoints.find((endpoint) => layer.matchers?.[0]?.(endpoint)) ?? ''
       return layer.handle?.stack ? routes(layer.handle.stack, `${prefix}${mount}`) : []
     })
@@ -92,7 +107,11 @@ export function scimOperations(): Operation[] {
       // scimmy reads the query from express at request time: it has no list of names to check against.
       query: 'unchecked',
       ...(onUsers && method === 'PATCH' ? { requestBody: patchOp } : onUsers && (method === 'POST' || method === 'PUT') ? { requestBody: scimUserShape } : {}),
-      ...(onUsers && method === 'GET' ? { response: template === '/Users' ? listResponseShape : scimUserShape } : onUsers && method !== 'DELETE' ? { response: scimUserShape } : {}),
+      ...(onUsers && method === 'GET'
+        ? { response: template === '/Users' ? listResponseShape : scimUserShape }
+        : onUsers && method !== 'DELETE'
+          ? { response: scimUserShape }
+          : {}),
     }
   })
 }

@@ -39,7 +39,9 @@ export function mismatches(value: unknown, shape: Shape, at = '$'): Mismatch[] {
     case 'boolean':
       return typeof value === 'boolean' ? [] : [`${at}: ${describe(value)}, the source says boolean`]
     case 'array':
-      return Array.isArray(value) ? value.flatMap((item, i) => mismatches(item, shape.item, `${at}[${i}]`)) : [`${at}: ${describe(value)}, the source says array`]
+      return Array.isArray(value)
+        ? value.flatMap((item, i) => mismatches(item, shape.item, `${at}[${i}]`))
+        : [`${at}: ${describe(value)}, the source says array`]
     case 'union': {
       const tries = shape.options.map((option) => mismatches(value, option, at))
       return tries.some((found) => found.length === 0) ? [] : (tries.sort((a, b) => a.length - b.length)[0] ?? [])

@@ -47,7 +47,12 @@ export function readTsDeclarations(file: string): TsDeclarations {
       name,
       fields: () =>
         (fields ??= new Map(
-          members.filter(ts.isPropertySignature).map((member) => [propertyName(member.name), member.type ? shapeOfNode(member.type, `${name}.${propertyName(member.name)}`) : { kind: 'any' }] as const),
+          members
+            .filter(ts.isPropertySignature)
+            .map(
+              (member) =>
+                [propertyName(member.name), member.type ? shapeOfNode(member.type, `${name}.${propertyName(member.name)}`) : { kind: 'any' }] as const,
+            ),
         )),
       ...(index ? { additional: shapeOfNode(index.type, `${name}[key]`) } : {}),
     }
@@ -86,7 +91,8 @@ export function readTsDeclarations(file: string): TsDeclarations {
     if (ts.isTypeReferenceNode(node)) {
       const ref = node.typeName.getText(sourceFile)
       if (ref === 'Array' && node.typeArguments?.[0]) return { kind: 'array', item: shapeOfNode(node.typeArguments[0], name) }
-      if (ref === 'Record' && node.typeArguments?.[1]) return { kind: 'object', name, fields: () => new Map(), additional: shapeOfNode(node.typeArguments[1], name) }
+      if (ref === 'Record' && node.typeArguments?.[1])
+        return { kind: 'object', name, fields: () => new Map(), additional: shapeOfNode(node.typeArguments[1], name) }
       return { kind: 'ref', resolve: () => shapeOf(ref.replace(/^.*\./, '')) }
     }
     switch (node.kind) {

@@ -36,7 +36,14 @@ export function requestAction(deps: AlertDeps) {
     }
     if (!isActor(deps, actor)) {
       log.warn('refused: actor not in ACTORS')
-      await deps.audit.append({ event: 'action-refused', alertId, actor, action: kind, detail: 'not an authorized actor', ...(alert ? { integration: alert.integration, email: alert.email } : {}) })
+      await deps.audit.append({
+        event: 'action-refused',
+        alertId,
+        actor,
+        action: kind,
+        detail: 'not an authorized actor',
+        ...(alert ? { integration: alert.integration, email: alert.email } : {}),
+      })
       const channel = channelOf(body)
       if (channel) await client.chat.postEphemeral({ channel, user: actor, text: notAuthorizedText(kind) })
       return
@@ -44,7 +51,12 @@ export function requestAction(deps: AlertDeps) {
     if (!alert) {
       log.warn('alert not found')
       const channel = body.channel?.id
-      if (channel) await client.chat.postEphemeral({ channel, user: actor, text: 'This alert is no longer stored (it expired or was removed), so nothing can be done from it.' })
+      if (channel)
+        await client.chat.postEphemeral({
+          channel,
+          user: actor,
+          text: 'This alert is no longer stored (it expired or was removed), so nothing can be done from it.',
+        })
       return
     }
 

@@ -7,7 +7,22 @@
 import { availableActions, waitingOf, type Alert, type AlertState, type MessageRef, type Severity } from '../../../domain/alert.js'
 import { MUTE_ACTION_ID, UNMUTE_ACTION_ID, requestActionId } from '../../../constants.js'
 import type { Action } from '../../../providers/types.js'
-import { actions, blockId, button, context, fieldsSection, header, option, plain, section, type ActionsBlock, type Button, type KnownBlock, type SlackMessage, type StaticSelect } from '../../../views/blocks.js'
+import {
+  actions,
+  blockId,
+  button,
+  context,
+  fieldsSection,
+  header,
+  option,
+  plain,
+  section,
+  type ActionsBlock,
+  type Button,
+  type KnownBlock,
+  type SlackMessage,
+  type StaticSelect,
+} from '../../../views/blocks.js'
 import { awaitingApprovalLine } from '../../approval/views/approval.js'
 import { explainProblem, type ProblemContext } from '../../../views/problem.js'
 import { capitalize, clip, inline, mention, plainSafe, slackDate, truncate, withoutPeriod, words } from '../../../views/text.js'
@@ -76,8 +91,16 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
     blocks.push(section(id('resolved'), `✅ *Resolved ${slackDate(alert.resolved.at)}:* ${clip(alert.resolved.detail, ALERT_TEXT.detail)} Nothing left to do.`))
   }
   if (integration.broken && alert.state.kind === 'open' && !alert.resolved) {
-    const e = explainProblem(integration.broken, { serviceName: alert.integrationName, ...(integration.adminConsoleUrl ? { adminConsoleUrl: integration.adminConsoleUrl } : {}) })
-    blocks.push(section(id('broken'), `🔌 *${service} integration is broken:* ${e.headline} Actions will fail until it is re-integrated (\`/deprovision status\` says how).`))
+    const e = explainProblem(integration.broken, {
+      serviceName: alert.integrationName,
+      ...(integration.adminConsoleUrl ? { adminConsoleUrl: integration.adminConsoleUrl } : {}),
+    })
+    blocks.push(
+      section(
+        id('broken'),
+        `🔌 *${service} integration is broken:* ${e.headline} Actions will fail until it is re-integrated (\`/deprovision status\` says how).`,
+      ),
+    )
   }
 
   const offered = availableActions(alert, integration.capabilities)
@@ -95,7 +118,11 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
     const what = mute.scope === 'account' ? `this account in ${service}` : `every ${service} alert`
     const until = mute.until ? `until ${slackDate(mute.until)}` : 'until unmuted'
     blocks.push(section(id('muted'), `🔕 *Muted* by ${mention(mute.by)}: ${what}, ${until}. New alerts for it are counted, not posted.`))
-    blocks.push(actions(id('unmute'), [button({ text: 'Unmute', actionId: UNMUTE_ACTION_ID, value: `${mute.id}|${alert.id}`, label: `Unmute ${plainSafe(alert.email)}` })]))
+    blocks.push(
+      actions(id('unmute'), [
+        button({ text: 'Unmute', actionId: UNMUTE_ACTION_ID, value: `${mute.id}|${alert.id}`, label: `Unmute ${plainSafe(alert.email)}` }),
+      ]),
+    )
   }
 
   blocks.push(context(id('footer'), [`Alert ID: ${inline(alert.id, 100)}`]))
@@ -114,7 +141,10 @@ export function duplicateAlertMessage(alert: Alert, original: MessageRef): Slack
   const text = `↩️ Posted twice: the alert about ${email} in ${service} is the message posted ${postedAt}. Act on it there.`
   return {
     text,
-    blocks: [section(blockId('alert', alert.id, 'duplicate'), text), context(blockId('alert', alert.id, 'duplicate', 'footer'), [`Alert ID: ${inline(alert.id, 100)}`])],
+    blocks: [
+      section(blockId('alert', alert.id, 'duplicate'), text),
+      context(blockId('alert', alert.id, 'duplicate', 'footer'), [`Alert ID: ${inline(alert.id, 100)}`]),
+    ],
   }
 }
 
@@ -171,7 +201,8 @@ function statusLine(alert: Alert, integration: AlertIntegration): string | undef
       const w = words(state.request.action)
       const approved = state.request.approvedBy ? `, approved by ${mention(state.request.approvedBy)}` : ''
       const waiting = waitingOf(alert)
-      if (waiting) return `⏳ *${w.progressive}: waiting* for ${inline(alert.integrationName, ALERT_TEXT.service)}'s rate limit, next try at ${slackDate(waiting.until)}. Requested by ${mention(state.request.actor)}${approved}, ${slackDate(state.request.at)}.`
+      if (waiting)
+        return `⏳ *${w.progressive}: waiting* for ${inline(alert.integrationName, ALERT_TEXT.service)}'s rate limit, next try at ${slackDate(waiting.until)}. Requested by ${mention(state.request.actor)}${approved}, ${slackDate(state.request.at)}.`
       return `⏳ *${w.progressive}…* requested by ${mention(state.request.actor)}${approved}, ${slackDate(state.request.at)}.`
     }
     case 'awaiting-approval':

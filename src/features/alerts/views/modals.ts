@@ -10,7 +10,20 @@ import type { Alert } from '../../../domain/alert.js'
 import { ANSWER_ACTION_ID, CONFIRM_CALLBACK_ID, QUESTION_BLOCK_PREFIX, type ModalContext } from '../../../constants.js'
 import type { Problem } from '../../../providers/problems.js'
 import type { Account, AccountStatus, Action, Option, Preflight, Question } from '../../../providers/types.js'
-import { blockId, context, divider, fieldsSection, LIMITS, option, plain, section, selectInput, type InputBlock, type KnownBlock, type ModalView } from '../../../views/blocks.js'
+import {
+  blockId,
+  context,
+  divider,
+  fieldsSection,
+  LIMITS,
+  option,
+  plain,
+  section,
+  selectInput,
+  type InputBlock,
+  type KnownBlock,
+  type ModalView,
+} from '../../../views/blocks.js'
 import { awaitingApprovalLine } from '../../approval/views/approval.js'
 import { problemBlocks, type ProblemContext } from '../../../views/problem.js'
 import { clip, inline, link, mention, oneLine, slackDate, truncate, words } from '../../../views/text.js'
@@ -43,7 +56,9 @@ export function loadingModal(ctx: ModalContext, alert: AlertRef): ModalView {
   return baseModal(ctx, {
     blocks: [
       section('loading', `⏳ Checking ${service} for *${email}*…`),
-      context('loading:note', [`The bot asks ${service} what ${words(ctx.action).progressive.toLowerCase()} this account would do. Nothing changes until you confirm.`]),
+      context('loading:note', [
+        `The bot asks ${service} what ${words(ctx.action).progressive.toLowerCase()} this account would do. Nothing changes until you confirm.`,
+      ]),
     ],
     close: 'Cancel',
   })
@@ -170,10 +185,7 @@ function readyModal(ctx: ModalContext, alert: AlertRef, preflight: Extract<Prefl
   if (warnings.length > 0) blocks.push(section('confirm:warnings', `*Watch out*\n${bulletList(warnings, '⚠️')}`))
   for (const question of preflight.questions ?? []) blocks.push(questionInput(question))
   blocks.push(
-    section(
-      'confirm:undo',
-      preflight.reversible ? `↩️ *This can be undone:* the account can be restored later.` : `🛑 *This cannot be undone.*`,
-    ),
+    section('confirm:undo', preflight.reversible ? `↩️ *This can be undone:* the account can be restored later.` : `🛑 *This cannot be undone.*`),
     context('confirm:note', ['The bot does this in the background and posts the result in the alert’s thread.']),
   )
 
@@ -199,12 +211,7 @@ function questionInput(question: Question): InputBlock {
   })
 }
 
-function blockedModal(
-  ctx: ModalContext,
-  alert: AlertRef,
-  preflight: Extract<Preflight, { kind: 'blocked' }>,
-  integration: ModalIntegration,
-): ModalView {
+function blockedModal(ctx: ModalContext, alert: AlertRef, preflight: Extract<Preflight, { kind: 'blocked' }>, integration: ModalIntegration): ModalView {
   const w = words(ctx.action)
   const service = inline(alert.integrationName, MODAL_TEXT.service)
   const email = inline(preflight.account?.email ?? alert.email, MODAL_TEXT.email)
@@ -212,7 +219,10 @@ function blockedModal(
   const hidden = preflight.blockers.length - shown.length
 
   const blocks: KnownBlock[] = [
-    section('blocked:intro', `🚫 *${email}* cannot be ${w.past} ${w.preposition} ${service} yet.${preflight.blockers.length > 1 ? ` ${preflight.blockers.length} things stop it:` : ''}`),
+    section(
+      'blocked:intro',
+      `🚫 *${email}* cannot be ${w.past} ${w.preposition} ${service} yet.${preflight.blockers.length > 1 ? ` ${preflight.blockers.length} things stop it:` : ''}`,
+    ),
   ]
   if (preflight.account) blocks.push(accountFields('blocked:account', preflight.account))
   shown.forEach((blocker, i) => {
@@ -234,7 +244,10 @@ function goneModal(ctx: ModalContext, alert: AlertRef): ModalView {
   const email = inline(alert.email, MODAL_TEXT.email)
   return baseModal(ctx, {
     blocks: [
-      section('gone', `ℹ️ *${email}* no longer exists in ${service}, so there is nothing to ${w.lower}.\nIt was most likely removed already. Nothing else to do.`),
+      section(
+        'gone',
+        `ℹ️ *${email}* no longer exists in ${service}, so there is nothing to ${w.lower}.\nIt was most likely removed already. Nothing else to do.`,
+      ),
     ],
     close: 'Close',
   })

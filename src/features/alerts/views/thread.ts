@@ -44,7 +44,9 @@ export function waitingReply(alert: ThreadAlert, request: Request, until: string
     text: line,
     blocks: [
       section(id(alert, request, 'waiting'), `⏳ *${w.progressive} ${email} is waiting for ${service}'s rate limit*, next try at ${slackDate(until)}.`),
-      context(id(alert, request, 'waiting:note'), ['The service asked the bot to slow down. Nothing is lost: the action runs then, and the result follows in this thread.']),
+      context(id(alert, request, 'waiting:note'), [
+        'The service asked the bot to slow down. Nothing is lost: the action runs then, and the result follows in this thread.',
+      ]),
     ],
   }
 }
@@ -86,10 +88,7 @@ export function outcomeReply(alert: ThreadAlert, request: Request, outcome: Outc
       return {
         text: line,
         blocks: [
-          section(
-            part('result'),
-            `⏳ *${service} is still ${w.progressive.toLowerCase()} ${email}.* It accepted the request and is working on it. ${by}`,
-          ),
+          section(part('result'), `⏳ *${service} is still ${w.progressive.toLowerCase()} ${email}.* It accepted the request and is working on it. ${by}`),
           context(part('note'), [`The bot checks again in ${duration(outcome.task.pollAfterMs)} and posts the result here.`]),
         ],
       }
@@ -121,7 +120,10 @@ export function deletionReminderReply(alert: ThreadAlert, request: Request, unti
   return {
     text: line,
     blocks: [
-      section(id(alert, request, 'reminder'), `⏰ *The deletion of ${email} in ${service} becomes final on ${slackDate(until)}.* If it was a mistake, cancel it before then.`),
+      section(
+        id(alert, request, 'reminder'),
+        `⏰ *The deletion of ${email} in ${service} becomes final on ${slackDate(until)}.* If it was a mistake, cancel it before then.`,
+      ),
       actions(id(alert, request, 'reminder:actions'), [
         button({
           text: words('cancel-delete').verb,
@@ -145,7 +147,12 @@ export function deletionCancelledElsewhereReply(alert: ThreadAlert, request: Req
   const line = `↩️ The scheduled deletion of ${email} in ${service} did not become final: it was cancelled in ${service} itself, and the account is active again.`
   return {
     text: line,
-    blocks: [section(id(alert, request, 'cancelled-elsewhere'), `↩️ *The scheduled deletion of ${email} in ${service} did not become final.* It was cancelled in ${service} itself (not through the bot), and the account is active again. The alert is open again if it still needs to go.`)],
+    blocks: [
+      section(
+        id(alert, request, 'cancelled-elsewhere'),
+        `↩️ *The scheduled deletion of ${email} in ${service} did not become final.* It was cancelled in ${service} itself (not through the bot), and the account is active again. The alert is open again if it still needs to go.`,
+      ),
+    ],
   }
 }
 

@@ -50,7 +50,15 @@ export function requestAccountAction(deps: AppHomeDeps) {
       log.warn('refused: actor not in ACTORS')
       // The refusal opens first: the trigger_id does not outlive a slow audit write.
       await client.views.open({ trigger_id: body.trigger_id, view: noticeModal('Not allowed', notAuthorizedText(kind)) }).catch(() => undefined)
-      await deps.audit.append({ event: 'action-refused', alertId: '', actor, action: kind, integration: ref.integration, email: ref.email, detail: 'not an authorized actor (App Home)' })
+      await deps.audit.append({
+        event: 'action-refused',
+        alertId: '',
+        actor,
+        action: kind,
+        integration: ref.integration,
+        email: ref.email,
+        detail: 'not an authorized actor (App Home)',
+      })
       return
     }
     const subject = { email: ref.email, integrationName: provider?.displayName ?? ref.integration }
@@ -87,7 +95,7 @@ function parseRef(value: string | undefined): HomeAccountRef | undefined {
 async function alertForAccount(deps: AppHomeDeps, provider: Provider, ref: HomeAccountRef, log: Logger): Promise<Alert> {
   const existing = await deps.alerts.latestForAccount(ref.integration, ref.email)
   if (existing && stillStands(existing, deps.providers.summary(ref.integration).capabilities)) {
-    log.info({ alertId: existing.id }, 'acting from the App Home on the account\'s open alert')
+    log.info({ alertId: existing.id }, "acting from the App Home on the account's open alert")
     return existing
   }
   const report: AlertReport = {

@@ -31,10 +31,24 @@ export function registerAppHome(app: App, deps: AppHomeDeps): void {
     if (event.tab !== 'home') return
     await publishHome(deps, client, event.user)
   })
-  app.action<BlockAction<ButtonAction>>(HOME_TAB_ACTION_PATTERN, navigate(deps, 'open tab', (_, action) => (action.value === 'services' ? { screen: 'services' } : { screen: 'overview' })))
-  app.action<BlockAction<ButtonAction>>(HOME_OPEN_SERVICE_ACTION_ID, navigate(deps, 'open service', (_, action) => accountsScreen(action.value ?? '')))
-  app.action<BlockAction<ButtonAction>>(HOME_PAGE_ACTION_PATTERN, navigate(deps, 'turn page', (screen, action) => (screen.screen === 'accounts' ? turnPage(screen, action.value === 'previous' ? 'previous' : 'next') : screen)))
-  app.action<BlockAction<PlainTextInputAction>>(HOME_SEARCH_ACTION_ID, navigate(deps, 'search', (screen, action) => (screen.screen === 'accounts' ? accountsScreen(screen.integration, (action.value ?? '').trim()) : screen)))
+  app.action<BlockAction<ButtonAction>>(
+    HOME_TAB_ACTION_PATTERN,
+    navigate(deps, 'open tab', (_, action) => (action.value === 'services' ? { screen: 'services' } : { screen: 'overview' })),
+  )
+  app.action<BlockAction<ButtonAction>>(
+    HOME_OPEN_SERVICE_ACTION_ID,
+    navigate(deps, 'open service', (_, action) => accountsScreen(action.value ?? '')),
+  )
+  app.action<BlockAction<ButtonAction>>(
+    HOME_PAGE_ACTION_PATTERN,
+    navigate(deps, 'turn page', (screen, action) =>
+      screen.screen === 'accounts' ? turnPage(screen, action.value === 'previous' ? 'previous' : 'next') : screen,
+    ),
+  )
+  app.action<BlockAction<PlainTextInputAction>>(
+    HOME_SEARCH_ACTION_ID,
+    navigate(deps, 'search', (screen, action) => (screen.screen === 'accounts' ? accountsScreen(screen.integration, (action.value ?? '').trim()) : screen)),
+  )
   app.action<BlockAction<ButtonAction>>(HOME_UNMUTE_ACTION_ID, unmuteFromHome(deps))
   app.action<BlockAction<ButtonAction>>(HOME_ACCOUNT_ACTION_PATTERN, requestAccountAction(deps))
 }
@@ -97,5 +111,9 @@ export async function publishHome(deps: AppHomeDeps, client: SlackPort, user: st
 }
 
 function listingHome(service: string): HomeView {
-  return homeView([homeTabs('services'), header('home:accounts:title', `${service}: accounts`), section('home:accounts:loading', `⏳ Asking ${inline(service, 120)} for its accounts…`)])
+  return homeView([
+    homeTabs('services'),
+    header('home:accounts:title', `${service}: accounts`),
+    section('home:accounts:loading', `⏳ Asking ${inline(service, 120)} for its accounts…`),
+  ])
 }

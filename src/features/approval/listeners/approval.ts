@@ -37,7 +37,10 @@ export function decideApproval(deps: ListenerDeps, pressed: 'approve' | 'reject'
     const log = deps.logger.child({ alertId: record.alertId, action: approval.action, actor, approvalId: approval.id })
 
     const alert = await deps.alerts.get(record.alertId)
-    const ownAccount = pressed === 'approve' && alert && isActor(deps, actor) && actor !== approval.requester ? await ownAccountProblem(deps, actor, alert, approval.action) : undefined
+    const ownAccount =
+      pressed === 'approve' && alert && isActor(deps, actor) && actor !== approval.requester
+        ? await ownAccountProblem(deps, actor, alert, approval.action)
+        : undefined
     const refusal = !isActor(deps, actor)
       ? { text: notAuthorizedText(approval.action), detail: 'not an authorized actor' }
       : actor === approval.requester
@@ -45,12 +48,20 @@ export function decideApproval(deps: ListenerDeps, pressed: 'approve' | 'reject'
         : ownAccount && alert
           ? {
               text: ownAccountRefusal(ownAccount, { serviceName: alert.integrationName, action: approval.action }),
-              detail: ownAccount.kind === 'self' ? 'the approver’s own account' : `the approver’s own account could not be ruled out: ${describeProblem(ownAccount)}`,
+              detail:
+                ownAccount.kind === 'self' ? 'the approver’s own account' : `the approver’s own account could not be ruled out: ${describeProblem(ownAccount)}`,
             }
           : undefined
     if (refusal) {
       log.warn({ reason: refusal.detail }, `${pressed} refused`)
-      await deps.audit.append({ event: 'action-refused', alertId: record.alertId, actor, requester: approval.requester, action: approval.action, detail: refusal.detail })
+      await deps.audit.append({
+        event: 'action-refused',
+        alertId: record.alertId,
+        actor,
+        requester: approval.requester,
+        action: approval.action,
+        detail: refusal.detail,
+      })
       return tell(refusal.text)
     }
 
@@ -67,7 +78,14 @@ export function decideApproval(deps: ListenerDeps, pressed: 'approve' | 'reject'
 }
 
 /** The approved request becomes the requester's attempt (once, however many approvers press) and runs. */
-async function approve(deps: ListenerDeps, client: ButtonArgs['client'], alert: Alert, record: ApprovalRecord, approver: string, log: Logger): Promise<boolean> {
+async function approve(
+  deps: ListenerDeps,
+  client: ButtonArgs['client'],
+  alert: Alert,
+  record: ApprovalRecord,
+  approver: string,
+  log: Logger,
+): Promise<boolean> {
   const now = clock(deps)
   const claim = await deps.alerts.claimApproved(alert, record.approval.id, approver, now)
   if (claim.status !== 'claimed') return false

@@ -26,15 +26,28 @@ export function approvalRequestMessage(alert: ApprovalAlert, approval: PendingAp
   const { email, service } = names(alert)
   const id = (part: string) => blockId('approval', approval.id, 'pending', part)
   const what = `${w.lower} ${email} ${w.preposition} ${service}`
-  const answers = Object.entries(choices).slice(0, MAX_ANSWERS).map(([question, answer]) => `${inline(question, ANSWER_MAX)}: ${inline(answer, ANSWER_MAX)}`)
+  const answers = Object.entries(choices)
+    .slice(0, MAX_ANSWERS)
+    .map(([question, answer]) => `${inline(question, ANSWER_MAX)}: ${inline(answer, ANSWER_MAX)}`)
   return {
     text: `🛂 Awaiting approval: ${mention(approval.requester)} asks to ${what}.`,
     blocks: [
-      section(id('request'), `🛂 *Awaiting approval:* ${mention(approval.requester)} asks to *${what}*. Nothing is done until another authorized person approves.`),
+      section(
+        id('request'),
+        `🛂 *Awaiting approval:* ${mention(approval.requester)} asks to *${what}*. Nothing is done until another authorized person approves.`,
+      ),
       ...(answers.length > 0 ? [context(id('answers'), [`Answers given in the confirmation: ${answers.join('; ')}`])] : []),
-      context(id('expiry'), [`Anyone in ACTORS except ${mention(approval.requester)} may approve or reject. Without a decision it expires ${slackDate(approval.expiresAt)}.`]),
+      context(id('expiry'), [
+        `Anyone in ACTORS except ${mention(approval.requester)} may approve or reject. Without a decision it expires ${slackDate(approval.expiresAt)}.`,
+      ]),
       actions(id('actions'), [
-        button({ text: 'Approve', actionId: APPROVE_ACTION_ID, value: approval.id, style: 'primary', label: `Approve: ${plainSafe(`${w.lower} ${alert.email}`)}` }),
+        button({
+          text: 'Approve',
+          actionId: APPROVE_ACTION_ID,
+          value: approval.id,
+          style: 'primary',
+          label: `Approve: ${plainSafe(`${w.lower} ${alert.email}`)}`,
+        }),
         button({ text: 'Reject', actionId: REJECT_ACTION_ID, value: approval.id, style: 'danger', label: `Reject: ${plainSafe(`${w.lower} ${alert.email}`)}` }),
       ]),
     ],
@@ -57,7 +70,11 @@ export function approvalClosedMessage(alert: ApprovalAlert, approval: PendingApp
  * A request that ended without running, as its own thread reply (naming who rejected it and who asked). An approved
  * request needs none: the "in progress" reply that follows names both people.
  */
-export function approvalDecisionReply(alert: ApprovalAlert, approval: PendingApproval, decision: Exclude<ApprovalDecision, { kind: 'approved' }>): SlackMessage {
+export function approvalDecisionReply(
+  alert: ApprovalAlert,
+  approval: PendingApproval,
+  decision: Exclude<ApprovalDecision, { kind: 'approved' }>,
+): SlackMessage {
   const w = words(approval.action)
   const { email, service } = names(alert)
   const request = `${mention(approval.requester)}’s request to ${w.lower} ${email} ${w.preposition} ${service}`

@@ -61,7 +61,11 @@ export function unmute(deps: AlertDeps) {
     deps.logger.info({ alertId, actor, muteId }, 'mute removed')
     const alert = alertId ? await deps.alerts.get(alertId) : null
     if (alert?.message) {
-      await client.chat.postMessage({ channel: alert.message.channel, thread_ts: alert.message.ts, text: `🔔 Unmuted by <@${actor}>: new alerts for it are posted again.` })
+      await client.chat.postMessage({
+        channel: alert.message.channel,
+        thread_ts: alert.message.ts,
+        text: `🔔 Unmuted by <@${actor}>: new alerts for it are posted again.`,
+      })
     } else {
       await respond({ response_type: 'ephemeral', replace_original: false, text: '🔔 Unmuted: new alerts for it are posted again.' })
     }

@@ -116,5 +116,13 @@ async function startStep(ctx: OffboardJobDeps, run: Run, step: PlannedStep, aler
   if (claim.status !== 'claimed') return
   // The identity provider goes first: the person can sign in everywhere until it is done.
   await ctx.queues.enqueueAction({ alertId: alert.id, action: step.action, attempt: claim.request.attempt, choices: step.choices }, step.identityProvider)
-  await ctx.audit.append({ event: 'action-requested', alertId: alert.id, actor: run.actor, action: step.action, integration: step.integration, email: run.email, detail: `step of offboarding run ${run.id}` })
+  await ctx.audit.append({
+    event: 'action-requested',
+    alertId: alert.id,
+    actor: run.actor,
+    action: step.action,
+    integration: step.integration,
+    email: run.email,
+    detail: `step of offboarding run ${run.id}`,
+  })
 }

@@ -35,7 +35,10 @@ export function submitOffboarding(deps: OffboardingDeps) {
     const log = deps.logger.child({ command: 'offboard', actor, draftId: metadata?.draftId })
     const refused = { event: 'offboard-refused', actor, action: 'offboard', ...(metadata ? { alertId: metadata.draftId } : {}) } as const
     if (!isActor(deps, actor)) {
-      await ack({ response_action: 'update', view: noticeModal('Not allowed', '🔒 Only the security team’s actors may offboard people. Ask an admin to add your Slack user ID to ACTORS.') })
+      await ack({
+        response_action: 'update',
+        view: noticeModal('Not allowed', '🔒 Only the security team’s actors may offboard people. Ask an admin to add your Slack user ID to ACTORS.'),
+      })
       await auditRefusal(deps, { ...refused, detail: NOT_AN_ACTOR })
       return
     }
@@ -48,12 +51,18 @@ export function submitOffboarding(deps: OffboardingDeps) {
       return
     }
     if (draft && draft.actor !== actor) {
-      await ack({ response_action: 'update', view: noticeModal('Not allowed', '🔒 This offboarding form was opened by someone else. Run `/deprovision` with the email yourself.') })
+      await ack({
+        response_action: 'update',
+        view: noticeModal('Not allowed', '🔒 This offboarding form was opened by someone else. Run `/deprovision` with the email yourself.'),
+      })
       await auditRefusal(deps, { ...refused, email: draft.email, detail: `the form was opened by ${draft.actor}, not by the submitter` })
       return
     }
     if (!draft) {
-      await ack({ response_action: 'update', view: noticeModal('Out of date', 'This offboarding form is out of date (it expires after two hours). Run `/deprovision` with the email again.') })
+      await ack({
+        response_action: 'update',
+        view: noticeModal('Out of date', 'This offboarding form is out of date (it expires after two hours). Run `/deprovision` with the email again.'),
+      })
       return
     }
 
@@ -69,7 +78,14 @@ export function submitOffboarding(deps: OffboardingDeps) {
       return
     }
 
-    const run: Run = { id: newRunId(), email: draft.email, actor, createdAt: (deps.now ?? (() => new Date()))().toISOString(), steps: decided.steps, untouched: decided.untouched }
+    const run: Run = {
+      id: newRunId(),
+      email: draft.email,
+      actor,
+      createdAt: (deps.now ?? (() => new Date()))().toISOString(),
+      steps: decided.steps,
+      untouched: decided.untouched,
+    }
     let begun
     try {
       begun = await deps.offboard.begin(run)
@@ -89,7 +105,10 @@ export function submitOffboarding(deps: OffboardingDeps) {
     } catch (error) {
       log.error({ err: error }, 'could not queue the offboarding run')
       await deps.offboard.finish(run).catch(() => undefined)
-      await ack({ response_action: 'update', view: noticeModal('Nothing was done', '⚠️ The bot’s job queue is unavailable, so nothing was started. Try again in a minute.') })
+      await ack({
+        response_action: 'update',
+        view: noticeModal('Nothing was done', '⚠️ The bot’s job queue is unavailable, so nothing was started. Try again in a minute.'),
+      })
       return
     }
     await ack()

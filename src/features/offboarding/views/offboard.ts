@@ -24,7 +24,20 @@ import {
 } from '../plan.js'
 import type { Problem } from '../../../providers/problems.js'
 import type { Account, Action } from '../../../providers/types.js'
-import { blockId, context, divider, header, LIMITS, option, plain, section, selectInput, type KnownBlock, type ModalView, type SlackMessage } from '../../../views/blocks.js'
+import {
+  blockId,
+  context,
+  divider,
+  header,
+  LIMITS,
+  option,
+  plain,
+  section,
+  selectInput,
+  type KnownBlock,
+  type ModalView,
+  type SlackMessage,
+} from '../../../views/blocks.js'
 import { explainProblem } from '../../../views/problem.js'
 import { capitalize, clip, duration, inline, mention, plainSafe, slackDate, withoutPeriod, words } from '../../../views/text.js'
 
@@ -51,12 +64,17 @@ export function offboardModal(draft: Draft): ModalView {
   const blocks: KnownBlock[] = [
     section('offboard:intro', `Offboard *${email}* from every integrated service.`),
     context('offboard:progress', [
-      known < draft.rows.length ? `⏳ ${known} of ${draft.rows.length} services answered…` : `All ${draft.rows.length} services answered. Nothing changes until you press Offboard.`,
-      ...(identity.length > 0 ? [`🔑 ${identity.join(', ')} (identity provider) is done first, so the person cannot sign in again and be re-created by SSO.`] : []),
+      known < draft.rows.length
+        ? `⏳ ${known} of ${draft.rows.length} services answered…`
+        : `All ${draft.rows.length} services answered. Nothing changes until you press Offboard.`,
+      ...(identity.length > 0
+        ? [`🔑 ${identity.join(', ')} (identity provider) is done first, so the person cannot sign in again and be re-created by SSO.`]
+        : []),
     ]),
   ]
   for (const row of shown) blocks.push(divider(blockId('offboard', row.integration, 'divider')), ...rowBlocks(row))
-  if (draft.rows.length > shown.length) blocks.push(context('offboard:more', [`…and ${draft.rows.length - shown.length} more services, not shown: offboard those from their alerts or consoles.`]))
+  if (draft.rows.length > shown.length)
+    blocks.push(context('offboard:more', [`…and ${draft.rows.length - shown.length} more services, not shown: offboard those from their alerts or consoles.`]))
   const ready = known === draft.rows.length && draft.rows.some((row) => offeredActions(row).length > 0)
   const view: ModalView = {
     type: 'modal',
@@ -82,7 +100,11 @@ function rowBlocks(row: Row): KnownBlock[] {
     case 'timed-out':
       return [section(id('row'), `${name}\n⏱ No answer within ${duration(lookup.afterMs)}: left out. Check it in its console, or run the command again later.`)]
     case 'failed': {
-      const explained = explainProblem(lookup.problem, { serviceName: row.service, action: 'suspend', ...(row.adminConsoleUrl ? { adminConsoleUrl: row.adminConsoleUrl } : {}) })
+      const explained = explainProblem(lookup.problem, {
+        serviceName: row.service,
+        action: 'suspend',
+        ...(row.adminConsoleUrl ? { adminConsoleUrl: row.adminConsoleUrl } : {}),
+      })
       return [section(id('row'), `${name}\n⚠️ Could not look the person up: ${explained.headline} ${explained.nextStep}`)]
     }
     case 'found': {
@@ -92,7 +114,8 @@ function rowBlocks(row: Row): KnownBlock[] {
         if (review.preflight.kind !== 'ready') {
           return `🚫 *${verb} not possible:* ${review.preflight.kind === 'blocked' ? blockerLine(row, review.action, review.preflight.blockers[0]?.problem) : 'the account no longer exists.'}`
         }
-        if (row.needsApproval?.includes(review.action)) return `✋ *${verb} needs a second person’s approval:* not offered here; ${words(review.action).lower} it from its alert afterwards.`
+        if (row.needsApproval?.includes(review.action))
+          return `✋ *${verb} needs a second person’s approval:* not offered here; ${words(review.action).lower} it from its alert afterwards.`
         return `*${verb}:* ${clip(review.preflight.consequences.join(' ') || `the account is ${words(review.action).past}.`, DETAIL_MAX)}`
       })
       if (notes.length > 0) blocks.push(context(id('notes'), notes))
@@ -169,7 +192,9 @@ export function checklistMessage(run: Pick<Run, 'email' | 'actor' | 'untouched'>
   const finished = steps.every(({ status }) => ['done', 'scheduled', 'failed'].includes(status.kind))
   const blocks: KnownBlock[] = [
     header('offboard:header', `Offboarding ${plainSafe(run.email)}`),
-    context('offboard:by', [`Requested by ${mention(run.actor)} with /deprovision. ${finished ? 'Every step has its outcome; details in the thread.' : 'This list updates as each service answers; details in the thread.'}`]),
+    context('offboard:by', [
+      `Requested by ${mention(run.actor)} with /deprovision. ${finished ? 'Every step has its outcome; details in the thread.' : 'This list updates as each service answers; details in the thread.'}`,
+    ]),
     ...shown.map((line, i) => section(blockId('offboard', 'line', i), line)),
   ]
   if (lines.length > shown.length) blocks.push(context('offboard:more', [`…and ${lines.length - shown.length} more; see the thread.`]))
@@ -181,7 +206,9 @@ function stepLine({ step, status }: ChecklistStep): string {
   const w = words(step.action)
   switch (status.kind) {
     case 'waiting':
-      return status.for === 'identity-provider' ? `⏸️ ${service}: ${w.lower} waits until the identity provider is done.` : `🕓 ${service}: ${w.lower}, about to start.`
+      return status.for === 'identity-provider'
+        ? `⏸️ ${service}: ${w.lower} waits until the identity provider is done.`
+        : `🕓 ${service}: ${w.lower}, about to start.`
     case 'blocked':
       return `⛔ ${service}: not started, because the ${inline(status.by, SERVICE_MAX)} step failed. Retry that step in the thread; this one starts once it is through.`
     case 'in-progress':
@@ -229,12 +256,16 @@ export function summaryReply(run: Pick<Run, 'email' | 'untouched'>, steps: reado
   if (done.length > 0) lines.push(`✅ *Done (${done.length}):* ${named(done)}.`)
   const scheduled = of('scheduled')
   if (scheduled.length > 0) {
-    lines.push(`🗓 *Scheduled (${scheduled.length}):* ${scheduled.map(({ step, status }) => `${inline(step.service, SERVICE_MAX)} (final on ${status.kind === 'scheduled' ? slackDate(status.until) : '?'})`).join(', ')}.`)
+    lines.push(
+      `🗓 *Scheduled (${scheduled.length}):* ${scheduled.map(({ step, status }) => `${inline(step.service, SERVICE_MAX)} (final on ${status.kind === 'scheduled' ? slackDate(status.until) : '?'})`).join(', ')}.`,
+    )
   }
   for (const { step, status } of of('failed')) {
     if (status.kind !== 'failed') continue
     const explained = explainProblem(status.problem, { serviceName: step.service, action: status.request.action })
-    lines.push(`❌ *${inline(step.service, SERVICE_MAX)} failed:* ${explained.headline} *Next:* ${explained.nextStep}${explained.retryable ? ' Then press Retry on its reply above.' : ''}`)
+    lines.push(
+      `❌ *${inline(step.service, SERVICE_MAX)} failed:* ${explained.headline} *Next:* ${explained.nextStep}${explained.retryable ? ' Then press Retry on its reply above.' : ''}`,
+    )
   }
   const blocked = of('blocked')
   if (blocked.length > 0) lines.push(`⛔ *Not started (${blocked.length}):* ${named(blocked)}, held back until the identity provider step is through.`)
@@ -243,10 +274,14 @@ export function summaryReply(run: Pick<Run, 'email' | 'untouched'>, steps: reado
   const notFound = run.untouched.filter((row) => !row.skipped && row.lookup.kind === 'not-found')
   if (notFound.length > 0) lines.push(`➖ *No account in:* ${notFound.map((row) => inline(row.service, SERVICE_MAX)).join(', ')}.`)
   const unchecked = run.untouched.filter((row) => !row.skipped && (row.lookup.kind === 'failed' || row.lookup.kind === 'timed-out'))
-  if (unchecked.length > 0) lines.push(`⚠️ *Not checked:* ${unchecked.map((row) => inline(row.service, SERVICE_MAX)).join(', ')}: check those by hand, or run the command again.`)
+  if (unchecked.length > 0)
+    lines.push(`⚠️ *Not checked:* ${unchecked.map((row) => inline(row.service, SERVICE_MAX)).join(', ')}: check those by hand, or run the command again.`)
   const title = blocked.length > 0 || of('failed').length > 0 ? `Offboarding of ${email} needs attention` : `Offboarding of ${email} is complete`
   return {
     text: `${title}: ${counts(steps)}.`,
-    blocks: [section('offboard:summary:title', `*${capitalize(title)}.*`), ...lines.slice(0, 40).map((line, i) => section(blockId('offboard', 'summary', i), line))],
+    blocks: [
+      section('offboard:summary:title', `*${capitalize(title)}.*`),
+      ...lines.slice(0, 40).map((line, i) => section(blockId('offboard', 'summary', i), line)),
+    ],
   }
 }

@@ -49,13 +49,20 @@ export async function runReconcileJob(ctx: ReconcileContext, job: Job<ReconcileJ
 }
 
 /** The identity providers, and what the run compares or skips (with why). */
-export function planRun(ctx: Pick<ReconcileContext, 'providers'>, only?: readonly string[]): { identityProviders: Provider[]; compare: Provider[]; skipped: SkippedIntegration[] } {
+export function planRun(
+  ctx: Pick<ReconcileContext, 'providers'>,
+  only?: readonly string[],
+): { identityProviders: Provider[]; compare: Provider[]; skipped: SkippedIntegration[] } {
   const all = ctx.providers.all()
   const identityProviders = all.filter((provider) => ctx.providers.isIdentityProvider(provider.id))
   const wanted = all.filter((provider) => !ctx.providers.isIdentityProvider(provider.id) && (!only || only.includes(provider.id)))
   const skipped = wanted
     .filter((provider) => !provider.listAccounts)
-    .map((provider) => ({ integration: provider.id, name: provider.displayName, reason: `${provider.displayName} cannot list its accounts through its API, so it cannot be compared.` }))
+    .map((provider) => ({
+      integration: provider.id,
+      name: provider.displayName,
+      reason: `${provider.displayName} cannot list its accounts through its API, so it cannot be compared.`,
+    }))
   return { identityProviders, compare: wanted.filter((provider) => provider.listAccounts !== undefined), skipped }
 }
 
@@ -68,7 +75,9 @@ async function startRun(ctx: ReconcileContext, runId: string, job: Extract<Recon
     identityProviders: plan.identityProviders.map((provider) => provider.displayName),
     integrations: plan.compare.map((provider) => provider.id),
     skipped: plan.skipped,
-    ...(plan.identityProviders.length === 0 ? { error: 'no integration is marked identityProvider: true in the providers file, so there is nobody to compare accounts with.' } : {}),
+    ...(plan.identityProviders.length === 0
+      ? { error: 'no integration is marked identityProvider: true in the providers file, so there is nobody to compare accounts with.' }
+      : {}),
   })
   const log = ctx.logger.child({ runId })
   if (!meta.message) {
@@ -144,7 +153,10 @@ async function raise(ctx: ReconcileContext, provider: Provider, meta: RunMeta, f
 /** The findings this complete run no longer found: their open alerts say so, then they are forgotten. */
 async function resolveStale(ctx: ReconcileContext, provider: Provider, runStart: number): Promise<number> {
   let resolved = 0
-  const resolution = { at: ctx.now().toISOString(), detail: `a later reconciliation no longer found this problem in ${provider.displayName} (it was fixed elsewhere).` }
+  const resolution = {
+    at: ctx.now().toISOString(),
+    detail: `a later reconciliation no longer found this problem in ${provider.displayName} (it was fixed elsewhere).`,
+  }
   for (let batch = await ctx.findings.stale(provider.id, runStart); batch.length > 0; batch = await ctx.findings.stale(provider.id, runStart)) {
     for (const stale of batch) {
       const alert = stale.alertId ? await ctx.alerts.get(stale.alertId) : null
@@ -174,7 +186,13 @@ async function summarize(ctx: ReconcileContext, runId: string): Promise<void> {
   ctx.logger.info({ runId, results: run.results.length, skipped: run.meta.skipped.length }, 'reconciliation run summarized')
 }
 
-function compared(provider: Provider, counts: ComparisonCounts, tallies: Record<FindingKind, KindTally>, resolved: number, durationMs: number): IntegrationResult {
+function compared(
+  provider: Provider,
+  counts: ComparisonCounts,
+  tallies: Record<FindingKind, KindTally>,
+  resolved: number,
+  durationMs: number,
+): IntegrationResult {
   return {
     status: 'compared',
     integration: provider.id,

@@ -35,7 +35,10 @@ export async function scanCommand(deps: ListenerDeps & { alertChannelId: string 
     return
   }
   const what = name ? `*${deps.providers.get(name)?.displayName ?? name}*` : 'every integration'
-  await ack({ response_type: 'ephemeral', text: `🔎 Reconciliation of ${what} started. Its summary will be posted in <#${deps.alertChannelId}>, with the findings as alerts.` })
+  await ack({
+    response_type: 'ephemeral',
+    text: `🔎 Reconciliation of ${what} started. Its summary will be posted in <#${deps.alertChannelId}>, with the findings as alerts.`,
+  })
 }
 
 /** Why the request cannot start, or undefined when it can. */
@@ -49,7 +52,8 @@ function refusalFor(deps: ListenerDeps, name: string | undefined, tooMany: boole
   if (name === undefined) return plan.compare.length === 0 ? '⚠️ No integration can list its accounts, so there is nothing to compare.' : undefined
   const provider = deps.providers.get(name)
   if (!provider) return `⚠️ There is no integration “${inline(name, 60)}”. Integrations that can be scanned: ${scannable}.`
-  if (deps.providers.isIdentityProvider(name)) return `⚠️ \`${name}\` is the identity provider: the other integrations are compared with it. Scan one of ${scannable}.`
+  if (deps.providers.isIdentityProvider(name))
+    return `⚠️ \`${name}\` is the identity provider: the other integrations are compared with it. Scan one of ${scannable}.`
   const skipped = plan.skipped.find((entry) => entry.integration === name)
   return skipped ? `⚠️ ${skipped.reason}` : undefined
 }

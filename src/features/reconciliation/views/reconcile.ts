@@ -28,7 +28,10 @@ export function reconcileDoneMessage(run: RunRecord, finishedAt: Date): SlackMes
   const { meta } = run
   if (meta.error) {
     const text = `⚠️ Reconciliation could not run: ${meta.error}`
-    return { text, blocks: [section(blockId('reconcile', meta.runId, 'done'), `⚠️ *Reconciliation could not run:* ${clip(meta.error, DETAIL_MAX)} ${triggerLine(meta)}`)] }
+    return {
+      text,
+      blocks: [section(blockId('reconcile', meta.runId, 'done'), `⚠️ *Reconciliation could not run:* ${clip(meta.error, DETAIL_MAX)} ${triggerLine(meta)}`)],
+    }
   }
   const totals = totalsOf(run.results)
   const failed = run.results.filter((result) => result.status === 'failed').length
@@ -41,7 +44,15 @@ export function reconcileDoneMessage(run: RunRecord, finishedAt: Date): SlackMes
   ]
   const icon = failed > 0 ? '⚠️' : '🔎'
   const text = `${icon} Reconciliation finished in ${elapsed(meta.startedAt, finishedAt)}: ${parts.join(', ')}.`
-  return { text, blocks: [section(blockId('reconcile', meta.runId, 'done'), `${icon} *Reconciliation finished* ${slackDate(finishedAt.toISOString())} in ${elapsed(meta.startedAt, finishedAt)}: ${parts.join(', ')}. Details in the thread. ${triggerLine(meta)}`)] }
+  return {
+    text,
+    blocks: [
+      section(
+        blockId('reconcile', meta.runId, 'done'),
+        `${icon} *Reconciliation finished* ${slackDate(finishedAt.toISOString())} in ${elapsed(meta.startedAt, finishedAt)}: ${parts.join(', ')}. Details in the thread. ${triggerLine(meta)}`,
+      ),
+    ],
+  }
 }
 
 /** The full summary, posted in the run message's thread. */
@@ -55,8 +66,14 @@ export function reconcileSummaryReply(run: RunRecord, finishedAt: Date): SlackMe
     const totals = totalsOf(results)
     const byKind = FINDING_KINDS.map((kind) => `*${KIND_LABEL[kind]}*: ${tallyText(totals.kinds[kind])}`)
     const read = meta.identityReadMs === undefined ? '' : ` (read in ${elapsedMs(meta.identityReadMs)})`
-    const people = meta.identityUsers === undefined ? '' : ` against ${meta.identityUsers} people in ${inline(meta.identityProviders.join(' and '), NAME_MAX)}${read}`
-    blocks.push(section(id('totals'), `*Reconciliation summary*${people}, ${elapsed(meta.startedAt, finishedAt)} in all.\n${byKind.join('\n')}\n*resolved* (no longer found): ${totals.resolved}`))
+    const people =
+      meta.identityUsers === undefined ? '' : ` against ${meta.identityUsers} people in ${inline(meta.identityProviders.join(' and '), NAME_MAX)}${read}`
+    blocks.push(
+      section(
+        id('totals'),
+        `*Reconciliation summary*${people}, ${elapsed(meta.startedAt, finishedAt)} in all.\n${byKind.join('\n')}\n*resolved* (no longer found): ${totals.resolved}`,
+      ),
+    )
   }
   results.slice(0, SHOWN).forEach((result, index) => blocks.push(section(id('integration', index), integrationLine(result))))
   meta.skipped.slice(0, Math.max(0, SHOWN - results.length)).forEach((skipped, index) => {
@@ -64,14 +81,17 @@ export function reconcileSummaryReply(run: RunRecord, finishedAt: Date): SlackMe
   })
   const hidden = results.length + meta.skipped.length - SHOWN
   if (hidden > 0) blocks.push(context(id('more'), [`…and ${hidden} more integrations.`]))
-  const text = meta.error ? `Reconciliation could not run: ${meta.error}` : `Reconciliation summary: ${results.length} integrations compared or failed, ${meta.skipped.length} skipped.`
+  const text = meta.error
+    ? `Reconciliation could not run: ${meta.error}`
+    : `Reconciliation summary: ${results.length} integrations compared or failed, ${meta.skipped.length} skipped.`
   return { text: clip(text, 3000), blocks }
 }
 
 function integrationLine(result: IntegrationResult): string {
   const name = inline(result.name, NAME_MAX)
   const took = elapsedMs(result.durationMs)
-  if (result.status === 'failed') return `⚠️ *${name}*: could not be compared (${took}): ${clip(result.error, DETAIL_MAX)} Its open alerts were left as they are.`
+  if (result.status === 'failed')
+    return `⚠️ *${name}*: could not be compared (${took}): ${clip(result.error, DETAIL_MAX)} Its open alerts were left as they are.`
   const kinds = FINDING_KINDS.map((kind) => `${KIND_LABEL[kind]} ${tallyText(result.findings[kind])}`).join('; ')
   const withoutEmail = result.withoutEmail > 0 ? `, ${count(result.withoutEmail, 'active account')} without an address` : ''
   return `✅ *${name}*: ${count(result.accounts, 'account')} listed, ${result.judged} active compared${withoutEmail} (${took}).\n${kinds}; ${result.resolved} resolved.`
