@@ -494,21 +494,7 @@ async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
   )
   say('  The engineer types the command; the modal opens at once, then fills in as each service answers:')
   const before = env.slack.calls.length
-  const typed = await env.command('erin@example.com')
-  check(typed.status === 200, 'the command was acknowledged', `HTTP ${typed.status} ${typed.body}`)
-  const opened = await waitForCall(env, 'views.open', before, () => true, 'the offboarding modal')
-  const viewId = String((opened.response as { view: { id: string } }).view.id)
-  await waitForCall(
-    env,
-    'views.update',
-    before,
-    (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'),
-    'the filled-in modal',
-  )
-  const modal = env.slack.view(viewId)!
-  say()
-  say(indent(renderView(asView(modal))))
-  say()
+  const modal = await openOffboardModal(env, 'erin@example.com', before)
   check(plainText(modal.submit) === 'Offboard', 'the modal offers Offboard once every service answered', `submit "${plainText(modal.submit) ?? 'none'}"`)
   check(
     /SAML SSO identity/.test(JSON.stringify(modal.blocks)),
@@ -521,22 +507,7 @@ async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
     [offboardDecisionBlockId(LOCAL.integrationId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
     [offboardDecisionBlockId(LOCAL.githubId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
   })
-  const posted = await waitForCall(
-    env,
-    'chat.postMessage',
-    before,
-    (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding erin@example.com'),
-    'the checklist',
-  )
-  const checklistTs = (posted.response as { ts: string }).ts
-  await waitForCall(
-    env,
-    'chat.postMessage',
-    before,
-    (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)),
-    'the summary',
-  )
-  const checklist = threadOf(env, env.slack.message(LOCAL.channel, checklistTs)!)
+  const checklist = await finishedChecklist(env, 'erin@example.com', before)
   say()
   say(`  One message in #${SANDBOX.channelName}, edited in place as each step completes; details and the summary in its thread:`)
   say()
@@ -560,42 +531,13 @@ async function offboardFromEntraId(env: LocalEnvironment): Promise<void> {
     `  Frank left; he signs in through Microsoft Entra ID ${dim('(a sandbox of Microsoft Graph at ' + env.entraId!.url + ')')} and has an account in ${LOCAL.integrationName}.`,
   )
   const before = env.slack.calls.length
-  const typed = await env.command('frank@example.com')
-  check(typed.status === 200, 'the command was acknowledged', `HTTP ${typed.status} ${typed.body}`)
-  const opened = await waitForCall(env, 'views.open', before, () => true, 'the offboarding modal')
-  const viewId = String((opened.response as { view: { id: string } }).view.id)
-  await waitForCall(
-    env,
-    'views.update',
-    before,
-    (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'),
-    'the filled-in modal',
-  )
-  const modal = env.slack.view(viewId)!
-  say()
-  say(indent(renderView(asView(modal))))
-  say()
+  const modal = await openOffboardModal(env, 'frank@example.com', before)
   say('  They keep Suspend for Entra ID (sign-in blocked, sessions revoked) and choose Delete for the SCIM service.')
   await env.submitValues(modal, {
     [offboardDecisionBlockId(LOCAL.entraId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'suspend' },
     [offboardDecisionBlockId(LOCAL.integrationId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
   })
-  const posted = await waitForCall(
-    env,
-    'chat.postMessage',
-    before,
-    (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes('Offboarding frank@example.com'),
-    'the checklist',
-  )
-  const checklistTs = (posted.response as { ts: string }).ts
-  await waitForCall(
-    env,
-    'chat.postMessage',
-    before,
-    (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)),
-    'the summary',
-  )
-  const checklist = threadOf(env, env.slack.message(LOCAL.channel, checklistTs)!)
+  const checklist = await finishedChecklist(env, 'frank@example.com', before)
   say()
   say(indent(renderThread(checklist)))
   say()
@@ -616,6 +558,46 @@ async function offboardFromEntraId(env: LocalEnvironment): Promise<void> {
     .map((request) => `${request.method} ${request.path}`)
   say('  What Microsoft Graph received:')
   for (const line of graphCalls.filter((line) => !line.endsWith('/token'))) say(dim(`    ${line}`))
+}
+
+/** Runs `/deprovision email` and shows the modal once every service has answered. */
+async function openOffboardModal(env: LocalEnvironment, email: string, before: number): Promise<StoredView> {
+  const typed = await env.command(email)
+  check(typed.status === 200, 'the command was acknowledged', `HTTP ${typed.status} ${typed.body}`)
+  const opened = await waitForCall(env, 'views.open', before, () => true, 'the offboarding modal')
+  const viewId = String((opened.response as { view: { id: string } }).view.id)
+  await waitForCall(
+    env,
+    'views.update',
+    before,
+    (call) => call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'),
+    'the filled-in modal',
+  )
+  const modal = env.slack.view(viewId)!
+  say()
+  say(indent(renderView(asView(modal))))
+  say()
+  return modal
+}
+
+/** The offboarding's checklist message and its thread, once the summary is posted. */
+async function finishedChecklist(env: LocalEnvironment, email: string, before: number): Promise<ReturnType<typeof threadOf>> {
+  const posted = await waitForCall(
+    env,
+    'chat.postMessage',
+    before,
+    (call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes(`Offboarding ${email}`),
+    'the checklist',
+  )
+  const checklistTs = (posted.response as { ts: string }).ts
+  await waitForCall(
+    env,
+    'chat.postMessage',
+    before,
+    (call) => call.args.thread_ts === checklistTs && /complete|needs attention/.test(String(call.args.text)),
+    'the summary',
+  )
+  return threadOf(env, env.slack.message(LOCAL.channel, checklistTs)!)
 }
 
 /**
