@@ -11,6 +11,8 @@
  * matters to a client that honours a whole-second Retry-After); then against the fixed
  * window again with the integration paced a little under N (`requestsPerSecond`).
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { RateLimit } from '../../local/sandbox-kit.js'
 import { MachineProbe, poll, sharedClockMs } from './measure.js'
 import { benchUserId, type ScimExchange } from './protocol.js'
@@ -75,6 +77,8 @@ async function bulkRun(stack: Stack, options: BulkOptions, limit: RateLimit, key
     250,
   )
   const exchanges = await stack.services.call<ScimExchange[]>('scimExchanges')
+  // BENCH_DUMP=<dir> keeps the service's view of the run (each request's arrival and answer), to see how the pace moved.
+  if (process.env.BENCH_DUMP) writeFileSync(join(process.env.BENCH_DUMP, `bulk-${key}.json`), JSON.stringify({ started, exchanges }))
   const cpu = cpuLine(machine, await stack.stats())
 
   const deletes = exchanges.filter((e) => e.method === 'DELETE' && e.status < 300)

@@ -4,9 +4,12 @@
  * until when the service asked us to stop ("blocked until", from Retry-After or a
  * reset header, capped at MAX_RATE_LIMIT_WAIT_SECONDS), and the pace learned from
  * what the service said. Nothing is configured for it: the pace starts at the
- * adapter's published limit (or unpaced), takes the rate a service declares in its
- * headers, drops to what got through before a 429, and probes 5% higher after a
- * quiet minute. `requestsPerSecond` stays an upper bound. One integration's block
+ * adapter's published limit (or unpaced) and, while requests queue behind that
+ * figure, goes 25% faster every half second until the service first says no (a
+ * tenant may allow more than published). A declared rate in the headers is taken
+ * as it is; a 429 sets the pace to what the service let through in the window
+ * that refused it; after a quiet minute the pace probes 5% higher. `requestsPerSecond`
+ * stays an upper bound. One integration's block
  * or pace never touches another's: the action queue itself is never paused.
  */
 import type { Redis } from 'ioredis'
@@ -29,27 +32,39 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 // ARGV: cap (req/s, 0 = none), adapter default (0 = none), longest wait held in place, ttl.
 // Answers {waitMs, 0} with a reserved turn, {waitMs, 1} when blocked, {waitMs, 2} when the turn is too far to hold.
 const RESERVE = `${NOW}
-local f = redis.call('HMGET', KEYS[1], 'next', 'blocked', 'rate', 'probed')
+local f = redis.call('HMGET', KEYS[1], 'next', 'blocked', 'rate', 'probed', 'known')
 local blocked = tonumber(f[2] or '0')
 if blocked > now then return {blocked - now, 1} end
 local rate = tonumber(f[3] or '0')
--- A quiet minute at the learned pace: try 5% more, so a limit that was raised is found again.
-if rate > 0 and now - tonumber(f[4] or '0') >= 60000 then
-  rate = rate * 1.05
-  redis.call('HSET', KEYS[1], 'rate', rate, 'probed', now)
+local cap = tonumber(ARGV[1])
+local at = math.max(now, tonumber(f[1] or '0'))
+local probed = tonumber(f[4] or '0')
+if f[5] then
+  -- A limit the service showed (a 429 or a declared rate): after a quiet minute try 5% more, so a raised limit is found again.
+  if rate > 0 and now - probed >= 60000 then
+    rate = rate * 1.05
+    redis.call('HSET', KEYS[1], 'rate', rate, 'probed', now)
+  end
+elseif at > now and (rate > 0 or tonumber(ARGV[2]) > 0) and (cap == 0 or math.max(rate, tonumber(ARGV[2])) < cap) then
+  -- Only the adapter's default so far, and requests queue behind it: a tenant may allow more than the published
+  -- figure, so go 25% faster every half second until the service first says no (then the 429 sets the pace).
+  if probed == 0 then
+    redis.call('HSET', KEYS[1], 'probed', now)
+  elseif now - probed >= 500 then
+    rate = (rate > 0 and rate or tonumber(ARGV[2])) * 1.25
+    redis.call('HSET', KEYS[1], 'rate', rate, 'probed', now)
+  end
 end
 local pace = rate > 0 and rate or tonumber(ARGV[2])
-local cap = tonumber(ARGV[1])
 if cap > 0 and (pace == 0 or cap < pace) then pace = cap end
 if pace == 0 then return {0, 0} end
-local at = math.max(now, tonumber(f[1] or '0'))
 if at - now > tonumber(ARGV[3]) then return {at - now, 2} end
 redis.call('HSET', KEYS[1], 'next', at + 1000 / pace)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {at - now, 0}
 `
 
-// Counts an answered request in a ring of 50 slots of 100 ms (the last 5 seconds).
+// Counts an answered request in a ring of 50 slots of 100 ms (the last 5 seconds), and in 'run': those since the last block ended.
 const ANSWERED = `${NOW}
 local slot = math.floor(now / 100)
 local i = slot % 50
@@ -58,6 +73,7 @@ if tonumber(redis.call('HGET', KEYS[1], 's' .. i) or '-1') ~= slot then
 else
   redis.call('HINCRBY', KEYS[1], 'c' .. i, 1)
 end
+redis.call('HINCRBY', KEYS[1], 'run', 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 `
 
@@ -65,40 +81,44 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 const LEARN = `${NOW}
 local wait = tonumber(ARGV[1])
 local declared = tonumber(ARGV[2])
-local f = redis.call('HMGET', KEYS[1], 'rate', 'since', 'blocked')
+local f = redis.call('HMGET', KEYS[1], 'rate', 'since', 'blocked', 'run')
 local rate = tonumber(f[1] or '0')
-if declared > 0 then rate = declared * 0.95 end
-if ARGV[3] == '1' then
-  -- What got through lately: over the wait (the allowance the service gave) the first time, and over the
-  -- whole stretch since the last block plus the wait when already paced (how fast the allowance refills).
-  local function through(windowMs)
+if declared > 0 then
+  rate = declared * 0.95
+  redis.call('HSET', KEYS[1], 'known', 1)
+end
+-- Requests refused together (all in flight when the allowance ran out) lower the pace once.
+if ARGV[3] == '1' and tonumber(f[3] or '0') <= now then
+  local learned
+  local since = tonumber(f[2] or '0')
+  local got = tonumber(f[4] or '0')
+  if since > 0 and since < now and got > 0 then
+    -- What the service let through in its window. Windows are whole seconds and Retry-After counts whole seconds
+    -- rounded up, so the window that ended here is the stretch since the last block plus the wait, rounded down.
+    local stretch = now - since
+    local window = math.max(stretch, math.floor((stretch + math.max(wait, 1000)) / 1000) * 1000)
+    learned = got * 1000 / window
+  else
+    -- The first refusal: what got through over the wait the service asks for (its window), at least a second.
+    local window = math.min(5000, math.max(wait, 1000))
     local count = 0
-    local first = math.floor((now - windowMs) / 100)
+    local first = math.floor((now - window) / 100)
     for i = 0, 49 do
       local s = tonumber(redis.call('HGET', KEYS[1], 's' .. i) or '-1')
       if s > first then count = count + tonumber(redis.call('HGET', KEYS[1], 'c' .. i) or '0') end
     end
-    return count
+    if count > 0 then learned = count * 1000 / window end
   end
-  local since = math.min(now, tonumber(f[2] or '0'))
-  local stretch = math.min(5000, math.max(100, now - since))
-  local learned
-  if rate > 0 then
-    local got = through(stretch)
-    if got > 0 then learned = math.min(rate, got * 1000 / (stretch + math.max(wait, 1000))) end
-  else
-    local window = math.min(5000, math.max(wait, 1000))
-    local got = through(window)
-    if got > 0 then learned = got * 1000 / window end
+  if learned then
+    if rate > 0 then learned = math.min(rate, learned) end
+    rate = math.max(0.01, learned * 0.95)
   end
-  -- Requests refused together (all in flight when the allowance ran out) lower the pace once.
-  if learned and tonumber(f[3] or '0') <= now then rate = math.max(0.01, learned * 0.95) end
-  redis.call('HSET', KEYS[1], 'probed', now)
+  redis.call('HSET', KEYS[1], 'probed', now, 'known', 1)
 end
 if rate > 0 then redis.call('HSET', KEYS[1], 'rate', rate) end
 if wait > 0 then
   local until_ = math.max(tonumber(f[3] or '0'), now + wait)
-  redis.call('HSET', KEYS[1], 'blocked', until_, 'since', until_)
+  redis.call('HSET', KEYS[1], 'blocked', until_, 'since', until_, 'run', 0)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return tostring(rate)

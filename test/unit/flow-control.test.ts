@@ -9,6 +9,8 @@ import { ProviderError } from '../../src/providers/problems.js'
 import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { FlowControl, HOLD_IN_PLACE_MS } from '../../src/store/flow-control.js'
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 let server: RedisServerHandle
 const connections: Redis[] = []
 const connect = () => {
@@ -90,6 +92,51 @@ describe('FlowControl', () => {
 
     await flow.flowFor('okta').afterAnswer(200, { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '599' })
     expect((await flow.learnedPaces(['okta'])).okta).toBeCloseTo(9.5)
+  })
+
+  it('after a 429 at a pace too high, lowers it to what the service let through in its window, not halved by a rounded-up Retry-After', async () => {
+    const flow = new FlowControl(connect())
+    const requests = flow.flowFor('window')
+    // The first refusal: 150 answered in the second before it, so the pace is set a little under 150 a second.
+    for (let i = 0; i < 150; i++) await requests.afterAnswer(200, {})
+    await requests.afterAnswer(429, { 'retry-after': '1' })
+    expect((await flow.learnedPaces(['window'])).window).toBeGreaterThan(130)
+    await sleep(1_000)
+    // The block over, a window of 100 requests used up in about 0.3 s, and a whole-second Retry-After for its remaining 0.7 s.
+    for (let i = 0; i < 100; i++) await requests.afterAnswer(200, {})
+    await requests.afterAnswer(429, { 'retry-after': '1' })
+    // The service's window was one second and held 100: a little under 100 a second. Counting the rounded wait on top
+    // of the stretch would say 100 in 1.3 s (73 a second) and keep the pace there for the rest of the run.
+    const { window: learned } = await flow.learnedPaces(['window'])
+    expect(learned).toBeGreaterThan(90)
+    expect(learned).toBeLessThan(100)
+  })
+
+  it('goes faster than the adapter default while requests queue behind it, until the service first says no', async () => {
+    const flow = new FlowControl(connect())
+    const limits = { defaultRequestsPerSecond: 20 }
+    const queueFor = async (ms: number) => {
+      const until = Date.now() + ms
+      while (Date.now() < until) await flow.reserve('tenant', limits)
+    }
+    await queueFor(1_200)
+    const raised = (await flow.learnedPaces(['tenant'])).tenant!
+    expect(raised).toBeGreaterThan(20)
+
+    await flow.learn('tenant', { waitMs: 1_000, refused: true })
+    const learned = (await flow.learnedPaces(['tenant'])).tenant!
+    await sleep(1_000)
+    await queueFor(1_200)
+    // Once the service has shown its limit, only a quiet minute raises the pace (by 5%).
+    expect((await flow.learnedPaces(['tenant'])).tenant).toBe(learned)
+  })
+
+  it('never raises the pace past the requestsPerSecond an operator set', async () => {
+    const flow = new FlowControl(connect())
+    const limits = { defaultRequestsPerSecond: 20, requestsPerSecond: 20 }
+    const until = Date.now() + 1_200
+    while (Date.now() < until) await flow.reserve('capped', limits)
+    expect((await flow.learnedPaces(['capped'])).capped).toBe(0)
   })
 
   it('lets the request go at once, and says why, when Redis cannot be asked', async () => {
