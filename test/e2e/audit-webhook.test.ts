@@ -153,7 +153,8 @@ describe('the audit webhook', () => {
     const events = (await Promise.all(alerts.map((alert) => auditOf(String(alert.body.alertId))))).flat()
     await eventually('every event is accepted', allAccepted(events))
 
-    const tries = receiver.requests.slice(since)
+    const ids = new Set(events.map((event) => event.id))
+    const tries = receiver.requests.slice(since).filter((request) => ids.has(request.eventId))
     expect(tries).toHaveLength(events.length)
     expect(new Set(tries.map((request) => request.eventId)).size).toBe(events.length)
   })
