@@ -30,6 +30,7 @@ export async function startAuditWebhookWorker(webhook: AuditWebhook, connection:
     queue: webhook.queue,
     logger: deps.logger,
     consumer: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    claimIdleMs: deps.policy.claimIdleMs,
   })
   return {
     async close(force = false) {

@@ -2,7 +2,8 @@
  * The audit webhook (AUDIT_WEBHOOK_URL): every audit event of a real flow reaches a local receiver, signed
  * (checked here by recomputing the HMAC), through a 500, a timeout and a 429 with Retry-After; an action never
  * waits for the webhook, and its events arrive once the receiver is back; a permanent refusal is not retried
- * and is shown on /deprovision status; two replicas deliver each event once.
+ * and is shown on /deprovision status; two replicas deliver each event once; an event a replica read and
+ * died before queuing is delivered by another.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Writable } from 'node:stream'
@@ -10,7 +11,8 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { createLogger } from '../../src/logger.js'
-import { AuditLog, type StoredAuditEntry } from '../../src/store/audit.js'
+import { AUDIT_STREAM, AuditLog, type StoredAuditEntry } from '../../src/store/audit.js'
+import { WEBHOOK_GROUP } from '../../src/features/audit-webhook/forwarder.js'
 import { eventually } from '../support/fault-replicas.js'
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js'
 
@@ -33,7 +35,7 @@ beforeAll(async () => {
   env = await startLocalEnvironment({
     users: NAMES.map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })),
     env: { AUDIT_WEBHOOK_URL: receiver.url, AUDIT_WEBHOOK_SECRET: SECRET },
-    auditWebhook: { timeoutMs: 300, baseDelayMs: 100, maxDelayMs: 400 },
+    auditWebhook: { timeoutMs: 300, baseDelayMs: 100, maxDelayMs: 400, claimIdleMs: 500 },
     logger: createLogger('debug', logs),
   })
   redis = new Redis(env.redisUrl)
@@ -157,6 +159,18 @@ describe('the audit webhook', () => {
     const tries = receiver.requests.slice(since).filter((request) => ids.has(request.eventId))
     expect(tries).toHaveLength(events.length)
     expect(new Set(tries.map((request) => request.eventId)).size).toBe(events.length)
+  })
+
+  it('delivers an event a replica read from the audit log and died before queuing', async () => {
+    // One step, so the live replicas cannot read it first: the entry is written, and read by a replica that then dies.
+    const [[, eventId]] = (await redis
+      .multi()
+      .xadd(AUDIT_STREAM, '*', 'event', 'alert-received', 'alertId', 'al_orphan000000', 'at', new Date().toISOString())
+      .xreadgroup('GROUP', WEBHOOK_GROUP, 'replica-that-died', 'COUNT', 1, 'STREAMS', AUDIT_STREAM, '>')
+      .exec()) as [[null, string], unknown]
+
+    await eventually('the abandoned event is accepted', () => receiver.accepted().has(eventId), 10_000)
+    expect(triesOf(eventId)).toHaveLength(1)
   })
 
   it('never writes its secret to the logs', () => {

@@ -14,7 +14,6 @@ export const WEBHOOK_GROUP = 'audit-webhook'
 const BATCH = 100
 const BLOCK_MS = 2_000
 const PAUSE_AFTER_ERROR_MS = 1_000
-export const CLAIM_IDLE_MS = 60_000
 
 type StreamRow = [string, string[]]
 
@@ -25,7 +24,7 @@ export interface ForwarderOptions {
   logger: Logger
   /** This replica's name in the group (unique per process). */
   consumer: string
-  claimIdleMs?: number
+  claimIdleMs: number
 }
 
 export interface Forwarder {
@@ -44,7 +43,7 @@ export async function ensureGroup(redis: Redis): Promise<void> {
   }
 }
 
-export function startForwarder({ reader, queue, logger, consumer, claimIdleMs = CLAIM_IDLE_MS }: ForwarderOptions): Forwarder {
+export function startForwarder({ reader, queue, logger, consumer, claimIdleMs }: ForwarderOptions): Forwarder {
   let stopped = false
   let nextClaimAt = 0
 

@@ -10,6 +10,8 @@ export interface WebhookPolicy {
   maxRetryAfterMs: number
   /** An event not delivered this long after it happened is given up (recorded as undelivered). */
   giveUpAfterMs: number
+  /** An event a replica read from the audit log and died before queuing is taken over by another after this long. */
+  claimIdleMs: number
 }
 
 export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = {
@@ -18,6 +20,7 @@ export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = {
   maxDelayMs: 3_600_000,
   maxRetryAfterMs: 3_600_000,
   giveUpAfterMs: 24 * 3_600_000,
+  claimIdleMs: 60_000,
 }
 
 /**
