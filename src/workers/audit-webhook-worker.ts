@@ -25,8 +25,10 @@ export async function startAuditWebhookWorker(webhook: AuditWebhook, connection:
     settings: { backoffStrategy: webhookBackoff(deps) },
   })
   worker.on('error', (error) => deps.logger.error({ err: error, queue: AUDIT_WEBHOOK_QUEUE }, 'worker error'))
+  const reader = connection.duplicate()
+  reader.on('error', (error) => deps.logger.warn({ err: error }, 'redis (audit webhook reader) connection problem'))
   const forwarder = startForwarder({
-    reader: connection.duplicate(),
+    reader,
     queue: webhook.queue,
     logger: deps.logger,
     consumer: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,

@@ -2,7 +2,7 @@
  * One delivery of one audit event: a signed POST to AUDIT_WEBHOOK_URL within the deadline, and what the answer
  * means. No redirect is followed (the signed body goes only where the operator said).
  */
-import { request, type Dispatcher } from 'undici'
+import { request } from 'undici'
 import type { StoredAuditEntry } from '../../store/audit.js'
 import { parseRetryAfter } from '../../providers/kit/http.js'
 import { auditEntryJson } from './event-json.js'
@@ -32,13 +32,7 @@ export function readAnswer(status: number, retryAfter: string | undefined, nowMs
   return { kind: 'rejected', reason, detail: `the receiver refused the event with HTTP ${status}` }
 }
 
-export async function sendEvent(
-  target: WebhookTarget,
-  entry: StoredAuditEntry,
-  now: Date,
-  timeoutMs: number,
-  dispatcher?: Dispatcher,
-): Promise<DeliveryAnswer> {
+export async function sendEvent(target: WebhookTarget, entry: StoredAuditEntry, now: Date, timeoutMs: number): Promise<DeliveryAnswer> {
   const body = auditEntryJson(entry)
   const signal = AbortSignal.timeout(timeoutMs)
   try {
@@ -47,7 +41,6 @@ export async function sendEvent(
       headers: signedHeaders(target.secret, entry.id, body, now),
       body,
       signal,
-      ...(dispatcher ? { dispatcher } : {}),
     })
     await res.body.dump()
     const retryAfter = res.headers['retry-after']
