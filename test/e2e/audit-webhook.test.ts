@@ -35,7 +35,7 @@ beforeAll(async () => {
   env = await startLocalEnvironment({
     users: NAMES.map((name) => ({ id: `u-${name}`, userName: `${name}@example.com` })),
     env: { AUDIT_WEBHOOK_URL: receiver.url, AUDIT_WEBHOOK_SECRET: SECRET },
-    auditWebhook: { timeoutMs: 300, baseDelayMs: 100, maxDelayMs: 400, claimIdleMs: 500 },
+    auditWebhook: { timeoutMs: 1_000, baseDelayMs: 100, maxDelayMs: 400, claimIdleMs: 500 },
     logger: createLogger('debug', logs),
   })
   redis = new Redis(env.redisUrl)

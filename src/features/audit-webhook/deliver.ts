@@ -31,7 +31,7 @@ export async function deliverEvent(deps: WebhookDeps, entry: StoredAuditEntry, f
   const log = deps.logger.child({ eventId: entry.id, event: entry.event, alertId: entry.alertId, ...(entry.action ? { action: entry.action } : {}) })
   if (answer.kind === 'delivered') {
     deps.metrics.delivered.inc()
-    await deps.health.delivered(now)
+    await deps.health.delivered()
     log.debug({ status: answer.status }, 'audit event delivered to the webhook')
     return { kind: 'delivered' }
   }

@@ -54,8 +54,8 @@ export function startForwarder({ reader, queue, logger, consumer, claimIdleMs }:
   }
 
   /** Entries another reader took and never handed over (its replica died), and entries trimmed meanwhile. */
-  const claimAbandoned = async () => {
-    const [, rows, trimmed] = (await reader.xautoclaim(AUDIT_STREAM, WEBHOOK_GROUP, consumer, claimIdleMs, '0-0', 'COUNT', BATCH)) as [
+  const claimAbandoned = async (): Promise<boolean> => {
+    const [next, rows, trimmed] = (await reader.xautoclaim(AUDIT_STREAM, WEBHOOK_GROUP, consumer, claimIdleMs, '0-0', 'COUNT', BATCH)) as [
       string,
       StreamRow[],
       string[],
@@ -63,12 +63,13 @@ export function startForwarder({ reader, queue, logger, consumer, claimIdleMs }:
     if (rows.length > 0) logger.warn({ events: rows.length }, 'audit events another replica read but never queued for the webhook: queuing them')
     await handOver(rows)
     if (trimmed?.length) await reader.xack(AUDIT_STREAM, WEBHOOK_GROUP, ...trimmed)
+    return next !== '0-0'
   }
 
   const forwardOnce = async () => {
     if (Date.now() >= nextClaimAt) {
-      await claimAbandoned()
-      nextClaimAt = Date.now() + claimIdleMs / 2
+      // More than a batch abandoned: the next round claims again (what was claimed is acknowledged by then).
+      nextClaimAt = (await claimAbandoned()) ? 0 : Date.now() + claimIdleMs / 2
     }
     const answer = (await reader.xreadgroup('GROUP', WEBHOOK_GROUP, consumer, 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', AUDIT_STREAM, '>')) as
       [string, StreamRow[]][] | null

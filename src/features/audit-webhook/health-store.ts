@@ -12,7 +12,6 @@ const healthSchema = z.object({
   /** The first failed try since the last delivery; unset while deliveries succeed. */
   failingSince: z.string().optional(),
   lastError: z.string().optional(),
-  lastDeliveredAt: z.string().optional(),
   undelivered: z.coerce.number().int().default(0),
   lastUndeliveredId: z.string().optional(),
 })
@@ -22,8 +21,8 @@ export type WebhookHealth = z.infer<typeof healthSchema>
 export class WebhookHealthStore {
   constructor(private readonly redis: Redis) {}
 
-  async delivered(now: Date): Promise<void> {
-    await this.redis.multi().hdel(HEALTH_KEY, 'failingSince', 'lastError').hset(HEALTH_KEY, 'lastDeliveredAt', now.toISOString()).exec()
+  async delivered(): Promise<void> {
+    await this.redis.hdel(HEALTH_KEY, 'failingSince', 'lastError')
   }
 
   async failed(detail: string, now: Date): Promise<void> {
