@@ -14,6 +14,7 @@ import type { RetryOptions } from '@slack/web-api'
 import { loadConfig, type Config } from '../src/config.js'
 import { ANSWER_ACTION_ID, HOME_SEARCH_ACTION_ID, QUESTION_BLOCK_PREFIX, requestActionId } from '../src/constants.js'
 import type { RetryPolicy } from '../src/jobs/queues.js'
+import type { WebhookPolicy } from '../src/features/audit-webhook/policy.js'
 import { createLogger, type Logger } from '../src/logger.js'
 import type { Action } from '../src/providers/types.js'
 import { startRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.js'
@@ -133,6 +134,8 @@ export interface LocalEnvironmentOptions {
   scheduleCheckMs?: number
   /** More environment variables for the bot (RECONCILE_EXTERNAL_DOMAINS...). */
   env?: Record<string, string>
+  /** How the audit webhook (AUDIT_WEBHOOK_URL in `env`) is called and retried: tests shorten the waits. */
+  auditWebhook?: Partial<WebhookPolicy>
 }
 
 interface IntegrationEntry {
@@ -416,6 +419,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       ...(options.preflightTimeoutMs ? { preflightTimeoutMs: options.preflightTimeoutMs } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.scheduleCheckMs ? { scheduleCheckMs: options.scheduleCheckMs } : {}),
+      ...(options.auditWebhook ? { auditWebhook: options.auditWebhook } : {}),
     }
     const bot = track(await startRuntime(config, { ...runtimeOptions, ...(options.workers === false ? { workers: false } : {}) }))
     const startWorker = async () => {

@@ -108,7 +108,19 @@ const envSchema = z.object({
     .min(1, 'expected at least 1 alert a minute')
     .max(10_000_000, 'expected at most 10000000')
     .default(6000),
+  AUDIT_WEBHOOK_URL: z
+    .url({ error: 'expected a URL such as https://siem.example.com/hooks/deprovision' })
+    .refine(isWebhookUrl, 'expected https://…, or http:// only on localhost or 127.0.0.1 (audit events are sent in the body)')
+    .optional(),
+  AUDIT_WEBHOOK_SECRET: z.string().min(32, 'expected at least 32 characters: it signs every audit event sent to AUDIT_WEBHOOK_URL').optional(),
 })
+
+/** Audit events leave the bot in clear only to this machine (local testing); anywhere else over TLS. */
+function isWebhookUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
+}
 
 /** Every environment variable the bot reads (besides the secrets the providers file refers to). */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape)
@@ -150,6 +162,8 @@ export interface Config {
   ingestMaxPerMinute: number
   /** The longest a service's rate limit may hold its integration's work, whatever its Retry-After or reset header says. */
   maxRateLimitWaitMs: number
+  /** Where every audit event is pushed, signed with `secret` (AUDIT_WEBHOOK_URL, AUDIT_WEBHOOK_SECRET); undefined: no push. */
+  auditWebhook?: { url: string; secret: string }
 }
 
 type Env = Record<string, string | undefined>
@@ -160,9 +174,16 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
   // Checked apart from the schema so it is reported together with every other problem.
   // A worker answers no Slack request, so it has no signature to check.
   const needsSecret = !present.SLACK_APP_TOKEN && !present.SLACK_SIGNING_SECRET && present.BOT_ROLE !== 'worker'
-  if (!parsed.success || needsSecret) {
+  const webhookHalf = Boolean(present.AUDIT_WEBHOOK_URL) !== Boolean(present.AUDIT_WEBHOOK_SECRET)
+  if (!parsed.success || needsSecret || webhookHalf) {
     const problems = (parsed.error?.issues ?? []).map((issue) => `${String(issue.path[0])}: ${issue.message}`)
     if (needsSecret) problems.push('SLACK_SIGNING_SECRET: required over HTTP (set SLACK_APP_TOKEN instead to use Socket Mode)')
+    if (webhookHalf)
+      problems.push(
+        present.AUDIT_WEBHOOK_URL
+          ? 'AUDIT_WEBHOOK_SECRET: required with AUDIT_WEBHOOK_URL (every event is signed with it)'
+          : 'AUDIT_WEBHOOK_URL: required with AUDIT_WEBHOOK_SECRET (where to send the audit events)',
+      )
     throw new ConfigError(problems)
   }
   const e = parsed.data
@@ -193,6 +214,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     auditRetentionMs: e.AUDIT_RETENTION_DAYS * 86_400_000,
     ingestMaxPerMinute: e.INGEST_MAX_PER_MINUTE,
     maxRateLimitWaitMs: e.MAX_RATE_LIMIT_WAIT_SECONDS * 1_000,
+    ...(e.AUDIT_WEBHOOK_URL && e.AUDIT_WEBHOOK_SECRET ? { auditWebhook: { url: e.AUDIT_WEBHOOK_URL, secret: e.AUDIT_WEBHOOK_SECRET } } : {}),
   }
 }
 

@@ -21,6 +21,7 @@ const SECRET_KEYS = [
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
+  'AUDIT_WEBHOOK_SECRET',
 ]
 
 /** Each key at the top level and up to three levels deep (headers.authorization, config.slack.botToken, ...). */

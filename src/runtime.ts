@@ -44,6 +44,9 @@ import { IngestLimit } from './features/alerts/ingest-limit.js'
 import { ApprovalStore } from './features/approval/store.js'
 import { approvalPolicy } from './features/approval/policy.js'
 import { connectionOptions, connectStore, connectWorker, whenReady } from './store/redis.js'
+import { createAuditWebhook } from './features/audit-webhook/audit-webhook.js'
+import type { WebhookPolicy } from './features/audit-webhook/policy.js'
+import { startAuditWebhookWorker } from './workers/audit-webhook-worker.js'
 import { checkRedisSettings, describeRedisFinding, RedisSettingsError } from './store/redis-settings.js'
 
 export interface RuntimeOptions {
@@ -72,6 +75,8 @@ export interface RuntimeOptions {
   scheduleCheckMs?: number
   /** How reconciliation retries a page the service refused (tests shorten the waits). */
   reconcileWalk?: WalkOptions
+  /** How the audit webhook is called and retried (tests shorten the waits); used only when AUDIT_WEBHOOK_URL is set. */
+  auditWebhook?: Partial<WebhookPolicy>
 }
 
 export interface Runtime {
@@ -160,6 +165,18 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   })
   const approval = approvalPolicy(config.integrations, providers, config.approvalTtlMs)
   const approvals = new ApprovalStore(redis)
+  const webhook = config.auditWebhook
+    ? createAuditWebhook({
+        redis,
+        connection: redis,
+        target: config.auditWebhook,
+        registry: metrics.registry,
+        logger,
+        // The real clock, not the bot's: signatures are checked against the receiver's, the window against Redis's.
+        now: () => new Date(),
+        ...(options.auditWebhook ? { policy: options.auditWebhook } : {}),
+      })
+    : undefined
 
   const slack = slackClients(config.slack, slackRetry, metrics, logger)
   const actorEmails = new ActorEmails(slack.actorLookup, redis, logger, now)
@@ -223,6 +240,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
           reconcile: config.reconcile.settings,
           checkIntegrations: () => checkIntegrations(jobs),
           checkRedis: () => checkRedisSettings(redis),
+          ...(webhook ? { webhookStatus: () => webhook.status() } : {}),
         })
 
   let workers: Workers | undefined
@@ -243,6 +261,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         workerRedis,
       ),
     )
+    if (webhook) workers = alongside(workers, await startAuditWebhookWorker(webhook, workerRedis))
     const schedules: Schedules = {
       healthCheckEveryMs: config.healthCheckIntervalMs,
       // Without an identity provider there is nothing to compare with: no daily "could not run" message.
@@ -272,7 +291,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         if (probes) await new Promise((resolve) => probes.close(resolve))
         // Let running jobs finish, but not forever (Redis may be gone): then hand them back.
         if (workers && !(await within(workers.close(), options.stopGraceMs ?? 20_000))) await within(workers.close(true), 2_000)
-        await within(queues.close(), 2_000)
+        await within(Promise.all([queues.close(), webhook?.close()]), 2_000)
         redis.disconnect()
         workerRedis.disconnect()
       })()

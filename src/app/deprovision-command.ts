@@ -7,6 +7,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { z } from 'zod'
 import { statusMessage } from '../views/health.js'
+import { webhookStatusSection } from '../features/audit-webhook/views/status.js'
 import { mutesMessage } from '../views/mutes.js'
 import { isActor } from '../slack/actors.js'
 import type { HandlerDeps } from './deps.js'
@@ -58,8 +59,9 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
         return
       case 'status': {
         await ack({ response_type: 'ephemeral', text: '⏳ Checking every integration…' })
-        const [statuses, redisFindings] = await Promise.all([deps.checkIntegrations(), deps.checkRedis()])
-        await respond({ response_type: 'ephemeral', replace_original: true, ...statusMessage(statuses, redisFindings) })
+        const [statuses, redisFindings, webhook] = await Promise.all([deps.checkIntegrations(), deps.checkRedis(), deps.webhookStatus?.()])
+        const more = webhook ? [webhookStatusSection(webhook)] : []
+        await respond({ response_type: 'ephemeral', replace_original: true, ...statusMessage(statuses, redisFindings, more) })
         return
       }
       case 'mutes': {

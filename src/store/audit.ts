@@ -73,14 +73,19 @@ export class AuditLog {
   /** The `count` newest entries, newest first (the App Home's "latest activity"). */
   async latest(count: number): Promise<StoredAuditEntry[]> {
     const rows = await this.redis.xrevrange(AUDIT_STREAM, '+', '-', 'COUNT', count)
-    return rows.map(([id, fields]) => ({ id, ...pairs(fields) }) as StoredAuditEntry)
+    return rows.map(storedEntry)
   }
 
   /** Entries for one alert, oldest first (a scan: the audit log is for people, not hot paths). */
   async forAlert(alertId: string, count = 10_000): Promise<StoredAuditEntry[]> {
     const rows = await this.redis.xrange(AUDIT_STREAM, '-', '+', 'COUNT', count)
-    return rows.map(([id, fields]) => ({ id, ...pairs(fields) }) as StoredAuditEntry).filter((e) => e.alertId === alertId)
+    return rows.map(storedEntry).filter((e) => e.alertId === alertId)
   }
+}
+
+/** A stream row (`[id, [field, value, …]]`, as XRANGE and XREADGROUP answer) as an entry. */
+export function storedEntry([id, fields]: [string, string[]]): StoredAuditEntry {
+  return { id, ...pairs(fields) } as StoredAuditEntry
 }
 
 function pairs(fields: string[]): Record<string, string> {

@@ -42,9 +42,13 @@ export function integrationRecoveredMessage(status: IntegrationStatus): SlackMes
   }
 }
 
-/** The ephemeral answer to `/deprovision status`: every integration, healthy or what to do, and any Redis setting that risks what the bot keeps. */
-export function statusMessage(statuses: IntegrationStatus[], redisFindings: RedisFinding[] = []): SlackMessage {
-  const storage = redisFindings.map((finding, index) => section(`status:redis:${index}`, `⚠️ *Redis*: ${describeRedisFinding(finding)}.`))
+/**
+ * The ephemeral answer to `/deprovision status`: every integration, healthy or what to do, any Redis setting that
+ * risks what the bot keeps, and `more` (other parts of the bot, such as the audit webhook) after them.
+ */
+export function statusMessage(statuses: IntegrationStatus[], redisFindings: RedisFinding[] = [], more: KnownBlock[] = []): SlackMessage {
+  const storage = [...redisFindings.map((finding, index) => section(`status:redis:${index}`, `⚠️ *Redis*: ${describeRedisFinding(finding)}.`)), ...more]
+  const shown = SHOWN - more.length
   if (statuses.length === 0)
     return { text: 'No integrations are configured.', blocks: [section('status:none', 'No integrations are configured in the providers file.'), ...storage] }
   const broken = statuses.filter((status) => !status.health.ok).length
@@ -57,7 +61,7 @@ export function statusMessage(statuses: IntegrationStatus[], redisFindings: Redi
     ),
     ...storage,
   ]
-  statuses.slice(0, SHOWN).forEach((status, index) => {
+  statuses.slice(0, shown).forEach((status, index) => {
     const name = inline(status.name, NAME_MAX)
     if (status.health.ok) {
       const detail = status.health.detail ? ` ${inline(status.health.detail, DETAIL_MAX)}` : ''
@@ -69,7 +73,7 @@ export function statusMessage(statuses: IntegrationStatus[], redisFindings: Redi
       section(`status:${index}`, `🔌 *${name}*: ${lines.headline} Since ${slackDate(status.health.since)}.\n${lines.why}\n*Next step:* ${lines.next}`),
     )
   })
-  if (statuses.length > SHOWN) blocks.push(context('status:more', [`…and ${statuses.length - SHOWN} more (see /metrics for every integration).`]))
+  if (statuses.length > shown) blocks.push(context('status:more', [`…and ${statuses.length - shown} more (see /metrics for every integration).`]))
   return { text: broken === 0 ? 'All integrations are healthy.' : `${broken} integrations need attention.`, blocks }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { integrationBrokenMessage, integrationRecoveredMessage, statusMessage, type IntegrationStatus } from '../../src/views/health.js'
+import { section } from '../../src/views/blocks.js'
 import { messageViolations } from '../support/slack-limits.js'
 
 const since = '2026-11-22T10:00:00.000Z'
@@ -31,6 +32,18 @@ describe('integration health messages', () => {
     expect(JSON.stringify(message.blocks)).toContain('…and 15 more')
     expect(messageViolations(message)).toEqual([])
     expect(statusMessage([healthy]).blocks[0]).toMatchObject({ text: { text: '✅ The integration is healthy.' } })
+  })
+
+  it('keeps the other parts’ lines (the audit webhook) within Slack’s limits, however many integrations', () => {
+    const many = Array.from({ length: 60 }, () => expired)
+    const webhookLine = section('status:audit-webhook', '⚠️ *Audit webhook*: failing since …')
+    const message = statusMessage(
+      many,
+      [{ kind: 'not-persistent' }, { kind: 'unchecked', setting: 'maxmemory-policy' }, { kind: 'unchecked', setting: 'persistence' }],
+      [webhookLine],
+    )
+    expect(message.blocks).toContainEqual(webhookLine)
+    expect(messageViolations(message)).toEqual([])
   })
 
   it('explains a broken integration in the same words as every other surface, without inventing an action on an account', () => {
