@@ -6,6 +6,7 @@ import type { OffboardStore } from '../features/offboarding/store.js'
 import type { RedisFinding } from '../store/redis-settings.js'
 import type { TimerStore } from '../jobs/timers.js'
 import type { IntegrationStatus } from '../views/health.js'
+import type { MembershipProblem } from '../features/routing/membership.js'
 
 export interface HandlerDeps extends AlertDeps {
   approvals: ApprovalStore
@@ -17,4 +18,6 @@ export interface HandlerDeps extends AlertDeps {
   checkIntegrations: () => Promise<IntegrationStatus[]>
   /** Checks the Redis settings the bot relies on now (for /deprovision status). */
   checkRedis: () => Promise<RedisFinding[]>
+  /** Checks the bot is in every routed channel now (for /deprovision status). */
+  checkRouting: () => Promise<MembershipProblem[]>
 }
