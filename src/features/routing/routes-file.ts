@@ -14,8 +14,9 @@ const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/
 /** A user group's id, as Slack's `<!subteam^S0123ABCD>` mention carries it. */
 const USER_GROUP_ID = /^S[A-Z0-9]{2,}$/
 
+/** A single value or a list, read as a list (so each value's problem names its place). */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z.union([item, z.array(item).min(1, 'expected at least one value')]).transform((value) => (Array.isArray(value) ? value : [value]))
+  z.preprocess((value) => (Array.isArray(value) ? value : [value]), z.array(item).min(1, 'expected at least one value'))
 
 const ruleSchema = z.strictObject({
   integration: oneOrMany(z.string().min(1)).optional(),

@@ -25,7 +25,11 @@ export function routesMessage(table: RoutingTable, sample?: { subject: RouteSubj
   table.rules.slice(0, SHOWN_RULES).forEach((rule) => blocks.push(section(`routes:rule:${rule.number}`, ruleLine(rule))))
   if (table.rules.length > SHOWN_RULES) blocks.push(context('routes:more', [`…and ${table.rules.length - SHOWN_RULES} more rules (see ROUTES_FILE).`]))
   if (!sample) {
-    blocks.push(context('routes:try', ['Where would an alert go? `/deprovision routes <integration> <severity> <kind>`, e.g. `/deprovision routes okta critical departed`.']))
+    blocks.push(
+      context('routes:try', [
+        'Where would an alert go? `/deprovision routes <integration> <severity> <kind>`, e.g. `/deprovision routes okta critical departed`.',
+      ]),
+    )
   }
   return { text: sample ? sampleLine(table, sample.subject, sample.route) : `${table.rules.length} routing rules.`, blocks }
 }
