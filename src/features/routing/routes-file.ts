@@ -16,7 +16,7 @@ const USER_GROUP_ID = /^S[A-Z0-9]{2,}$/
 
 /** A single value or a list, read as a list (so each value's problem names its place). */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z.preprocess((value) => (Array.isArray(value) ? value : [value]), z.array(item).min(1, 'expected at least one value'))
+  z.preprocess((value: unknown): unknown => (Array.isArray(value) ? value : [value]), z.array(item).min(1, 'expected at least one value'))
 
 const ruleSchema = z.strictObject({
   integration: oneOrMany(z.string().min(1)).optional(),
