@@ -12,6 +12,7 @@ import { AuditLog } from '../../src/store/audit.js'
 const HIGH = 'C0SECHIGH'
 const PAGER = 'C0PAGER01'
 const FORGOTTEN = 'C0NOBOT01'
+const OPS = 'C0BOTOPS1'
 
 let env: LocalEnvironment
 let redis: Redis
@@ -22,12 +23,14 @@ beforeAll(async () => {
       { source: 'idp-sync', severity: 'high', channel: HIGH, mention: '<!subteam^S0ONCALL1>' },
       { severity: 'critical', channel: PAGER },
       { source: 'forgotten', channel: FORGOTTEN },
+      { kind: 'health', channel: OPS },
     ],
     channels: {
       [LOCAL.channel]: { name: 'security-alerts', botIsMember: true },
       [HIGH]: { name: 'security-high', botIsMember: true },
       [PAGER]: { name: 'security-pager', isPrivate: true, botIsMember: true },
       [FORGOTTEN]: { name: 'old-alerts', botIsMember: false },
+      [OPS]: { name: 'bot-ops', botIsMember: true },
     },
   })
   redis = new Redis(env.redisUrl)
@@ -71,7 +74,12 @@ describe('routing alerts by the routes file', () => {
     const accepted = await report('scanned@example.com', { source: 'noisy-scanner', severity: 'critical' })
     expect(accepted).toMatchObject({ status: 202, body: { alertId: null, status: 'muted', route: { rule: 1 } } })
     await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(env.slack.callsTo('chat.postMessage').slice(posts).some((c) => JSON.stringify(c.args).includes('scanned@example.com'))).toBe(false)
+    expect(
+      env.slack
+        .callsTo('chat.postMessage')
+        .slice(posts)
+        .some((c) => JSON.stringify(c.args).includes('scanned@example.com')),
+    ).toBe(false)
 
     const metrics = await (await fetch(`${env.bot.url}/metrics`)).text()
     expect(metrics).toMatch(/deprovision_bot_routed_muted_total\{kind="detector",rule="1"\} 1/)
@@ -83,6 +91,17 @@ describe('routing alerts by the routes file', () => {
     const refused = await report('long@example.com', { source: 'x'.repeat(101) })
     expect(refused.status).toBe(400)
     expect(JSON.stringify(refused.body.issues)).toContain('source')
+  })
+})
+
+describe('routing health messages', () => {
+  it('tells the health rule’s channel that an integration broke, not ALERT_CHANNEL_ID', async () => {
+    env.scim.failNext({ method: 'GET', pathIncludes: '/Users' }, { status: 401 })
+    await env.bot.checkHealth()
+    const broken = await env.slack.waitFor('chat.postMessage', (c) => /integration is broken/i.test(String(c.args.text)))
+    expect(broken.args.channel).toBe(OPS)
+    await env.bot.checkHealth()
+    await env.slack.waitFor('chat.postMessage', (c) => /works again/.test(String(c.args.text)) && c.args.channel === OPS)
   })
 })
 
@@ -103,7 +122,7 @@ describe('/deprovision routes', () => {
 
   it('lists the rules in order, and the default channel', async () => {
     const listed = await answer('routes')
-    expect(listed).toContain('4 routing rules')
+    expect(listed).toContain('5 routing rules')
     expect(listed).toContain(`goes to <#${LOCAL.channel}>`)
     expect(listed).toMatch(/\*1\.\* source `noisy-scanner` → 🔕 muted/)
     expect(listed).toContain(`*2.* severity at least high, source \`idp-sync\` → <#${HIGH}>, notifying user group \`S0ONCALL1\``)
