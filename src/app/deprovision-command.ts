@@ -26,10 +26,7 @@ const EXAMPLE = '`/deprovision ada@corp.example`'
 
 /** What the command's text asks for; pure, so every odd input has a tested answer. */
 export type CommandRequest =
-  | { kind: (typeof SUBCOMMANDS)[number] }
-  | { kind: 'routes'; sample?: RouteSubject }
-  | { kind: 'offboard'; email: string }
-  | { kind: 'usage'; problem?: string }
+  { kind: (typeof SUBCOMMANDS)[number] } | { kind: 'routes'; sample?: RouteSubject } | { kind: 'offboard'; email: string } | { kind: 'usage'; problem?: string }
 
 export function parseCommand(text: string | undefined): CommandRequest {
   const words = (text ?? '').trim().split(/\s+/).filter(Boolean).map(unlinkEmail)

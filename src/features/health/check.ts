@@ -43,7 +43,12 @@ async function checkOne(ctx: HealthCheckDeps, provider: Provider): Promise<Integ
     if (route.kind === 'post') await ctx.slack.chat.postMessage({ channel: route.channel, ...message })
     else ctx.metrics.routedMuted.inc({ kind: 'health', rule: route.rule })
     ctx.logger.warn(
-      { integration: provider.id, ok: next.ok, problem: next.ok ? undefined : next.problem.kind, ...(route.kind === 'mute' ? { mutedByRule: route.rule } : {}) },
+      {
+        integration: provider.id,
+        ok: next.ok,
+        problem: next.ok ? undefined : next.problem.kind,
+        ...(route.kind === 'mute' ? { mutedByRule: route.rule } : {}),
+      },
       broke ? 'integration broke' : 'integration recovered',
     )
   }
