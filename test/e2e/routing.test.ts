@@ -23,7 +23,7 @@ beforeAll(async () => {
       { source: 'idp-sync', severity: 'high', channel: HIGH, mention: '<!subteam^S0ONCALL1>' },
       { severity: 'critical', channel: PAGER },
       { source: 'forgotten', channel: FORGOTTEN },
-      { kind: 'health', channel: OPS },
+      { kind: ['health', 'reconcile-summary'], channel: OPS },
     ],
     channels: {
       [LOCAL.channel]: { name: 'security-alerts', botIsMember: true },
@@ -102,6 +102,14 @@ describe('routing health messages', () => {
     expect(broken.args.channel).toBe(OPS)
     await env.bot.checkHealth()
     await env.slack.waitFor('chat.postMessage', (c) => /works again/.test(String(c.args.text)) && c.args.channel === OPS)
+  })
+})
+
+describe('routing reconciliation summaries', () => {
+  it('posts a run’s message in the summary rule’s channel', async () => {
+    await env.bot.reconcile()
+    const running = await env.slack.waitFor('chat.postMessage', (c) => /Reconciliation/.test(String(c.args.text)) && !c.args.thread_ts)
+    expect(running.args.channel).toBe(OPS)
   })
 })
 
