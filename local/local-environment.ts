@@ -64,7 +64,7 @@ import {
   type SlackAppResponse,
 } from './slack-signing.js'
 import { DEMO_USERS as TD_DEMO_USERS, startTreasureDataSandbox, type TreasureDataSandbox, type TreasureDataSeedUser } from './treasure-data-sandbox.js'
-import { startSlackStandIn, type SlackStandIn, type StandInUser, type StoredMessage, type StoredView } from './slack-stand-in.js'
+import { startSlackStandIn, type SlackStandIn, type StandInChannel, type StandInUser, type StoredMessage, type StoredView } from './slack-stand-in.js'
 
 export const LOCAL = {
   botToken: 'xoxb-local-sandbox-token',
@@ -136,6 +136,10 @@ export interface LocalEnvironmentOptions {
   env?: Record<string, string>
   /** How the audit webhook (AUDIT_WEBHOOK_URL in `env`) is called and retried: tests shorten the waits. */
   auditWebhook?: Partial<WebhookPolicy>
+  /** A routes file's rules (written as YAML and given as ROUTES_FILE), as an operator would write them. */
+  routes?: unknown[]
+  /** The workspace's channels and whether the bot is in each (the Slack stand-in's); unset: the bot is in every channel. */
+  channels?: Record<string, StandInChannel>
 }
 
 interface IntegrationEntry {
@@ -211,6 +215,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
           ...options.slackUsers,
         },
         ...(options.postsPerSecondPerChannel ? { postsPerSecondPerChannel: options.postsPerSecondPerChannel } : {}),
+        ...(options.channels ? { channels: options.channels } : {}),
       }),
     )
     const scim = track(await startScimSandbox({ token: LOCAL.scimToken, users: options.users ?? DEMO_USERS }))
@@ -390,6 +395,8 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
     const providersFile = join(directory, 'providers.yml')
     writeFileSync(providersFile, stringifyYaml(integrations.map((integration) => integration.entry)))
     const secrets = Object.assign({}, ...integrations.map((integration) => integration.secrets)) as Record<string, string>
+    const routesFile = join(directory, 'routes.yml')
+    if (options.routes) writeFileSync(routesFile, stringifyYaml(options.routes))
 
     const config: Config = {
       ...loadConfig({
@@ -404,6 +411,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
         LOG_LEVEL: 'silent',
         // A run starting at 06:00 UTC in the middle of an unrelated test would post to its channel.
         RECONCILE_SCHEDULE: 'off',
+        ...(options.routes ? { ROUTES_FILE: routesFile } : {}),
         ...secrets,
         ...options.env,
       }),
@@ -505,8 +513,8 @@ function environment(parts: Parts): LocalEnvironment {
     },
     async alertMessage(alertId) {
       const call = await slack.waitFor('chat.postMessage', (c) => !c.args.thread_ts && JSON.stringify(c.args.blocks ?? []).includes(alertId))
-      const ts = (call.response as { ts: string }).ts
-      return slack.message(LOCAL.channel, ts)!
+      const { channel, ts } = call.response as { channel: string; ts: string }
+      return slack.message(channel, ts)!
     },
     click(message, action, user = { id: LOCAL.actor }) {
       const isReply = message.thread_ts !== undefined && message.thread_ts !== message.ts

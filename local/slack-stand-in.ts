@@ -18,6 +18,14 @@ export interface StandInUser {
   name: string
 }
 
+/** A channel of the workspace, as conversations.info describes it to the bot. */
+export interface StandInChannel {
+  name: string
+  isPrivate?: boolean
+  /** Whether the bot was invited: posts to a channel it is not in fail with `not_in_channel`. */
+  botIsMember: boolean
+}
+
 export interface SlackStandInOptions {
   /** 0 (default) picks a free port. */
   port?: number
@@ -29,6 +37,8 @@ export interface SlackStandInOptions {
   triggerIdTtlMs?: number
   /** Delay before every answer, to mimic Slack's latency. Default 0. */
   latencyMs?: number
+  /** The workspace's channels by id. Unset: any channel exists and the bot is in it. */
+  channels?: Record<string, StandInChannel>
 }
 
 export interface RecordedCall {
@@ -507,11 +517,14 @@ const METHODS: Record<string, Handler> = {
   'views.publish': publishView,
   'users.info': usersInfo,
   'users.lookupByEmail': lookupByEmail,
+  'conversations.info': conversationInfo,
 }
 
 function postMessage(slack: SlackState, args: Args): Reply {
   const channel = str(args.channel)
   if (channel === undefined) return fail('channel_not_found')
+  const access = channelAccess(slack, channel)
+  if (access !== undefined) return fail(access)
   const content = messageContent(args)
   if ('error' in content) return fail(content.error)
   const threadTs = str(args.thread_ts)
@@ -793,6 +806,49 @@ function newViewId(): string {
 }
 
 // --- users ---
+
+/** Why the bot may not post in `channel`: unknown to it, or not a member (the app has no chat:write.public). */
+function channelAccess(slack: SlackState, channel: string): string | undefined {
+  const channels = slack.options.channels
+  if (channels === undefined) return undefined
+  const known = channels[channel]
+  if (known === undefined || (known.isPrivate && !known.botIsMember)) return 'channel_not_found'
+  return known.botIsMember ? undefined : 'not_in_channel'
+}
+
+/**
+ * conversations.info: the conversation object (https://docs.slack.dev/reference/objects/conversation-object), with
+ * `is_member` for the calling bot. A private channel the bot is not in is invisible to it: `channel_not_found`.
+ */
+function conversationInfo(slack: SlackState, args: Args): Reply {
+  const id = str(args.channel)
+  if (id === undefined) return fail('invalid_arguments')
+  const channels = slack.options.channels
+  const known = channels === undefined ? { name: id.toLowerCase(), botIsMember: true } : channels[id]
+  if (known === undefined || (known.isPrivate && !known.botIsMember)) return fail('channel_not_found')
+  const isPrivate = known.isPrivate ?? false
+  return ok({
+    channel: {
+      id,
+      name: known.name,
+      name_normalized: known.name,
+      is_channel: !isPrivate,
+      is_group: isPrivate,
+      is_im: false,
+      is_mpim: false,
+      is_private: isPrivate,
+      is_archived: false,
+      is_general: false,
+      is_shared: false,
+      is_ext_shared: false,
+      is_org_shared: false,
+      context_team_id: SANDBOX.teamId,
+      created: 1_700_000_000,
+      creator: SANDBOX.userId,
+      is_member: known.botIsMember,
+    },
+  })
+}
 
 function usersInfo(slack: SlackState, args: Args): Reply {
   const id = str(args.user)

@@ -30,6 +30,8 @@ const STOP_LIMIT_MS = 5_000
  */
 const STEP_WAIT_MS = 25_000
 const PROVIDER_TIMEOUT_MS = 5_000
+/** The routes file's second channel: critical alerts from the SIEM go there. */
+const PAGER_CHANNEL = 'C0DEMOPAGER'
 
 // --- output -------------------------------------------------------------------
 
@@ -244,6 +246,7 @@ async function startEnvironment(): Promise<{ env: LocalEnvironment; redisNote: s
     github: { members: [...GITHUB_DEMO_MEMBERS, ERIN_ON_GITHUB] },
     // So is Microsoft Entra ID, for the people it holds.
     entraId: { users: ENTRA_USERS, identityProvider: true },
+    routes: [{ source: 'siem', severity: 'critical', channel: PAGER_CHANNEL, mention: '<!subteam^S0ONCALL>' }],
   })
   return { env: await environment, redisNote }
 }
@@ -466,7 +469,11 @@ async function runDemo(): Promise<void> {
   await offboardFromEntraId(env)
 
   // 9 -----------------------------------------------------------------------------
-  step(9, 'Summary')
+  step(9, 'Routing: a critical SIEM alert goes to a second channel')
+  await routeToSecondChannel(env)
+
+  // 10 ----------------------------------------------------------------------------
+  step(10, 'Summary')
   const slackErrors = env.slack.calls.filter((call) => call.status !== 200 || (call.response as { ok?: unknown } | undefined)?.ok !== true)
   check(
     slackErrors.length === 0,
@@ -485,6 +492,26 @@ async function runDemo(): Promise<void> {
       `Demo finished in ${elapsed()}: ${tally.alerts} alerts, ${tally.actions} actions (${tally.succeeded} succeeded, ${tally.failed} failed with an actionable reply and then succeeded on Retry), all results posted in their threads.`,
     ),
   )
+}
+
+/** A routes file rule (source siem, at least critical) sends the alert to its own channel and notifies the on-call group. */
+async function routeToSecondChannel(env: LocalEnvironment): Promise<void> {
+  say(
+    `  ROUTES_FILE has one rule: ${dim(`source: siem, severity: critical → ${PAGER_CHANNEL}, mention <!subteam^S0ONCALL>`)}; the rest goes to ALERT_CHANNEL_ID.`,
+  )
+  const accepted = await env.postAlert({
+    integration: LOCAL.integrationId,
+    email: 'dave@example.com',
+    reason: 'Signed in from two countries an hour apart after leaving',
+    severity: 'critical',
+    source: 'siem',
+  })
+  const alert = await env.alertMessage(String(accepted.body.alertId))
+  say()
+  say(indent(renderMessage(alert)))
+  say()
+  check(alert.channel === PAGER_CHANNEL, `the alert was posted in ${PAGER_CHANNEL}, not ${LOCAL.channel}`, `it went to ${alert.channel}`)
+  check(alert.text.startsWith('<!subteam^S0ONCALL>'), 'its text notifies the on-call user group', `its text is "${alert.text.slice(0, 60)}"`)
 }
 
 /** `/deprovision erin@example.com`: the modal filled in per service, then Okta (the identity provider) first, then SCIM. */

@@ -53,6 +53,7 @@ const envSchema = z.object({
     .string({ error: 'required: the bearer token detectors send to POST /alerts' })
     .min(16, 'expected at least 16 characters: it guards POST /alerts'),
   PROVIDERS_FILE: z.string({ error: 'required: path to the YAML list of integrations' }).min(1),
+  ROUTES_FILE: z.string().min(1).optional(),
   ACTORS: z
     .string({ error: 'required: comma-separated Slack user IDs allowed to act (U0123,U0456)' })
     .transform((value) =>
@@ -142,6 +143,8 @@ export interface Config {
   alertIngestToken: string
   actors: ReadonlySet<string>
   integrations: IntegrationConfig[]
+  /** Path to the routing rules (read and checked by the runtime, features/routing); unset: everything to ALERT_CHANNEL_ID. */
+  routesFile?: string
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
   workerConcurrency: number
   healthCheckIntervalMs: number
@@ -201,6 +204,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     alertIngestToken: e.ALERT_INGEST_TOKEN,
     actors: new Set(e.ACTORS),
     integrations: loadIntegrations(e.PROVIDERS_FILE, env, readFile),
+    ...(e.ROUTES_FILE ? { routesFile: e.ROUTES_FILE } : {}),
     logLevel: e.LOG_LEVEL,
     workerConcurrency: e.WORKER_CONCURRENCY,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MINUTES * 60_000,

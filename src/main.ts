@@ -22,6 +22,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // The routes file is read as the runtime starts: its problems read like every other configuration problem.
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) console.error(`config: ${problem}`)
+    process.exit(1)
+  }
   // A Redis setting the bot cannot run on is the operator's to fix: one line, like a config problem.
   if (error instanceof RedisSettingsError) {
     console.error(`redis: ${error.message}`)

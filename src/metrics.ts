@@ -24,6 +24,8 @@ export interface Metrics {
   queueDepth: Gauge<'queue'>
   /** POST /alerts requests refused before anything was stored, by reason (rate-limit). */
   ingestRefused: Counter<'reason'>
+  /** Messages a routes file rule muted (counted, not posted), by kind and rule number. */
+  routedMuted: Counter<'kind' | 'rule'>
   /** 429s received from each integration's service. */
   rateLimited: Counter<'integration'>
   /** Time this replica's requests spent waiting for their integration's pace or rate limit (in place; delayed jobs are in the queue depth). */
@@ -77,6 +79,12 @@ export function createMetrics(queueDepth: () => Promise<Record<string, number>>,
       name: 'deprovision_bot_ingest_refused_total',
       help: 'Alerts refused by POST /alerts before anything was stored',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    routedMuted: new Counter({
+      name: 'deprovision_bot_routed_muted_total',
+      help: 'Alerts, health messages and summaries a routing rule muted (not posted)',
+      labelNames: ['kind', 'rule'],
       registers: [registry],
     }),
     rateLimited: new Counter({

@@ -16,6 +16,9 @@ import { DEFAULT_RETRY, JobQueues, type RetryPolicy } from './jobs/queues.js'
 import { ATTEMPT_LEASE_MS, AttemptLeases } from './features/alerts/attempt-lease.js'
 import type { JobContext } from './workers/context.js'
 import { checkIntegrations } from './features/health/check.js'
+import { defaultRouting } from './features/routing/rules.js'
+import { loadRoutes } from './features/routing/routes-file.js'
+import { checkMembership, describeMembershipProblem } from './features/routing/membership.js'
 import { TimerStore } from './jobs/timers.js'
 import { sweep } from './workers/run-timer.js'
 import { createMetrics } from './metrics.js'
@@ -120,6 +123,10 @@ const portOf = (server: Server): number => (server.address() as AddressInfo).por
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel)
+  // Read before anything connects: a bad routes file stops the start like any other configuration problem.
+  const routes = config.routesFile
+    ? loadRoutes(config.routesFile, { integrations: config.integrations.map((integration) => integration.id), defaultChannel: config.alertChannelId })
+    : defaultRouting(config.alertChannelId)
   const connection = connectionOptions(config.redisConnection)
   const redis = connectStore(config.redisUrl, connection)
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'))
@@ -179,6 +186,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     : undefined
 
   const slack = slackClients(config.slack, slackRetry, metrics, logger)
+  // Without a routes file nothing changed from one channel, and the app may lack channels:read: nothing to check.
+  const checkRouting = () => (config.routesFile ? checkMembership(slack.announcer, routes) : Promise.resolve([]))
+  for (const problem of await checkRouting()) {
+    logger.warn({ channel: problem.channel, rules: problem.rules, problem: problem.kind }, `routing: ${describeMembershipProblem(problem)}`)
+  }
   const actorEmails = new ActorEmails(slack.actorLookup, redis, logger, now)
   const health = new HealthStore(redis)
   const identities = new IdentityStore(redis)
@@ -201,6 +213,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     poster: slack.poster,
     actorEmails,
     alertChannelId: config.alertChannelId,
+    routes,
     logger,
     retry,
     maxRateLimitWaitMs: config.maxRateLimitWaitMs,
@@ -225,6 +238,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
           logger,
           actors: config.actors,
           alertChannelId: config.alertChannelId,
+          routes,
+          checkRouting,
           actorEmails,
           ingestToken: config.alertIngestToken,
           ingestLimit: new IngestLimit(redis, config.ingestMaxPerMinute),

@@ -1,6 +1,7 @@
 /**
  * /deprovision: `user@corp` offboards that person everywhere (offboard-person.ts);
- * `status` checks every integration (and the Redis settings the bot relies on) and `mutes` lists active mutes (both ephemeral);
+ * `status` checks every integration (and the Redis settings and routed channels the bot relies on), `mutes` lists active mutes,
+ * `routes` shows the routing rules and where a sample alert would go (all ephemeral);
  * anything else gets the usage with an example. Every answer starts with an ack, so
  * Slack never shows a timeout.
  */
@@ -14,6 +15,10 @@ import type { HandlerDeps } from './deps.js'
 import { isScanRequest, scanCommand } from '../features/reconciliation/listeners/scan-command.js'
 import { offboardPerson } from '../features/offboarding/listeners/offboard-person.js'
 import { auditRefusal, NOT_AN_ACTOR, type Refusal } from '../slack/refusal.js'
+import { parseRouteSample } from '../features/routing/sample.js'
+import type { RouteSubject } from '../features/routing/rules.js'
+import { routesCommand } from '../features/routing/listeners/routes-command.js'
+import { membershipBlocks } from '../features/routing/views/routes.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
 
@@ -21,12 +26,17 @@ const SUBCOMMANDS = ['status', 'mutes', 'help'] as const
 const EXAMPLE = '`/deprovision ada@corp.example`'
 
 /** What the command's text asks for; pure, so every odd input has a tested answer. */
-export type CommandRequest = { kind: (typeof SUBCOMMANDS)[number] } | { kind: 'offboard'; email: string } | { kind: 'usage'; problem?: string }
+export type CommandRequest =
+  { kind: (typeof SUBCOMMANDS)[number] } | { kind: 'routes'; sample?: RouteSubject } | { kind: 'offboard'; email: string } | { kind: 'usage'; problem?: string }
 
 export function parseCommand(text: string | undefined): CommandRequest {
   const words = (text ?? '').trim().split(/\s+/).filter(Boolean).map(unlinkEmail)
   const [first] = words
   if (!first) return { kind: 'help' }
+  if (first.toLowerCase() === 'routes') {
+    const parsed = parseRouteSample(words.slice(1))
+    return 'problem' in parsed ? { kind: 'usage', problem: parsed.problem } : { kind: 'routes', ...parsed }
+  }
   const subcommand = SUBCOMMANDS.find((name) => name === first.toLowerCase())
   if (subcommand && words.length === 1) return { kind: subcommand }
   if (words.length > 1 && words.some((word) => word.includes('@'))) return { kind: 'usage', problem: 'One person at a time, please: give a single email.' }
@@ -59,11 +69,19 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
         return
       case 'status': {
         await ack({ response_type: 'ephemeral', text: '⏳ Checking every integration…' })
-        const [statuses, redisFindings, webhook] = await Promise.all([deps.checkIntegrations(), deps.checkRedis(), deps.webhookStatus?.()])
-        const more = webhook ? [webhookStatusSection(webhook)] : []
+        const [statuses, redisFindings, webhook, routing] = await Promise.all([
+          deps.checkIntegrations(),
+          deps.checkRedis(),
+          deps.webhookStatus?.(),
+          deps.checkRouting(),
+        ])
+        const more = [...(webhook ? [webhookStatusSection(webhook)] : []), ...membershipBlocks(routing)]
         await respond({ response_type: 'ephemeral', replace_original: true, ...statusMessage(statuses, redisFindings, more) })
         return
       }
+      case 'routes':
+        await routesCommand(deps, ack, request.sample)
+        return
       case 'mutes': {
         await ack()
         const mutes = await deps.mutes.list()
@@ -92,7 +110,7 @@ function usage(alertChannelId: string, problem: string | undefined): string {
   const lines = [
     ...(problem ? [`⚠️ ${problem}`] : []),
     `Usage: ${EXAMPLE} finds that person in every integrated service and offboards them everywhere, identity provider first.`,
-    '`/deprovision status` checks every integration’s credentials; `/deprovision mutes` lists muted alerts; `/deprovision scan [integration]` compares every integration (or one) with the identity provider now.',
+    '`/deprovision status` checks every integration’s credentials; `/deprovision mutes` lists muted alerts; `/deprovision scan [integration]` compares every integration (or one) with the identity provider now; `/deprovision routes [integration severity kind]` shows where alerts go.',
     `Account alerts are in <#${alertChannelId}>: each has the buttons its service supports.`,
   ]
   return lines.join('\n')

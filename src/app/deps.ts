@@ -7,6 +7,7 @@ import type { RedisFinding } from '../store/redis-settings.js'
 import type { TimerStore } from '../jobs/timers.js'
 import type { IntegrationStatus } from '../views/health.js'
 import type { WebhookStatus } from '../features/audit-webhook/views/status.js'
+import type { MembershipProblem } from '../features/routing/membership.js'
 
 export interface HandlerDeps extends AlertDeps {
   approvals: ApprovalStore
@@ -20,4 +21,6 @@ export interface HandlerDeps extends AlertDeps {
   checkRedis: () => Promise<RedisFinding[]>
   /** How the audit webhook is doing (for /deprovision status); unset when AUDIT_WEBHOOK_URL is not. */
   webhookStatus?: () => Promise<WebhookStatus>
+  /** Checks the bot is in every routed channel now (for /deprovision status). */
+  checkRouting: () => Promise<MembershipProblem[]>
 }

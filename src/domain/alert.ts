@@ -5,8 +5,11 @@
  */
 import { ACTIONS, type AccessTarget, type Action } from '../providers/types.js'
 import type { Problem } from '../providers/problems.js'
+import type { FindingKind } from './reconciliation.js'
 
-export type Severity = 'low' | 'medium' | 'high' | 'critical'
+/** From least to most severe: routing rules match "at least" a severity by this order. */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const
+export type Severity = (typeof SEVERITIES)[number]
 
 /**
  * An alert's deduplication key and who chose it. A detector's key (POST /alerts) and the bot's own (App Home,
@@ -30,12 +33,25 @@ export interface AlertReport {
   reason: string
   severity: Severity
   dedup?: Dedup
+  /** The detector that sent it (POST /alerts `source`), which routing rules may match. */
+  source?: string
+  /** Set when reconciliation raised it: what it found. */
+  finding?: FindingKind
 }
 
 /** Where the alert's Slack message is, once posted. */
 export interface MessageRef {
   channel: string
   ts: string
+}
+
+/** Where the alert was routed when it was accepted: kept, so every later post about it goes to the same place. */
+export interface AlertRoute {
+  channel: string
+  /** The routes file's rule (1-based) that chose the channel; absent when none matched (ALERT_CHANNEL_ID). */
+  rule?: number
+  /** A user group (`S…`) notified in the message: set only on critical alerts whose rule names one. */
+  mention?: string
 }
 
 /** The problem an alert reported went away by itself: when that was seen, and how. */
@@ -91,6 +107,8 @@ export interface Alert extends AlertReport {
   /** The integration's display name, frozen at ingest so the message never changes under it. */
   integrationName: string
   message?: MessageRef
+  /** Absent on alerts stored before routing existed: they go to ALERT_CHANNEL_ID. */
+  route?: AlertRoute
   /** Set on the steps of `/deprovision user@corp`, which have no message of their own. */
   run?: RunRef
   /** The mute set from this alert's menu, while it may still hold. */

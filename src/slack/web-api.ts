@@ -17,6 +17,11 @@ export interface SlackPort {
   users: Pick<WebClient['users'], 'info'>
 }
 
+/** Reads a channel's details (conversations.info): whether the bot is in each channel alerts are routed to. */
+export interface ChannelReader {
+  conversations: Pick<WebClient['conversations'], 'info'>
+}
+
 /** How the general client retries failed Slack calls (429s always wait for Retry-After). */
 export const SLACK_RETRY: RetryOptions = { retries: 5, factor: 3, minTimeout: 1_000, maxTimeout: 60_000, randomize: true }
 

@@ -189,7 +189,8 @@ export type ReportStage = 'replied' | 'reported'
 export class AlertStore {
   constructor(private readonly redis: Redis) {}
 
-  async create(report: AlertReport, integrationName: string, now: Date, run?: RunRef): Promise<CreateResult> {
+  /** `route`: where it is to be posted, decided once by its routing rules and kept with it. */
+  async create(report: AlertReport & Pick<Alert, 'route'>, integrationName: string, now: Date, run?: RunRef): Promise<CreateResult> {
     if (run && report.dedup?.origin === 'bot') {
       const earlier = await this.stepOpenedBeforeOrigins(report.integration, report.dedup.key, run.id)
       if (earlier) return { status: 'duplicate', alertId: earlier }

@@ -18,6 +18,8 @@ export type AuditEvent =
   /** An outcome Slack never accepted (every try refused): the alert message still says in progress. */
   | 'result-unreported'
   | 'alert-muted'
+  /** A routes file rule with `mute: true` matched a new alert: it was not stored or posted. */
+  | 'alert-route-muted'
   | 'alert-unmuted'
   | 'approval-requested'
   | 'approval-granted'

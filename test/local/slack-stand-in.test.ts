@@ -305,3 +305,31 @@ describe('an unchanged Bolt App against the stand-in, with payloads signed like 
     expect(seen).toEqual(['view:a1:left', 'command:ann@corp.example'])
   })
 })
+
+describe('Slack stand-in: channels and the bot’s membership', () => {
+  beforeEach(async () => {
+    await start({
+      channels: {
+        C0IN: { name: 'security', botIsMember: true },
+        C0OUT: { name: 'general', botIsMember: false },
+        G0HIDDEN: { name: 'secret', isPrivate: true, botIsMember: false },
+      },
+    })
+  })
+
+  it('answers conversations.info with the conversation object and is_member, as Slack does', async () => {
+    expect((await client().conversations.info({ channel: 'C0IN' })).channel).toMatchObject({ id: 'C0IN', name: 'security', is_channel: true, is_member: true })
+    expect((await client().conversations.info({ channel: 'C0OUT' })).channel).toMatchObject({ is_member: false, is_private: false })
+  })
+
+  it('hides a private channel the bot is not in, and unknown ones, as channel_not_found; refuses a call without a channel', async () => {
+    await expect(client().conversations.info({ channel: 'G0HIDDEN' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } })
+    await expect(client().conversations.info({ channel: 'C0NOPE' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } })
+    await expect(client().apiCall('conversations.info', {})).rejects.toMatchObject({ data: { error: 'invalid_arguments' } })
+  })
+
+  it('refuses a post to a public channel the bot is not in with not_in_channel', async () => {
+    await expect(client().chat.postMessage({ channel: 'C0OUT', text: 'hello' })).rejects.toMatchObject({ data: { error: 'not_in_channel' } })
+    expect((await client().chat.postMessage({ channel: 'C0IN', text: 'hello' })).ok).toBe(true)
+  })
+})

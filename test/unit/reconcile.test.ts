@@ -98,6 +98,8 @@ describe('the alert a finding raises', () => {
       reason: 'Departed: no longer in Okta (last seen there 2026-11-01), but still active in Atlassian.',
       severity: 'high',
       dedup: { origin: 'bot', key: 'reconcile:departed:dave@corp.example' },
+      // Routing rules match reconciliation's alerts by what was found.
+      finding: 'departed',
     })
     const unknown = findingReport(service, { kind: 'unknown', account: account('m@corp.example') }, context)
     expect(unknown).toMatchObject({ severity: 'medium', reason: expect.stringContaining('nobody in Okta has this address') })

@@ -13,6 +13,7 @@ import type { HealthStore } from '../../store/health.js'
 import type { MuteStore } from '../mutes/store.js'
 import type { AttemptLeases } from './attempt-lease.js'
 import type { AttemptOwner } from './attempt-ownership.js'
+import type { RoutingTable } from '../routing/rules.js'
 
 /** The listeners (a button, the confirmation) and starting the confirmed action. */
 export interface AlertDeps {
@@ -29,6 +30,10 @@ export interface AlertDeps {
   logger: Logger
   /** How long the confirmation modal waits for the service before showing a timeout. */
   preflightTimeoutMs: number
+  /** Where alerts opened here (the App Home) are posted. */
+  routes: RoutingTable
+  /** Alerts a routing rule muted are counted. */
+  metrics: Pick<Metrics, 'routedMuted'>
   now?: () => Date
 }
 
@@ -54,7 +59,10 @@ export interface AlertJobDeps {
   poster: SlackPort
   /** Actors' emails from Slack, for the own-account guard checked again when the action runs. */
   actorEmails: ActorEmails
+  /** Offboarding checklists are posted here (ALERT_CHANNEL_ID); alerts, health messages and summaries follow `routes`. */
   alertChannelId: string
+  /** The routes file's rules (without one, everything goes to ALERT_CHANNEL_ID). */
+  routes: RoutingTable
   logger: Logger
   retry: RetryPolicy
   /** The longest a service's rate limit holds an action (MAX_RATE_LIMIT_WAIT_SECONDS). */

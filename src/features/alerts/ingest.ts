@@ -17,6 +17,7 @@ import type { IngestLimit } from './ingest-limit.js'
 import type { Mute, MuteStore } from '../mutes/store.js'
 import type { AlertReport } from '../../domain/alert.js'
 import { parseAlertReport } from './schema.js'
+import { alertSubject, routeFor, type RoutingTable } from '../routing/rules.js'
 
 export const MAX_ALERT_BYTES = 64 * 1024
 
@@ -29,7 +30,9 @@ export interface IngestDeps {
   providers: ProviderRegistry
   /** INGEST_MAX_PER_MINUTE, every replica together. */
   ingestLimit: IngestLimit
-  metrics: Pick<Metrics, 'ingestRefused'>
+  metrics: Pick<Metrics, 'ingestRefused' | 'routedMuted'>
+  /** The routes file's rules: where each accepted alert is posted, or that it is muted. */
+  routes: RoutingTable
   logger: Logger
   now?: () => Date
 }
@@ -91,21 +94,22 @@ async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
 
   const accepted = await acceptAlert(deps, report, provider.displayName)
   if (accepted.status === 'muted') {
+    if ('rule' in accepted) return sendJson(res, 202, { alertId: null, status: 'muted', route: { rule: accepted.rule } })
     const { id: _id, suppressed: _suppressed, ...matched } = accepted.mute
     return sendJson(res, 202, { alertId: null, status: 'muted', mute: matched })
   }
   sendJson(res, 202, accepted)
 }
 
-export type Acceptance = { status: 'posted' | 'duplicate'; alertId: string } | { status: 'muted'; mute: Mute }
+export type Acceptance = { status: 'posted' | 'duplicate'; alertId: string } | { status: 'muted'; mute: Mute } | { status: 'muted'; rule: number }
 
 /**
  * The core every alert goes through, whether a detector sent it or the bot found it
- * (reconciliation): a mute counts it instead, a known dedupKey answers the first alert,
- * else it is stored, queued for the channel and audited.
+ * (reconciliation): a mute, or a routing rule that mutes, counts it instead, a known dedupKey answers the first
+ * alert, else it is stored with its route, queued for its channel and audited.
  */
 export async function acceptAlert(
-  deps: Pick<IngestDeps, 'alerts' | 'audit' | 'mutes' | 'queues' | 'logger' | 'now'>,
+  deps: Pick<IngestDeps, 'alerts' | 'audit' | 'mutes' | 'queues' | 'logger' | 'now' | 'routes'> & { metrics: Pick<Metrics, 'routedMuted'> },
   report: AlertReport,
   integrationName: string,
   options: { ignoreMutes?: boolean; postJobDelayMs?: number } = {},
@@ -116,8 +120,19 @@ export async function acceptAlert(
     await deps.mutes.countSuppressed(mute.id)
     return { status: 'muted', mute }
   }
-
-  const created = await deps.alerts.create(report, integrationName, (deps.now ?? (() => new Date()))())
+  const subject = alertSubject(report)
+  const route = routeFor(deps.routes, subject)
+  if (route.kind === 'mute' && !options.ignoreMutes) {
+    deps.metrics.routedMuted.inc({ kind: subject.kind, rule: route.rule })
+    await deps.audit
+      .append({ event: 'alert-route-muted', alertId: '', integration: report.integration, email: report.email, detail: `routes file rule ${route.rule}` })
+      .catch((error: unknown) => deps.logger.warn({ err: error, integration: report.integration }, 'audit append failed'))
+    deps.logger.info({ integration: report.integration, kind: subject.kind, rule: route.rule }, 'alert muted by a routing rule')
+    return { status: 'muted', rule: route.rule }
+  }
+  // A person acting on purpose gets the alert posted whatever mutes it: to the default channel.
+  const { kind: _kind, ...where } = route.kind === 'post' ? route : { kind: 'post', channel: deps.routes.defaultChannel }
+  const created = await deps.alerts.create({ ...report, route: where }, integrationName, (deps.now ?? (() => new Date()))())
   if (created.status === 'duplicate') return { status: 'duplicate', alertId: created.alertId }
   const { alert } = created
   try {

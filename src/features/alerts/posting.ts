@@ -11,6 +11,11 @@ import { alertSurface } from './surface.js'
 
 export type PostingDeps = Pick<AlertJobDeps, 'alerts' | 'health' | 'providers' | 'mutes' | 'alertChannelId'>
 
+/** Where the alert goes: the channel its routing rules chose when it was accepted (older alerts: ALERT_CHANNEL_ID). */
+export function channelOf(deps: Pick<PostingDeps, 'alertChannelId'>, alert: Alert): string {
+  return alert.route?.channel ?? deps.alertChannelId
+}
+
 /** The alert as first posted. */
 export async function newAlertMessage(deps: Omit<PostingDeps, 'alerts' | 'alertChannelId'>, alert: Alert): Promise<SlackMessage> {
   const health = (await deps.health.all())[alert.integration]
@@ -26,7 +31,7 @@ export async function newAlertMessage(deps: Omit<PostingDeps, 'alerts' | 'alertC
  */
 export async function postOpenedAlert(deps: PostingDeps, slack: SlackPort, alert: Alert, log: Logger): Promise<Alert> {
   try {
-    const answer = await slack.chat.postMessage({ channel: deps.alertChannelId, ...(await newAlertMessage(deps, alert)) })
+    const answer = await slack.chat.postMessage({ channel: channelOf(deps, alert), ...(await newAlertMessage(deps, alert)) })
     if (!answer.ts || !answer.channel) throw new Error('chat.postMessage answered without channel and ts')
     const posted: MessageRef = { channel: answer.channel, ts: answer.ts }
     const recorded = await deps.alerts.recordMessage(alert.id, posted)

@@ -4,13 +4,15 @@
  * provisioned on an account. Unknown fields are refused so a typo is caught, not ignored.
  */
 import { z } from 'zod'
-import type { AlertReport } from '../../domain/alert.js'
+import { SEVERITIES, type AlertReport } from '../../domain/alert.js'
 
 const common = {
   integration: z.string().min(1).max(40),
   reason: z.string().trim().min(1).max(3000),
-  severity: z.enum(['low', 'medium', 'high', 'critical']).default('medium'),
+  severity: z.enum(SEVERITIES).default('medium'),
   dedupKey: z.string().min(1).max(200).optional(),
+  /** The detector's name, which routing rules may match (`source:` in the routes file). */
+  source: z.string().trim().min(1).max(100).optional(),
 }
 
 export const alertReportSchema = z.strictObject({

@@ -1,6 +1,6 @@
 /**
  * Checks every integration's credentials and permissions, records the result, and
- * tells the alert channel once when one breaks and once when it recovers (never again
+ * tells its routed channel (the routes file's `kind: health`) once when one breaks and once when it recovers (never again
  * while it stays broken). Runs on a schedule and for `/deprovision status`.
  */
 import { ProviderError, toProblem } from '../../providers/problems.js'
@@ -8,10 +8,11 @@ import type { Health, Provider } from '../../providers/types.js'
 import type { IntegrationHealth } from '../../store/health.js'
 import { integrationBrokenMessage, integrationRecoveredMessage, type IntegrationStatus } from '../../views/health.js'
 import type { AlertJobDeps } from '../alerts/deps.js'
+import { routeFor } from '../routing/rules.js'
 
 const CHECK_TIMEOUT_MS = 10_000
 
-export type HealthCheckDeps = Pick<AlertJobDeps, 'health' | 'providers' | 'slack' | 'alertChannelId' | 'logger' | 'metrics' | 'now'>
+export type HealthCheckDeps = Pick<AlertJobDeps, 'health' | 'providers' | 'slack' | 'routes' | 'logger' | 'metrics' | 'now'>
 
 export async function checkIntegrations(ctx: HealthCheckDeps): Promise<IntegrationStatus[]> {
   return Promise.all(ctx.providers.all().map((provider) => checkOne(ctx, provider)))
@@ -38,9 +39,16 @@ async function checkOne(ctx: HealthCheckDeps, provider: Provider): Promise<Integ
   const recovered = next.ok && replaced !== undefined && !replaced.ok
   if (broke || recovered) {
     const message = next.ok ? integrationRecoveredMessage(status) : integrationBrokenMessage({ ...status, health: next })
-    await ctx.slack.chat.postMessage({ channel: ctx.alertChannelId, ...message })
+    const route = routeFor(ctx.routes, { kind: 'health', integration: provider.id })
+    if (route.kind === 'post') await ctx.slack.chat.postMessage({ channel: route.channel, ...message })
+    else ctx.metrics.routedMuted.inc({ kind: 'health', rule: route.rule })
     ctx.logger.warn(
-      { integration: provider.id, ok: next.ok, problem: next.ok ? undefined : next.problem.kind },
+      {
+        integration: provider.id,
+        ok: next.ok,
+        problem: next.ok ? undefined : next.problem.kind,
+        ...(route.kind === 'mute' ? { mutedByRule: route.rule } : {}),
+      },
       broke ? 'integration broke' : 'integration recovered',
     )
   }

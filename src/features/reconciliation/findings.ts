@@ -91,6 +91,7 @@ export function findingReport(
     reason: findingReason(integration.displayName, finding, context),
     severity: SEVERITY[finding.kind],
     dedup: { origin: 'bot', key: findingDedupKey(finding) },
+    finding: finding.kind,
   }
 }
 

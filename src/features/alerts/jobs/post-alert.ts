@@ -1,12 +1,12 @@
 /**
- * Posts an accepted alert to the alert channel, once, and remembers where it went. Slack has no idempotency key and
+ * Posts an accepted alert to the channel it was routed to, once, and remembers where it went. Slack has no idempotency key and
  * the app has no scope to read the channel back, so the job itself remembers the message Slack accepted before the
  * alert records it: a retry after the record failed records that message instead of posting another. Should two
  * tries both post (a job run twice), the first recorded copy is the alert and the other is edited to point to it.
  */
 import type { Job } from 'bullmq'
 import type { Alert, MessageRef } from '../../../domain/alert.js'
-import { newAlertMessage } from '../posting.js'
+import { channelOf, newAlertMessage } from '../posting.js'
 import { duplicateAlertMessage } from '../views/alert-message.js'
 import type { AlertJobDeps } from '../deps.js'
 import type { PostAlertJob } from '../../../jobs/queues.js'
@@ -28,7 +28,7 @@ export async function postAlert(ctx: AlertJobDeps, job: Job<PostAlertJob>): Prom
 }
 
 async function post(ctx: AlertJobDeps, alert: Alert, job: Job<PostAlertJob>): Promise<MessageRef> {
-  const answer = await ctx.poster.chat.postMessage({ channel: ctx.alertChannelId, ...(await newAlertMessage(ctx, alert)) })
+  const answer = await ctx.poster.chat.postMessage({ channel: channelOf(ctx, alert), ...(await newAlertMessage(ctx, alert)) })
   if (!answer.ts || !answer.channel) throw new Error('chat.postMessage answered without channel and ts')
   const posted = { channel: answer.channel, ts: answer.ts }
   // Kept in the job first, over the worker's connection, which waits out a Redis outage instead of failing: a retry

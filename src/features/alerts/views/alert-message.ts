@@ -81,6 +81,7 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
 
   const blocks: KnownBlock[] = [
     header(id('header'), `${severity.emoji} ${severity.label} account alert`),
+    ...(alert.route?.mention ? [section(id('mention'), `📣 ${userGroup(alert.route.mention)}`)] : []),
     section(id('reason'), `*What was found*\n${reason}`),
     fieldsSection(id('account'), fields),
   ]
@@ -233,7 +234,9 @@ function fallbackText(alert: Alert, integration: AlertIntegration): string {
   const who = inline(alert.email, ALERT_TEXT.email)
   const service = inline(alert.integrationName, ALERT_TEXT.service)
   const reason = inline(alert.reason, ALERT_TEXT.reasonInFallback)
-  const lead = `${severity.emoji} ${severity.label} account alert: ${who} in ${service}${reason ? `: ${reason}` : ''}`
+  // The user group its routing rule names is notified from the text, which is what Slack's notifications show.
+  const notify = alert.route?.mention ? `${userGroup(alert.route.mention)} ` : ''
+  const lead = `${notify}${severity.emoji} ${severity.label} account alert: ${who} in ${service}${reason ? `: ${reason}` : ''}`
   const state = alert.state
   let status = ''
   switch (state.kind) {
@@ -263,4 +266,9 @@ function fallbackText(alert: Alert, integration: AlertIntegration): string {
 
 function problemContext(alert: Alert, integration: AlertIntegration, action: Action): ProblemContext {
   return { serviceName: alert.integrationName, action, adminConsoleUrl: integration.adminConsoleUrl }
+}
+
+/** Slack's user group mention; the id was checked when the routes file was read. */
+function userGroup(id: string): string {
+  return `<!subteam^${id}>`
 }

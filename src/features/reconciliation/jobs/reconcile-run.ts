@@ -22,6 +22,7 @@ import type { AlertJobDeps } from '../../alerts/deps.js'
 import { integrationJobId, summaryJobId } from '../reconcile-jobs.js'
 import { type ReconcileJob } from '../../../jobs/queues.js'
 import { updateAlert } from '../../alerts/report.js'
+import { routeFor } from '../../routing/rules.js'
 
 export interface ReconcileContext extends AlertJobDeps {
   runs: RunStore
@@ -80,8 +81,11 @@ async function startRun(ctx: ReconcileContext, runId: string, job: Extract<Recon
       : {}),
   })
   const log = ctx.logger.child({ runId })
-  if (!meta.message) {
-    const posted = await ctx.slack.chat.postMessage({ channel: ctx.alertChannelId, ...reconcileRunningMessage(meta) })
+  const route = routeFor(ctx.routes, { kind: 'reconcile-summary' })
+  // A muted summary has no message, so the run posts no summary either; its findings are routed as alerts.
+  if (!meta.message && route.kind === 'mute') ctx.metrics.routedMuted.inc({ kind: 'reconcile-summary', rule: route.rule })
+  if (!meta.message && route.kind === 'post') {
+    const posted = await ctx.slack.chat.postMessage({ channel: route.channel, ...reconcileRunningMessage(meta) })
     if (posted.ts && posted.channel) meta = (await ctx.runs.update(runId, { message: { channel: posted.channel, ts: posted.ts } })) ?? meta
   }
   if (!meta.error && meta.identityUsers === undefined) meta = await readIdentityProviders(ctx, meta, plan.identityProviders)

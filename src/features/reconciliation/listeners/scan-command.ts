@@ -1,6 +1,6 @@
 /**
  * `/deprovision scan [integration]`: starts a reconciliation run now, of every integration
- * or of one, and says where its summary will be posted. A name that is not an integration
+ * or of one, and says where its summary will be posted (its routed channel). A name that is not an integration
  * that can be compared gets an ephemeral answer naming those that can. The actor check is
  * done by the /deprovision handler before it hands the command here.
  */
@@ -9,8 +9,9 @@ import { requestRun } from '../reconcile-jobs.js'
 import { planRun } from '../jobs/reconcile-run.js'
 import { inline } from '../../../views/text.js'
 import type { AlertDeps } from '../../alerts/deps.js'
+import { routeFor } from '../../routing/rules.js'
 
-type ListenerDeps = Pick<AlertDeps, 'logger' | 'now' | 'providers' | 'queues'> & { alertChannelId: string }
+type ListenerDeps = Pick<AlertDeps, 'logger' | 'now' | 'providers' | 'queues' | 'routes'>
 
 type Args = Pick<SlackCommandMiddlewareArgs, 'ack' | 'command'>
 
@@ -18,7 +19,7 @@ export function isScanRequest(text: string | undefined): boolean {
   return (text ?? '').trim().split(/\s+/)[0]?.toLowerCase() === 'scan'
 }
 
-export async function scanCommand(deps: ListenerDeps & { alertChannelId: string }, { ack, command }: Args): Promise<void> {
+export async function scanCommand(deps: ListenerDeps, { ack, command }: Args): Promise<void> {
   const [, name, ...extra] = command.text.trim().split(/\s+/)
   const refusal = refusalFor(deps, name, extra.length > 0)
   if (refusal) {
@@ -35,10 +36,9 @@ export async function scanCommand(deps: ListenerDeps & { alertChannelId: string 
     return
   }
   const what = name ? `*${deps.providers.get(name)?.displayName ?? name}*` : 'every integration'
-  await ack({
-    response_type: 'ephemeral',
-    text: `🔎 Reconciliation of ${what} started. Its summary will be posted in <#${deps.alertChannelId}>, with the findings as alerts.`,
-  })
+  const route = routeFor(deps.routes, { kind: 'reconcile-summary' })
+  const summary = route.kind === 'post' ? `Its summary will be posted in <#${route.channel}>` : `Routes file rule ${route.rule} mutes its summary`
+  await ack({ response_type: 'ephemeral', text: `🔎 Reconciliation of ${what} started. ${summary}, with the findings as alerts.` })
 }
 
 /** Why the request cannot start, or undefined when it can. */
