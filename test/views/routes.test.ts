@@ -31,4 +31,11 @@ describe('the routes view', () => {
     expect(JSON.stringify(block)).toContain('the bot is not a member of <#C0GONE> (routes file rule 2, 5)')
     expect(JSON.stringify(block)).toContain('/invite @deprovision-bot')
   })
+
+  it('keeps /deprovision status within Slack’s 50 blocks however many routed channels the bot is not in', () => {
+    const problems = Array.from({ length: 80 }, (_, i) => ({ kind: 'not-member' as const, channel: `C0GONE${i}`, rules: [i + 1] }))
+    const blocks = membershipBlocks(problems)
+    expect(blocks).toHaveLength(6)
+    expect(JSON.stringify(blocks.at(-1))).toContain('and 75 more routed channels')
+  })
 })
