@@ -52,6 +52,7 @@ const envSchema = z.object({
   ALERT_INGEST_TOKEN: z
     .string({ error: 'required: the bearer token detectors send to POST /alerts' })
     .min(16, 'expected at least 16 characters: it guards POST /alerts'),
+  AUDIT_READ_TOKEN: z.string().min(16, 'expected at least 16 characters: it guards GET /audit').optional(),
   PROVIDERS_FILE: z.string({ error: 'required: path to the YAML list of integrations' }).min(1),
   ACTORS: z
     .string({ error: 'required: comma-separated Slack user IDs allowed to act (U0123,U0456)' })
@@ -128,6 +129,8 @@ export interface Config {
   redisConnection: RedisConnectionSettings
   port: number
   alertIngestToken: string
+  /** The bearer token GET /audit asks for; undefined leaves the route off. */
+  auditReadToken?: string
   actors: ReadonlySet<string>
   integrations: IntegrationConfig[]
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
@@ -178,6 +181,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     redisConnection: loadRedisConnection(e, readFile),
     port: e.PORT,
     alertIngestToken: e.ALERT_INGEST_TOKEN,
+    ...(e.AUDIT_READ_TOKEN ? { auditReadToken: e.AUDIT_READ_TOKEN } : {}),
     actors: new Set(e.ACTORS),
     integrations: loadIntegrations(e.PROVIDERS_FILE, env, readFile),
     logLevel: e.LOG_LEVEL,

@@ -29,6 +29,8 @@ export type AuditEvent =
   | 'offboard-refused'
   /** `/deprovision` (any subcommand) refused. */
   | 'command-refused'
+  /** `/deprovision audit`: who exported which entries (`detail` says the range and filter). */
+  | 'audit-exported'
 
 export interface AuditEntry {
   event: AuditEvent
@@ -73,6 +75,12 @@ export class AuditLog {
   /** The `count` newest entries, newest first (the App Home's "latest activity"). */
   async latest(count: number): Promise<StoredAuditEntry[]> {
     const rows = await this.redis.xrevrange(AUDIT_STREAM, '+', '-', 'COUNT', count)
+    return rows.map(([id, fields]) => ({ id, ...pairs(fields) }) as StoredAuditEntry)
+  }
+
+  /** At most `count` entries between two XRANGE bounds (`(id` leaves that id out), oldest first: one page of an export. */
+  async range(start: string, end: string, count: number): Promise<StoredAuditEntry[]> {
+    const rows = await this.redis.xrange(AUDIT_STREAM, start, end, 'COUNT', count)
     return rows.map(([id, fields]) => ({ id, ...pairs(fields) }) as StoredAuditEntry)
   }
 
