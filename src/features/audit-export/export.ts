@@ -3,7 +3,7 @@
  * first), uploads them as CSV and JSON Lines to the conversation with a summary line, and
  * audits the export itself (`audit-exported`).
  */
-import { ErrorCode, type WebClient } from '@slack/web-api'
+import { slackErrorCode, type FileUploader } from '../../slack/files.js'
 import type { Logger } from '../../logger.js'
 import type { AuditLog, StoredAuditEntry } from '../../store/audit.js'
 import { auditCsv, auditJsonLines } from './format.js'
@@ -20,9 +20,6 @@ export interface AuditExportDeps {
   /** MAX_EXPORT_ENTRIES unless a test lowers it. */
   maxExportEntries?: number
 }
-
-/** The one Slack call an export makes (Bolt's `client` fits it). */
-export type FileUploader = Pick<WebClient, 'filesUploadV2'>
 
 export type ExportOutcome =
   | { kind: 'uploaded'; counts: ExportCounts; cut: boolean }
@@ -72,7 +69,7 @@ export async function exportToSlack(deps: AuditExportDeps, slack: FileUploader, 
     .then(
       (): ExportOutcome => ({ kind: 'uploaded', counts, cut: cutAt !== undefined }),
       (error: unknown): ExportOutcome => {
-        const code = slackErrorOf(error)
+        const code = slackErrorCode(error)
         if (code === 'not_in_channel' || code === 'channel_not_found') return { kind: 'not-in-channel' }
         log.error({ err: error }, 'audit export could not be uploaded')
         return { kind: 'failed', error: code ?? 'Slack did not answer' }
@@ -84,9 +81,4 @@ export async function exportToSlack(deps: AuditExportDeps, slack: FileUploader, 
     .append({ event: 'audit-exported', alertId: '', actor, action: '/deprovision audit', outcome: outcome.kind, detail })
     .catch((error: unknown) => log.error({ err: error }, 'could not audit an audit export'))
   return outcome
-}
-
-function slackErrorOf(error: unknown): string | undefined {
-  const slack = error as { code?: string; data?: { error?: unknown } }
-  return slack?.code === ErrorCode.PlatformError && typeof slack.data?.error === 'string' ? slack.data.error : undefined
 }

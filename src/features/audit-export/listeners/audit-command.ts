@@ -6,7 +6,8 @@
  */
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt'
 import type { ProviderRegistry } from '../../../providers/registry.js'
-import { exportToSlack, type AuditExportDeps, type FileUploader } from '../export.js'
+import type { FileUploader } from '../../../slack/files.js'
+import { exportToSlack, type AuditExportDeps } from '../export.js'
 import { DEFAULT_DAYS, parseAuditRequest } from '../request.js'
 
 type ListenerDeps = AuditExportDeps & { providers: Pick<ProviderRegistry, 'all'>; now?: () => Date }
