@@ -170,3 +170,16 @@ describe('GET /audit', () => {
     expect(lines).toEqual([second, third, { cursor: { after: third!.id, more: false } }])
   })
 })
+
+describe('GET /audit without AUDIT_READ_TOKEN', () => {
+  it('answers 404 saying how to turn it on, whatever token is sent', async () => {
+    const off = await startLocalEnvironment()
+    try {
+      const response = await fetch(`${off.bot.url}/audit`, { headers: { authorization: `Bearer ${LOCAL.ingestToken}` } })
+      expect(response.status).toBe(404)
+      expect(await response.json()).toEqual({ error: 'GET /audit is off: set AUDIT_READ_TOKEN on the bot to turn it on.' })
+    } finally {
+      await off.stop()
+    }
+  })
+})

@@ -10,6 +10,7 @@ import { parseReadQuery } from '../../src/features/audit-export/read-query.js'
 import { auditPages } from '../../src/features/audit-export/pages.js'
 import { collectEntries } from '../../src/features/audit-export/export.js'
 import { exportSummary } from '../../src/features/audit-export/summary.js'
+import { ConfigError, loadConfig } from '../../src/config.js'
 
 const TODAY = new Date('2026-12-06T15:00:00Z')
 const INTEGRATIONS = ['acme-scim', 'acme-okta']
@@ -47,6 +48,25 @@ describe('/deprovision audit arguments', () => {
       start: `${Date.parse('2026-12-01T00:00:00Z')}-0`,
       end: String(Date.parse('2026-12-02T00:00:00Z') - 1),
     })
+  })
+})
+
+describe('AUDIT_READ_TOKEN', () => {
+  const env = {
+    SLACK_BOT_TOKEN: 'xoxb-1-2-3',
+    SLACK_SIGNING_SECRET: 'signing-secret',
+    ALERT_CHANNEL_ID: 'C0123ABCD',
+    ALERT_INGEST_TOKEN: 'a-long-enough-ingest-token',
+    PROVIDERS_FILE: '/etc/providers.yml',
+    ACTORS: 'U0123ABCD',
+  }
+  const load = (token?: string) => loadConfig({ ...env, AUDIT_READ_TOKEN: token }, () => '[]')
+
+  it('is optional (GET /audit is then off) and refused when shorter than 16 characters', () => {
+    expect(load().auditReadToken).toBeUndefined()
+    expect(load('a-long-enough-read-token').auditReadToken).toBe('a-long-enough-read-token')
+    expect(() => load('short')).toThrow(ConfigError)
+    expect(() => load('short')).toThrow(/AUDIT_READ_TOKEN: expected at least 16 characters/)
   })
 })
 

@@ -56,7 +56,8 @@ export async function exportToSlack(deps: AuditExportDeps, slack: FileUploader, 
   const log = deps.logger.child({ action: 'audit-export', actor, channel })
   const { entries, cutAt } = await collectEntries(deps.audit, filter, deps.maxExportEntries ?? MAX_EXPORT_ENTRIES)
   const counts = countEntries(entries)
-  const name = `audit-${filter.from}_${filter.to}${filter.email || filter.integration ? `-${(filter.email ?? filter.integration)!.replace(/[^\w.@-]/g, '_')}` : ''}`
+  const who = filter.email ?? filter.integration
+  const name = `audit-${filter.from}_${filter.to}${who ? `-${who.replace(/[^\w.@-]/g, '_')}` : ''}`
   const outcome = await slack
     .filesUploadV2({
       channel_id: channel,
