@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { postToSlackApp, slashCommandBody } from '../../local/slack-signing.js'
+import type { StoredFile } from '../../local/slack-stand-in.js'
 import { AUDIT_STREAM } from '../../src/store/audit.js'
 
 const READ_TOKEN = 'local-sandbox-audit-read-token'
@@ -44,6 +45,18 @@ const jsonLines = (text: string) =>
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>)
 
+const exports = async () => (await streamEntries()).filter((entry) => entry.event === 'audit-exported')
+
+/** Types the command and waits until the export is over (its own audit entry is written last); answers that entry and the files it shared. */
+async function exportWith(text: string): Promise<{ exported: Record<string, string>; files: StoredFile[] }> {
+  const [before, filesBefore] = [(await exports()).length, env.slack.files().length]
+  await env.command(text)
+  await expect.poll(async () => (await exports()).length).toBe(before + 1)
+  return { exported: (await exports()).at(-1)!, files: env.slack.files().slice(filesBefore) }
+}
+
+const named = (files: StoredFile[], extension: string) => files.find((file) => file.name.endsWith(extension))!
+
 async function getAudit(query: string, token = READ_TOKEN): Promise<Response> {
   return fetch(`${env.bot.url}/audit${query}`, { headers: { authorization: `Bearer ${token}` } })
 }
@@ -53,46 +66,36 @@ describe('/deprovision audit', () => {
     const expected = (await streamEntries()).filter((entry) => entry.email === 'bob@example.com')
     expect(expected.length).toBeGreaterThanOrEqual(2)
 
-    await env.command('audit bob@example.com')
-    const share = await env.slack.waitFor('files.completeUploadExternal')
-    expect(share.response).toMatchObject({ ok: true })
-
-    const files = env.slack.files(LOCAL.channel)
-    const jsonl = files.find((file) => file.name.endsWith('.jsonl'))!
-    const csv = files.find((file) => file.name.endsWith('.csv'))!
+    const { files } = await exportWith('audit bob@example.com')
+    expect(files.map((file) => file.channel)).toEqual([LOCAL.channel, LOCAL.channel])
+    const [jsonl, csv] = [named(files, '.jsonl'), named(files, '.csv')]
     expect(jsonLines(jsonl.content.toString('utf8'))).toEqual(expected)
     const rows = parse<Record<string, string>>(csv.content, { columns: true })
     expect(rows.map((row) => row.id)).toEqual(expected.map((entry) => entry.id))
     expect(rows.map((row) => row.email)).toEqual(expected.map(() => 'bob@example.com'))
 
     expect(jsonl.initial_comment).toMatch(/^📄 Audit log, .* \(UTC days\), bob@example\.com: 2 entries; actions done 0, failed 0, refused 0\./)
-    const posted = env.slack.messages(LOCAL.channel).find((message) => Array.isArray(message.files))
+    const posted = env.slack.messages(LOCAL.channel).findLast((message) => Array.isArray(message.files))
     expect(posted?.text).toBe(jsonl.initial_comment)
   })
 
   it('keeps hostile cells inert: quoted commas, quotes and newlines read back whole, a formula gets a leading quote', async () => {
-    await env.command('audit bob@example.com')
-    await env.slack.waitFor('files.completeUploadExternal')
-    const csv = env.slack.files(LOCAL.channel).find((file) => file.name.endsWith('.csv'))!
-    const rows = parse<Record<string, string>>(csv.content, { columns: true })
+    const { files } = await exportWith('audit bob@example.com')
+    const rows = parse<Record<string, string>>(named(files, '.csv').content, { columns: true })
     const received = rows.filter((row) => row.event === 'alert-received')
     expect(received.length).toBeGreaterThan(0)
     for (const row of received) expect(row.detail).toBe(`'${HOSTILE_REASON}`)
-    const jsonl = env.slack.files(LOCAL.channel).find((file) => file.name.endsWith('.jsonl'))!
-    expect(jsonLines(jsonl.content.toString('utf8')).find((entry) => entry.event === 'alert-received')?.detail).toBe(HOSTILE_REASON)
+    expect(jsonLines(named(files, '.jsonl').content.toString('utf8')).find((entry) => entry.event === 'alert-received')?.detail).toBe(HOSTILE_REASON)
   })
 
   it('is itself audited: who exported, and which days', async () => {
-    await env.command('audit acme-scim')
-    await env.slack.waitFor('files.completeUploadExternal', (call) => /acme-scim/.test(String(call.args.initial_comment)))
-    await expect
-      .poll(async () => (await streamEntries()).filter((entry) => entry.event === 'audit-exported').at(-1))
-      .toMatchObject({
-        actor: LOCAL.actor,
-        action: '/deprovision audit',
-        outcome: 'uploaded',
-        detail: expect.stringMatching(/^\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC days\), acme-scim: \d+ entries$/),
-      })
+    const { exported } = await exportWith('audit acme-scim')
+    expect(exported).toMatchObject({
+      actor: LOCAL.actor,
+      action: '/deprovision audit',
+      outcome: 'uploaded',
+      detail: expect.stringMatching(/^\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC days\), acme-scim: \d+ entries$/),
+    })
   })
 
   it('answers bad input with the reason and the usage, and uploads nothing', async () => {
@@ -120,6 +123,14 @@ describe('/deprovision audit', () => {
     const answer = await env.slack.waitFor('response_url', (call) => /invite me/i.test(String(call.args.text)))
     expect(answer.args.text).toContain('/invite @deprovision-bot')
     expect(env.slack.files(channel)).toHaveLength(0)
+  })
+
+  it('says what Slack answered when the upload fails, and audits the export as failed', async () => {
+    env.slack.failNext('files.completeUploadExternal', { error: 'internal_error' })
+    const { exported } = await exportWith('audit acme-scim')
+    expect(exported.outcome).toBe('failed')
+    const answer = await env.slack.waitFor('response_url', (call) => /export failed/.test(String(call.args.text)))
+    expect(answer.args.text).toBe('⚠️ The audit export failed: Slack answered internal_error. Try again shortly.')
   })
 
   it('is refused, and the refusal audited, for users outside ACTORS', async () => {

@@ -25,6 +25,7 @@ export type ExportOutcome =
   | { kind: 'uploaded'; counts: ExportCounts; cut: boolean }
   /** Slack will not share a file where the bot is not a member (`not_in_channel`, or a DM it is not part of: `channel_not_found`). */
   | { kind: 'not-in-channel' }
+  /** What went wrong, in words for the person who asked. */
   | { kind: 'failed'; error: string }
 
 export interface ExportRequest {
@@ -73,7 +74,7 @@ export async function exportToSlack(deps: AuditExportDeps, slack: FileUploader, 
         const code = slackErrorCode(error)
         if (code === 'not_in_channel' || code === 'channel_not_found') return { kind: 'not-in-channel' }
         log.error({ err: error }, 'audit export could not be uploaded')
-        return { kind: 'failed', error: code ?? 'Slack did not answer' }
+        return { kind: 'failed', error: `Slack answered ${code ?? 'nothing usable'}` }
       },
     )
   const detail = `${describeFilter(filter)}: ${counts.entries} entries${cutAt ? ' (cut)' : ''}`

@@ -7,7 +7,7 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt'
 import type { ProviderRegistry } from '../../../providers/registry.js'
 import type { FileUploader } from '../../../slack/files.js'
-import { exportToSlack, type AuditExportDeps } from '../export.js'
+import { exportToSlack, type AuditExportDeps, type ExportOutcome } from '../export.js'
 import { DEFAULT_DAYS, parseAuditRequest } from '../request.js'
 
 type ListenerDeps = AuditExportDeps & { providers: Pick<ProviderRegistry, 'all'>; now?: () => Date }
@@ -24,11 +24,16 @@ export async function auditCommand(deps: ListenerDeps, { ack, command, respond, 
     return
   }
   await ack({ response_type: 'ephemeral', text: '⏳ Gathering the audit log…' })
-  const outcome = await exportToSlack(deps, client, { filter: request.filter, channel: command.channel_id, actor: command.user_id })
+  const outcome = await exportToSlack(deps, client, { filter: request.filter, channel: command.channel_id, actor: command.user_id }).catch(
+    (error: unknown): ExportOutcome => {
+      deps.logger.error({ err: error, action: 'audit-export', actor: command.user_id }, 'audit log could not be read for an export')
+      return { kind: 'failed', error: 'the audit log (Redis) could not be read' }
+    },
+  )
   if (outcome.kind === 'uploaded') return
   const text =
     outcome.kind === 'not-in-channel'
       ? '⚠️ I cannot share files in this conversation because I am not in it. Invite me (`/invite @deprovision-bot`) and run the command again, or run it in a direct message with me.'
-      : `⚠️ The audit export could not be uploaded (Slack answered ${outcome.error}). Try again shortly.`
+      : `⚠️ The audit export failed: ${outcome.error}. Try again shortly.`
   await respond({ response_type: 'ephemeral', text })
 }
