@@ -2,6 +2,8 @@
  * A local stand-in for Slack's Web API. An unchanged Bolt App / WebClient reaches it through
  * `clientOptions.slackApiUrl`; it keeps messages, threads and views the way Slack would, records
  * every call, and answers with Slack's own error codes, status codes and rate-limit headers.
+ * Files go the way `files.uploadV2` sends them: files.getUploadURLExternal, a POST of the bytes
+ * to the upload URL it answered, files.completeUploadExternal; the bytes are kept for tests.
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -112,6 +114,18 @@ export interface StoredView {
   [key: string]: unknown
 }
 
+/** A file uploaded and completed (shared in `channel`, or private when completed without one). */
+export interface StoredFile {
+  id: string
+  name: string
+  title: string
+  /** The bytes posted to the upload URL. */
+  content: Buffer
+  channel?: string
+  initial_comment?: string
+  thread_ts?: string
+}
+
 export interface ResponseUrlContext {
   channel?: string
   /** The message a `replace_original` / `delete_original` applies to. */
@@ -134,6 +148,10 @@ export interface SlackStandIn {
   ephemerals(channel?: string): EphemeralMessage[]
   views(): StoredView[]
   view(idOrExternalId: string): StoredView | undefined
+  /** Files completed with files.completeUploadExternal, oldest first. */
+  files(channel?: string): StoredFile[]
+  /** The bot leaves the channel: posts and file shares there answer not_in_channel, as Slack does. */
+  removeBotFrom(channel: string): void
   /** A response_url bound to a message, so `replace_original` etc. change it like Slack does. */
   responseUrl(context?: ResponseUrlContext): string
   newTriggerId(): string
@@ -158,7 +176,7 @@ const rateLimited = (seconds: number): Reply => ({
 })
 
 /** Form fields that WebClient JSON-stringifies because they are objects or arrays. */
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurls', 'user_auth_blocks', 'response_metadata'])
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurls', 'user_auth_blocks', 'response_metadata', 'files'])
 
 export async function startSlackStandIn(options: SlackStandInOptions): Promise<SlackStandIn> {
   const slack = new SlackState(options)
@@ -171,6 +189,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   })
   const { origin: base, port } = await listen(server, options.port)
   slack.responseUrlBase = `${base}/response_url/`
+  slack.uploadUrlBase = `${base}/upload/v1/`
   return {
     apiUrl: `${base}/api/`,
     responseUrlBase: slack.responseUrlBase,
@@ -184,6 +203,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     ephemerals: (channel) => structuredClone(slack.ephemerals.filter((e) => channel === undefined || e.channel === channel)),
     views: () => structuredClone([...slack.views.values()]),
     view: (id) => structuredClone(slack.findView(id)),
+    files: (channel) => slack.completedFiles().filter((file) => channel === undefined || file.channel === channel),
+    removeBotFrom: (channel) => slack.channelsWithoutBot.add(channel),
     responseUrl: (context) => slack.registerResponseUrl(context ?? {}),
     newTriggerId: () => newTriggerId(),
     stop: async () => {
@@ -205,7 +226,7 @@ async function handleRequest(
   options: SlackStandInOptions,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://stand-in')
-  const raw = await readBody(req)
+  const bytes = await readBody(req)
   const at = Date.now()
   const route = routeOf(url.pathname)
   if (route === undefined) {
@@ -213,7 +234,13 @@ async function handleRequest(
     res.end('not found')
     return
   }
-  const parsed = parseArgs(raw, req.headers['content-type'], url.searchParams)
+  if (route.uploadId !== undefined) {
+    const reply = await slack.receiveUpload(route.uploadId, bytes, req.headers['content-type'])
+    recorder.record({ method: route.method, args: { length: bytes.length }, at, status: reply.status, response: reply.body, path: url.pathname })
+    send(res, reply)
+    return
+  }
+  const parsed = parseArgs(bytes.toString('utf8'), req.headers['content-type'], url.searchParams)
   const args = parsed.ok ? parsed.args : {}
   const reply = recorder.takeFault(route.method) ?? (parsed.ok ? dispatch(route, args, req, slack, options) : fail(parsed.error))
   if (options.latencyMs) await sleep(options.latencyMs)
@@ -224,6 +251,8 @@ async function handleRequest(
 interface Route {
   method: string
   responseUrlId?: string
+  /** A POST of a file's bytes to the URL files.getUploadURLExternal answered. */
+  uploadId?: string
 }
 
 function routeOf(pathname: string): Route | undefined {
@@ -231,6 +260,8 @@ function routeOf(pathname: string): Route | undefined {
   if (api?.[1] !== undefined) return { method: api[1] }
   const hook = /^\/response_url\/([A-Za-z0-9_-]+)$/.exec(pathname)
   if (hook?.[1] !== undefined) return { method: 'response_url', responseUrlId: hook[1] }
+  const upload = /^\/upload\/v1\/([A-Za-z0-9_-]+)$/.exec(pathname)
+  if (upload?.[1] !== undefined) return { method: 'upload_url', uploadId: upload[1] }
   return undefined
 }
 
@@ -258,11 +289,11 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(isJson ? JSON.stringify(reply.body) : reply.body)
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }
@@ -413,7 +444,11 @@ class SlackState {
   readonly channels = new Map<string, MessageWithReplies[]>()
   readonly views = new Map<string, StoredView>()
   readonly ephemerals: EphemeralMessage[] = []
+  readonly channelsWithoutBot = new Set<string>()
+  /** Files by id, from files.getUploadURLExternal on; `content` once posted to the upload URL, `completed` once shared. */
+  readonly uploads = new Map<string, { uploadId: string; name: string; length: number; content?: Buffer; completed?: StoredFile }>()
   responseUrlBase = ''
+  uploadUrlBase = ''
   private readonly postTimes = new Map<string, number[]>()
   private readonly usedTriggers = new Set<string>()
   private readonly responseUrls = new Map<string, ResponseUrlContext>()
@@ -475,6 +510,25 @@ class SlackState {
     return `${this.responseUrlBase}${id}`
   }
 
+  /** The upload URL takes the bytes raw or multipart form encoded (Slack: either works); answers 200 `OK - <bytes>`. */
+  async receiveUpload(uploadId: string, bytes: Buffer, contentType: string | undefined): Promise<Reply> {
+    const upload = [...this.uploads.values()].find((candidate) => candidate.uploadId === uploadId)
+    if (upload === undefined) return { status: 404, body: 'upload url not found' }
+    let content = bytes
+    if ((contentType ?? '').toLowerCase().startsWith('multipart/form-data')) {
+      const form = await new Request('http://stand-in/', { method: 'POST', headers: { 'content-type': contentType! }, body: bytes }).formData()
+      const file = [...form.values()].find((value): value is File => typeof value !== 'string')
+      if (file === undefined) return { status: 400, body: 'no file in the form' }
+      content = Buffer.from(await file.arrayBuffer())
+    }
+    upload.content = content
+    return { status: 200, body: `OK - ${content.length}` }
+  }
+
+  completedFiles(): StoredFile[] {
+    return [...this.uploads.values()].flatMap((upload) => (upload.completed ? [upload.completed] : []))
+  }
+
   responseUrlPost(id: string, args: Args): Reply {
     const context = this.responseUrls.get(id)
     if (context?.channel === undefined) return ok()
@@ -518,6 +572,8 @@ const METHODS: Record<string, Handler> = {
   'users.info': usersInfo,
   'users.lookupByEmail': lookupByEmail,
   'conversations.info': conversationInfo,
+  'files.getUploadURLExternal': getUploadUrlExternal,
+  'files.completeUploadExternal': completeUploadExternal,
 }
 
 function postMessage(slack: SlackState, args: Args): Reply {
@@ -809,6 +865,7 @@ function newViewId(): string {
 
 /** Why the bot may not post in `channel`: unknown to it, or not a member (the app has no chat:write.public). */
 function channelAccess(slack: SlackState, channel: string): string | undefined {
+  if (slack.channelsWithoutBot.has(channel)) return 'not_in_channel'
   const channels = slack.options.channels
   if (channels === undefined) return undefined
   const known = channels[channel]
@@ -845,7 +902,7 @@ function conversationInfo(slack: SlackState, args: Args): Reply {
       context_team_id: SANDBOX.teamId,
       created: 1_700_000_000,
       creator: SANDBOX.userId,
-      is_member: known.botIsMember,
+      is_member: known.botIsMember && !slack.channelsWithoutBot.has(id),
     },
   })
 }
@@ -876,6 +933,56 @@ function slackUser(id: string, user: StandInUser): Record<string, unknown> {
     tz: 'Etc/UTC',
     profile: { ...(user.email ? { email: user.email } : {}), real_name: user.name, display_name: user.name, real_name_normalized: user.name },
   }
+}
+
+// --- files (files.uploadV2 is these two calls with a POST to the upload URL between them) ---
+
+const missing = (field: string): Reply => fail('invalid_arguments', { response_metadata: { messages: [`[ERROR] missing required field: ${field}`] } })
+
+function getUploadUrlExternal(slack: SlackState, args: Args): Reply {
+  const filename = str(args.filename)
+  if (filename === undefined) return missing('filename')
+  if (args.length === undefined || args.length === '') return missing('length')
+  const length = Number(args.length)
+  if (!Number.isInteger(length) || length < 0) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] length must be an integer'] } })
+  const fileId = `F${randomBytes(5).toString('hex').toUpperCase()}`
+  const uploadId = randomBytes(12).toString('hex')
+  slack.uploads.set(fileId, { uploadId, name: filename, length })
+  return ok({ upload_url: `${slack.uploadUrlBase}${uploadId}`, file_id: fileId })
+}
+
+function completeUploadExternal(slack: SlackState, args: Args): Reply {
+  const files = args.files
+  if (files === undefined) return missing('files')
+  if (!Array.isArray(files) || files.length === 0 || !files.every((file) => isObject(file) && typeof file.id === 'string'))
+    return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] files must be a list of {id, title}'] } })
+  const channel = str(args.channel_id)
+  const access = channel === undefined ? undefined : channelAccess(slack, channel)
+  if (access !== undefined) return fail(access)
+  const uploads = (files as Array<{ id: string; title?: unknown }>).map((file) => ({ file, upload: slack.uploads.get(file.id) }))
+  // A file never posted to its upload URL (or already completed) is not there to share.
+  if (uploads.some(({ upload }) => upload?.content === undefined || upload.completed !== undefined)) return fail('file_not_found')
+  const comment = str(args.initial_comment)
+  const threadTs = str(args.thread_ts)
+  const stored = uploads.map(({ file, upload }) => {
+    const completed: StoredFile = {
+      id: file.id,
+      name: upload!.name,
+      title: typeof file.title === 'string' ? file.title : upload!.name,
+      content: upload!.content!,
+      ...(channel !== undefined ? { channel } : {}),
+      ...(comment !== undefined ? { initial_comment: comment } : {}),
+      ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+    }
+    upload!.completed = completed
+    return completed
+  })
+  if (channel !== undefined) {
+    const message = newMessage(slack, channel, { text: comment ?? '' })
+    message.files = stored.map(({ id, name, title }) => ({ id, name, title }))
+    slack.channels.set(channel, [...slack.messagesIn(channel), { ...message, replies: [] }])
+  }
+  return ok({ files: stored.map(({ id, title, name, content }) => ({ id, title, name, size: content.length })) })
 }
 
 // --- response_url ---

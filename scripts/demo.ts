@@ -9,6 +9,7 @@
  * Everything it starts is stopped again, on failure and Ctrl-C too; it gives up after
  * 60 s (and allows 5 s more for stopping).
  */
+import { parse } from 'csv-parse/sync'
 import { CONFIRM_CALLBACK_ID, OFFBOARD_DECISION_ACTION_ID, offboardDecisionBlockId } from '../src/constants.js'
 import type { Action } from '../src/providers/types.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../local/local-environment.js'
@@ -473,8 +474,15 @@ async function runDemo(): Promise<void> {
   await routeToSecondChannel(env)
 
   // 10 ----------------------------------------------------------------------------
-  step(10, 'Summary')
-  const slackErrors = env.slack.calls.filter((call) => call.status !== 200 || (call.response as { ok?: unknown } | undefined)?.ok !== true)
+  step(10, 'Exporting the audit log: /deprovision audit')
+  await exportAuditLog(env)
+
+  // 11 ----------------------------------------------------------------------------
+  step(11, 'Summary')
+  // A file's bytes posted to its upload URL are answered in plain text (`OK - <bytes>`), not Slack's JSON.
+  const slackErrors = env.slack.calls.filter(
+    (call) => call.status !== 200 || (call.method !== 'upload_url' && (call.response as { ok?: unknown } | undefined)?.ok !== true),
+  )
   check(
     slackErrors.length === 0,
     'every Slack API call the bot made succeeded',
@@ -512,6 +520,32 @@ async function routeToSecondChannel(env: LocalEnvironment): Promise<void> {
   say()
   check(alert.channel === PAGER_CHANNEL, `the alert was posted in ${PAGER_CHANNEL}, not ${LOCAL.channel}`, `it went to ${alert.channel}`)
   check(alert.text.startsWith('<!subteam^S0ONCALL>'), 'its text notifies the on-call user group', `its text is "${alert.text.slice(0, 60)}"`)
+}
+
+/** `/deprovision audit`: the last 30 days of the audit log uploaded to the channel as CSV and JSON Lines. */
+async function exportAuditLog(env: LocalEnvironment): Promise<void> {
+  say('  An auditor asks for everything the bot did in the last 30 days; the bot uploads it to the channel:')
+  const before = env.slack.files(LOCAL.channel).length
+  await env.command('audit')
+  await env.slack.waitFor('files.completeUploadExternal', undefined, 10_000)
+  const files = env.slack.files(LOCAL.channel).slice(before)
+  const csv = files.find((file) => file.name.endsWith('.csv'))
+  const jsonl = files.find((file) => file.name.endsWith('.jsonl'))
+  say()
+  say(indent(csv?.initial_comment ?? '(no summary)'))
+  for (const file of files) say(indent(`📎 ${file.name}  ${dim(`(${file.content.length} bytes)`)}`))
+  say()
+  say(dim('  The CSV starts:'))
+  for (const line of csv?.content.toString('utf8').split('\r\n').slice(0, 4) ?? []) say(dim(indent(line.length > 150 ? `${line.slice(0, 150)}…` : line)))
+  say()
+  const rows = jsonl?.content.toString('utf8').split('\n').filter(Boolean).length ?? 0
+  check(
+    csv !== undefined && jsonl !== undefined,
+    'the CSV and the JSON Lines file are in the channel',
+    `files: ${files.map((f) => f.name).join(', ') || 'none'}`,
+  )
+  const csvRows = csv ? parse(csv.content, { columns: true }).length : 0
+  check(rows > 0 && csvRows === rows, `both hold the same ${rows} entries`, `${rows} JSON lines, ${csvRows} CSV rows`)
 }
 
 /** `/deprovision erin@example.com`: the modal filled in per service, then Okta (the identity provider) first, then SCIM. */

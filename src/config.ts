@@ -52,6 +52,7 @@ const envSchema = z.object({
   ALERT_INGEST_TOKEN: z
     .string({ error: 'required: the bearer token detectors send to POST /alerts' })
     .min(16, 'expected at least 16 characters: it guards POST /alerts'),
+  AUDIT_READ_TOKEN: z.string().min(16, 'expected at least 16 characters: it guards GET /audit').optional(),
   PROVIDERS_FILE: z.string({ error: 'required: path to the YAML list of integrations' }).min(1),
   ROUTES_FILE: z.string().min(1).optional(),
   ACTORS: z
@@ -141,6 +142,8 @@ export interface Config {
   redisConnection: RedisConnectionSettings
   port: number
   alertIngestToken: string
+  /** The bearer token GET /audit asks for; undefined leaves the route off. */
+  auditReadToken?: string
   actors: ReadonlySet<string>
   integrations: IntegrationConfig[]
   /** Path to the routing rules (read and checked by the runtime, features/routing); unset: everything to ALERT_CHANNEL_ID. */
@@ -202,6 +205,7 @@ export function loadConfig(env: Env = process.env, readFile: (path: string) => s
     redisConnection: loadRedisConnection(e, readFile),
     port: e.PORT,
     alertIngestToken: e.ALERT_INGEST_TOKEN,
+    ...(e.AUDIT_READ_TOKEN ? { auditReadToken: e.AUDIT_READ_TOKEN } : {}),
     actors: new Set(e.ACTORS),
     integrations: loadIntegrations(e.PROVIDERS_FILE, env, readFile),
     ...(e.ROUTES_FILE ? { routesFile: e.ROUTES_FILE } : {}),

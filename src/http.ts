@@ -1,4 +1,5 @@
 /** Small helpers for the bot's own HTTP routes (Bolt serves them on its port as custom routes). */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -23,4 +24,12 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     chunks.push(chunk)
   }
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Whether an Authorization header carries `Bearer <expected>`; compared as digests, in constant time whatever the lengths. */
+export function hasBearerToken(header: string | undefined, expected: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '')
+  if (!match?.[1]) return false
+  const digest = (value: string) => createHash('sha256').update(value).digest()
+  return timingSafeEqual(digest(match[1].trim()), digest(expected))
 }

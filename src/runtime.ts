@@ -242,6 +242,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
           checkRouting,
           actorEmails,
           ingestToken: config.alertIngestToken,
+          ...(config.auditReadToken ? { auditReadToken: config.auditReadToken } : {}),
           ingestLimit: new IngestLimit(redis, config.ingestMaxPerMinute),
           preflightTimeoutMs: options.preflightTimeoutMs ?? config.lookupTimeoutMs,
           now,

@@ -1,6 +1,6 @@
 /**
  * /deprovision: `user@corp` offboards that person everywhere (offboard-person.ts);
- * `status` checks every integration (and the Redis settings and routed channels the bot relies on), `mutes` lists active mutes,
+ * `audit` exports the audit log (audit-command.ts); `status` checks every integration (and the Redis settings and routed channels the bot relies on), `mutes` lists active mutes,
  * `routes` shows the routing rules and where a sample alert would go (all ephemeral);
  * anything else gets the usage with an example. Every answer starts with an ack, so
  * Slack never shows a timeout.
@@ -19,6 +19,9 @@ import { parseRouteSample } from '../features/routing/sample.js'
 import type { RouteSubject } from '../features/routing/rules.js'
 import { routesCommand } from '../features/routing/listeners/routes-command.js'
 import { membershipBlocks } from '../features/routing/views/routes.js'
+import { unlinkEmail } from '../slack/command-text.js'
+import { isAuditRequest } from '../features/audit-export/request.js'
+import { AUDIT_USAGE, auditCommand } from '../features/audit-export/listeners/audit-command.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
 
@@ -45,11 +48,6 @@ export function parseCommand(text: string | undefined): CommandRequest {
   return { kind: 'offboard', email: first.toLowerCase() }
 }
 
-/** Slack may send an email as a link (`<mailto:ada@corp.example|ada@corp.example>`) when the command escapes links. */
-function unlinkEmail(word: string): string {
-  return /^<mailto:[^|>]+\|([^>]+)>$/.exec(word)?.[1] ?? /^<mailto:([^|>]+)>$/.exec(word)?.[1] ?? word
-}
-
 export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string }) {
   return async (args: Args): Promise<void> => {
     const { ack, command, respond } = args
@@ -62,6 +60,7 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
       return
     }
     if (isScanRequest(command.text)) return scanCommand(deps, { ack, command })
+    if (isAuditRequest(command.text)) return auditCommand(deps, args)
     const request = parseCommand(command.text)
     switch (request.kind) {
       case 'offboard':
@@ -102,6 +101,7 @@ function askedFor(text: string | undefined): Pick<Refusal, 'action' | 'email' | 
     const integration = (text ?? '').trim().split(/\s+/)[1]
     return { action: '/deprovision scan', ...(integration ? { integration: integration.slice(0, 60) } : {}) }
   }
+  if (isAuditRequest(text)) return { action: '/deprovision audit' }
   const request = parseCommand(text)
   return request.kind === 'offboard' ? { action: '/deprovision user@corp', email: request.email } : { action: `/deprovision ${request.kind}` }
 }
@@ -111,6 +111,7 @@ function usage(alertChannelId: string, problem: string | undefined): string {
     ...(problem ? [`⚠️ ${problem}`] : []),
     `Usage: ${EXAMPLE} finds that person in every integrated service and offboards them everywhere, identity provider first.`,
     '`/deprovision status` checks every integration’s credentials; `/deprovision mutes` lists muted alerts; `/deprovision scan [integration]` compares every integration (or one) with the identity provider now; `/deprovision routes [integration severity kind]` shows where alerts go.',
+    AUDIT_USAGE,
     `Account alerts are in <#${alertChannelId}>: each has the buttons its service supports.`,
   ]
   return lines.join('\n')

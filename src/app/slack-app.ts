@@ -1,12 +1,13 @@
 /**
  * Builds the Bolt app: HTTP (POST /slack/events, signed requests) or Socket Mode
  * when an app-level token is configured, with the bot's own routes on the same
- * port: POST /alerts for detectors, and the probes (GET /healthz, /readyz, /metrics).
+ * port: POST /alerts for detectors, GET /audit for a SIEM, and the probes (GET /healthz, /readyz, /metrics).
  */
 import { App, type CustomRoute } from '@slack/bolt'
 import { boltLogger } from '../slack/bolt-logger.js'
 import type { Redis } from 'ioredis'
 import { createIngestRoute, type IngestDeps } from '../features/alerts/ingest.js'
+import { createAuditRoute, type AuditRouteDeps } from '../features/audit-export/route.js'
 import type { Config } from '../config.js'
 import type { HandlerDeps } from './deps.js'
 import type { AppHomeDeps } from '../features/app-home/home-data.js'
@@ -17,7 +18,7 @@ import { probeRoutes } from '../probes.js'
 import { createGuardedReceiver } from './receiver.js'
 import type { SlackClients } from '../slack/web-api.js'
 
-export interface AppDeps extends HandlerDeps, IngestDeps, AppHomeDeps {
+export interface AppDeps extends HandlerDeps, IngestDeps, AppHomeDeps, AuditRouteDeps {
   redis: Redis
   metrics: Metrics
   /** Bolt's own client (the listeners' `client`), built like the others in slack/web-api.ts. */
@@ -26,7 +27,11 @@ export interface AppDeps extends HandlerDeps, IngestDeps, AppHomeDeps {
 }
 
 export function createSlackApp(config: Config, deps: AppDeps): App {
-  const customRoutes: CustomRoute[] = [{ path: '/alerts', method: ['POST'], handler: createIngestRoute(deps) }, ...probeRoutes(deps)]
+  const customRoutes: CustomRoute[] = [
+    { path: '/alerts', method: ['POST'], handler: createIngestRoute(deps) },
+    { path: '/audit', method: ['GET'], handler: createAuditRoute(deps) },
+    ...probeRoutes(deps),
+  ]
   const common = {
     token: config.slack.botToken,
     logger: boltLogger(deps.logger),

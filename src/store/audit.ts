@@ -31,6 +31,8 @@ export type AuditEvent =
   | 'offboard-refused'
   /** `/deprovision` (any subcommand) refused. */
   | 'command-refused'
+  /** `/deprovision audit`: who exported which entries (`detail` says the range and filter). */
+  | 'audit-exported'
 
 export interface AuditEntry {
   event: AuditEvent
@@ -76,6 +78,12 @@ export class AuditLog {
   async latest(count: number): Promise<StoredAuditEntry[]> {
     const rows = await this.redis.xrevrange(AUDIT_STREAM, '+', '-', 'COUNT', count)
     return rows.map(storedEntry)
+  }
+
+  /** At most `count` entries between two XRANGE bounds (`(id` leaves that id out), oldest first: one page of an export. */
+  async range(start: string, end: string, count: number): Promise<StoredAuditEntry[]> {
+    const rows = await this.redis.xrange(AUDIT_STREAM, start, end, 'COUNT', count)
+    return rows.map(([id, fields]) => ({ id, ...pairs(fields) }) as StoredAuditEntry)
   }
 
   /** Entries for one alert, oldest first (a scan: the audit log is for people, not hot paths). */

@@ -210,6 +210,39 @@ describe('Slack stand-in, driven by a real WebClient', () => {
     expect(slack.message(channel, posted.ts!)?.text).toBe('Alert (muted)')
   })
 
+  it('takes a files.uploadV2 upload (URL, bytes, completion), keeps the bytes and shares the file with its comment in the channel', async () => {
+    const result = await client().filesUploadV2({
+      channel_id: channel,
+      initial_comment: 'The log',
+      filename: 'log.csv',
+      title: 'Log',
+      content: 'a,b\r\n1,2\r\n',
+    })
+    expect(result.ok).toBe(true)
+    expect(slack.files(channel)).toEqual([expect.objectContaining({ name: 'log.csv', title: 'Log', initial_comment: 'The log', channel })])
+    expect(slack.files(channel)[0]!.content.toString('utf8')).toBe('a,b\r\n1,2\r\n')
+    expect(slack.messages(channel)).toEqual([expect.objectContaining({ text: 'The log', files: [expect.objectContaining({ name: 'log.csv' })] })])
+  })
+
+  it('refuses an upload URL without filename or length, and a completion of a file never uploaded', async () => {
+    const web = client()
+    await expect(web.files.getUploadURLExternal({ filename: 'x.csv' } as never)).rejects.toMatchObject({ data: { error: 'invalid_arguments' } })
+    await expect(web.files.getUploadURLExternal({ length: 3 } as never)).rejects.toMatchObject({ data: { error: 'invalid_arguments' } })
+    const { file_id } = await web.files.getUploadURLExternal({ filename: 'x.csv', length: 3 })
+    await expect(web.files.completeUploadExternal({ files: [{ id: file_id! }], channel_id: channel })).rejects.toMatchObject({
+      data: { error: 'file_not_found' },
+    })
+  })
+
+  it('answers not_in_channel for a channel the bot has left', async () => {
+    slack.removeBotFrom('C0ELSEWHERE')
+    await expect(client().filesUploadV2({ channel_id: 'C0ELSEWHERE', filename: 'x.csv', content: 'x' })).rejects.toMatchObject({
+      code: ErrorCode.PlatformError,
+      data: { error: 'not_in_channel' },
+    })
+    expect(slack.files()).toEqual([])
+  })
+
   it('resolves waitFor on a later call, and times out listing the calls it saw', async () => {
     const web = client()
     const waiting = slack.waitFor('chat.postMessage', (call) => call.args.text === 'second')

@@ -4,9 +4,8 @@
  * alert (deduplicated by dedupKey) and queues its Slack message. Every refusal says why; nothing is
  * stored unless the alert is accepted whole.
  */
-import { timingSafeEqual, createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { BodyTooLargeError, readBody, sendJson } from '../../http.js'
+import { BodyTooLargeError, hasBearerToken, readBody, sendJson } from '../../http.js'
 import type { JobQueues } from '../../jobs/queues.js'
 import type { Logger } from '../../logger.js'
 import type { Metrics } from '../../metrics.js'
@@ -48,7 +47,7 @@ export function createIngestRoute(deps: IngestDeps) {
 }
 
 async function ingest(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!hasToken(req.headers.authorization, deps.ingestToken)) {
+  if (!hasBearerToken(req.headers.authorization, deps.ingestToken)) {
     res.setHeader('www-authenticate', 'Bearer')
     return sendJson(res, 401, { error: 'Missing or wrong bearer token: send Authorization: Bearer <ALERT_INGEST_TOKEN>.' })
   }
@@ -146,12 +145,4 @@ export async function acceptAlert(
     .catch((error: unknown) => deps.logger.warn({ err: error, alertId: alert.id }, 'audit append failed'))
   deps.logger.info({ alertId: alert.id, integration: alert.integration }, 'alert accepted')
   return { status: 'posted', alertId: alert.id }
-}
-
-/** Constant-time comparison of the bearer token (hashing first makes the lengths equal). */
-function hasToken(header: string | undefined, expected: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? '')
-  if (!match?.[1]) return false
-  const digest = (value: string) => createHash('sha256').update(value).digest()
-  return timingSafeEqual(digest(match[1].trim()), digest(expected))
 }
