@@ -45,6 +45,8 @@ export interface AuditEntry {
   action?: string
   integration?: string
   email?: string
+  /** The service's id of the account acted on (the one the person confirmed). */
+  accountId?: string
   outcome?: string
   detail?: string
 }
@@ -52,6 +54,36 @@ export interface AuditEntry {
 export interface StoredAuditEntry extends AuditEntry {
   id: string
   at: string
+}
+
+/**
+ * Every field an entry may carry, in the order exports show them: which entry and when, what
+ * happened, the alert and the account, who acted (requested, approved), the outcome and the
+ * service's answer (`detail`).
+ */
+export const AUDIT_COLUMNS = [
+  'id',
+  'at',
+  'event',
+  'alertId',
+  'integration',
+  'email',
+  'accountId',
+  'action',
+  'actor',
+  'requester',
+  'approver',
+  'outcome',
+  'detail',
+] as const
+
+/** The entry as one JSON object: the known fields in AUDIT_COLUMNS order, then any other field it was written with. */
+export function auditRecord(entry: StoredAuditEntry): Record<string, string> {
+  const fields = entry as unknown as Record<string, string | undefined>
+  const record: Record<string, string> = {}
+  for (const column of AUDIT_COLUMNS) if (fields[column] !== undefined) record[column] = fields[column]
+  for (const [key, value] of Object.entries(fields)) if (!(key in record) && value !== undefined) record[key] = value
+  return record
 }
 
 export class AuditLog {

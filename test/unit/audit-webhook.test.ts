@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'
-import { auditEntryJson } from '../../src/features/audit-webhook/event-json.js'
+import { auditRecord } from '../../src/store/audit.js'
 import { DEFAULT_WEBHOOK_POLICY, pastWindow, retryDelayMs } from '../../src/features/audit-webhook/policy.js'
 import { readAnswer } from '../../src/features/audit-webhook/send.js'
 import { signature, signedHeaders } from '../../src/features/audit-webhook/signature.js'
@@ -81,7 +81,9 @@ describe('the retry schedule', () => {
 
 describe('the event body', () => {
   it('holds the stream id, the time and the fields set, nothing else', () => {
-    const json = auditEntryJson({ id: '1-0', at: '2026-01-01T00:00:00.000Z', event: 'action-requested', alertId: 'al_1', actor: 'U1', action: 'delete' })
+    const json = JSON.stringify(
+      auditRecord({ id: '1-0', at: '2026-01-01T00:00:00.000Z', event: 'action-requested', alertId: 'al_1', actor: 'U1', action: 'delete' }),
+    )
     expect(JSON.parse(json)).toEqual({ id: '1-0', at: '2026-01-01T00:00:00.000Z', event: 'action-requested', alertId: 'al_1', actor: 'U1', action: 'delete' })
   })
 })

@@ -3,9 +3,8 @@
  * means. No redirect is followed (the signed body goes only where the operator said).
  */
 import { request } from 'undici'
-import type { StoredAuditEntry } from '../../store/audit.js'
+import { auditRecord, type StoredAuditEntry } from '../../store/audit.js'
 import { parseRetryAfter } from '../../providers/kit/http.js'
-import { auditEntryJson } from './event-json.js'
 import { signedHeaders } from './signature.js'
 
 export interface WebhookTarget {
@@ -33,7 +32,7 @@ export function readAnswer(status: number, retryAfter: string | undefined, nowMs
 }
 
 export async function sendEvent(target: WebhookTarget, entry: StoredAuditEntry, now: Date, timeoutMs: number): Promise<DeliveryAnswer> {
-  const body = auditEntryJson(entry)
+  const body = JSON.stringify(auditRecord(entry))
   const signal = AbortSignal.timeout(timeoutMs)
   try {
     const res = await request(target.url, {

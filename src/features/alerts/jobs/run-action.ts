@@ -6,7 +6,7 @@
  * refuses the report on the job's last attempt, durable timers report it later.
  */
 import { DelayedError, type Job } from 'bullmq'
-import { REMINDER_DAYS, type Alert, type AlertState, type Request } from '../../../domain/alert.js'
+import { accountOf, REMINDER_DAYS, type Alert, type AlertState, type Request } from '../../../domain/alert.js'
 import { describeProblem, isRetryable, toProblem, type Problem } from '../../../providers/problems.js'
 import { executeFor, WriteAbandoned } from '../../../providers/run.js'
 import type { Outcome } from '../../../providers/types.js'
@@ -176,9 +176,11 @@ async function recordSettlement(ctx: AlertJobDeps, alert: Alert, request: Reques
     event: outcome.kind === 'failed' ? 'action-failed' : 'action-completed',
     alertId: alert.id,
     actor: request.actor,
+    ...(request.approvedBy ? { approver: request.approvedBy } : {}),
     action: request.action,
     integration: alert.integration,
     email: alert.email,
+    ...accountOf(alert, request),
     outcome: outcome.kind,
     detail: detailOf(outcome),
   })
