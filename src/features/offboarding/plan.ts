@@ -74,9 +74,7 @@ export interface Run {
 
 /** Where a scheduled run stands: waiting for its time, started (at its time or early), or cancelled. */
 export type Schedule = { runAt: string } & (
-  | { status: 'waiting' }
-  | { status: 'started'; by: 'timer' | 'run-now'; actor: string; at: string }
-  | { status: 'cancelled'; actor: string; at: string }
+  { status: 'waiting' } | { status: 'started'; by: 'timer' | 'run-now'; actor: string; at: string } | { status: 'cancelled'; actor: string; at: string }
 )
 
 export function isSettled(lookup: Lookup): boolean {

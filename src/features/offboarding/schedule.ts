@@ -36,7 +36,8 @@ export async function armSchedule(deps: ScheduleDeps, run: Run & { schedule: Sch
   if (reminderAt.getTime() > clock(deps).getTime()) await deps.timers.schedule({ kind: 'offboard-reminder', runId: run.id }, reminderAt)
 }
 
-export type StartOutcome = { kind: 'started' } | { kind: 'already-started'; schedule: Schedule } | { kind: 'cancelled'; schedule: Schedule } | { kind: 'missing' }
+export type StartOutcome =
+  { kind: 'started' } | { kind: 'already-started'; schedule: Schedule } | { kind: 'cancelled'; schedule: Schedule } | { kind: 'missing' }
 
 /**
  * Starts a scheduled run, at its time (`timer`) or early (`run-now`, by an actor). A start that is already decided
@@ -69,7 +70,8 @@ export async function startScheduled(deps: ScheduleDeps, runId: string, trigger:
   return { kind: 'started' }
 }
 
-export type CancelOutcome = { kind: 'cancelled' } | { kind: 'started'; schedule: Schedule } | { kind: 'already-cancelled'; schedule: Schedule } | { kind: 'missing' }
+export type CancelOutcome =
+  { kind: 'cancelled' } | { kind: 'started'; schedule: Schedule } | { kind: 'already-cancelled'; schedule: Schedule } | { kind: 'missing' }
 
 /** Cancels a scheduled run before it starts: its timers go, the person is free for a new run, the checklist says so. */
 export async function cancelScheduled(deps: ScheduleDeps & { slack: SlackPort }, runId: string, actor: string): Promise<CancelOutcome> {
@@ -79,7 +81,9 @@ export async function cancelScheduled(deps: ScheduleDeps & { slack: SlackPort },
   const decision = await deps.offboard.decideSchedule(runId, cancelled)
   if (decision.status === 'missing') return { kind: 'missing' }
   if (decision.status === 'already') {
-    return decision.schedule.status === 'cancelled' ? { kind: 'already-cancelled', schedule: decision.schedule } : { kind: 'started', schedule: decision.schedule }
+    return decision.schedule.status === 'cancelled'
+      ? { kind: 'already-cancelled', schedule: decision.schedule }
+      : { kind: 'started', schedule: decision.schedule }
   }
   await deps.timers.cancelFor(runId)
   await deps.audit.append({ event: 'offboard-cancelled', alertId: runId, actor, email: run.email, detail: `was to run at ${run.schedule.runAt}` })

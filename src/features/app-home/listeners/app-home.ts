@@ -67,7 +67,8 @@ function cancelOffboardingFromHome(deps: AppHomeDeps) {
       await tellCancelRefused(deps, outcome, { runId, actor, say: (text) => client.chat.postMessage({ channel: actor, text }) })
     }
     await publishHome(deps, client, actor)
-    if (!isActor(deps, actor)) await auditRefusal(deps, { event: 'offboard-refused', alertId: runId, actor, action: 'App Home: cancel scheduled offboarding', detail: NOT_AN_ACTOR })
+    if (!isActor(deps, actor))
+      await auditRefusal(deps, { event: 'offboard-refused', alertId: runId, actor, action: 'App Home: cancel scheduled offboarding', detail: NOT_AN_ACTOR })
   }
 }
 

@@ -98,12 +98,7 @@ export async function offboardPerson(deps: OffboardingDeps, { ack, command, clie
 }
 
 /** The time typed, in the actor's Slack zone; refused (with the reason) when Slack does not tell the zone rather than guessed. */
-async function scheduledTime(
-  deps: OffboardingDeps,
-  actor: string,
-  when: string,
-  now: Date,
-): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
+async function scheduledTime(deps: OffboardingDeps, actor: string, when: string, now: Date): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
   const zone = await deps.actorEmails.timeZoneOf(actor)
   if (!zone) {
     return {

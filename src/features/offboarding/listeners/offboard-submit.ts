@@ -85,7 +85,10 @@ export function submitOffboarding(deps: OffboardingDeps) {
     if (draft.runAt && Date.parse(draft.runAt) <= now.getTime()) {
       await ack({
         response_action: 'update',
-        view: noticeModal('Time has passed', `🕓 ${slackDate(draft.runAt)} passed while this form was open, so nothing was scheduled. Run \`/deprovision\` again with a new time.`),
+        view: noticeModal(
+          'Time has passed',
+          `🕓 ${slackDate(draft.runAt)} passed while this form was open, so nothing was scheduled. Run \`/deprovision\` again with a new time.`,
+        ),
       })
       await auditRefusal(deps, { ...refused, email: draft.email, detail: `the scheduled time ${draft.runAt} passed while the form was open` })
       return

@@ -47,7 +47,9 @@ export function runScheduledNow(deps: OffboardingDeps) {
         await say(`⏳ This offboarding already started ${whoDecided(outcome.schedule)}: follow the checklist.`)
         return refuse('already started')
       case 'cancelled':
-        await say(`🚫 This offboarding was cancelled ${whoDecided(outcome.schedule)}, so nothing was started. Run \`/deprovision\` with the email again to start a new one.`)
+        await say(
+          `🚫 This offboarding was cancelled ${whoDecided(outcome.schedule)}, so nothing was started. Run \`/deprovision\` with the email again to start a new one.`,
+        )
         return refuse('already cancelled')
       case 'missing':
         await say('⚠️ This offboarding is no longer stored (runs are kept 90 days), so nothing was started.')

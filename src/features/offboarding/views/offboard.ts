@@ -330,10 +330,7 @@ export function scheduledChecklistMessage(
 ): SlackMessage {
   const email = inline(run.email, EMAIL_MAX)
   const { schedule } = run
-  const plan = [
-    ...run.steps.map(({ service, action }) => `🗓 *${inline(service, SERVICE_MAX)}*: ${words(action).lower}.`),
-    ...run.untouched.map(untouchedLine),
-  ]
+  const plan = [...run.steps.map(({ service, action }) => `🗓 *${inline(service, SERVICE_MAX)}*: ${words(action).lower}.`), ...run.untouched.map(untouchedLine)]
   const shown = plan.slice(0, MAX_CHECKLIST_LINES)
   const when =
     schedule.status === 'waiting'
@@ -349,8 +346,8 @@ export function scheduledChecklistMessage(
   if (schedule.status === 'waiting') {
     blocks.push(
       actions('offboard:schedule', [
-        button({ text: 'Run now', actionId: OFFBOARD_RUN_NOW_ACTION_ID, value: run.id, style: 'primary', label: `Offboard ${run.email} now` }),
-        button({ text: 'Cancel', actionId: OFFBOARD_CANCEL_ACTION_ID, value: run.id, label: `Cancel the offboarding of ${run.email}` }),
+        button({ text: 'Run now', actionId: OFFBOARD_RUN_NOW_ACTION_ID, value: run.id, style: 'primary', label: `Offboard ${plainSafe(run.email)} now` }),
+        button({ text: 'Cancel', actionId: OFFBOARD_CANCEL_ACTION_ID, value: run.id, label: `Cancel the offboarding of ${plainSafe(run.email)}` }),
       ]),
     )
   }
