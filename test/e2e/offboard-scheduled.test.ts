@@ -113,6 +113,14 @@ describe('a time the bot refuses', () => {
     expect(modal.submit).toBeUndefined()
     expect((await auditEvents('offboard-refused', 'bob@example.com')).some((entry) => reason.test(entry))).toBe(true)
   })
+
+  it('refuses to schedule when Slack does not tell the actor’s time zone, rather than guess one', async () => {
+    // Both of the command's users.info calls (email and zone) fail; the email is still known from a recent answer.
+    env.slack.failNext('users.info', { error: 'user_not_found' }, 2)
+    const modal = await openModal('bob@example.com at friday 17:00')
+    expect(text(modal)).toMatch(/Slack did not tell your time zone, so the bot cannot tell when you mean and scheduled nothing/)
+    expect(modal.submit).toBeUndefined()
+  })
 })
 
 describe('an offboarding scheduled for Friday 17:00 in the actor’s zone', () => {
