@@ -238,8 +238,8 @@ describe('at its time', () => {
   it('refuses a Cancel that comes after the run started (a stale App Home), with a clear message', async () => {
     const since = env.slack.calls.length
     await env.pressInHome(HOME_OFFBOARD_CANCEL_ACTION_ID, { value: runIdOf(amyChecklist) })
-    const told = await env.slack.waitFor('chat.postMessage', (c) => env.slack.calls.indexOf(c) >= since && c.args.channel === LOCAL.actor)
-    expect(text(told.args)).toMatch(/Too late to cancel: this offboarding already started at its time/)
+    const told = await env.slack.waitFor('views.open', (c) => env.slack.calls.indexOf(c) >= since)
+    expect(text(told.args.view)).toMatch(/Too late to cancel: this offboarding already started at its time/)
     expect(await auditEvents('offboard-refused', 'U0SANDBOX01')).not.toEqual([])
     expect(await auditEvents('offboard-cancelled', 'amy@example.com')).toEqual([])
   })

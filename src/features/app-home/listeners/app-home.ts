@@ -22,6 +22,7 @@ import { header, section } from '../../../views/blocks.js'
 import { inline } from '../../../views/text.js'
 import { requestAccountAction } from './account-action.js'
 import { cancelScheduled, tellCancelRefused } from '../../offboarding/schedule.js'
+import { noticeModal } from '../../alerts/views/modals.js'
 import { readAccounts, readOverview, readServices, serviceName, type AppHomeDeps } from '../home-data.js'
 import { isActor } from '../../../slack/actors.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
@@ -56,7 +57,10 @@ export function registerAppHome(app: App, deps: AppHomeDeps): void {
   app.action<BlockAction<ButtonAction>>(HOME_OFFBOARD_CANCEL_ACTION_ID, cancelOffboardingFromHome(deps))
 }
 
-/** Cancel on a scheduled offboarding: the same use-case as the checklist's button; a refusal is a DM from the bot, then the Home is refreshed. */
+/**
+ * Cancel on a scheduled offboarding: the same use-case as the checklist's button; a Cancel that comes too late says
+ * why in a modal (the Home has no thread to answer in), then the Home is refreshed.
+ */
 function cancelOffboardingFromHome(deps: AppHomeDeps) {
   return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
     await ack()
@@ -64,7 +68,8 @@ function cancelOffboardingFromHome(deps: AppHomeDeps) {
     const runId = action.value ?? ''
     if (isActor(deps, actor)) {
       const outcome = await cancelScheduled({ ...deps, slack: client }, runId, actor)
-      await tellCancelRefused(deps, outcome, { runId, actor, say: (text) => client.chat.postMessage({ channel: actor, text }) })
+      const say = (text: string) => client.views.open({ trigger_id: body.trigger_id, view: noticeModal('Not cancelled', text) })
+      await tellCancelRefused(deps, outcome, { runId, actor, say })
     }
     await publishHome(deps, client, actor)
     if (!isActor(deps, actor))
