@@ -18,6 +18,8 @@ export interface StandInUser {
   /** Absent: the profile has none (as Slack answers without the users:read.email scope). */
   email?: string
   name: string
+  /** The user's IANA time zone as Slack reports it (`tz`); default Etc/UTC. */
+  tz?: string
 }
 
 /** A channel of the workspace, as conversations.info describes it to the bot. */
@@ -930,7 +932,7 @@ function slackUser(id: string, user: StandInUser): Record<string, unknown> {
     deleted: false,
     is_bot: false,
     is_admin: false,
-    tz: 'Etc/UTC',
+    tz: user.tz ?? 'Etc/UTC',
     profile: { ...(user.email ? { email: user.email } : {}), real_name: user.name, display_name: user.name, real_name_normalized: user.name },
   }
 }

@@ -61,6 +61,12 @@ export const OFFBOARD_CALLBACK_ID = 'offboard_person'
 export const OFFBOARD_DECISION_ACTION_ID = 'offboard_decision'
 export const OFFBOARD_ANSWER_ACTION_ID = 'offboard_answer'
 
+/** On a scheduled offboarding's checklist (value: the run id): cancel it, or start it at once. */
+export const OFFBOARD_CANCEL_ACTION_ID = 'offboard_cancel'
+export const OFFBOARD_RUN_NOW_ACTION_ID = 'offboard_run_now'
+/** Cancel on a scheduled offboarding listed in the App Home (value: the run id); the Home is refreshed after. */
+export const HOME_OFFBOARD_CANCEL_ACTION_ID = 'home_offboard_cancel'
+
 export function offboardDecisionBlockId(integration: string): string {
   return `offboard:${integration}:decision`
 }

@@ -27,10 +27,15 @@ type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
 
 const SUBCOMMANDS = ['status', 'mutes', 'help'] as const
 const EXAMPLE = '`/deprovision ada@corp.example`'
+const SCHEDULED_EXAMPLE = '`/deprovision ada@corp.example at friday 17:00`'
 
 /** What the command's text asks for; pure, so every odd input has a tested answer. */
 export type CommandRequest =
-  { kind: (typeof SUBCOMMANDS)[number] } | { kind: 'routes'; sample?: RouteSubject } | { kind: 'offboard'; email: string } | { kind: 'usage'; problem?: string }
+  | { kind: (typeof SUBCOMMANDS)[number] }
+  | { kind: 'routes'; sample?: RouteSubject }
+  /** `when`: the time typed after the email (`at friday 17:00`, `in 2h`), read in the actor's zone by the handler. */
+  | { kind: 'offboard'; email: string; when?: string }
+  | { kind: 'usage'; problem?: string }
 
 export function parseCommand(text: string | undefined): CommandRequest {
   const words = (text ?? '').trim().split(/\s+/).filter(Boolean).map(unlinkEmail)
@@ -42,10 +47,13 @@ export function parseCommand(text: string | undefined): CommandRequest {
   }
   const subcommand = SUBCOMMANDS.find((name) => name === first.toLowerCase())
   if (subcommand && words.length === 1) return { kind: subcommand }
-  if (words.length > 1 && words.some((word) => word.includes('@'))) return { kind: 'usage', problem: 'One person at a time, please: give a single email.' }
+  const timeFrom = words.findIndex((word, i) => i > 0 && /^(at|in)$/i.test(word))
+  const who = timeFrom > 0 ? words.slice(0, timeFrom) : words
+  const when = timeFrom > 0 ? words.slice(timeFrom).join(' ') : undefined
+  if (who.length > 1 && words.some((word) => word.includes('@'))) return { kind: 'usage', problem: 'One person at a time, please: give a single email.' }
   if (!first.includes('@')) return { kind: 'usage', problem: `“${first.slice(0, 60)}” is not a subcommand or an email address.` }
   if (!z.email().safeParse(first).success) return { kind: 'usage', problem: `“${first.slice(0, 100)}” is not a valid email address.` }
-  return { kind: 'offboard', email: first.toLowerCase() }
+  return { kind: 'offboard', email: first.toLowerCase(), ...(when ? { when } : {}) }
 }
 
 export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string }) {
@@ -64,7 +72,7 @@ export function deprovisionCommand(deps: HandlerDeps & { alertChannelId: string 
     const request = parseCommand(command.text)
     switch (request.kind) {
       case 'offboard':
-        await offboardPerson(deps, args, request.email)
+        await offboardPerson(deps, args, request.email, request.when)
         return
       case 'status': {
         await ack({ response_type: 'ephemeral', text: '⏳ Checking every integration…' })
@@ -109,7 +117,7 @@ function askedFor(text: string | undefined): Pick<Refusal, 'action' | 'email' | 
 function usage(alertChannelId: string, problem: string | undefined): string {
   const lines = [
     ...(problem ? [`⚠️ ${problem}`] : []),
-    `Usage: ${EXAMPLE} finds that person in every integrated service and offboards them everywhere, identity provider first.`,
+    `Usage: ${EXAMPLE} finds that person in every integrated service and offboards them everywhere, identity provider first; ${SCHEDULED_EXAMPLE} (or \`at 2026-12-31 17:00\`, \`in 2h\`, in your Slack time zone) does it then.`,
     '`/deprovision status` checks every integration’s credentials; `/deprovision mutes` lists muted alerts; `/deprovision scan [integration]` compares every integration (or one) with the identity provider now; `/deprovision routes [integration severity kind]` shows where alerts go.',
     AUDIT_USAGE,
     `Account alerts are in <#${alertChannelId}>: each has the buttons its service supports.`,

@@ -7,6 +7,8 @@ import {
   MUTE_ACTION_ID,
   OFFBOARD_ANSWER_ACTION_ID,
   OFFBOARD_CALLBACK_ID,
+  OFFBOARD_CANCEL_ACTION_ID,
+  OFFBOARD_RUN_NOW_ACTION_ID,
   REJECT_ACTION_ID,
   REQUEST_ACTION_PATTERN,
   UNMUTE_ACTION_ID,
@@ -16,6 +18,7 @@ import { decideApproval } from '../features/approval/listeners/approval.js'
 import { confirmAction } from '../features/alerts/listeners/confirm-action.js'
 import { deprovisionCommand } from './deprovision-command.js'
 import { submitOffboarding } from '../features/offboarding/listeners/offboard-submit.js'
+import { cancelScheduledRun, runScheduledNow } from '../features/offboarding/listeners/scheduled-run.js'
 import type { HandlerDeps } from './deps.js'
 import { requestAction } from '../features/alerts/listeners/request-action.js'
 import { suggestOffboardingOptions, suggestOptions } from '../features/alerts/listeners/suggest-options.js'
@@ -31,4 +34,6 @@ export function registerHandlers(app: App, deps: HandlerDeps & { alertChannelId:
   app.command('/deprovision', deprovisionCommand(deps))
   app.view({ type: 'view_submission', callback_id: OFFBOARD_CALLBACK_ID }, submitOffboarding(deps))
   app.options({ type: 'block_suggestion', action_id: OFFBOARD_ANSWER_ACTION_ID }, suggestOffboardingOptions(deps))
+  app.action<BlockAction<ButtonAction>>(OFFBOARD_CANCEL_ACTION_ID, cancelScheduledRun(deps))
+  app.action<BlockAction<ButtonAction>>(OFFBOARD_RUN_NOW_ACTION_ID, runScheduledNow(deps))
 }

@@ -1,6 +1,7 @@
 /**
  * Durable timers for scheduled deletions (a reminder some days before the end, and
- * the end itself), for requests awaiting approval (their expiry), and for results
+ * the end itself), for requests awaiting approval (their expiry), for offboarding runs
+ * planned for a later time (their start, and a reminder an hour before), and for results
  * Slack refused on every attempt of their job (posted later). Timers are members of a Redis sorted set scored by when they are
  * due, swept every minute (and on demand) against the bot's clock; each due timer
  * becomes a BullMQ job with a fixed id, so it survives restarts, runs on any
@@ -21,6 +22,14 @@ export type Timer =
   | { kind: 'approval-expiry'; alertId: string; approvalId: string }
   /** A settled result Slack refused on every attempt of its job, posted later; `retry` counts the later tries, from 1. */
   | { kind: 'report-retry'; alertId: string; action: Action; attempt: number; retry: number }
+  /** An offboarding run scheduled for later (`/deprovision user@corp at …`): its start, and a reminder before it. */
+  | { kind: 'offboard-start'; runId: string }
+  | { kind: 'offboard-reminder'; runId: string }
+
+/** The alert or offboarding run a timer belongs to: cancelling it removes all of them. */
+export function ownerOf(timer: Timer): string {
+  return 'alertId' in timer ? timer.alertId : timer.runId
+}
 
 /** Lua: take every due member off the set atomically, so two sweepers never both get one. */
 const TAKE_DUE = `
@@ -29,9 +38,12 @@ if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due
 `
 
-/** KEYS: timers, alert; ARGV: due (ms), timer, seconds the alert must last. The alert outlives its timer, in the same step. */
+/**
+ * KEYS: timers, and the alert when the timer has one; ARGV: due (ms), timer, seconds the alert must last. The alert
+ * outlives its timer, in the same step (an offboarding run is stored until past its time when it is scheduled).
+ */
 const SCHEDULE = `${KEEP}
-keep(KEYS[2], ARGV[3])
+if KEYS[2] then keep(KEYS[2], ARGV[3]) end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 `
 
@@ -45,13 +57,14 @@ export class TimerStore {
   /** Adds a timer; its alert is kept at least until REFERENCE_MARGIN_SECONDS after `due`. */
   async schedule(timer: Timer, due: Date): Promise<void> {
     const keepSeconds = Math.ceil(Math.max(0, due.getTime() - this.now().getTime()) / 1000) + REFERENCE_MARGIN_SECONDS
-    await this.redis.eval(SCHEDULE, 2, TIMERS_KEY, alertKey(timer.alertId), due.getTime(), JSON.stringify(timer), keepSeconds)
+    const keys = 'alertId' in timer ? [TIMERS_KEY, alertKey(timer.alertId)] : [TIMERS_KEY]
+    await this.redis.eval(SCHEDULE, keys.length, ...keys, due.getTime(), JSON.stringify(timer), keepSeconds)
   }
 
-  /** Forgets every timer of an alert (its deletion was cancelled). */
-  async cancelFor(alertId: string): Promise<void> {
+  /** Forgets every timer of an alert (its deletion was cancelled) or of an offboarding run (cancelled, or started early). */
+  async cancelFor(owner: string): Promise<void> {
     const members = await this.redis.zrange(TIMERS_KEY, 0, -1)
-    const mine = members.filter((member) => (JSON.parse(member) as Timer).alertId === alertId)
+    const mine = members.filter((member) => ownerOf(JSON.parse(member) as Timer) === owner)
     if (mine.length > 0) await this.redis.zrem(TIMERS_KEY, ...mine)
   }
 
@@ -89,6 +102,9 @@ export function timerJobId(timer: Timer): string {
       return `${timer.kind}.${timer.alertId}.${timer.approvalId}`
     case 'report-retry':
       return `${timer.kind}.${timer.alertId}.${timer.attempt}.${timer.retry}`
+    case 'offboard-start':
+    case 'offboard-reminder':
+      return `${timer.kind}.${timer.runId}`
     default:
       return `${timer.kind}.${timer.alertId}.${timer.attempt}${timer.check ? `.${timer.check}` : ''}`
   }

@@ -1,5 +1,6 @@
 /**
- * Who is acting: their email from Slack, for the guard that refuses their own account.
+ * Who is acting: their email from Slack, for the guard that refuses their own account,
+ * and their time zone, for the times they type (`/deprovision user@corp at …`).
  * Slack's `users.info` is asked through a client of its own whose retry policy retries
  * quickly, the whole lookup bounded so a modal does not wait long; each answer is kept
  * in Redis a short while (shared by replicas) and used when Slack does not answer.
@@ -23,7 +24,8 @@ export const ACTOR_EMAIL_TTL_MS = 10 * 60_000
 const cacheKey = (userId: string) => `${KEY_PREFIX}actor-email:${userId}`
 const cachedSchema = z.object({ email: z.string().min(1), at: z.string().datetime() })
 
-type Answer = { kind: 'told'; email: string } | { kind: 'not-told'; why: string; err?: unknown }
+type Answer = { kind: 'told'; value: string } | { kind: 'not-told'; why: string; err?: unknown }
+type SlackUser = NonNullable<Awaited<ReturnType<WebClient['users']['info']>>['user']>
 
 /** Whether the Slack user may act at all (ACTORS). */
 export function isActor(deps: { actors: ReadonlySet<string> }, userId: string): boolean {
@@ -43,23 +45,39 @@ export class ActorEmails {
   async of(userId: string): Promise<string | undefined> {
     const answer = await this.ask(userId)
     if (answer.kind === 'told') {
-      await this.remember(userId, answer.email)
-      return answer.email
+      await this.remember(userId, answer.value)
+      return answer.value
     }
     const recalled = await this.recall(userId)
     this.logger.warn({ actor: userId, reason: answer.why, err: answer.err, usedRecentAnswer: recalled !== undefined }, 'Slack did not tell the actor’s email')
     return recalled
   }
 
-  private async ask(userId: string): Promise<Answer> {
+  /**
+   * The Slack user's IANA time zone (`user.tz` from users.info), for times they type; undefined when Slack does not
+   * say. Never taken from an older answer: a person who travels changes zone, and a wrong zone moves a run by hours.
+   */
+  async timeZoneOf(userId: string): Promise<string | undefined> {
+    const answer = await this.askUser(userId, (user) => user.tz?.trim() || undefined, 'the profile has no time zone')
+    if (answer.kind === 'told') return answer.value
+    this.logger.warn({ actor: userId, reason: answer.why, err: answer.err }, 'Slack did not tell the actor’s time zone')
+    return undefined
+  }
+
+  private ask(userId: string): Promise<Answer> {
+    return this.askUser(userId, (user) => user.profile?.email?.trim() || undefined, 'the profile has no email')
+  }
+
+  /** One users.info call within LOOKUP_DEADLINE_MS, reading `pick` from the user it answers. */
+  private async askUser(userId: string, pick: (user: SlackUser) => string | undefined, missing: string): Promise<Answer> {
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<Answer>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'not-told', why: `no answer within ${LOOKUP_DEADLINE_MS} ms` }), LOOKUP_DEADLINE_MS)
     })
     const asked = this.slack.users.info({ user: userId }).then(
       (answer): Answer => {
-        const email = answer.user?.profile?.email?.trim()
-        return email ? { kind: 'told', email } : { kind: 'not-told', why: 'the profile has no email' }
+        const value = answer.user ? pick(answer.user) : undefined
+        return value ? { kind: 'told', value } : { kind: 'not-told', why: missing }
       },
       (error: unknown): Answer => ({ kind: 'not-told', why: 'users.info failed', err: error }),
     )

@@ -28,6 +28,10 @@ export type AuditEvent =
   /** A scheduled deletion the service no longer holds at its final date: it was cancelled outside the bot. */
   | 'deletion-cancelled-elsewhere'
   | 'offboard-requested'
+  /** `/deprovision user@corp at …`: a run planned for later, then started (at its time, or Run now) or cancelled. */
+  | 'offboard-scheduled'
+  | 'offboard-started'
+  | 'offboard-cancelled'
   | 'offboard-refused'
   /** `/deprovision` (any subcommand) refused. */
   | 'command-refused'

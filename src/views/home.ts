@@ -1,11 +1,12 @@
 /**
  * The App Home tab: for authorized actors, what needs attention now (active mutes,
- * actions in progress, scheduled deletions with their final dates) and the latest
+ * actions in progress, offboardings planned for later with Cancel, scheduled deletions
+ * with their final dates) and the latest
  * audit entries; for everyone else, what the bot is and who to ask. Pure builders,
  * kept within Slack's 100 blocks per view: every list is capped, with "and N more".
  */
 import type { types } from '@slack/bolt'
-import { HOME_UNMUTE_ACTION_ID, homeTabActionId } from '../constants.js'
+import { HOME_OFFBOARD_CANCEL_ACTION_ID, HOME_UNMUTE_ACTION_ID, homeTabActionId } from '../constants.js'
 import type { Action } from '../providers/types.js'
 import type { StoredAuditEntry } from '../store/audit.js'
 import { actions, blockId, button, context, divider, header, section, type KnownBlock } from './blocks.js'
@@ -46,9 +47,19 @@ export interface ScheduledDeletion {
   actor: string
 }
 
+/** `/deprovision user@corp at …` waiting for its time. */
+export interface ScheduledOffboarding {
+  runId: string
+  email: string
+  runAt: string
+  actor: string
+  steps: Array<{ service: string; action: Action }>
+}
+
 export interface HomeOverview {
   mutes: Listed<MuteListItem>
   inProgress: Listed<ActionInProgress>
+  offboardings: Listed<ScheduledOffboarding>
   scheduled: Listed<ScheduledDeletion>
   /** Newest first. */
   audit: StoredAuditEntry[]
@@ -78,6 +89,8 @@ export function overviewHome(overview: HomeOverview): HomeView {
     divider('home:mutes:end'),
     ...listSection('progress', '⏳ Actions in progress', 'No action is running or waiting for approval.', overview.inProgress, progressRow),
     divider('home:progress:end'),
+    ...listSection('offboardings', '🗓️ Scheduled offboardings', 'No offboarding is planned for later.', overview.offboardings, offboardingRow),
+    divider('home:offboardings:end'),
     ...listSection('scheduled', '🗓️ Scheduled deletions', 'No deletion is scheduled.', overview.scheduled, scheduledRow),
     divider('home:scheduled:end'),
     ...auditSection(overview.audit, overview.serviceNames),
@@ -127,6 +140,23 @@ function progressRow(item: ActionInProgress, index: number): KnownBlock {
       ? `waiting for the service's rate limit, next try at ${slackDate(item.waitingUntil)}`
       : `running since ${slackDate(item.since)}`
   return section(blockId('home', 'progress', index), `${what}: ${state}, requested by ${mention(item.actor)}.`)
+}
+
+/** Times are Slack dates, so each viewer reads them in their own time zone. */
+function offboardingRow(item: ScheduledOffboarding, index: number): KnownBlock {
+  const plan = item.steps.map(({ service, action }) => `${words(action).lower} in ${inline(service, SERVICE)}`).join(', ')
+  return {
+    ...section(
+      blockId('home', 'offboardings', index),
+      `*${inline(item.email, MAIL)}* runs *${slackDate(item.runAt)}*: ${plan || 'nothing to do'} (scheduled by ${mention(item.actor)}).`,
+    ),
+    accessory: button({
+      text: 'Cancel',
+      actionId: HOME_OFFBOARD_CANCEL_ACTION_ID,
+      value: item.runId,
+      label: `Cancel the offboarding of ${plainSafe(item.email)}`,
+    }),
+  }
 }
 
 function scheduledRow(item: ScheduledDeletion, index: number): KnownBlock {

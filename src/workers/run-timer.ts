@@ -1,6 +1,7 @@
 /**
  * Timer jobs: the sweep that releases due timers, the reminder before a scheduled
- * deletion becomes final, the end of the grace period, and the later tries of a
+ * deletion becomes final, the end of the grace period, a scheduled offboarding's start
+ * and its reminder, and the later tries of a
  * result Slack refused. A timer whose alert moved on (the deletion was cancelled,
  * or retried) does nothing.
  */
@@ -13,6 +14,7 @@ import { checkIntegrations } from '../features/health/check.js'
 import type { TimerJob } from '../jobs/queues.js'
 import { advanceRunOf, retryReport, updateAlert } from '../features/alerts/report.js'
 import { settleOrphans } from '../features/alerts/jobs/run-action.js'
+import { remindScheduled, startScheduled } from '../features/offboarding/schedule.js'
 
 /** How long to wait before asking the service again about a deletion it does not show final yet. */
 const ASK_AGAIN_MS = 3600_000
@@ -64,6 +66,15 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
   }
   if (timer.kind === 'report-retry') {
     await retryReport(ctx, timer)
+    return
+  }
+  if (timer.kind === 'offboard-start') {
+    const started = await startScheduled(ctx, timer.runId, { by: 'timer' })
+    ctx.logger.info({ runId: timer.runId, outcome: started.kind }, 'scheduled offboarding due')
+    return
+  }
+  if (timer.kind === 'offboard-reminder') {
+    await remindScheduled(ctx, timer.runId)
     return
   }
   const alert = await ctx.alerts.get(timer.alertId)

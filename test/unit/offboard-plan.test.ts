@@ -186,10 +186,23 @@ describe('parseCommand', () => {
     expect(parseCommand(text)).toEqual(expected)
   })
 
-  it.each(['ada', 'ada@', '@corp.example', 'ada@corp.example bob@corp.example', 'status ada@corp.example', 'ada@@corp.example'])(
-    'answers %j with usage and the problem',
-    (text) => {
-      expect(parseCommand(text)).toMatchObject({ kind: 'usage', problem: expect.any(String) })
-    },
-  )
+  it.each([
+    ['ada@corp.example at friday 17:00', { kind: 'offboard', email: 'ada@corp.example', when: 'at friday 17:00' }],
+    ['Ada@Corp.example   in 2h', { kind: 'offboard', email: 'ada@corp.example', when: 'in 2h' }],
+    ['<mailto:ada@corp.example|ada@corp.example> at 2026-12-31 17:00', { kind: 'offboard', email: 'ada@corp.example', when: 'at 2026-12-31 17:00' }],
+  ])('reads the time after the email in %j, to be read in the actor’s zone', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected)
+  })
+
+  it.each([
+    'ada',
+    'ada@',
+    '@corp.example',
+    'ada@corp.example bob@corp.example',
+    'ada@corp.example bob@corp.example at friday 17:00',
+    'status ada@corp.example',
+    'ada@@corp.example',
+  ])('answers %j with usage and the problem', (text) => {
+    expect(parseCommand(text)).toMatchObject({ kind: 'usage', problem: expect.any(String) })
+  })
 })

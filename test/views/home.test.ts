@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HOME_UNMUTE_ACTION_ID, homeAccountActionId, homePageActionId } from '../../src/constants.js'
+import { HOME_OFFBOARD_CANCEL_ACTION_ID, HOME_UNMUTE_ACTION_ID, homeAccountActionId, homePageActionId } from '../../src/constants.js'
 import type { Account } from '../../src/providers/types.js'
 import type { StoredAuditEntry } from '../../src/store/audit.js'
 import { outsiderHome, overviewHome, type HomeOverview, type HomeView } from '../../src/views/home.js'
@@ -57,6 +57,16 @@ const hostileOverview = (count: number): HomeOverview => ({
     })),
     total: count,
   },
+  offboardings: {
+    items: many(count, (i) => ({
+      runId: `ob_${i}`,
+      email: HOSTILE.email,
+      runAt: AT,
+      actor: 'U0ACTOR1',
+      steps: many(30, () => ({ service: HOSTILE.integrationName, action: 'delete' as const })),
+    })),
+    total: count,
+  },
   scheduled: { items: many(count, () => ({ service: HOSTILE.integrationName, email: HOSTILE.email, until: AT, actor: 'U0ACTOR2' })), total: count },
   audit: many(count, (i): StoredAuditEntry => ({
     id: `${i}-0`,
@@ -78,20 +88,23 @@ describe('the App Home overview', () => {
     const view = overviewHome(hostileOverview(500))
     expect(homeViolations(view)).toEqual([])
     expect(view.blocks.length).toBeLessThanOrEqual(100)
-    expect(text(view).match(/…and 490 more\./g)).toHaveLength(3)
+    expect(text(view).match(/…and 490 more\./g)).toHaveLength(4)
     expect(mentionsAnyone(view)).toBe(false)
     expect(text(view).split(`"action_id":"${HOME_UNMUTE_ACTION_ID}"`)).toHaveLength(11)
+    expect(text(view).split(`"action_id":"${HOME_OFFBOARD_CANCEL_ACTION_ID}"`)).toHaveLength(11)
   })
 
   it('says each list is empty rather than leaving it out', () => {
     const view = overviewHome({
       mutes: { items: [], total: 0 },
       inProgress: { items: [], total: 0 },
+      offboardings: { items: [], total: 0 },
       scheduled: { items: [], total: 0 },
       audit: [],
       serviceNames: new Map(),
     })
     expect(homeViolations(view)).toEqual([])
+    expect(text(view)).toContain('No offboarding is planned for later.')
     expect(text(view)).toContain('No alerts are muted.')
     expect(text(view)).toContain('No action is running or waiting for approval.')
     expect(text(view)).toContain('No deletion is scheduled.')

@@ -3,7 +3,16 @@ import type { Request } from '../../src/domain/alert.js'
 import { offboardDecisionBlockId } from '../../src/constants.js'
 import type { Draft, PlannedStep, Row, Run } from '../../src/features/offboarding/plan.js'
 import { messageViolations, modalViolations } from '../support/slack-limits.js'
-import { alreadyRunningText, checklistMessage, offboardModal, summaryReply, type ChecklistStep } from '../../src/features/offboarding/views/offboard.js'
+import {
+  alreadyRunningText,
+  checklistMessage,
+  offboardModal,
+  scheduledChecklistMessage,
+  scheduledReminderReply,
+  summaryReply,
+  whenRefusedText,
+  type ChecklistStep,
+} from '../../src/features/offboarding/views/offboard.js'
 import { allText, HOSTILE, HOSTILE_PROBLEMS, HOSTILE_READY, injectedMarkup, READY } from './fixtures.js'
 
 const request: Request = { action: 'suspend', actor: 'U0ACTOR1', attempt: 1, at: '2026-11-22T10:00:00Z' }
@@ -144,5 +153,55 @@ describe('checklistMessage and summaryReply', () => {
     expect(alreadyRunningText({ email: 'bob@corp.example', actor: 'U0ACTOR1', createdAt: request.at }, 'https://slack.example/archives/C1/p1')).toMatch(
       /already running, started by <@U0ACTOR1> <!date\^\d+\^.*>\. Follow <https:\/\/slack.example\/archives\/C1\/p1\|its checklist>/,
     )
+  })
+})
+
+describe('a scheduled run’s checklist, reminder and refusals', () => {
+  const runAt = '2026-12-11T16:00:00Z'
+  const steps = (count: number, service = 'Service okta'): PlannedStep[] =>
+    Array.from({ length: count }, (_, i) => ({ integration: `s${i}`, service, identityProvider: i === 0, action: 'suspend', account, choices: {} }))
+  const run = { id: 'ob_1', email: 'bob@corp.example', actor: 'U0ACTOR1', steps: steps(2), untouched: [row('scim', { kind: 'not-found' })] }
+
+  it('says when it runs, what it will do, with Run now and Cancel; once cancelled, who cancelled and no buttons', () => {
+    const waiting = scheduledChecklistMessage({ ...run, schedule: { runAt, status: 'waiting' } })
+    expect(messageViolations(waiting)).toEqual([])
+    expect(allText(waiting)).toMatch(/Runs <!date\^1797004800\^/)
+    expect(allText(waiting)).toContain('🗓 *Service okta*: suspend.')
+    expect(allText(waiting)).toContain('➖ *Service scim*: no account.')
+    expect(JSON.stringify(waiting.blocks)).toMatch(/"action_id":"offboard_run_now","value":"ob_1".*"action_id":"offboard_cancel","value":"ob_1"/)
+
+    const cancelled = scheduledChecklistMessage({ ...run, schedule: { runAt, status: 'cancelled', actor: 'U0ACTOR2', at: request.at } })
+    expect(messageViolations(cancelled)).toEqual([])
+    expect(allText(cancelled)).toMatch(/Cancelled\* by <@U0ACTOR2> <!date.*nothing was done/)
+    expect(JSON.stringify(cancelled.blocks)).not.toContain('offboard_cancel')
+  })
+
+  it('stays within limits for 60 hostile services and a hostile email', () => {
+    const message = scheduledChecklistMessage({
+      ...run,
+      email: HOSTILE.email,
+      steps: steps(60, HOSTILE.integrationName),
+      schedule: { runAt, status: 'waiting' },
+    })
+    expect(messageViolations(message)).toEqual([])
+    expect(injectedMarkup(message)).toEqual([])
+    const reminder = scheduledReminderReply({ ...run, email: HOSTILE.email, schedule: { runAt } })
+    expect(messageViolations(reminder)).toEqual([])
+    expect(injectedMarkup(reminder)).toEqual([])
+  })
+
+  it('points a second run to the scheduled one', () => {
+    expect(alreadyRunningText({ ...run, createdAt: request.at, schedule: { runAt, status: 'waiting' } }, undefined)).toMatch(
+      /already scheduled for <!date\^1797004800\^.*by <@U0ACTOR1>\. Follow its checklist in the alert channel \(Cancel or Run now are there\)/,
+    )
+  })
+
+  it('explains every refused time in words', () => {
+    const at = new Date(runAt)
+    expect(whenRefusedText({ kind: 'skipped', local: '2027-03-28 02:30', zone: 'Europe/Berlin' })).toMatch(/does not exist in your time zone/)
+    expect(whenRefusedText({ kind: 'ambiguous', local: '2026-10-25 02:30', zone: 'Europe/Berlin' })).toMatch(/happens twice/)
+    expect(whenRefusedText({ kind: 'past', at })).toMatch(/is in the past/)
+    expect(whenRefusedText({ kind: 'too-far', at, maxDays: 90 })).toMatch(/more than 90 days ahead/)
+    expect(whenRefusedText({ kind: 'unreadable', text: '<!channel> soon' })).not.toContain('<!channel>')
   })
 })

@@ -17,6 +17,8 @@ import type { AccountPosition, AccountsScreen, HomeStateStore } from './store.js
 import { HOME_LIST_MAX, type ActionInProgress, type HomeOverview, type ScheduledDeletion } from '../../views/home.js'
 import { ACCOUNTS_PER_PAGE, type AccountRow, type AccountsModel, type ServiceRow } from '../../views/home-services.js'
 import type { AlertDeps } from '../alerts/deps.js'
+import type { OffboardStore } from '../offboarding/store.js'
+import type { TimerStore } from '../../jobs/timers.js'
 
 /** The alert path's parts (acting on an account opens an alert like POST /alerts), and what the Home reads besides. */
 export interface AppHomeDeps extends AlertDeps {
@@ -26,23 +28,37 @@ export interface AppHomeDeps extends AlertDeps {
   identities: IdentityStore
   runs: RunStore
   reconcile: ReconcileSettings
+  /** Offboardings planned for later, listed with Cancel (which removes their timers). */
+  offboard: OffboardStore
+  timers: TimerStore
 }
 
 /** A search reads at most this many pages from the service per screen; Next carries on from there. */
 export const SEARCH_PAGES_PER_SCREEN = 5
 
 export async function readOverview(deps: AppHomeDeps): Promise<HomeOverview> {
-  const [mutes, running, awaiting, scheduled, audit] = await Promise.all([
+  const [mutes, running, awaiting, scheduled, audit, offboardings] = await Promise.all([
     deps.mutes.list(),
     deps.alerts.inState('in-progress', HOME_LIST_MAX),
     deps.alerts.inState('awaiting-approval', HOME_LIST_MAX),
     deps.alerts.inState('scheduled', HOME_LIST_MAX),
     deps.audit.latest(HOME_LIST_MAX),
+    deps.offboard.scheduledRuns(HOME_LIST_MAX),
   ])
   const inProgress = [...running.alerts, ...awaiting.alerts].flatMap(actionInProgress)
   return {
     mutes: { items: mutes.slice(0, HOME_LIST_MAX).map((mute) => ({ ...mute, service: serviceName(deps, mute.integration) })), total: mutes.length },
     inProgress: { items: inProgress.slice(0, HOME_LIST_MAX), total: running.total + awaiting.total },
+    offboardings: {
+      items: offboardings.runs.map((run) => ({
+        runId: run.id,
+        email: run.email,
+        runAt: run.schedule?.runAt ?? run.createdAt,
+        actor: run.actor,
+        steps: run.steps.map(({ service, action }) => ({ service, action })),
+      })),
+      total: offboardings.total,
+    },
     scheduled: { items: scheduled.alerts.flatMap(scheduledDeletion), total: scheduled.total },
     audit,
     serviceNames: new Map(deps.providers.ids().map((id) => [id, serviceName(deps, id)])),

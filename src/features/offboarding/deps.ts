@@ -2,8 +2,11 @@
 import type { AlertDeps } from '../alerts/deps.js'
 import type { ApprovalPolicy } from '../approval/policy.js'
 import type { OffboardStore } from './store.js'
+import type { TimerStore } from '../../jobs/timers.js'
 
 export interface OffboardingDeps extends AlertDeps {
   offboard: OffboardStore
   approval: ApprovalPolicy
+  /** A run planned for later starts on a durable timer. */
+  timers: TimerStore
 }

@@ -44,6 +44,8 @@ export interface Draft {
   email: string
   actor: string
   createdAt: string
+  /** When the run is to start (`/deprovision user@corp at …`); absent: at once. */
+  runAt?: string
   rows: Row[]
 }
 
@@ -66,7 +68,14 @@ export interface Run {
   untouched: Array<Row & { skipped?: boolean }>
   /** The checklist message; step replies go in its thread. */
   message?: MessageRef
+  /** A run planned for a later time: it starts at `runAt` (or on Run now) unless cancelled first. */
+  schedule?: Schedule
 }
+
+/** Where a scheduled run stands: waiting for its time, started (at its time or early), or cancelled. */
+export type Schedule = { runAt: string } & (
+  { status: 'waiting' } | { status: 'started'; by: 'timer' | 'run-now'; actor: string; at: string } | { status: 'cancelled'; actor: string; at: string }
+)
 
 export function isSettled(lookup: Lookup): boolean {
   return lookup.kind !== 'looking'

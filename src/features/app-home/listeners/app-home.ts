@@ -8,6 +8,7 @@ import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, PlainTextInputA
 import type { SlackPort } from '../../../slack/web-api.js'
 import {
   HOME_ACCOUNT_ACTION_PATTERN,
+  HOME_OFFBOARD_CANCEL_ACTION_ID,
   HOME_OPEN_SERVICE_ACTION_ID,
   HOME_PAGE_ACTION_PATTERN,
   HOME_SEARCH_ACTION_ID,
@@ -20,6 +21,8 @@ import { accountsHome, servicesHome } from '../../../views/home-services.js'
 import { header, section } from '../../../views/blocks.js'
 import { inline } from '../../../views/text.js'
 import { requestAccountAction } from './account-action.js'
+import { cancelScheduled, tellCancelRefused } from '../../offboarding/schedule.js'
+import { noticeModal } from '../../alerts/views/modals.js'
 import { readAccounts, readOverview, readServices, serviceName, type AppHomeDeps } from '../home-data.js'
 import { isActor } from '../../../slack/actors.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
@@ -51,6 +54,27 @@ export function registerAppHome(app: App, deps: AppHomeDeps): void {
   )
   app.action<BlockAction<ButtonAction>>(HOME_UNMUTE_ACTION_ID, unmuteFromHome(deps))
   app.action<BlockAction<ButtonAction>>(HOME_ACCOUNT_ACTION_PATTERN, requestAccountAction(deps))
+  app.action<BlockAction<ButtonAction>>(HOME_OFFBOARD_CANCEL_ACTION_ID, cancelOffboardingFromHome(deps))
+}
+
+/**
+ * Cancel on a scheduled offboarding: the same use-case as the checklist's button; a Cancel that comes too late says
+ * why in a modal (the Home has no thread to answer in), then the Home is refreshed.
+ */
+function cancelOffboardingFromHome(deps: AppHomeDeps) {
+  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
+    await ack()
+    const actor = body.user.id
+    const runId = action.value ?? ''
+    if (isActor(deps, actor)) {
+      const outcome = await cancelScheduled({ ...deps, slack: client }, runId, actor)
+      const say = (text: string) => client.views.open({ trigger_id: body.trigger_id, view: noticeModal('Not cancelled', text) })
+      await tellCancelRefused(deps, outcome, { runId, actor, say })
+    }
+    await publishHome(deps, client, actor)
+    if (!isActor(deps, actor))
+      await auditRefusal(deps, { event: 'offboard-refused', alertId: runId, actor, action: 'App Home: cancel scheduled offboarding', detail: NOT_AN_ACTOR })
+  }
 }
 
 /** A click that moves the person to another screen (`move`, for the audit of a refusal): ack, store where they are now, publish it. */

@@ -10,10 +10,11 @@
 import { DelayedError, type Job } from 'bullmq'
 import type { Alert, AlertReport } from '../../../domain/alert.js'
 import { isFinished, isQuiet, nextMoves, statusOf, type PlannedStep, type Run } from '../plan.js'
-import { checklistMessage, summaryReply, type ChecklistStep } from '../views/offboard.js'
+import { checklistMessage, scheduledChecklistMessage, summaryReply, type ChecklistStep } from '../views/offboard.js'
 import type { AlertJobDeps } from '../../alerts/deps.js'
 import type { OffboardStore } from '../store.js'
 import type { OffboardJob } from '../../../jobs/queues.js'
+import type { SlackMessage } from '../../../views/blocks.js'
 
 /** How long a job waits before trying again while another replica holds the run. */
 const LOCK_RETRY_MS = 250
@@ -37,7 +38,16 @@ async function advance(ctx: OffboardJobDeps, runId: string): Promise<true> {
     log.warn('offboarding run no longer stored; nothing to do')
     return true
   }
-  const message = run.message ?? (await postChecklist(ctx, run))
+  // Planned for later: only the checklist saying when (with Cancel and Run now); the steps start once it is started.
+  const { schedule } = run
+  if (schedule && schedule.status !== 'started') {
+    const planned = scheduledChecklistMessage({ ...run, schedule })
+    if (!run.message) await postChecklist(ctx, run, planned)
+    else await ctx.slack.chat.update({ channel: run.message.channel, ts: run.message.ts, ...planned })
+    log.info({ schedule: schedule.status }, 'scheduled offboarding checklist drawn')
+    return true
+  }
+  const message = run.message ?? (await postChecklist(ctx, run, firstChecklist(run)))
   const alerts = await openStepAlerts(ctx, { ...run, message })
 
   const stateOf = (step: PlannedStep) => alerts.get(step.integration)?.state
@@ -69,10 +79,16 @@ async function advance(ctx: OffboardJobDeps, runId: string): Promise<true> {
   return true
 }
 
-async function postChecklist(ctx: OffboardJobDeps, run: Run): Promise<NonNullable<Run['message']>> {
+function firstChecklist(run: Run): SlackMessage {
   const waiting = nextMoves(run, () => undefined)
-  const steps = run.steps.map((step) => ({ step, status: statusOf(step, undefined, waiting) }))
-  const posted = await ctx.slack.chat.postMessage({ channel: ctx.alertChannelId, ...checklistMessage(run, steps) })
+  return checklistMessage(
+    run,
+    run.steps.map((step) => ({ step, status: statusOf(step, undefined, waiting) })),
+  )
+}
+
+async function postChecklist(ctx: OffboardJobDeps, run: Run, checklist: SlackMessage): Promise<NonNullable<Run['message']>> {
+  const posted = await ctx.slack.chat.postMessage({ channel: ctx.alertChannelId, ...checklist })
   if (!posted.ts) throw new Error('chat.postMessage answered without a ts')
   const message = { channel: posted.channel ?? ctx.alertChannelId, ts: posted.ts }
   await ctx.offboard.setMessage(run.id, message)

@@ -1,7 +1,8 @@
 /**
  * `/deprovision user@corp`: open the modal at once (the trigger_id lives 3 s), then
  * look the person up in every integration in parallel and fill the modal in as each
- * answers. The modal's submit is in offboard-submit.ts.
+ * answers. With a time after the email (`at friday 17:00`), the same modal says when it
+ * will run. The modal's submit is in offboard-submit.ts.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { lookingRow, lookUpEverywhere, type LookupTarget } from '../lookup.js'
@@ -9,14 +10,17 @@ import { OFFBOARD_ACTIONS, type Draft } from '../plan.js'
 import { comparableEmail } from '../../../providers/addresses.js'
 import { newDraftId } from '../store.js'
 import { noticeModal } from '../../alerts/views/modals.js'
-import { alreadyRunningText, offboardModal } from '../views/offboard.js'
+import { alreadyRunningText, offboardModal, whenRefusedText } from '../views/offboard.js'
+import { parseWhen } from '../when.js'
+import { auditRefusal } from '../../../slack/refusal.js'
 import { permalinkOf } from '../../../slack/permalink.js'
 import { STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
 import type { OffboardingDeps } from '../deps.js'
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs
 
-export async function offboardPerson(deps: OffboardingDeps, { ack, command, client, respond }: Args, email: string): Promise<void> {
+/** `when`: the time typed after the email, for a run planned for later (read in the actor's Slack time zone). */
+export async function offboardPerson(deps: OffboardingDeps, { ack, command, client, respond }: Args, email: string, when?: string): Promise<void> {
   await ack()
   const actor = command.user_id
   const log = deps.logger.child({ command: 'offboard', actor })
@@ -57,7 +61,13 @@ export async function offboardPerson(deps: OffboardingDeps, { ack, command, clie
     client.views.update({ view_id: viewId, view }).catch((error: unknown) => log.info({ err: error }, 'could not update the offboarding modal (closed?)'))
 
   // Unknown (Slack did not say): every row's guards then refuse Suspend and Delete, so nothing can be submitted.
-  const actorEmail = await deps.actorEmails.of(actor)
+  const [actorEmail, runAt] = await Promise.all([deps.actorEmails.of(actor), when ? scheduledTime(deps, actor, when, now) : undefined])
+  if (runAt?.ok === false) {
+    await show(noticeModal('Cannot schedule', runAt.reason))
+    await auditRefusal(deps, { event: 'offboard-refused', alertId: draft.id, actor, action: `/deprovision user@corp ${when}`, email, detail: runAt.reason })
+    return
+  }
+  if (runAt) draft.runAt = runAt.at
   if (actorEmail && comparableEmail(actorEmail) === comparableEmail(email)) {
     await deps.audit.append({ event: 'offboard-refused', alertId: draft.id, actor, email, detail: 'the actor’s own account' })
     await show(noticeModal('Not allowed', `🚫 *${email}* is your own account. Nobody may offboard themselves: ask another member of the security team.`))
@@ -85,4 +95,17 @@ export async function offboardPerson(deps: OffboardingDeps, { ack, command, clie
   })
   await redraw
   log.info({ draftId: draft.id }, 'offboarding lookups finished')
+}
+
+/** The time typed, in the actor's Slack zone; refused (with the reason) when Slack does not tell the zone rather than guessed. */
+async function scheduledTime(deps: OffboardingDeps, actor: string, when: string, now: Date): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
+  const zone = await deps.actorEmails.timeZoneOf(actor)
+  if (!zone) {
+    return {
+      ok: false,
+      reason: '⚠️ Slack did not tell your time zone, so the bot cannot tell when you mean and scheduled nothing. Try again in a moment.',
+    }
+  }
+  const parsed = parseWhen(when, now, zone)
+  return parsed.ok ? { ok: true, at: parsed.at.toISOString() } : { ok: false, reason: whenRefusedText(parsed.problem) }
 }

@@ -22,6 +22,8 @@ import { isActor } from '../../../slack/actors.js'
 import { permalinkOf } from '../../../slack/permalink.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 import { STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
+import { armSchedule } from '../schedule.js'
+import { slackDate } from '../../../views/text.js'
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
 type ViewStateValues = Record<string, Record<string, ViewStateValue>>
@@ -78,17 +80,31 @@ export function submitOffboarding(deps: OffboardingDeps) {
       return
     }
 
+    const now = (deps.now ?? (() => new Date()))()
+    // The form may have stayed open past the time it was opened for.
+    if (draft.runAt && Date.parse(draft.runAt) <= now.getTime()) {
+      await ack({
+        response_action: 'update',
+        view: noticeModal(
+          'Time has passed',
+          `🕓 ${slackDate(draft.runAt)} passed while this form was open, so nothing was scheduled. Run \`/deprovision\` again with a new time.`,
+        ),
+      })
+      await auditRefusal(deps, { ...refused, email: draft.email, detail: `the scheduled time ${draft.runAt} passed while the form was open` })
+      return
+    }
     const run: Run = {
       id: newRunId(),
       email: draft.email,
       actor,
-      createdAt: (deps.now ?? (() => new Date()))().toISOString(),
+      createdAt: now.toISOString(),
       steps: decided.steps,
       untouched: decided.untouched,
+      ...(draft.runAt ? { schedule: { runAt: draft.runAt, status: 'waiting' } } : {}),
     }
     let begun
     try {
-      begun = await deps.offboard.begin(run)
+      begun = await deps.offboard.begin(run, now)
     } catch (error) {
       log.error({ err: error }, 'could not start the offboarding run')
       await ack({ response_action: 'update', view: noticeModal('Try again shortly', STORE_UNAVAILABLE_TEXT) })
@@ -100,11 +116,17 @@ export function submitOffboarding(deps: OffboardingDeps) {
       await ack({ response_action: 'update', view: noticeModal('Already running', text) })
       return
     }
+    const { schedule } = run
     try {
-      await deps.queues.enqueueOffboardAdvance(run.id, 'start')
+      if (schedule) await armSchedule(deps, { ...run, schedule })
+      // A scheduled run's first job only posts its checklist, with Cancel and Run now.
+      await deps.queues.enqueueOffboardAdvance(run.id, schedule ? 'scheduled' : 'start')
     } catch (error) {
       log.error({ err: error }, 'could not queue the offboarding run')
-      await deps.offboard.finish(run).catch(() => undefined)
+      if (schedule) {
+        await deps.offboard.decideSchedule(run.id, { runAt: schedule.runAt, status: 'cancelled', actor, at: now.toISOString() }).catch(() => undefined)
+        await deps.timers.cancelFor(run.id).catch(() => undefined)
+      } else await deps.offboard.finish(run).catch(() => undefined)
       await ack({
         response_action: 'update',
         view: noticeModal('Nothing was done', '⚠️ The bot’s job queue is unavailable, so nothing was started. Try again in a minute.'),
@@ -112,13 +134,14 @@ export function submitOffboarding(deps: OffboardingDeps) {
       return
     }
     await ack()
-    log.info({ runId: run.id, steps: run.steps.map((step) => `${step.integration}:${step.action}`) }, 'offboarding started')
+    const plan = run.steps.map((step) => `${step.action} in ${step.integration}`).join(', ')
+    log.info({ runId: run.id, steps: plan, ...(schedule ? { runAt: schedule.runAt } : {}) }, schedule ? 'offboarding scheduled' : 'offboarding started')
     await deps.audit.append({
-      event: 'offboard-requested',
+      event: schedule ? 'offboard-scheduled' : 'offboard-requested',
       alertId: run.id,
       actor,
       email: run.email,
-      detail: run.steps.map((step) => `${step.action} in ${step.integration}`).join(', '),
+      detail: schedule ? `${plan} at ${schedule.runAt}` : plan,
     })
   }
 }

@@ -6,7 +6,9 @@
 import {
   OFFBOARD_ANSWER_ACTION_ID,
   OFFBOARD_CALLBACK_ID,
+  OFFBOARD_CANCEL_ACTION_ID,
   OFFBOARD_DECISION_ACTION_ID,
+  OFFBOARD_RUN_NOW_ACTION_ID,
   offboardDecisionBlockId,
   offboardQuestionBlockId,
 } from '../../../constants.js'
@@ -20,12 +22,16 @@ import {
   type PlannedStep,
   type Row,
   type Run,
+  type Schedule,
   type StepStatus,
 } from '../plan.js'
+import type { WhenProblem } from '../when.js'
 import type { Problem } from '../../../providers/problems.js'
 import type { Account, Action } from '../../../providers/types.js'
 import {
+  actions,
   blockId,
+  button,
   context,
   divider,
   header,
@@ -71,6 +77,14 @@ export function offboardModal(draft: Draft): ModalView {
         ? [`🔑 ${identity.join(', ')} (identity provider) is done first, so the person cannot sign in again and be re-created by SSO.`]
         : []),
     ]),
+    ...(draft.runAt
+      ? [
+          section(
+            'offboard:runs-at',
+            `🗓 *Runs ${slackDate(draft.runAt)} (your time)*, not now. Until then its checklist in the alert channel offers Cancel and Run now; each account is looked up again when it runs.`,
+          ),
+        ]
+      : []),
   ]
   for (const row of shown) blocks.push(divider(blockId('offboard', row.integration, 'divider')), ...rowBlocks(row))
   if (draft.rows.length > shown.length)
@@ -173,9 +187,12 @@ function blockerLine(row: Pick<Row, 'service' | 'adminConsoleUrl'>, action: Acti
   return explainProblem(problem, { serviceName: row.service, action, ...(row.adminConsoleUrl ? { adminConsoleUrl: row.adminConsoleUrl } : {}) }).headline
 }
 
-/** What the actor sees instead of a second run for the same person. */
-export function alreadyRunningText(run: Pick<Run, 'email' | 'actor' | 'createdAt'>, permalink: string | undefined): string {
+/** What the actor sees instead of a second run for the same person (one running, or one scheduled for later). */
+export function alreadyRunningText(run: Pick<Run, 'email' | 'actor' | 'createdAt' | 'schedule'>, permalink: string | undefined): string {
   const where = permalink ? `<${permalink}|its checklist>` : 'its checklist in the alert channel'
+  if (run.schedule?.status === 'waiting') {
+    return `🗓 Offboarding of *${inline(run.email, EMAIL_MAX)}* is already scheduled for ${slackDate(run.schedule.runAt)}, by ${mention(run.actor)}. Follow ${where} (Cancel or Run now are there) instead of planning a second one.`
+  }
   return `⏳ Offboarding of *${inline(run.email, EMAIL_MAX)}* is already running, started by ${mention(run.actor)} ${slackDate(run.createdAt)}. Follow ${where} instead of starting a second one.`
 }
 
@@ -284,4 +301,62 @@ export function summaryReply(run: Pick<Run, 'email' | 'untouched'>, steps: reado
       ...lines.slice(0, 40).map((line, i) => section(blockId('offboard', 'summary', i), line)),
     ],
   }
+}
+
+/** Why the time typed after the email was refused, and what to type instead. */
+export function whenRefusedText(problem: WhenProblem): string {
+  const examples = 'Examples: `at 2026-12-31 17:00`, `at friday 17:00`, `at tomorrow 09:00`, `in 2h`, `in 30m`, `in 3d`.'
+  switch (problem.kind) {
+    case 'unreadable':
+      return `⚠️ “${inline(problem.text, 80)}” is not a time the bot reads. ${examples}`
+    case 'unknown-zone':
+      return `⚠️ Your Slack time zone (${inline(problem.zone, 64)}) is not one the bot knows, so it cannot tell when you mean. Nothing was scheduled.`
+    case 'no-such-date':
+      return `⚠️ ${problem.local} is not a date and time on the calendar. ${examples}`
+    case 'skipped':
+      return `⚠️ ${problem.local} does not exist in your time zone (${inline(problem.zone, 64)}): the clocks skip that hour when summer time starts. Choose a time outside the change.`
+    case 'ambiguous':
+      return `⚠️ ${problem.local} happens twice in your time zone (${inline(problem.zone, 64)}): the clocks go back that night. Choose a time outside the change.`
+    case 'past':
+      return `⚠️ ${slackDate(problem.at.toISOString())} is in the past. Give a time ahead, or run \`/deprovision\` with just the email to offboard now.`
+    case 'too-far':
+      return `⚠️ ${slackDate(problem.at.toISOString())} is more than ${problem.maxDays} days ahead. Schedule it closer to the date.`
+  }
+}
+
+/** The checklist of a run planned for later, before it starts: what it will do and when, with Cancel and Run now; or that it was cancelled. */
+export function scheduledChecklistMessage(
+  run: Pick<Run, 'id' | 'email' | 'actor' | 'steps' | 'untouched'> & { schedule: Exclude<Schedule, { status: 'started' }> },
+): SlackMessage {
+  const email = inline(run.email, EMAIL_MAX)
+  const { schedule } = run
+  const plan = [...run.steps.map(({ service, action }) => `🗓 *${inline(service, SERVICE_MAX)}*: ${words(action).lower}.`), ...run.untouched.map(untouchedLine)]
+  const shown = plan.slice(0, MAX_CHECKLIST_LINES)
+  const when =
+    schedule.status === 'waiting'
+      ? `🗓 *Runs ${slackDate(schedule.runAt)}*, identity provider first; each account is looked up again then. A reminder comes in the thread an hour before.`
+      : `🚫 *Cancelled* by ${mention(schedule.actor)} ${slackDate(schedule.at)}: nothing was done. It was to run ${slackDate(schedule.runAt)}.`
+  const blocks: KnownBlock[] = [
+    header('offboard:header', `Offboarding ${plainSafe(run.email)}`),
+    context('offboard:by', [`Scheduled by ${mention(run.actor)} with /deprovision.`]),
+    section('offboard:when', when),
+    ...shown.map((line, i) => section(blockId('offboard', 'line', i), line)),
+  ]
+  if (plan.length > shown.length) blocks.push(context('offboard:more', [`…and ${plan.length - shown.length} more.`]))
+  if (schedule.status === 'waiting') {
+    blocks.push(
+      actions('offboard:schedule', [
+        button({ text: 'Run now', actionId: OFFBOARD_RUN_NOW_ACTION_ID, value: run.id, style: 'primary', label: `Offboard ${plainSafe(run.email)} now` }),
+        button({ text: 'Cancel', actionId: OFFBOARD_CANCEL_ACTION_ID, value: run.id, label: `Cancel the offboarding of ${plainSafe(run.email)}` }),
+      ]),
+    )
+  }
+  const text = schedule.status === 'waiting' ? `Offboarding ${email} is scheduled for ${schedule.runAt}` : `Offboarding ${email} was cancelled`
+  return { text, blocks }
+}
+
+/** In the checklist's thread an hour before a scheduled run starts. */
+export function scheduledReminderReply(run: Pick<Run, 'email' | 'actor'> & { schedule: Pick<Schedule, 'runAt'> }): SlackMessage {
+  const text = `⏰ ${mention(run.actor)} offboarding of *${inline(run.email, EMAIL_MAX)}* starts ${slackDate(run.schedule.runAt)}, in about an hour. Cancel or Run now on the checklist above.`
+  return { text, blocks: [section('offboard:reminder', text)] }
 }
