@@ -18,6 +18,7 @@
  * (memory); --ingest [3000] --concurrency [20] (ingest).
  *
  * BENCH_PROF=<dir> writes the bot processes' V8 CPU profiles there (--cpu-prof), to see where their time goes.
+ * BENCH_DUMP=<dir> writes each bulk run's requests as the service saw them (bulk-<run>.json: arrival, status), to see how the pace moved.
  */
 import { spawn } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
