@@ -6,13 +6,10 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig, type Config } from '../../src/config.js'
 import { approvalPolicy } from '../../src/features/approval/policy.js'
 import { ProviderRegistry } from '../../src/providers/registry.js'
+import { MINIMAL_ENV } from '../support/config-env.js'
 
 const env = {
-  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
-  SLACK_SIGNING_SECRET: 'signing-secret',
-  ALERT_CHANNEL_ID: 'C0123ABCD',
-  ALERT_INGEST_TOKEN: 'a-long-enough-ingest-token',
-  PROVIDERS_FILE: '/etc/providers.yml',
+  ...MINIMAL_ENV,
   ACTORS: 'U0123ABCD,U0456EFGH',
   SCIM_TOKEN: 'scim-secret',
   TD_KEY: 'td-key',

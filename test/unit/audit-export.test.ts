@@ -12,6 +12,7 @@ import { auditPages } from '../../src/features/audit-export/pages.js'
 import { collectEntries } from '../../src/features/audit-export/export.js'
 import { exportSummary } from '../../src/features/audit-export/summary.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
+import { MINIMAL_ENV } from '../support/config-env.js'
 
 const TODAY = new Date('2026-12-06T15:00:00Z')
 const INTEGRATIONS = ['acme-scim', 'acme-okta']
@@ -53,14 +54,7 @@ describe('/deprovision audit arguments', () => {
 })
 
 describe('AUDIT_READ_TOKEN', () => {
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-1-2-3',
-    SLACK_SIGNING_SECRET: 'signing-secret',
-    ALERT_CHANNEL_ID: 'C0123ABCD',
-    ALERT_INGEST_TOKEN: 'a-long-enough-ingest-token',
-    PROVIDERS_FILE: '/etc/providers.yml',
-    ACTORS: 'U0123ABCD',
-  }
+  const env = MINIMAL_ENV
   const load = (token?: string) => loadConfig({ ...env, AUDIT_READ_TOKEN: token }, () => '[]')
 
   it('is optional (GET /audit is then off) and refused when shorter than 16 characters', () => {

@@ -12,6 +12,7 @@ import { signature, signedHeaders } from '../../src/features/audit-webhook/signa
 import { webhookStatusSection } from '../../src/features/audit-webhook/views/status.js'
 import { createLogger } from '../../src/logger.js'
 import { messageViolations } from '../support/slack-limits.js'
+import { MINIMAL_ENV } from '../support/config-env.js'
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters'
 const BODY = '{"id":"1767225600000-0","event":"alert-received"}'
@@ -90,14 +91,7 @@ describe('the event body', () => {
 
 describe('the configuration', () => {
   const files = () => '[]'
-  const base = {
-    SLACK_BOT_TOKEN: 'xoxb-1-2-3',
-    SLACK_SIGNING_SECRET: 'signing-secret',
-    ALERT_CHANNEL_ID: 'C0123ABCD',
-    ALERT_INGEST_TOKEN: 'a-long-enough-ingest-token',
-    PROVIDERS_FILE: '/etc/providers.yml',
-    ACTORS: 'U0123ABCD',
-  }
+  const base = MINIMAL_ENV
   const problemsOf = (env: Record<string, string>): string[] => {
     try {
       loadConfig({ ...base, ...env }, files)

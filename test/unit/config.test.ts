@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'
+import { MINIMAL_ENV } from '../support/config-env.js'
 
 const PROVIDERS = `
 - id: acme-scim
@@ -11,11 +12,7 @@ const PROVIDERS = `
 `
 
 const validEnv = {
-  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
-  SLACK_SIGNING_SECRET: 'signing-secret',
-  ALERT_CHANNEL_ID: 'C0123ABCD',
-  ALERT_INGEST_TOKEN: 'a-long-enough-ingest-token',
-  PROVIDERS_FILE: '/etc/providers.yml',
+  ...MINIMAL_ENV,
   ACTORS: 'U0123ABCD, U0456EFGH',
   ACME_SCIM_TOKEN: 'scim-secret',
 }

@@ -1,6 +1,7 @@
 /** The reconciliation settings from the environment: defaults, "off", and a clear line for each bad value. */
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'
+import { MINIMAL_ENV } from '../support/config-env.js'
 
 const PROVIDERS = `
 - id: okta
@@ -12,12 +13,7 @@ const PROVIDERS = `
 `
 
 const env = (extra: Record<string, string> = {}) => ({
-  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
-  SLACK_SIGNING_SECRET: 'signing-secret',
-  ALERT_CHANNEL_ID: 'C0123ABCD',
-  ALERT_INGEST_TOKEN: 'a-long-enough-ingest-token',
-  PROVIDERS_FILE: '/etc/providers.yml',
-  ACTORS: 'U0123ABCD',
+  ...MINIMAL_ENV,
   OKTA_TOKEN: 'okta-secret',
   ...extra,
 })

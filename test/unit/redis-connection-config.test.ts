@@ -4,15 +4,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'
+import { MINIMAL_ENV } from '../support/config-env.js'
 
-const env = {
-  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
-  SLACK_SIGNING_SECRET: 'signing-secret',
-  ALERT_CHANNEL_ID: 'C0123ABCD',
-  ALERT_INGEST_TOKEN: 'a-long-enough-ingest-token',
-  PROVIDERS_FILE: '/etc/providers.yml',
-  ACTORS: 'U0123ABCD',
-}
+const env = MINIMAL_ENV
 const FILES: Record<string, string> = { '/etc/providers.yml': '[]', '/etc/redis/ca.pem': '-----BEGIN CERTIFICATE-----\n…' }
 const load = (extra: Record<string, string>) =>
   loadConfig({ ...env, ...extra }, (path) => {
