@@ -180,6 +180,11 @@ export interface LocalEnvironment {
   /** Submits the modal with these input values, keyed by block id then action id (the inputs' selected options). */
   submitValues(view: StoredView, values: Record<string, Record<string, string>>, user?: SandboxUser): Promise<SlackAppResponse>
   command(text: string, user?: SandboxUser): Promise<SlackAppResponse>
+  /**
+   * `/deprovision <text>` for an offboarding: the modal as it opened, and as it stands once every service has answered
+   * (no row still "Looking…"). Throws when the command is not acknowledged.
+   */
+  offboardForm(text: string, user?: SandboxUser): Promise<{ opened: StoredView; final: StoredView }>
   /** The thread reply whose text matches, once posted. */
   threadReply(message: StoredMessage, text: RegExp, timeoutMs?: number): Promise<StoredMessage>
   /** Opens the App Home tab as `user` would (app_home_opened); answers the Home the bot then published. */
@@ -596,6 +601,20 @@ function environment(parts: Parts): LocalEnvironment {
           response_url: slack.responseUrl({ channel: LOCAL.channel, user: user.id }),
         }),
       )
+    },
+    async offboardForm(text, user = { id: LOCAL.actor }) {
+      const since = slack.calls.length
+      const answer = await this.command(text, user)
+      if (answer.status !== 200) throw new Error(`/deprovision ${text} answered ${answer.status}: ${answer.body}`)
+      const open = await slack.waitFor('views.open', (call) => slack.calls.indexOf(call) >= since)
+      const viewId = String((open.response as { view: { id: string } }).view.id)
+      const opened = structuredClone(open.args.view) as StoredView
+      await slack.waitFor(
+        'views.update',
+        (call) => slack.calls.indexOf(call) >= since && call.args.view_id === viewId && !JSON.stringify(call.args.view).includes('Looking…'),
+        10_000,
+      )
+      return { opened, final: slack.view(viewId)! }
     },
     async openHome(user = { id: LOCAL.actor }) {
       const since = slack.calls.length

@@ -53,16 +53,7 @@ const scimWrites = (id: string) => env.scim.requests.filter((r) => r.method !== 
 
 /** The command, and the modal once every service has answered (or the notice that replaced it). */
 async function openModal(commandText: string): Promise<StoredView> {
-  const since = env.slack.calls.length
-  expect((await env.command(commandText)).status).toBe(200)
-  const open = await env.slack.waitFor('views.open', (c) => env.slack.calls.indexOf(c) >= since)
-  const viewId = String((open.response as { view: { id: string } }).view.id)
-  await env.slack.waitFor(
-    'views.update',
-    (c) => env.slack.calls.indexOf(c) >= since && c.args.view_id === viewId && !text(c.args.view).includes('Looking…'),
-    10_000,
-  )
-  return env.slack.view(viewId)!
+  return (await env.offboardForm(commandText)).final
 }
 
 async function schedule(commandText: string, email: string): Promise<StoredMessage> {

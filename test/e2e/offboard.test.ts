@@ -41,20 +41,7 @@ afterAll(async () => {
 const text = (value: unknown) => JSON.stringify(value)
 
 /** Runs the command and returns the modal once every service has answered (its Submit shown, or no more rows looking). */
-async function openModal(email: string): Promise<{ opened: StoredView; final: StoredView }> {
-  const since = env.slack.calls.length
-  const answer = await env.command(email)
-  expect(answer.status).toBe(200)
-  const open = await env.slack.waitFor('views.open', (c) => env.slack.calls.indexOf(c) >= since)
-  const viewId = String((open.response as { view: { id: string } }).view.id)
-  const opened = structuredClone(open.args.view) as StoredView
-  await env.slack.waitFor(
-    'views.update',
-    (c) => env.slack.calls.indexOf(c) >= since && c.args.view_id === viewId && !text(c.args.view).includes('Looking…'),
-    10_000,
-  )
-  return { opened, final: env.slack.view(viewId)! }
-}
+const openModal = (email: string) => env.offboardForm(email)
 
 async function checklistFor(email: string): Promise<StoredMessage> {
   const call = await env.slack.waitFor('chat.postMessage', (c) => !c.args.thread_ts && text(c.args.blocks).includes(`Offboarding ${email}`))
