@@ -28,6 +28,8 @@ export interface StandInChannel {
   isPrivate?: boolean
   /** Whether the bot was invited: posts to a channel it is not in fail with `not_in_channel`. */
   botIsMember: boolean
+  /** Archived: Slack refuses posts there with `is_archived`, and conversations.info says `is_archived: true`. */
+  isArchived?: boolean
 }
 
 export interface SlackStandInOptions {
@@ -872,6 +874,7 @@ function channelAccess(slack: SlackState, channel: string): string | undefined {
   if (channels === undefined) return undefined
   const known = channels[channel]
   if (known === undefined || (known.isPrivate && !known.botIsMember)) return 'channel_not_found'
+  if (known.isArchived) return 'is_archived'
   return known.botIsMember ? undefined : 'not_in_channel'
 }
 
@@ -896,7 +899,7 @@ function conversationInfo(slack: SlackState, args: Args): Reply {
       is_im: false,
       is_mpim: false,
       is_private: isPrivate,
-      is_archived: false,
+      is_archived: known.isArchived ?? false,
       is_general: false,
       is_shared: false,
       is_ext_shared: false,

@@ -26,6 +26,8 @@ export interface Metrics {
   ingestRefused: Counter<'reason'>
   /** Messages a routes file rule muted (counted, not posted), by kind and rule number. */
   routedMuted: Counter<'kind' | 'rule'>
+  /** Messages posted to ALERT_CHANNEL_ID because Slack refused their routed channel for good, by kind, rule and Slack's error. */
+  routedFallback: Counter<'kind' | 'rule' | 'error'>
   /** 429s received from each integration's service. */
   rateLimited: Counter<'integration'>
   /** Time this replica's requests spent waiting for their integration's pace or rate limit (in place; delayed jobs are in the queue depth). */
@@ -85,6 +87,12 @@ export function createMetrics(queueDepth: () => Promise<Record<string, number>>,
       name: 'deprovision_bot_routed_muted_total',
       help: 'Alerts, health messages and summaries a routing rule muted (not posted)',
       labelNames: ['kind', 'rule'],
+      registers: [registry],
+    }),
+    routedFallback: new Counter({
+      name: 'deprovision_bot_routed_fallback_total',
+      help: 'Alerts, health messages and summaries posted to ALERT_CHANNEL_ID because Slack refused their routed channel (not_in_channel, channel_not_found, is_archived)',
+      labelNames: ['kind', 'rule', 'error'],
       registers: [registry],
     }),
     rateLimited: new Counter({

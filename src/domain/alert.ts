@@ -52,6 +52,16 @@ export interface AlertRoute {
   rule?: number
   /** A user group (`S…`) notified in the message: set only on critical alerts whose rule names one. */
   mention?: string
+  /** Slack refused the routed channel for good, so the alert went to ALERT_CHANNEL_ID (`channel`) instead. */
+  missed?: MissedRoute
+}
+
+/** A routed channel Slack would never take a post in, and why (`not_in_channel`, `channel_not_found`, `is_archived`). */
+export interface MissedRoute {
+  channel: string
+  /** The routes file's rule that chose it. */
+  rule?: number
+  error: string
 }
 
 /** The problem an alert reported went away by itself: when that was seen, and how. */

@@ -13,6 +13,7 @@ import {
   acceptsRequest,
   type Alert,
   type AlertReport,
+  type AlertRoute,
   type AlertState,
   type Dedup,
   type MessageRef,
@@ -261,6 +262,11 @@ export class AlertStore {
   async recordMessage(id: string, message: MessageRef): Promise<MessageRef | null> {
     const recorded = (await this.redis.eval(RECORD_MESSAGE, 1, alertKey(id), JSON.stringify(message))) as string | null
     return recorded ? (JSON.parse(recorded) as MessageRef) : null
+  }
+
+  /** Where the alert is posted from now on: its routed channel refused it for good, so it goes to ALERT_CHANNEL_ID. */
+  async setRoute(id: string, route: AlertRoute): Promise<void> {
+    await this.updateData(id, (data) => ({ ...data, route }))
   }
 
   async setMute(id: string, muteId: string | undefined): Promise<void> {

@@ -2,7 +2,8 @@
  * Alert routing through the real bot: a routes file sends each alert to the channel of the first rule it matches
  * (by integration, severity at least, kind, source), else to ALERT_CHANNEL_ID; a muting rule answers the detector
  * "muted", counts and audits it; a critical alert notifies its rule's user group; a routed channel the bot is not
- * in is named by /deprovision status; /deprovision routes shows the rules and where a sample would go.
+ * in is named by /deprovision status, and what Slack refuses there goes to ALERT_CHANNEL_ID at once, saying so;
+ * /deprovision routes shows the rules and where a sample would go.
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +14,7 @@ const HIGH = 'C0SECHIGH'
 const PAGER = 'C0PAGER01'
 const FORGOTTEN = 'C0NOBOT01'
 const OPS = 'C0BOTOPS1'
+const ARCHIVED = 'C0ARCHIVE'
 
 let env: LocalEnvironment
 let redis: Redis
@@ -24,13 +26,16 @@ beforeAll(async () => {
       { severity: 'critical', channel: PAGER },
       { source: 'forgotten', channel: FORGOTTEN },
       { kind: ['health', 'reconcile-summary'], channel: OPS },
+      { source: 'archived-scanner', channel: ARCHIVED },
     ],
+    users: [{ id: 'u-nia', userName: 'nia@example.com' }],
     channels: {
       [LOCAL.channel]: { name: 'security-alerts', botIsMember: true },
       [HIGH]: { name: 'security-high', botIsMember: true },
       [PAGER]: { name: 'security-pager', isPrivate: true, botIsMember: true },
       [FORGOTTEN]: { name: 'old-alerts', botIsMember: false },
       [OPS]: { name: 'bot-ops', botIsMember: true },
+      [ARCHIVED]: { name: 'old-scanner', botIsMember: true, isArchived: true },
     },
   })
   redis = new Redis(env.redisUrl)
@@ -130,7 +135,7 @@ describe('/deprovision routes', () => {
 
   it('lists the rules in order, and the default channel', async () => {
     const listed = await answer('routes')
-    expect(listed).toContain('5 routing rules')
+    expect(listed).toContain('6 routing rules')
     expect(listed).toContain(`goes to <#${LOCAL.channel}>`)
     expect(listed).toMatch(/\*1\.\* source `noisy-scanner` → 🔕 muted/)
     expect(listed).toContain(`*2.* severity at least high, source \`idp-sync\` → <#${HIGH}>, notifying user group \`S0ONCALL1\``)
@@ -140,5 +145,59 @@ describe('/deprovision routes', () => {
     expect(await answer(`routes ${LOCAL.integrationId} critical departed`)).toContain(`matches rule 3: it goes to <#${PAGER}>`)
     expect(await answer(`routes ${LOCAL.integrationId} low unknown`)).toContain(`matches no rule: it goes to <#${LOCAL.channel}>`)
     expect(await answer('routes okta critical departed')).toContain('is not an integration')
+  })
+})
+
+describe('a message whose routed channel Slack refuses for good', () => {
+  const metric = async (pattern: RegExp) => pattern.exec(await (await fetch(`${env.bot.url}/metrics`)).text())?.[1]
+  const postsTo = (channel: string) => env.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel).length
+
+  it('posts the alert to ALERT_CHANNEL_ID at once, saying where it was meant to go and the fix, and keeps its thread there', async () => {
+    const before = postsTo(FORGOTTEN)
+    const accepted = await report('nia@example.com', { source: 'forgotten', severity: 'high' })
+    const alertId = String(accepted.body.alertId)
+    const call = await env.slack.waitFor('chat.postMessage', (c) => c.args.channel === LOCAL.channel && JSON.stringify(c.args.blocks ?? []).includes(alertId))
+    const message = env.slack.message(LOCAL.channel, (call.response as { ts: string }).ts)!
+    const shown = JSON.stringify(message.blocks)
+    expect(shown).toContain(`Meant for <#${FORGOTTEN}> (routes file rule 4), posted here because the bot is not a member there`)
+    expect(shown).toContain('/invite @deprovision-bot')
+    // not_in_channel is permanent: one try, no retries burned before the fallback.
+    expect(postsTo(FORGOTTEN) - before).toBe(1)
+    expect(await metric(/deprovision_bot_routed_fallback_total\{kind="detector",rule="4",error="not_in_channel"\} (\d+)/)).toBe('1')
+
+    // The alert lives where it was posted: the action's result lands in its thread there, and the line stays.
+    const since = env.slack.calls.length
+    await env.click(message, 'delete')
+    await env.submit(await env.confirmation(since))
+    await env.threadReply(message, /deleted/i)
+    expect(JSON.stringify(env.slack.message(LOCAL.channel, message.ts)?.blocks)).toContain(`Meant for <#${FORGOTTEN}>`)
+    expect(postsTo(FORGOTTEN) - before).toBe(1)
+  })
+
+  it('says an archived channel is archived', async () => {
+    const accepted = await report('archived@example.com', { source: 'archived-scanner' })
+    const alertId = String(accepted.body.alertId)
+    const call = await env.slack.waitFor('chat.postMessage', (c) => c.args.channel === LOCAL.channel && JSON.stringify(c.args.blocks ?? []).includes(alertId))
+    expect(JSON.stringify(call.args.blocks)).toContain(`Meant for <#${ARCHIVED}> (routes file rule 6), posted here because that channel is archived`)
+  })
+
+  it('posts a health message and a reconciliation run’s message to ALERT_CHANNEL_ID too, with the same line', async () => {
+    env.slack.removeBotFrom(OPS)
+    env.scim.failNext({ method: 'GET', pathIncludes: '/Users' }, { status: 401 })
+    await env.bot.checkHealth()
+    const broken = await env.slack.waitFor('chat.postMessage', (c) => /integration is broken/i.test(String(c.args.text)) && c.args.channel === LOCAL.channel)
+    expect(JSON.stringify(broken.args.blocks)).toContain(`Meant for <#${OPS}> (routes file rule 5)`)
+    expect(await metric(/deprovision_bot_routed_fallback_total\{kind="health",rule="5",error="not_in_channel"\} (\d+)/)).toBe('1')
+
+    await env.bot.reconcile()
+    const running = await env.slack.waitFor(
+      'chat.postMessage',
+      (c) => /Reconciliation/.test(String(c.args.text)) && !c.args.thread_ts && c.args.channel === LOCAL.channel,
+    )
+    const ts = (running.response as { ts: string }).ts
+    expect(JSON.stringify(running.args.blocks)).toContain(`Meant for <#${OPS}> (routes file rule 5)`)
+    // The run's final message replaces it in place, keeping the line.
+    const done = await env.slack.waitFor('chat.update', (c) => c.args.ts === ts && c.args.channel === LOCAL.channel)
+    expect(JSON.stringify(done.args.blocks)).toContain(`Meant for <#${OPS}>`)
   })
 })

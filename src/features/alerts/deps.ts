@@ -32,8 +32,8 @@ export interface AlertDeps {
   preflightTimeoutMs: number
   /** Where alerts opened here (the App Home) are posted. */
   routes: RoutingTable
-  /** Alerts a routing rule muted are counted. */
-  metrics: Pick<Metrics, 'routedMuted'>
+  /** Alerts a routing rule muted, or posted to ALERT_CHANNEL_ID because their channel refused them, are counted. */
+  metrics: Pick<Metrics, 'routedMuted' | 'routedFallback'>
   now?: () => Date
 }
 

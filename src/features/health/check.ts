@@ -8,7 +8,9 @@ import type { Health, Provider } from '../../providers/types.js'
 import type { IntegrationHealth } from '../../store/health.js'
 import { integrationBrokenMessage, integrationRecoveredMessage, type IntegrationStatus } from '../../views/health.js'
 import type { AlertJobDeps } from '../alerts/deps.js'
+import { postRouted } from '../routing/fallback.js'
 import { routeFor } from '../routing/rules.js'
+import { withMissedRoute } from '../../views/missed-route.js'
 
 const CHECK_TIMEOUT_MS = 10_000
 
@@ -40,11 +42,12 @@ async function checkOne(ctx: HealthCheckDeps, provider: Provider): Promise<Integ
   if (broke || recovered) {
     const message = next.ok ? integrationRecoveredMessage(status) : integrationBrokenMessage({ ...status, health: next })
     const route = routeFor(ctx.routes, { kind: 'health', integration: provider.id })
-    if (route.kind === 'post') await ctx.slack.chat.postMessage({ channel: route.channel, ...message })
+    const log = ctx.logger.child({ integration: provider.id })
+    const routed = { slack: ctx.slack, defaultChannel: ctx.routes.defaultChannel, metrics: ctx.metrics, logger: log }
+    if (route.kind === 'post') await postRouted(routed, route, 'health', (missed) => withMissedRoute(message, missed))
     else ctx.metrics.routedMuted.inc({ kind: 'health', rule: route.rule })
-    ctx.logger.warn(
+    log.warn(
       {
-        integration: provider.id,
         ok: next.ok,
         problem: next.ok ? undefined : next.problem.kind,
         ...(route.kind === 'mute' ? { mutedByRule: route.rule } : {}),

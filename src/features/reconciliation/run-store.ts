@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { MessageRef } from '../../domain/alert.js'
+import type { MessageRef, MissedRoute } from '../../domain/alert.js'
 import { KEY_PREFIX } from '../../store/redis.js'
 import { FINDING_KINDS, type FindingKind, type ReconcileTrigger } from '../../domain/reconciliation.js'
 
@@ -34,6 +34,8 @@ export interface RunMeta {
   /** Why nothing could be compared (the identity provider could not be read). */
   error?: string
   message?: MessageRef
+  /** Slack refused the summary's routed channel for good, so `message` is in ALERT_CHANNEL_ID: kept, for its line. */
+  missedRoute?: MissedRoute
 }
 
 /** How each finding of a kind ended: a new alert, an alert already open, or kept back by a mute. */

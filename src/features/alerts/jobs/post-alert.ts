@@ -6,7 +6,8 @@
  */
 import type { Job } from 'bullmq'
 import type { Alert, MessageRef } from '../../../domain/alert.js'
-import { channelOf, newAlertMessage } from '../posting.js'
+import { postNewAlert } from '../posting.js'
+import type { Logger } from '../../../logger.js'
 import { duplicateAlertMessage } from '../views/alert-message.js'
 import type { AlertJobDeps } from '../deps.js'
 import type { PostAlertJob } from '../../../jobs/queues.js'
@@ -17,7 +18,7 @@ export async function postAlert(ctx: AlertJobDeps, job: Job<PostAlertJob>): Prom
   // and whose pointer edit failed (Slack) gets its edit on the retry.
   if (!alert || (alert.message && !job.data.posted)) return
   const log = ctx.logger.child({ alertId: alert.id, integration: alert.integration })
-  const posted = job.data.posted ?? (await post(ctx, alert, job))
+  const posted = job.data.posted ?? (await post(ctx, alert, job, log))
   const recorded = await ctx.alerts.recordMessage(alert.id, posted)
   if (recorded && recorded.ts !== posted.ts) {
     await ctx.poster.chat.update({ channel: posted.channel, ts: posted.ts, ...duplicateAlertMessage(alert, recorded) })
@@ -27,10 +28,8 @@ export async function postAlert(ctx: AlertJobDeps, job: Job<PostAlertJob>): Prom
   log.info({ channel: posted.channel, ts: posted.ts, reused: job.data.posted !== undefined }, 'alert posted')
 }
 
-async function post(ctx: AlertJobDeps, alert: Alert, job: Job<PostAlertJob>): Promise<MessageRef> {
-  const answer = await ctx.poster.chat.postMessage({ channel: channelOf(ctx, alert), ...(await newAlertMessage(ctx, alert)) })
-  if (!answer.ts || !answer.channel) throw new Error('chat.postMessage answered without channel and ts')
-  const posted = { channel: answer.channel, ts: answer.ts }
+async function post(ctx: AlertJobDeps, alert: Alert, job: Job<PostAlertJob>, log: Logger): Promise<MessageRef> {
+  const posted = await postNewAlert(ctx, ctx.poster, alert, log)
   // Kept in the job first, over the worker's connection, which waits out a Redis outage instead of failing: a retry
   // then records this message. Only a crash between Slack's answer and this write can still lead to a second post.
   await job.updateData({ ...job.data, posted })

@@ -25,6 +25,7 @@ import {
 } from '../../../views/blocks.js'
 import { awaitingApprovalLine } from '../../approval/views/approval.js'
 import { explainProblem, type ProblemContext } from '../../../views/problem.js'
+import { missedRouteBlock } from '../../../views/missed-route.js'
 import { capitalize, clip, inline, mention, plainSafe, slackDate, truncate, withoutPeriod, words } from '../../../views/text.js'
 import type { Problem } from '../../../providers/problems.js'
 
@@ -82,6 +83,7 @@ export function alertMessage(alert: Alert, integration: AlertIntegration): Slack
   const blocks: KnownBlock[] = [
     header(id('header'), `${severity.emoji} ${severity.label} account alert`),
     ...(alert.route?.mention ? [section(id('mention'), `📣 ${userGroup(alert.route.mention)}`)] : []),
+    ...(alert.route?.missed ? [missedRouteBlock(id('missed-route'), alert.route.missed)] : []),
     section(id('reason'), `*What was found*\n${reason}`),
     fieldsSection(id('account'), fields),
   ]

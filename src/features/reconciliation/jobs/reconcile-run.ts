@@ -22,7 +22,9 @@ import type { AlertJobDeps } from '../../alerts/deps.js'
 import { integrationJobId, summaryJobId } from '../reconcile-jobs.js'
 import { type ReconcileJob } from '../../../jobs/queues.js'
 import { updateAlert } from '../../alerts/report.js'
+import { postRouted } from '../../routing/fallback.js'
 import { routeFor } from '../../routing/rules.js'
+import { withMissedRoute } from '../../../views/missed-route.js'
 
 export interface ReconcileContext extends AlertJobDeps {
   runs: RunStore
@@ -85,8 +87,9 @@ async function startRun(ctx: ReconcileContext, runId: string, job: Extract<Recon
   // A muted summary has no message, so the run posts no summary either; its findings are routed as alerts.
   if (!meta.message && route.kind === 'mute') ctx.metrics.routedMuted.inc({ kind: 'reconcile-summary', rule: route.rule })
   if (!meta.message && route.kind === 'post') {
-    const posted = await ctx.slack.chat.postMessage({ channel: route.channel, ...reconcileRunningMessage(meta) })
-    if (posted.ts && posted.channel) meta = (await ctx.runs.update(runId, { message: { channel: posted.channel, ts: posted.ts } })) ?? meta
+    const routed = { slack: ctx.slack, defaultChannel: ctx.routes.defaultChannel, metrics: ctx.metrics, logger: log }
+    const { posted, missed } = await postRouted(routed, route, 'reconcile-summary', (missed) => withMissedRoute(reconcileRunningMessage(meta), missed))
+    meta = (await ctx.runs.update(runId, { message: posted, ...(missed ? { missedRoute: missed } : {}) })) ?? meta
   }
   if (!meta.error && meta.identityUsers === undefined) meta = await readIdentityProviders(ctx, meta, plan.identityProviders)
   if (meta.error || meta.integrations.length === 0) {
@@ -185,7 +188,7 @@ async function summarize(ctx: ReconcileContext, runId: string): Promise<void> {
     await ctx.slack.chat.postMessage({ channel, thread_ts: ts, ...reconcileSummaryReply(run, finishedAt) })
   })
   await ctx.runs.once(runId, 'headline', async () => {
-    await ctx.slack.chat.update({ channel, ts, ...reconcileDoneMessage(run, finishedAt) })
+    await ctx.slack.chat.update({ channel, ts, ...withMissedRoute(reconcileDoneMessage(run, finishedAt), run.meta.missedRoute) })
   })
   ctx.logger.info({ runId, results: run.results.length, skipped: run.meta.skipped.length }, 'reconciliation run summarized')
 }
