@@ -39,6 +39,16 @@ describe('alertMessage', () => {
     }
   })
 
+  it('says, when its routed channel refused it, where it was meant to go and the fix, within Slack’s limits', () => {
+    const route = { channel: 'C0ALERTS1', mention: 'S0ONCALL1', missed: { channel: 'C0NOBOT01', rule: 4, error: 'channel_not_found' } }
+    const m = alertMessage(makeAlert({ route }), integration(BOTH))
+    expect(messageViolations(m)).toEqual([])
+    const text = allText(m.blocks)
+    expect(text).toContain('Meant for <#C0NOBOT01> (routes file rule 4), posted here because Slack does not show the bot that channel')
+    expect(text).toContain('/invite @deprovision-bot')
+    expect(allText(alertMessage(makeAlert(), integration(BOTH)).blocks)).not.toContain('Meant for')
+  })
+
   it('shows what was found, about whom, where, how severe and when', () => {
     const m = alertMessage(makeAlert(), integration(BOTH))
     const text = allText(m.blocks)
