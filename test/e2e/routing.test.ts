@@ -145,6 +145,8 @@ describe('/deprovision routes', () => {
     expect(await answer(`routes ${LOCAL.integrationId} critical departed`)).toContain(`matches rule 3: it goes to <#${PAGER}>`)
     expect(await answer(`routes ${LOCAL.integrationId} low unknown`)).toContain(`matches no rule: it goes to <#${LOCAL.channel}>`)
     expect(await answer('routes okta critical departed')).toContain('is not an integration')
+    // Typed as a person would, whatever the case of the providers file's id.
+    expect(await answer(`routes ${LOCAL.integrationId.toUpperCase()} Critical DEPARTED`)).toContain(`matches rule 3: it goes to <#${PAGER}>`)
   })
 })
 

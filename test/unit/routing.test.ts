@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseCommand } from '../../src/app/deprovision-command.js'
 import { ConfigError } from '../../src/config.js'
-import { alertSubject, routeFor, routedChannels, type RoutingTable } from '../../src/features/routing/rules.js'
+import { alertSubject, configuredId, routeFor, routedChannels, type RoutingTable } from '../../src/features/routing/rules.js'
 import { parseRoutes } from '../../src/features/routing/routes-file.js'
 import { parseRouteSample } from '../../src/features/routing/sample.js'
 
@@ -130,6 +130,24 @@ describe('the routes file', () => {
     expect(problems('- [unclosed')[0]).toMatch(/^ROUTES_FILE: routes.yml is not valid YAML/)
   })
 
+  it('reads kinds, severities and integrations whatever their case, and a channel link copied from Slack', () => {
+    const [rule] = table(`
+- integration: [OKTA, GitHub]
+  severity: High
+  kind: [Departed, DETECTOR]
+  channel: "<#C0IDENTITY|identity-alerts>"
+`).rules
+    expect(rule).toEqual({
+      number: 1,
+      match: { integration: ['okta', 'github'], severity: 'high', kind: ['departed', 'detector'] },
+      target: { kind: 'channel', channel: 'C0IDENTITY' },
+    })
+  })
+
+  it('refuses duplicate keys in a rule rather than keep one silently', () => {
+    expect(problems('- channel: C0A\n  channel: C0B\n')[0]).toMatch(/^ROUTES_FILE: routes.yml is not valid YAML: Map keys must be unique/)
+  })
+
   it('takes an empty file as no rules', () => {
     expect(table('')).toEqual({ rules: [], defaultChannel: 'C0DEFAULT' })
   })
@@ -153,7 +171,10 @@ describe('/deprovision routes', () => {
     },
   )
 
-  it('keeps the integration as typed (ids are case-sensitive)', () => {
+  it('keeps the integration as typed, for the command to find among the configured ids whatever its case', () => {
     expect(parseRouteSample(['Acme-HR'])).toEqual({ sample: { kind: 'detector', integration: 'Acme-HR', severity: 'medium' } })
+    expect(configuredId(['acme-hr', 'okta'], 'Acme-HR')).toBe('acme-hr')
+    expect(configuredId(['acme-hr', 'ACME-HR'], 'Acme-HR')).toBeUndefined()
+    expect(configuredId(['okta'], 'salesforce')).toBeUndefined()
   })
 })

@@ -7,12 +7,15 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { ConfigError } from '../../config.js'
 import { SEVERITIES } from '../../domain/alert.js'
-import { ROUTE_KINDS, type RouteRule, type RoutingTable } from './rules.js'
+import { configuredId, ROUTE_KINDS, type RouteRule, type RoutingTable } from './rules.js'
 
 /** A channel, public (C…) or private (G… for older ones); not a DM, not a name. */
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/
 /** A user group's id, as Slack's `<!subteam^S0123ABCD>` mention carries it. */
 const USER_GROUP_ID = /^S[A-Z0-9]{2,}$/
+
+/** Kinds and severities are words, read whatever their case (`Critical`, `DEPARTED`). */
+const lowercase = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value)
 
 /** A single value or a list, read as a list (so each value's problem names its place). */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
@@ -20,10 +23,15 @@ const oneOrMany = <T extends z.ZodType>(item: T) =>
 
 const ruleSchema = z.strictObject({
   integration: oneOrMany(z.string().min(1)).optional(),
-  severity: z.enum(SEVERITIES, { error: `expected one severity, matched as "at least": ${SEVERITIES.join(', ')}` }).optional(),
-  kind: oneOrMany(z.enum(ROUTE_KINDS, { error: `expected ${ROUTE_KINDS.join(', ')}` })).optional(),
+  severity: z.preprocess(lowercase, z.enum(SEVERITIES, { error: `expected one severity, matched as "at least": ${SEVERITIES.join(', ')}` })).optional(),
+  kind: oneOrMany(z.preprocess(lowercase, z.enum(ROUTE_KINDS, { error: `expected ${ROUTE_KINDS.join(', ')}` }))).optional(),
   source: oneOrMany(z.string().trim().min(1).max(100)).optional(),
-  channel: z.string().regex(CHANNEL_ID, 'expected a channel ID like C0123456789 (channel details → About), not a channel name').optional(),
+  channel: z
+    .string()
+    // A channel link copied from Slack (`<#C0123456789|security>`) carries the ID.
+    .transform((value) => /^<#([^|>]+)(\|[^>]*)?>$/.exec(value.trim())?.[1] ?? value.trim())
+    .pipe(z.string().regex(CHANNEL_ID, 'expected a channel ID like C0123456789 (channel details → About), not a channel name'))
+    .optional(),
   mute: z.boolean().optional(),
   mention: z
     .string()
@@ -67,9 +75,11 @@ export function parseRoutes(text: string, path: string, context: { integrations:
       for (const issue of parsed.error.issues) problem(`${issue.path.join('.') || 'rule'}: ${issue.message}`)
       return
     }
-    const { channel, mute, mention, ...match } = parsed.data
+    const { channel, mute, mention, ...parsedMatch } = parsed.data
     const before = problems.length
-    const unknown = (match.integration ?? []).filter((id) => !context.integrations.includes(id))
+    const integration = parsedMatch.integration?.map((id) => configuredId(context.integrations, id) ?? id)
+    const match = { ...parsedMatch, ...(integration ? { integration } : {}) }
+    const unknown = (integration ?? []).filter((id) => !context.integrations.includes(id))
     if (unknown.length > 0) problem(`integration: ${unknown.join(', ')} is not in the providers file (${context.integrations.join(', ') || 'none'})`)
     if (mute && channel) problem('mute: true and a channel: a rule either mutes or names a channel, not both')
     else if (mute && mention) problem('mention: a muted rule posts nothing, so it notifies nobody')

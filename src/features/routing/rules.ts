@@ -81,6 +81,13 @@ export function routedChannels(table: RoutingTable): Array<{ channel: string; ru
   return [...channels].map(([channel, rules]) => ({ channel, rules }))
 }
 
+/** The providers file's id `typed` means: itself, or the one id equal to it but for case (`Okta` for `okta`). */
+export function configuredId(integrations: readonly string[], typed: string): string | undefined {
+  if (integrations.includes(typed)) return typed
+  const alike = integrations.filter((id) => id.toLowerCase() === typed.toLowerCase())
+  return alike.length === 1 ? alike[0] : undefined
+}
+
 function matches(match: RouteMatch, subject: RouteSubject): boolean {
   return (
     within(match.integration, subject.integration) &&

@@ -5,20 +5,22 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt'
 import type { ProviderRegistry } from '../../../providers/registry.js'
 import { inline } from '../../../views/text.js'
-import { routeFor, type RouteSubject, type RoutingTable } from '../rules.js'
+import { configuredId, routeFor, type RouteSubject, type RoutingTable } from '../rules.js'
 import { routesMessage } from '../views/routes.js'
 
 export async function routesCommand(
-  deps: { routes: RoutingTable; providers: Pick<ProviderRegistry, 'get' | 'ids'> },
+  deps: { routes: RoutingTable; providers: Pick<ProviderRegistry, 'ids'> },
   ack: SlackCommandMiddlewareArgs['ack'],
   sample?: RouteSubject,
 ): Promise<void> {
-  if (sample?.integration !== undefined && !deps.providers.get(sample.integration)) {
+  const integration = sample?.integration === undefined ? undefined : configuredId(deps.providers.ids(), sample.integration)
+  if (sample?.integration !== undefined && integration === undefined) {
     await ack({
       response_type: 'ephemeral',
       text: `⚠️ “${inline(sample.integration, 60)}” is not an integration. Configured: ${deps.providers.ids().join(', ') || 'none'}.`,
     })
     return
   }
-  await ack({ response_type: 'ephemeral', ...routesMessage(deps.routes, sample && { subject: sample, route: routeFor(deps.routes, sample) }) })
+  const subject = sample && { ...sample, ...(integration ? { integration } : {}) }
+  await ack({ response_type: 'ephemeral', ...routesMessage(deps.routes, subject && { subject, route: routeFor(deps.routes, subject) }) })
 }
