@@ -345,6 +345,7 @@ describe('Slack stand-in: channels and the bot’s membership', () => {
       channels: {
         C0IN: { name: 'security', botIsMember: true },
         C0OUT: { name: 'general', botIsMember: false },
+        C0OLD: { name: 'old-alerts', botIsMember: true, isArchived: true },
         G0HIDDEN: { name: 'secret', isPrivate: true, botIsMember: false },
       },
     })
@@ -364,5 +365,10 @@ describe('Slack stand-in: channels and the bot’s membership', () => {
   it('refuses a post to a public channel the bot is not in with not_in_channel', async () => {
     await expect(client().chat.postMessage({ channel: 'C0OUT', text: 'hello' })).rejects.toMatchObject({ data: { error: 'not_in_channel' } })
     expect((await client().chat.postMessage({ channel: 'C0IN', text: 'hello' })).ok).toBe(true)
+  })
+
+  it('says an archived channel is archived, and refuses posts there with is_archived', async () => {
+    expect((await client().conversations.info({ channel: 'C0OLD' })).channel).toMatchObject({ is_archived: true, is_member: true })
+    await expect(client().chat.postMessage({ channel: 'C0OLD', text: 'hello' })).rejects.toMatchObject({ data: { error: 'is_archived' } })
   })
 })
