@@ -41,7 +41,8 @@ export type StartOutcome =
 
 /**
  * Starts a scheduled run, at its time (`timer`) or early (`run-now`, by an actor). A start that is already decided
- * queues the run again (the job id makes that a no-op), so a crash between deciding and queueing loses nothing.
+ * queues the run again (the job id makes that a no-op), so a crash between deciding and queueing loses nothing: the
+ * timer's job is retried, and after a Run now the start timer is kept until the run is queued, so it still fires.
  */
 export async function startScheduled(deps: ScheduleDeps, runId: string, trigger: { by: 'timer' } | { by: 'run-now'; actor: string }): Promise<StartOutcome> {
   const run = await deps.offboard.getRun(runId)
@@ -56,16 +57,19 @@ export async function startScheduled(deps: ScheduleDeps, runId: string, trigger:
   })
   if (decision.status === 'missing') return { kind: 'missing' }
   if (decision.schedule.status === 'cancelled') return { kind: 'cancelled', schedule: decision.schedule }
-  await deps.timers.cancelFor(runId)
+  if (decision.status === 'decided') {
+    await deps.audit.append({
+      event: 'offboard-started',
+      alertId: runId,
+      actor,
+      email: run.email,
+      detail: trigger.by === 'timer' ? `at its scheduled time ${run.schedule.runAt}` : `Run now, ahead of ${run.schedule.runAt}`,
+    })
+  }
+  // Queued before its timers go: whatever fails in between, the start timer (or the timer job's retry) queues it again.
   await deps.queues.enqueueOffboardAdvance(runId, 'start')
+  await deps.timers.cancelFor(runId)
   if (decision.status === 'already') return { kind: 'already-started', schedule: decision.schedule }
-  await deps.audit.append({
-    event: 'offboard-started',
-    alertId: runId,
-    actor,
-    email: run.email,
-    detail: trigger.by === 'timer' ? `at its scheduled time ${run.schedule.runAt}` : `Run now, ahead of ${run.schedule.runAt}`,
-  })
   deps.logger.info({ runId, by: trigger.by }, 'scheduled offboarding started')
   return { kind: 'started' }
 }

@@ -1,0 +1,74 @@
+/**
+ * Starting a scheduled offboarding when the step after the decision fails (the queue is
+ * unreachable, the process dies): the run is never left started with nothing to start it.
+ * Its start timer stays until the run is queued, so the timer queues it at its time, and it
+ * is recorded as started once.
+ */
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
+import { armSchedule, startScheduled, type ScheduleDeps } from '../../src/features/offboarding/schedule.js'
+import { newRunId, OffboardStore } from '../../src/features/offboarding/store.js'
+import type { Run, Schedule } from '../../src/features/offboarding/plan.js'
+import { TimerStore } from '../../src/jobs/timers.js'
+import type { JobQueues } from '../../src/jobs/queues.js'
+import { AUDIT_STREAM, AuditLog } from '../../src/store/audit.js'
+import { createLogger } from '../../src/logger.js'
+
+const NOW = new Date('2026-12-06T03:16:00Z')
+const RUN_AT = '2026-12-11T16:00:00.000Z'
+
+let server: RedisServerHandle
+let redis: Redis
+beforeAll(async () => {
+  server = await startRedisServer()
+  redis = new Redis(server.url)
+})
+afterAll(async () => {
+  redis?.disconnect()
+  await server?.stop()
+})
+
+/** A queue that is unreachable for the first `failures` adds, and records what it queued after. */
+function flakyQueues(failures: number) {
+  const queued: string[] = []
+  let left = failures
+  const queues = {
+    enqueueOffboardAdvance: async (runId: string, cause: string) => {
+      if (left-- > 0) throw new Error('queue unreachable')
+      queued.push(`${runId}.${cause}`)
+    },
+  } as unknown as JobQueues
+  return { queues, queued }
+}
+
+describe('Run now whose queueing fails after it decided to start', () => {
+  it('keeps the start timer, so the run still starts at its time, and is recorded as started once', async () => {
+    const { queues, queued } = flakyQueues(1)
+    const offboard = new OffboardStore(redis)
+    const timers = new TimerStore(redis, () => NOW)
+    const deps: ScheduleDeps = { offboard, timers, queues, audit: new AuditLog(redis), logger: createLogger('silent'), now: () => NOW }
+    const run: Run & { schedule: Schedule } = {
+      id: newRunId(),
+      email: 'amy@corp.example',
+      actor: 'U0ACTOR1',
+      createdAt: NOW.toISOString(),
+      steps: [],
+      untouched: [],
+      schedule: { runAt: RUN_AT, status: 'waiting' },
+    }
+    await offboard.begin(run, NOW)
+    await armSchedule(deps, run)
+
+    await expect(startScheduled(deps, run.id, { by: 'run-now', actor: 'U0ACTOR2' })).rejects.toThrow('queue unreachable')
+    expect((await offboard.getRun(run.id))?.schedule).toMatchObject({ status: 'started', by: 'run-now' })
+    expect((await timers.pending()).map(({ timer }) => timer)).toContainEqual({ kind: 'offboard-start', runId: run.id })
+
+    // At its time the start timer finds it started and queues it.
+    expect(await startScheduled(deps, run.id, { by: 'timer' })).toMatchObject({ kind: 'already-started' })
+    expect(queued).toEqual([`${run.id}.start`])
+    expect(await timers.pending()).toEqual([])
+    const started = (await redis.xrange(AUDIT_STREAM, '-', '+')).filter(([, fields]) => fields.includes('offboard-started'))
+    expect(started).toHaveLength(1)
+  })
+})
