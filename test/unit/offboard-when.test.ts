@@ -62,6 +62,11 @@ describe('parseWhen', () => {
     expect(parseWhen('in 0m', NOW, BERLIN)).toMatchObject({ ok: false, problem: { kind: 'past' } })
     expect(parseWhen(`in ${MAX_DAYS_AHEAD}d`, NOW, BERLIN).ok).toBe(true)
     expect(parseWhen(`in ${MAX_DAYS_AHEAD + 1}d`, NOW, BERLIN)).toMatchObject({ ok: false, problem: { kind: 'too-far', maxDays: 90 } })
+    // From October, 90 calendar days in Berlin cross the autumn clock change: one hour longer than 90 × 24 h, still allowed.
+    const october = new Date('2026-10-01T10:00:00Z')
+    expect(at(parseWhen(`in ${MAX_DAYS_AHEAD}d`, october, BERLIN))).toBe('2026-12-30T11:00:00.000Z')
+    expect(at(parseWhen('at 2026-12-30 12:00', october, BERLIN))).toBe('2026-12-30T11:00:00.000Z')
+    expect(parseWhen('at 2026-12-30 12:01', october, BERLIN)).toMatchObject({ ok: false, problem: { kind: 'too-far' } })
     expect(parseWhen('at 2027-12-31 17:00', NOW, BERLIN)).toMatchObject({ ok: false, problem: { kind: 'too-far' } })
   })
 

@@ -64,7 +64,8 @@ export function parseWhen(text: string, now: Date, timeZone: string): When {
   if (!resolved.ok) return resolved
   const { at } = resolved
   if (at.getTime() <= now.getTime()) return { ok: false, problem: { kind: 'past', at, zone: zone.name } }
-  if (at.getTime() > now.getTime() + MAX_DAYS_AHEAD * 86_400_000)
+  // Calendar days, as `in 90d` counts them: across the autumn clock change 90 days are 90 × 24 hours and one more.
+  if (at.getTime() > DateTime.fromJSDate(now, { zone }).plus({ days: MAX_DAYS_AHEAD }).toMillis())
     return { ok: false, problem: { kind: 'too-far', at, maxDays: MAX_DAYS_AHEAD, zone: zone.name } }
   return resolved
 }
