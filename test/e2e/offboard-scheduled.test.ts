@@ -226,9 +226,12 @@ describe('Cancel', () => {
 })
 
 describe('Run now', () => {
-  it('starts the run at once, identity provider first; its timer then does nothing', async () => {
+  it('starts the run at once, identity provider first, however often it is pressed; its timer then does nothing', async () => {
     const checklist = await schedule('gus@example.com at tomorrow 09:00', 'gus@example.com')
-    await env.press(checklist, OFFBOARD_RUN_NOW_ACTION_ID)
+    // A double click: two presses at once, which may reach two web replicas.
+    await Promise.all([env.press(checklist, OFFBOARD_RUN_NOW_ACTION_ID), env.press(checklist, OFFBOARD_RUN_NOW_ACTION_ID)])
+    await env.slack.waitFor('response_url', (c) => /This offboarding already started by <@U0SANDBOX01>.*follow the checklist/.test(text(c.args)))
+    expect((await auditEvents('offboard-refused', 'U0SANDBOX01')).filter((entry) => entry.includes('run scheduled offboarding now'))).toHaveLength(1)
     const done = await checklistShows(checklist, /Okta\*: suspended.*Acme HR \(SCIM\)\*: suspended/)
     expect(text(done.blocks)).not.toContain(OFFBOARD_CANCEL_ACTION_ID)
     expect(oktaSuspends('gus')).toHaveLength(1)
