@@ -92,9 +92,11 @@ export async function cancelScheduled(deps: ScheduleDeps & { slack: SlackPort },
   await deps.timers.cancelFor(runId)
   await deps.audit.append({ event: 'offboard-cancelled', alertId: runId, actor, email: run.email, detail: `was to run at ${run.schedule.runAt}` })
   deps.logger.info({ runId, actor }, 'scheduled offboarding cancelled')
-  if (run.message) {
+  // Read again: the checklist may have been posted since the run was read above.
+  const message = (await deps.offboard.getRun(runId))?.message ?? run.message
+  if (message) {
     await deps.slack.chat
-      .update({ channel: run.message.channel, ts: run.message.ts, ...scheduledChecklistMessage({ ...run, schedule: cancelled }) })
+      .update({ channel: message.channel, ts: message.ts, ...scheduledChecklistMessage({ ...run, schedule: cancelled }) })
       .catch((error: unknown) => deps.logger.warn({ err: error, runId }, 'could not mark the checklist cancelled'))
   }
   return { kind: 'cancelled' }

@@ -1,19 +1,21 @@
 /**
- * Starting a scheduled offboarding when the step after the decision fails (the queue is
- * unreachable, the process dies): the run is never left started with nothing to start it.
- * Its start timer stays until the run is queued, so the timer queues it at its time, and it
- * is recorded as started once.
+ * Starting and cancelling a scheduled offboarding when something happens in between: a
+ * start whose queueing fails after it decided (the queue is unreachable, the process dies)
+ * is never left started with nothing to start it: its start timer stays until the run is
+ * queued, so the timer queues it at its time, and it is recorded as started once. A Cancel
+ * while the checklist is being posted still marks the checklist cancelled.
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
-import { armSchedule, startScheduled, type ScheduleDeps } from '../../src/features/offboarding/schedule.js'
+import { armSchedule, cancelScheduled, startScheduled, type ScheduleDeps } from '../../src/features/offboarding/schedule.js'
 import { newRunId, OffboardStore } from '../../src/features/offboarding/store.js'
 import type { Run, Schedule } from '../../src/features/offboarding/plan.js'
 import { TimerStore } from '../../src/jobs/timers.js'
 import type { JobQueues } from '../../src/jobs/queues.js'
 import { AUDIT_STREAM, AuditLog } from '../../src/store/audit.js'
 import { createLogger } from '../../src/logger.js'
+import type { SlackPort } from '../../src/slack/web-api.js'
 
 const NOW = new Date('2026-12-06T03:16:00Z')
 const RUN_AT = '2026-12-11T16:00:00.000Z'
@@ -42,21 +44,23 @@ function flakyQueues(failures: number) {
   return { queues, queued }
 }
 
+const waitingRun = (email: string): Run & { schedule: Schedule } => ({
+  id: newRunId(),
+  email,
+  actor: 'U0ACTOR1',
+  createdAt: NOW.toISOString(),
+  steps: [],
+  untouched: [],
+  schedule: { runAt: RUN_AT, status: 'waiting' },
+})
+
 describe('Run now whose queueing fails after it decided to start', () => {
   it('keeps the start timer, so the run still starts at its time, and is recorded as started once', async () => {
     const { queues, queued } = flakyQueues(1)
     const offboard = new OffboardStore(redis)
     const timers = new TimerStore(redis, () => NOW)
     const deps: ScheduleDeps = { offboard, timers, queues, audit: new AuditLog(redis), logger: createLogger('silent'), now: () => NOW }
-    const run: Run & { schedule: Schedule } = {
-      id: newRunId(),
-      email: 'amy@corp.example',
-      actor: 'U0ACTOR1',
-      createdAt: NOW.toISOString(),
-      steps: [],
-      untouched: [],
-      schedule: { runAt: RUN_AT, status: 'waiting' },
-    }
+    const run = waitingRun('amy@corp.example')
     await offboard.begin(run, NOW)
     await armSchedule(deps, run)
 
@@ -70,5 +74,28 @@ describe('Run now whose queueing fails after it decided to start', () => {
     expect(await timers.pending()).toEqual([])
     const started = (await redis.xrange(AUDIT_STREAM, '-', '+')).filter(([, fields]) => fields.includes('offboard-started'))
     expect(started).toHaveLength(1)
+  })
+})
+
+describe('Cancel while the checklist is being posted', () => {
+  it('marks the checklist cancelled, though it was posted after the Cancel first read the run', async () => {
+    const store = new OffboardStore(redis)
+    const checklist = { channel: 'C0ALERTS1', ts: '1765000000.000100' }
+    // The checklist's job records its message between the Cancel's read of the run and its decision.
+    const offboard = Object.assign(Object.create(store) as OffboardStore, {
+      decideSchedule: async (...args: Parameters<OffboardStore['decideSchedule']>) => {
+        await store.setMessage(args[0], checklist)
+        return store.decideSchedule(...args)
+      },
+    })
+    const updates: unknown[] = []
+    const slack = { chat: { update: async (message: unknown) => void updates.push(message) } } as unknown as SlackPort
+    const timers = new TimerStore(redis, () => NOW)
+    const deps = { offboard, timers, queues: flakyQueues(0).queues, audit: new AuditLog(redis), logger: createLogger('silent'), now: () => NOW, slack }
+    const run = waitingRun('bo@corp.example')
+    await store.begin(run, NOW)
+
+    expect(await cancelScheduled(deps, run.id, 'U0ACTOR2')).toEqual({ kind: 'cancelled' })
+    expect(updates).toEqual([expect.objectContaining({ ...checklist, text: 'Offboarding bo@corp.example was cancelled' })])
   })
 })
