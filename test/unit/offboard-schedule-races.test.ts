@@ -8,11 +8,13 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
+import { advanceOffboard, type OffboardJobDeps } from '../../src/features/offboarding/jobs/advance-offboard.js'
 import { armSchedule, cancelScheduled, startScheduled, type ScheduleDeps } from '../../src/features/offboarding/schedule.js'
 import { newRunId, OffboardStore } from '../../src/features/offboarding/store.js'
 import type { Run, Schedule } from '../../src/features/offboarding/plan.js'
 import { TimerStore } from '../../src/jobs/timers.js'
-import type { JobQueues } from '../../src/jobs/queues.js'
+import type { JobQueues, OffboardJob } from '../../src/jobs/queues.js'
+import type { Job } from 'bullmq'
 import { AUDIT_STREAM, AuditLog } from '../../src/store/audit.js'
 import { createLogger } from '../../src/logger.js'
 import type { SlackPort } from '../../src/slack/web-api.js'
@@ -97,5 +99,31 @@ describe('Cancel while the checklist is being posted', () => {
 
     expect(await cancelScheduled(deps, run.id, 'U0ACTOR2')).toEqual({ kind: 'cancelled' })
     expect(updates).toEqual([expect.objectContaining({ ...checklist, text: 'Offboarding bo@corp.example was cancelled' })])
+  })
+})
+
+describe('Cancel decided while the checklist is being posted', () => {
+  it('is shown on the checklist by the job that posted it', async () => {
+    const store = new OffboardStore(redis)
+    const run = waitingRun('cy@corp.example')
+    await store.begin(run, NOW)
+    const posted: Array<{ channel: string; text?: string }> = []
+    const updates: Array<{ ts: string; text?: string }> = []
+    const slack = {
+      chat: {
+        // The Cancel is decided while Slack takes the checklist, before the job records where it is.
+        postMessage: async (message: { channel: string; text?: string }) => {
+          posted.push(message)
+          await store.decideSchedule(run.id, { runAt: RUN_AT, status: 'cancelled', actor: 'U0ACTOR2', at: NOW.toISOString() })
+          return { ok: true, channel: message.channel, ts: '1765000000.000200' }
+        },
+        update: async (message: { ts: string; text?: string }) => void updates.push(message),
+      },
+    }
+    const ctx = { offboard: store, slack, alertChannelId: 'C0ALERTS1', logger: createLogger('silent') } as unknown as OffboardJobDeps
+    await advanceOffboard(ctx, { data: { runId: run.id, cause: 'scheduled' } } as Job<OffboardJob>)
+
+    expect(posted.map(({ text }) => text)).toEqual([`Offboarding cy@corp.example is scheduled for ${RUN_AT}`])
+    expect(updates).toEqual([expect.objectContaining({ ts: '1765000000.000200', text: 'Offboarding cy@corp.example was cancelled' })])
   })
 })
