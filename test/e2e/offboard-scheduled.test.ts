@@ -26,12 +26,12 @@ let ivyChecklist: StoredMessage
 
 beforeAll(async () => {
   env = await startLocalEnvironment({
-    users: ['amy', 'fay', 'gus', 'hal', 'ivy', 'jo'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com`, displayName: name })),
+    users: ['amy', 'fay', 'gus', 'hal', 'ivy', 'jo', 'kim'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com`, displayName: name })),
     okta: {
       users: [
         // The bot's own Okta account: a super admin, never offboarded here.
         { id: '00u-sandbox', login: 'sandbox.admin@example.com', firstName: 'Sandbox', lastName: 'Admin', roles: ['SUPER_ADMIN'] },
-        ...['amy', 'fay', 'gus', 'hal', 'jo'].map((name) => ({ id: `00u-${name}`, login: `${name}@example.com`, firstName: name, lastName: 'Leaver' })),
+        ...['amy', 'fay', 'gus', 'hal', 'jo', 'kim'].map((name) => ({ id: `00u-${name}`, login: `${name}@example.com`, firstName: name, lastName: 'Leaver' })),
       ],
     },
     slackUsers: { [LOCAL.actor]: { email: 'sandbox.admin@example.com', name: 'sandbox.admin', tz: 'Europe/Berlin' } },
@@ -184,6 +184,18 @@ describe('a time that passes while the form is open', () => {
   })
 })
 
+describe('two forms for the same person', () => {
+  it('schedules the first submitted; the second says when that one runs, in words in the modal', async () => {
+    const first = await openModal('kim@example.com at tomorrow 09:00')
+    const second = await openModal('kim@example.com in 2h')
+    expect((await env.submitValues(first, {})).status).toBe(200)
+    const answer = await env.submitValues(second, {})
+    expect(text(answer.body)).toMatch(/Already running.*already scheduled for Monday 7 December 2026, 09:00 \(Europe\/Berlin\), by <@U0SANDBOX01>/)
+    expect(text(answer.body)).not.toContain('<!date')
+    expect(await auditEvents('offboard-scheduled', 'kim@example.com')).toHaveLength(1)
+  })
+})
+
 describe('someone not in ACTORS', () => {
   it('cannot Cancel or Run now from the checklist: told why, audited, and the run still waits', async () => {
     const checklist = await schedule('jo@example.com in 3h', 'jo@example.com')
@@ -285,7 +297,11 @@ describe('at its time', () => {
     const since = env.slack.calls.length
     await env.pressInHome(HOME_OFFBOARD_CANCEL_ACTION_ID, { value: runIdOf(amyChecklist) })
     const told = await env.slack.waitFor('views.open', (c) => env.slack.calls.indexOf(c) >= since)
-    expect(text(told.args.view)).toMatch(/Too late to cancel: this offboarding already started at its time/)
+    // A modal cannot show Slack's dates: the time as the clicker's clocks showed it, the zone named.
+    expect(text(told.args.view)).toMatch(
+      /Too late to cancel: this offboarding already started at its time, Friday 11 December 2026, 17:00 \(Europe\/Berlin\)\./,
+    )
+    expect(text(told.args.view)).not.toContain('<!date')
     expect(await auditEvents('offboard-refused', 'U0SANDBOX01')).not.toEqual([])
     expect(await auditEvents('offboard-cancelled', 'amy@example.com')).toEqual([])
   })

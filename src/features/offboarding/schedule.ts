@@ -111,12 +111,16 @@ export async function remindScheduled(deps: ScheduleDeps & { slack: SlackPort },
   log.info('scheduled offboarding reminder posted')
 }
 
-/** Tells whoever clicked Cancel (on the checklist or in the App Home) why it did nothing, and audits it; nothing when it cancelled. */
+/**
+ * Tells whoever clicked Cancel (on the checklist or in the App Home) why it did nothing, and audits it; nothing when it
+ * cancelled. `time` writes a time: Slack's date (the default) in a message, words in a modal, which cannot show one.
+ */
 export async function tellCancelRefused(
   deps: Pick<ScheduleDeps, 'audit' | 'logger'>,
   outcome: CancelOutcome,
-  context: { runId: string; actor: string; say: (text: string) => Promise<unknown> },
+  context: { runId: string; actor: string; say: (text: string) => Promise<unknown>; time?: (iso: string) => string },
 ): Promise<void> {
+  const time = context.time ?? slackDate
   const refuse = (detail: string) =>
     auditRefusal(deps, { event: 'offboard-refused', alertId: context.runId, actor: context.actor, action: 'cancel scheduled offboarding', detail })
   switch (outcome.kind) {
@@ -124,11 +128,11 @@ export async function tellCancelRefused(
       return
     case 'started':
       await context.say(
-        `⏳ Too late to cancel: this offboarding already started ${whoDecided(outcome.schedule)}. Follow its checklist; a suspended account can be restored from its reply in the thread.`,
+        `⏳ Too late to cancel: this offboarding already started ${whoDecided(outcome.schedule, time)}. Follow its checklist; a suspended account can be restored from its reply in the thread.`,
       )
       return refuse('already started')
     case 'already-cancelled':
-      await context.say(`🚫 This offboarding was already cancelled ${whoDecided(outcome.schedule)}.`)
+      await context.say(`🚫 This offboarding was already cancelled ${whoDecided(outcome.schedule, time)}.`)
       return refuse('already cancelled')
     case 'missing':
       await context.say('⚠️ This offboarding is no longer stored (runs are kept 90 days).')
@@ -136,10 +140,10 @@ export async function tellCancelRefused(
   }
 }
 
-export function whoDecided(schedule: Schedule): string {
+export function whoDecided(schedule: Schedule, time: (iso: string) => string = slackDate): string {
   if (schedule.status === 'waiting') return ''
-  if (schedule.status === 'started' && schedule.by === 'timer') return `at its time, ${slackDate(schedule.at)}`
-  return `by ${mention(schedule.actor)} ${slackDate(schedule.at)}`
+  if (schedule.status === 'started' && schedule.by === 'timer') return `at its time, ${time(schedule.at)}`
+  return `by ${mention(schedule.actor)} ${time(schedule.at)}`
 }
 
 const clock = (deps: Pick<ScheduleDeps, 'now'>) => (deps.now ?? (() => new Date()))()

@@ -112,7 +112,11 @@ export function submitOffboarding(deps: OffboardingDeps) {
     }
     if (begun.status === 'running') {
       const running = await deps.offboard.getRun(begun.runId)
-      const text = running ? alreadyRunningText(running, await permalinkOf(deps.announcer, running.message)) : 'Offboarding of this person is already running.'
+      // A modal cannot show Slack's dates: words, in the zone the form was read in (UTC for one to run now).
+      const time = (iso: string) => wallClockWords(iso, draft.runZone ?? 'UTC')
+      const text = running
+        ? alreadyRunningText(running, await permalinkOf(deps.announcer, running.message), time)
+        : 'Offboarding of this person is already running.'
       await ack({ response_action: 'update', view: noticeModal('Already running', text) })
       return
     }

@@ -187,13 +187,20 @@ function blockerLine(row: Pick<Row, 'service' | 'adminConsoleUrl'>, action: Acti
   return explainProblem(problem, { serviceName: row.service, action, ...(row.adminConsoleUrl ? { adminConsoleUrl: row.adminConsoleUrl } : {}) }).headline
 }
 
-/** What the actor sees instead of a second run for the same person (one running, or one scheduled for later). */
-export function alreadyRunningText(run: Pick<Run, 'email' | 'actor' | 'createdAt' | 'schedule'>, permalink: string | undefined): string {
+/**
+ * What the actor sees instead of a second run for the same person (one running, or one scheduled for later). `time`
+ * writes a time: Slack's date in a message, words in a modal.
+ */
+export function alreadyRunningText(
+  run: Pick<Run, 'email' | 'actor' | 'createdAt' | 'schedule'>,
+  permalink: string | undefined,
+  time: (iso: string) => string = slackDate,
+): string {
   const where = permalink ? `<${permalink}|its checklist>` : 'its checklist in the alert channel'
   if (run.schedule?.status === 'waiting') {
-    return `🗓 Offboarding of *${inline(run.email, EMAIL_MAX)}* is already scheduled for ${slackDate(run.schedule.runAt)}, by ${mention(run.actor)}. Follow ${where} (Cancel or Run now are there) instead of planning a second one.`
+    return `🗓 Offboarding of *${inline(run.email, EMAIL_MAX)}* is already scheduled for ${time(run.schedule.runAt)}, by ${mention(run.actor)}. Follow ${where} (Cancel or Run now are there) instead of planning a second one.`
   }
-  return `⏳ Offboarding of *${inline(run.email, EMAIL_MAX)}* is already running, started by ${mention(run.actor)} ${slackDate(run.createdAt)}. Follow ${where} instead of starting a second one.`
+  return `⏳ Offboarding of *${inline(run.email, EMAIL_MAX)}* is already running, started by ${mention(run.actor)} ${time(run.createdAt)}. Follow ${where} instead of starting a second one.`
 }
 
 export interface ChecklistStep {
