@@ -123,7 +123,9 @@ describe('Cancel decided while the checklist is being posted', () => {
     const ctx = { offboard: store, slack, alertChannelId: 'C0ALERTS1', logger: createLogger('silent') } as unknown as OffboardJobDeps
     await advanceOffboard(ctx, { data: { runId: run.id, cause: 'scheduled' } } as Job<OffboardJob>)
 
-    expect(posted.map(({ text }) => text)).toEqual([`Offboarding cy@corp.example is scheduled for ${RUN_AT}`])
+    expect(posted.map(({ text }) => text)).toEqual([
+      expect.stringMatching(/^Offboarding cy@corp.example is scheduled for <!date\^\d+\^.*\|2026-12-11T16:00:00Z>$/),
+    ])
     expect(updates).toEqual([expect.objectContaining({ ts: '1765000000.000200', text: 'Offboarding cy@corp.example was cancelled' })])
   })
 })

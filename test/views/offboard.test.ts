@@ -166,6 +166,8 @@ describe('a scheduled run’s checklist, reminder and refusals', () => {
     const waiting = scheduledChecklistMessage({ ...run, schedule: { runAt, status: 'waiting' } })
     expect(messageViolations(waiting)).toEqual([])
     expect(allText(waiting)).toMatch(/Runs <!date\^1797004800\^/)
+    // The notification too: each reader's zone, UTC where Slack cannot.
+    expect(waiting.text).toMatch(/scheduled for <!date\^1797004800\^[^|]*\|2026-12-11T16:00:00Z>$/)
     expect(allText(waiting)).toContain('🗓 *Service okta*: suspend.')
     expect(allText(waiting)).toContain('➖ *Service scim*: no account.')
     expect(JSON.stringify(waiting.blocks)).toMatch(/"action_id":"offboard_run_now","value":"ob_1".*"action_id":"offboard_cancel","value":"ob_1"/)

@@ -360,7 +360,7 @@ export function scheduledChecklistMessage(
       ]),
     )
   }
-  const text = schedule.status === 'waiting' ? `Offboarding ${email} is scheduled for ${schedule.runAt}` : `Offboarding ${email} was cancelled`
+  const text = schedule.status === 'waiting' ? `Offboarding ${email} is scheduled for ${slackDate(schedule.runAt)}` : `Offboarding ${email} was cancelled`
   return { text, blocks }
 }
 
