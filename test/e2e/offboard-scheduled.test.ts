@@ -26,12 +26,12 @@ let ivyChecklist: StoredMessage
 
 beforeAll(async () => {
   env = await startLocalEnvironment({
-    users: ['amy', 'fay', 'gus', 'ivy'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com`, displayName: name })),
+    users: ['amy', 'fay', 'gus', 'hal', 'ivy', 'jo', 'kim'].map((name) => ({ id: `u-${name}`, userName: `${name}@example.com`, displayName: name })),
     okta: {
       users: [
         // The bot's own Okta account: a super admin, never offboarded here.
         { id: '00u-sandbox', login: 'sandbox.admin@example.com', firstName: 'Sandbox', lastName: 'Admin', roles: ['SUPER_ADMIN'] },
-        ...['amy', 'fay', 'gus'].map((name) => ({ id: `00u-${name}`, login: `${name}@example.com`, firstName: name, lastName: 'Leaver' })),
+        ...['amy', 'fay', 'gus', 'hal', 'jo', 'kim'].map((name) => ({ id: `00u-${name}`, login: `${name}@example.com`, firstName: name, lastName: 'Leaver' })),
       ],
     },
     slackUsers: { [LOCAL.actor]: { email: 'sandbox.admin@example.com', name: 'sandbox.admin', tz: 'Europe/Berlin' } },
@@ -117,8 +117,9 @@ describe('a time the bot refuses', () => {
 describe('an offboarding scheduled for Friday 17:00 in the actor’s zone', () => {
   it('says when it runs in the modal, then posts a checklist saying when, with Run now and Cancel, and touches nothing', async () => {
     const modal = await openModal('amy@example.com at friday 17:00')
-    expect(text(modal)).toContain(`Runs <!date^${unix(AMY_RUNS_AT)}^`)
-    expect(text(modal)).toContain('(your time)')
+    // A modal cannot show Slack's <!date>: the time as the actor's clocks show it, the zone named.
+    expect(text(modal)).toContain('Runs Friday 11 December 2026, 17:00 (Europe/Berlin), your time')
+    expect(text(modal)).not.toContain('<!date')
     expect((await env.submitValues(modal, {})).status).toBe(200)
     const call = await env.slack.waitFor('chat.postMessage', (c) => !c.args.thread_ts && text(c.args.blocks).includes('Offboarding amy@example.com'))
     amyChecklist = env.slack.message(LOCAL.channel, (call.response as { ts: string }).ts)!
@@ -155,6 +156,69 @@ describe('an offboarding scheduled for Friday 17:00 in the actor’s zone', () =
   })
 })
 
+describe('a time that passes while the form is open', () => {
+  it('schedules nothing when Offboard is pressed after it, says so in words and audits it', async () => {
+    const modal = await openModal('hal@example.com in 30m')
+    expect(text(modal)).toContain('Runs Sunday 6 December 2026, 04:46 (Europe/Berlin), your time')
+    const opened = clock
+    clock = new Date(opened.getTime() + 31 * 60_000)
+    try {
+      const posts = env.slack.callsTo('chat.postMessage').length
+      const answer = await env.submitValues(modal, {})
+      expect(text(answer.body)).toMatch(
+        /Time has passed.*Sunday 6 December 2026, 04:46 \(Europe\/Berlin\) passed while this form was open, so nothing was scheduled/,
+      )
+      expect(await auditEvents('offboard-refused', 'hal@example.com')).toEqual([expect.stringMatching(/passed while the form was open/)])
+      expect(await auditEvents('offboard-scheduled', 'hal@example.com')).toEqual([])
+      await sweepOn(env.bot, worker)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(
+        env.slack
+          .callsTo('chat.postMessage')
+          .slice(posts)
+          .filter((c) => text(c.args).includes('hal@example.com')),
+      ).toEqual([])
+    } finally {
+      clock = opened
+    }
+  })
+})
+
+describe('two forms for the same person', () => {
+  it('schedules the first submitted; the second says when that one runs, in words in the modal', async () => {
+    const first = await openModal('kim@example.com at tomorrow 09:00')
+    const second = await openModal('kim@example.com in 2h')
+    expect((await env.submitValues(first, {})).status).toBe(200)
+    const answer = await env.submitValues(second, {})
+    expect(text(answer.body)).toMatch(/Already running.*already scheduled for Monday 7 December 2026, 09:00 \(Europe\/Berlin\), by <@U0SANDBOX01>/)
+    expect(text(answer.body)).not.toContain('<!date')
+    expect(await auditEvents('offboard-scheduled', 'kim@example.com')).toHaveLength(1)
+  })
+})
+
+describe('someone not in ACTORS', () => {
+  it('cannot Cancel or Run now from the checklist: told why, audited, and the run still waits', async () => {
+    const checklist = await schedule('jo@example.com in 3h', 'jo@example.com')
+    for (const button of [OFFBOARD_CANCEL_ACTION_ID, OFFBOARD_RUN_NOW_ACTION_ID]) {
+      await env.press(checklist, button, { id: LOCAL.outsider })
+      await env.slack.waitFor(
+        'response_url',
+        (c) =>
+          /Only the security team’s actors may (cancel|start) an offboarding/.test(text(c.args)) &&
+          text(c.args).includes(button === OFFBOARD_CANCEL_ACTION_ID ? 'cancel' : 'start'),
+      )
+    }
+    const refused = await auditEvents('offboard-refused', LOCAL.outsider)
+    expect(refused.filter((entry) => entry.includes('cancel scheduled offboarding'))).toHaveLength(1)
+    expect(refused.filter((entry) => entry.includes('run scheduled offboarding now'))).toHaveLength(1)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(text(current(checklist).blocks)).toContain(OFFBOARD_RUN_NOW_ACTION_ID)
+    expect(await auditEvents('offboard-started', 'jo@example.com')).toEqual([])
+    expect(await auditEvents('offboard-cancelled', 'jo@example.com')).toEqual([])
+    expect(oktaSuspends('jo')).toEqual([])
+  })
+})
+
 describe('Cancel', () => {
   it('means the run never happens: the checklist says who cancelled, the App Home no longer lists it, and its time passes with nothing done', async () => {
     const checklist = await schedule('fay@example.com in 2h', 'fay@example.com')
@@ -174,9 +238,12 @@ describe('Cancel', () => {
 })
 
 describe('Run now', () => {
-  it('starts the run at once, identity provider first; its timer then does nothing', async () => {
+  it('starts the run at once, identity provider first, however often it is pressed; its timer then does nothing', async () => {
     const checklist = await schedule('gus@example.com at tomorrow 09:00', 'gus@example.com')
-    await env.press(checklist, OFFBOARD_RUN_NOW_ACTION_ID)
+    // A double click: two presses at once, which may reach two web replicas.
+    await Promise.all([env.press(checklist, OFFBOARD_RUN_NOW_ACTION_ID), env.press(checklist, OFFBOARD_RUN_NOW_ACTION_ID)])
+    await env.slack.waitFor('response_url', (c) => /This offboarding already started by <@U0SANDBOX01>.*follow the checklist/.test(text(c.args)))
+    expect((await auditEvents('offboard-refused', 'U0SANDBOX01')).filter((entry) => entry.includes('run scheduled offboarding now'))).toHaveLength(1)
     const done = await checklistShows(checklist, /Okta\*: suspended.*Acme HR \(SCIM\)\*: suspended/)
     expect(text(done.blocks)).not.toContain(OFFBOARD_CANCEL_ACTION_ID)
     expect(oktaSuspends('gus')).toHaveLength(1)
@@ -230,7 +297,11 @@ describe('at its time', () => {
     const since = env.slack.calls.length
     await env.pressInHome(HOME_OFFBOARD_CANCEL_ACTION_ID, { value: runIdOf(amyChecklist) })
     const told = await env.slack.waitFor('views.open', (c) => env.slack.calls.indexOf(c) >= since)
-    expect(text(told.args.view)).toMatch(/Too late to cancel: this offboarding already started at its time/)
+    // A modal cannot show Slack's dates: the time as the clicker's clocks showed it, the zone named.
+    expect(text(told.args.view)).toMatch(
+      /Too late to cancel: this offboarding already started at its time, Friday 11 December 2026, 17:00 \(Europe\/Berlin\)\./,
+    )
+    expect(text(told.args.view)).not.toContain('<!date')
     expect(await auditEvents('offboard-refused', 'U0SANDBOX01')).not.toEqual([])
     expect(await auditEvents('offboard-cancelled', 'amy@example.com')).toEqual([])
   })

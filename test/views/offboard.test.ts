@@ -166,6 +166,8 @@ describe('a scheduled run’s checklist, reminder and refusals', () => {
     const waiting = scheduledChecklistMessage({ ...run, schedule: { runAt, status: 'waiting' } })
     expect(messageViolations(waiting)).toEqual([])
     expect(allText(waiting)).toMatch(/Runs <!date\^1797004800\^/)
+    // The notification too: each reader's zone, UTC where Slack cannot.
+    expect(waiting.text).toMatch(/scheduled for <!date\^1797004800\^[^|]*\|2026-12-11T16:00:00Z>$/)
     expect(allText(waiting)).toContain('🗓 *Service okta*: suspend.')
     expect(allText(waiting)).toContain('➖ *Service scim*: no account.')
     expect(JSON.stringify(waiting.blocks)).toMatch(/"action_id":"offboard_run_now","value":"ob_1".*"action_id":"offboard_cancel","value":"ob_1"/)
@@ -200,8 +202,15 @@ describe('a scheduled run’s checklist, reminder and refusals', () => {
     const at = new Date(runAt)
     expect(whenRefusedText({ kind: 'skipped', local: '2027-03-28 02:30', zone: 'Europe/Berlin' })).toMatch(/does not exist in your time zone/)
     expect(whenRefusedText({ kind: 'ambiguous', local: '2026-10-25 02:30', zone: 'Europe/Berlin' })).toMatch(/happens twice/)
-    expect(whenRefusedText({ kind: 'past', at })).toMatch(/is in the past/)
-    expect(whenRefusedText({ kind: 'too-far', at, maxDays: 90 })).toMatch(/more than 90 days ahead/)
+    // Modals cannot show Slack's <!date>: the time is written as the actor's clocks show it, with the zone named.
+    expect(whenRefusedText({ kind: 'past', at, zone: 'Europe/Berlin' })).toBe(
+      '⚠️ Friday 11 December 2026, 17:00 (Europe/Berlin) is in the past. Give a time ahead (`at tomorrow 09:00`), or run `/deprovision` with just the email to offboard now.',
+    )
+    expect(whenRefusedText({ kind: 'too-far', at, maxDays: 90, zone: 'America/New_York' })).toMatch(
+      /^⚠️ Friday 11 December 2026, 11:00 \(America\/New_York\) is more than 90 days ahead/,
+    )
+    expect(whenRefusedText({ kind: 'no-time', date: '2026-12-31' })).toMatch(/2026-12-31 has no time of day.*`at 2026-12-31 09:00`/)
+    for (const problem of ['past', 'too-far'] as const) expect(whenRefusedText({ kind: problem, at, maxDays: 90, zone: 'UTC' })).not.toContain('<!date')
     expect(whenRefusedText({ kind: 'unreadable', text: '<!channel> soon' })).not.toContain('<!channel>')
   })
 })

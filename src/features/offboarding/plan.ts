@@ -46,6 +46,8 @@ export interface Draft {
   createdAt: string
   /** When the run is to start (`/deprovision user@corp at …`); absent: at once. */
   runAt?: string
+  /** The actor's time zone that `runAt` was read in: the modal writes the time as their clocks show it. */
+  runZone?: string
   rows: Row[]
 }
 

@@ -41,7 +41,8 @@ export type StartOutcome =
 
 /**
  * Starts a scheduled run, at its time (`timer`) or early (`run-now`, by an actor). A start that is already decided
- * queues the run again (the job id makes that a no-op), so a crash between deciding and queueing loses nothing.
+ * queues the run again (the job id makes that a no-op), so a crash between deciding and queueing loses nothing: the
+ * timer's job is retried, and after a Run now the start timer is kept until the run is queued, so it still fires.
  */
 export async function startScheduled(deps: ScheduleDeps, runId: string, trigger: { by: 'timer' } | { by: 'run-now'; actor: string }): Promise<StartOutcome> {
   const run = await deps.offboard.getRun(runId)
@@ -56,16 +57,19 @@ export async function startScheduled(deps: ScheduleDeps, runId: string, trigger:
   })
   if (decision.status === 'missing') return { kind: 'missing' }
   if (decision.schedule.status === 'cancelled') return { kind: 'cancelled', schedule: decision.schedule }
-  await deps.timers.cancelFor(runId)
+  if (decision.status === 'decided') {
+    await deps.audit.append({
+      event: 'offboard-started',
+      alertId: runId,
+      actor,
+      email: run.email,
+      detail: trigger.by === 'timer' ? `at its scheduled time ${run.schedule.runAt}` : `Run now, ahead of ${run.schedule.runAt}`,
+    })
+  }
+  // Queued before its timers go: whatever fails in between, the start timer (or the timer job's retry) queues it again.
   await deps.queues.enqueueOffboardAdvance(runId, 'start')
+  await deps.timers.cancelFor(runId)
   if (decision.status === 'already') return { kind: 'already-started', schedule: decision.schedule }
-  await deps.audit.append({
-    event: 'offboard-started',
-    alertId: runId,
-    actor,
-    email: run.email,
-    detail: trigger.by === 'timer' ? `at its scheduled time ${run.schedule.runAt}` : `Run now, ahead of ${run.schedule.runAt}`,
-  })
   deps.logger.info({ runId, by: trigger.by }, 'scheduled offboarding started')
   return { kind: 'started' }
 }
@@ -88,9 +92,11 @@ export async function cancelScheduled(deps: ScheduleDeps & { slack: SlackPort },
   await deps.timers.cancelFor(runId)
   await deps.audit.append({ event: 'offboard-cancelled', alertId: runId, actor, email: run.email, detail: `was to run at ${run.schedule.runAt}` })
   deps.logger.info({ runId, actor }, 'scheduled offboarding cancelled')
-  if (run.message) {
+  // Read again: the checklist may have been posted since the run was read above.
+  const message = (await deps.offboard.getRun(runId))?.message ?? run.message
+  if (message) {
     await deps.slack.chat
-      .update({ channel: run.message.channel, ts: run.message.ts, ...scheduledChecklistMessage({ ...run, schedule: cancelled }) })
+      .update({ channel: message.channel, ts: message.ts, ...scheduledChecklistMessage({ ...run, schedule: cancelled }) })
       .catch((error: unknown) => deps.logger.warn({ err: error, runId }, 'could not mark the checklist cancelled'))
   }
   return { kind: 'cancelled' }
@@ -105,12 +111,16 @@ export async function remindScheduled(deps: ScheduleDeps & { slack: SlackPort },
   log.info('scheduled offboarding reminder posted')
 }
 
-/** Tells whoever clicked Cancel (on the checklist or in the App Home) why it did nothing, and audits it; nothing when it cancelled. */
+/**
+ * Tells whoever clicked Cancel (on the checklist or in the App Home) why it did nothing, and audits it; nothing when it
+ * cancelled. `time` writes a time: Slack's date (the default) in a message, words in a modal, which cannot show one.
+ */
 export async function tellCancelRefused(
   deps: Pick<ScheduleDeps, 'audit' | 'logger'>,
   outcome: CancelOutcome,
-  context: { runId: string; actor: string; say: (text: string) => Promise<unknown> },
+  context: { runId: string; actor: string; say: (text: string) => Promise<unknown>; time?: (iso: string) => string },
 ): Promise<void> {
+  const time = context.time ?? slackDate
   const refuse = (detail: string) =>
     auditRefusal(deps, { event: 'offboard-refused', alertId: context.runId, actor: context.actor, action: 'cancel scheduled offboarding', detail })
   switch (outcome.kind) {
@@ -118,11 +128,11 @@ export async function tellCancelRefused(
       return
     case 'started':
       await context.say(
-        `⏳ Too late to cancel: this offboarding already started ${whoDecided(outcome.schedule)}. Follow its checklist; a suspended account can be restored from its reply in the thread.`,
+        `⏳ Too late to cancel: this offboarding already started ${whoDecided(outcome.schedule, time)}. Follow its checklist; a suspended account can be restored from its reply in the thread.`,
       )
       return refuse('already started')
     case 'already-cancelled':
-      await context.say(`🚫 This offboarding was already cancelled ${whoDecided(outcome.schedule)}.`)
+      await context.say(`🚫 This offboarding was already cancelled ${whoDecided(outcome.schedule, time)}.`)
       return refuse('already cancelled')
     case 'missing':
       await context.say('⚠️ This offboarding is no longer stored (runs are kept 90 days).')
@@ -130,10 +140,10 @@ export async function tellCancelRefused(
   }
 }
 
-export function whoDecided(schedule: Schedule): string {
+export function whoDecided(schedule: Schedule, time: (iso: string) => string = slackDate): string {
   if (schedule.status === 'waiting') return ''
-  if (schedule.status === 'started' && schedule.by === 'timer') return `at its time, ${slackDate(schedule.at)}`
-  return `by ${mention(schedule.actor)} ${slackDate(schedule.at)}`
+  if (schedule.status === 'started' && schedule.by === 'timer') return `at its time, ${time(schedule.at)}`
+  return `by ${mention(schedule.actor)} ${time(schedule.at)}`
 }
 
 const clock = (deps: Pick<ScheduleDeps, 'now'>) => (deps.now ?? (() => new Date()))()

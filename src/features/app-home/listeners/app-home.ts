@@ -23,6 +23,7 @@ import { inline } from '../../../views/text.js'
 import { requestAccountAction } from './account-action.js'
 import { cancelScheduled, tellCancelRefused } from '../../offboarding/schedule.js'
 import { noticeModal } from '../../alerts/views/modals.js'
+import { wallClockWords } from '../../offboarding/when.js'
 import { readAccounts, readOverview, readServices, serviceName, type AppHomeDeps } from '../home-data.js'
 import { isActor } from '../../../slack/actors.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
@@ -69,7 +70,9 @@ function cancelOffboardingFromHome(deps: AppHomeDeps) {
     if (isActor(deps, actor)) {
       const outcome = await cancelScheduled({ ...deps, slack: client }, runId, actor)
       const say = (text: string) => client.views.open({ trigger_id: body.trigger_id, view: noticeModal('Not cancelled', text) })
-      await tellCancelRefused(deps, outcome, { runId, actor, say })
+      // The answer is a modal, which cannot show Slack's dates: times in words in the clicker's zone (UTC when Slack does not say).
+      const zone = outcome.kind === 'cancelled' ? undefined : await deps.actorEmails.timeZoneOf(actor)
+      await tellCancelRefused(deps, outcome, { runId, actor, say, time: (iso) => wallClockWords(iso, zone ?? 'UTC') })
     }
     await publishHome(deps, client, actor)
     if (!isActor(deps, actor))

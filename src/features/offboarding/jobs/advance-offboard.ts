@@ -42,8 +42,14 @@ async function advance(ctx: OffboardJobDeps, runId: string): Promise<true> {
   const { schedule } = run
   if (schedule && schedule.status !== 'started') {
     const planned = scheduledChecklistMessage({ ...run, schedule })
-    if (!run.message) await postChecklist(ctx, run, planned)
-    else await ctx.slack.chat.update({ channel: run.message.channel, ts: run.message.ts, ...planned })
+    if (run.message) await ctx.slack.chat.update({ channel: run.message.channel, ts: run.message.ts, ...planned })
+    else {
+      const message = await postChecklist(ctx, run, planned)
+      // A Cancel decided while this was posted found no checklist to mark cancelled: mark it here.
+      const after = (await ctx.offboard.getRun(runId))?.schedule
+      if (after?.status === 'cancelled' && schedule.status !== 'cancelled')
+        await ctx.slack.chat.update({ channel: message.channel, ts: message.ts, ...scheduledChecklistMessage({ ...run, schedule: after }) })
+    }
     log.info({ schedule: schedule.status }, 'scheduled offboarding checklist drawn')
     return true
   }

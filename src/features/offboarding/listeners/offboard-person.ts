@@ -67,7 +67,7 @@ export async function offboardPerson(deps: OffboardingDeps, { ack, command, clie
     await auditRefusal(deps, { event: 'offboard-refused', alertId: draft.id, actor, action: `/deprovision user@corp ${when}`, email, detail: runAt.reason })
     return
   }
-  if (runAt) draft.runAt = runAt.at
+  if (runAt) Object.assign(draft, { runAt: runAt.at, runZone: runAt.zone })
   if (actorEmail && comparableEmail(actorEmail) === comparableEmail(email)) {
     await deps.audit.append({ event: 'offboard-refused', alertId: draft.id, actor, email, detail: 'the actor’s own account' })
     await show(noticeModal('Not allowed', `🚫 *${email}* is your own account. Nobody may offboard themselves: ask another member of the security team.`))
@@ -98,7 +98,12 @@ export async function offboardPerson(deps: OffboardingDeps, { ack, command, clie
 }
 
 /** The time typed, in the actor's Slack zone; refused (with the reason) when Slack does not tell the zone rather than guessed. */
-async function scheduledTime(deps: OffboardingDeps, actor: string, when: string, now: Date): Promise<{ ok: true; at: string } | { ok: false; reason: string }> {
+async function scheduledTime(
+  deps: OffboardingDeps,
+  actor: string,
+  when: string,
+  now: Date,
+): Promise<{ ok: true; at: string; zone: string } | { ok: false; reason: string }> {
   const zone = await deps.actorEmails.timeZoneOf(actor)
   if (!zone) {
     return {
@@ -107,5 +112,5 @@ async function scheduledTime(deps: OffboardingDeps, actor: string, when: string,
     }
   }
   const parsed = parseWhen(when, now, zone)
-  return parsed.ok ? { ok: true, at: parsed.at.toISOString() } : { ok: false, reason: whenRefusedText(parsed.problem) }
+  return parsed.ok ? { ok: true, at: parsed.at.toISOString(), zone } : { ok: false, reason: whenRefusedText(parsed.problem) }
 }

@@ -23,7 +23,7 @@ import { permalinkOf } from '../../../slack/permalink.js'
 import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 import { STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
 import { armSchedule } from '../schedule.js'
-import { slackDate } from '../../../views/text.js'
+import { wallClockWords } from '../when.js'
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
 type ViewStateValues = Record<string, Record<string, ViewStateValue>>
@@ -87,7 +87,7 @@ export function submitOffboarding(deps: OffboardingDeps) {
         response_action: 'update',
         view: noticeModal(
           'Time has passed',
-          `🕓 ${slackDate(draft.runAt)} passed while this form was open, so nothing was scheduled. Run \`/deprovision\` again with a new time.`,
+          `🕓 ${wallClockWords(draft.runAt, draft.runZone ?? 'UTC')} passed while this form was open, so nothing was scheduled. Run \`/deprovision\` again with a new time.`,
         ),
       })
       await auditRefusal(deps, { ...refused, email: draft.email, detail: `the scheduled time ${draft.runAt} passed while the form was open` })
@@ -112,7 +112,11 @@ export function submitOffboarding(deps: OffboardingDeps) {
     }
     if (begun.status === 'running') {
       const running = await deps.offboard.getRun(begun.runId)
-      const text = running ? alreadyRunningText(running, await permalinkOf(deps.announcer, running.message)) : 'Offboarding of this person is already running.'
+      // A modal cannot show Slack's dates: words, in the zone the form was read in (UTC for one to run now).
+      const time = (iso: string) => wallClockWords(iso, draft.runZone ?? 'UTC')
+      const text = running
+        ? alreadyRunningText(running, await permalinkOf(deps.announcer, running.message), time)
+        : 'Offboarding of this person is already running.'
       await ack({ response_action: 'update', view: noticeModal('Already running', text) })
       return
     }

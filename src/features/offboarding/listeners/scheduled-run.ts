@@ -39,7 +39,14 @@ export function runScheduledNow(deps: OffboardingDeps) {
       await refuse(NOT_AN_ACTOR)
       return
     }
-    const outcome = await startScheduled(deps, runId, { by: 'run-now', actor })
+    let outcome
+    try {
+      outcome = await startScheduled(deps, runId, { by: 'run-now', actor })
+    } catch (error) {
+      deps.logger.error({ err: error, runId, action: 'run-now' }, 'could not start the scheduled offboarding now')
+      await say('⚠️ The bot’s store or job queue is unavailable, so it may not have started. Press Run now again in a minute; otherwise it starts at its time.')
+      return
+    }
     switch (outcome.kind) {
       case 'started':
         return

@@ -25,7 +25,7 @@ import {
   type Schedule,
   type StepStatus,
 } from '../plan.js'
-import type { WhenProblem } from '../when.js'
+import { wallClockWords, type WhenProblem } from '../when.js'
 import type { Problem } from '../../../providers/problems.js'
 import type { Account, Action } from '../../../providers/types.js'
 import {
@@ -81,7 +81,7 @@ export function offboardModal(draft: Draft): ModalView {
       ? [
           section(
             'offboard:runs-at',
-            `🗓 *Runs ${slackDate(draft.runAt)} (your time)*, not now. Until then its checklist in the alert channel offers Cancel and Run now; each account is looked up again when it runs.`,
+            `🗓 *Runs ${wallClockWords(draft.runAt, draft.runZone ?? 'UTC')}, your time*, not now. Until then its checklist in the alert channel offers Cancel and Run now; each account is looked up again when it runs.`,
           ),
         ]
       : []),
@@ -187,13 +187,20 @@ function blockerLine(row: Pick<Row, 'service' | 'adminConsoleUrl'>, action: Acti
   return explainProblem(problem, { serviceName: row.service, action, ...(row.adminConsoleUrl ? { adminConsoleUrl: row.adminConsoleUrl } : {}) }).headline
 }
 
-/** What the actor sees instead of a second run for the same person (one running, or one scheduled for later). */
-export function alreadyRunningText(run: Pick<Run, 'email' | 'actor' | 'createdAt' | 'schedule'>, permalink: string | undefined): string {
+/**
+ * What the actor sees instead of a second run for the same person (one running, or one scheduled for later). `time`
+ * writes a time: Slack's date in a message, words in a modal.
+ */
+export function alreadyRunningText(
+  run: Pick<Run, 'email' | 'actor' | 'createdAt' | 'schedule'>,
+  permalink: string | undefined,
+  time: (iso: string) => string = slackDate,
+): string {
   const where = permalink ? `<${permalink}|its checklist>` : 'its checklist in the alert channel'
   if (run.schedule?.status === 'waiting') {
-    return `🗓 Offboarding of *${inline(run.email, EMAIL_MAX)}* is already scheduled for ${slackDate(run.schedule.runAt)}, by ${mention(run.actor)}. Follow ${where} (Cancel or Run now are there) instead of planning a second one.`
+    return `🗓 Offboarding of *${inline(run.email, EMAIL_MAX)}* is already scheduled for ${time(run.schedule.runAt)}, by ${mention(run.actor)}. Follow ${where} (Cancel or Run now are there) instead of planning a second one.`
   }
-  return `⏳ Offboarding of *${inline(run.email, EMAIL_MAX)}* is already running, started by ${mention(run.actor)} ${slackDate(run.createdAt)}. Follow ${where} instead of starting a second one.`
+  return `⏳ Offboarding of *${inline(run.email, EMAIL_MAX)}* is already running, started by ${mention(run.actor)} ${time(run.createdAt)}. Follow ${where} instead of starting a second one.`
 }
 
 export interface ChecklistStep {
@@ -305,10 +312,12 @@ export function summaryReply(run: Pick<Run, 'email' | 'untouched'>, steps: reado
 
 /** Why the time typed after the email was refused, and what to type instead. */
 export function whenRefusedText(problem: WhenProblem): string {
-  const examples = 'Examples: `at 2026-12-31 17:00`, `at friday 17:00`, `at tomorrow 09:00`, `in 2h`, `in 30m`, `in 3d`.'
+  const examples = 'Examples: `at 2026-12-31 17:00`, `at friday 5pm`, `at tomorrow 09:00`, `at 17:00` (today), `in 2h`, `in 2h30m`, `in 3d`.'
   switch (problem.kind) {
     case 'unreadable':
       return `⚠️ “${inline(problem.text, 80)}” is not a time the bot reads. ${examples}`
+    case 'no-time':
+      return `⚠️ ${problem.date} has no time of day, and could mean any hour: add one, e.g. \`at ${problem.date} 09:00\`. Nothing was scheduled.`
     case 'unknown-zone':
       return `⚠️ Your Slack time zone (${inline(problem.zone, 64)}) is not one the bot knows, so it cannot tell when you mean. Nothing was scheduled.`
     case 'no-such-date':
@@ -318,9 +327,9 @@ export function whenRefusedText(problem: WhenProblem): string {
     case 'ambiguous':
       return `⚠️ ${problem.local} happens twice in your time zone (${inline(problem.zone, 64)}): the clocks go back that night. Choose a time outside the change.`
     case 'past':
-      return `⚠️ ${slackDate(problem.at.toISOString())} is in the past. Give a time ahead, or run \`/deprovision\` with just the email to offboard now.`
+      return `⚠️ ${wallClockWords(problem.at, problem.zone)} is in the past. Give a time ahead (\`at tomorrow 09:00\`), or run \`/deprovision\` with just the email to offboard now.`
     case 'too-far':
-      return `⚠️ ${slackDate(problem.at.toISOString())} is more than ${problem.maxDays} days ahead. Schedule it closer to the date.`
+      return `⚠️ ${wallClockWords(problem.at, problem.zone)} is more than ${problem.maxDays} days ahead. Schedule it closer to the date.`
   }
 }
 
@@ -351,7 +360,7 @@ export function scheduledChecklistMessage(
       ]),
     )
   }
-  const text = schedule.status === 'waiting' ? `Offboarding ${email} is scheduled for ${schedule.runAt}` : `Offboarding ${email} was cancelled`
+  const text = schedule.status === 'waiting' ? `Offboarding ${email} is scheduled for ${slackDate(schedule.runAt)}` : `Offboarding ${email} was cancelled`
   return { text, blocks }
 }
 
