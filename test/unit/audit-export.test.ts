@@ -77,6 +77,7 @@ describe('GET /audit query', () => {
       ok: true,
       read: { start: `${Date.parse('2026-12-01T10:00:00Z')}-0`, end: String(Date.parse('2026-12-02T00:00:00Z') - 1), limit: 1000 },
     })
+    expect(read('from=2026-12-01T12:00:00%2B02:00')).toMatchObject({ ok: true, read: { start: `${Date.parse('2026-12-01T10:00:00Z')}-0` } })
     expect(read('from=2026-01-01&after=1764547200000-3&limit=50')).toEqual({
       ok: true,
       read: { start: '(1764547200000-3', end: '+', limit: 50, after: '1764547200000-3' },
@@ -91,6 +92,11 @@ describe('GET /audit query', () => {
     ['form=2026-12-01', /^unknown parameter form/],
     ['from=2026-12-02&to=2026-12-01', /^to: before from/],
     ['limit=1&limit=2', /^limit: given more than once/],
+    // Before 1970 a stream id would be negative, which Redis refuses: the reader gets a 400, not a 503.
+    ['from=1969-12-31', /^from: expected a time from 1970-01-01 on/],
+    ['to=1900-01-01T00:00:00Z', /^to: expected a time from 1970-01-01 on/],
+    // An unencoded + arrives as a space.
+    ['from=2026-12-01T10:00:00+02:00', /^from: a \+ in a query string reads as a space: send a time zone offset as %2B/],
   ])('refuses %s with the reason', (query, problem) => {
     const answer = read(query)
     expect(answer.ok).toBe(false)
