@@ -36,6 +36,9 @@ describe('/deprovision audit arguments', () => {
   it.each([
     ['audit 2026-02-30', '“2026-02-30” is not a date in the calendar.'],
     ['audit 2026-12-05 2026-12-01', 'The first day (2026-12-05) is after the last (2026-12-01).'],
+    // One day means from it to today: a future day is not "after the last day" the actor never typed.
+    ['audit 2026-12-07', 'The first day (2026-12-07) is in the future: today is 2026-12-06 (UTC).'],
+    ['audit 2027-01-01 2027-01-31', 'The first day (2027-01-01) is in the future: today is 2026-12-06 (UTC).'],
     ['audit 1/12/2026', '“1/12/2026” is not a date: write days as YYYY-MM-DD.'],
     ['audit 2026-11-01 2026-11-02 2026-11-03', 'At most two dates: the first and the last day.'],
     ['audit ada@corp.example acme-scim', 'One person or one integration at a time.'],
