@@ -17,7 +17,7 @@ import { eventually } from '../support/fault-replicas.js'
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js'
 
 const SECRET = 'audit-webhook-test-secret-0123456789abcdef'
-const NAMES = ['kim', 'lee', 'max', 'ned', 'oli', 'pat', 'quinn', 'ray', 'sue', 'tom']
+const NAMES = ['kim', 'lee', 'max', 'ned', 'oli', 'pat', 'quinn', 'ray', 'sue', 'tom', 'uma']
 
 let env: LocalEnvironment
 let receiver: WebhookReceiver
@@ -142,6 +142,20 @@ describe('the audit webhook', () => {
     const status = await statusAnswer()
     expect(status).toContain(`1 event could not be delivered (last: \`${refusedEvent!.id}\`)`)
     expect(logLines.join('')).toMatch(new RegExp(`"eventId":"${refusedEvent!.id}".*audit event given up`))
+  })
+
+  it('does not follow a redirect, logs where it pointed, and keeps the event until the receiver answers', async () => {
+    const elsewhere = new URL('/moved/audit', receiver.url).href
+    const since = receiver.requests.length
+    receiver.answerNext({ status: 308, headers: { location: elsewhere } })
+
+    const alert = await env.postAlert({ integration: LOCAL.integrationId, email: 'uma@example.com', reason: 'Left the company' })
+    const [event] = await auditOf(String(alert.body.alertId))
+
+    await eventually('the event is accepted after the redirect', () => receiver.accepted().has(event!.id))
+    expect(triesOf(event!.id).map((request) => request.answer)).toEqual([308, 200])
+    expect(receiver.requests.slice(since).filter((request) => request.path === '/moved/audit')).toEqual([])
+    expect(logLines.join('')).toContain(`the receiver redirected to ${elsewhere} (HTTP 308); redirects are not followed`)
   })
 
   it('is delivered once per event by two replicas', async () => {
