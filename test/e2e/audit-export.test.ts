@@ -106,6 +106,14 @@ describe('/deprovision audit', () => {
     expect(env.slack.callsTo('files.getUploadURLExternal')).toHaveLength(before)
   })
 
+  it('says nothing matches, and uploads no file (Slack refuses an empty one), when no entry is about the person', async () => {
+    const { exported, files } = await exportWith('audit nobody@example.com')
+    expect(files).toEqual([])
+    expect(exported).toMatchObject({ outcome: 'empty', detail: expect.stringMatching(/, nobody@example\.com: 0 entries$/) })
+    const answer = await env.slack.waitFor('response_url', (call) => /No audit entries/.test(String(call.args.text)))
+    expect(answer.args.text).toMatch(/^📄 No audit entries for \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC days\), nobody@example\.com: nothing to upload\.$/)
+  })
+
   it('tells the actor to invite the bot when it is not in the conversation', async () => {
     const channel = 'C0NOTJOINED'
     env.slack.removeBotFrom(channel)
