@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { postToSlackApp, slashCommandBody } from '../../local/slack-signing.js'
 import type { StoredFile } from '../../local/slack-stand-in.js'
-import { AUDIT_STREAM } from '../../src/store/audit.js'
+import { AUDIT_STREAM, AuditLog } from '../../src/store/audit.js'
 
 const READ_TOKEN = 'local-sandbox-audit-read-token'
 const HOSTILE_REASON = '=HYPERLINK("http://evil.example","click"), "quoted"\nsecond line'
@@ -169,6 +169,21 @@ describe('GET /audit', () => {
     }
     expect(seen).toEqual(expected)
     expect(expected.length).toBeGreaterThan(2)
+  })
+
+  it('neither skips nor repeats an entry written between two pages: the next page starts right after the cursor', async () => {
+    const before = await streamEntries()
+    const first = jsonLines(await (await getAudit(`?from=${before.at(-2)!.id}&limit=1`)).text())
+    expect(first).toEqual([before.at(-2), { cursor: { after: before.at(-2)!.id, more: true } }])
+
+    // Written directly, so nothing else the bot writes meanwhile can land in the same page.
+    const log = new AuditLog(redis)
+    for (const alertId of ['al_between_1', 'al_between_2']) await log.append({ event: 'alert-received', alertId, email: 'dave@example.com' })
+    const written = (await streamEntries()).slice(before.length)
+    expect(written.map((entry) => entry.alertId)).toEqual(['al_between_1', 'al_between_2'])
+
+    const next = jsonLines(await (await getAudit(`?after=${before.at(-2)!.id}`)).text())
+    expect(next).toEqual([before.at(-1), ...written, { cursor: { after: written.at(-1)!.id, more: false } }])
   })
 
   it('answers 401 to a wrong or missing token, and 400 with the reason to a bad query', async () => {
