@@ -9,7 +9,9 @@ import { AUDIT_COLUMNS } from '../../src/store/audit.js'
 import { parseAuditRequest, streamBounds } from '../../src/features/audit-export/request.js'
 import { parseReadQuery } from '../../src/features/audit-export/read-query.js'
 import { auditPages } from '../../src/features/audit-export/pages.js'
-import { collectEntries } from '../../src/features/audit-export/export.js'
+import { collectEntries, exportToSlack } from '../../src/features/audit-export/export.js'
+import type { FileUploader } from '../../src/slack/files.js'
+import { createLogger } from '../../src/logger.js'
 import { exportSummary } from '../../src/features/audit-export/summary.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
 import { MINIMAL_ENV } from '../support/config-env.js'
@@ -182,6 +184,27 @@ describe('reading the stream in pages', () => {
     const capped: string[] = []
     for await (const page of auditPages(audit, '-', '+', { pageSize: 3, max: 4 })) capped.push(...page.map((e) => e.id))
     expect(capped).toEqual(all.slice(0, 4))
+  })
+
+  it('uploads a cut export under names that say it was cut, with the summary saying where', async () => {
+    const uploads: Array<Parameters<FileUploader['filesUploadV2']>[0]> = []
+    const slack = { filesUploadV2: async (args: (typeof uploads)[number]) => void uploads.push(args) } as unknown as FileUploader
+    const today = new Date().toISOString().slice(0, 10)
+    const filter = { from: today, to: today, email: 'ada@corp.example' }
+    const logger = createLogger('silent')
+
+    expect(await exportToSlack({ audit, logger, maxExportEntries: 3 }, slack, { filter, channel: 'C1', actor: 'U1' })).toMatchObject({
+      kind: 'uploaded',
+      cut: true,
+    })
+    expect(await exportToSlack({ audit, logger }, slack, { filter, channel: 'C1', actor: 'U1' })).toMatchObject({ kind: 'uploaded', cut: false })
+
+    const names = uploads.map((upload) => ('file_uploads' in upload ? upload.file_uploads.map((file) => file.filename) : []))
+    expect(names).toEqual([
+      [`audit-${today}_${today}-ada@corp.example-cut.csv`, `audit-${today}_${today}-ada@corp.example-cut.jsonl`],
+      [`audit-${today}_${today}-ada@corp.example.csv`, `audit-${today}_${today}-ada@corp.example.jsonl`],
+    ])
+    expect(uploads[0]!.initial_comment).toContain('✂️ Cut at 3 entries')
   })
 
   it('collects the matching entries up to the cap and says where it cut', async () => {

@@ -75,7 +75,8 @@ async function upload(
   { filter, channel, entries, counts, cutAt }: { filter: AuditFilter; channel: string; entries: StoredAuditEntry[]; counts: ExportCounts; cutAt?: string },
 ): Promise<ExportOutcome> {
   const who = filter.email ?? filter.integration
-  const name = `audit-${filter.from}_${filter.to}${who ? `-${who.replace(/[^\w.@-]/g, '_')}` : ''}`
+  // A cut file says so in its name: saved or passed on without the summary, it must not pass for the whole range.
+  const name = `audit-${filter.from}_${filter.to}${who ? `-${who.replace(/[^\w.@-]/g, '_')}` : ''}${cutAt ? '-cut' : ''}`
   return slack
     .filesUploadV2({
       channel_id: channel,
