@@ -13,6 +13,7 @@ import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local
 import { createLogger } from '../../src/logger.js'
 import { AUDIT_STREAM, AuditLog, type StoredAuditEntry } from '../../src/store/audit.js'
 import { WEBHOOK_GROUP } from '../../src/features/audit-webhook/forwarder.js'
+import { startRedisServer } from '../../local/redis-server.js'
 import { eventually } from '../support/fault-replicas.js'
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js'
 
@@ -190,5 +191,34 @@ describe('the audit webhook', () => {
   it('never writes its secret to the logs', () => {
     expect(logLines.length).toBeGreaterThan(0)
     expect(logLines.join('')).not.toContain(SECRET)
+  })
+})
+
+describe('the audit webhook on first configuration', () => {
+  it('sends the events written from then on, not the audit log from before it was configured', async () => {
+    const redisServer = await startRedisServer()
+    const firstReceiver = await startWebhookReceiver()
+    const client = new Redis(redisServer.url)
+    let configured: LocalEnvironment | undefined
+    try {
+      await new AuditLog(client).append({ event: 'alert-received', alertId: 'al_before_webhook', email: 'old@example.com' })
+      const oldId = (await client.xrange(AUDIT_STREAM, '-', '+'))[0]![0]
+
+      configured = await startLocalEnvironment({
+        redisUrl: redisServer.url,
+        env: { AUDIT_WEBHOOK_URL: firstReceiver.url, AUDIT_WEBHOOK_SECRET: SECRET },
+        auditWebhook: { timeoutMs: 1_000, baseDelayMs: 100, maxDelayMs: 400, claimIdleMs: 500 },
+      })
+      const accepted = await configured.postAlert({ integration: LOCAL.integrationId, email: 'new@example.com', reason: 'Left the company' })
+      const [newEvent] = await new AuditLog(client).forAlert(String(accepted.body.alertId))
+
+      await eventually('the new event is accepted', () => firstReceiver.accepted().has(newEvent!.id))
+      expect(firstReceiver.requests.map((request) => request.eventId)).not.toContain(oldId)
+    } finally {
+      client.disconnect()
+      await configured?.stop()
+      await firstReceiver.stop()
+      await redisServer.stop()
+    }
   })
 })
