@@ -18,7 +18,7 @@ import { eventually } from '../support/fault-replicas.js'
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js'
 
 const SECRET = 'audit-webhook-test-secret-0123456789abcdef'
-const NAMES = ['kim', 'lee', 'max', 'ned', 'oli', 'pat', 'quinn', 'ray', 'sue', 'tom', 'uma']
+const NAMES = ['kim', 'lee', 'max', 'ned', 'oli', 'pat', 'quinn', 'ray', 'sue', 'tom', 'uma', 'vic']
 
 let env: LocalEnvironment
 let receiver: WebhookReceiver
@@ -157,6 +157,15 @@ describe('the audit webhook', () => {
     expect(triesOf(event!.id).map((request) => request.answer)).toEqual([308, 200])
     expect(receiver.requests.slice(since).filter((request) => request.path === '/moved/audit')).toEqual([])
     expect(logLines.join('')).toContain(`the receiver redirected to ${elsewhere} (HTTP 308); redirects are not followed`)
+  })
+
+  it('keeps an event the receiver answered 401 (a receiver set up wrong refuses every event) until it accepts it', async () => {
+    receiver.answerNext({ status: 401 })
+    const alert = await env.postAlert({ integration: LOCAL.integrationId, email: 'vic@example.com', reason: 'Left the company' })
+    const [event] = await auditOf(String(alert.body.alertId))
+
+    await eventually('the event is accepted after the 401', () => receiver.accepted().has(event!.id))
+    expect(triesOf(event!.id).map((request) => request.answer)).toEqual([401, 200])
   })
 
   it('is delivered once per event by two replicas', async () => {

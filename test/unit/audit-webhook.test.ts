@@ -55,7 +55,17 @@ describe("the receiver's answer", () => {
   })
 
   it('is a refusal for good for any other 4xx', () => {
-    for (const status of [400, 401, 403, 404, 410, 422]) expect(readAnswer(status, undefined, now).kind).toBe('rejected')
+    for (const status of [400, 405, 410, 413, 422]) expect(readAnswer(status, undefined, now).kind).toBe('rejected')
+  })
+
+  it('is worth another try for 401, 403 and 404, which every event would get from a receiver set up wrong', () => {
+    for (const status of [401, 403, 404]) {
+      expect(readAnswer(status, undefined, now)).toEqual({
+        kind: 'failed',
+        reason: `http_${status}`,
+        detail: `the receiver answered HTTP ${status}: check AUDIT_WEBHOOK_URL, and that the receiver verifies with AUDIT_WEBHOOK_SECRET`,
+      })
+    }
   })
 
   it('is worth another try for a redirect, which says where the receiver went: a wrong URL, not a bad event', () => {

@@ -14,9 +14,9 @@ export interface WebhookTarget {
 
 export type DeliveryAnswer =
   | { kind: 'delivered'; status: number }
-  /** Worth trying again: a timeout, a network error, a redirect, 408, 429 or 5xx. `reason` labels the metric. */
+  /** Worth trying again: a timeout, a network error, a redirect, 401, 403, 404, 408, 429 or 5xx. `reason` labels the metric. */
   | { kind: 'failed'; reason: string; detail: string; retryAfterMs?: number }
-  /** The receiver refused this event for good (any other 4xx): trying again would be refused again. */
+  /** The receiver refused this event for good (any other 4xx: 400, 410, 413, 422…): trying again would be refused again. */
   | { kind: 'rejected'; reason: string; detail: string }
 
 const LOCATION_MAX = 200
@@ -40,6 +40,14 @@ export function readAnswer(status: number, retryAfter: string | undefined, nowMs
     return { kind: 'failed', reason, detail: 'the receiver answered HTTP 429 (too many requests)', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
   }
   if (status === 408 || status >= 500) return { kind: 'failed', reason, detail: `the receiver answered HTTP ${status}` }
+  // Likewise a receiver that takes none of the bot's requests (not signed as it expects, no such path) refuses every event.
+  if (status === 401 || status === 403 || status === 404) {
+    return {
+      kind: 'failed',
+      reason,
+      detail: `the receiver answered HTTP ${status}: check AUDIT_WEBHOOK_URL, and that the receiver verifies with AUDIT_WEBHOOK_SECRET`,
+    }
+  }
   return { kind: 'rejected', reason, detail: `the receiver refused the event with HTTP ${status}` }
 }
 
