@@ -2,8 +2,9 @@
  * The audit webhook (AUDIT_WEBHOOK_URL): every audit event of a real flow reaches a local receiver, signed
  * (checked here by recomputing the HMAC), through a 500, a timeout and a 429 with Retry-After; an action never
  * waits for the webhook, and its events arrive once the receiver is back; a permanent refusal is not retried
- * and is shown on /deprovision status; two replicas deliver each event once; an event a replica read and
- * died before queuing is delivered by another.
+ * and is shown on /deprovision status; a redirect (not followed) and a 401 keep the event until the receiver takes
+ * it; two replicas deliver each event once; an event a replica read and died before queuing is delivered by another;
+ * first configured over an existing audit log, only the events from then on are sent.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Writable } from 'node:stream'
