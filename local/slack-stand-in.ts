@@ -949,7 +949,9 @@ function getUploadUrlExternal(slack: SlackState, args: Args): Reply {
   if (filename === undefined) return missing('filename')
   if (args.length === undefined || args.length === '') return missing('length')
   const length = Number(args.length)
-  if (!Number.isInteger(length) || length < 0) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] length must be an integer'] } })
+  if (!Number.isInteger(length)) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] length must be an integer'] } })
+  // Slack refuses an empty file (slackapi/node-slack-sdk#1563, #1569).
+  if (length < 1) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] must be greater than 1 [json-pointer:/length]'] } })
   const fileId = `F${randomBytes(5).toString('hex').toUpperCase()}`
   const uploadId = randomBytes(12).toString('hex')
   slack.uploads.set(fileId, { uploadId, name: filename, length })

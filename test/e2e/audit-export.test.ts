@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { postToSlackApp, slashCommandBody } from '../../local/slack-signing.js'
 import type { StoredFile } from '../../local/slack-stand-in.js'
-import { AUDIT_STREAM } from '../../src/store/audit.js'
+import { AUDIT_STREAM, AuditLog } from '../../src/store/audit.js'
 
 const READ_TOKEN = 'local-sandbox-audit-read-token'
 const HOSTILE_REASON = '=HYPERLINK("http://evil.example","click"), "quoted"\nsecond line'
@@ -106,6 +106,14 @@ describe('/deprovision audit', () => {
     expect(env.slack.callsTo('files.getUploadURLExternal')).toHaveLength(before)
   })
 
+  it('says nothing matches, and uploads no file (Slack refuses an empty one), when no entry is about the person', async () => {
+    const { exported, files } = await exportWith('audit nobody@example.com')
+    expect(files).toEqual([])
+    expect(exported).toMatchObject({ outcome: 'empty', detail: expect.stringMatching(/, nobody@example\.com: 0 entries$/) })
+    const answer = await env.slack.waitFor('response_url', (call) => /No audit entries/.test(String(call.args.text)))
+    expect(answer.args.text).toMatch(/^📄 No audit entries for \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC days\), nobody@example\.com: nothing to upload\.$/)
+  })
+
   it('tells the actor to invite the bot when it is not in the conversation', async () => {
     const channel = 'C0NOTJOINED'
     env.slack.removeBotFrom(channel)
@@ -161,6 +169,21 @@ describe('GET /audit', () => {
     }
     expect(seen).toEqual(expected)
     expect(expected.length).toBeGreaterThan(2)
+  })
+
+  it('neither skips nor repeats an entry written between two pages: the next page starts right after the cursor', async () => {
+    const before = await streamEntries()
+    const first = jsonLines(await (await getAudit(`?from=${before.at(-2)!.id}&limit=1`)).text())
+    expect(first).toEqual([before.at(-2), { cursor: { after: before.at(-2)!.id, more: true } }])
+
+    // Written directly, so nothing else the bot writes meanwhile can land in the same page.
+    const log = new AuditLog(redis)
+    for (const alertId of ['al_between_1', 'al_between_2']) await log.append({ event: 'alert-received', alertId, email: 'dave@example.com' })
+    const written = (await streamEntries()).slice(before.length)
+    expect(written.map((entry) => entry.alertId)).toEqual(['al_between_1', 'al_between_2'])
+
+    const next = jsonLines(await (await getAudit(`?after=${before.at(-2)!.id}`)).text())
+    expect(next).toEqual([before.at(-1), ...written, { cursor: { after: written.at(-1)!.id, more: false } }])
   })
 
   it('answers 401 to a wrong or missing token, and 400 with the reason to a bad query', async () => {

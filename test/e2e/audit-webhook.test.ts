@@ -2,8 +2,9 @@
  * The audit webhook (AUDIT_WEBHOOK_URL): every audit event of a real flow reaches a local receiver, signed
  * (checked here by recomputing the HMAC), through a 500, a timeout and a 429 with Retry-After; an action never
  * waits for the webhook, and its events arrive once the receiver is back; a permanent refusal is not retried
- * and is shown on /deprovision status; two replicas deliver each event once; an event a replica read and
- * died before queuing is delivered by another.
+ * and is shown on /deprovision status; a redirect (not followed) and a 401 keep the event until the receiver takes
+ * it; two replicas deliver each event once; an event a replica read and died before queuing is delivered by another;
+ * first configured over an existing audit log, only the events from then on are sent.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Writable } from 'node:stream'
@@ -13,11 +14,12 @@ import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local
 import { createLogger } from '../../src/logger.js'
 import { AUDIT_STREAM, AuditLog, type StoredAuditEntry } from '../../src/store/audit.js'
 import { WEBHOOK_GROUP } from '../../src/features/audit-webhook/forwarder.js'
+import { startRedisServer } from '../../local/redis-server.js'
 import { eventually } from '../support/fault-replicas.js'
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js'
 
 const SECRET = 'audit-webhook-test-secret-0123456789abcdef'
-const NAMES = ['kim', 'lee', 'max', 'ned', 'oli', 'pat', 'quinn', 'ray', 'sue', 'tom']
+const NAMES = ['kim', 'lee', 'max', 'ned', 'oli', 'pat', 'quinn', 'ray', 'sue', 'tom', 'uma', 'vic']
 
 let env: LocalEnvironment
 let receiver: WebhookReceiver
@@ -144,6 +146,29 @@ describe('the audit webhook', () => {
     expect(logLines.join('')).toMatch(new RegExp(`"eventId":"${refusedEvent!.id}".*audit event given up`))
   })
 
+  it('does not follow a redirect, logs where it pointed, and keeps the event until the receiver answers', async () => {
+    const elsewhere = new URL('/moved/audit', receiver.url).href
+    const since = receiver.requests.length
+    receiver.answerNext({ status: 308, headers: { location: elsewhere } })
+
+    const alert = await env.postAlert({ integration: LOCAL.integrationId, email: 'uma@example.com', reason: 'Left the company' })
+    const [event] = await auditOf(String(alert.body.alertId))
+
+    await eventually('the event is accepted after the redirect', () => receiver.accepted().has(event!.id))
+    expect(triesOf(event!.id).map((request) => request.answer)).toEqual([308, 200])
+    expect(receiver.requests.slice(since).filter((request) => request.path === '/moved/audit')).toEqual([])
+    expect(logLines.join('')).toContain(`the receiver redirected to ${elsewhere} (HTTP 308); redirects are not followed`)
+  })
+
+  it('keeps an event the receiver answered 401 (a receiver set up wrong refuses every event) until it accepts it', async () => {
+    receiver.answerNext({ status: 401 })
+    const alert = await env.postAlert({ integration: LOCAL.integrationId, email: 'vic@example.com', reason: 'Left the company' })
+    const [event] = await auditOf(String(alert.body.alertId))
+
+    await eventually('the event is accepted after the 401', () => receiver.accepted().has(event!.id))
+    expect(triesOf(event!.id).map((request) => request.answer)).toEqual([401, 200])
+  })
+
   it('is delivered once per event by two replicas', async () => {
     await env.startWorker()
     const since = receiver.requests.length
@@ -176,5 +201,34 @@ describe('the audit webhook', () => {
   it('never writes its secret to the logs', () => {
     expect(logLines.length).toBeGreaterThan(0)
     expect(logLines.join('')).not.toContain(SECRET)
+  })
+})
+
+describe('the audit webhook on first configuration', () => {
+  it('sends the events written from then on, not the audit log from before it was configured', async () => {
+    const redisServer = await startRedisServer()
+    const firstReceiver = await startWebhookReceiver()
+    const client = new Redis(redisServer.url)
+    let configured: LocalEnvironment | undefined
+    try {
+      await new AuditLog(client).append({ event: 'alert-received', alertId: 'al_before_webhook', email: 'old@example.com' })
+      const oldId = (await client.xrange(AUDIT_STREAM, '-', '+'))[0]![0]
+
+      configured = await startLocalEnvironment({
+        redisUrl: redisServer.url,
+        env: { AUDIT_WEBHOOK_URL: firstReceiver.url, AUDIT_WEBHOOK_SECRET: SECRET },
+        auditWebhook: { timeoutMs: 1_000, baseDelayMs: 100, maxDelayMs: 400, claimIdleMs: 500 },
+      })
+      const accepted = await configured.postAlert({ integration: LOCAL.integrationId, email: 'new@example.com', reason: 'Left the company' })
+      const [newEvent] = await new AuditLog(client).forAlert(String(accepted.body.alertId))
+
+      await eventually('the new event is accepted', () => firstReceiver.accepted().has(newEvent!.id))
+      expect(firstReceiver.requests.map((request) => request.eventId)).not.toContain(oldId)
+    } finally {
+      client.disconnect()
+      await configured?.stop()
+      await firstReceiver.stop()
+      await redisServer.stop()
+    }
   })
 })

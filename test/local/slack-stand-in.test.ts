@@ -224,10 +224,11 @@ describe('Slack stand-in, driven by a real WebClient', () => {
     expect(slack.messages(channel)).toEqual([expect.objectContaining({ text: 'The log', files: [expect.objectContaining({ name: 'log.csv' })] })])
   })
 
-  it('refuses an upload URL without filename or length, and a completion of a file never uploaded', async () => {
+  it('refuses an upload URL without filename or length, for an empty file, and a completion of a file never uploaded', async () => {
     const web = client()
     await expect(web.files.getUploadURLExternal({ filename: 'x.csv' } as never)).rejects.toMatchObject({ data: { error: 'invalid_arguments' } })
     await expect(web.files.getUploadURLExternal({ length: 3 } as never)).rejects.toMatchObject({ data: { error: 'invalid_arguments' } })
+    await expect(web.files.getUploadURLExternal({ filename: 'x.csv', length: 0 })).rejects.toMatchObject({ data: { error: 'invalid_arguments' } })
     const { file_id } = await web.files.getUploadURLExternal({ filename: 'x.csv', length: 3 })
     await expect(web.files.completeUploadExternal({ files: [{ id: file_id! }], channel_id: channel })).rejects.toMatchObject({
       data: { error: 'file_not_found' },

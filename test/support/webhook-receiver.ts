@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net'
 export type Answer = { status: number; headers?: Record<string, string> } | 'no-answer'
 
 export interface ReceivedRequest {
+  /** The request's path (the receiver answers on any). */
+  path: string
   eventId: string
   timestamp: string
   signature: string
@@ -47,6 +49,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
       const base = {
+        path: req.url ?? '',
         eventId: header(req, 'x-deprovision-event-id'),
         timestamp: header(req, 'x-deprovision-timestamp'),
         signature: header(req, 'x-deprovision-signature'),

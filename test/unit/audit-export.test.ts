@@ -9,7 +9,9 @@ import { AUDIT_COLUMNS } from '../../src/store/audit.js'
 import { parseAuditRequest, streamBounds } from '../../src/features/audit-export/request.js'
 import { parseReadQuery } from '../../src/features/audit-export/read-query.js'
 import { auditPages } from '../../src/features/audit-export/pages.js'
-import { collectEntries } from '../../src/features/audit-export/export.js'
+import { collectEntries, exportToSlack } from '../../src/features/audit-export/export.js'
+import type { FileUploader } from '../../src/slack/files.js'
+import { createLogger } from '../../src/logger.js'
 import { exportSummary } from '../../src/features/audit-export/summary.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
 import { MINIMAL_ENV } from '../support/config-env.js'
@@ -36,6 +38,9 @@ describe('/deprovision audit arguments', () => {
   it.each([
     ['audit 2026-02-30', '“2026-02-30” is not a date in the calendar.'],
     ['audit 2026-12-05 2026-12-01', 'The first day (2026-12-05) is after the last (2026-12-01).'],
+    // One day means from it to today: a future day is not "after the last day" the actor never typed.
+    ['audit 2026-12-07', 'The first day (2026-12-07) is in the future: today is 2026-12-06 (UTC).'],
+    ['audit 2027-01-01 2027-01-31', 'The first day (2027-01-01) is in the future: today is 2026-12-06 (UTC).'],
     ['audit 1/12/2026', '“1/12/2026” is not a date: write days as YYYY-MM-DD.'],
     ['audit 2026-11-01 2026-11-02 2026-11-03', 'At most two dates: the first and the last day.'],
     ['audit ada@corp.example acme-scim', 'One person or one integration at a time.'],
@@ -77,6 +82,7 @@ describe('GET /audit query', () => {
       ok: true,
       read: { start: `${Date.parse('2026-12-01T10:00:00Z')}-0`, end: String(Date.parse('2026-12-02T00:00:00Z') - 1), limit: 1000 },
     })
+    expect(read('from=2026-12-01T12:00:00%2B02:00')).toMatchObject({ ok: true, read: { start: `${Date.parse('2026-12-01T10:00:00Z')}-0` } })
     expect(read('from=2026-01-01&after=1764547200000-3&limit=50')).toEqual({
       ok: true,
       read: { start: '(1764547200000-3', end: '+', limit: 50, after: '1764547200000-3' },
@@ -91,6 +97,11 @@ describe('GET /audit query', () => {
     ['form=2026-12-01', /^unknown parameter form/],
     ['from=2026-12-02&to=2026-12-01', /^to: before from/],
     ['limit=1&limit=2', /^limit: given more than once/],
+    // Before 1970 a stream id would be negative, which Redis refuses: the reader gets a 400, not a 503.
+    ['from=1969-12-31', /^from: expected a time from 1970-01-01 on/],
+    ['to=1900-01-01T00:00:00Z', /^to: expected a time from 1970-01-01 on/],
+    // An unencoded + arrives as a space.
+    ['from=2026-12-01T10:00:00+02:00', /^from: a \+ in a query string reads as a space: send a time zone offset as %2B/],
   ])('refuses %s with the reason', (query, problem) => {
     const answer = read(query)
     expect(answer.ok).toBe(false)
@@ -173,6 +184,27 @@ describe('reading the stream in pages', () => {
     const capped: string[] = []
     for await (const page of auditPages(audit, '-', '+', { pageSize: 3, max: 4 })) capped.push(...page.map((e) => e.id))
     expect(capped).toEqual(all.slice(0, 4))
+  })
+
+  it('uploads a cut export under names that say it was cut, with the summary saying where', async () => {
+    const uploads: Array<Parameters<FileUploader['filesUploadV2']>[0]> = []
+    const slack = { filesUploadV2: async (args: (typeof uploads)[number]) => void uploads.push(args) } as unknown as FileUploader
+    const today = new Date().toISOString().slice(0, 10)
+    const filter = { from: today, to: today, email: 'ada@corp.example' }
+    const logger = createLogger('silent')
+
+    expect(await exportToSlack({ audit, logger, maxExportEntries: 3 }, slack, { filter, channel: 'C1', actor: 'U1' })).toMatchObject({
+      kind: 'uploaded',
+      cut: true,
+    })
+    expect(await exportToSlack({ audit, logger }, slack, { filter, channel: 'C1', actor: 'U1' })).toMatchObject({ kind: 'uploaded', cut: false })
+
+    const names = uploads.map((upload) => ('file_uploads' in upload ? upload.file_uploads.map((file) => file.filename) : []))
+    expect(names).toEqual([
+      [`audit-${today}_${today}-ada@corp.example-cut.csv`, `audit-${today}_${today}-ada@corp.example-cut.jsonl`],
+      [`audit-${today}_${today}-ada@corp.example.csv`, `audit-${today}_${today}-ada@corp.example.jsonl`],
+    ])
+    expect(uploads[0]!.initial_comment).toContain('✂️ Cut at 3 entries')
   })
 
   it('collects the matching entries up to the cap and says where it cut', async () => {

@@ -54,8 +54,28 @@ describe("the receiver's answer", () => {
     expect(readAnswer(429, 'Thu, 01 Jan 2026 00:01:00 GMT', now)).toMatchObject({ retryAfterMs: 60_000 })
   })
 
-  it('is a refusal for good for any other 4xx, and for a redirect (not followed)', () => {
-    for (const status of [400, 401, 403, 404, 410, 422, 301]) expect(readAnswer(status, undefined, now).kind).toBe('rejected')
+  it('is a refusal for good for any other 4xx', () => {
+    for (const status of [400, 405, 410, 413, 422]) expect(readAnswer(status, undefined, now).kind).toBe('rejected')
+  })
+
+  it('is worth another try for 401, 403 and 404, which every event would get from a receiver set up wrong', () => {
+    for (const status of [401, 403, 404]) {
+      expect(readAnswer(status, undefined, now)).toEqual({
+        kind: 'failed',
+        reason: `http_${status}`,
+        detail: `the receiver answered HTTP ${status}: check AUDIT_WEBHOOK_URL, and that the receiver verifies with AUDIT_WEBHOOK_SECRET`,
+      })
+    }
+  })
+
+  it('is worth another try for a redirect, which says where the receiver went: a wrong URL, not a bad event', () => {
+    for (const status of [301, 302, 307, 308]) expect(readAnswer(status, undefined, now).kind).toBe('failed')
+    expect(readAnswer(308, undefined, now, 'https://siem.example/hooks/audit/')).toEqual({
+      kind: 'failed',
+      reason: 'http_308',
+      detail:
+        'the receiver redirected to https://siem.example/hooks/audit/ (HTTP 308); redirects are not followed: set AUDIT_WEBHOOK_URL to the address that answers',
+    })
   })
 })
 

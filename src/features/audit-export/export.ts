@@ -23,6 +23,8 @@ export interface AuditExportDeps {
 
 export type ExportOutcome =
   | { kind: 'uploaded'; counts: ExportCounts; cut: boolean }
+  /** No entry matches: nothing is uploaded (Slack refuses an empty file, and the JSON Lines one would be). */
+  | { kind: 'empty' }
   /** Slack will not share a file where the bot is not a member (`not_in_channel`, or a DM it is not part of: `channel_not_found`). */
   | { kind: 'not-in-channel' }
   /** What went wrong, in words for the person who asked. */
@@ -57,9 +59,25 @@ export async function exportToSlack(deps: AuditExportDeps, slack: FileUploader, 
   const log = deps.logger.child({ action: 'audit-export', actor, channel })
   const { entries, cutAt } = await collectEntries(deps.audit, filter, deps.maxExportEntries ?? MAX_EXPORT_ENTRIES)
   const counts = countEntries(entries)
+  const outcome: ExportOutcome = entries.length === 0 ? { kind: 'empty' } : await upload(slack, log, { filter, channel, entries, counts, cutAt })
+  const detail = `${describeFilter(filter)}: ${counts.entries} entries${cutAt ? ' (cut)' : ''}`
+  log.info({ entries: counts.entries, cut: cutAt !== undefined, outcome: outcome.kind }, 'audit exported')
+  await deps.audit
+    .append({ event: 'audit-exported', alertId: '', actor, action: '/deprovision audit', outcome: outcome.kind, detail })
+    .catch((error: unknown) => log.error({ err: error }, 'could not audit an audit export'))
+  return outcome
+}
+
+/** Both files and the summary line, shared in one message. */
+async function upload(
+  slack: FileUploader,
+  log: Logger,
+  { filter, channel, entries, counts, cutAt }: { filter: AuditFilter; channel: string; entries: StoredAuditEntry[]; counts: ExportCounts; cutAt?: string },
+): Promise<ExportOutcome> {
   const who = filter.email ?? filter.integration
-  const name = `audit-${filter.from}_${filter.to}${who ? `-${who.replace(/[^\w.@-]/g, '_')}` : ''}`
-  const outcome = await slack
+  // A cut file says so in its name: saved or passed on without the summary, it must not pass for the whole range.
+  const name = `audit-${filter.from}_${filter.to}${who ? `-${who.replace(/[^\w.@-]/g, '_')}` : ''}${cutAt ? '-cut' : ''}`
+  return slack
     .filesUploadV2({
       channel_id: channel,
       initial_comment: exportSummary(filter, counts, cutAt),
@@ -77,10 +95,4 @@ export async function exportToSlack(deps: AuditExportDeps, slack: FileUploader, 
         return { kind: 'failed', error: `Slack answered ${code ?? 'nothing usable'}` }
       },
     )
-  const detail = `${describeFilter(filter)}: ${counts.entries} entries${cutAt ? ' (cut)' : ''}`
-  log.info({ entries: counts.entries, cut: cutAt !== undefined, outcome: outcome.kind }, 'audit exported')
-  await deps.audit
-    .append({ event: 'audit-exported', alertId: '', actor, action: '/deprovision audit', outcome: outcome.kind, detail })
-    .catch((error: unknown) => log.error({ err: error }, 'could not audit an audit export'))
-  return outcome
 }

@@ -12,9 +12,16 @@ const STREAM_ID = /^\d{1,15}-\d{1,15}$/
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 const DAY_MS = 86_400_000
 
-const point = z.union([z.string().regex(STREAM_ID), z.iso.date(), z.iso.datetime({ offset: true })], {
-  error: 'expected an ISO time (2026-12-01T00:00:00Z), a day (2026-12-01) or a stream id (1764547200000-0)',
-})
+const point = z
+  .union([z.string().regex(STREAM_ID), z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: (issue) =>
+      // URL decoding reads a `+` as a space: `+02:00` arrives as ` 02:00`.
+      typeof issue.input === 'string' && issue.input.includes(' ')
+        ? 'a + in a query string reads as a space: send a time zone offset as %2B (2026-12-01T10:00:00%2B02:00), or use Z'
+        : 'expected an ISO time (2026-12-01T00:00:00Z), a day (2026-12-01) or a stream id (1764547200000-0)',
+  })
+  // Stream ids are milliseconds since 1970: an earlier time would be a negative id, which Redis refuses.
+  .refine((value) => STREAM_ID.test(value) || msOf(value) >= 0, 'expected a time from 1970-01-01 on')
 
 const querySchema = z.strictObject(
   {
@@ -58,15 +65,19 @@ export function parseReadQuery(params: URLSearchParams): ReadQuery {
   return { ok: true, read: { start, end, limit, ...(after ? { after } : {}) } }
 }
 
+/** The first millisecond of a day or an ISO time. */
+function msOf(point: string): number {
+  return Date.parse(DAY.test(point) ? `${point}T00:00:00Z` : point)
+}
+
 function startOf(point: string): string {
-  if (STREAM_ID.test(point)) return point
-  return `${Date.parse(DAY.test(point) ? `${point}T00:00:00Z` : point)}-0`
+  return STREAM_ID.test(point) ? point : `${msOf(point)}-0`
 }
 
 /** A day ends at its last millisecond; an id alone (`ms`) in XRANGE's end takes every sequence of that millisecond. */
 function endOf(point: string): string {
   if (STREAM_ID.test(point)) return point
-  return DAY.test(point) ? String(Date.parse(`${point}T00:00:00Z`) + DAY_MS - 1) : String(Date.parse(point))
+  return String(DAY.test(point) ? msOf(point) + DAY_MS - 1 : msOf(point))
 }
 
 function compareIds(a: string, b: string): number {

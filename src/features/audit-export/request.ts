@@ -52,6 +52,7 @@ export function parseAuditRequest(text: string, integrations: readonly string[],
   const todayDay = today.toISOString().slice(0, 10)
   const from = dates[0] ?? new Date(today.getTime() - (DEFAULT_DAYS - 1) * DAY_MS).toISOString().slice(0, 10)
   const to = dates[1] ?? todayDay
+  if (from > todayDay) return usage(`The first day (${from}) is in the future: today is ${todayDay} (UTC).`)
   if (from > to) return usage(`The first day (${from}) is after the last (${to}).`)
   return { kind: 'export', filter: { from, to, ...filter } }
 }

@@ -42,20 +42,30 @@ async function serve(deps: AuditRouteDeps, req: IncomingMessage, res: ServerResp
   const query = parseReadQuery(new URL(req.url ?? '/', 'http://localhost').searchParams)
   if (!query.ok) return sendJson(res, 400, { error: `Bad query: ${query.problem}.` })
   const { start, end, limit } = query.read
-  res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' })
   let last = query.read.after
   let sent = 0
   for await (const page of auditPages(deps.audit, start, end, { max: limit })) {
+    // The status waits for the first page: Redis down answers a clear 503, not a 200 cut before its first line.
+    if (!res.headersSent) startStream(res)
     for (const entry of page) {
       if (!res.write(auditJsonLine(entry))) await drained(res)
+      // Checked after every line: a write to a closed response answers false and no event follows, so waiting would hang.
+      if (res.destroyed) {
+        deps.logger.info({ action: 'audit-read', entries: sent }, 'audit log read stopped: the reader went away')
+        return
+      }
+      sent += 1
     }
-    if (res.destroyed) return // the reader went away
-    sent += page.length
     last = page[page.length - 1]!.id
   }
+  if (!res.headersSent) startStream(res)
   const more = sent === limit && last !== undefined && (await deps.audit.range(`(${last}`, end, 1)).length > 0
   res.end(`${JSON.stringify({ cursor: { after: last ?? null, more } })}\n`)
   deps.logger.info({ action: 'audit-read', entries: sent, more }, 'audit log read')
+}
+
+function startStream(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' })
 }
 
 /** Waits until the reader takes more, or is gone. */

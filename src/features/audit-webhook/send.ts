@@ -14,20 +14,40 @@ export interface WebhookTarget {
 
 export type DeliveryAnswer =
   | { kind: 'delivered'; status: number }
-  /** Worth trying again: a timeout, a network error, 408, 429 or 5xx. `reason` labels the metric. */
+  /** Worth trying again: a timeout, a network error, a redirect, 401, 403, 404, 408, 429 or 5xx. `reason` labels the metric. */
   | { kind: 'failed'; reason: string; detail: string; retryAfterMs?: number }
-  /** The receiver refused this event for good (any other 3xx/4xx): trying again would be refused again. */
+  /** The receiver refused this event for good (any other 4xx: 400, 410, 413, 422…): trying again would be refused again. */
   | { kind: 'rejected'; reason: string; detail: string }
 
-/** What a status means for the event; pure. */
-export function readAnswer(status: number, retryAfter: string | undefined, nowMs: number): DeliveryAnswer {
+const LOCATION_MAX = 200
+
+/** What a status means for the event; pure. `location` is a redirect's Location header. */
+export function readAnswer(status: number, retryAfter: string | undefined, nowMs: number, location?: string): DeliveryAnswer {
   if (status >= 200 && status < 300) return { kind: 'delivered', status }
   const reason = `http_${status}`
+  // A redirect says where the receiver is, not what it thinks of this event: every event would get it. Retried
+  // (never followed), the events wait for the operator to correct AUDIT_WEBHOOK_URL instead of all being given up.
+  if (status >= 300 && status < 400) {
+    const to = location ? ` to ${location.slice(0, LOCATION_MAX)}` : ''
+    return {
+      kind: 'failed',
+      reason,
+      detail: `the receiver redirected${to} (HTTP ${status}); redirects are not followed: set AUDIT_WEBHOOK_URL to the address that answers`,
+    }
+  }
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(retryAfter, nowMs)
     return { kind: 'failed', reason, detail: 'the receiver answered HTTP 429 (too many requests)', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
   }
   if (status === 408 || status >= 500) return { kind: 'failed', reason, detail: `the receiver answered HTTP ${status}` }
+  // Likewise a receiver that takes none of the bot's requests (not signed as it expects, no such path) refuses every event.
+  if (status === 401 || status === 403 || status === 404) {
+    return {
+      kind: 'failed',
+      reason,
+      detail: `the receiver answered HTTP ${status}: check AUDIT_WEBHOOK_URL, and that the receiver verifies with AUDIT_WEBHOOK_SECRET`,
+    }
+  }
   return { kind: 'rejected', reason, detail: `the receiver refused the event with HTTP ${status}` }
 }
 
@@ -42,8 +62,11 @@ export async function sendEvent(target: WebhookTarget, entry: StoredAuditEntry, 
       signal,
     })
     await res.body.dump()
-    const retryAfter = res.headers['retry-after']
-    return readAnswer(res.statusCode, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now.getTime())
+    const header = (name: string) => {
+      const value = res.headers[name]
+      return Array.isArray(value) ? value[0] : value
+    }
+    return readAnswer(res.statusCode, header('retry-after'), now.getTime(), header('location'))
   } catch (error) {
     if (signal.aborted) return { kind: 'failed', reason: 'timeout', detail: `the receiver did not answer within ${timeoutMs / 1000} s` }
     const code = (error as { code?: string }).code

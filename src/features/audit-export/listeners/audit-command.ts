@@ -8,7 +8,7 @@ import type { SlackCommandMiddlewareArgs } from '@slack/bolt'
 import type { ProviderRegistry } from '../../../providers/registry.js'
 import type { FileUploader } from '../../../slack/files.js'
 import { exportToSlack, type AuditExportDeps, type ExportOutcome } from '../export.js'
-import { DEFAULT_DAYS, parseAuditRequest } from '../request.js'
+import { DEFAULT_DAYS, describeFilter, parseAuditRequest } from '../request.js'
 
 type ListenerDeps = AuditExportDeps & { providers: Pick<ProviderRegistry, 'all'>; now?: () => Date }
 
@@ -32,8 +32,10 @@ export async function auditCommand(deps: ListenerDeps, { ack, command, respond, 
   )
   if (outcome.kind === 'uploaded') return
   const text =
-    outcome.kind === 'not-in-channel'
-      ? '⚠️ I cannot share files in this conversation because I am not in it. Invite me (`/invite @deprovision-bot`) and run the command again, or run it in a direct message with me.'
-      : `⚠️ The audit export failed: ${outcome.error}. Try again shortly.`
+    outcome.kind === 'empty'
+      ? `📄 No audit entries for ${describeFilter(request.filter)}: nothing to upload.`
+      : outcome.kind === 'not-in-channel'
+        ? '⚠️ I cannot share files in this conversation because I am not in it. Invite me (`/invite @deprovision-bot`) and run the command again, or run it in a direct message with me.'
+        : `⚠️ The audit export failed: ${outcome.error}. Try again shortly.`
   await respond({ response_type: 'ephemeral', text })
 }
