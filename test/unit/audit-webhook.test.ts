@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'
 import { auditRecord } from '../../src/store/audit.js'
 import { DEFAULT_WEBHOOK_POLICY, pastWindow, retryDelayMs } from '../../src/features/audit-webhook/policy.js'
-import { readAnswer } from '../../src/features/audit-webhook/send.js'
+import { readAnswer, withoutCredentials } from '../../src/features/audit-webhook/send.js'
 import { signature, signedHeaders } from '../../src/features/audit-webhook/signature.js'
 import { webhookStatusSection } from '../../src/features/audit-webhook/views/status.js'
 import { createLogger } from '../../src/logger.js'
@@ -97,6 +97,16 @@ describe('the retry schedule', () => {
     const id = `${happened}-0`
     expect(pastWindow(DEFAULT_WEBHOOK_POLICY, id, happened + 23 * 3_600_000, 30 * 60_000)).toBe(false)
     expect(pastWindow(DEFAULT_WEBHOOK_POLICY, id, happened + 23 * 3_600_000, 61 * 60_000)).toBe(true)
+  })
+})
+
+describe('a redirect named in the status line and the log', () => {
+  it('shows where it points without the user, password or query a receiver may keep its token in', () => {
+    const answer = readAnswer(302, undefined, Date.now(), 'https://ops:hunter2@siem.example/hook?token=s3cret')
+    expect(answer).toMatchObject({ kind: 'failed' })
+    expect(JSON.stringify(answer)).toContain('https://siem.example/hook?…')
+    expect(JSON.stringify(answer)).not.toMatch(/hunter2|s3cret|ops:/)
+    expect(withoutCredentials('/moved?key=abc')).toBe('/moved?…')
   })
 })
 

@@ -28,7 +28,7 @@ export function readAnswer(status: number, retryAfter: string | undefined, nowMs
   // A redirect says where the receiver is, not what it thinks of this event: every event would get it. Retried
   // (never followed), the events wait for the operator to correct AUDIT_WEBHOOK_URL instead of all being given up.
   if (status >= 300 && status < 400) {
-    const to = location ? ` to ${location.slice(0, LOCATION_MAX)}` : ''
+    const to = location ? ` to ${withoutCredentials(location).slice(0, LOCATION_MAX)}` : ''
     return {
       kind: 'failed',
       reason,
@@ -49,6 +49,17 @@ export function readAnswer(status: number, retryAfter: string | undefined, nowMs
     }
   }
   return { kind: 'rejected', reason, detail: `the receiver refused the event with HTTP ${status}` }
+}
+
+/** A URL for logs and status lines: no user, password or query (where receivers put their tokens). */
+export function withoutCredentials(url: string): string {
+  const relative = !/^[a-z][a-z0-9+.-]*:/i.test(url)
+  try {
+    const parsed = new URL(url, 'http://relative.invalid')
+    return `${relative ? '' : parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`
+  } catch {
+    return '(an unreadable address)'
+  }
 }
 
 export async function sendEvent(target: WebhookTarget, entry: StoredAuditEntry, now: Date, timeoutMs: number): Promise<DeliveryAnswer> {
