@@ -37,6 +37,7 @@ local blocked = tonumber(f[2] or '0')
 if blocked > now then return {blocked - now, 1} end
 local rate = tonumber(f[3] or '0')
 local cap = tonumber(ARGV[1])
+local default = tonumber(ARGV[2])
 local at = math.max(now, tonumber(f[1] or '0'))
 local probed = tonumber(f[4] or '0')
 if f[5] then
@@ -45,17 +46,17 @@ if f[5] then
     rate = rate * 1.05
     redis.call('HSET', KEYS[1], 'rate', rate, 'probed', now)
   end
-elseif at > now and (rate > 0 or tonumber(ARGV[2]) > 0) and (cap == 0 or math.max(rate, tonumber(ARGV[2])) < cap) then
+elseif at > now and math.max(rate, default) > 0 and (cap == 0 or math.max(rate, default) < cap) then
   -- Only the adapter's default so far, and requests queue behind it: a tenant may allow more than the published
   -- figure, so go 25% faster every half second until the service first says no (then the 429 sets the pace).
   if probed == 0 then
     redis.call('HSET', KEYS[1], 'probed', now)
   elseif now - probed >= 500 then
-    rate = (rate > 0 and rate or tonumber(ARGV[2])) * 1.25
+    rate = (rate > 0 and rate or default) * 1.25
     redis.call('HSET', KEYS[1], 'rate', rate, 'probed', now)
   end
 end
-local pace = rate > 0 and rate or tonumber(ARGV[2])
+local pace = rate > 0 and rate or default
 if cap > 0 and (pace == 0 or cap < pace) then pace = cap end
 if pace == 0 then return {0, 0} end
 if at - now > tonumber(ARGV[3]) then return {at - now, 2} end
