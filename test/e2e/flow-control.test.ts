@@ -80,5 +80,10 @@ describe('a Retry-After years ahead (an HTTP-date)', () => {
       .slack.messages(LOCAL.channel)
       .find((m) => m.ts === message.ts)!
     expect(parent.replies.filter((reply) => /waiting for/.test(String(reply.text)))).toHaveLength(1)
+
+    // An operator sees it per integration on /metrics: the 429 counted, and every integration's pace (none learned: 0).
+    const metrics = await (await fetch(`${env().bot.url}/metrics`)).text()
+    expect(metrics).toMatch(new RegExp(`^deprovision_bot_rate_limited_total\\{integration="${LOCAL.integrationId}"\\} 1$`, 'm'))
+    expect(metrics).toMatch(new RegExp(`^deprovision_bot_integration_pace\\{integration="${LOCAL.treasureDataId}"\\} 0$`, 'm'))
   }, 30_000)
 })
