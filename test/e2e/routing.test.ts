@@ -5,10 +5,12 @@
  * in is named by /deprovision status, and what Slack refuses there goes to ALERT_CHANNEL_ID at once, saying so;
  * /deprovision routes shows the rules and where a sample would go.
  */
+import { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import { AuditLog } from '../../src/store/audit.js'
+import { createLogger } from '../../src/logger.js'
 
 const HIGH = 'C0SECHIGH'
 const PAGER = 'C0PAGER01'
@@ -18,8 +20,16 @@ const ARCHIVED = 'C0ARCHIVE'
 
 let env: LocalEnvironment
 let redis: Redis
+const logLines: string[] = []
 beforeAll(async () => {
+  const logs = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk))
+      done()
+    },
+  })
   env = await startLocalEnvironment({
+    logger: createLogger('info', logs),
     routes: [
       { source: 'noisy-scanner', mute: true },
       { source: 'idp-sync', severity: 'high', channel: HIGH, mention: '<!subteam^S0ONCALL1>' },
@@ -119,6 +129,15 @@ describe('routing reconciliation summaries', () => {
 })
 
 describe('a routed channel the bot is not in', () => {
+  it('is named in a warning at start-up, with its rule and the fix, and no channel the bot is in is', () => {
+    const warnings = logLines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.msg.startsWith('routing:'))
+    expect(warnings.map((line) => line.msg)).toEqual([
+      `routing: the bot is not a member of ${FORGOTTEN} (routes file rule 4): messages routed there go to ALERT_CHANNEL_ID instead. Invite it there with /invite @deprovision-bot.`,
+      expect.stringContaining(`${ARCHIVED} (routes file rule 6) is archived`),
+    ])
+    expect(warnings.every((line) => line.level === 40)).toBe(true)
+  })
+
   it('is named by /deprovision status with its rule and the fix', async () => {
     await env.command('status')
     const answer = await env.slack.waitFor('response_url', (c) => JSON.stringify(c.args).includes('Routing'))
