@@ -702,7 +702,12 @@ function updateMessage(slack: SlackState, args: Args): Reply {
     if (error !== undefined) return fail(error)
   }
   applyUpdate(ref.message, args)
-  return ok({ channel, ts: ref.message.ts, text: ref.message.text, message: withoutChannel(ref.message) })
+  return ok({ channel, ts: ref.message.ts, text: ref.message.text, message: updatedMessage(ref.message) })
+}
+
+/** chat.update answers the message's content and author, not its place in a thread (the SDK's ChatUpdateResponse `Message`). */
+function updatedMessage({ type, user, bot_id, app_id, team, text, blocks, metadata, edited, files }: StoredMessage): Args {
+  return { type, user, bot_id, app_id, team, text, blocks, metadata, edited, files }
 }
 
 /** chat.update semantics: new blocks replace old; text without blocks drops the blocks. */
@@ -789,7 +794,7 @@ function openView(slack: SlackState, args: Args): Reply {
   const externalId = str(viewArg.external_id)
   if (externalId !== undefined && slack.findView(externalId) !== undefined) return fail('duplicate_external_id')
   const view = storeView(slack, newViewId(), viewArg)
-  return ok({ view: structuredClone(view) })
+  return viewAnswer(view)
 }
 
 function updateView(slack: SlackState, args: Args): Reply {
@@ -803,7 +808,7 @@ function updateView(slack: SlackState, args: Args): Reply {
   const invalid = viewError(args.view, current.type)
   if (invalid !== undefined) return invalid
   const view = storeView(slack, current.id, args.view, current)
-  return ok({ view: structuredClone(view) })
+  return viewAnswer(view)
 }
 
 function publishView(slack: SlackState, args: Args): Reply {
@@ -818,7 +823,13 @@ function publishView(slack: SlackState, args: Args): Reply {
   // Each user keeps one Home view; publishing replaces it under the same id.
   const view = storeView(slack, current?.id ?? newViewId(), args.view, current)
   view.user_id = userId
-  return ok({ view: structuredClone(view) })
+  return viewAnswer(view)
+}
+
+/** Whose Home tab a view is stays the stand-in's bookkeeping: Slack's view object has no `user_id`. */
+function viewAnswer(view: StoredView): Reply {
+  const { user_id: _userId, ...answered } = structuredClone(view)
+  return ok({ view: answered })
 }
 
 function viewError(view: Record<string, unknown>, expectedType: string): Reply | undefined {
