@@ -550,7 +550,6 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' &
 const truthy = (value: unknown): boolean => value === true || value === 'true' || value === '1' || value === 1
 
 const METHODS: Record<string, Handler> = {
-  'api.test': (_slack, args) => ok({ args }),
   'auth.test': () =>
     ok({
       url: `https://${SANDBOX.teamDomain}.slack.com/`,
