@@ -173,6 +173,9 @@ interface Reply {
 const ok = (fields: Args = {}): Reply => ({ status: 200, body: { ok: true, ...fields } })
 // Slack answers every platform error with HTTP 200; only rate limits use a status code.
 const fail = (error: string, fields: Args = {}): Reply => ({ status: 200, body: { ok: false, error, ...fields } })
+/** Slack's answer to arguments that break the method's schema, with its `[ERROR] …` explanation. */
+const invalidArguments = (message: string): Reply => fail('invalid_arguments', { response_metadata: { messages: [`[ERROR] ${message}`] } })
+const missing = (field: string): Reply => invalidArguments(`missing required field: ${field}`)
 const rateLimited = (seconds: number): Reply => ({
   status: 429,
   body: { ok: false, error: 'ratelimited' },
@@ -441,7 +444,7 @@ function faultReply(fault: Fault): Reply {
 
 interface MessageRef {
   message: StoredMessage
-  parent?: StoredMessage
+  parent?: MessageWithReplies
 }
 
 class SlackState {
@@ -468,6 +471,11 @@ class SlackState {
 
   messagesIn(channel: string): MessageWithReplies[] {
     return this.channels.get(channel) ?? []
+  }
+
+  /** A new top-level message, last in the channel. */
+  addMessage(channel: string, message: StoredMessage): void {
+    this.channels.set(channel, [...this.messagesIn(channel), { ...message, replies: [] }])
   }
 
   findMessage(channel: string, ts: string): MessageRef | undefined {
@@ -550,7 +558,6 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' &
 const truthy = (value: unknown): boolean => value === true || value === 'true' || value === '1' || value === 1
 
 const METHODS: Record<string, Handler> = {
-  'api.test': (_slack, args) => ok({ args }),
   'auth.test': () =>
     ok({
       url: `https://${SANDBOX.teamDomain}.slack.com/`,
@@ -595,7 +602,7 @@ function postMessage(slack: SlackState, args: Args): Reply {
   const message = newMessage(slack, channel, content)
   // A reply to a reply lands in the parent's thread.
   const parent = parentRef?.parent ?? parentRef?.message
-  if (parent === undefined) slack.channels.set(channel, [...slack.messagesIn(channel), { ...message, replies: [] }])
+  if (parent === undefined) slack.addMessage(channel, message)
   else addReply(parent as MessageWithReplies, message, truthy(args.reply_broadcast))
   return ok({ channel, ts: message.ts, message: withoutChannel(message) })
 }
@@ -702,7 +709,12 @@ function updateMessage(slack: SlackState, args: Args): Reply {
     if (error !== undefined) return fail(error)
   }
   applyUpdate(ref.message, args)
-  return ok({ channel, ts: ref.message.ts, text: ref.message.text, message: withoutChannel(ref.message) })
+  return ok({ channel, ts: ref.message.ts, text: ref.message.text, message: updatedMessage(ref.message) })
+}
+
+/** chat.update answers the message's content and author, not its place in a thread (the SDK's ChatUpdateResponse `Message`). */
+function updatedMessage({ type, user, bot_id, app_id, team, text, blocks, metadata, edited, files }: StoredMessage): Args {
+  return { type, user, bot_id, app_id, team, text, blocks, metadata, edited, files }
 }
 
 /** chat.update semantics: new blocks replace old; text without blocks drops the blocks. */
@@ -725,7 +737,7 @@ function deleteMessage(slack: SlackState, args: Args): Reply {
 }
 
 function removeMessage(slack: SlackState, channel: string, ref: MessageRef): void {
-  const parent = ref.parent as MessageWithReplies | undefined
+  const parent = ref.parent
   if (parent === undefined) {
     slack.channels.set(
       channel,
@@ -781,7 +793,7 @@ function conversationHistory(slack: SlackState, args: Args): Reply {
 
 function openView(slack: SlackState, args: Args): Reply {
   const viewArg = args.view
-  if (!isObject(viewArg)) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: view'] } })
+  if (!isObject(viewArg)) return missing('view')
   const triggerError = slack.exchangeTrigger(args.trigger_id ?? args.interactivity_pointer)
   if (triggerError !== undefined) return fail(triggerError)
   const invalid = viewError(viewArg, 'modal')
@@ -789,27 +801,27 @@ function openView(slack: SlackState, args: Args): Reply {
   const externalId = str(viewArg.external_id)
   if (externalId !== undefined && slack.findView(externalId) !== undefined) return fail('duplicate_external_id')
   const view = storeView(slack, newViewId(), viewArg)
-  return ok({ view: structuredClone(view) })
+  return viewAnswer(view)
 }
 
 function updateView(slack: SlackState, args: Args): Reply {
   const key = str(args.view_id) ?? str(args.external_id)
-  if (key === undefined) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] view_id or external_id is required'] } })
+  if (key === undefined) return invalidArguments('view_id or external_id is required')
   const current = slack.findView(key)
   if (current === undefined) return fail('not_found')
   const hash = str(args.hash)
   if (hash !== undefined && hash !== current.hash) return fail('hash_conflict')
-  if (!isObject(args.view)) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: view'] } })
+  if (!isObject(args.view)) return missing('view')
   const invalid = viewError(args.view, current.type)
   if (invalid !== undefined) return invalid
   const view = storeView(slack, current.id, args.view, current)
-  return ok({ view: structuredClone(view) })
+  return viewAnswer(view)
 }
 
 function publishView(slack: SlackState, args: Args): Reply {
   const userId = str(args.user_id)
-  if (userId === undefined) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: user_id'] } })
-  if (!isObject(args.view)) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: view'] } })
+  if (userId === undefined) return missing('user_id')
+  if (!isObject(args.view)) return missing('view')
   const invalid = viewError(args.view, 'home')
   if (invalid !== undefined) return invalid
   const current = [...slack.views.values()].find((v) => v.type === 'home' && v.user_id === userId)
@@ -818,19 +830,24 @@ function publishView(slack: SlackState, args: Args): Reply {
   // Each user keeps one Home view; publishing replaces it under the same id.
   const view = storeView(slack, current?.id ?? newViewId(), args.view, current)
   view.user_id = userId
-  return ok({ view: structuredClone(view) })
+  return viewAnswer(view)
+}
+
+/** Whose Home tab a view is stays the stand-in's bookkeeping: Slack's view object has no `user_id`. */
+function viewAnswer(view: StoredView): Reply {
+  const { user_id: _userId, ...answered } = structuredClone(view)
+  return ok({ view: answered })
 }
 
 function viewError(view: Record<string, unknown>, expectedType: string): Reply | undefined {
-  const invalid = (message: string): Reply => fail('invalid_arguments', { response_metadata: { messages: [`[ERROR] ${message}`] } })
-  if (view.type !== expectedType) return invalid(`must be '${expectedType}' [json-pointer:/view/type]`)
+  if (view.type !== expectedType) return invalidArguments(`must be '${expectedType}' [json-pointer:/view/type]`)
   const blocksProblem = blocksError(view.blocks ?? [], 100)
   if (blocksProblem !== undefined) return fail(blocksProblem)
   if (expectedType !== 'modal') return undefined
   for (const field of ['title', 'submit', 'close'] as const) {
     const text = isObject(view[field]) ? (view[field] as { text?: unknown }).text : undefined
-    if (field === 'title' && typeof text !== 'string') return invalid('missing required field: title [json-pointer:/view/title]')
-    if (typeof text === 'string' && text.length > 24) return invalid(`must be less than 25 characters [json-pointer:/view/${field}/text]`)
+    if (field === 'title' && typeof text !== 'string') return invalidArguments('missing required field: title [json-pointer:/view/title]')
+    if (typeof text === 'string' && text.length > 24) return invalidArguments(`must be less than 25 characters [json-pointer:/view/${field}/text]`)
   }
   return undefined
 }
@@ -884,7 +901,7 @@ function channelAccess(slack: SlackState, channel: string): string | undefined {
  */
 function conversationInfo(slack: SlackState, args: Args): Reply {
   const id = str(args.channel)
-  if (id === undefined) return fail('invalid_arguments')
+  if (id === undefined) return missing('channel')
   const channels = slack.options.channels
   const known = channels === undefined ? { name: id.toLowerCase(), botIsMember: true } : channels[id]
   if (known === undefined || (known.isPrivate && !known.botIsMember)) return fail('channel_not_found')
@@ -942,16 +959,14 @@ function slackUser(id: string, user: StandInUser): Record<string, unknown> {
 
 // --- files (files.uploadV2 is these two calls with a POST to the upload URL between them) ---
 
-const missing = (field: string): Reply => fail('invalid_arguments', { response_metadata: { messages: [`[ERROR] missing required field: ${field}`] } })
-
 function getUploadUrlExternal(slack: SlackState, args: Args): Reply {
   const filename = str(args.filename)
   if (filename === undefined) return missing('filename')
   if (args.length === undefined || args.length === '') return missing('length')
   const length = Number(args.length)
-  if (!Number.isInteger(length)) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] length must be an integer'] } })
+  if (!Number.isInteger(length)) return invalidArguments('length must be an integer')
   // Slack refuses an empty file (slackapi/node-slack-sdk#1563, #1569).
-  if (length < 1) return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] must be greater than 1 [json-pointer:/length]'] } })
+  if (length < 1) return invalidArguments('must be greater than 1 [json-pointer:/length]')
   const fileId = `F${randomBytes(5).toString('hex').toUpperCase()}`
   const uploadId = randomBytes(12).toString('hex')
   slack.uploads.set(fileId, { uploadId, name: filename, length })
@@ -962,7 +977,7 @@ function completeUploadExternal(slack: SlackState, args: Args): Reply {
   const files = args.files
   if (files === undefined) return missing('files')
   if (!Array.isArray(files) || files.length === 0 || !files.every((file) => isObject(file) && typeof file.id === 'string'))
-    return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] files must be a list of {id, title}'] } })
+    return invalidArguments('files must be a list of {id, title}')
   const channel = str(args.channel_id)
   const access = channel === undefined ? undefined : channelAccess(slack, channel)
   if (access !== undefined) return fail(access)
@@ -987,7 +1002,7 @@ function completeUploadExternal(slack: SlackState, args: Args): Reply {
   if (channel !== undefined) {
     const message = newMessage(slack, channel, { text: comment ?? '' })
     message.files = stored.map(({ id, name, title }) => ({ id, name, title }))
-    slack.channels.set(channel, [...slack.messagesIn(channel), { ...message, replies: [] }])
+    slack.addMessage(channel, message)
   }
   return ok({ files: stored.map(({ id, title, name, content }) => ({ id, title, name, size: content.length })) })
 }
@@ -1009,7 +1024,7 @@ function applyResponseUrl(slack: SlackState, channel: string, context: ResponseU
   if ('error' in content) return fail(content.error)
   if (args.response_type === 'in_channel') {
     const message = newMessage(slack, channel, content)
-    slack.channels.set(channel, [...slack.messagesIn(channel), { ...message, replies: [] }])
+    slack.addMessage(channel, message)
     return ok()
   }
   slack.ephemerals.push({ channel, user: context.user ?? SANDBOX.userId, message_ts: slack.nextTs(), ...content })
