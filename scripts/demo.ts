@@ -571,14 +571,7 @@ async function offboardEverywhere(env: LocalEnvironment): Promise<void> {
   const checklist = await finishedChecklist(env, 'erin@example.com', before)
   say()
   say(`  One message in #${SANDBOX.channelName}, edited in place as each step completes; details and the summary in its thread:`)
-  say()
-  say(indent(renderThread(checklist)))
-  say()
-  check(
-    /complete/.test(checklist.replies.at(-1)?.text ?? ''),
-    'the summary says the offboarding is complete',
-    `it says "${checklist.replies.at(-1)?.text ?? ''}"`,
-  )
+  showCompleteChecklist(checklist)
   check(env.okta!.users.get('00u-erin')?.status === 'SUSPENDED', 'erin is suspended in Okta', `her Okta status is ${env.okta!.users.get('00u-erin')?.status}`)
   check(env.scim.findUser('erin@example.com') === undefined, 'erin no longer exists in the SCIM sandbox', 'she is still there')
   check(!env.github!.members.has(ERIN_ON_GITHUB.login), 'erin is no longer a member of the GitHub organisation', 'she is still a member')
@@ -599,14 +592,7 @@ async function offboardFromEntraId(env: LocalEnvironment): Promise<void> {
     [offboardDecisionBlockId(LOCAL.integrationId)]: { [OFFBOARD_DECISION_ACTION_ID]: 'delete' },
   })
   const checklist = await finishedChecklist(env, 'frank@example.com', before)
-  say()
-  say(indent(renderThread(checklist)))
-  say()
-  check(
-    /complete/.test(checklist.replies.at(-1)?.text ?? ''),
-    'the summary says the offboarding is complete',
-    `it says "${checklist.replies.at(-1)?.text ?? ''}"`,
-  )
+  showCompleteChecklist(checklist)
   const frank = env.entraId!.user(FRANK_IN_ENTRA_ID)
   check(
     frank?.accountEnabled === false && frank.sessionsRevoked > 0,
@@ -659,6 +645,18 @@ async function finishedChecklist(env: LocalEnvironment, email: string, before: n
     'the summary',
   )
   return threadOf(env, env.slack.message(LOCAL.channel, checklistTs)!)
+}
+
+/** Shows an offboarding's checklist and its thread, and checks that its summary says it is complete. */
+function showCompleteChecklist(checklist: ReturnType<typeof threadOf>): void {
+  say()
+  say(indent(renderThread(checklist)))
+  say()
+  check(
+    /complete/.test(checklist.replies.at(-1)?.text ?? ''),
+    'the summary says the offboarding is complete',
+    `it says "${checklist.replies.at(-1)?.text ?? ''}"`,
+  )
 }
 
 /**

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OFFBOARD_DECISION_ACTION_ID, offboardDecisionBlockId, requestActionId } from '../../src/constants.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
-import { AUDIT_STREAM } from '../../src/store/audit.js'
+import { AUDIT_STREAM, storedEntry } from '../../src/store/audit.js'
 import { DEMO_USERS } from '../../local/scim-sandbox.js'
 
 let env: LocalEnvironment
@@ -90,6 +90,23 @@ describe('/deprovision with bad input', () => {
     expect(text(update.args.view)).toMatch(/is your own account. Nobody may offboard themselves/)
     // The periodic health check may call the service meanwhile; no lookup of the person does.
     expect(env.scim.requests.slice(before).filter((r) => JSON.stringify(r.query).toLowerCase().includes('sandbox.admin'))).toEqual([])
+    const redis = new Redis(env.redisUrl)
+    try {
+      // Audited right after the person is told, so it may land a moment after the modal.
+      const refused = async () => (await redis.xrange(AUDIT_STREAM, '-', '+')).map(storedEntry).filter((entry) => entry.event === 'offboard-refused')
+      await expect
+        .poll(refused)
+        .toEqual([
+          expect.objectContaining({
+            actor: LOCAL.actor,
+            action: '/deprovision user@corp',
+            email: 'sandbox.admin@example.com',
+            detail: 'the actor’s own account',
+          }),
+        ])
+    } finally {
+      redis.disconnect()
+    }
   })
 })
 

@@ -17,6 +17,7 @@ import type { HomeAccountRef } from '../../../views/home-services.js'
 import { noticeModal, notAuthorizedText } from '../../alerts/views/modals.js'
 import type { AppHomeDeps } from '../home-data.js'
 import { isActor } from '../../../slack/actors.js'
+import { auditRefusal } from '../../../slack/refusal.js'
 import { openLoadingModal, showConfirmation, STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
@@ -47,12 +48,10 @@ export function requestAccountAction(deps: AppHomeDeps) {
     }
     const provider = deps.providers.get(ref.integration)
     if (!isActor(deps, actor)) {
-      log.warn('refused: actor not in ACTORS')
       // The refusal opens first: the trigger_id does not outlive a slow audit write.
       await client.views.open({ trigger_id: body.trigger_id, view: noticeModal('Not allowed', notAuthorizedText(kind)) }).catch(() => undefined)
-      await deps.audit.append({
+      await auditRefusal(deps, {
         event: 'action-refused',
-        alertId: '',
         actor,
         action: kind,
         integration: ref.integration,

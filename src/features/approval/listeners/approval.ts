@@ -16,6 +16,7 @@ import { notAuthorizedText } from '../../alerts/views/modals.js'
 import type { AlertDeps } from '../../alerts/deps.js'
 import type { ApprovalRequestDeps } from '../request.js'
 import { isActor } from '../../../slack/actors.js'
+import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 import { withTimeout } from '../../alerts/confirmation.js'
 import { startAction } from '../../alerts/start-action.js'
 
@@ -42,7 +43,7 @@ export function decideApproval(deps: ListenerDeps, pressed: 'approve' | 'reject'
         ? await ownAccountProblem(deps, actor, alert, approval.action)
         : undefined
     const refusal = !isActor(deps, actor)
-      ? { text: notAuthorizedText(approval.action), detail: 'not an authorized actor' }
+      ? { text: notAuthorizedText(approval.action), detail: NOT_AN_ACTOR }
       : actor === approval.requester
         ? { text: ownRequestRefusal(approval, pressed), detail: `the requester cannot ${pressed} their own request` }
         : ownAccount && alert
@@ -53,8 +54,7 @@ export function decideApproval(deps: ListenerDeps, pressed: 'approve' | 'reject'
             }
           : undefined
     if (refusal) {
-      log.warn({ reason: refusal.detail }, `${pressed} refused`)
-      await deps.audit.append({
+      await auditRefusal(deps, {
         event: 'action-refused',
         alertId: record.alertId,
         actor,

@@ -69,8 +69,15 @@ export async function offboardPerson(deps: OffboardingDeps, { ack, command, clie
   }
   if (runAt) Object.assign(draft, { runAt: runAt.at, runZone: runAt.zone })
   if (actorEmail && comparableEmail(actorEmail) === comparableEmail(email)) {
-    await deps.audit.append({ event: 'offboard-refused', alertId: draft.id, actor, email, detail: 'the actor’s own account' })
     await show(noticeModal('Not allowed', `🚫 *${email}* is your own account. Nobody may offboard themselves: ask another member of the security team.`))
+    await auditRefusal(deps, {
+      event: 'offboard-refused',
+      alertId: draft.id,
+      actor,
+      action: '/deprovision user@corp',
+      email,
+      detail: 'the actor’s own account',
+    })
     return
   }
   try {
