@@ -2,11 +2,19 @@
 import type { MessageRef } from '../domain/alert.js'
 import type { SlackPort } from './web-api.js'
 
-export async function permalinkOf(slack: SlackPort, message: MessageRef | undefined): Promise<string | undefined> {
+/** `withinMs`: give up after this long (an answer that must go in an ack cannot wait for Slack's full timeout). */
+export async function permalinkOf(slack: SlackPort, message: MessageRef | undefined, withinMs?: number): Promise<string | undefined> {
   if (!message) return undefined
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((resolve) => {
+    if (withinMs !== undefined) timer = setTimeout(() => resolve(undefined), withinMs)
+  })
   try {
-    return (await slack.chat.getPermalink({ channel: message.channel, message_ts: message.ts })).permalink
+    const asked = slack.chat.getPermalink({ channel: message.channel, message_ts: message.ts }).then((answer) => answer.permalink)
+    return await Promise.race([asked, late])
   } catch {
     return undefined
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -25,6 +25,9 @@ import { STORE_UNAVAILABLE_TEXT } from '../../alerts/confirmation.js'
 import { armSchedule } from '../schedule.js'
 import { wallClockWords } from '../when.js'
 
+/** The answer goes in the submission's ack (3 s in all, Redis reads included): the link is left out rather than risk it. */
+const PERMALINK_WITHIN_MS = 1_000
+
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs
 type ViewStateValues = Record<string, Record<string, ViewStateValue>>
 
@@ -115,7 +118,7 @@ export function submitOffboarding(deps: OffboardingDeps) {
       // A modal cannot show Slack's dates: words, in the zone the form was read in (UTC for one to run now).
       const time = (iso: string) => wallClockWords(iso, draft.runZone ?? 'UTC')
       const text = running
-        ? alreadyRunningText(running, await permalinkOf(deps.announcer, running.message), time)
+        ? alreadyRunningText(running, await permalinkOf(deps.announcer, running.message, PERMALINK_WITHIN_MS), time)
         : 'Offboarding of this person is already running.'
       await ack({ response_action: 'update', view: noticeModal('Already running', text) })
       return
