@@ -18,11 +18,26 @@ export function cancelScheduledRun(deps: OffboardingDeps) {
     const actor = body.user.id
     const runId = action.value ?? ''
     if (!isActor(deps, actor)) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: '🔒 Only the security team’s actors may cancel an offboarding.' })
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: '🔒 Only the security team’s actors may cancel an offboarding. Ask an admin to add your Slack user ID to ACTORS.',
+      })
       await auditRefusal(deps, { event: 'offboard-refused', alertId: runId, actor, action: 'cancel scheduled offboarding', detail: NOT_AN_ACTOR })
       return
     }
-    const outcome = await cancelScheduled({ ...deps, slack: client }, runId, actor)
+    let outcome
+    try {
+      outcome = await cancelScheduled({ ...deps, slack: client }, runId, actor)
+    } catch (error) {
+      deps.logger.error({ err: error, runId, action: 'cancel' }, 'could not cancel the scheduled offboarding')
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: '⚠️ The bot’s store is unavailable, so the offboarding may not be cancelled. Press Cancel again in a minute.',
+      })
+      return
+    }
     await tellCancelRefused(deps, outcome, { runId, actor, say: (text) => respond({ response_type: 'ephemeral', replace_original: false, text }) })
   }
 }
@@ -35,7 +50,7 @@ export function runScheduledNow(deps: OffboardingDeps) {
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text })
     const refuse = (detail: string) => auditRefusal(deps, { event: 'offboard-refused', alertId: runId, actor, action: 'run scheduled offboarding now', detail })
     if (!isActor(deps, actor)) {
-      await say('🔒 Only the security team’s actors may start an offboarding.')
+      await say('🔒 Only the security team’s actors may start an offboarding. Ask an admin to add your Slack user ID to ACTORS.')
       await refuse(NOT_AN_ACTOR)
       return
     }
