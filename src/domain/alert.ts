@@ -144,12 +144,6 @@ export function waitingOf(alert: Pick<Alert, 'state' | 'waiting'>): Waiting | un
 }
 
 /** Where the alert's replies go: its own message's thread, or its offboarding run's. */
-/** The account an action is for, for its audit entries: the one the person confirmed, else the one the alert named. */
-export function accountOf(alert: Pick<Alert, 'accountId'>, request: Pick<Request, 'accountId'>): { accountId?: string } {
-  const accountId = request.accountId ?? alert.accountId
-  return accountId ? { accountId } : {}
-}
-
 export function threadOf(alert: Pick<Alert, 'message' | 'run'>): MessageRef | undefined {
   return alert.message ?? alert.run?.thread
 }

@@ -14,6 +14,7 @@ import { checkIntegrations } from '../features/health/check.js'
 import type { TimerJob } from '../jobs/queues.js'
 import { advanceRunOf, retryReport, updateAlert } from '../features/alerts/report.js'
 import { settleOrphans } from '../features/alerts/jobs/run-action.js'
+import { requestAuditFields } from '../features/alerts/request-audit.js'
 import { remindScheduled, startScheduled } from '../features/offboarding/schedule.js'
 
 /** How long to wait before asking the service again about a deletion it does not show final yet. */
@@ -102,11 +103,7 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
     if (!(await ctx.alerts.settle(alert.id, timer.attempt, { kind: 'open' }, 'scheduled'))) return
     await ctx.audit.append({
       event: 'deletion-cancelled-elsewhere',
-      alertId: alert.id,
-      actor: scheduled.request.actor,
-      action: 'delete',
-      integration: alert.integration,
-      email: alert.email,
+      ...requestAuditFields(alert, scheduled.request),
       detail: 'at its final date the service showed the account active: the deletion was cancelled outside the bot',
     })
     await ctx.slack.chat.postMessage({ channel, thread_ts: ts, ...deletionCancelledElsewhereReply(alert, scheduled.request) })
@@ -118,11 +115,7 @@ export async function runTimer(ctx: JobContext, job: Job<TimerJob>): Promise<voi
   if (!(await ctx.alerts.settle(alert.id, timer.attempt, final, 'scheduled'))) return
   await ctx.audit.append({
     event: 'action-completed',
-    alertId: alert.id,
-    actor: scheduled.request.actor,
-    action: 'delete',
-    integration: alert.integration,
-    email: alert.email,
+    ...requestAuditFields(alert, scheduled.request),
     outcome: 'done',
     detail: 'the scheduled deletion became final',
   })

@@ -158,5 +158,7 @@ describe('a scheduled deletion at its final date', () => {
     advance(3 * 3600_000)
     await env.bot.sweepTimers()
     await env.threadReply(message, /is final/)
+    // The final entry names the account the person confirmed, like every other entry about the action.
+    expect((await audit(message)).find((e) => e.detail === 'the scheduled deletion became final')).toMatchObject({ action: 'delete', accountId: 'aa-pete' })
   })
 })

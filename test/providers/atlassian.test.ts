@@ -142,6 +142,25 @@ describe('Atlassian provider: findAccount', () => {
     }
   })
 
+  it('refuses, rather than answer "no such account", when the directories run past the pages it reads', async () => {
+    const directories = Array.from({ length: 21 }, (_, i) => ({ directoryId: `dir-${i}`, name: `D${i}` }))
+    const multi = await startAtlassianSandbox({
+      apiKey: API_KEY,
+      orgId: ORG_ID,
+      pageSize: 1,
+      directories,
+      accounts: [{ accountId: 'aa-zoe', email: 'zoe@example.com', directories: ['dir-20'] }],
+    })
+    try {
+      const lookup = createAtlassianProvider(integration({ baseUrl: multi.url })).findAccount('zoe@example.com')
+
+      await expect(lookup).rejects.toMatchObject({ problem: { kind: 'rejected', detail: expect.stringMatching(/set directoryId/) } })
+      expect(multi.requests.filter((r) => r.path.endsWith('/users/search'))).toEqual([])
+    } finally {
+      await multi.stop()
+    }
+  })
+
   it('reads a deactivated account and one pending deletion as suspended', async () => {
     expect(await provider.findAccount('carol@example.com')).toMatchObject({ id: 'aa-carol', status: 'suspended' })
     expect(await provider.findAccount('dave@example.com')).toMatchObject({ id: 'aa-dave', status: 'suspended' })

@@ -8,6 +8,7 @@ import type { Logger } from '../../logger.js'
 import { describeProblem, toProblem, ProviderError } from '../../providers/problems.js'
 import { preflightFor } from '../../providers/run.js'
 import type { Action } from '../../providers/types.js'
+import { auditRefusal } from '../../slack/refusal.js'
 import type { SlackPort } from '../../slack/web-api.js'
 import type { AlertDeps } from './deps.js'
 import { busyModal, confirmModal, loadingModal, problemModal } from './views/modals.js'
@@ -68,7 +69,7 @@ async function confirmationView(deps: ConfirmationDeps, context: ModalContext, a
     const guard = deps.providers.guardContext(alert.integration, actor.email)
     const preflight = await withTimeout(preflightFor(provider, alert, context.action, guard), deps.preflightTimeoutMs, provider.displayName)
     if (preflight.kind === 'blocked') {
-      await deps.audit.append({
+      await auditRefusal(deps, {
         event: 'action-refused',
         alertId: alert.id,
         actor: actor.id,

@@ -10,6 +10,7 @@ import { alertSurface } from './surface.js'
 import { outcomeReply, progressReply, waitingReply } from './views/thread.js'
 import type { AlertJobDeps } from './deps.js'
 import type { Timer } from '../../jobs/timers.js'
+import { requestAuditFields } from './request-audit.js'
 
 const MINUTE_MS = 60_000
 
@@ -81,14 +82,9 @@ export async function retryReport(ctx: AlertJobDeps, timer: ReportRetry): Promis
 async function auditUnreported(ctx: AlertJobDeps, result: Unreported, laterTries: number): Promise<void> {
   const alert = await ctx.alerts.get(result.alertId)
   if (!alert || !('request' in alert.state)) return
-  const { request } = alert.state
   await ctx.audit.append({
     event: 'result-unreported',
-    alertId: alert.id,
-    actor: request.actor,
-    action: request.action,
-    integration: alert.integration,
-    email: alert.email,
+    ...requestAuditFields(alert, alert.state.request),
     outcome: alert.state.kind,
     detail: `Slack refused the result on every attempt of the job and ${laterTries} later tries; the alert message still says in progress`,
   })

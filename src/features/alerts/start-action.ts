@@ -2,7 +2,8 @@
  * Runs a claimed request: says so in the thread and on the alert, queues the job, audits. The confirmation and
  * an approval both start actions through here, so an approved request runs exactly as a confirmed one.
  */
-import { accountOf, type Alert, type Request } from '../../domain/alert.js'
+import type { Alert, Request } from '../../domain/alert.js'
+import { requestAuditFields } from './request-audit.js'
 import { alertSurface } from './surface.js'
 import type { Logger } from '../../logger.js'
 import type { Choices } from '../../providers/types.js'
@@ -29,13 +30,7 @@ export async function startAction(deps: AlertDeps, client: SlackPort, alert: Ale
     log.info({ attempt: request.attempt }, 'action queued')
     await deps.audit.append({
       event: 'action-requested',
-      alertId: alert.id,
-      actor: request.actor,
-      ...(request.approvedBy ? { approver: request.approvedBy } : {}),
-      action: request.action,
-      integration: alert.integration,
-      email: alert.email,
-      ...accountOf(alert, request),
+      ...requestAuditFields(alert, request),
       ...(Object.keys(choices).length > 0 ? { detail: `choices: ${JSON.stringify(choices)}` } : {}),
     })
   } catch (error) {

@@ -14,6 +14,7 @@ import type { HttpClient } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, AccountStatus, Action, Health } from '../types.js'
 import { unreadable } from '../kit/errors.js'
+import { readAllPages } from '../kit/pagination.js'
 
 /** Atlassian keeps a deleted managed account, deactivated and restorable, for 14 days. */
 export const DELETION_GRACE_DAYS = 14
@@ -134,17 +135,23 @@ export function cachedDirectories(http: HttpClient, orgId: string): () => Promis
   }
 }
 
+/** Every directory, or a refusal: a directory left unread would make its people look gone ("already deleted"). */
 async function listDirectories(http: HttpClient, orgId: string): Promise<{ directoryId: string; name?: string }[]> {
-  const found: { directoryId: string; name?: string }[] = []
-  let cursor: string | undefined
-  for (let page = 0; page < MAX_DIRECTORY_PAGES; page++) {
-    const response = await orgCall(http, orgId, { method: 'GET', path: `${orgPath(orgId)}/directories`, query: { cursor } })
-    const parsed = directoryPageSchema.safeParse(response.body)
-    if (!parsed.success) throw unreadable('Atlassian', response.status, 'GET /admin/v2/orgs/{orgId}/directories')
-    found.push(...(parsed.data.data ?? []))
-    cursor = parsed.data.links?.next ?? undefined
-    if (!cursor) break
-  }
+  const found = await readAllPages(
+    async (cursor: string | undefined) => {
+      const response = await orgCall(http, orgId, { method: 'GET', path: `${orgPath(orgId)}/directories`, query: { cursor } })
+      const parsed = directoryPageSchema.safeParse(response.body)
+      if (!parsed.success) throw unreadable('Atlassian', response.status, 'GET /admin/v2/orgs/{orgId}/directories')
+      const next = parsed.data.links?.next
+      return { items: parsed.data.data ?? [], ...(next ? { next } : {}) }
+    },
+    MAX_DIRECTORY_PAGES,
+    () =>
+      new ProviderError({
+        kind: 'rejected',
+        detail: `Atlassian kept paging through directories beyond ${MAX_DIRECTORY_PAGES} pages; set directoryId in the integration`,
+      }),
+  )
   if (found.length === 0) {
     throw new ProviderError({ kind: 'rejected', detail: 'the organization has no directory the API key can see; set directoryId in the integration' })
   }

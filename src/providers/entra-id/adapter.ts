@@ -23,6 +23,7 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../kit/http.js'
 import { ProviderError, toProblem } from '../problems.js'
 import type { Account, AccountPage, Action, Health } from '../types.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
+import { readAllPages } from '../kit/pagination.js'
 import {
   deletedPath,
   errorSchema,
@@ -260,21 +261,19 @@ async function activatedAdminRoles(ctx: Context, templates: ReadonlySet<string>)
 export type RoleMember = z.infer<typeof roleMemberSchema>
 
 async function roleMembers(ctx: Context, roleId: string): Promise<RoleMember[]> {
-  const members: RoleMember[] = []
-  let skiptoken: string | undefined
-  for (let page = 1; ; page++) {
-    const path = `/directoryRoles/${encodeURIComponent(roleId)}/members`
-    // accountEnabled is not among the default properties: asked for, so a disabled admin does not count as one left.
-    const response = await ctx.http.send({ method: 'GET', path, query: { $select: MEMBER_FIELDS, $skiptoken: skiptoken } })
-    const parsed = memberPageSchema.safeParse(response.body)
-    if (!parsed.success) throw unreadable('Graph', response.status, 'GET /directoryRoles/{id}/members', 'a list of role members')
-    members.push(...parsed.data.value)
-    const next = parsed.data['@odata.nextLink']
-    if (!next) return members
-    if (page >= MAX_ROLE_MEMBER_PAGES)
-      throw new ProviderError({ kind: 'rejected', detail: 'a directory role lists too many members; the bot stopped rather than report a partial list' })
-    skiptoken = skiptokenOf(ctx, next, path)
-  }
+  const path = `/directoryRoles/${encodeURIComponent(roleId)}/members`
+  return readAllPages(
+    async (skiptoken: string | undefined) => {
+      // accountEnabled is not among the default properties: asked for, so a disabled admin does not count as one left.
+      const response = await ctx.http.send({ method: 'GET', path, query: { $select: MEMBER_FIELDS, $skiptoken: skiptoken } })
+      const parsed = memberPageSchema.safeParse(response.body)
+      if (!parsed.success) throw unreadable('Graph', response.status, 'GET /directoryRoles/{id}/members', 'a list of role members')
+      const next = parsed.data['@odata.nextLink']
+      return { items: parsed.data.value, ...(next ? { next: skiptokenOf(ctx, next, path) } : {}) }
+    },
+    MAX_ROLE_MEMBER_PAGES,
+    () => new ProviderError({ kind: 'rejected', detail: 'a directory role lists too many members; the bot stopped rather than report a partial list' }),
+  )
 }
 
 const isUserMember = (member: RoleMember) => member['@odata.type'] === undefined || member['@odata.type'] === '#microsoft.graph.user'

@@ -8,9 +8,7 @@
 import { z } from 'zod'
 import { createHttpClient } from '../kit/http.js'
 import { ProviderError } from '../problems.js'
-
-/** A cached token is replaced this long before it expires, or at half its life if shorter. */
-export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000
+import { cacheToken, type TokenCache } from '../kit/token-cache.js'
 
 export interface ClientCredentials {
   loginUrl: string
@@ -24,10 +22,7 @@ export interface ClientCredentials {
 }
 
 /** Answers a valid access token; `invalidate` drops the cached one (the service refused it). */
-export interface TokenSource {
-  token(): Promise<string>
-  invalidate(): void
-}
+export type TokenSource = TokenCache
 
 export const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
@@ -58,10 +53,7 @@ export function createTokenSource(credentials: ClientCredentials): TokenSource {
     timeoutMs: credentials.timeoutMs,
     describeError: describeTokenError,
   })
-  let cached: { token: string; refreshAt: number } | undefined
-  let pending: Promise<string> | undefined
-
-  const fetchToken = async (): Promise<string> => {
+  return cacheToken(async () => {
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: credentials.clientId,
@@ -82,24 +74,8 @@ export function createTokenSource(credentials: ClientCredentials): TokenSource {
     const parsed = tokenResponseSchema.safeParse(response.body)
     if (!parsed.success)
       throw new ProviderError({ kind: 'rejected', status: response.status, detail: 'the token endpoint answered with something that is not an access token' })
-    const lifetimeMs = parsed.data.expires_in * 1000
-    cached = { token: parsed.data.access_token, refreshAt: now().getTime() + lifetimeMs - Math.min(TOKEN_REFRESH_MARGIN_MS, lifetimeMs / 2) }
-    return parsed.data.access_token
-  }
-
-  return {
-    async token() {
-      if (cached && now().getTime() < cached.refreshAt) return cached.token
-      // Concurrent calls share one request instead of each asking for a token.
-      pending ??= fetchToken().finally(() => {
-        pending = undefined
-      })
-      return pending
-    },
-    invalidate() {
-      cached = undefined
-    },
-  }
+    return { token: parsed.data.access_token, lifetimeMs: parsed.data.expires_in * 1000, issuedAt: now() }
+  }, now)
 }
 
 /** `{error, error_description: "AADSTS7000215: Invalid client secret …", error_codes}`: the first line of the description. */

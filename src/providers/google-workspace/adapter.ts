@@ -27,6 +27,7 @@ import { ProviderError, toProblem } from '../problems.js'
 import { otherAddresses } from '../addresses.js'
 import { clip } from '../kit/text.js'
 import { nullIfNotFound, unreadable } from '../kit/errors.js'
+import { readAllPages } from '../kit/pagination.js'
 import type { Account, AccountPage, Action, Health, Option } from '../types.js'
 
 export const DEFAULT_BASE_URL = 'https://admin.googleapis.com'
@@ -331,16 +332,16 @@ export async function listAccounts(ctx: Context, cursor?: string): Promise<Accou
 
 /** Super admins (query isAdmin=true): the admins a Google Workspace account must keep at least one of. */
 export async function listAdmins(ctx: Context): Promise<Account[]> {
-  const admins: Account[] = []
-  let pageToken: string | undefined
-  for (let page = 0; page < MAX_ADMIN_PAGES; page++) {
-    const result = await listPage(ctx, { query: 'isAdmin=true', pageToken })
-    // Believe the flag, not the search: a loose match must not count as an admin.
-    admins.push(...result.users.filter((user) => user.isAdmin === true).map(toAccount))
-    if (!result.nextPageToken) return admins
-    pageToken = result.nextPageToken
-  }
-  throw new ProviderError({ kind: 'rejected', detail: `Google kept paging through super admins beyond ${MAX_ADMIN_PAGES} pages` })
+  return readAllPages(
+    async (pageToken: string | undefined) => {
+      const result = await listPage(ctx, { query: 'isAdmin=true', pageToken })
+      // Believe the flag, not the search: a loose match must not count as an admin.
+      const items = result.users.filter((user) => user.isAdmin === true).map(toAccount)
+      return { items, ...(result.nextPageToken ? { next: result.nextPageToken } : {}) }
+    },
+    MAX_ADMIN_PAGES,
+    () => new ProviderError({ kind: 'rejected', detail: `Google kept paging through super admins beyond ${MAX_ADMIN_PAGES} pages` }),
+  )
 }
 
 // --- suggest -------------------------------------------------------------------------------------

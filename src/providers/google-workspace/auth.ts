@@ -11,6 +11,7 @@ import type { KeyObject } from 'node:crypto'
 import { z } from 'zod'
 import { createHttpClient } from '../kit/http.js'
 import { ProviderError } from '../problems.js'
+import { cacheToken } from '../kit/token-cache.js'
 import type { Problem } from '../problems.js'
 
 export const DIRECTORY_USER_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user'
@@ -22,8 +23,6 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token'
 /** Google accepts assertions valid for at most an hour. */
 export const ASSERTION_LIFETIME_S = 3600
-/** A cached token is replaced this long before it expires (as Google's own libraries do), or at half its life if shorter. */
-export const REFRESH_MARGIN_MS = 5 * 60_000
 
 export const DELEGATION_PATH = 'Security > Access and data control > API controls > Domain-wide delegation'
 
@@ -192,10 +191,7 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
     timeoutMs: options.timeoutMs,
     describeError: (_status, body) => describeTokenError(body, options),
   })
-  let cached: { token: string; refreshAt: number } | undefined
-  let inFlight: Promise<string> | undefined
-
-  async function fetchToken(): Promise<string> {
+  const cache = cacheToken(async () => {
     const issuedAt = now()
     const assertion = signAssertion(options.key, { subject: options.subject, scopes: options.scopes, audience: options.tokenUrl, now: issuedAt })
     const body = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString()
@@ -213,25 +209,10 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
         detail: "Google's token endpoint answered with something that is not a bearer access token",
       })
     }
-    const lifetimeMs = (parsed.data.expires_in ?? 0) * 1000
-    cached = { token: parsed.data.access_token, refreshAt: issuedAt.getTime() + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) }
-    return parsed.data.access_token
-  }
+    return { token: parsed.data.access_token, lifetimeMs: (parsed.data.expires_in ?? 0) * 1000, issuedAt }
+  }, now)
 
-  return {
-    accessToken() {
-      if (cached && now().getTime() < cached.refreshAt) return Promise.resolve(cached.token)
-      // Concurrent callers share one request rather than each signing and fetching.
-      inFlight ??= fetchToken().finally(() => {
-        inFlight = undefined
-      })
-      return inFlight
-    },
-    invalidate() {
-      cached = undefined
-    },
-    close: () => http.close(),
-  }
+  return { accessToken: () => cache.token(), invalidate: () => cache.invalidate(), close: () => http.close() }
 }
 
 /**

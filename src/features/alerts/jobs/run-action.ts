@@ -6,7 +6,7 @@
  * refuses the report on the job's last attempt, durable timers report it later.
  */
 import { DelayedError, type Job } from 'bullmq'
-import { accountOf, REMINDER_DAYS, type Alert, type AlertState, type Request } from '../../../domain/alert.js'
+import { REMINDER_DAYS, type Alert, type AlertState, type Request } from '../../../domain/alert.js'
 import { describeProblem, isRetryable, toProblem, type Problem } from '../../../providers/problems.js'
 import { executeFor, WriteAbandoned } from '../../../providers/run.js'
 import type { Outcome } from '../../../providers/types.js'
@@ -14,6 +14,7 @@ import { attemptLeaseKey } from '../attempt-lease.js'
 import type { AlertJobDeps } from '../deps.js'
 import { actionJobId, type ActionJob } from '../../../jobs/queues.js'
 import { reportLater, reportOnce, reportProgress, type Unreported } from '../report.js'
+import { requestAuditFields } from '../request-audit.js'
 
 const DAY_MS = 24 * 3600 * 1000
 
@@ -174,13 +175,7 @@ async function recordSettlement(ctx: AlertJobDeps, alert: Alert, request: Reques
   ctx.metrics.actions.inc({ integration: alert.integration, action: request.action, outcome: outcome.kind })
   await ctx.audit.append({
     event: outcome.kind === 'failed' ? 'action-failed' : 'action-completed',
-    alertId: alert.id,
-    actor: request.actor,
-    ...(request.approvedBy ? { approver: request.approvedBy } : {}),
-    action: request.action,
-    integration: alert.integration,
-    email: alert.email,
-    ...accountOf(alert, request),
+    ...requestAuditFields(alert, request),
     outcome: outcome.kind,
     detail: detailOf(outcome),
   })

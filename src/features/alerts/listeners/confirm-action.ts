@@ -14,6 +14,7 @@ import { announceApprovalRequest, holdForApproval } from '../../approval/request
 import type { AlertDeps } from '../deps.js'
 import type { ApprovalRequestDeps } from '../../approval/request.js'
 import { isActor } from '../../../slack/actors.js'
+import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 import { parseModalContext } from './modal-context.js'
 import { STORE_UNAVAILABLE_TEXT } from '../confirmation.js'
 import { startAction } from '../start-action.js'
@@ -34,7 +35,7 @@ export function confirmAction(deps: ListenerDeps) {
     const log = deps.logger.child({ alertId: context.alertId, action: context.action, actor })
     if (!isActor(deps, actor)) {
       await ack({ response_action: 'update', view: noticeModal('Not allowed', notAuthorizedText(context.action)) })
-      await deps.audit.append({ event: 'action-refused', alertId: context.alertId, actor, action: context.action, detail: 'not an authorized actor' })
+      await auditRefusal(deps, { event: 'action-refused', alertId: context.alertId, actor, action: context.action, detail: NOT_AN_ACTOR })
       return
     }
 

@@ -11,6 +11,7 @@ import { openLoadingModal, showConfirmation, STORE_UNAVAILABLE_TEXT } from '../c
 import { notAuthorizedText } from '../views/modals.js'
 import type { AlertDeps } from '../deps.js'
 import { isActor } from '../../../slack/actors.js'
+import { auditRefusal, NOT_AN_ACTOR } from '../../../slack/refusal.js'
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs
 
@@ -35,22 +36,21 @@ export function requestAction(deps: AlertDeps) {
       return
     }
     if (!isActor(deps, actor)) {
-      log.warn('refused: actor not in ACTORS')
-      await deps.audit.append({
+      const channel = channelOf(body)
+      if (channel) await client.chat.postEphemeral({ channel, user: actor, text: notAuthorizedText(kind) })
+      await auditRefusal(deps, {
         event: 'action-refused',
         alertId,
         actor,
         action: kind,
-        detail: 'not an authorized actor',
+        detail: NOT_AN_ACTOR,
         ...(alert ? { integration: alert.integration, email: alert.email } : {}),
       })
-      const channel = channelOf(body)
-      if (channel) await client.chat.postEphemeral({ channel, user: actor, text: notAuthorizedText(kind) })
       return
     }
     if (!alert) {
       log.warn('alert not found')
-      const channel = body.channel?.id
+      const channel = channelOf(body)
       if (channel)
         await client.chat.postEphemeral({
           channel,

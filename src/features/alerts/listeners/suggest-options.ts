@@ -13,6 +13,7 @@ import type { AlertDeps } from '../deps.js'
 import type { OffboardStore } from '../../offboarding/store.js'
 import { parseModalContext } from './modal-context.js'
 import { withTimeout } from '../confirmation.js'
+import { isActor } from '../../../slack/actors.js'
 
 type ListenerDeps = AlertDeps & { offboard: OffboardStore }
 
@@ -62,7 +63,7 @@ export function suggestOffboardingOptions(deps: ListenerDeps) {
 function suggestWith(deps: ListenerDeps, ask: (suggestion: BlockSuggestion) => Promise<Asked | undefined>) {
   return async ({ ack, body }: Args): Promise<void> => {
     const suggestion = body
-    const asked = deps.actors.has(suggestion.user.id) ? await ask(suggestion) : undefined
+    const asked = isActor(deps, suggestion.user.id) ? await ask(suggestion) : undefined
     if (!asked?.provider.suggest) {
       await ack({ options: [] })
       return
