@@ -120,7 +120,8 @@ describe('offboarding a person found in the identity provider and a service', ()
     expect(oktaStatus('00u-bob')).toBe('SUSPENDED')
     expect(env.scim.users.has('u-bob')).toBe(false)
 
-    // Identity provider first: Okta's suspend was answered before SCIM saw any write.
+    // Okta was asked to suspend. That nothing else starts before it is through is shown where its step fails
+    // ("identity provider first, when its step fails"): the sandboxes' logs carry no order across services.
     const suspendAt = env.okta!.requests.findIndex((r, i) => i >= okta && r.path.endsWith('/lifecycle/suspend'))
     expect(suspendAt).toBeGreaterThanOrEqual(0)
     const summary = await env.threadReply(checklist, /complete/)
