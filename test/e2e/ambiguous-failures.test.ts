@@ -9,6 +9,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
+import { alertButtons } from '../support/alert-steps.js'
 import type { Action } from '../../src/providers/types.js'
 import { AuditLog } from '../../src/store/audit.js'
 
@@ -44,7 +45,6 @@ afterAll(async () => {
 })
 
 const text = (item: StoredView | StoredMessage) => JSON.stringify(item.blocks)
-const buttons = (message: StoredMessage) => [...text(message).matchAll(/"action_id":"alert_action:([\w-]+)"/g)].map((m) => m[1])
 const current = (message: StoredMessage) => env.slack.message(LOCAL.channel, message.ts)!
 const alertIdOf = (message: StoredMessage) => /Alert ID: (al_\w+)/.exec(text(message))![1]!
 
@@ -79,7 +79,7 @@ describe('a write whose answer was lost', () => {
     expect(reply.text).toMatch(/scheduled for deletion/)
     const final = new Date(clock.getTime() + 14 * DAY)
     expect(reply.text).toContain(`<!date^${Math.floor(final.getTime() / 1000)}^`)
-    expect(buttons(await alertShows(message, /scheduled/))).toEqual(['cancel-delete'])
+    expect(alertButtons(await alertShows(message, /scheduled/))).toEqual(['cancel-delete'])
     expect(env.atlassian!.requests.filter((r) => r.path.endsWith('/lifecycle/delete'))).toHaveLength(1)
     expect((await audit(message)).find((e) => e.event === 'action-completed')).toMatchObject({ outcome: 'scheduled' })
   })
@@ -92,7 +92,7 @@ describe('a write whose answer was lost', () => {
     const reply = await env.threadReply(message, /suspended/i)
     expect(reply.text).not.toMatch(/already/i)
     expect(env.scim.users.get('u-sam')?.active).toBe(false)
-    expect(buttons(await alertShows(message, /Suspended/))).toContain('restore')
+    expect(alertButtons(await alertShows(message, /Suspended/))).toContain('restore')
     expect((await audit(message)).find((e) => e.event === 'action-completed')).toMatchObject({ outcome: 'done' })
   })
 })
@@ -131,7 +131,7 @@ describe('a scheduled deletion at its final date', () => {
     const reply = await env.threadReply(message, /did not become final/)
     expect(reply.text).toMatch(/cancelled in/)
     await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && /alert_action:delete"/.test(JSON.stringify(c.args.blocks)))
-    expect(buttons(current(message))).toEqual(['delete', 'suspend'])
+    expect(alertButtons(current(message))).toEqual(['delete', 'suspend'])
     const events = (await audit(message)).map((e) => e.event)
     expect(events).toContain('deletion-cancelled-elsewhere')
     expect((await audit(message)).filter((e) => e.detail === 'the scheduled deletion became final')).toEqual([])

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { SeedAccount } from '../../local/atlassian-sandbox.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
-import type { Action } from '../../src/providers/types.js'
+import { alertButtons, alertSteps } from '../support/alert-steps.js'
 
 const DAY = 24 * 3600 * 1000
 let clock = new Date('2026-11-22T10:00:00.000Z')
@@ -33,25 +33,7 @@ afterAll(async () => {
 })
 
 const text = (item: StoredView | StoredMessage) => JSON.stringify(item.blocks)
-const buttons = (message: StoredMessage) => [...text(message).matchAll(/"action_id":"alert_action:([\w-]+)"/g)].map((m) => m[1])
-const current = (message: StoredMessage) => env.slack.message(LOCAL.channel, message.ts)!
-
-async function raise(email: string): Promise<StoredMessage> {
-  const accepted = await env.postAlert({ integration: LOCAL.atlassianId, email, reason: 'Left the company' })
-  expect(accepted.status).toBe(202)
-  return env.alertMessage(String(accepted.body.alertId))
-}
-
-async function open(message: StoredMessage, action: Action): Promise<StoredView> {
-  const since = env.slack.calls.length
-  await env.click(message, action)
-  return env.confirmation(since)
-}
-
-async function alertUpdated(message: StoredMessage, pattern: RegExp): Promise<StoredMessage> {
-  await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && pattern.test(String(c.args.text)))
-  return current(message)
-}
+const { raise, open, alertUpdated } = alertSteps(() => env, LOCAL.atlassianId)
 
 describe('Atlassian suspend', () => {
   it('deactivates, says roles and groups are kept, then offers Reactivate, which restores the account', async () => {
@@ -62,7 +44,7 @@ describe('Atlassian suspend', () => {
     await env.submit(view)
     await env.threadReply(message, /was suspended/)
     expect(env.atlassian!.account('aa-dina')?.state).toBe('deactivated')
-    expect(buttons(await alertUpdated(message, /Suspended/))).toEqual(['delete', 'restore'])
+    expect(alertButtons(await alertUpdated(message, /Suspended/))).toEqual(['delete', 'restore'])
 
     await env.submit(await open(message, 'restore'))
     await env.threadReply(message, /was reactivated/)
@@ -83,7 +65,7 @@ describe('Atlassian delete', () => {
     const final = new Date(clock.getTime() + 14 * DAY)
     expect(reply.text).toContain(`<!date^${Math.floor(final.getTime() / 1000)}^`)
     expect(env.atlassian!.account('aa-bob')?.state).toBe('pending-deletion')
-    expect(buttons(await alertUpdated(message, /scheduled/))).toEqual(['cancel-delete'])
+    expect(alertButtons(await alertUpdated(message, /scheduled/))).toEqual(['cancel-delete'])
   })
 
   it('can be cancelled within the 14 days: the account is active again and billed again', async () => {
@@ -97,7 +79,7 @@ describe('Atlassian delete', () => {
     expect(reply.text).toMatch(/can use Atlassian services again/)
     expect(reply.text).toMatch(/billed/)
     expect(env.atlassian!.account('aa-cleo')?.state).toBe('active')
-    expect(buttons(await alertUpdated(message, /Restored/))).toEqual(['delete', 'suspend'])
+    expect(alertButtons(await alertUpdated(message, /Restored/))).toEqual(['delete', 'suspend'])
 
     // Its timers are gone: nothing reminds or finalizes a cancelled deletion.
     const timers = await env.bot.sweepTimers()
@@ -115,7 +97,7 @@ describe('Atlassian delete', () => {
     expect(await env.bot.sweepTimers()).toBe(1)
     await env.threadReply(bob, /is final/)
     const alert = await alertUpdated(bob, /Deleted/)
-    expect(buttons(alert)).toEqual([])
+    expect(alertButtons(alert)).toEqual([])
   })
 })
 

@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROLE_TEMPLATES } from '../../src/providers/entra-id/adapter.js'
-import type { Action } from '../../src/providers/types.js'
 import type { EntraSeedUser } from '../../local/entra-id-sandbox.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
+import { alertButtons, alertSteps } from '../support/alert-steps.js'
 
 const DAY = 24 * 3600 * 1000
 let clock = new Date('2026-11-22T10:00:00.000Z')
@@ -41,26 +41,8 @@ afterAll(async () => {
 })
 
 const text = (item: StoredView | StoredMessage) => JSON.stringify(item.blocks)
-const buttons = (message: StoredMessage) => [...text(message).matchAll(/"action_id":"alert_action:([\w-]+)"/g)].map((m) => m[1])
-const current = (message: StoredMessage) => env.slack.message(LOCAL.channel, message.ts)!
+const { raise, open, alertUpdated, current } = alertSteps(() => env, LOCAL.entraId)
 const graphWrites = () => env.entraId!.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/token'))
-
-async function raise(email: string): Promise<StoredMessage> {
-  const accepted = await env.postAlert({ integration: LOCAL.entraId, email, reason: 'Left the company' })
-  expect(accepted.status).toBe(202)
-  return env.alertMessage(String(accepted.body.alertId))
-}
-
-async function open(message: StoredMessage, action: Action): Promise<StoredView> {
-  const since = env.slack.calls.length
-  await env.click(message, action)
-  return env.confirmation(since)
-}
-
-async function alertUpdated(message: StoredMessage, pattern: RegExp): Promise<StoredMessage> {
-  await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && pattern.test(String(c.args.text)))
-  return current(message)
-}
 
 describe('Entra ID suspend', () => {
   it('blocks sign-in and revokes the sessions, then offers Reactivate, which allows sign-in again', async () => {
@@ -70,7 +52,7 @@ describe('Entra ID suspend', () => {
     await env.submit(view)
     await env.threadReply(message, /was suspended/)
     expect(env.entraId!.user('d0000000-0000-0000-0000-0000000000dd')).toMatchObject({ accountEnabled: false, sessionsRevoked: 1 })
-    expect(buttons(await alertUpdated(message, /Suspended/))).toEqual(['delete', 'restore'])
+    expect(alertButtons(await alertUpdated(message, /Suspended/))).toEqual(['delete', 'restore'])
 
     await env.submit(await open(message, 'restore'))
     await env.threadReply(message, /was reactivated/)
@@ -90,7 +72,7 @@ describe('Entra ID delete', () => {
     const final = new Date(clock.getTime() + 30 * DAY)
     expect(reply.text).toContain(`<!date^${Math.floor(final.getTime() / 1000)}^`)
     expect(env.entraId!.user('b0000000-0000-0000-0000-0000000000bb')?.deletedDateTime).toBe(clock.toISOString())
-    expect(buttons(await alertUpdated(message, /scheduled/))).toEqual(['cancel-delete'])
+    expect(alertButtons(await alertUpdated(message, /scheduled/))).toEqual(['cancel-delete'])
   })
 
   it('Cancel deletion restores the user from deleted items: they can sign in again', async () => {
@@ -106,7 +88,7 @@ describe('Entra ID delete', () => {
     expect(reply.text).toMatch(/group memberships, licences and app assignments/)
     expect(env.entraId!.user('c0000000-0000-0000-0000-0000000000cc')).toMatchObject({ deletedDateTime: null, userPrincipalName: 'cleo@example.com' })
     expect(graphWrites().at(-1)?.path).toBe('/v1.0/directory/deletedItems/c0000000-0000-0000-0000-0000000000cc/restore')
-    expect(buttons(await alertUpdated(message, /Restored/))).toEqual(['delete', 'suspend'])
+    expect(alertButtons(await alertUpdated(message, /Restored/))).toEqual(['delete', 'suspend'])
   })
 
   it('reminds the thread four days before the end, then records the deletion as final once Microsoft has purged the user', async () => {
@@ -120,7 +102,7 @@ describe('Entra ID delete', () => {
     expect(await env.bot.sweepTimers()).toBe(1)
     await env.threadReply(bob, /is final/)
     expect(env.entraId!.user('b0000000-0000-0000-0000-0000000000bb')).toBeUndefined()
-    expect(buttons(await alertUpdated(bob, /Deleted/))).toEqual([])
+    expect(alertButtons(await alertUpdated(bob, /Deleted/))).toEqual([])
   })
 })
 
@@ -140,7 +122,7 @@ describe('Entra ID delete, restored in the admin center', () => {
     const since = env.slack.calls.length
     await env.threadReply(message, /did not become final/)
     await env.slack.waitFor('chat.update', (c) => c.args.ts === message.ts && env.slack.calls.indexOf(c) >= since)
-    expect(buttons(current(message))).toEqual(['delete', 'suspend'])
+    expect(alertButtons(current(message))).toEqual(['delete', 'suspend'])
   })
 })
 

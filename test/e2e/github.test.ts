@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
+import { alertButtons } from '../support/alert-steps.js'
 
 const text = (view: StoredView | StoredMessage) => JSON.stringify(view.blocks)
-const buttons = (message: StoredMessage) => [...text(message).matchAll(/"action_id":"alert_action:([\w-]+)"/g)].map((m) => m[1])
 const removals = (env: LocalEnvironment) => env.github!.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)
 
 async function openDelete(env: LocalEnvironment, email: string, accountId?: string): Promise<{ message: StoredMessage; view: StoredView }> {
@@ -33,7 +33,7 @@ describe('GitHub, the bot holding an owner’s token', () => {
 
   it('offers only Delete: an ordinary organisation cannot suspend a member', async () => {
     const accepted = await env.postAlert({ integration: LOCAL.githubId, email: 'carol@example.com', reason: 'Unknown account' })
-    expect(buttons(await env.alertMessage(String(accepted.body.alertId)))).toEqual(['delete'])
+    expect(alertButtons(await env.alertMessage(String(accepted.body.alertId)))).toEqual(['delete'])
   })
 
   it('matches by SAML identity, names the teams, removes the member and says their own account stays theirs', async () => {

@@ -7,11 +7,10 @@
  */
 import { Redis } from 'ioredis'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ANSWER_ACTION_ID } from '../../src/constants.js'
 import { DATATRANSFER_SCOPE } from '../../local/google-workspace-sandbox.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
-import { SANDBOX, interactionBody, postToSlackApp } from '../../local/slack-signing.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
+import { newOwnerSuggestions } from '../support/new-owner-suggestions.js'
 import { AuditLog } from '../../src/store/audit.js'
 
 const BOB = '100000000000000000003'
@@ -39,23 +38,7 @@ async function openDelete(email: string): Promise<{ message: StoredMessage; view
   return { message, view: await env.confirmation(since), alertId }
 }
 
-/** What Slack sends while the actor types in the new-owner select. */
-async function suggestions(view: StoredView, typed: string): Promise<string[]> {
-  const payload = {
-    type: 'block_suggestion',
-    user: { id: LOCAL.actor, username: 'sandbox.admin', team_id: SANDBOX.teamId },
-    team: { id: SANDBOX.teamId, domain: SANDBOX.teamDomain },
-    api_app_id: SANDBOX.apiAppId,
-    token: SANDBOX.verificationToken,
-    action_id: ANSWER_ACTION_ID,
-    block_id: 'question:new-owner',
-    value: typed,
-    view: { id: view.id, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values: {} } },
-  }
-  const response = await postToSlackApp(`${env.bot.url}/slack/events`, LOCAL.signingSecret, interactionBody(payload))
-  expect(response.status).toBe(200)
-  return (JSON.parse(response.body) as { options: Array<{ value: string }> }).options.map((o) => o.value)
-}
+const suggestions = async (view: StoredView, typed: string) => (await newOwnerSuggestions(env, view, typed)).map((o) => o.value)
 
 describe('Google Workspace delete with a hand-over of their files', () => {
   it('hands their Drive files to the chosen new owner, shows the progress, and deletes the user once the transfer completed', async () => {

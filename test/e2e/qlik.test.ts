@@ -5,10 +5,9 @@
  * invitation is deleted as such, and the bot's own admin is never deleted.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ANSWER_ACTION_ID } from '../../src/constants.js'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
-import { SANDBOX, interactionBody, postToSlackApp } from '../../local/slack-signing.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
+import { newOwnerSuggestions } from '../support/new-owner-suggestions.js'
 
 let env: LocalEnvironment
 beforeEach(async () => {
@@ -28,23 +27,7 @@ async function openDelete(email: string): Promise<{ message: StoredMessage; view
   return { message, view: await env.confirmation(since) }
 }
 
-/** What Slack sends while the actor types in the new-owner select. */
-async function suggestions(view: StoredView, typed: string): Promise<Array<{ value: string; text: { text: string } }>> {
-  const payload = {
-    type: 'block_suggestion',
-    user: { id: LOCAL.actor, username: 'sandbox.admin', team_id: SANDBOX.teamId },
-    team: { id: SANDBOX.teamId, domain: SANDBOX.teamDomain },
-    api_app_id: SANDBOX.apiAppId,
-    token: SANDBOX.verificationToken,
-    action_id: ANSWER_ACTION_ID,
-    block_id: 'question:new-owner',
-    value: typed,
-    view: { id: view.id, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values: {} } },
-  }
-  const response = await postToSlackApp(`${env.bot.url}/slack/events`, LOCAL.signingSecret, interactionBody(payload))
-  expect(response.status).toBe(200)
-  return (JSON.parse(response.body) as { options: Array<{ value: string; text: { text: string } }> }).options
-}
+const suggestions = (view: StoredView, typed: string) => newOwnerSuggestions(env, view, typed)
 
 describe('Qlik Cloud delete', () => {
   it('lists what the user owns, asks for a new owner, reassigns everything, then deletes the user', async () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCAL, startLocalEnvironment, type LocalEnvironment } from '../../local/local-environment.js'
 import type { StoredMessage, StoredView } from '../../local/slack-stand-in.js'
+import { alertButtons } from '../support/alert-steps.js'
 import type { TreasureDataSeedUser } from '../../local/treasure-data-sandbox.js'
 
 const USERS: TreasureDataSeedUser[] = [
@@ -18,7 +19,6 @@ const USERS: TreasureDataSeedUser[] = [
 ]
 
 const text = (view: StoredView | StoredMessage) => JSON.stringify(view.blocks)
-const buttons = (message: StoredMessage) => [...text(message).matchAll(/"action_id":"alert_action:([\w-]+)"/g)].map((m) => m[1])
 
 async function openModal(env: LocalEnvironment, email: string): Promise<{ message: StoredMessage; view: StoredView }> {
   const accepted = await env.postAlert({ integration: LOCAL.treasureDataId, email, reason: 'Departed employee' })
@@ -41,7 +41,7 @@ describe('Treasure Data, the bot holding the account owner’s key', () => {
   it('offers only Delete: the service has no suspend API', async () => {
     const accepted = await env.postAlert({ integration: LOCAL.treasureDataId, email: 'rex.restricted@example.com', reason: 'Unknown account' })
     const message = await env.alertMessage(String(accepted.body.alertId))
-    expect(buttons(message)).toEqual(['delete'])
+    expect(alertButtons(message)).toEqual(['delete'])
   })
 
   it('says the API keys go with the user, then deletes them and says so in the thread', async () => {

@@ -3,9 +3,7 @@
  * reported the way a job reports any result (one reply in the thread, the alert updated to offer Retry), never
  * left "in progress". Real Redis for the alert; the queue refuses, and Slack is a recorder.
  */
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
+import { describe, expect, it } from 'vitest'
 import type { AlertDeps } from '../../src/features/alerts/deps.js'
 import { startAction } from '../../src/features/alerts/start-action.js'
 import { MuteStore } from '../../src/features/mutes/store.js'
@@ -15,6 +13,7 @@ import type { Action } from '../../src/providers/types.js'
 import type { SlackPort } from '../../src/slack/web-api.js'
 import { AlertStore } from '../../src/store/alerts.js'
 import { AuditLog } from '../../src/store/audit.js'
+import { useRedis } from '../support/redis.js'
 
 const CAPABILITIES: ReadonlySet<Action> = new Set(['delete', 'suspend'])
 const NOW = new Date('2026-11-22T10:00:00.000Z')
@@ -33,20 +32,11 @@ function recordingSlack(): { slack: SlackPort; sent: Sent[] } {
   return { slack, sent }
 }
 
-let server: RedisServerHandle
-let redis: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  redis = new Redis(server.url)
-})
-afterAll(async () => {
-  redis.disconnect()
-  await server.stop()
-})
+const { redis } = useRedis()
 
 describe('an action whose job cannot be queued', () => {
   it('settles as failed and says so once in the thread, with Retry, and the alert offers its buttons again instead of "in progress"', async () => {
-    const alerts = new AlertStore(redis)
+    const alerts = new AlertStore(redis())
     const created = await alerts.create({ integration: 'hr', email: 'ann@example.com', reason: 'left', severity: 'high' }, 'HR', NOW)
     if (created.status !== 'created') throw new Error('not created')
     await alerts.recordMessage(created.alert.id, THREAD)
@@ -58,8 +48,8 @@ describe('an action whose job cannot be queued', () => {
     const client = recordingSlack()
     const deps = {
       alerts,
-      audit: new AuditLog(redis),
-      mutes: new MuteStore(redis),
+      audit: new AuditLog(redis()),
+      mutes: new MuteStore(redis()),
       queues: { enqueueAction: () => Promise.reject(new Error('Redis is gone')) },
       providers: { summary: () => ({ capabilities: CAPABILITIES }) } as unknown as ProviderRegistry,
       actors: new Set(['U0ACTOR']),

@@ -541,35 +541,16 @@ describe('CloudSSO provider: delete', () => {
       progress: { done: 0, total: 3, label: ASSIGNMENTS_LABEL },
     })
     expect(sandbox.state.users.get('u-alice')?.Status).toBe('Disabled')
-    expect(requestsFor('DeleteAccessAssignment')).toEqual([
-      {
-        DirectoryId: DIRECTORY,
-        AccessConfigurationId: AC_ADMIN,
-        TargetType: 'RD-Account',
-        TargetId: PROD,
-        PrincipalType: 'User',
-        PrincipalId: 'u-alice',
-        DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount',
-      },
-      {
-        DirectoryId: DIRECTORY,
-        AccessConfigurationId: AC_READONLY,
-        TargetType: 'RD-Account',
-        TargetId: PROD,
-        PrincipalType: 'User',
-        PrincipalId: 'u-alice',
-        DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount',
-      },
-      {
-        DirectoryId: DIRECTORY,
-        AccessConfigurationId: AC_ADMIN,
-        TargetType: 'RD-Account',
-        TargetId: STAGING,
-        PrincipalType: 'User',
-        PrincipalId: 'u-alice',
-        DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount',
-      },
-    ])
+    const removal = (accessConfigurationId: string, account: string) => ({
+      DirectoryId: DIRECTORY,
+      AccessConfigurationId: accessConfigurationId,
+      TargetType: 'RD-Account',
+      TargetId: account,
+      PrincipalType: 'User',
+      PrincipalId: 'u-alice',
+      DeprovisionStrategy: 'DeprovisionForLastAccessAssignmentOnAccount',
+    })
+    expect(requestsFor('DeleteAccessAssignment')).toEqual([removal(AC_ADMIN, PROD), removal(AC_READONLY, PROD), removal(AC_ADMIN, STAGING)])
 
     const { last, seen } = await pollToEnd(first)
 

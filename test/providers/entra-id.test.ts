@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
+import { MINIMAL_ENV } from '../support/config-env.js'
 import type { EntraIdIntegration } from '../../src/providers/entra-id/config.js'
 import { deletedUserFilter, odataString, userFilter } from '../../src/providers/entra-id/adapter.js'
 import { createEntraIdProvider } from '../../src/providers/entra-id/provider.js'
@@ -78,16 +79,7 @@ const problemOf = async (promise: Promise<unknown>) => {
 describe('configuration', () => {
   it("reads an entra-id entry with Microsoft's hosts as defaults and the secret from the environment", () => {
     const file = `- id: entra\n  type: entra-id\n  displayName: Microsoft Entra ID\n  tenantId: 00000000-0000-0000-0000-000000000000\n  clientId: ${CLIENT_ID}\n  clientSecret: \${ENTRA_CLIENT_SECRET}\n  identityProvider: true\n`
-    const env = {
-      SLACK_BOT_TOKEN: 'xoxb-1',
-      SLACK_SIGNING_SECRET: 's',
-      ALERT_CHANNEL_ID: 'C0123',
-      ALERT_INGEST_TOKEN: 'x'.repeat(16),
-      PROVIDERS_FILE: 'p.yml',
-      ACTORS: 'U0123',
-      ENTRA_CLIENT_SECRET: SECRET,
-    }
-    const [entry] = loadConfig(env, () => file).integrations
+    const [entry] = loadConfig({ ...MINIMAL_ENV, ENTRA_CLIENT_SECRET: SECRET }, () => file).integrations
     expect(entry).toMatchObject({
       type: 'entra-id',
       clientSecret: SECRET,
@@ -99,15 +91,7 @@ describe('configuration', () => {
 
   it('refuses a client secret written inline', () => {
     const file = `- id: entra\n  type: entra-id\n  displayName: Entra\n  tenantId: t\n  clientId: c\n  clientSecret: plain-secret\n`
-    const env = {
-      SLACK_BOT_TOKEN: 'xoxb-1',
-      SLACK_SIGNING_SECRET: 's',
-      ALERT_CHANNEL_ID: 'C0123',
-      ALERT_INGEST_TOKEN: 'x'.repeat(16),
-      PROVIDERS_FILE: 'p.yml',
-      ACTORS: 'U0123',
-    }
-    expect(() => loadConfig(env, () => file)).toThrow(/clientSecret: expected a \$\{ENV_NAME\} reference/)
+    expect(() => loadConfig(MINIMAL_ENV, () => file)).toThrow(/clientSecret: expected a \$\{ENV_NAME\} reference/)
   })
 })
 

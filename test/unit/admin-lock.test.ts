@@ -2,28 +2,18 @@
  * The per-integration lease around "read the admins, then write": one holder at a time across replicas, released
  * on every path, and a holder that lost its lease is told so before it writes.
  */
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../../src/providers/problems.js'
-import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { AdminLocks } from '../../src/store/admin-lock.js'
+import { useRedis } from '../support/redis.js'
 
-let server: RedisServerHandle
-let redis: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  redis = new Redis(server.url)
-})
-afterAll(async () => {
-  redis?.disconnect()
-  await server?.stop()
-})
+const { redis, connect } = useRedis()
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('AdminLocks', () => {
   it('lets one holder at a time work on an integration, even from two replicas', async () => {
-    const connections = [new Redis(server.url), new Redis(server.url)]
+    const connections = [connect(), connect()]
     const replicas = connections.map((connection) => new AdminLocks(connection))
     const events: string[] = []
     await Promise.all(
@@ -35,14 +25,13 @@ describe('AdminLocks', () => {
         }),
       ),
     )
-    for (const connection of connections) connection.disconnect()
     expect(events).toHaveLength(4)
     expect(events[1]).toMatch(/^end/)
     expect(events[0]!.slice(-1)).toBe(events[1]!.slice(-1))
   })
 
   it('does not hold other integrations back', async () => {
-    const locks = new AdminLocks(redis)
+    const locks = new AdminLocks(redis())
     const order: string[] = []
     await Promise.all([
       locks.for('okta')(async () => {
@@ -57,15 +46,15 @@ describe('AdminLocks', () => {
   })
 
   it('releases the lease when the work throws', async () => {
-    const locks = new AdminLocks(redis, { waitMs: 300 })
+    const locks = new AdminLocks(redis(), { waitMs: 300 })
     await expect(locks.for('scim')(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
     await expect(locks.for('scim')(async () => 'next')).resolves.toBe('next')
   })
 
   it('tells a holder whose lease was lost, before it writes, and lets nobody write on a lost lease', async () => {
-    const locks = new AdminLocks(redis)
+    const locks = new AdminLocks(redis())
     const attempt = locks.for('atlassian')(async (stillHeld) => {
-      await redis.del(...(await redis.keys('*lock:admins:atlassian*')))
+      await redis().del(...(await redis().keys('*lock:admins:atlassian*')))
       await stillHeld()
       return 'wrote'
     })
@@ -73,7 +62,7 @@ describe('AdminLocks', () => {
   })
 
   it('gives up with a retryable problem when another holder keeps the lease past the wait', async () => {
-    const locks = new AdminLocks(redis, { waitMs: 200 })
+    const locks = new AdminLocks(redis(), { waitMs: 200 })
     const holding = locks.for('qlik')(() => sleep(600))
     await sleep(20)
     await expect(locks.for('qlik')(async () => 'never')).rejects.toMatchObject({ problem: { kind: 'transient' } })

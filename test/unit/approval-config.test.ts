@@ -3,10 +3,10 @@
  * file, APPROVAL_TTL_HOURS, and the clear errors for actions an integration never offers.
  */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, type Config } from '../../src/config.js'
+import { loadConfig, type Config } from '../../src/config.js'
 import { approvalPolicy } from '../../src/features/approval/policy.js'
 import { ProviderRegistry } from '../../src/providers/registry.js'
-import { MINIMAL_ENV } from '../support/config-env.js'
+import { configProblems, MINIMAL_ENV } from '../support/config-env.js'
 
 const env = {
   ...MINIMAL_ENV,
@@ -35,16 +35,6 @@ function load(providers: string, more: Record<string, string> = {}): Config {
   return loadConfig({ ...env, ...more }, () => providers)
 }
 
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
-}
-
 function policyOf(config: Config) {
   return approvalPolicy(config.integrations, ProviderRegistry.fromConfig(config.integrations), config.approvalTtlMs)
 }
@@ -61,33 +51,33 @@ describe('approval in the providers file', () => {
   it('waits 24 hours by default, or APPROVAL_TTL_HOURS', () => {
     expect(load(scim('')).approvalTtlMs).toBe(24 * 3_600_000)
     expect(load(scim(''), { APPROVAL_TTL_HOURS: '1.5' }).approvalTtlMs).toBe(90 * 60_000)
-    expect(problemsOf(() => load(scim(''), { APPROVAL_TTL_HOURS: '0' }))).toEqual(['APPROVAL_TTL_HOURS: expected more than 0 hours'])
-    expect(problemsOf(() => load(scim(''), { APPROVAL_TTL_HOURS: 'a day' }))).toEqual([
+    expect(configProblems(() => load(scim(''), { APPROVAL_TTL_HOURS: '0' }))).toEqual(['APPROVAL_TTL_HOURS: expected more than 0 hours'])
+    expect(configProblems(() => load(scim(''), { APPROVAL_TTL_HOURS: 'a day' }))).toEqual([
       expect.stringMatching(/^APPROVAL_TTL_HOURS: expected a number of hours/),
     ])
   })
 
   it('refuses an action name that does not exist, naming the entry and the field', () => {
-    const problems = problemsOf(() => load(scim('  approval: [delete, purge]')))
+    const problems = configProblems(() => load(scim('  approval: [delete, purge]')))
     expect(problems).toHaveLength(1)
     expect(problems[0]).toMatch(/^PROVIDERS_FILE \/etc\/providers.yml entry 1 \(acme-hr\): approval\.1: /)
     expect(problems[0]).toContain('"delete"')
   })
 
   it('refuses approval for cancelling a deletion, which must stay immediate while the grace period runs', () => {
-    expect(problemsOf(() => load(scim('  approval: [delete, cancel-delete]')))).toEqual([
+    expect(configProblems(() => load(scim('  approval: [delete, cancel-delete]')))).toEqual([
       'PROVIDERS_FILE /etc/providers.yml entry 1 (acme-hr): approval: cancel-delete cannot wait for approval: a scheduled deletion becomes final on its date regardless, so cancelling it stays immediate',
     ])
   })
 
   it('refuses approval for an action the entry does not offer (its actions list)', () => {
-    expect(problemsOf(() => load(scim('  actions: [suspend]\n  approval: [delete]')))).toEqual([
+    expect(configProblems(() => load(scim('  actions: [suspend]\n  approval: [delete]')))).toEqual([
       "PROVIDERS_FILE /etc/providers.yml entry 1 (acme-hr): approval: delete is not one of this integration's actions (suspend)",
     ])
   })
 
   it('refuses approval for an action the service itself cannot do, when the bot starts', () => {
     const config = load(treasureData('  approval: [suspend]'))
-    expect(problemsOf(() => policyOf(config))).toEqual(["PROVIDERS_FILE (td): approval: suspend is not one of this integration's actions (delete)"])
+    expect(configProblems(() => policyOf(config))).toEqual(["PROVIDERS_FILE (td): approval: suspend is not one of this integration's actions (delete)"])
   })
 })

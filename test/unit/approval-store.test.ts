@@ -3,36 +3,21 @@
  * reject or expire), however many replicas race, and a held alert accepts no other
  * request. The approval record keeps what the approver and the thread are told.
  */
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Alert, PendingApproval } from '../../src/domain/alert.js'
 import type { Action } from '../../src/providers/types.js'
-import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { AlertStore } from '../../src/store/alerts.js'
 import { ApprovalStore, newApprovalId } from '../../src/features/approval/store.js'
+import { useRedis } from '../support/redis.js'
 
 const CAPABILITIES: ReadonlySet<Action> = new Set(['delete', 'suspend'])
 const NOW = new Date('2026-11-22T10:00:00.000Z')
 
-let server: RedisServerHandle
-let redis: Redis
+/** `connect` gives other "replicas" their own connection. */
+const { redis, connect: replica } = useRedis()
 let alerts: AlertStore
-/** Connections of other "replicas", closed at the end. */
-const replicas: Redis[] = []
-const replica = () => {
-  const connection = new Redis(server.url)
-  replicas.push(connection)
-  return connection
-}
-beforeAll(async () => {
-  server = await startRedisServer()
-  redis = new Redis(server.url)
-  alerts = new AlertStore(redis)
-})
-afterAll(async () => {
-  for (const connection of replicas) connection.disconnect()
-  redis.disconnect()
-  await server.stop()
+beforeAll(() => {
+  alerts = new AlertStore(redis())
 })
 
 async function heldAlert(): Promise<{ alert: Alert; approval: PendingApproval }> {
@@ -90,7 +75,7 @@ describe('an alert held for approval', () => {
 
 describe('the approval record', () => {
   it('keeps the request, the answers, the message and the decision', async () => {
-    const approvals = new ApprovalStore(redis)
+    const approvals = new ApprovalStore(redis())
     const { alert, approval } = await heldAlert()
     await approvals.create(alert.id, approval, { newOwner: 'u-42' })
     await approvals.setMessage(approval.id, { channel: 'C0ALERTS', ts: '1.000100' })
@@ -102,10 +87,10 @@ describe('the approval record', () => {
       message: { channel: 'C0ALERTS', ts: '1.000100' },
       decision: { kind: 'rejected', by: 'U0APPROVER', at: NOW.toISOString() },
     })
-    expect(await redis.pttl(`dpb:approval:${approval.id}`)).toBeGreaterThan(24 * 3_600_000)
+    expect(await redis().pttl(`dpb:approval:${approval.id}`)).toBeGreaterThan(24 * 3_600_000)
   })
 
   it('is not found for an id that is not an approval id', async () => {
-    expect(await new ApprovalStore(redis).get('dpb:alert:x')).toBeNull()
+    expect(await new ApprovalStore(redis()).get('dpb:alert:x')).toBeNull()
   })
 })

@@ -1,8 +1,6 @@
 /** The audit export's pure parts (what the command and GET /audit ask for, the CSV and JSON shapes) and its paging over a real stream. */
-import { Redis } from 'ioredis'
 import { parse } from 'csv-parse/sync'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { AuditLog, AUDIT_STREAM, type StoredAuditEntry } from '../../src/store/audit.js'
 import { auditCsv, auditJsonLine, neutralizeFormula } from '../../src/features/audit-export/format.js'
 import { AUDIT_COLUMNS } from '../../src/store/audit.js'
@@ -11,6 +9,7 @@ import { parseReadQuery } from '../../src/features/audit-export/read-query.js'
 import { auditPages } from '../../src/features/audit-export/pages.js'
 import { collectEntries, exportToSlack } from '../../src/features/audit-export/export.js'
 import type { FileUploader } from '../../src/slack/files.js'
+import { useRedis } from '../support/redis.js'
 import { createLogger } from '../../src/logger.js'
 import { exportSummary } from '../../src/features/audit-export/summary.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
@@ -159,24 +158,17 @@ describe('the summary line', () => {
 })
 
 describe('reading the stream in pages', () => {
-  let server: RedisServerHandle
-  let redis: Redis
+  const { redis } = useRedis()
   let audit: AuditLog
   beforeAll(async () => {
-    server = await startRedisServer()
-    redis = new Redis(server.url)
-    audit = new AuditLog(redis)
+    audit = new AuditLog(redis())
     for (let i = 0; i < 7; i += 1) {
       await audit.append({ event: 'alert-received', alertId: `al_${i}`, email: i % 2 === 0 ? 'ada@corp.example' : 'bob@corp.example' })
     }
   })
-  afterAll(async () => {
-    redis?.disconnect()
-    await server?.stop()
-  })
 
   it('gives every entry once, oldest first, page after page, and stops at max', async () => {
-    const all = (await redis.xrange(AUDIT_STREAM, '-', '+')).map(([id]) => id)
+    const all = (await redis().xrange(AUDIT_STREAM, '-', '+')).map(([id]) => id)
     const pages: string[][] = []
     for await (const page of auditPages(audit, '-', '+', { pageSize: 3 })) pages.push(page.map((e) => e.id))
     expect(pages.map((page) => page.length)).toEqual([3, 3, 1])

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
 import { auditRecord } from '../../src/store/audit.js'
 import { DEFAULT_WEBHOOK_POLICY, pastWindow, retryDelayMs } from '../../src/features/audit-webhook/policy.js'
 import { readAnswer, withoutCredentials } from '../../src/features/audit-webhook/send.js'
@@ -12,7 +12,7 @@ import { signature, signedHeaders } from '../../src/features/audit-webhook/signa
 import { webhookStatusSection } from '../../src/features/audit-webhook/views/status.js'
 import { createLogger } from '../../src/logger.js'
 import { messageViolations } from '../support/slack-limits.js'
-import { MINIMAL_ENV } from '../support/config-env.js'
+import { configProblems, MINIMAL_ENV } from '../support/config-env.js'
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters'
 const BODY = '{"id":"1767225600000-0","event":"alert-received"}'
@@ -122,15 +122,7 @@ describe('the event body', () => {
 describe('the configuration', () => {
   const files = () => '[]'
   const base = MINIMAL_ENV
-  const problemsOf = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig({ ...base, ...env }, files)
-      return []
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems
-      throw error
-    }
-  }
+  const problemsOf = (env: Record<string, string>) => configProblems(() => loadConfig({ ...base, ...env }, files))
 
   it('takes an https URL with its secret, or http only to this machine', () => {
     expect(loadConfig({ ...base, AUDIT_WEBHOOK_URL: 'https://siem.example/hook', AUDIT_WEBHOOK_SECRET: SECRET }, files).auditWebhook).toEqual({

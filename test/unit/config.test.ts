@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
-import { MINIMAL_ENV } from '../support/config-env.js'
+import { loadConfig } from '../../src/config.js'
+import { configProblems, MINIMAL_ENV } from '../support/config-env.js'
 
 const PROVIDERS = `
 - id: acme-scim
@@ -22,15 +22,7 @@ const files = (text: string) => (path: string) => {
   return text
 }
 
-function problemsOf(env: Record<string, string | undefined>, providers = PROVIDERS): string[] {
-  try {
-    loadConfig(env, files(providers))
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
-}
+const problemsOf = (env: Record<string, string | undefined>, providers = PROVIDERS) => configProblems(() => loadConfig(env, files(providers)))
 
 describe('configuration', () => {
   it('reads a complete environment and resolves ${ENV} secrets in the providers file', () => {

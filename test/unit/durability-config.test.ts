@@ -3,21 +3,13 @@
  * with a default each and one line per bad value.
  */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
-import { MINIMAL_ENV } from '../support/config-env.js'
+import { loadConfig } from '../../src/config.js'
+import { configProblems, MINIMAL_ENV } from '../support/config-env.js'
 
 const env = MINIMAL_ENV
 const load = (extra: Record<string, string>) => loadConfig({ ...env, ...extra }, () => '[]')
 
-function problemsOf(extra: Record<string, string>): string[] {
-  try {
-    load(extra)
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
-}
+const problemsOf = (extra: Record<string, string>) => configProblems(() => load(extra))
 
 describe('durability settings', () => {
   it('keeps the audit log 400 days unless AUDIT_RETENTION_DAYS says otherwise', () => {

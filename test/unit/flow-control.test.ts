@@ -3,28 +3,14 @@
  * integration's pace whichever replica asks; a service's "wait" blocks only its own
  * integration, never longer than the cap; the pace is learned from what the service says.
  */
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../../src/providers/problems.js'
-import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
 import { FlowControl, HOLD_IN_PLACE_MS } from '../../src/store/flow-control.js'
+import { useRedis } from '../support/redis.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-let server: RedisServerHandle
-const connections: Redis[] = []
-const connect = () => {
-  const connection = new Redis(server.url)
-  connections.push(connection)
-  return connection
-}
-beforeAll(async () => {
-  server = await startRedisServer()
-})
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect()
-  await server.stop()
-})
+const { connect } = useRedis()
 
 describe('FlowControl', () => {
   it('spaces the requests of one integration 1/rate apart, even when two replicas ask at once', async () => {
@@ -140,8 +126,7 @@ describe('FlowControl', () => {
   })
 
   it('lets the request go at once, and says why, when Redis cannot be asked', async () => {
-    const broken = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false })
-    connections.push(broken)
+    const broken = connect({ lazyConnect: true, enableOfflineQueue: false })
     const problems: unknown[] = []
     const requests = new FlowControl(broken, undefined, {
       unavailable: (_, error) => problems.push(error),

@@ -5,9 +5,7 @@
  * queued, so the timer queues it at its time, and it is recorded as started once. A Cancel
  * while the checklist is being posted still marks the checklist cancelled.
  */
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
+import { describe, expect, it } from 'vitest'
 import { advanceOffboard, type OffboardJobDeps } from '../../src/features/offboarding/jobs/advance-offboard.js'
 import { armSchedule, cancelScheduled, startScheduled, type ScheduleDeps } from '../../src/features/offboarding/schedule.js'
 import { newRunId, OffboardStore } from '../../src/features/offboarding/store.js'
@@ -18,20 +16,12 @@ import type { Job } from 'bullmq'
 import { AUDIT_STREAM, AuditLog } from '../../src/store/audit.js'
 import { createLogger } from '../../src/logger.js'
 import type { SlackPort } from '../../src/slack/web-api.js'
+import { useRedis } from '../support/redis.js'
 
 const NOW = new Date('2026-12-06T03:16:00Z')
 const RUN_AT = '2026-12-11T16:00:00.000Z'
 
-let server: RedisServerHandle
-let redis: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  redis = new Redis(server.url)
-})
-afterAll(async () => {
-  redis?.disconnect()
-  await server?.stop()
-})
+const { redis } = useRedis()
 
 /** A queue that is unreachable for the first `failures` adds, and records what it queued after. */
 function flakyQueues(failures: number) {
@@ -59,9 +49,9 @@ const waitingRun = (email: string): Run & { schedule: Schedule } => ({
 describe('Run now whose queueing fails after it decided to start', () => {
   it('keeps the start timer, so the run still starts at its time, and is recorded as started once', async () => {
     const { queues, queued } = flakyQueues(1)
-    const offboard = new OffboardStore(redis)
-    const timers = new TimerStore(redis, () => NOW)
-    const deps: ScheduleDeps = { offboard, timers, queues, audit: new AuditLog(redis), logger: createLogger('silent'), now: () => NOW }
+    const offboard = new OffboardStore(redis())
+    const timers = new TimerStore(redis(), () => NOW)
+    const deps: ScheduleDeps = { offboard, timers, queues, audit: new AuditLog(redis()), logger: createLogger('silent'), now: () => NOW }
     const run = waitingRun('amy@corp.example')
     await offboard.begin(run, NOW)
     await armSchedule(deps, run)
@@ -74,14 +64,14 @@ describe('Run now whose queueing fails after it decided to start', () => {
     expect(await startScheduled(deps, run.id, { by: 'timer' })).toMatchObject({ kind: 'already-started' })
     expect(queued).toEqual([`${run.id}.start`])
     expect(await timers.pending()).toEqual([])
-    const started = (await redis.xrange(AUDIT_STREAM, '-', '+')).filter(([, fields]) => fields.includes('offboard-started'))
+    const started = (await redis().xrange(AUDIT_STREAM, '-', '+')).filter(([, fields]) => fields.includes('offboard-started'))
     expect(started).toHaveLength(1)
   })
 })
 
 describe('Cancel while the checklist is being posted', () => {
   it('marks the checklist cancelled, though it was posted after the Cancel first read the run', async () => {
-    const store = new OffboardStore(redis)
+    const store = new OffboardStore(redis())
     const checklist = { channel: 'C0ALERTS1', ts: '1765000000.000100' }
     // The checklist's job records its message between the Cancel's read of the run and its decision.
     const offboard = Object.assign(Object.create(store) as OffboardStore, {
@@ -92,8 +82,8 @@ describe('Cancel while the checklist is being posted', () => {
     })
     const updates: unknown[] = []
     const slack = { chat: { update: async (message: unknown) => void updates.push(message) } } as unknown as SlackPort
-    const timers = new TimerStore(redis, () => NOW)
-    const deps = { offboard, timers, queues: flakyQueues(0).queues, audit: new AuditLog(redis), logger: createLogger('silent'), now: () => NOW, slack }
+    const timers = new TimerStore(redis(), () => NOW)
+    const deps = { offboard, timers, queues: flakyQueues(0).queues, audit: new AuditLog(redis()), logger: createLogger('silent'), now: () => NOW, slack }
     const run = waitingRun('bo@corp.example')
     await store.begin(run, NOW)
 
@@ -104,7 +94,7 @@ describe('Cancel while the checklist is being posted', () => {
 
 describe('Cancel decided while the checklist is being posted', () => {
   it('is shown on the checklist by the job that posted it', async () => {
-    const store = new OffboardStore(redis)
+    const store = new OffboardStore(redis())
     const run = waitingRun('cy@corp.example')
     await store.begin(run, NOW)
     const posted: Array<{ channel: string; text?: string }> = []

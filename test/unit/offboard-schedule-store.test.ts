@@ -3,29 +3,16 @@
  * time until it is decided, and is started or cancelled exactly once, whichever of the timer,
  * Run now and Cancel comes first on however many replicas; a cancelled one frees the person.
  */
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
+import { describe, expect, it } from 'vitest'
 import { newRunId, OffboardStore } from '../../src/features/offboarding/store.js'
 import type { Run } from '../../src/features/offboarding/plan.js'
+import { useRedis } from '../support/redis.js'
 
 const NOW = new Date('2026-12-06T03:16:00Z')
 const RUN_AT = '2026-12-11T16:00:00.000Z'
 
-let server: RedisServerHandle
-const connections: Redis[] = []
-const replica = () => {
-  const connection = new Redis(server.url)
-  connections.push(connection)
-  return new OffboardStore(connection)
-}
-beforeAll(async () => {
-  server = await startRedisServer()
-})
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect()
-  await server?.stop()
-})
+const { redis, connect } = useRedis()
+const replica = () => new OffboardStore(connect())
 
 const scheduledRun = (email: string): Run => ({
   id: newRunId(),
@@ -48,7 +35,7 @@ describe('a scheduled offboarding run', () => {
     expect((await store.activeRun('amy@corp.example'))?.schedule).toEqual({ runAt: RUN_AT, status: 'waiting' })
     expect((await store.scheduledRuns(10)).runs.map(({ id }) => id)).toContain(run.id)
     // 5.5 days ahead plus the 90 days every run is kept.
-    const ttl = await connections[0]!.ttl(`dpb:offboard:run:${run.id}`)
+    const ttl = await redis().ttl(`dpb:offboard:run:${run.id}`)
     expect(ttl).toBeGreaterThan(95 * 86_400)
   })
 

@@ -1,7 +1,7 @@
 /** The reconciliation settings from the environment: defaults, "off", and a clear line for each bad value. */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
-import { MINIMAL_ENV } from '../support/config-env.js'
+import { loadConfig } from '../../src/config.js'
+import { configProblems, MINIMAL_ENV } from '../support/config-env.js'
 
 const PROVIDERS = `
 - id: okta
@@ -20,15 +20,7 @@ const env = (extra: Record<string, string> = {}) => ({
 
 const load = (extra: Record<string, string> = {}) => loadConfig(env(extra), () => PROVIDERS)
 
-function problemsOf(extra: Record<string, string>): string[] {
-  try {
-    load(extra)
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
-}
+const problemsOf = (extra: Record<string, string>) => configProblems(() => load(extra))
 
 describe('reconciliation settings', () => {
   it('default to a daily run at 06:00 UTC looking for every kind, 45 idle days, no expected outside domain', () => {

@@ -4,30 +4,20 @@
  * still has (stale once a later run did not find them), and a run's results, each
  * counted once however often a job is retried.
  */
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Account } from '../../src/providers/types.js'
 import { FindingStore } from '../../src/features/reconciliation/finding-store.js'
 import { IdentityStore } from '../../src/features/reconciliation/identity-store.js'
 import { RunStore, emptyTallies, type IntegrationResult, type RunMeta } from '../../src/features/reconciliation/run-store.js'
-import { startRedisServer, type RedisServerHandle } from '../../local/redis-server.js'
+import { useRedis } from '../support/redis.js'
 
-let server: RedisServerHandle
-let redis: Redis
-beforeAll(async () => {
-  server = await startRedisServer()
-  redis = new Redis(server.url)
-})
-afterAll(async () => {
-  redis.disconnect()
-  await server.stop()
-})
+const { redis } = useRedis()
 
 const person = (email: string, status: Account['status'] = 'active'): Account => ({ id: email, email, status })
 
 describe('the identity provider snapshot', () => {
   it('reads who is active or suspended in this run, and someone seen by an earlier run but gone now as deleted', async () => {
-    const identities = new IdentityStore(redis)
+    const identities = new IdentityStore(redis())
     await identities.addPage(
       'run-1',
       [person('Ada@corp.example'), person('bob@corp.example'), person('cy@corp.example', 'suspended')],
@@ -41,7 +31,7 @@ describe('the identity provider snapshot', () => {
   })
 
   it('counts someone active in any of several identity providers as active', async () => {
-    const identities = new IdentityStore(redis)
+    const identities = new IdentityStore(redis())
     await identities.addPage('run-3', [person('dee@corp.example', 'suspended'), person('eve@corp.example')], new Date())
     await identities.addPage('run-3', [person('dee@corp.example'), person('eve@corp.example', 'suspended')], new Date())
 
@@ -49,7 +39,7 @@ describe('the identity provider snapshot', () => {
   })
 
   it('offers the latest whole snapshot for lookups outside a run', async () => {
-    const identities = new IdentityStore(redis)
+    const identities = new IdentityStore(redis())
     await identities.complete('run-3')
     const latest = await identities.latest()
     expect(await latest?.lookup(['dee@corp.example'])).toEqual([{ status: 'active' }])
@@ -58,7 +48,7 @@ describe('the identity provider snapshot', () => {
 
 describe('the findings an integration still has', () => {
   it('are stale once a later run did not find them, keep the alert a mute did not replace, and go once forgotten', async () => {
-    const findings = new FindingStore(redis)
+    const findings = new FindingStore(redis())
     await findings.record('hr', 'departed', 'Dave@corp.example', 'al_dave0000000', 1_000)
     await findings.record('hr', 'unknown', 'mallory@corp.example', undefined, 1_000)
     await findings.record('hr', 'departed', 'dave@corp.example', undefined, 2_000)
@@ -95,7 +85,7 @@ describe('a run', () => {
   })
 
   it('counts each integration’s result once, so a retried job cannot finish the run early', async () => {
-    const runs = new RunStore(redis)
+    const runs = new RunStore(redis())
     expect(await runs.begin(meta)).toEqual(meta)
     // A retry of the run job keeps what the first try stored.
     expect((await runs.begin({ ...meta, startedAt: '2026-11-22T07:00:00.000Z' })).startedAt).toBe(meta.startedAt)
@@ -107,7 +97,7 @@ describe('a run', () => {
   })
 
   it('does a one-time step once, and again only if it failed', async () => {
-    const runs = new RunStore(redis)
+    const runs = new RunStore(redis())
     await runs.begin({ ...meta, runId: 'r-2' })
     let posts = 0
     await expect(runs.once('r-2', 'thread', async () => Promise.reject(new Error('Slack is down')))).rejects.toThrow('Slack is down')

@@ -3,8 +3,8 @@
  * and REDIS_TLS_CA_FILE (the CA bundle a rediss:// server's certificate is checked against).
  */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
-import { MINIMAL_ENV } from '../support/config-env.js'
+import { loadConfig } from '../../src/config.js'
+import { configProblems, MINIMAL_ENV } from '../support/config-env.js'
 
 const env = MINIMAL_ENV
 const FILES: Record<string, string> = { '/etc/providers.yml': '[]', '/etc/redis/ca.pem': '-----BEGIN CERTIFICATE-----\n…' }
@@ -15,15 +15,7 @@ const load = (extra: Record<string, string>) =>
     return text
   })
 
-function problemsOf(extra: Record<string, string>): string[] {
-  try {
-    load(extra)
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
-}
+const problemsOf = (extra: Record<string, string>) => configProblems(() => load(extra))
 
 describe('Redis connection settings', () => {
   it('reads the ACL user, its password and the CA bundle', () => {

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { parseCommand } from '../../src/app/deprovision-command.js'
-import { ConfigError } from '../../src/config.js'
 import { alertSubject, configuredId, routeFor, routedChannels, type RoutingTable } from '../../src/features/routing/rules.js'
 import { parseRoutes } from '../../src/features/routing/routes-file.js'
 import { parseRouteSample } from '../../src/features/routing/sample.js'
+import { configProblems } from '../support/config-env.js'
 
 const context = { integrations: ['okta', 'github'], defaultChannel: 'C0DEFAULT' }
 const table = (yaml: string): RoutingTable => parseRoutes(yaml, 'routes.yml', context)
-const problems = (yaml: string): string[] => {
-  try {
-    parseRoutes(yaml, 'routes.yml', context)
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
-}
+const problems = (yaml: string) => configProblems(() => table(yaml))
 
 const RULES = `
 - kind: health
