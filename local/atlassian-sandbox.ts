@@ -17,6 +17,8 @@ import {
   createSandboxServer,
   envSecret,
   injectedAnswer,
+  integer,
+  isRecord,
   listen,
   newIntake,
   receive,
@@ -582,15 +584,6 @@ function unknownResource(): ApiError {
 
 function invalidBody(detail: string): ApiError {
   return new ApiError(400, orgErrorBody(400, 'ADMIN-400-24', 'Invalid request body', detail))
-}
-
-function integer(text: string | undefined): number | undefined {
-  if (text === undefined || !/^-?\d+$/.test(text.trim())) return undefined
-  return Number(text)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 // --- demo data and running on its own -----------------------------------------

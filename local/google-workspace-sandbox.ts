@@ -29,6 +29,7 @@ import { join } from 'node:path'
 import {
   createSandboxServer,
   injectedAnswer,
+  isRecord,
   listen,
   newIntake,
   parseBody,
@@ -856,10 +857,6 @@ export function googleErrorBody(status: number, message: string, reason: string,
 
 function lower(text: string): string {
   return text.toLowerCase()
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 // --- a throwaway service account, and running on its own ----------------------------------------

@@ -22,6 +22,8 @@ import {
   envSecret,
   fixedWindow,
   injectedAnswer,
+  integer,
+  isRecord,
   listen,
   newIntake,
   presentedCredential,
@@ -785,15 +787,6 @@ export function qlikErrorBody(status: number, code: string, title: string, detai
 
 function traceId(): string {
   return randomBytes(8).toString('hex').padStart(32, '0')
-}
-
-function integer(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d+$/.test(text.trim())) return undefined
-  return Number(text)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 // --- seed data and running on its own -----------------------------------------

@@ -336,6 +336,19 @@ export function injectedAnswer(
   return { status, body, headers: reply.headers }
 }
 
+// --- reading what clients send ------------------------------------------------------
+
+/** A query parameter as a whole number, or undefined when it is absent or not one (each sandbox applies its service's default and bounds). */
+export function integer(text: string | undefined): number | undefined {
+  if (text === undefined || !/^-?\d+$/.test(text.trim())) return undefined
+  return Number(text)
+}
+
+/** A parsed JSON body (or a part of it) that is an object, so its fields can be checked one by one. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
 // --- answers and credentials ------------------------------------------------------
 
 export type Send = (res: ServerResponse, status: number, body?: unknown, headers?: Headers) => void

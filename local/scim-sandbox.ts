@@ -14,6 +14,8 @@ import {
   createSandboxServer,
   envSecret,
   injectedAnswer,
+  integer,
+  isRecord,
   listen,
   newIntake,
   rateLimiter,
@@ -463,15 +465,6 @@ export function scimErrorBody(status: number, detail: string, scimType?: string)
 
 function lower(text: string): string {
   return text.toLowerCase()
-}
-
-function integer(text: string | undefined): number | undefined {
-  if (text === undefined || !/^-?\d+$/.test(text.trim())) return undefined
-  return Number(text)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
