@@ -28,7 +28,7 @@ import {
   scriptOptions,
   sender,
 } from './sandbox-kit.js'
-import type { InjectedReply, PathMatch, RecordedBasics, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
+import type { ApplyingReply, PathMatch, RecordedBasics, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 const DAY_MS = 86_400_000
 export const DELETION_GRACE_DAYS = 14
@@ -104,7 +104,7 @@ export type RecordedRequest = RecordedBasics
 
 export type FailureMatch = PathMatch
 
-export interface FailureReply extends InjectedReply {
+export interface FailureReply extends ApplyingReply {
   /** An object is sent as JSON, a string as is; absent on an error status, Atlassian's error body is generated. */
   body?: unknown
 }

@@ -27,11 +27,15 @@ export interface Stall {
 export interface InjectedReply extends Stall {
   /** Leave out to only delay the normal answer. */
   status?: number
-  /** Apply the request first, then answer with `status`: the service did it, and its answer was lost on the way (a 504). */
-  afterApplying?: boolean
   /** An object is sent as JSON, a string as is; absent on an error status, the service's error body is generated. */
   body?: unknown
   headers?: Record<string, string>
+}
+
+/** A failNext reply for the sandboxes that can also apply the request before failing it (only they read `afterApplying`). */
+export interface ApplyingReply extends InjectedReply {
+  /** Apply the request first, then answer with `status`: the service did it, and its answer was lost on the way (a 504). */
+  afterApplying?: boolean
 }
 
 /** A failNext match on the method and the path; each field left out matches anything. */

@@ -28,7 +28,7 @@ import {
   sender,
   stall,
 } from './sandbox-kit.js'
-import type { InjectedReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
+import type { ApplyingReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const SCIM_BASE_PATH = '/scim/v2'
 export const SCIM_JSON = 'application/scim+json'
@@ -79,7 +79,7 @@ export interface FailureMatch extends RequestMatch {
   queryIncludes?: string
 }
 
-export interface FailureReply extends InjectedReply {
+export interface FailureReply extends ApplyingReply {
   /** An object is sent as JSON; a string as is; absent on an error status, a SCIM Error is generated. */
   body?: unknown
 }
