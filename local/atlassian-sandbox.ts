@@ -33,7 +33,7 @@ import type { ApplyingReply, PathMatch, RecordedBasics, SandboxHandle, SandboxSe
 const DAY_MS = 86_400_000
 export const DELETION_GRACE_DAYS = 14
 const DEFAULT_PAGE_SIZE = 100
-/** GET /admin/v1/orgs/{orgId}/users answers 50 managed accounts a page, whatever the client asks (AX-243). */
+/** GET /admin/v1/orgs/{orgId}/users answers 50 managed accounts a page, whatever the client asks (https://jira.atlassian.com/browse/AX-243). */
 export const MANAGED_ACCOUNTS_PAGE_SIZE = 50
 
 export type LifecycleState = 'active' | 'deactivated' | 'pending-deletion' | 'deleted'
