@@ -33,6 +33,7 @@ import {
   listen,
   newIntake,
   parseBody,
+  presentedCredential,
   receive,
   recordRequest,
   runAsScript,
@@ -404,7 +405,7 @@ function checkTimes(claims: Record<string, unknown>, now: Date): void {
 
 /** The admin the bearer token acts for; reads need the readonly or full scope, writes the full one, signOut the security one. */
 function authenticate(state: State, header: string | undefined, access: 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'): DirectoryUser {
-  const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
+  const presented = presentedCredential(header)
   const token = presented ? state.tokens.get(presented) : undefined
   if (!token || token.expiresAt <= state.now().getTime()) {
     throw new DirectoryError(
