@@ -284,12 +284,14 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     const { url, text, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure, recorded.path === TOKEN_PATH)
     if (url.pathname === TOKEN_PATH) return handleToken(state, req, text, recorded, res)
-    if (url.pathname.startsWith(`${DATATRANSFER_PATH}/`)) return handleDataTransfer(state, req, recorded, url.pathname.slice(DATATRANSFER_PATH.length), res)
-    if (url.pathname !== USERS_PATH && !url.pathname.startsWith(`${USERS_PATH}/`)) return sendNotFoundPage(res)
+    const transfer = url.pathname.startsWith(`${DATATRANSFER_PATH}/`)
+    if (!transfer && url.pathname !== USERS_PATH && !url.pathname.startsWith(`${USERS_PATH}/`)) return sendNotFoundPage(res)
     try {
-      const actor = authenticate(state, req.headers.authorization, req.method === 'GET' ? 'read' : url.pathname.endsWith('/signOut') ? 'security' : 'write')
+      const actor = authenticate(state, req.headers.authorization, accessOf(recorded.method, url.pathname, transfer))
       recorded.actor = actor.primaryEmail
-      const answer = routeDirectory(state, actor, recorded, url.pathname.slice(USERS_PATH.length))
+      const answer = transfer
+        ? routeDataTransfer(state, recorded, url.pathname.slice(DATATRANSFER_PATH.length))
+        : routeDirectory(state, actor, recorded, url.pathname.slice(USERS_PATH.length))
       send(res, answer.status, answer.body)
     } catch (error) {
       if (error instanceof DirectoryError) return sendDirectoryError(res, error)
@@ -403,8 +405,17 @@ function checkTimes(claims: Record<string, unknown>, now: Date): void {
 
 // --- the Directory API -------------------------------------------------------------------
 
+/** What a request does, which decides the scope its token needs. */
+type Access = 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'
+
+/** Reads of either API need less than writes; signing a user out needs the security scope. */
+function accessOf(method: string, pathname: string, transfer: boolean): Access {
+  if (transfer) return method === 'GET' ? 'transfer-read' : 'transfer'
+  return method === 'GET' ? 'read' : pathname.endsWith('/signOut') ? 'security' : 'write'
+}
+
 /** The admin the bearer token acts for; reads need the readonly or full scope, writes the full one, signOut the security one. */
-function authenticate(state: State, header: string | undefined, access: 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'): DirectoryUser {
+function authenticate(state: State, header: string | undefined, access: Access): DirectoryUser {
   const presented = presentedCredential(header)
   const token = presented ? state.tokens.get(presented) : undefined
   if (!token || token.expiresAt <= state.now().getTime()) {
@@ -426,7 +437,7 @@ function authenticate(state: State, header: string | undefined, access: 'read' |
   return actor
 }
 
-function hasScope(scopes: Set<string>, access: 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'): boolean {
+function hasScope(scopes: Set<string>, access: Access): boolean {
   switch (access) {
     case 'security':
       return scopes.has(DIRECTORY_USER_SECURITY_SCOPE)
@@ -626,18 +637,6 @@ function forbidden(): DirectoryError {
 // --- the Data Transfer API ---------------------------------------------------------------------
 
 const APPLICATIONS = [DRIVE_APPLICATION, CALENDAR_APPLICATION]
-
-function handleDataTransfer(state: State, req: IncomingMessage, recorded: RecordedRequest, rest: string, res: ServerResponse): void {
-  try {
-    const actor = authenticate(state, req.headers.authorization, req.method === 'GET' ? 'transfer-read' : 'transfer')
-    recorded.actor = actor.primaryEmail
-    const answer = routeDataTransfer(state, recorded, rest)
-    send(res, answer.status, answer.body)
-  } catch (error) {
-    if (error instanceof DirectoryError) return sendDirectoryError(res, error)
-    throw error
-  }
-}
 
 function routeDataTransfer(state: State, req: RecordedRequest, rest: string): Answer {
   const [, collection, id, extra] = rest.split('/')
