@@ -11,8 +11,8 @@
  *   and PATCH), delete (restorable for 20 days) and undelete, each needing a valid
  *   token whose admin may do it, with Google's error bodies;
  * - the Admin SDK Data Transfer API (`/admin/datatransfer/v1`): the applications
- *   whose data can be handed over (Drive and Docs, Calendar) and transfers (insert,
- *   get, list), each taking `transferPolls` reads per application before it completes,
+ *   whose data can be handed over (Drive and Docs, Calendar) and transfers (insert
+ *   and get), each taking `transferPolls` reads per application before it completes,
  *   or fails for the applications a test names in `failingTransfers`.
  *
  * It records every request, and can be told to fail or stall the next matching one.
@@ -641,21 +641,13 @@ const APPLICATIONS = [DRIVE_APPLICATION, CALENDAR_APPLICATION]
 function routeDataTransfer(state: State, req: RecordedRequest, rest: string): Answer {
   const [, collection, id, extra] = rest.split('/')
   if (extra !== undefined) return notFoundPage()
-  if (collection === 'applications' && req.method === 'GET') {
-    if (id === undefined)
-      return {
-        status: 200,
-        body: { kind: 'admin#datatransfer#applicationsList', etag: `"${randomUUID()}"`, applications: APPLICATIONS.map(presentApplication) },
-      }
-    const application = APPLICATIONS.find((app) => app.id === decodeURIComponent(id))
-    if (!application) throw new DirectoryError(404, 'Resource Not Found: applicationId', 'notFound')
-    return { status: 200, body: presentApplication(application) }
+  if (collection === 'applications' && id === undefined && req.method === 'GET') {
+    return { status: 200, body: { kind: 'admin#datatransfer#applicationsList', etag: `"${randomUUID()}"`, applications: APPLICATIONS.map(presentApplication) } }
   }
   if (collection !== 'transfers') return notFoundPage()
   if (req.method === 'POST' && id === undefined) return insertTransfer(state, req.body)
-  if (req.method === 'GET' && id === undefined) return { status: 200, body: listTransfers(state, req.query) }
-  if (req.method === 'GET') return { status: 200, body: readTransfer(state, decodeURIComponent(id ?? '')) }
-  throw new DirectoryError(405, `Method ${req.method} is not allowed`, 'methodNotAllowed')
+  if (req.method === 'GET' && id !== undefined) return { status: 200, body: readTransfer(state, decodeURIComponent(id)) }
+  throw new DirectoryError(501, `${req.method} transfers${id === undefined ? '' : '/{id}'} is not implemented by this sandbox`, 'notImplemented')
 }
 
 function presentApplication(application: (typeof APPLICATIONS)[number]): Record<string, unknown> {
@@ -714,16 +706,6 @@ function readTransfer(state: State, id: string): DataTransfer {
     transfer.overallTransferStatusCode = parts.every((part) => part.applicationTransferStatus === 'completed') ? 'completed' : 'failed'
   }
   return structuredClone(transfer)
-}
-
-function listTransfers(state: State, query: Record<string, string>): Record<string, unknown> {
-  const matching = [...state.transfers.values()].filter(
-    (transfer) =>
-      (query.oldOwnerUserId === undefined || transfer.oldOwnerUserId === query.oldOwnerUserId) &&
-      (query.newOwnerUserId === undefined || transfer.newOwnerUserId === query.newOwnerUserId) &&
-      (query.status === undefined || transfer.overallTransferStatusCode === query.status),
-  )
-  return { kind: 'admin#datatransfer#dataTransfersList', etag: `"${randomUUID()}"`, dataTransfers: matching.map((transfer) => structuredClone(transfer)) }
 }
 
 // --- users ---------------------------------------------------------------------------------
