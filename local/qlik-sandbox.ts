@@ -391,13 +391,9 @@ function listUsers(state: State, req: RecordedRequest): Answer {
 }
 
 function patchUser(state: State, user: QlikUser, body: unknown): Answer {
-  const operations = patchOperations(body, ['/status', '/name'])
+  const operations = patchOperations(body, ['/status'])
   const errors: { code: string; title: string; detail: string; status: number }[] = []
   for (const operation of operations) {
-    if (operation.path === '/name') {
-      user.name = stringValue(operation.value, '/name')
-      continue
-    }
     if (operation.value !== 'active' && operation.value !== 'disabled')
       throw new QlikError(400, 'USERS-400', 'Bad request', '/status must be "active" or "disabled"')
     // Sandbox rule: an invitation has no account to switch on or off; report it the way Qlik reports partial patches.
@@ -531,16 +527,11 @@ function listSpaces(state: State, req: RecordedRequest): Answer {
 function patchSpace(state: State, id: string, body: unknown): Answer {
   const space = state.spaces.get(id)
   if (!space) throw new QlikError(404, 'SPACES-404', 'Not found', `Space ${id} not found`)
-  const operations = patchOperations(body, ['/ownerId', '/name', '/description'])
-  for (const operation of operations) {
-    if (operation.path === '/ownerId') {
-      const ownerId = stringValue(operation.value, '/ownerId')
-      failIfTold(state, 'space', id)
-      activeUser(state, ownerId)
-      space.ownerId = ownerId
-    } else if (operation.path === '/name') {
-      space.name = stringValue(operation.value, '/name')
-    }
+  for (const operation of patchOperations(body, ['/ownerId'])) {
+    const ownerId = stringValue(operation.value, '/ownerId')
+    failIfTold(state, 'space', id)
+    activeUser(state, ownerId)
+    space.ownerId = ownerId
   }
   return { status: 200, body: presentSpace(state, space) }
 }
