@@ -516,12 +516,7 @@ function listSpaces(state: State, req: RecordedRequest): Answer {
   const { ownerId, type } = req.query
   const types = type?.split(',')
   const spaces = [...state.spaces.values()].filter((space) => (!ownerId || space.ownerId === ownerId) && (!types || types.includes(space.type)))
-  return page(
-    state,
-    req,
-    spaces.map((space) => presentSpace(state, space)),
-    'next',
-  )
+  return page(state, req, spaces, 'next', (space) => presentSpace(state, space))
 }
 
 function patchSpace(state: State, id: string, body: unknown): Answer {
@@ -549,12 +544,7 @@ function listItems(state: State, req: RecordedRequest): Answer {
   const items = [...state.apps.values()].filter(
     (app) => (!ownerId || app.ownerId === ownerId) && (!types || types.includes(app.resourceType)) && (!ids || ids.includes(app.id)),
   )
-  return page(
-    state,
-    req,
-    items.map((app) => presentItem(state, app)),
-    'next',
-  )
+  return page(state, req, items, 'next', (app) => presentItem(state, app))
 }
 
 function presentItem(state: State, app: QlikApp): unknown {
@@ -590,12 +580,7 @@ function listDataConnections(state: State, req: RecordedRequest): Answer {
   const connections = [...state.dataConnections.values()].filter(
     (connection) => (!userId || connection.user === userId) && (!spaceId || connection.space === spaceId),
   )
-  return page(
-    state,
-    req,
-    connections.map((connection) => presentConnection(state, connection)),
-    'page',
-  )
+  return page(state, req, connections, 'page', (connection) => presentConnection(state, connection))
 }
 
 function presentConnection(state: State, connection: QlikDataConnection): unknown {
@@ -649,7 +634,7 @@ function listReloadTasks(state: State, req: RecordedRequest): Answer {
     tenantId: QLIK_TENANT_ID,
     links: { self: { href: `${state.baseUrl()}${QLIK_API_PREFIX}/reload-tasks/${encodeURIComponent(task.id)}` } },
   })
-  return page(state, req, tasks.map(present), 'next')
+  return page(state, req, tasks, 'next', present)
 }
 
 // --- shared pieces ------------------------------------------------------------
