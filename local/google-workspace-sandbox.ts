@@ -12,7 +12,7 @@
  *   token whose admin may do it, with Google's error bodies;
  * - the Admin SDK Data Transfer API (`/admin/datatransfer/v1`): the applications
  *   whose data can be handed over (Drive and Docs, Calendar) and transfers (insert
- *   and get), each taking `transferPolls` reads per application before it completes,
+ *   and get), each read of a transfer settling one application's part: it completes,
  *   or fails for the applications a test names in `failingTransfers`.
  *
  * It records every request, and can be told to fail or stall the next matching one.
@@ -67,6 +67,8 @@ const DEFAULT_PAGE_SIZE = 100
 const MAX_PAGE_SIZE = 500
 const MAX_ASSERTION_LIFETIME_S = 3600
 const CLOCK_SKEW_S = 300
+/** What Google answers as expires_in for a service account's access token. */
+const TOKEN_LIFETIME_S = 3599
 const DAY_MS = 24 * 60 * 60_000
 
 export interface GoogleSeedUser {
@@ -158,10 +160,6 @@ export interface GoogleWorkspaceSandboxOptions extends SandboxServerOptions {
   users?: GoogleSeedUser[]
   /** Scopes domain-wide delegation grants the service account's client id; defaults to the Directory user, user security and data transfer scopes. */
   delegatedScopes?: string[]
-  /** Reads of a transfer that still find each application's part in progress; defaults to 1. */
-  transferPolls?: number
-  /** Defaults to 3599, as Google answers. */
-  tokenLifetimeSeconds?: number
   /** The sandbox's clock (token expiry, assertion times, the restore window). */
   now?: () => Date
 }
@@ -239,8 +237,6 @@ interface State {
   delegatedScopes: Set<string>
   signOuts: string[]
   transfers: Map<string, DataTransfer>
-  /** Reads left before the running application of each transfer settles. */
-  transferReads: Map<string, number>
   failingTransfers: Set<string>
   tokens: Map<string, IssuedToken>
   publicKey: KeyObject
@@ -259,7 +255,6 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     delegatedScopes: new Set(options.delegatedScopes ?? [DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, DATATRANSFER_SCOPE]),
     signOuts: [],
     transfers: new Map(),
-    transferReads: new Map(),
     failingTransfers: new Set(),
     tokens: new Map(),
     publicKey: typeof options.serviceAccount.publicKey === 'string' ? createPublicKey(options.serviceAccount.publicKey) : options.serviceAccount.publicKey,
@@ -331,9 +326,8 @@ function handleToken(state: State, req: IncomingMessage, text: string, recorded:
     recorded.assertion = { header: jwt.header, claims: jwt.claims }
     const issued = grant(state, jwt)
     const accessToken = `ya29.sandbox-${randomBytes(24).toString('base64url')}`
-    const lifetime = state.options.tokenLifetimeSeconds ?? 3599
-    state.tokens.set(accessToken, { ...issued, expiresAt: state.now().getTime() + lifetime * 1000 })
-    send(res, 200, { access_token: accessToken, expires_in: lifetime, token_type: 'Bearer' })
+    state.tokens.set(accessToken, { ...issued, expiresAt: state.now().getTime() + TOKEN_LIFETIME_S * 1000 })
+    send(res, 200, { access_token: accessToken, expires_in: TOKEN_LIFETIME_S, token_type: 'Bearer' })
   } catch (error) {
     if (error instanceof OAuthError) return send(res, error.status, { error: error.code, error_description: error.message })
     throw error
@@ -680,26 +674,17 @@ function insertTransfer(state: State, body: unknown): Answer {
     requestTime: state.now().toISOString(),
   }
   state.transfers.set(transfer.id, transfer)
-  state.transferReads.set(transfer.id, transferPolls(state))
   return { status: 200, body: structuredClone(transfer) }
 }
 
-function transferPolls(state: State): number {
-  return Math.max(0, state.options.transferPolls ?? 1)
-}
-
-/** Each read brings the running application's part one step nearer its end; when every part has ended, so has the transfer. */
+/** Each read settles the running application's part; when every part has ended, so has the transfer. */
 function readTransfer(state: State, id: string): DataTransfer {
   const transfer = state.transfers.get(id)
   if (!transfer) throw new DirectoryError(404, 'Resource Not Found: dataTransferId', 'notFound')
   const running = transfer.applicationDataTransfers.find((part) => part.applicationTransferStatus === 'pending')
   if (running) {
-    const left = (state.transferReads.get(id) ?? 0) - 1
-    state.transferReads.set(id, left <= 0 ? transferPolls(state) : left)
-    if (left <= 0) {
-      const name = APPLICATIONS.find((app) => app.id === running.applicationId)?.name ?? ''
-      running.applicationTransferStatus = state.failingTransfers.has(name) ? 'failed' : 'completed'
-    }
+    const name = APPLICATIONS.find((app) => app.id === running.applicationId)?.name ?? ''
+    running.applicationTransferStatus = state.failingTransfers.has(name) ? 'failed' : 'completed'
   }
   const parts = transfer.applicationDataTransfers
   if (parts.every((part) => part.applicationTransferStatus !== 'pending')) {

@@ -162,8 +162,6 @@ export interface QlikSandboxOptions extends SandboxServerOptions {
   scripts?: SeedApp[]
   dataConnections?: SeedDataConnection[]
   reloadTasks?: SeedReloadTask[]
-  /** Page size when the request gives no limit (default 20). */
-  defaultPageSize?: number
   /** The most a page holds whatever the limit asked (Qlik: 100); lower it to make every list page. */
   maxPageSize?: number
   /** Whether an app's reload schedules move to its new owner (default true). */
@@ -215,7 +213,6 @@ interface State {
   apiKeys: Map<string, string>
   reassignmentFailures: Map<string, ReassignmentFailure>
   followAppOwner: boolean
-  pageSize: number
   maxPageSize: number
   baseUrl: () => string
 }
@@ -230,7 +227,6 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
     apiKeys: new Map(),
     reassignmentFailures: new Map(),
     followAppOwner: options.reloadTasksFollowAppOwner ?? true,
-    pageSize: options.defaultPageSize ?? DEFAULT_PAGE_SIZE,
     maxPageSize: options.maxPageSize ?? MAX_PAGE_SIZE,
     baseUrl: () => baseUrl,
   }
@@ -644,7 +640,7 @@ function listReloadTasks(state: State, req: RecordedRequest): Answer {
  * hrefs. Only the page's items are presented, so a large tenant answers every page quickly.
  */
 function page<T>(state: State, req: RecordedRequest, all: T[], cursorParam: 'next' | 'page', present: (item: T) => unknown = (item) => item): Answer {
-  const limit = Math.min(state.maxPageSize, Math.max(1, integer(req.query.limit) ?? state.pageSize))
+  const limit = Math.min(state.maxPageSize, Math.max(1, integer(req.query.limit) ?? DEFAULT_PAGE_SIZE))
   const start = decodeCursor(req.query[cursorParam])
   const data = all.slice(start, start + limit).map(present)
   const self = `${state.baseUrl()}${req.path}${queryString(req.query)}`
