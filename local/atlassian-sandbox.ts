@@ -17,6 +17,8 @@ import {
   createSandboxServer,
   envSecret,
   injectedAnswer,
+  integer,
+  isRecord,
   listen,
   newIntake,
   receive,
@@ -26,12 +28,12 @@ import {
   scriptOptions,
   sender,
 } from './sandbox-kit.js'
-import type { InjectedReply, PathMatch, RecordedBasics, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
+import type { ApplyingReply, PathMatch, RecordedBasics, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 const DAY_MS = 86_400_000
 export const DELETION_GRACE_DAYS = 14
 const DEFAULT_PAGE_SIZE = 100
-/** GET /admin/v1/orgs/{orgId}/users answers 50 managed accounts a page, whatever the client asks (AX-243). */
+/** GET /admin/v1/orgs/{orgId}/users answers 50 managed accounts a page, whatever the client asks (https://jira.atlassian.com/browse/AX-243). */
 export const MANAGED_ACCOUNTS_PAGE_SIZE = 50
 
 export type LifecycleState = 'active' | 'deactivated' | 'pending-deletion' | 'deleted'
@@ -102,7 +104,7 @@ export type RecordedRequest = RecordedBasics
 
 export type FailureMatch = PathMatch
 
-export interface FailureReply extends InjectedReply {
+export interface FailureReply extends ApplyingReply {
   /** An object is sent as JSON, a string as is; absent on an error status, Atlassian's error body is generated. */
   body?: unknown
 }
@@ -582,15 +584,6 @@ function unknownResource(): ApiError {
 
 function invalidBody(detail: string): ApiError {
   return new ApiError(400, orgErrorBody(400, 'ADMIN-400-24', 'Invalid request body', detail))
-}
-
-function integer(text: string | undefined): number | undefined {
-  if (text === undefined || !/^-?\d+$/.test(text.trim())) return undefined
-  return Number(text)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 // --- demo data and running on its own -----------------------------------------

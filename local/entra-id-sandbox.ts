@@ -26,7 +26,7 @@ import {
   newIntake,
   presentedCredential,
   receive,
-  requestBasics,
+  recordRequest,
   runAsScript,
   sameSecret,
   sandboxHandle,
@@ -476,11 +476,8 @@ function present(user: EntraUser, query: Record<string, string>): Record<string,
 function record(req: IncomingMessage, url: URL, text: string): RecordedRequest {
   const level = req.headers.consistencylevel
   // The token request's body carries the client secret: never recorded.
-  const basics = requestBasics(req, url, url.pathname.endsWith('/oauth2/v2.0/token') ? '' : text)
   return {
-    ...basics,
-    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
-    authorization: req.headers.authorization !== undefined,
+    ...recordRequest(req, url, url.pathname.endsWith('/oauth2/v2.0/token') ? '' : text),
     ...(typeof level === 'string' ? { consistencyLevel: level } : {}),
   }
 }

@@ -11,8 +11,8 @@
  *   and PATCH), delete (restorable for 20 days) and undelete, each needing a valid
  *   token whose admin may do it, with Google's error bodies;
  * - the Admin SDK Data Transfer API (`/admin/datatransfer/v1`): the applications
- *   whose data can be handed over (Drive and Docs, Calendar) and transfers (insert,
- *   get, list), each taking `transferPolls` reads per application before it completes,
+ *   whose data can be handed over (Drive and Docs, Calendar) and transfers (insert
+ *   and get), each read of a transfer settling one application's part: it completes,
  *   or fails for the applications a test names in `failingTransfers`.
  *
  * It records every request, and can be told to fail or stall the next matching one.
@@ -29,9 +29,11 @@ import { join } from 'node:path'
 import {
   createSandboxServer,
   injectedAnswer,
+  isRecord,
   listen,
   newIntake,
   parseBody,
+  presentedCredential,
   receive,
   recordRequest,
   runAsScript,
@@ -65,6 +67,8 @@ const DEFAULT_PAGE_SIZE = 100
 const MAX_PAGE_SIZE = 500
 const MAX_ASSERTION_LIFETIME_S = 3600
 const CLOCK_SKEW_S = 300
+/** What Google answers as expires_in for a service account's access token. */
+const TOKEN_LIFETIME_S = 3599
 const DAY_MS = 24 * 60 * 60_000
 
 export interface GoogleSeedUser {
@@ -156,10 +160,6 @@ export interface GoogleWorkspaceSandboxOptions extends SandboxServerOptions {
   users?: GoogleSeedUser[]
   /** Scopes domain-wide delegation grants the service account's client id; defaults to the Directory user, user security and data transfer scopes. */
   delegatedScopes?: string[]
-  /** Reads of a transfer that still find each application's part in progress; defaults to 1. */
-  transferPolls?: number
-  /** Defaults to 3599, as Google answers. */
-  tokenLifetimeSeconds?: number
   /** The sandbox's clock (token expiry, assertion times, the restore window). */
   now?: () => Date
 }
@@ -237,8 +237,6 @@ interface State {
   delegatedScopes: Set<string>
   signOuts: string[]
   transfers: Map<string, DataTransfer>
-  /** Reads left before the running application of each transfer settles. */
-  transferReads: Map<string, number>
   failingTransfers: Set<string>
   tokens: Map<string, IssuedToken>
   publicKey: KeyObject
@@ -257,7 +255,6 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     delegatedScopes: new Set(options.delegatedScopes ?? [DIRECTORY_USER_SCOPE, DIRECTORY_USER_SECURITY_SCOPE, DATATRANSFER_SCOPE]),
     signOuts: [],
     transfers: new Map(),
-    transferReads: new Map(),
     failingTransfers: new Set(),
     tokens: new Map(),
     publicKey: typeof options.serviceAccount.publicKey === 'string' ? createPublicKey(options.serviceAccount.publicKey) : options.serviceAccount.publicKey,
@@ -282,12 +279,14 @@ export async function startGoogleWorkspaceSandbox(options: GoogleWorkspaceSandbo
     const { url, text, recorded, failure } = received
     if (failure?.status !== undefined) return sendFailure(res, failure, recorded.path === TOKEN_PATH)
     if (url.pathname === TOKEN_PATH) return handleToken(state, req, text, recorded, res)
-    if (url.pathname.startsWith(`${DATATRANSFER_PATH}/`)) return handleDataTransfer(state, req, recorded, url.pathname.slice(DATATRANSFER_PATH.length), res)
-    if (url.pathname !== USERS_PATH && !url.pathname.startsWith(`${USERS_PATH}/`)) return sendNotFoundPage(res)
+    const transfer = url.pathname.startsWith(`${DATATRANSFER_PATH}/`)
+    if (!transfer && url.pathname !== USERS_PATH && !url.pathname.startsWith(`${USERS_PATH}/`)) return sendNotFoundPage(res)
     try {
-      const actor = authenticate(state, req.headers.authorization, req.method === 'GET' ? 'read' : url.pathname.endsWith('/signOut') ? 'security' : 'write')
+      const actor = authenticate(state, req.headers.authorization, accessOf(recorded.method, url.pathname, transfer))
       recorded.actor = actor.primaryEmail
-      const answer = routeDirectory(state, actor, recorded, url.pathname.slice(USERS_PATH.length))
+      const answer = transfer
+        ? routeDataTransfer(state, recorded, url.pathname.slice(DATATRANSFER_PATH.length))
+        : routeDirectory(state, actor, recorded, url.pathname.slice(USERS_PATH.length))
       send(res, answer.status, answer.body)
     } catch (error) {
       if (error instanceof DirectoryError) return sendDirectoryError(res, error)
@@ -327,9 +326,8 @@ function handleToken(state: State, req: IncomingMessage, text: string, recorded:
     recorded.assertion = { header: jwt.header, claims: jwt.claims }
     const issued = grant(state, jwt)
     const accessToken = `ya29.sandbox-${randomBytes(24).toString('base64url')}`
-    const lifetime = state.options.tokenLifetimeSeconds ?? 3599
-    state.tokens.set(accessToken, { ...issued, expiresAt: state.now().getTime() + lifetime * 1000 })
-    send(res, 200, { access_token: accessToken, expires_in: lifetime, token_type: 'Bearer' })
+    state.tokens.set(accessToken, { ...issued, expiresAt: state.now().getTime() + TOKEN_LIFETIME_S * 1000 })
+    send(res, 200, { access_token: accessToken, expires_in: TOKEN_LIFETIME_S, token_type: 'Bearer' })
   } catch (error) {
     if (error instanceof OAuthError) return send(res, error.status, { error: error.code, error_description: error.message })
     throw error
@@ -401,9 +399,18 @@ function checkTimes(claims: Record<string, unknown>, now: Date): void {
 
 // --- the Directory API -------------------------------------------------------------------
 
+/** What a request does, which decides the scope its token needs. */
+type Access = 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'
+
+/** Reads of either API need less than writes; signing a user out needs the security scope. */
+function accessOf(method: string, pathname: string, transfer: boolean): Access {
+  if (transfer) return method === 'GET' ? 'transfer-read' : 'transfer'
+  return method === 'GET' ? 'read' : pathname.endsWith('/signOut') ? 'security' : 'write'
+}
+
 /** The admin the bearer token acts for; reads need the readonly or full scope, writes the full one, signOut the security one. */
-function authenticate(state: State, header: string | undefined, access: 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'): DirectoryUser {
-  const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
+function authenticate(state: State, header: string | undefined, access: Access): DirectoryUser {
+  const presented = presentedCredential(header)
   const token = presented ? state.tokens.get(presented) : undefined
   if (!token || token.expiresAt <= state.now().getTime()) {
     throw new DirectoryError(
@@ -424,7 +431,7 @@ function authenticate(state: State, header: string | undefined, access: 'read' |
   return actor
 }
 
-function hasScope(scopes: Set<string>, access: 'read' | 'write' | 'security' | 'transfer-read' | 'transfer'): boolean {
+function hasScope(scopes: Set<string>, access: Access): boolean {
   switch (access) {
     case 'security':
       return scopes.has(DIRECTORY_USER_SECURITY_SCOPE)
@@ -625,36 +632,16 @@ function forbidden(): DirectoryError {
 
 const APPLICATIONS = [DRIVE_APPLICATION, CALENDAR_APPLICATION]
 
-function handleDataTransfer(state: State, req: IncomingMessage, recorded: RecordedRequest, rest: string, res: ServerResponse): void {
-  try {
-    const actor = authenticate(state, req.headers.authorization, req.method === 'GET' ? 'transfer-read' : 'transfer')
-    recorded.actor = actor.primaryEmail
-    const answer = routeDataTransfer(state, recorded, rest)
-    send(res, answer.status, answer.body)
-  } catch (error) {
-    if (error instanceof DirectoryError) return sendDirectoryError(res, error)
-    throw error
-  }
-}
-
 function routeDataTransfer(state: State, req: RecordedRequest, rest: string): Answer {
   const [, collection, id, extra] = rest.split('/')
   if (extra !== undefined) return notFoundPage()
-  if (collection === 'applications' && req.method === 'GET') {
-    if (id === undefined)
-      return {
-        status: 200,
-        body: { kind: 'admin#datatransfer#applicationsList', etag: `"${randomUUID()}"`, applications: APPLICATIONS.map(presentApplication) },
-      }
-    const application = APPLICATIONS.find((app) => app.id === decodeURIComponent(id))
-    if (!application) throw new DirectoryError(404, 'Resource Not Found: applicationId', 'notFound')
-    return { status: 200, body: presentApplication(application) }
+  if (collection === 'applications' && id === undefined && req.method === 'GET') {
+    return { status: 200, body: { kind: 'admin#datatransfer#applicationsList', etag: `"${randomUUID()}"`, applications: APPLICATIONS.map(presentApplication) } }
   }
   if (collection !== 'transfers') return notFoundPage()
   if (req.method === 'POST' && id === undefined) return insertTransfer(state, req.body)
-  if (req.method === 'GET' && id === undefined) return { status: 200, body: listTransfers(state, req.query) }
-  if (req.method === 'GET') return { status: 200, body: readTransfer(state, decodeURIComponent(id ?? '')) }
-  throw new DirectoryError(405, `Method ${req.method} is not allowed`, 'methodNotAllowed')
+  if (req.method === 'GET' && id !== undefined) return { status: 200, body: readTransfer(state, decodeURIComponent(id)) }
+  throw new DirectoryError(501, `${req.method} transfers${id === undefined ? '' : '/{id}'} is not implemented by this sandbox`, 'notImplemented')
 }
 
 function presentApplication(application: (typeof APPLICATIONS)[number]): Record<string, unknown> {
@@ -687,42 +674,23 @@ function insertTransfer(state: State, body: unknown): Answer {
     requestTime: state.now().toISOString(),
   }
   state.transfers.set(transfer.id, transfer)
-  state.transferReads.set(transfer.id, transferPolls(state))
   return { status: 200, body: structuredClone(transfer) }
 }
 
-function transferPolls(state: State): number {
-  return Math.max(0, state.options.transferPolls ?? 1)
-}
-
-/** Each read brings the running application's part one step nearer its end; when every part has ended, so has the transfer. */
+/** Each read settles the running application's part; when every part has ended, so has the transfer. */
 function readTransfer(state: State, id: string): DataTransfer {
   const transfer = state.transfers.get(id)
   if (!transfer) throw new DirectoryError(404, 'Resource Not Found: dataTransferId', 'notFound')
   const running = transfer.applicationDataTransfers.find((part) => part.applicationTransferStatus === 'pending')
   if (running) {
-    const left = (state.transferReads.get(id) ?? 0) - 1
-    state.transferReads.set(id, left <= 0 ? transferPolls(state) : left)
-    if (left <= 0) {
-      const name = APPLICATIONS.find((app) => app.id === running.applicationId)?.name ?? ''
-      running.applicationTransferStatus = state.failingTransfers.has(name) ? 'failed' : 'completed'
-    }
+    const name = APPLICATIONS.find((app) => app.id === running.applicationId)?.name ?? ''
+    running.applicationTransferStatus = state.failingTransfers.has(name) ? 'failed' : 'completed'
   }
   const parts = transfer.applicationDataTransfers
   if (parts.every((part) => part.applicationTransferStatus !== 'pending')) {
     transfer.overallTransferStatusCode = parts.every((part) => part.applicationTransferStatus === 'completed') ? 'completed' : 'failed'
   }
   return structuredClone(transfer)
-}
-
-function listTransfers(state: State, query: Record<string, string>): Record<string, unknown> {
-  const matching = [...state.transfers.values()].filter(
-    (transfer) =>
-      (query.oldOwnerUserId === undefined || transfer.oldOwnerUserId === query.oldOwnerUserId) &&
-      (query.newOwnerUserId === undefined || transfer.newOwnerUserId === query.newOwnerUserId) &&
-      (query.status === undefined || transfer.overallTransferStatusCode === query.status),
-  )
-  return { kind: 'admin#datatransfer#dataTransfersList', etag: `"${randomUUID()}"`, dataTransfers: matching.map((transfer) => structuredClone(transfer)) }
 }
 
 // --- users ---------------------------------------------------------------------------------
@@ -856,10 +824,6 @@ export function googleErrorBody(status: number, message: string, reason: string,
 
 function lower(text: string): string {
   return text.toLowerCase()
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 // --- a throwaway service account, and running on its own ----------------------------------------

@@ -385,16 +385,6 @@ function lifecycle(state: State, user: OktaUser, operation: string): Answer {
       if (user.status === 'DEPROVISIONED') throw notFound(`${user.id} (User)`)
       deactivate(state, user)
       return { status: 200, body: {} }
-    case 'activate':
-      if (user.status !== 'STAGED' && user.status !== 'DEPROVISIONED')
-        throw new OktaError(403, 'E0000016', 'Activation failed because the user is already active')
-      transition(user, 'ACTIVE')
-      user.activated = user.statusChanged
-      return { status: 200, body: {} }
-    case 'unlock':
-      if (user.status !== 'LOCKED_OUT') throw new OktaError(403, 'E0000032', 'Unlock is not allowed for this user.')
-      transition(user, 'ACTIVE')
-      return { status: 200, body: {} }
     default:
       throw notFound(`/api/v1/users/${user.id}/lifecycle/${operation}`)
   }

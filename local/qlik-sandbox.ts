@@ -22,6 +22,8 @@ import {
   envSecret,
   fixedWindow,
   injectedAnswer,
+  integer,
+  isRecord,
   listen,
   newIntake,
   presentedCredential,
@@ -160,8 +162,6 @@ export interface QlikSandboxOptions extends SandboxServerOptions {
   scripts?: SeedApp[]
   dataConnections?: SeedDataConnection[]
   reloadTasks?: SeedReloadTask[]
-  /** Page size when the request gives no limit (default 20). */
-  defaultPageSize?: number
   /** The most a page holds whatever the limit asked (Qlik: 100); lower it to make every list page. */
   maxPageSize?: number
   /** Whether an app's reload schedules move to its new owner (default true). */
@@ -213,7 +213,6 @@ interface State {
   apiKeys: Map<string, string>
   reassignmentFailures: Map<string, ReassignmentFailure>
   followAppOwner: boolean
-  pageSize: number
   maxPageSize: number
   baseUrl: () => string
 }
@@ -228,7 +227,6 @@ export async function startQlikSandbox(options: QlikSandboxOptions): Promise<Qli
     apiKeys: new Map(),
     reassignmentFailures: new Map(),
     followAppOwner: options.reloadTasksFollowAppOwner ?? true,
-    pageSize: options.defaultPageSize ?? DEFAULT_PAGE_SIZE,
     maxPageSize: options.maxPageSize ?? MAX_PAGE_SIZE,
     baseUrl: () => baseUrl,
   }
@@ -389,13 +387,9 @@ function listUsers(state: State, req: RecordedRequest): Answer {
 }
 
 function patchUser(state: State, user: QlikUser, body: unknown): Answer {
-  const operations = patchOperations(body, ['/status', '/name'])
+  const operations = patchOperations(body, ['/status'])
   const errors: { code: string; title: string; detail: string; status: number }[] = []
   for (const operation of operations) {
-    if (operation.path === '/name') {
-      user.name = stringValue(operation.value, '/name')
-      continue
-    }
     if (operation.value !== 'active' && operation.value !== 'disabled')
       throw new QlikError(400, 'USERS-400', 'Bad request', '/status must be "active" or "disabled"')
     // Sandbox rule: an invitation has no account to switch on or off; report it the way Qlik reports partial patches.
@@ -518,27 +512,17 @@ function listSpaces(state: State, req: RecordedRequest): Answer {
   const { ownerId, type } = req.query
   const types = type?.split(',')
   const spaces = [...state.spaces.values()].filter((space) => (!ownerId || space.ownerId === ownerId) && (!types || types.includes(space.type)))
-  return page(
-    state,
-    req,
-    spaces.map((space) => presentSpace(state, space)),
-    'next',
-  )
+  return page(state, req, spaces, 'next', (space) => presentSpace(state, space))
 }
 
 function patchSpace(state: State, id: string, body: unknown): Answer {
   const space = state.spaces.get(id)
   if (!space) throw new QlikError(404, 'SPACES-404', 'Not found', `Space ${id} not found`)
-  const operations = patchOperations(body, ['/ownerId', '/name', '/description'])
-  for (const operation of operations) {
-    if (operation.path === '/ownerId') {
-      const ownerId = stringValue(operation.value, '/ownerId')
-      failIfTold(state, 'space', id)
-      activeUser(state, ownerId)
-      space.ownerId = ownerId
-    } else if (operation.path === '/name') {
-      space.name = stringValue(operation.value, '/name')
-    }
+  for (const operation of patchOperations(body, ['/ownerId'])) {
+    const ownerId = stringValue(operation.value, '/ownerId')
+    failIfTold(state, 'space', id)
+    activeUser(state, ownerId)
+    space.ownerId = ownerId
   }
   return { status: 200, body: presentSpace(state, space) }
 }
@@ -556,12 +540,7 @@ function listItems(state: State, req: RecordedRequest): Answer {
   const items = [...state.apps.values()].filter(
     (app) => (!ownerId || app.ownerId === ownerId) && (!types || types.includes(app.resourceType)) && (!ids || ids.includes(app.id)),
   )
-  return page(
-    state,
-    req,
-    items.map((app) => presentItem(state, app)),
-    'next',
-  )
+  return page(state, req, items, 'next', (app) => presentItem(state, app))
 }
 
 function presentItem(state: State, app: QlikApp): unknown {
@@ -597,12 +576,7 @@ function listDataConnections(state: State, req: RecordedRequest): Answer {
   const connections = [...state.dataConnections.values()].filter(
     (connection) => (!userId || connection.user === userId) && (!spaceId || connection.space === spaceId),
   )
-  return page(
-    state,
-    req,
-    connections.map((connection) => presentConnection(state, connection)),
-    'page',
-  )
+  return page(state, req, connections, 'page', (connection) => presentConnection(state, connection))
 }
 
 function presentConnection(state: State, connection: QlikDataConnection): unknown {
@@ -656,7 +630,7 @@ function listReloadTasks(state: State, req: RecordedRequest): Answer {
     tenantId: QLIK_TENANT_ID,
     links: { self: { href: `${state.baseUrl()}${QLIK_API_PREFIX}/reload-tasks/${encodeURIComponent(task.id)}` } },
   })
-  return page(state, req, tasks.map(present), 'next')
+  return page(state, req, tasks, 'next', present)
 }
 
 // --- shared pieces ------------------------------------------------------------
@@ -666,7 +640,7 @@ function listReloadTasks(state: State, req: RecordedRequest): Answer {
  * hrefs. Only the page's items are presented, so a large tenant answers every page quickly.
  */
 function page<T>(state: State, req: RecordedRequest, all: T[], cursorParam: 'next' | 'page', present: (item: T) => unknown = (item) => item): Answer {
-  const limit = Math.min(state.maxPageSize, Math.max(1, integer(req.query.limit) ?? state.pageSize))
+  const limit = Math.min(state.maxPageSize, Math.max(1, integer(req.query.limit) ?? DEFAULT_PAGE_SIZE))
   const start = decodeCursor(req.query[cursorParam])
   const data = all.slice(start, start + limit).map(present)
   const self = `${state.baseUrl()}${req.path}${queryString(req.query)}`
@@ -785,15 +759,6 @@ export function qlikErrorBody(status: number, code: string, title: string, detai
 
 function traceId(): string {
   return randomBytes(8).toString('hex').padStart(32, '0')
-}
-
-function integer(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d+$/.test(text.trim())) return undefined
-  return Number(text)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 // --- seed data and running on its own -----------------------------------------

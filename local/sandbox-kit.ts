@@ -27,11 +27,15 @@ export interface Stall {
 export interface InjectedReply extends Stall {
   /** Leave out to only delay the normal answer. */
   status?: number
-  /** Apply the request first, then answer with `status`: the service did it, and its answer was lost on the way (a 504). */
-  afterApplying?: boolean
   /** An object is sent as JSON, a string as is; absent on an error status, the service's error body is generated. */
   body?: unknown
   headers?: Record<string, string>
+}
+
+/** A failNext reply for the sandboxes that can also apply the request before failing it (only they read `afterApplying`). */
+export interface ApplyingReply extends InjectedReply {
+  /** Apply the request first, then answer with `status`: the service did it, and its answer was lost on the way (a 504). */
+  afterApplying?: boolean
 }
 
 /** A failNext match on the method and the path; each field left out matches anything. */
@@ -334,6 +338,19 @@ export function injectedAnswer(
   const status = reply.status ?? 500
   const body = reply.body ?? (status >= 400 ? errorBody(status) : undefined)
   return { status, body, headers: reply.headers }
+}
+
+// --- reading what clients send ------------------------------------------------------
+
+/** A query parameter as a whole number, or undefined when it is absent or not one (each sandbox applies its service's default and bounds). */
+export function integer(text: string | undefined): number | undefined {
+  if (text === undefined || !/^-?\d+$/.test(text.trim())) return undefined
+  return Number(text)
+}
+
+/** A parsed JSON body (or a part of it) that is an object, so its fields can be checked one by one. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 // --- answers and credentials ------------------------------------------------------

@@ -14,6 +14,8 @@ import {
   createSandboxServer,
   envSecret,
   injectedAnswer,
+  integer,
+  isRecord,
   listen,
   newIntake,
   rateLimiter,
@@ -26,7 +28,7 @@ import {
   sender,
   stall,
 } from './sandbox-kit.js'
-import type { InjectedReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
+import type { ApplyingReply, RateLimit, RecordedBasics, RequestMatch, SandboxHandle, SandboxServerOptions } from './sandbox-kit.js'
 
 export const SCIM_BASE_PATH = '/scim/v2'
 export const SCIM_JSON = 'application/scim+json'
@@ -77,7 +79,7 @@ export interface FailureMatch extends RequestMatch {
   queryIncludes?: string
 }
 
-export interface FailureReply extends InjectedReply {
+export interface FailureReply extends ApplyingReply {
   /** An object is sent as JSON; a string as is; absent on an error status, a SCIM Error is generated. */
   body?: unknown
 }
@@ -463,15 +465,6 @@ export function scimErrorBody(status: number, detail: string, scimType?: string)
 
 function lower(text: string): string {
   return text.toLowerCase()
-}
-
-function integer(text: string | undefined): number | undefined {
-  if (text === undefined || !/^-?\d+$/.test(text.trim())) return undefined
-  return Number(text)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function withoutUndefined<T extends Record<string, unknown>>(value: T): T {

@@ -19,9 +19,11 @@ import {
   listen,
   matchesRequest,
   newIntake,
+  presentedCredential,
   receive,
   recordRequest,
   runAsScript,
+  sameSecret,
   sandboxHandle,
   scriptOptions,
   sender,
@@ -255,11 +257,14 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** Treasure Data keys come as `Authorization: TD1 <key>`. */
+const TD1 = /^TD1\s+(\S+)\s*$/i
+
 function callerOf(users: Map<number, SandboxUser>, header: string | undefined): Caller | undefined {
-  const presented = /^TD1\s+(\S+)\s*$/i.exec(header ?? '')?.[1]
+  const presented = presentedCredential(header, TD1)
   if (!presented) return undefined
   for (const user of users.values()) {
-    const key = user.apiKeys.find((candidate) => candidate.value === presented)
+    const key = user.apiKeys.find((candidate) => sameSecret(presented, candidate.value))
     if (key) return { user, keyType: key.type }
   }
   return undefined
