@@ -94,16 +94,14 @@ describe('/deprovision with bad input', () => {
     try {
       // Audited right after the person is told, so it may land a moment after the modal.
       const refused = async () => (await redis.xrange(AUDIT_STREAM, '-', '+')).map(storedEntry).filter((entry) => entry.event === 'offboard-refused')
-      await expect
-        .poll(refused)
-        .toEqual([
-          expect.objectContaining({
-            actor: LOCAL.actor,
-            action: '/deprovision user@corp',
-            email: 'sandbox.admin@example.com',
-            detail: 'the actor’s own account',
-          }),
-        ])
+      await expect.poll(refused).toEqual([
+        expect.objectContaining({
+          actor: LOCAL.actor,
+          action: '/deprovision user@corp',
+          email: 'sandbox.admin@example.com',
+          detail: 'the actor’s own account',
+        }),
+      ])
     } finally {
       redis.disconnect()
     }
